@@ -1,0 +1,48 @@
+// @ts-check
+import eslint from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+// Orchestrators replay: anything that reads the clock, randomness, the environment or does I/O
+// would make a replay diverge from its history. These rules fence the orchestrations/ folder.
+const deterministic = {
+  files: ['orchestrations/**/*.ts'],
+  rules: {
+    'no-restricted-globals': [
+      'error',
+      { name: 'process', message: 'Orchestrations must not read the environment; pass configuration in the input.' },
+      { name: 'setTimeout', message: 'Use context.df.createTimer in orchestrations.' },
+      { name: 'setInterval', message: 'Use context.df.createTimer in orchestrations.' },
+      { name: 'fetch', message: 'Orchestrations do no I/O; call an activity.' },
+    ],
+    'no-restricted-syntax': [
+      'error',
+      { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Use context.df.currentUtcDateTime.' },
+      { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use context.df.currentUtcDateTime.' },
+      { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Orchestrations must be deterministic.' },
+      { selector: "CallExpression[callee.object.name='crypto']", message: 'Use context.df.newGuid.' },
+    ],
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { group: ['node:*', 'fs', 'http', 'https', 'net', 'crypto', 'os', 'child_process'], message: 'Orchestrations do no I/O.' },
+          { group: ['@azure/storage-*', '@azure/identity', '@microsoft/microsoft-graph-client', '**/functions/**', '**/graph/**', '**/storage/**'], message: 'Orchestrations do no I/O; call an activity.' },
+        ],
+      },
+    ],
+  },
+};
+
+export default defineConfig(
+  { ignores: ['dist/**', 'node_modules/**', '.azurite/**', '.local/**', 'coverage/**', '.bench/**'] },
+  eslint.configs.recommended,
+  tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  deterministic,
+);

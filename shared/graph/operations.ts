@@ -1,0 +1,124 @@
+/**
+ * Every Microsoft Graph call the app makes, in one catalog. The gateway builds each request from an
+ * entry here (so a call cannot be made without being listed), and infra tests derive the app-role
+ * grants from `requiredGraphPermissions()` (so the granted set cannot drift from the code).
+ *
+ * Permissions are application permissions, least privilege per call (graph-api reference §11).
+ */
+
+export type GraphVersion = 'v1.0' | 'beta';
+export type GraphMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH';
+
+export type GraphPermission =
+  | 'DeviceManagementServiceConfig.Read.All'
+  | 'DeviceManagementServiceConfig.ReadWrite.All'
+  | 'Device.Read.All'
+  | 'GroupMember.Read.All';
+
+export interface GraphOperation {
+  method: GraphMethod;
+  version: GraphVersion;
+  /** Path template relative to the version root; `{name}` segments are URL-encoded parameters. */
+  path: string;
+  permissions: readonly GraphPermission[];
+  /** Why the pipeline makes this call (docs/PERMISSIONS.md is generated from these). */
+  purpose: string;
+}
+
+export const GRAPH_OPERATIONS = {
+  importDevices: {
+    method: 'POST',
+    version: 'v1.0',
+    path: '/deviceManagement/importedWindowsAutopilotDeviceIdentities/import',
+    permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    purpose: 'Import a chunk of hardware hashes in one call, tagged with the run’s importId.',
+  },
+  getImportedDevice: {
+    method: 'GET',
+    version: 'v1.0',
+    path: '/deviceManagement/importedWindowsAutopilotDeviceIdentities/{id}',
+    permissions: ['DeviceManagementServiceConfig.Read.All'],
+    purpose: 'Poll the run’s own import records (by id, never the whole collection).',
+  },
+  deleteImportedDevice: {
+    method: 'DELETE',
+    version: 'v1.0',
+    path: '/deviceManagement/importedWindowsAutopilotDeviceIdentities/{id}',
+    permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    purpose: 'Delete the run’s own import records once their outcome is known.',
+  },
+  getAutopilotSettings: {
+    method: 'GET',
+    version: 'beta',
+    path: '/deviceManagement/windowsAutopilotSettings',
+    permissions: ['DeviceManagementServiceConfig.Read.All'],
+    purpose: 'Read lastSyncDateTime / syncStatus for the tenant-wide sync gate.',
+  },
+  syncAutopilot: {
+    method: 'POST',
+    version: 'beta',
+    path: '/deviceManagement/windowsAutopilotSettings/sync',
+    permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    purpose: 'Trigger the Autopilot sync (at most once per ten minutes, gated across runs).',
+  },
+  getAutopilotDevice: {
+    method: 'GET',
+    version: 'beta',
+    path: '/deviceManagement/windowsAutopilotDeviceIdentities/{id}',
+    permissions: ['DeviceManagementServiceConfig.Read.All'],
+    purpose: 'Confirm the device is registered and read its deployment-profile assignment status.',
+  },
+  listAutopilotDevices: {
+    method: 'GET',
+    version: 'beta',
+    path: '/deviceManagement/windowsAutopilotDeviceIdentities',
+    permissions: ['DeviceManagementServiceConfig.Read.All'],
+    purpose: 'Find a device already registered in this tenant (806) by serial number.',
+  },
+  listDevices: {
+    method: 'GET',
+    version: 'v1.0',
+    path: '/devices',
+    permissions: ['Device.Read.All'],
+    purpose: 'Resolve the Entra device object of an Autopilot device (deviceId eq …).',
+  },
+  listGroupDeviceMembers: {
+    method: 'GET',
+    version: 'v1.0',
+    path: '/groups/{id}/transitiveMembers/microsoft.graph.device',
+    permissions: ['GroupMember.Read.All'],
+    purpose: 'Confirm dynamic-group membership in bulk (one paged read per expected group).',
+  },
+  listDeviceGroups: {
+    method: 'GET',
+    version: 'v1.0',
+    path: '/devices/{id}/transitiveMemberOf/microsoft.graph.group',
+    permissions: ['Device.Read.All', 'GroupMember.Read.All'],
+    purpose: 'Read a device’s groups to resolve which Enrollment Status Page applies to it.',
+  },
+  listEnrollmentConfigurations: {
+    method: 'GET',
+    version: 'beta',
+    path: '/deviceManagement/deviceEnrollmentConfigurations',
+    permissions: ['DeviceManagementServiceConfig.Read.All'],
+    purpose: 'Read the ESPs, their priorities and assignments to resolve the ESP that applies.',
+  },
+} as const satisfies Record<string, GraphOperation>;
+
+export type GraphOperationName = keyof typeof GRAPH_OPERATIONS;
+
+const SUBSUMED_BY: Partial<Record<GraphPermission, GraphPermission>> = {
+  'DeviceManagementServiceConfig.Read.All': 'DeviceManagementServiceConfig.ReadWrite.All',
+};
+
+/** The least-privilege set the code needs: the union of every operation's permissions, with a
+ * Read permission dropped when the matching ReadWrite one is needed anyway. */
+export function requiredGraphPermissions(): GraphPermission[] {
+  const all = new Set<GraphPermission>();
+  for (const op of Object.values(GRAPH_OPERATIONS) as GraphOperation[]) for (const p of op.permissions) all.add(p);
+  for (const p of [...all]) {
+    const wider = SUBSUMED_BY[p];
+    if (wider && all.has(wider)) all.delete(p);
+  }
+  return [...all].sort();
+}
