@@ -1,0 +1,157 @@
+/**
+ * Configuration, read from the environment once at start (the composition root) and validated
+ * with clear errors. The app never knows whether it runs in Azure or on the local stack: only
+ * these values differ.
+ */
+import { z } from 'zod';
+import type { RunSettings } from './contracts';
+
+const csvList = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+
+const num = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isFinite(n)) {
+        ctx.addIssue({ code: 'custom', message: `expected a number, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const EnvSchema = z
+  .object({
+    GRAPH_ENDPOINT: z.string().url().default('https://graph.microsoft.com'),
+    GRAPH_AUTH: z.enum(['managed-identity', 'default-azure-credential', 'static-token']).default('managed-identity'),
+    AZURE_CLIENT_ID: z.string().optional(),
+    GRAPH_STATIC_TOKEN: z.string().optional(),
+    EXPECTED_GROUP_IDS: csvList,
+    EXPECTED_PROFILE_ID: z.string().optional(),
+    EXPECTED_ESP_ID: z.string().optional(),
+    IMPORT_CHUNK_SIZE: num(100),
+    POLL_INITIAL_SECONDS: num(30),
+    POLL_MAX_SECONDS: num(300),
+    POLL_FACTOR: num(1.5),
+    IMPORT_DEADLINE_MINUTES: num(60),
+    REGISTRATION_DEADLINE_MINUTES: num(60),
+    GROUP_DEADLINE_MINUTES: num(60),
+    PROFILE_DEADLINE_MINUTES: num(120),
+    ESP_DEADLINE_MINUTES: num(30),
+    MAX_UPLOAD_BYTES: num(50 * 1024 * 1024),
+    AzureWebJobsStorage: z.string().optional(),
+    AzureWebJobsStorage__blobServiceUri: z.string().url().optional(),
+    AzureWebJobsStorage__accountName: z.string().optional(),
+    AzureWebJobsStorage__clientId: z.string().optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.GRAPH_AUTH === 'static-token') {
+      if (!env.GRAPH_STATIC_TOKEN) {
+        ctx.addIssue({ code: 'custom', path: ['GRAPH_STATIC_TOKEN'], message: 'required when GRAPH_AUTH=static-token' });
+      }
+      const host = new URL(env.GRAPH_ENDPOINT).hostname;
+      if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['GRAPH_AUTH'],
+          message: `static-token is for the local Graph emulator only; ${env.GRAPH_ENDPOINT} needs managed-identity or default-azure-credential`,
+        });
+      }
+    }
+    if (!env.AzureWebJobsStorage && !env.AzureWebJobsStorage__blobServiceUri && !env.AzureWebJobsStorage__accountName) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AzureWebJobsStorage'],
+        message: 'set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName / __blobServiceUri (identity)',
+      });
+    }
+    for (const [key, id] of [
+      ...env.EXPECTED_GROUP_IDS.map((g) => ['EXPECTED_GROUP_IDS', g] as const),
+      ['EXPECTED_PROFILE_ID', env.EXPECTED_PROFILE_ID] as const,
+    ]) {
+      if (id && !GUID.test(id)) ctx.addIssue({ code: 'custom', path: [key], message: `"${id}" is not a GUID` });
+    }
+    if (env.IMPORT_CHUNK_SIZE < 1 || env.IMPORT_CHUNK_SIZE > 500 || !Number.isInteger(env.IMPORT_CHUNK_SIZE)) {
+      ctx.addIssue({ code: 'custom', path: ['IMPORT_CHUNK_SIZE'], message: 'must be an integer from 1 to 500' });
+    }
+    if (env.POLL_MAX_SECONDS < env.POLL_INITIAL_SECONDS) {
+      ctx.addIssue({ code: 'custom', path: ['POLL_MAX_SECONDS'], message: 'must be at least POLL_INITIAL_SECONDS' });
+    }
+  });
+
+export type GraphAuth =
+  | { kind: 'managed-identity'; clientId: string | undefined }
+  | { kind: 'default-azure-credential'; clientId: string | undefined }
+  | { kind: 'static-token'; token: string };
+
+export type StorageAuth = { kind: 'connection-string'; connectionString: string } | { kind: 'identity'; blobServiceUri: string; clientId: string | undefined };
+
+export interface AppConfig {
+  graph: { endpoint: string; auth: GraphAuth };
+  storage: StorageAuth;
+  settings: RunSettings;
+  maxUploadBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const graphAuth: GraphAuth =
+    e.GRAPH_AUTH === 'static-token'
+      ? { kind: 'static-token', token: e.GRAPH_STATIC_TOKEN ?? '' }
+      : { kind: e.GRAPH_AUTH, clientId: e.AZURE_CLIENT_ID };
+  const storage: StorageAuth = e.AzureWebJobsStorage
+    ? { kind: 'connection-string', connectionString: e.AzureWebJobsStorage === 'UseDevelopmentStorage=true' ? DEV_STORAGE : e.AzureWebJobsStorage }
+    : {
+        kind: 'identity',
+        blobServiceUri: e.AzureWebJobsStorage__blobServiceUri ?? `https://${e.AzureWebJobsStorage__accountName}.blob.core.windows.net`,
+        clientId: e.AzureWebJobsStorage__clientId ?? e.AZURE_CLIENT_ID,
+      };
+  return {
+    graph: { endpoint: e.GRAPH_ENDPOINT.replace(/\/+$/, ''), auth: graphAuth },
+    storage,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    settings: {
+      chunkSize: e.IMPORT_CHUNK_SIZE,
+      poll: { initialSeconds: e.POLL_INITIAL_SECONDS, maxSeconds: e.POLL_MAX_SECONDS, factor: e.POLL_FACTOR },
+      deadlines: {
+        importMinutes: e.IMPORT_DEADLINE_MINUTES,
+        registrationMinutes: e.REGISTRATION_DEADLINE_MINUTES,
+        groupMinutes: e.GROUP_DEADLINE_MINUTES,
+        profileMinutes: e.PROFILE_DEADLINE_MINUTES,
+        espMinutes: e.ESP_DEADLINE_MINUTES,
+      },
+      expected: {
+        groupIds: e.EXPECTED_GROUP_IDS,
+        profileId: e.EXPECTED_PROFILE_ID || undefined,
+        espId: e.EXPECTED_ESP_ID || undefined,
+      },
+    },
+  };
+}
+
+/** Azurite's documented development account (public, not a secret). */
+const DEV_STORAGE =
+  'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;';

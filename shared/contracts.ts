@@ -1,0 +1,151 @@
+/**
+ * The shapes that cross the orchestration boundary: orchestration input, activity inputs and
+ * outputs. Each is a zod schema, parsed once where it enters (the orchestrator parses its input,
+ * every activity parses its own). They carry references and counts only — device lists live in
+ * blobs — so orchestration history stays small whatever the size of the file.
+ */
+import { z } from 'zod';
+
+export const BlobRef = z.object({
+  container: z.string().min(1),
+  name: z.string().min(1),
+  etag: z.string().min(1),
+});
+export type BlobRef = z.infer<typeof BlobRef>;
+
+export const RunSettings = z.object({
+  chunkSize: z.number().int().min(1).max(500),
+  poll: z.object({
+    initialSeconds: z.number().min(0),
+    maxSeconds: z.number().min(0),
+    factor: z.number().min(1),
+  }),
+  /** Minutes; each counts from the moment the device passed the previous stage. */
+  deadlines: z.object({
+    importMinutes: z.number().positive(),
+    registrationMinutes: z.number().positive(),
+    groupMinutes: z.number().positive(),
+    profileMinutes: z.number().positive(),
+    espMinutes: z.number().positive(),
+  }),
+  expected: z.object({
+    groupIds: z.array(z.string().min(1)),
+    profileId: z.string().min(1).optional(),
+    espId: z.string().min(1).optional(),
+  }),
+});
+export type RunSettings = z.infer<typeof RunSettings>;
+
+export const Phase = z.enum(['parse', 'import', 'confirm', 'report']);
+export type Phase = z.infer<typeof Phase>;
+
+export const IntakeInput = z.object({
+  runId: z.string().min(1),
+  source: BlobRef,
+  settings: RunSettings,
+  /** Set by continueAsNew so a long run keeps a bounded history. */
+  resume: z
+    .object({
+      phase: Phase,
+      phaseStartedAt: z.string(),
+      intervalSeconds: z.number(),
+      generation: z.number().int(),
+    })
+    .optional(),
+});
+export type IntakeInput = z.infer<typeof IntakeInput>;
+
+export const StageCounts = z.object({
+  rows: z.number().int(),
+  valid: z.number().int(),
+  rejectedRows: z.number().int(),
+  duplicateRows: z.number().int(),
+  imported: z.number().int(),
+  importFailed: z.number().int(),
+  registered: z.number().int(),
+  inGroup: z.number().int(),
+  profileAssigned: z.number().int(),
+  espConfirmed: z.number().int(),
+  confirmed: z.number().int(),
+  failed: z.number().int(),
+  pending: z.number().int(),
+});
+export type StageCounts = z.infer<typeof StageCounts>;
+
+export function emptyCounts(): StageCounts {
+  return {
+    rows: 0,
+    valid: 0,
+    rejectedRows: 0,
+    duplicateRows: 0,
+    imported: 0,
+    importFailed: 0,
+    registered: 0,
+    inGroup: 0,
+    profileAssigned: 0,
+    espConfirmed: 0,
+    confirmed: 0,
+    failed: 0,
+    pending: 0,
+  };
+}
+
+export const ParseResult = z.object({
+  runId: z.string(),
+  fileRejected: z.string().optional(),
+  chunkCount: z.number().int(),
+  counts: StageCounts,
+});
+export type ParseResult = z.infer<typeof ParseResult>;
+
+export const StepInput = z.object({
+  runId: z.string().min(1),
+  /** The orchestration's deterministic clock, so activities judge deadlines on the same time line. */
+  now: z.string(),
+  phaseStartedAt: z.string(),
+  settings: RunSettings,
+});
+export type StepInput = z.infer<typeof StepInput>;
+
+export const StepResult = z.object({
+  done: z.boolean(),
+  counts: StageCounts,
+  /** When the step knows when to look again (e.g. the sync window), in seconds. */
+  retryAfterSeconds: z.number().optional(),
+  note: z.string().optional(),
+});
+export type StepResult = z.infer<typeof StepResult>;
+
+export const FinalizeInput = z.object({
+  runId: z.string().min(1),
+  source: BlobRef,
+  now: z.string(),
+});
+export type FinalizeInput = z.infer<typeof FinalizeInput>;
+
+export const RunOutcome = z.object({
+  runId: z.string(),
+  status: z.enum(['completed', 'rejected']),
+  reportPath: z.string(),
+  archivedAs: z.string(),
+  counts: StageCounts,
+});
+export type RunOutcome = z.infer<typeof RunOutcome>;
+
+export const CustomStatus = z.object({
+  runId: z.string(),
+  source: z.string(),
+  phase: Phase,
+  counts: StageCounts,
+  note: z.string().optional(),
+});
+export type CustomStatus = z.infer<typeof CustomStatus>;
+
+export const ACTIVITY = {
+  parse: 'intakeParse',
+  importStep: 'intakeImportStep',
+  confirmStep: 'intakeConfirmStep',
+  finalize: 'intakeFinalize',
+} as const;
+
+export const ORCHESTRATOR = 'intakeOrchestrator';

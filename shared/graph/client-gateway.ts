@@ -1,0 +1,183 @@
+/**
+ * GraphGateway over @microsoft/microsoft-graph-client. The client's middleware chain is kept
+ * (retry with Retry-After, redirects, telemetry, fetch) except authentication: the stock handler
+ * only attaches tokens to https Graph hosts, so the local emulator (plain http on loopback) would
+ * get none. Ours asks the token source for every request to the configured endpoint only.
+ */
+import {
+  Client,
+  HTTPMessageHandler,
+  RedirectHandler,
+  RedirectHandlerOptions,
+  ResponseType,
+  RetryHandler,
+  RetryHandlerOptions,
+  TelemetryHandler,
+  type Context,
+  type Middleware,
+} from '@microsoft/microsoft-graph-client';
+import {
+  MAX_BATCH,
+  errorResult,
+  operationOf,
+  parseBatchResponse,
+  parseCollectionPage,
+  relativeUrl,
+  settle,
+  type GraphGateway,
+  type GraphRequestSpec,
+  type GraphResult,
+  type SendOptions,
+} from './gateway';
+import { GraphTransientError, isTransientStatus } from './errors';
+
+export interface TokenSource {
+  getToken(): Promise<string>;
+}
+
+class BearerHandler implements Middleware {
+  private next: Middleware | undefined;
+  constructor(
+    private readonly tokens: TokenSource,
+    private readonly origin: string,
+  ) {}
+  async execute(context: Context): Promise<void> {
+    const url = typeof context.request === 'string' ? context.request : context.request.url;
+    if (!url.startsWith(this.origin)) throw new Error(`refusing to send a Graph token to ${new URL(url).origin}`);
+    const token = await this.tokens.getToken();
+    context.options = context.options ?? {};
+    context.options.headers = { ...(context.options.headers as Record<string, string> | undefined), Authorization: `Bearer ${token}` };
+    if (!this.next) throw new Error('BearerHandler has no next middleware');
+    await this.next.execute(context);
+  }
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  if (response.status === 204) return undefined;
+  const text = await response.text();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+export function createClientGateway(options: { endpoint: string; tokens: TokenSource; maxInnerRetries?: number; sleep?: (ms: number) => Promise<void> }): GraphGateway {
+  const origin = new URL(options.endpoint).origin;
+  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const maxInnerRetries = options.maxInnerRetries ?? 4;
+  const client = Client.initWithMiddleware({
+    baseUrl: `${options.endpoint}/`,
+    // The client links this array into a chain itself.
+    middleware: [
+      new BearerHandler(options.tokens, origin),
+      new RetryHandler(new RetryHandlerOptions()),
+      new RedirectHandler(new RedirectHandlerOptions()),
+      new TelemetryHandler(),
+      new HTTPMessageHandler(),
+    ],
+  });
+
+  async function raw(version: string, method: string, url: string, body: unknown, sendOptions?: SendOptions): Promise<GraphResult> {
+    let request = client.api(url).version(version).responseType(ResponseType.RAW);
+    if (sendOptions?.noClientRetry) request = request.middlewareOptions([new RetryHandlerOptions(0, 0)]);
+    let response: Response;
+    try {
+      response = (await (method === 'GET'
+        ? request.get()
+        : method === 'DELETE'
+          ? request.delete()
+          : method === 'PATCH'
+            ? request.patch(body)
+            : request.post(body ?? {}))) as Response;
+    } catch (error) {
+      throw new GraphTransientError(`${method} ${url}: ${(error as Error).message}`, 0);
+    }
+    const parsed = await readBody(response);
+    if (response.ok) return { ok: true, status: response.status, body: parsed };
+    return errorResult(response.status, parsed, response.headers.get('Retry-After'));
+  }
+
+  const gateway: GraphGateway = {
+    async send(spec, sendOptions) {
+      const op = operationOf(spec);
+      const url = relativeUrl(spec);
+      const result = await raw(op.version, op.method, url, spec.body, sendOptions);
+      return settle(result, `${op.method} ${op.path}`, sendOptions);
+    },
+
+    async batch(specs, sendOptions) {
+      const results: GraphResult[] = new Array(specs.length);
+      for (let start = 0; start < specs.length; start += MAX_BATCH) {
+        const slice = specs.slice(start, start + MAX_BATCH);
+        const versions = new Set(slice.map((s) => operationOf(s).version));
+        for (const version of versions) {
+          let pending = slice.map((spec, i) => ({ spec, index: start + i })).filter((x) => operationOf(x.spec).version === version);
+          for (let attempt = 0; pending.length > 0; attempt++) {
+            const outer = await raw(version, 'POST', '/$batch', {
+              requests: pending.map(({ spec, index }) => {
+                const op = operationOf(spec);
+                return {
+                  id: String(index),
+                  method: op.method,
+                  url: relativeUrl(spec),
+                  ...(spec.body !== undefined ? { body: spec.body, headers: { 'Content-Type': 'application/json' } } : {}),
+                };
+              }),
+            });
+            const settled = settle(outer, 'POST /$batch', sendOptions);
+            if (!settled.ok) throw new GraphTransientError(`$batch rejected: ${settled.status} ${settled.code}`, settled.status);
+            const retry: typeof pending = [];
+            let wait = 0;
+            for (const r of parseBatchResponse(settled.body).responses) {
+              const index = Number(r.id);
+              const item = pending.find((p) => p.index === index);
+              if (!item) continue;
+              const retryAfter = r.headers?.['Retry-After'] ?? r.headers?.['retry-after'];
+              const result: GraphResult = r.status < 400 ? { ok: true, status: r.status, body: r.body } : errorResult(r.status, r.body, retryAfter);
+              if (!result.ok && isTransientStatus(result.status) && !sendOptions?.acceptStatuses?.includes(result.status)) {
+                retry.push(item);
+                wait = Math.max(wait, result.retryAfterSeconds ?? 2 ** attempt);
+                results[index] = result;
+              } else {
+                results[index] = result;
+              }
+            }
+            if (retry.length === 0) break;
+            if (attempt >= maxInnerRetries || wait > 30) {
+              const first = results[retry[0]!.index];
+              throw new GraphTransientError(
+                `${retry.length} request(s) in a $batch still failing after ${attempt + 1} attempts${first && !first.ok ? ` (${first.status} ${first.code})` : ''}`,
+                first && !first.ok ? first.status : 503,
+                wait,
+              );
+            }
+            await sleep(wait * 1000);
+            pending = retry;
+          }
+        }
+      }
+      return results;
+    },
+
+    async listAll(spec) {
+      const op = operationOf(spec);
+      const items: unknown[] = [];
+      let next: string | undefined = relativeUrl(spec);
+      while (next) {
+        // nextLink is absolute and opaque; the client accepts absolute URLs as they are.
+        const result = settle(await raw(op.version, 'GET', next, undefined), `GET ${op.path}`);
+        if (!result.ok) return result;
+        const page = parseCollectionPage(result.body, op.path);
+        items.push(...page.value);
+        next = page.nextLink;
+      }
+      return { ok: true, items };
+    },
+  };
+  return gateway;
+}
