@@ -1,0 +1,276 @@
+/**
+ * One bounded step of the confirm phase. For every device still in flight it checks, in order,
+ * each stage with its own deadline (counted from when the device passed the previous stage):
+ *   registration  present in windowsAutopilotDeviceIdentities (request the gated sync meanwhile)
+ *   group         its Entra device is a member of every expected group
+ *   profile       deploymentProfileAssignmentStatus starts with "assigned" (and the expected profile)
+ *   esp           the Enrollment Status Page that applies to it is the expected one
+ * Reads are bulk where the service allows: one $batch GET per 20 devices, one paged member list
+ * per group, one ESP list per step — never one call per device per group.
+ */
+import { z } from 'zod';
+import type { StepInput, StepResult } from '../contracts';
+import type { GraphGateway, GraphRequestSpec } from '../graph/gateway';
+import { GraphContractError, GraphTransientError } from '../graph/errors';
+import type { ObjectStore } from '../storage/object-store';
+import { countRun, minutesAfter } from './counts';
+import { espGroupIds, resolveEsp, type EspAssignment, type EspConfig } from './esp';
+import type { ChunkState, DeviceState } from './model';
+import type { RunStore } from './run-store';
+import { ensureSync } from './sync-gate';
+
+export interface ConfirmStepDeps {
+  graph: GraphGateway;
+  runs: RunStore;
+  objects: ObjectStore;
+  log: (message: string) => void;
+}
+
+const AutopilotDevice = z.object({
+  id: z.string(),
+  serialNumber: z.string().nullish(),
+  azureActiveDirectoryDeviceId: z.string().nullish(),
+  azureAdDeviceId: z.string().nullish(),
+  deploymentProfileAssignmentStatus: z.string().nullish(),
+  deploymentProfile: z.object({ id: z.string() }).passthrough().nullish(),
+});
+type AutopilotDevice = z.infer<typeof AutopilotDevice>;
+
+const Member = z.object({ id: z.string(), deviceId: z.string().nullish() }).passthrough();
+
+const EnrollmentConfig = z
+  .object({
+    '@odata.type': z.string().optional(),
+    id: z.string(),
+    displayName: z.string().nullish(),
+    priority: z.number().nullish(),
+    deviceEnrollmentConfigurationType: z.string().nullish(),
+    assignments: z
+      .array(z.object({ target: z.object({ '@odata.type': z.string().optional(), groupId: z.string().nullish() }).passthrough() }).passthrough())
+      .nullish(),
+  })
+  .passthrough();
+
+const AUTOPILOT_SELECT = ['id', 'serialNumber', 'azureActiveDirectoryDeviceId', 'azureAdDeviceId', 'deploymentProfileAssignmentStatus'];
+
+function fail(d: DeviceState, now: string, code: string, message: string, remediation: string): void {
+  d.result = 'failed';
+  d.failure = { stage: d.stage, code, message, remediation };
+  d.at.finished = now;
+}
+
+function aadIdOf(device: AutopilotDevice): string | undefined {
+  return device.azureAdDeviceId || device.azureActiveDirectoryDeviceId || undefined;
+}
+
+/** contains() is the only serial filter the service accepts, and it fails on hyphens: search on the longest hyphen-free piece. */
+function serialSearchTerm(serial: string): string {
+  const pieces = serial.split(/[-\s]/).filter(Boolean).sort((a, b) => b.length - a.length);
+  return (pieces[0] ?? serial).replace(/'/g, "''");
+}
+
+function toAssignment(target: { '@odata.type'?: string; groupId?: string | null }): EspAssignment {
+  const type = (target['@odata.type'] ?? '').replace(/^#/, '');
+  const groupId = target.groupId ?? undefined;
+  if (type === 'microsoft.graph.exclusionGroupAssignmentTarget') return { kind: 'exclusion', groupId };
+  if (type === 'microsoft.graph.groupAssignmentTarget') return { kind: 'group', groupId };
+  if (type === 'microsoft.graph.allDevicesAssignmentTarget') return { kind: 'allDevices' };
+  if (type === 'microsoft.graph.allLicensedUsersAssignmentTarget') return { kind: 'allUsers' };
+  return { kind: 'other', groupId };
+}
+
+async function readEsps(graph: GraphGateway): Promise<EspConfig[]> {
+  const list = await graph.listAll({ op: 'listEnrollmentConfigurations', query: { expand: ['assignments'] } });
+  if (!list.ok) throw new GraphContractError(`deviceEnrollmentConfigurations: ${list.status} ${list.code}`);
+  const esps: EspConfig[] = [];
+  for (const item of list.items) {
+    const parsed = EnrollmentConfig.safeParse(item);
+    if (!parsed.success) throw new GraphContractError('deviceEnrollmentConfiguration: unexpected shape');
+    const c = parsed.data;
+    const type = c.deviceEnrollmentConfigurationType ?? (c['@odata.type'] ?? '').replace(/^#microsoft\.graph\./, '');
+    const isDefault = type === 'defaultWindows10EnrollmentCompletionPageConfiguration';
+    if (!isDefault && type !== 'windows10EnrollmentCompletionPageConfiguration') continue;
+    esps.push({
+      id: c.id,
+      displayName: c.displayName ?? c.id,
+      priority: c.priority ?? 0,
+      isDefault,
+      assignments: (c.assignments ?? []).map((a) => toAssignment(a.target)),
+    });
+  }
+  return esps;
+}
+
+/** Entra deviceIds of a group's transitive device members; undefined when the group does not exist. */
+async function groupDeviceIds(graph: GraphGateway, groupId: string): Promise<Set<string> | undefined> {
+  const list = await graph.listAll({ op: 'listGroupDeviceMembers', params: { id: groupId }, query: { select: ['id', 'deviceId'] } });
+  if (!list.ok) {
+    if (list.status === 404) return undefined;
+    throw new GraphTransientError(`group ${groupId} members: ${list.status} ${list.code}`, list.status);
+  }
+  const ids = new Set<string>();
+  for (const item of list.items) {
+    const m = Member.safeParse(item);
+    if (m.success && m.data.deviceId) ids.add(m.data.deviceId.toLowerCase());
+  }
+  return ids;
+}
+
+export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): Promise<StepResult> {
+  const { runId, now, settings } = input;
+  const nowMs = Date.parse(now);
+  const manifest = await deps.runs.readManifest(runId);
+  if (!manifest) throw new Error(`run ${runId}: no manifest`);
+  const chunks = await deps.runs.readAllChunkStates(runId, manifest.chunkCount);
+  const dirty = new Set<ChunkState>();
+  const active: { chunk: ChunkState; d: DeviceState }[] = [];
+  for (const chunk of chunks) for (const d of chunk.devices) if (!d.result && d.stage !== 'import') active.push({ chunk, d });
+  const touch = (chunk: ChunkState) => dirty.add(chunk);
+  let note: string | undefined;
+  let retryAfterSeconds: number | undefined;
+
+  // Registration: the gated sync, then one GET per device (20 per round trip), or a serial search for 806s.
+  const registering = active.filter(({ d }) => d.stage === 'registration');
+  if (registering.length > 0) {
+    const neededAfter = registering.map(({ d }) => d.at.imported ?? now).sort().at(-1) ?? now;
+    const sync = await ensureSync({ graph: deps.graph, objects: deps.objects }, { runId, now, neededAfter });
+    note = sync.note;
+    if (sync.status === 'waiting') retryAfterSeconds = sync.retryAfterSeconds;
+  }
+  const lookups: { chunk: ChunkState; d: DeviceState; spec: GraphRequestSpec }[] = [];
+  for (const item of active) {
+    const { d } = item;
+    if (d.stage !== 'registration' && d.stage !== 'profile') continue;
+    if (d.ztdId) {
+      lookups.push({ ...item, spec: { op: 'getAutopilotDevice', params: { id: d.ztdId }, query: { select: AUTOPILOT_SELECT, expand: ['deploymentProfile'] } } });
+    } else {
+      lookups.push({ ...item, spec: { op: 'listAutopilotDevices', query: { filter: `contains(serialNumber,'${serialSearchTerm(d.serialNumber)}')`, select: AUTOPILOT_SELECT } } });
+    }
+  }
+  const found = new Map<DeviceState, AutopilotDevice>();
+  if (lookups.length > 0) {
+    const results = await deps.graph.batch(lookups.map((l) => l.spec));
+    results.forEach((result, i) => {
+      const { d } = lookups[i]!;
+      if (!result.ok) {
+        if (result.status !== 404) deps.log(`run ${runId}: Autopilot lookup answered ${result.status} ${result.code}`);
+        return;
+      }
+      if (d.ztdId) {
+        const parsed = AutopilotDevice.safeParse(result.body);
+        if (!parsed.success) throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape');
+        found.set(d, parsed.data);
+      } else {
+        const page = z.object({ value: z.array(AutopilotDevice) }).safeParse(result.body);
+        if (!page.success) throw new GraphContractError('windowsAutopilotDeviceIdentities: unexpected shape');
+        const match = page.data.value.find((a) => (a.serialNumber ?? '').toLowerCase() === d.serialNumber.toLowerCase());
+        if (match) found.set(d, match);
+      }
+    });
+  }
+  for (const { chunk, d } of active) {
+    const device = found.get(d);
+    if (d.stage === 'registration') {
+      if (device) {
+        d.ztdId = device.id;
+        d.aadDeviceId = aadIdOf(device);
+        d.profileStatus = device.deploymentProfileAssignmentStatus ?? undefined;
+        d.at.registered = now;
+        d.stage = 'group';
+        touch(chunk);
+      } else if (nowMs >= minutesAfter(d.at.imported ?? now, settings.deadlines.registrationMinutes)) {
+        fail(d, now, 'RegistrationTimeout', `The device did not appear in Windows Autopilot devices within ${settings.deadlines.registrationMinutes} minutes.`, 'Check Devices > Windows > Windows enrollment > Devices in Intune; sync there and drop the row again if it is missing.');
+        touch(chunk);
+      }
+    }
+  }
+
+  // Group membership: one paged member read per expected group.
+  const grouping = active.filter(({ d }) => !d.result && d.stage === 'group');
+  if (grouping.length > 0) {
+    const memberships: { groupId: string; members: Set<string> | undefined }[] = [];
+    for (const groupId of settings.expected.groupIds) memberships.push({ groupId, members: await groupDeviceIds(deps.graph, groupId) });
+    for (const { chunk, d } of grouping) {
+      const missingGroup = memberships.find((m) => m.members === undefined);
+      if (missingGroup) {
+        fail(d, now, 'ExpectedGroupNotFound', `The expected group ${missingGroup.groupId} does not exist.`, 'Fix EXPECTED_GROUP_IDS in the app settings.');
+        touch(chunk);
+        continue;
+      }
+      const aad = d.aadDeviceId?.toLowerCase();
+      const missing = memberships.filter((m) => !aad || !m.members!.has(aad)).map((m) => m.groupId);
+      d.groupIds = settings.expected.groupIds.filter((g) => !missing.includes(g));
+      if (missing.length === 0) {
+        d.at.inGroup = now;
+        d.stage = 'profile';
+        touch(chunk);
+      } else if (nowMs >= minutesAfter(d.at.registered ?? now, settings.deadlines.groupMinutes)) {
+        fail(d, now, 'NotInExpectedGroup', `The device's Entra object is not a member of ${missing.join(', ')} after ${settings.deadlines.groupMinutes} minutes.`, 'Check the dynamic group rule (for example the [ZTDID] or [OrderID] group-tag rule) and its processing status in Entra ID.');
+        touch(chunk);
+      }
+    }
+  }
+
+  // Profile: from the Autopilot record read above.
+  for (const { chunk, d } of active) {
+    if (d.result || d.stage !== 'profile') continue;
+    const device = found.get(d);
+    if (device) {
+      d.profileStatus = device.deploymentProfileAssignmentStatus ?? undefined;
+      d.profileId = device.deploymentProfile?.id;
+      touch(chunk);
+    }
+    const assigned = (d.profileStatus ?? '').startsWith('assigned');
+    const expected = settings.expected.profileId;
+    if (assigned && (!expected || d.profileId === expected)) {
+      d.at.profileAssigned = now;
+      d.stage = 'esp';
+      touch(chunk);
+    } else if (nowMs >= minutesAfter(d.at.inGroup ?? now, settings.deadlines.profileMinutes)) {
+      const code = assigned ? 'UnexpectedProfile' : 'ProfileNotAssigned';
+      const message = assigned
+        ? `The device got deployment profile ${d.profileId ?? '(none)'} instead of ${expected}.`
+        : `The deployment profile is still "${d.profileStatus ?? 'unknown'}" after ${settings.deadlines.profileMinutes} minutes.`;
+      fail(d, now, code, message, 'Check the deployment profile assignments (Devices > Windows > Windows enrollment > Deployment profiles) and group targeting.');
+      touch(chunk);
+    }
+  }
+
+  // ESP: one list of enrollment configurations, one member read per group an ESP targets.
+  const esping = active.filter(({ d }) => !d.result && d.stage === 'esp');
+  if (esping.length > 0) {
+    const expectedEsp = settings.expected.espId;
+    if (!expectedEsp) {
+      for (const { chunk, d } of esping) {
+        d.at.espConfirmed = now;
+        d.stage = 'done';
+        d.result = 'confirmed';
+        d.at.finished = now;
+        touch(chunk);
+      }
+    } else {
+      const esps = await readEsps(deps.graph);
+      const members = new Map<string, Set<string>>();
+      for (const groupId of espGroupIds(esps)) members.set(groupId, (await groupDeviceIds(deps.graph, groupId)) ?? new Set());
+      for (const { chunk, d } of esping) {
+        const aad = d.aadDeviceId?.toLowerCase() ?? '';
+        const groups = new Set([...members].filter(([, ids]) => ids.has(aad)).map(([g]) => g));
+        const esp = resolveEsp(esps, groups);
+        d.espId = esp?.id;
+        touch(chunk);
+        if (esp?.id === expectedEsp) {
+          d.at.espConfirmed = now;
+          d.stage = 'done';
+          d.result = 'confirmed';
+          d.at.finished = now;
+        } else if (nowMs >= minutesAfter(d.at.profileAssigned ?? now, settings.deadlines.espMinutes)) {
+          fail(d, now, 'UnexpectedEsp', `The Enrollment Status Page that applies is ${esp ? `"${esp.displayName}" (${esp.id})` : 'none'}, not ${expectedEsp}.`, 'Check the ESP assignments, exclusions and priorities (Devices > Windows > Windows enrollment > Enrollment Status Page).');
+        }
+      }
+    }
+  }
+
+  for (const chunk of dirty) await deps.runs.writeChunkState(runId, chunk);
+  const done = chunks.every((c) => c.devices.every((d) => d.result !== undefined));
+  return { done, counts: countRun(manifest, chunks), retryAfterSeconds, note };
+}

@@ -1,0 +1,206 @@
+/**
+ * One bounded step of the import phase: send the chunks not yet sent (one `import` call each),
+ * poll the run's own import records (by id, in $batch round trips), settle their outcome and
+ * delete them. Called repeatedly by the orchestration with timers in between until it says done.
+ *
+ * Idempotent by construction: state is re-read at the start and written after every change, a
+ * chunk is marked 'sending' before its import call, and deletes treat 404 as done.
+ */
+import { z } from 'zod';
+import type { StepInput, StepResult } from '../contracts';
+import type { GraphGateway } from '../graph/gateway';
+import { GraphContractError } from '../graph/errors';
+import { countRun, minutesAfter } from './counts';
+import { mapImportOutcome } from './import-outcomes';
+import type { ChunkState, DeviceState, ImportDevice } from './model';
+import type { RunStore } from './run-store';
+
+export interface ImportStepDeps {
+  graph: GraphGateway;
+  runs: RunStore;
+  log: (message: string) => void;
+  /** Import calls per step: the Intune per-app write budget is 100 per 20 s. */
+  maxImportCallsPerStep?: number;
+  /** Records polled per step (each is one operation inside a $batch). */
+  maxPollsPerStep?: number;
+}
+
+const ImportRecord = z.object({
+  id: z.string(),
+  serialNumber: z.string().nullish(),
+  state: z
+    .object({
+      deviceImportStatus: z.string(),
+      deviceRegistrationId: z.string().nullish(),
+      deviceErrorCode: z.number().nullish(),
+      deviceErrorName: z.string().nullish(),
+    })
+    .nullish(),
+});
+const ImportResponse = z.object({ value: z.array(ImportRecord) });
+
+const IN_PROGRESS = new Set(['unknown', 'pending', 'partial']);
+
+function importBody(importId: string, devices: ImportDevice[]) {
+  return {
+    importedWindowsAutopilotDeviceIdentities: devices.map((d) => ({
+      '@odata.type': '#microsoft.graph.importedWindowsAutopilotDeviceIdentity',
+      serialNumber: d.serialNumber,
+      hardwareIdentifier: d.hardwareHash,
+      productKey: d.productKey ?? '',
+      groupTag: d.groupTag ?? '',
+      assignedUserPrincipalName: d.assignedUser ?? '',
+      importId,
+    })),
+  };
+}
+
+function fail(device: DeviceState, now: string, stage: DeviceState['stage'], code: string, message: string, remediation: string): void {
+  device.result = 'failed';
+  device.failure = { stage, code, message, remediation };
+  device.at.finished = now;
+}
+
+async function sendChunk(deps: ImportStepDeps, runId: string, chunk: ChunkState, now: string): Promise<void> {
+  const devices = await deps.runs.readChunkInput(runId, chunk.index);
+  if (!devices) throw new Error(`run ${runId}: input of chunk ${chunk.index} is missing`);
+  if (chunk.status === 'sending') {
+    // The previous attempt died between marking and recording the answer: the call may or may
+    // not have reached Intune. Sending again is safe for the devices (a hash that did register
+    // comes back 806 and is carried on as already registered); the orphaned records of the lost
+    // answer cannot be found without reading other runs' records, so they are left to expire.
+    deps.log(`run ${runId}: chunk ${chunk.index} was in flight when a previous attempt stopped; sending it again`);
+  }
+  chunk.status = 'sending';
+  chunk.attempts += 1;
+  await deps.runs.writeChunkState(runId, chunk);
+
+  const result = await deps.graph.send({ op: 'importDevices', body: importBody(chunk.importId, devices) }, { noClientRetry: true });
+  if (!result.ok) {
+    // A permanent rejection of the whole call (400 for a malformed body, 403 for a missing
+    // permission): every device of the chunk fails with the service's answer, nothing is lost.
+    for (const d of chunk.devices) {
+      fail(d, now, 'import', `HTTP${result.status}:${result.code}`, `Intune rejected the import call: ${result.code}`, result.status === 403
+        ? 'Grant the app DeviceManagementServiceConfig.ReadWrite.All (docs/PERMISSIONS.md) and drop the file again.'
+        : 'Check the rows of this device against the report; fix and drop them again.');
+      d.importStatus = 'error';
+    }
+    chunk.status = 'sent';
+    await deps.runs.writeChunkState(runId, chunk);
+    return;
+  }
+  const parsed = ImportResponse.safeParse(result.body);
+  if (!parsed.success) throw new GraphContractError('import: response is not a collection of imported records');
+  const bySerial = new Map<string, z.infer<typeof ImportRecord>[]>();
+  for (const record of parsed.data.value) {
+    const key = (record.serialNumber ?? '').toLowerCase();
+    bySerial.set(key, [...(bySerial.get(key) ?? []), record]);
+  }
+  chunk.devices.forEach((d, i) => {
+    const record = bySerial.get(d.serialNumber.toLowerCase())?.shift() ?? parsed.data.value[i];
+    if (!record) {
+      fail(d, now, 'import', 'NoImportRecord', 'Intune returned no import record for this device.', 'Drop the row again.');
+      d.importStatus = 'error';
+      return;
+    }
+    d.recordId = record.id;
+    d.importStatus = 'pending';
+    d.at.importSent = now;
+  });
+  chunk.status = 'sent';
+  await deps.runs.writeChunkState(runId, chunk);
+}
+
+function settle(device: DeviceState, record: z.infer<typeof ImportRecord>, now: string): boolean {
+  const status = record.state?.deviceImportStatus ?? 'unknown';
+  if (IN_PROGRESS.has(status)) return false;
+  const code = record.state?.deviceErrorCode ?? undefined;
+  const name = record.state?.deviceErrorName ?? undefined;
+  const outcome = mapImportOutcome(status, code, name);
+  device.importErrorCode = code && code !== 0 ? code : undefined;
+  device.importErrorName = name && name !== 'None' ? name : undefined;
+  if (outcome.kind === 'imported') {
+    device.importStatus = 'complete';
+    device.ztdId = record.state?.deviceRegistrationId || undefined;
+    device.at.imported = now;
+    device.stage = 'registration';
+  } else if (outcome.kind === 'already-registered') {
+    device.importStatus = 'error';
+    device.alreadyRegistered = true;
+    device.at.imported = now;
+    device.stage = 'registration';
+  } else {
+    device.importStatus = 'error';
+    fail(device, now, 'import', outcome.code, outcome.message, outcome.remediation);
+  }
+  return true;
+}
+
+export async function runImportStep(deps: ImportStepDeps, input: StepInput): Promise<StepResult> {
+  const { runId, now } = input;
+  const manifest = await deps.runs.readManifest(runId);
+  if (!manifest) throw new Error(`run ${runId}: no manifest; the parse step has not completed`);
+  const chunks = await deps.runs.readAllChunkStates(runId, manifest.chunkCount);
+  const deadline = minutesAfter(input.phaseStartedAt, input.settings.deadlines.importMinutes);
+  const pastDeadline = Date.parse(now) >= deadline;
+
+  let calls = deps.maxImportCallsPerStep ?? 50;
+  for (const chunk of chunks) {
+    if (chunk.status === 'sent' || calls <= 0) continue;
+    await sendChunk(deps, runId, chunk, now);
+    calls--;
+  }
+
+  // Poll the run's own pending records, by id.
+  const pending: { chunk: ChunkState; device: DeviceState }[] = [];
+  for (const chunk of chunks) for (const device of chunk.devices) if (device.importStatus === 'pending' && device.recordId) pending.push({ chunk, device });
+  const toPoll = pending.slice(0, deps.maxPollsPerStep ?? 2000);
+  const dirty = new Set<ChunkState>();
+  if (toPoll.length > 0) {
+    const results = await deps.graph.batch(toPoll.map(({ device }) => ({ op: 'getImportedDevice', params: { id: device.recordId! } })));
+    results.forEach((result, i) => {
+      const { chunk, device } = toPoll[i]!;
+      if (result.ok) {
+        const record = ImportRecord.safeParse(result.body);
+        if (!record.success) throw new GraphContractError('imported record: unexpected shape');
+        if (settle(device, record.data, now)) dirty.add(chunk);
+      } else if (result.status === 404) {
+        device.importStatus = 'error';
+        device.recordDeleted = true;
+        fail(device, now, 'import', 'ImportRecordMissing', 'The import record disappeared before it finished (deleted by another tool?).', 'Drop the row again.');
+        dirty.add(chunk);
+      }
+    });
+  }
+  if (pastDeadline) {
+    for (const { chunk, device } of pending) {
+      if (device.importStatus !== 'pending') continue;
+      device.importStatus = 'timed-out';
+      fail(device, now, 'import', 'ImportTimeout', `The import did not finish within ${input.settings.deadlines.importMinutes} minutes.`, 'Check the device in Intune later; drop the row again if it is not there.');
+      dirty.add(chunk);
+    }
+  }
+
+  // Delete the run's own records whose outcome is recorded (never anyone else's).
+  const toDelete: { chunk: ChunkState; device: DeviceState }[] = [];
+  for (const chunk of chunks) for (const device of chunk.devices) if (device.recordId && !device.recordDeleted && device.importStatus !== 'pending') toDelete.push({ chunk, device });
+  if (toDelete.length > 0) {
+    const results = await deps.graph.batch(toDelete.map(({ device }) => ({ op: 'deleteImportedDevice', params: { id: device.recordId! } })));
+    results.forEach((result, i) => {
+      const { chunk, device } = toDelete[i]!;
+      if (result.ok || result.status === 404) {
+        device.recordDeleted = true;
+        dirty.add(chunk);
+      } else {
+        deps.log(`run ${runId}: deleting import record failed with ${result.status} ${result.code}; will retry`);
+      }
+    });
+  }
+  for (const chunk of dirty) await deps.runs.writeChunkState(runId, chunk);
+
+  // Past the deadline a record that cannot be deleted no longer holds the run back (it is logged).
+  const done = chunks.every(
+    (c) => c.status === 'sent' && c.devices.every((d) => d.importStatus !== 'pending' && (!d.recordId || d.recordDeleted || pastDeadline)),
+  );
+  return { done, counts: countRun(manifest, chunks) };
+}

@@ -1,0 +1,102 @@
+/**
+ * What the pipeline remembers about a run, stored as blobs under autopilot-state/runs/{runId}/:
+ *   manifest.json        the parse result (written last by the parse step: its commit marker)
+ *   rows.ndjson          one verdict per CSV row (no hash, no UPN)
+ *   chunks/{k}.input.json  the devices of import chunk k (hashes included: needed to import)
+ *   chunks/{k}.state.json  per-device progress of chunk k (no hash)
+ * Every write is a whole-blob replace, so a step re-run after a crash sees either the old or the new state.
+ */
+import { z } from 'zod';
+import { BlobRef, StageCounts } from '../contracts';
+
+export const RowRecord = z.object({
+  line: z.number().int(),
+  status: z.enum(['valid', 'rejected', 'duplicate']),
+  serialNumber: z.string().optional(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+  duplicateOfLine: z.number().int().optional(),
+  warnings: z.array(z.string()).default([]),
+  manufacturer: z.string().optional(),
+  model: z.string().optional(),
+  groupTag: z.string().optional(),
+});
+export type RowRecord = z.infer<typeof RowRecord>;
+
+export const ImportDevice = z.object({
+  line: z.number().int(),
+  serialNumber: z.string(),
+  hardwareHash: z.string(),
+  productKey: z.string().optional(),
+  groupTag: z.string().optional(),
+  assignedUser: z.string().optional(),
+});
+export type ImportDevice = z.infer<typeof ImportDevice>;
+
+export const DeviceStage = z.enum(['import', 'registration', 'group', 'profile', 'esp', 'done']);
+export type DeviceStage = z.infer<typeof DeviceStage>;
+
+export const Failure = z.object({
+  stage: DeviceStage,
+  code: z.string(),
+  message: z.string(),
+  remediation: z.string(),
+});
+export type Failure = z.infer<typeof Failure>;
+
+export const DeviceState = z.object({
+  line: z.number().int(),
+  serialNumber: z.string(),
+  groupTag: z.string().optional(),
+  recordId: z.string().optional(),
+  importStatus: z.enum(['not-sent', 'pending', 'complete', 'error', 'timed-out']),
+  importErrorCode: z.number().int().optional(),
+  importErrorName: z.string().optional(),
+  recordDeleted: z.boolean().default(false),
+  /** 806: the device was already registered here, so its id is looked up by serial number. */
+  alreadyRegistered: z.boolean().default(false),
+  ztdId: z.string().optional(),
+  aadDeviceId: z.string().optional(),
+  profileStatus: z.string().optional(),
+  profileId: z.string().optional(),
+  espId: z.string().optional(),
+  groupIds: z.array(z.string()).optional(),
+  stage: DeviceStage,
+  result: z.enum(['confirmed', 'failed']).optional(),
+  failure: Failure.optional(),
+  at: z
+    .object({
+      importSent: z.string().optional(),
+      imported: z.string().optional(),
+      registered: z.string().optional(),
+      inGroup: z.string().optional(),
+      profileAssigned: z.string().optional(),
+      espConfirmed: z.string().optional(),
+      finished: z.string().optional(),
+    })
+    .default({}),
+});
+export type DeviceState = z.infer<typeof DeviceState>;
+
+export const ChunkState = z.object({
+  index: z.number().int(),
+  importId: z.string(),
+  /** 'sending' is written before the import call: seen again on a re-run, the call's fate is unknown. */
+  status: z.enum(['new', 'sending', 'sent']),
+  attempts: z.number().int().default(0),
+  devices: z.array(DeviceState),
+});
+export type ChunkState = z.infer<typeof ChunkState>;
+
+export const RunManifest = z.object({
+  runId: z.string(),
+  source: BlobRef,
+  parsedAt: z.string(),
+  format: z.string().optional(),
+  encoding: z.string().optional(),
+  warnings: z.array(z.string()).default([]),
+  fileRejected: z.string().optional(),
+  chunkCount: z.number().int(),
+  counts: StageCounts,
+});
+export type RunManifest = z.infer<typeof RunManifest>;

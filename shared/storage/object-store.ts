@@ -1,0 +1,28 @@
+/**
+ * The narrow blob surface the pipeline needs. Activities depend on this interface, so tests give
+ * them the in-memory store and production gives them Azure Blob Storage (Azurite locally).
+ */
+export interface StoredObject {
+  data: Buffer;
+  etag: string;
+}
+
+export interface ObjectStore {
+  get(container: string, path: string): Promise<StoredObject | undefined>;
+  /** Streams a blob; with `etag`, only that version (a newer upload must not be read by an older run). */
+  openRead(container: string, path: string, etag?: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+  put(container: string, path: string, data: Buffer | string, contentType?: string): Promise<string>;
+  /** Optimistic concurrency: `ifMatch` = current etag, or null to create only if absent. False on conflict. */
+  putIf(container: string, path: string, data: Buffer | string, ifMatch: string | null): Promise<boolean>;
+  delete(container: string, path: string): Promise<void>;
+  /** Server-side copy of an exact version; resolves once the copy is complete. */
+  copy(from: { container: string; path: string; etag?: string }, to: { container: string; path: string }): Promise<void>;
+  list(container: string, prefix: string): AsyncIterable<string>;
+}
+
+export const CONTAINERS = {
+  intake: 'autopilot-intake',
+  reports: 'autopilot-reports',
+  archive: 'autopilot-intake-archive',
+  state: 'autopilot-state',
+} as const;
