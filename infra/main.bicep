@@ -1,0 +1,251 @@
+// autopilot-intake: everything `azd provision` creates. Subscription scope so azd can create the
+// resource group; every resource lives in modules scoped to that group (azd cannot run
+// tenant-scope deployments, so the Microsoft Graph grants are a resource-group module too).
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names the resource group and seeds the unique resource suffix.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource. Must offer Flex Consumption with Node 22 (az functionapp list-flexconsumption-locations).')
+@metadata({ azd: { type: 'location' } })
+param location string
+
+@description('Object id of whoever runs the deployment. Gets blob data access so they can drop a test CSV and read reports. Empty to skip.')
+param principalId string = deployer().objectId
+
+@description('Give the deployer (principalId) Storage Blob Data Contributor on the account.')
+param grantDeployerBlobAccess bool = true
+
+@description('Grant the Microsoft Graph application permissions to the managed identity from this deployment. Needs a deployer holding AppRoleAssignment.ReadWrite.All + Application.Read.All (e.g. Privileged Role Administrator). Set false and have an admin deploy infra/modules/graph-permissions.bicep separately otherwise.')
+param grantGraphPermissions bool = true
+
+@description('Microsoft Graph root the app calls (national clouds differ).')
+param graphEndpoint string = 'https://graph.microsoft.com'
+
+@description('Comma-separated object ids of the Entra groups (usually dynamic device groups) every registered device must join. Empty skips the group check.')
+param expectedGroupIds string = ''
+
+@description('Id of the Windows Autopilot deployment profile every device must be assigned. Empty skips the profile check.')
+param expectedProfileId string = ''
+
+@description('Id of the Enrollment Status Page (deviceEnrollmentConfiguration) that must apply to every device. Empty skips the ESP check.')
+param expectedEspId string = ''
+
+@minValue(1)
+@maxValue(500)
+@description('Devices per Graph import call.')
+param importChunkSize int = 100
+
+@minValue(0)
+@description('Minutes to wait for Intune to finish importing a run before the stragglers are reported as timed out. 0 keeps the app default.')
+param importDeadlineMinutes int = 0
+
+@minValue(0)
+@description('Minutes to wait for each device to appear as a registered Autopilot device. 0 keeps the app default.')
+param registrationDeadlineMinutes int = 0
+
+@minValue(0)
+@description('Minutes to wait for dynamic-group membership. 0 keeps the app default.')
+param groupDeadlineMinutes int = 0
+
+@minValue(0)
+@description('Minutes to wait for the deployment profile to be assigned. 0 keeps the app default.')
+param profileDeadlineMinutes int = 0
+
+@minValue(0)
+@description('Minutes to wait for the expected Enrollment Status Page to resolve. 0 keeps the app default.')
+param espDeadlineMinutes int = 0
+
+@minLength(3)
+@maxLength(45)
+@description('Durable Functions task hub (Azure Storage backend): letters and digits, starting with a letter.')
+param taskHubName string = 'autopilotintake'
+
+@minValue(1)
+@maxValue(1000)
+@description('Flex Consumption scale-out ceiling. Graph throttles per tenant, so more instances do not import faster.')
+param maximumInstanceCount int = 20
+
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@minValue(1)
+@description('Days an archived intake file is kept before the lifecycle rule deletes it.')
+param archiveRetentionDays int = 365
+
+@description('Client id of an Entra app registration to require Entra ID sign-in (App Service authentication) on the HTTP endpoints, on top of function keys. Empty leaves function keys only.')
+param httpAuthClientId string = ''
+
+@description('Put the storage account behind private endpoints in a new VNet, with the Function App integrated into it.')
+param vnetEnabled bool = false
+
+@description('With vnetEnabled: comma-separated public IPv4 addresses or CIDR ranges still allowed to reach the storage account (e.g. the admin who drops CSVs). Empty disables public access entirely.')
+param storageAllowedIpRanges string = ''
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+// azd finds the deploy target by this tag; must match the service name in azure.yaml.
+var serviceName = 'api'
+var functionAppName = 'func-${resourceToken}'
+var intakeFunctionName = 'intakeBlobTrigger'
+// Containers the app reads and writes; the policy test checks each one exists here.
+var containers = {
+  intake: 'autopilot-intake'
+  reports: 'autopilot-reports'
+  archive: 'autopilot-intake-archive'
+  state: 'autopilot-state'
+}
+// Event Grid keeps undeliverable blob events here (see infra/eventgrid/blob-subscription.bicep).
+var deadLetterContainerName = 'autopilot-eventgrid-deadletter'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-func-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module network 'modules/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: 'vnet-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+    appContainerNames: [containers.intake, containers.reports, containers.archive, containers.state, deadLetterContainerName]
+    archiveContainerName: containers.archive
+    archiveRetentionDays: archiveRetentionDays
+    privateNetworking: vnetEnabled
+    allowedIpRanges: filter(map(split(storageAllowedIpRanges, ','), ip => trim(ip)), ip => !empty(ip))
+  }
+}
+
+module storagePrivateEndpoints 'modules/storage-private-endpoints.bicep' = if (vnetEnabled) {
+  name: 'storagePrivateEndpoints'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    storageAccountName: storage.outputs.name
+    // Ternaries keep the references valid when the module is skipped.
+    virtualNetworkName: vnetEnabled ? network.outputs.name : ''
+    subnetName: vnetEnabled ? network.outputs.privateEndpointSubnetName : ''
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module roles 'modules/role-assignments.bicep' = {
+  name: 'roleAssignments'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    identityPrincipalId: identity.outputs.principalId
+    deployerPrincipalId: grantDeployerBlobAccess ? principalId : ''
+  }
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'functionApp'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: union(tags, { 'azd-service-name': serviceName })
+    identityResourceId: identity.outputs.resourceId
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    virtualNetworkSubnetId: vnetEnabled ? network.outputs.appSubnetId : ''
+    httpAuthClientId: httpAuthClientId
+    graphEndpoint: graphEndpoint
+    // Normalised so stray spaces or trailing commas in the azd variable do not reach the app.
+    expectedGroupIds: join(filter(map(split(expectedGroupIds, ','), g => trim(g)), g => !empty(g)), ',')
+    expectedProfileId: expectedProfileId
+    expectedEspId: expectedEspId
+    importChunkSize: importChunkSize
+    taskHubName: taskHubName
+    deadlineMinutes: {
+      IMPORT_DEADLINE_MINUTES: importDeadlineMinutes
+      REGISTRATION_DEADLINE_MINUTES: registrationDeadlineMinutes
+      GROUP_DEADLINE_MINUTES: groupDeadlineMinutes
+      PROFILE_DEADLINE_MINUTES: profileDeadlineMinutes
+      ESP_DEADLINE_MINUTES: espDeadlineMinutes
+    }
+  }
+  // The host reads storage with the identity from its first start; grant the roles first.
+  dependsOn: [roles, storagePrivateEndpoints]
+}
+
+module eventGridTopic 'modules/event-grid-topic.bicep' = {
+  name: 'eventGridTopic'
+  scope: rg
+  params: {
+    name: 'evgt-${resourceToken}'
+    location: location
+    tags: tags
+    storageAccountName: storage.outputs.name
+  }
+}
+
+module graphPermissions 'modules/graph-permissions.bicep' = if (grantGraphPermissions) {
+  name: 'graphPermissions'
+  scope: rg
+  params: {
+    principalId: identity.outputs.principalId
+  }
+}
+
+// azd stores these in the environment (.azure/<env>/.env); the postdeploy hook reads them.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_APP_URL string = functionApp.outputs.defaultUrl
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output INTAKE_CONTAINER_NAME string = containers.intake
+output REPORTS_CONTAINER_NAME string = containers.reports
+output INTAKE_FUNCTION_NAME string = intakeFunctionName
+output EVENTGRID_DEADLETTER_CONTAINER_NAME string = deadLetterContainerName
+output EVENTGRID_SYSTEM_TOPIC_NAME string = eventGridTopic.outputs.name
+output GRAPH_PERMISSIONS_GRANTED bool = grantGraphPermissions

@@ -1,0 +1,180 @@
+// The Flex Consumption Function App (Node 22) running autopilot-intake. It authenticates to storage,
+// App Insights and Microsoft Graph with its user-assigned identity only: no app setting carries a
+// key, a connection string with a key, or a token.
+param name string
+param planName string
+param location string
+param tags object = {}
+param identityResourceId string
+param identityClientId string
+param storageAccountName string
+param deploymentContainerName string
+param applicationInsightsName string
+param instanceMemoryMB int = 2048
+param maximumInstanceCount int = 20
+@description('Subnet (delegated to Microsoft.App/environments) for VNet integration; empty for none.')
+param virtualNetworkSubnetId string = ''
+@description('Entra app registration client id for App Service authentication on the HTTP endpoints; empty for function keys only.')
+param httpAuthClientId string = ''
+
+param graphEndpoint string
+@description('Comma-separated group object ids.')
+param expectedGroupIds string
+param expectedProfileId string
+param expectedEspId string
+param importChunkSize int
+param taskHubName string
+@description('Deadline setting name -> minutes; entries of 0 are left out so the app default applies.')
+param deadlineMinutes object = {}
+
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityResourceId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    // Stays public even with VNet integration: Event Grid delivers blob events to the webhook over
+    // the internet (authenticated by the blobs_extension key).
+    publicNetworkAccess: 'Enabled'
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${account.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityResourceId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+    }
+  }
+}
+
+// azd deploys with an Entra token, so FTP and SCM basic (username/password) publishing stay off.
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'ftp'
+  properties: { allow: false }
+}
+
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'scm'
+  properties: { allow: false }
+}
+
+// Identity-based host storage: the Functions host, the Durable Azure Storage provider and the
+// blob trigger all read the AzureWebJobsStorage__* settings (shared keys are disabled on the account).
+var hostSettings = {
+  AzureWebJobsStorage__accountName: account.name
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  AzureWebJobsStorage__blobServiceUri: account.properties.primaryEndpoints.blob
+  AzureWebJobsStorage__queueServiceUri: account.properties.primaryEndpoints.queue
+  AzureWebJobsStorage__tableServiceUri: account.properties.primaryEndpoints.table
+  // The connection string only routes telemetry; with local auth disabled the component accepts
+  // nothing that is not signed with the identity named below.
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+}
+
+// What shared/config.ts reads. GRAPH_AUTH is pinned to managed-identity: the static-token mode is
+// for the local Graph emulator only and is never configured here.
+var appSettings = {
+  GRAPH_ENDPOINT: graphEndpoint
+  GRAPH_AUTH: 'managed-identity'
+  AZURE_CLIENT_ID: identityClientId
+  EXPECTED_GROUP_IDS: expectedGroupIds
+  EXPECTED_PROFILE_ID: expectedProfileId
+  EXPECTED_ESP_ID: expectedEspId
+  IMPORT_CHUNK_SIZE: string(importChunkSize)
+  TASKHUB_NAME: taskHubName
+  STORAGE_ACCOUNT_NAME: account.name
+}
+
+var deadlineSettings = toObject(filter(items(deadlineMinutes), d => d.value > 0), d => d.key, d => string(d.value))
+
+resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: site
+  name: 'appsettings'
+  properties: union(hostSettings, appSettings, deadlineSettings)
+}
+
+// Optional Entra ID sign-in in front of the HTTP endpoints (function keys still apply behind it).
+// Bearer-token validation only (Return401, no login redirect), so no client secret is needed.
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(httpAuthClientId)) {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: { enabled: true }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      // Event Grid cannot sign in; the blob webhook is guarded by the blobs_extension system key.
+      excludedPaths: ['/runtime/webhooks/blobs']
+    }
+    httpSettings: { requireHttps: true }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: httpAuthClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: ['api://${httpAuthClientId}', httpAuthClientId]
+        }
+      }
+    }
+    login: { tokenStore: { enabled: false } }
+  }
+}
+
+output name string = site.name
+output defaultUrl string = 'https://${site.properties.defaultHostName}'

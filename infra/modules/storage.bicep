@@ -1,0 +1,118 @@
+// One storage account for the Functions host (Durable task hub, blob-trigger receipts, deployment
+// package) and the app's own containers. Entra ID only: shared keys and anonymous access are off,
+// so a leaked connection string or SAS cannot exist.
+param name string
+param location string
+param tags object = {}
+@description('Flex Consumption deployment package container.')
+param deploymentContainerName string
+@description('Containers the app reads and writes.')
+param appContainerNames array
+@description('The archive container, to which the lifecycle rule applies.')
+param archiveContainerName string
+param archiveRetentionDays int
+@description('Deny public network access except for allowedIpRanges (private endpoints are added separately).')
+param privateNetworking bool = false
+param allowedIpRanges array = []
+
+@allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_GZRS'])
+param skuName string = 'Standard_LRS'
+
+// Cool after 30 days: an archived drop is only read again when someone investigates a run.
+var coolAfterDays = min(30, archiveRetentionDays)
+
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: skuName }
+  properties: {
+    accessTier: 'Hot'
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    allowCrossTenantReplication: false
+    defaultToOAuthAuthentication: true
+    supportsHttpsTrafficOnly: true
+    minimumTlsVersion: 'TLS1_2'
+    dnsEndpointType: 'Standard'
+    publicNetworkAccess: privateNetworking && empty(allowedIpRanges) ? 'Disabled' : 'Enabled'
+    networkAcls: {
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
+      // Event Grid (system topic) and other trusted Azure services still reach the account.
+      bypass: 'AzureServices'
+      ipRules: [for ip in allowedIpRanges: { value: ip, action: 'Allow' }]
+      virtualNetworkRules: []
+    }
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    // A mistaken delete of a drop or a report can be undone for a week.
+    deleteRetentionPolicy: { enabled: true, days: 7 }
+    containerDeleteRetentionPolicy: { enabled: true, days: 7 }
+  }
+}
+
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deploymentContainerName
+  properties: { publicAccess: 'None' }
+}
+
+resource appContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for c in appContainerNames: {
+  parent: blobService
+  name: c
+  properties: { publicAccess: 'None' }
+}]
+
+// Durable Functions (Azure Storage backend) keeps its control queues and history tables here.
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'archive-retention'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: ['blockBlob']
+              prefixMatch: ['${archiveContainerName}/']
+            }
+            actions: {
+              baseBlob: {
+                tierToCool: { daysAfterModificationGreaterThan: coolAfterDays }
+                delete: { daysAfterModificationGreaterThan: archiveRetentionDays }
+              }
+              snapshot: { delete: { daysAfterCreationGreaterThan: archiveRetentionDays } }
+            }
+          }
+        }
+      ]
+    }
+  }
+  dependsOn: [appContainers]
+}
+
+output name string = account.name
+output id string = account.id
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+output queueEndpoint string = account.properties.primaryEndpoints.queue
+output tableEndpoint string = account.properties.primaryEndpoints.table
+output deploymentContainerName string = deploymentContainer.name
