@@ -25,7 +25,6 @@ import {
   relativeUrl,
   settle,
   type GraphGateway,
-  type GraphRequestSpec,
   type GraphResult,
   type SendOptions,
 } from './gateway';

@@ -80,6 +80,14 @@ export class BlobObjectStore implements ObjectStore {
     await (await this.container(container)).getBlockBlobClient(path).deleteIfExists();
   }
 
+  async deleteIf(container: string, path: string, etag: string): Promise<void> {
+    try {
+      await (await this.container(container)).getBlockBlobClient(path).delete({ conditions: { ifMatch: etag } });
+    } catch (error) {
+      if (!isStatus(error, 404, 412)) throw error;
+    }
+  }
+
   async copy(from: { container: string; path: string; etag?: string }, to: { container: string; path: string }): Promise<void> {
     // Streamed through the app rather than a server-side copy: a same-account copy authorized by a
     // managed identity needs extra source authorization, and intake files are small (size-capped).

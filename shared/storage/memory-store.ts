@@ -39,6 +39,10 @@ export class MemoryObjectStore implements ObjectStore {
     this.blobs.delete(this.key(container, path));
   }
 
+  async deleteIf(container: string, path: string, etag: string): Promise<void> {
+    if (this.blobs.get(this.key(container, path))?.etag === etag) this.blobs.delete(this.key(container, path));
+  }
+
   async copy(from: { container: string; path: string; etag?: string }, to: { container: string; path: string }): Promise<void> {
     const blob = this.blobs.get(this.key(from.container, from.path));
     if (!blob || (from.etag && blob.etag !== from.etag)) throw new Error(`copy source ${from.container}/${from.path} not found`);

@@ -1,0 +1,44 @@
+/** Registers the intake orchestration and its activities with the Functions host. */
+import * as df from 'durable-functions';
+import type { InvocationContext } from '@azure/functions';
+import { ACTIVITY, FinalizeInput, ORCHESTRATOR, StepInput } from '../shared/contracts';
+import { intakeOrchestrator } from '../orchestrations/intake';
+import { runParseStep, ParseInput } from '../shared/run/parse-step';
+import { runImportStep } from '../shared/run/import-step';
+import { runConfirmStep } from '../shared/run/confirm-step';
+import { runFinalizeStep } from '../shared/run/finalize-step';
+import { getServices } from './composition';
+
+df.app.orchestration(ORCHESTRATOR, intakeOrchestrator);
+
+function logger(context: InvocationContext) {
+  return (message: string) => context.log(message);
+}
+
+df.app.activity(ACTIVITY.parse, {
+  handler: async (raw: unknown, context: InvocationContext) => {
+    const { objects, runs } = getServices();
+    return runParseStep({ objects, runs, log: logger(context) }, ParseInput.parse(raw));
+  },
+});
+
+df.app.activity(ACTIVITY.importStep, {
+  handler: async (raw: unknown, context: InvocationContext) => {
+    const { graph, runs } = getServices();
+    return runImportStep({ graph, runs, log: logger(context) }, StepInput.parse(raw));
+  },
+});
+
+df.app.activity(ACTIVITY.confirmStep, {
+  handler: async (raw: unknown, context: InvocationContext) => {
+    const { graph, runs, objects } = getServices();
+    return runConfirmStep({ graph, runs, objects, log: logger(context) }, StepInput.parse(raw));
+  },
+});
+
+df.app.activity(ACTIVITY.finalize, {
+  handler: async (raw: unknown, context: InvocationContext) => {
+    const { objects, runs } = getServices();
+    return runFinalizeStep({ objects, runs, log: logger(context) }, FinalizeInput.parse(raw));
+  },
+});

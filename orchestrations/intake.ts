@@ -1,0 +1,115 @@
+/**
+ * The intake orchestration: parse → import → confirm → report, for one blob version.
+ *
+ * Deterministic by construction (lint-fenced): no I/O, clock, randomness or environment — the
+ * activities do the work and keep per-device state in blobs, so this history holds only step
+ * results with counts, whatever the size of the file. A long run restarts itself with
+ * continueAsNew every few dozen steps to keep the history bounded.
+ */
+import * as df from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import {
+  ACTIVITY,
+  IntakeInput,
+  ParseResult,
+  RunOutcome,
+  StepResult,
+  emptyCounts,
+  type CustomStatus,
+  type Phase,
+  type StageCounts,
+} from '../shared/contracts';
+
+/** Steps per history generation before continueAsNew. */
+export const STEPS_PER_GENERATION = 40;
+
+export function activityRetry(): df.RetryOptions {
+  const retry = new df.RetryOptions(5_000, 5);
+  retry.backoffCoefficient = 2;
+  retry.maxRetryIntervalInMilliseconds = 60_000;
+  return retry;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export const intakeOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = IntakeInput.parse(context.df.getInput());
+  const { runId, source, settings } = input;
+  const now = () => context.df.currentUtcDateTime.toISOString();
+  const retry = activityRetry();
+  const log = (message: string) => {
+    if (!context.df.isReplaying) context.log(`[${runId}] ${message}`);
+  };
+  let counts: StageCounts = emptyCounts();
+  const status = (phase: Phase, note?: string) => {
+    const value: CustomStatus = { runId, source: `${source.container}/${source.name}`, phase, counts, note };
+    context.df.setCustomStatus(value);
+  };
+
+  let phase: Phase = input.resume?.phase ?? 'parse';
+  let phaseStartedAt = input.resume?.phaseStartedAt ?? now();
+  let interval = input.resume?.intervalSeconds ?? settings.poll.initialSeconds;
+  const generation = input.resume?.generation ?? 0;
+
+  if (phase === 'parse') {
+    status('parse');
+    const parsed = ParseResult.parse(
+      yield context.df.callActivityWithRetry(ACTIVITY.parse, retry, { runId, source, chunkSize: settings.chunkSize, now: now() }),
+    );
+    counts = parsed.counts;
+    log(`parsed: ${counts.valid} valid of ${counts.rows} rows${parsed.fileRejected ? '; file rejected' : ''}`);
+    phase = parsed.fileRejected || parsed.chunkCount === 0 ? 'report' : 'import';
+    phaseStartedAt = now();
+  }
+
+  // Each phase gets a hard stop after its own deadlines, so a step that keeps failing cannot hold
+  // the run (and its report) forever.
+  const d = settings.deadlines;
+  const phaseBudgetMinutes = (p: Phase) =>
+    p === 'import' ? d.importMinutes + 10 : d.registrationMinutes + d.groupMinutes + d.profileMinutes + d.espMinutes + 10;
+
+  for (let steps = 0; phase === 'import' || phase === 'confirm'; steps++) {
+    if (steps >= STEPS_PER_GENERATION) {
+      log(`continuing as new (generation ${generation + 1}) in phase ${phase}`);
+      context.df.continueAsNew({ ...input, resume: { phase, phaseStartedAt, intervalSeconds: interval, generation: generation + 1 } });
+      return undefined;
+    }
+    const activity = phase === 'import' ? ACTIVITY.importStep : ACTIVITY.confirmStep;
+    let note: string | undefined;
+    try {
+      const step = StepResult.parse(
+        yield context.df.callActivityWithRetry(activity, retry, { runId, now: now(), phaseStartedAt, settings }),
+      );
+      counts = step.counts;
+      note = step.note;
+      if (step.done) {
+        log(`${phase} done: ${JSON.stringify(counts)}`);
+        phase = phase === 'import' ? 'confirm' : 'report';
+        phaseStartedAt = now();
+        interval = settings.poll.initialSeconds;
+        status(phase);
+        continue;
+      }
+    } catch (error) {
+      note = `step failed after retries, will try again: ${errorMessage(error)}`;
+      log(note);
+      const elapsedMinutes = (context.df.currentUtcDateTime.getTime() - Date.parse(phaseStartedAt)) / 60_000;
+      if (elapsedMinutes > phaseBudgetMinutes(phase)) {
+        log(`${phase} exceeded its deadlines; reporting what is known`);
+        break;
+      }
+    }
+    status(phase, note);
+    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + interval * 1000));
+    interval = Math.min(interval * settings.poll.factor, settings.poll.maxSeconds);
+  }
+
+  status('report');
+  const outcome = RunOutcome.parse(yield context.df.callActivityWithRetry(ACTIVITY.finalize, retry, { runId, source, now: now() }));
+  counts = outcome.counts;
+  status('report', 'done');
+  log(`finished: ${outcome.status}, ${counts.confirmed} confirmed, ${counts.failed} failed`);
+  return outcome;
+};
