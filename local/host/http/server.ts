@@ -1,0 +1,85 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Invoker } from '../core/invoker';
+import type { ClientUrls } from '../durable/client-binding';
+import type { DurableEngine } from '../durable/engine';
+import { handleDurableApi } from '../durable/management-api';
+import { fromRpcHttpResponse, toRpcHttpRequest, type HttpFunctionRoute } from './http-trigger';
+import { matchRoute } from './routes';
+import type { RpcInvocationResponse } from '../core/types';
+import type { RegisteredFunction } from '../core/core-api';
+
+export interface ServerDeps {
+  invoker: Invoker;
+  engine: DurableEngine;
+  routes: HttpFunctionRoute[];
+  urls: () => ClientUrls;
+  clientBinding: () => string;
+  afterInvoke: (fn: RegisteredFunction, res: RpcInvocationResponse, bindingData: Record<string, unknown>) => Promise<void>;
+  log: (line: string) => void;
+}
+
+const DURABLE_BASES = ['/runtime/webhooks/durabletask/', '/durabletask/'];
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, status: number, headers: Record<string, string | string[]>, body?: Buffer | string): void {
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+/** One node:http server for HTTP-triggered functions and the Durable HTTP API (rpc and webhook paths). */
+export function createHostServer(deps: ServerDeps): Server {
+  return createServer((req, res) => {
+    void (async () => {
+      const method = (req.method ?? 'GET').toUpperCase();
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+      const body = await readBody(req);
+      const base = DURABLE_BASES.find((b) => url.pathname.startsWith(b) || `${url.pathname}/` === b);
+      if (base) {
+        const headers: Record<string, string | undefined> = {};
+        for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(',') : v;
+        const r = await handleDurableApi(deps.engine, deps.urls(), { method, path: url.pathname.slice(base.length - 1), query: url.searchParams, body: body.toString('utf8'), headers });
+        return send(res, r.status, r.headers, r.body);
+      }
+      if (url.pathname === '/admin/host/status') return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ state: 'Running' }));
+      const parts = url.pathname.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+      let methodMismatch = false;
+      for (const r of deps.routes) {
+        const params = matchRoute(r.route, parts);
+        if (!params) continue;
+        if (!r.methods.has(method)) {
+          methodMismatch = true;
+          continue;
+        }
+        const response = await deps.invoker.invoke({
+          functionName: r.fn.name,
+          inputs: { httpTrigger: toRpcHttpRequest(method, url, req.headers, body, params), durableClient: { string: deps.clientBinding() } },
+        });
+        await deps.afterInvoke(r.fn, response, { ...Object.fromEntries(url.searchParams), ...params });
+        const out = fromRpcHttpResponse(response, r.outputName);
+        return send(res, out.status, out.headers, out.body);
+      }
+      send(res, methodMismatch ? 405 : 404, { 'content-type': 'text/plain' }, methodMismatch ? 'Method not allowed' : 'Not found');
+    })().catch((err: unknown) => {
+      deps.log(`http: ${req.method} ${req.url} failed: ${(err as Error).stack ?? String(err)}`);
+      if (!res.headersSent) send(res, 500, { 'content-type': 'text/plain' }, `Function invocation failed: ${(err as Error).message}`);
+      else res.end();
+    });
+  });
+}
+
+export async function listen(server: Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}

@@ -1,0 +1,138 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadApp } from './app/loader';
+import { readHostSettings, readLocalSettingsValues } from './app/settings';
+import { assertSupportedBindings } from './core/bindings-check';
+import { installCoreApi } from './core/core-api';
+import { Invoker } from './core/invoker';
+import { writeStorageOutputs } from './core/outputs';
+import { clientBindingJson, type ClientUrls } from './durable/client-binding';
+import { DurableEngine } from './durable/engine';
+import { JournalStore } from './durable/journal';
+import { statusBody } from './durable/management-api';
+import { httpRoutes } from './http/http-trigger';
+import { createHostServer, listen } from './http/server';
+import { startTriggerListeners, type Stoppable } from './triggers-wiring';
+
+export interface LocalHostOptions {
+  appDir: string;
+  /** 0 = a free port. Default 7071. */
+  port?: number;
+  storageConnectionString?: string;
+  /** Default `<appDir>/.local`. */
+  stateDir?: string;
+  /** Merged over local.settings.json Values (and over the inherited environment). */
+  env?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export interface InstanceResult {
+  runtimeStatus: string;
+  output: unknown;
+  customStatus: unknown;
+}
+
+export interface LocalHost {
+  url: string;
+  /** Number of functions the app registered. */
+  functionCount: number;
+  stop(): Promise<void>;
+  waitForInstance(instanceId: string, opts?: { timeoutMs?: number }): Promise<InstanceResult>;
+  getStatus(instanceId: string): Promise<unknown>;
+}
+
+function intEnv(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer (got '${v}').`);
+  return n;
+}
+
+let started = false;
+
+/**
+ * Starts the local Functions + Durable host for the app in `appDir`, in this process. The app's
+ * modules are loaded once per process, so one host per process (tests that need to kill or restart
+ * a host run it as a child process through cli.ts).
+ */
+export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost> {
+  if (started) throw new Error('A local host was already started in this process; the app can be loaded only once per process.');
+  started = true;
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const appDir = resolve(opts.appDir);
+  const stateDir = resolve(opts.stateDir ?? `${appDir}/.local`);
+  mkdirSync(stateDir, { recursive: true });
+
+  // Settings first: the app sees process.env as the host process has it when its modules load.
+  for (const [k, v] of Object.entries(readLocalSettingsValues(appDir))) if (process.env[k] === undefined) process.env[k] = v;
+  for (const [k, v] of Object.entries(opts.env ?? {})) process.env[k] = v;
+  if (opts.storageConnectionString) process.env.AzureWebJobsStorage = opts.storageConnectionString;
+  process.env.FUNCTIONS_WORKER_RUNTIME ??= 'node';
+  const settings = readHostSettings(appDir, process.env);
+
+  const registry = installCoreApi();
+  registry.logSink = (level, category, message) => {
+    if (level !== 'debug' && level !== 'trace') log(`[${category}] ${level}: ${message}`);
+  };
+  await loadApp(appDir, registry);
+  const functions = [...registry.functions.values()];
+  assertSupportedBindings(functions);
+  const invoker = new Invoker(registry, log);
+
+  const store = new JournalStore(stateDir, { afterCommit: intEnv('LOCAL_HOST_CRASH_AFTER_COMMIT'), torn: process.env.LOCAL_HOST_CRASH_TORN === '1' }, log);
+  const crashAfterActivity = intEnv('LOCAL_HOST_CRASH_AFTER_ACTIVITY');
+  const engine = new DurableEngine(store, invoker, { log, ...(crashAfterActivity !== undefined ? { crashAfterActivity } : {}) });
+
+  let urls: ClientUrls = { publicUrl: '', hubName: settings.hubName };
+  let binding = '';
+  const server = createHostServer({
+    invoker,
+    engine,
+    routes: httpRoutes(functions, settings.routePrefix),
+    urls: () => urls,
+    clientBinding: () => binding,
+    afterInvoke: (fn, res, data) => writeStorageOutputs(fn, res, data, process.env),
+    log,
+  });
+  const port = await listen(server, opts.port ?? 7071);
+  const url = `http://127.0.0.1:${port}`;
+  urls = { publicUrl: url, hubName: settings.hubName };
+  binding = clientBindingJson(urls);
+  // durable-functions rewrites management URLs to localhost:7071 unless WEBSITE_HOSTNAME is set.
+  process.env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
+
+  engine.start();
+  let listeners: Stoppable[] = [];
+  try {
+    listeners = await startTriggerListeners({ functions, invoker, settings, clientBinding: () => binding, stateDir, appDir, log });
+  } catch (err) {
+    await engine.stop();
+    await new Promise((r) => server.close(r));
+    throw err;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    functionCount: functions.length,
+    stop() {
+      stopping ??= (async () => {
+        await Promise.allSettled(listeners.map((l) => l.stop()));
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+        await engine.stop();
+        for (const hook of registry.hooks.appTerminate) await hook({ hookData: {}, appHookData: invoker.appHookData });
+      })();
+      return stopping;
+    },
+    async waitForInstance(instanceId, o) {
+      const inst = await engine.waitFor(instanceId, o?.timeoutMs ?? 60_000);
+      return { runtimeStatus: inst.status, output: inst.output ?? null, customStatus: inst.customStatus ?? null };
+    },
+    async getStatus(instanceId) {
+      const inst = engine.instance(instanceId);
+      return inst ? statusBody(inst, { showInput: true, showHistory: true, showHistoryOutput: true }) : undefined;
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { resolveSettingRefs, type HostSettings } from './app/settings';
+import type { RegisteredFunction } from './core/core-api';
+import type { Invoker } from './core/invoker';
+import { connectionFor, writeStorageOutputs } from './core/outputs';
+import { toTypedData } from './core/typed-data';
+import type { RpcTypedData } from './core/types';
+import { startBlobListener, type BlobTriggerBinding } from './triggers/blob-listener';
+import { startTimerListener, type TimerInfo, type TimerTriggerBinding } from './triggers/timer-listener';
+
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+interface WiringDeps {
+  functions: RegisteredFunction[];
+  invoker: Invoker;
+  settings: HostSettings;
+  clientBinding: () => string;
+  stateDir: string;
+  appDir: string;
+  log: (line: string) => void;
+}
+
+function trigger(fn: RegisteredFunction, type: string) {
+  return Object.values(fn.bindings).find((b) => b.type === type);
+}
+
+/** The real host passes the timer value as PascalCase JSON; @azure/functions camelCases it for the handler. */
+function timerJson(info: TimerInfo): string {
+  return JSON.stringify({
+    Schedule: { AdjustForDST: info.schedule.adjustForDST },
+    ScheduleStatus: info.scheduleStatus ? { Last: info.scheduleStatus.last, Next: info.scheduleStatus.next, LastUpdated: info.scheduleStatus.lastUpdated } : null,
+    IsPastDue: info.isPastDue,
+  });
+}
+
+/** A stable host id (≤ 32 chars, as the real host requires) for blob receipts and internal queues. */
+export function hostIdFor(appDir: string, hubName: string): string {
+  return `local-${createHash('sha256').update(`${appDir}|${hubName}`).digest('hex').slice(0, 24)}`;
+}
+
+/** Starts the timer and blob listeners for the functions that use those triggers (and none otherwise). */
+export async function startTriggerListeners(d: WiringDeps): Promise<Stoppable[]> {
+  const started: Stoppable[] = [];
+  const timers: TimerTriggerBinding[] = [];
+  const blobs: BlobTriggerBinding[] = [];
+  for (const fn of d.functions) {
+    const t = trigger(fn, 'timerTrigger');
+    if (t) {
+      timers.push({
+        functionName: fn.name,
+        schedule: resolveSettingRefs(String(t.schedule ?? ''), process.env),
+        runOnStartup: t.runOnStartup === true,
+        useMonitor: t.useMonitor !== false,
+      });
+    }
+    const b = trigger(fn, 'blobTrigger');
+    if (b) {
+      if (b.source === 'EventGrid') d.log(`blob trigger '${fn.name}': source EventGrid is served by container polling locally`);
+      blobs.push({
+        functionName: fn.name,
+        path: resolveSettingRefs(String(b.path ?? ''), process.env),
+        connectionString: connectionFor(b.connection, process.env),
+        maxDequeueCount: d.settings.blobMaxDequeueCount,
+      });
+    }
+  }
+  try {
+    if (timers.length > 0) {
+      started.push(
+        await startTimerListener({
+          bindings: timers,
+          stateDir: `${d.stateDir}/timers`,
+          log: d.log,
+          invoke: async (functionName, info) => {
+            const res = await d.invoker.invoke({ functionName, inputs: { timerTrigger: { json: timerJson(info) }, durableClient: { string: d.clientBinding() } } });
+            await writeStorageOutputs(d.invoker.get(functionName), res, {}, process.env);
+          },
+        }),
+      );
+    }
+    if (blobs.length > 0) {
+      started.push(
+        await startBlobListener({
+          hostId: hostIdFor(d.appDir, d.settings.hubName),
+          bindings: blobs,
+          log: d.log,
+          invoke: async (delivery) => {
+            const triggerMetadata: Record<string, RpcTypedData> = {};
+            for (const [k, v] of Object.entries(delivery.triggerMetadata)) triggerMetadata[k] = toTypedData(v);
+            const res = await d.invoker.invoke({
+              functionName: delivery.functionName,
+              inputs: { blobTrigger: { bytes: delivery.content }, durableClient: { string: d.clientBinding() } },
+              triggerMetadata,
+            });
+            await writeStorageOutputs(d.invoker.get(delivery.functionName), res, delivery.triggerMetadata, process.env);
+          },
+        }),
+      );
+    }
+  } catch (err) {
+    await Promise.allSettled(started.map((s) => s.stop()));
+    throw err;
+  }
+  return started;
+}
