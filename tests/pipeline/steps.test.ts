@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { runParseStep } from '../../shared/run/parse-step';
+import { runImportStep } from '../../shared/run/import-step';
+import { runConfirmStep } from '../../shared/run/confirm-step';
+import { runFinalizeStep } from '../../shared/run/finalize-step';
+import type { GraphRequestSpec } from '../../shared/graph/gateway';
+import { CONTAINERS } from '../../shared/storage/object-store';
+import { FakeGraph, err, ok } from '../support/fake-graph';
+import { ESP_ID, GROUP_ID, PROFILE_ID, T0, at, csvOf, settings, storeWithCsv } from '../support/run-fixtures';
+
+const RUN = 'intake-00000000000000000000000000000001';
+const log = () => {};
+
+interface Record {
+  id: string;
+  serialNumber: string;
+  importId: string;
+  polls: number;
+}
+
+/** A small stateful tenant: imports complete on the second poll, serials in `registered` answer 806, `otherTenant` 808. */
+function tenant(options: { registered?: string[]; otherTenant?: string[]; notInGroup?: string[]; espFor?: (serial: string) => string } = {}) {
+  const records = new Map<string, Record>();
+  const devices = new Map<string, { id: string; serialNumber: string; aad: string }>();
+  for (const s of options.registered ?? []) devices.set(`ztd-${s}`, { id: `ztd-${s}`, serialNumber: s, aad: `aad-${s}` });
+  let next = 0;
+  const graph = new FakeGraph({
+    importDevices: (spec: GraphRequestSpec) => {
+      const body = spec.body as { importedWindowsAutopilotDeviceIdentities: { serialNumber: string; importId: string }[] };
+      return ok({
+        value: body.importedWindowsAutopilotDeviceIdentities.map((d) => {
+          const r = { id: `rec-${next++}`, serialNumber: d.serialNumber, importId: d.importId, polls: 0 };
+          records.set(r.id, r);
+          return { id: r.id, serialNumber: d.serialNumber, state: { deviceImportStatus: 'unknown', deviceErrorCode: 0 } };
+        }),
+      });
+    },
+    getImportedDevice: (spec) => {
+      const r = records.get(spec.params!.id!);
+      if (!r) return err(404, 'NotFound');
+      r.polls++;
+      if (r.polls < 2) return ok({ id: r.id, serialNumber: r.serialNumber, state: { deviceImportStatus: 'pending', deviceErrorCode: 0 } });
+      if (options.registered?.includes(r.serialNumber)) return ok({ id: r.id, serialNumber: r.serialNumber, state: { deviceImportStatus: 'error', deviceErrorCode: 806, deviceErrorName: 'ZtdDeviceAlreadyAssigned' } });
+      if (options.otherTenant?.includes(r.serialNumber)) return ok({ id: r.id, serialNumber: r.serialNumber, state: { deviceImportStatus: 'error', deviceErrorCode: 808, deviceErrorName: 'ZtdDeviceAssignedToOtherTenant' } });
+      const ztd = `ztd-${r.serialNumber}`;
+      devices.set(ztd, { id: ztd, serialNumber: r.serialNumber, aad: `aad-${r.serialNumber}` });
+      return ok({ id: r.id, serialNumber: r.serialNumber, state: { deviceImportStatus: 'complete', deviceRegistrationId: ztd, deviceErrorCode: 0, deviceErrorName: 'None' } });
+    },
+    deleteImportedDevice: (spec) => (records.delete(spec.params!.id!) ? ok(undefined, 204) : err(404)),
+    getAutopilotSettings: () => ok({ lastSyncDateTime: '2026-01-01T00:00:00Z', lastManualSyncTriggerDateTime: null, syncStatus: 'completed' }),
+    syncAutopilot: () => ok(undefined, 204),
+    getAutopilotDevice: (spec) => {
+      const d = devices.get(spec.params!.id!);
+      return d
+        ? ok({ id: d.id, serialNumber: d.serialNumber, azureActiveDirectoryDeviceId: d.aad, deploymentProfileAssignmentStatus: 'assignedInSync', deploymentProfile: { id: PROFILE_ID } })
+        : err(404, 'NotFound');
+    },
+    listAutopilotDevices: (spec) => {
+      const term = /contains\(serialNumber,'(.*)'\)/.exec(spec.query!.filter!)![1]!;
+      return ok({ value: [...devices.values()].filter((d) => d.serialNumber.includes(term)).map((d) => ({ id: d.id, serialNumber: d.serialNumber, azureActiveDirectoryDeviceId: d.aad })) });
+    },
+    listGroupDeviceMembers: (spec) => {
+      const members = [...devices.values()].filter((d) => !options.notInGroup?.includes(d.serialNumber));
+      return ok({ value: members.filter(() => spec.params!.id === GROUP_ID).map((d) => ({ id: `obj-${d.serialNumber}`, deviceId: d.aad })) });
+    },
+    listEnrollmentConfigurations: () =>
+      ok({
+        value: [
+          { '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration', id: 'default-esp', displayName: 'All users and all devices', priority: 0, deviceEnrollmentConfigurationType: 'defaultWindows10EnrollmentCompletionPageConfiguration', assignments: [] },
+          { '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration', id: ESP_ID, displayName: 'Autopilot ESP', priority: 1, deviceEnrollmentConfigurationType: 'windows10EnrollmentCompletionPageConfiguration', assignments: [{ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: GROUP_ID } }] },
+        ],
+      }),
+  });
+  return { graph, records, devices };
+}
+
+async function runToEnd(csv: string, t: ReturnType<typeof tenant>, runSettings = settings()) {
+  const { objects, runs, source } = await storeWithCsv(csv);
+  const parsed = await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: runSettings.chunkSize, now: T0 });
+  let minute = 0;
+  for (let i = 0; i < 20; i++) {
+    const step = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(minute++), phaseStartedAt: T0, settings: runSettings });
+    if (step.done) break;
+  }
+  const confirmStart = at(minute);
+  for (let i = 0; i < 100; i++) {
+    const step = await runConfirmStep({ graph: t.graph, runs, objects, log }, { runId: RUN, now: at(minute), phaseStartedAt: confirmStart, settings: runSettings });
+    minute += 1;
+    if (step.done) break;
+  }
+  const outcome = await runFinalizeStep({ objects, runs, log }, { runId: RUN, source, now: at(minute) });
+  const report = JSON.parse((await objects.get(CONTAINERS.reports, `${RUN}/report.json`))!.data.toString('utf8'));
+  return { parsed, outcome, report, objects, source };
+}
+
+describe('pipeline steps against a stateful fake tenant', () => {
+  it('imports in chunks, polls only its own records, deletes them, confirms every stage and archives the file', async () => {
+    const t = tenant();
+    const { parsed, outcome, report, objects, source } = await runToEnd(csvOf(['SN-A', 'SN-B', 'SN-C']), t);
+    expect(parsed.counts.valid).toBe(3);
+    expect(parsed.chunkCount).toBe(2);
+    expect(t.graph.count('importDevices')).toBe(2);
+    expect(t.records.size).toBe(0); // every record of the run deleted
+    expect(outcome.counts).toMatchObject({ confirmed: 3, failed: 0, pending: 0, registered: 3, inGroup: 3, profileAssigned: 3, espConfirmed: 3 });
+    expect(report.rows.map((r: { device: { result: string } }) => r.device.result)).toEqual(['confirmed', 'confirmed', 'confirmed']);
+    for (const row of report.rows) expect(row.device.at).toHaveProperty('espConfirmed');
+    expect(await objects.get(source.container, source.name)).toBeUndefined();
+    expect(await objects.get(CONTAINERS.archive, `processed/${source.name}`)).toBeDefined();
+    // importIds are the run's, one per chunk
+    const importIds = t.graph.calls.filter((c) => c.op === 'importDevices').map((c) => (c.body as { importedWindowsAutopilotDeviceIdentities: { importId: string }[] }).importedWindowsAutopilotDeviceIdentities[0]!.importId);
+    expect(importIds).toEqual([`${RUN}-c0`, `${RUN}-c1`]);
+    expect(t.graph.count('syncAutopilot')).toBe(1);
+  });
+
+  it('carries an 806 device on (found by serial) and fails an 808 device with the remediation', async () => {
+    const t = tenant({ registered: ['SN-OLD'], otherTenant: ['SN-OTHER'] });
+    const { outcome, report } = await runToEnd(csvOf(['SN-NEW', 'SN-OLD', 'SN-OTHER']), t);
+    expect(outcome.counts).toMatchObject({ confirmed: 2, failed: 1 });
+    const bySerial = Object.fromEntries(report.rows.map((r: { serialNumber: string }) => [r.serialNumber, r]));
+    expect(bySerial['SN-OLD'].device).toMatchObject({ result: 'confirmed', alreadyRegistered: true, ztdId: 'ztd-SN-OLD', importErrorCode: 806 });
+    expect(bySerial['SN-OTHER'].device).toMatchObject({ result: 'failed', failure: { stage: 'import', code: '808' } });
+    expect(bySerial['SN-OTHER'].device.failure.remediation).toMatch(/deregister/);
+  });
+
+  it('reports a device that never joins the expected group after its deadline, and does not drop it', async () => {
+    const t = tenant({ notInGroup: ['SN-LONELY'] });
+    const s = settings({ deadlines: { importMinutes: 30, registrationMinutes: 30, groupMinutes: 5, profileMinutes: 30, espMinutes: 30 } });
+    const { outcome, report } = await runToEnd(csvOf(['SN-OK', 'SN-LONELY']), t, s);
+    expect(outcome.counts).toMatchObject({ confirmed: 1, failed: 1, pending: 0 });
+    const lonely = report.rows.find((r: { serialNumber: string }) => r.serialNumber === 'SN-LONELY');
+    expect(lonely.device.failure).toMatchObject({ stage: 'group', code: 'NotInExpectedGroup' });
+  });
+
+  it('keeps rejected rows in the report and imports nothing for a file that is not a device CSV', async () => {
+    const t = tenant();
+    const { outcome, report, objects, source } = await runToEnd('hello,world\r\n1,2\r\n', t);
+    expect(outcome.status).toBe('rejected');
+    expect(report.fileRejected).toMatch(/./);
+    expect(t.graph.calls).toHaveLength(0);
+    expect(await objects.get(CONTAINERS.archive, `rejected/${source.name}`)).toBeDefined();
+  });
+
+  it('re-sends a chunk left in flight by a crash and settles the devices without losing any', async () => {
+    const t = tenant();
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2']));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
+    const chunk = (await runs.readChunkState(RUN, 0))!;
+    chunk.status = 'sending'; // what a crash between marking and recording leaves behind
+    await runs.writeChunkState(RUN, chunk);
+    for (let i = 0; i < 5; i++) {
+      const step = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(i), phaseStartedAt: T0, settings: settings() });
+      if (step.done) break;
+    }
+    const after = (await runs.readChunkState(RUN, 0))!;
+    expect(after.attempts).toBe(1);
+    expect(after.devices.map((d) => d.importStatus)).toEqual(['complete', 'complete']);
+  });
+
+  it('is idempotent: running the parse and import steps twice imports each chunk once', async () => {
+    const t = tenant();
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2', 'SN-3']));
+    const input = { runId: RUN, source, chunkSize: 2, now: T0 };
+    const first = await runParseStep({ objects, runs, log }, input);
+    const second = await runParseStep({ objects, runs, log }, input);
+    expect(second).toEqual(first);
+    await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(0), phaseStartedAt: T0, settings: settings() });
+    await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(1), phaseStartedAt: T0, settings: settings() });
+    expect(t.graph.count('importDevices')).toBe(2);
+  });
+
+  it('times out an import that never completes and still deletes its record', async () => {
+    const t = tenant();
+    t.graph.handlers.getImportedDevice = (spec) => ok({ id: spec.params!.id, serialNumber: 'x', state: { deviceImportStatus: 'unknown', deviceErrorCode: 0 } });
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-SLOW']));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
+    await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(1), phaseStartedAt: T0, settings: settings() });
+    const late = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(31), phaseStartedAt: T0, settings: settings() });
+    expect(late.done).toBe(true);
+    const state = (await runs.readChunkState(RUN, 0))!;
+    expect(state.devices[0]).toMatchObject({ importStatus: 'timed-out', result: 'failed', recordDeleted: true, failure: { code: 'ImportTimeout' } });
+  });
+});
