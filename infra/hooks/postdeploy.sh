@@ -5,7 +5,10 @@
 # Re-running is safe: the deployment updates the same subscription in place.
 set -eu
 
-here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+case "$0" in
+  */*) here=${0%/*} ;;
+  *) here=. ;;
+esac
 
 if ! command -v az >/dev/null 2>&1; then
   echo "postdeploy: the Azure CLI (az) is required to create the Event Grid subscription; see docs/DEPLOY.md" >&2

@@ -1,0 +1,319 @@
+// Security and least-privilege policies over the Bicep syntax trees. Every policy is also run on a
+// deliberately broken copy of the real template, so a test that silently stopped checking (e.g. a
+// property renamed out from under it) fails here instead of passing vacuously.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CONTAINERS } from '../../shared/storage/object-store';
+import {
+  type BicepFile,
+  getPath,
+  INFRA_DIR,
+  listBicepFiles,
+  literalValue,
+  modules,
+  objectProperties,
+  parseBicepFile,
+  parseBicepSource,
+  parameters,
+  REPO_ROOT,
+  resourcesOfType,
+  stringLiteral,
+  variables,
+} from './bicep-ast';
+import {
+  appSettings,
+  appSettingsPolicy,
+  broadRolesPolicy,
+  functionAppPolicy,
+  listKeysPolicy,
+  monitoringPolicy,
+  outputsPolicy,
+  PLATFORM_SETTING,
+  roleIdsAssignedTo,
+  storagePolicy,
+} from './policies';
+
+const load = (rel: string): BicepFile => parseBicepFile(join(INFRA_DIR, rel));
+const all = listBicepFiles().map(parseBicepFile);
+const main = load('main.bicep');
+const storage = load('modules/storage.bicep');
+const functionApp = load('modules/function-app.bicep');
+const monitoring = load('modules/monitoring.bicep');
+const roles = load('modules/role-assignments.bicep');
+const subscription = load('eventgrid/blob-subscription.bicep');
+
+/** The same file with one exact edit; fails if the text to change is not there (so mutations stay real). */
+function mutate(file: BicepFile, from: string, to: string): BicepFile {
+  expect(file.source, `mutation target not found in ${file.path}: ${from}`).toContain(from);
+  return parseBicepSource(file.source.replace(from, to), file.path);
+}
+
+const ROLE = {
+  blobOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  queueContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+  tableContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  metricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+  blobContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+};
+
+/** main.bicep's `containers` variable and the storage module's appContainerNames, resolved to names. */
+function provisionedContainers(): { byKey: Map<string, string>; provisioned: string[] } {
+  const vars = variables(main);
+  const containersVar = vars.get('containers');
+  if (containersVar?.type !== 'object') throw new Error('main.bicep: var containers must be an object literal');
+  const byKey = new Map([...objectProperties(containersVar)].map(([k, v]) => [k, stringLiteral(v) ?? '']));
+  const storageModule = modules(main).find((m) => m.path === 'modules/storage.bicep');
+  const list = getPath(storageModule?.body, 'params.appContainerNames');
+  const provisioned = (list?.namedChildren ?? []).map((item) => {
+    const lit = stringLiteral(item);
+    if (lit !== undefined) return lit;
+    if (item.type === 'member_expression' && item.childForFieldName('object')?.text === 'containers') {
+      return byKey.get(item.childForFieldName('property')?.text ?? '') ?? '';
+    }
+    if (item.type === 'identifier') return stringLiteral(vars.get(item.text)) ?? '';
+    return '';
+  });
+  return { byKey, provisioned };
+}
+
+function sourceFiles(dir: string): string[] {
+  let out: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const full = join(dir, e);
+    if (statSync(full).isDirectory()) out = out.concat(sourceFiles(full));
+    else if (e.endsWith('.ts') && !e.endsWith('.test.ts')) out.push(full);
+  }
+  return out;
+}
+
+describe('storage account', () => {
+  it('exists and complies: shared keys off, no public blobs, HTTPS only, TLS 1.2', () => {
+    expect(resourcesOfType(storage, 'Microsoft.Storage/storageAccounts')).toHaveLength(1);
+    expect(all.flatMap(storagePolicy)).toEqual([]);
+  });
+
+  it.each([
+    ['allowSharedKeyAccess: false', 'allowSharedKeyAccess: true', 'allowSharedKeyAccess'],
+    ['allowBlobPublicAccess: false', 'allowBlobPublicAccess: true', 'allowBlobPublicAccess'],
+    ['supportsHttpsTrafficOnly: true', 'supportsHttpsTrafficOnly: false', 'supportsHttpsTrafficOnly'],
+    ["minimumTlsVersion: 'TLS1_2'", "minimumTlsVersion: 'TLS1_0'", 'minimumTlsVersion'],
+    ['allowSharedKeyAccess: false\n', '\n', 'allowSharedKeyAccess'],
+    ["properties: { publicAccess: 'None' }\n}]", "properties: { publicAccess: 'Blob' }\n}]", 'publicAccess'],
+  ])('catches %j changed to %j', (from, to, property) => {
+    const violations = storagePolicy(mutate(storage, from, to));
+    expect(violations.join('\n')).toContain(property);
+  });
+
+  it('provisions every container the app uses (CONTAINERS in shared/storage/object-store.ts)', () => {
+    const { provisioned } = provisionedContainers();
+    for (const name of Object.values(CONTAINERS)) expect(provisioned).toContain(name);
+    // The storage module creates one container per name it is given.
+    const loop = resourcesOfType(storage, 'Microsoft.Storage/storageAccounts/blobServices/containers').find((r) => r.loop);
+    expect(loop?.node.text).toMatch(/\[for \w+ in appContainerNames:/);
+    expect(getPath(loop?.body, 'name')?.text).toBe(loop?.node.text.match(/\[for (\w+) in/)?.[1]);
+  });
+
+  it('keeps the names main.bicep hands to the app, the hook and Event Grid in step', () => {
+    const { byKey, provisioned } = provisionedContainers();
+    expect(byKey.get('intake')).toBe(CONTAINERS.intake);
+    expect(byKey.get('archive')).toBe(CONTAINERS.archive);
+    const subParams = parameters(subscription);
+    expect(literalValue(subParams.get('containerName')?.defaultValue)).toBe(CONTAINERS.intake);
+    const deadLetter = literalValue(subParams.get('deadLetterContainerName')?.defaultValue);
+    expect(provisioned).toContain(deadLetter);
+    expect(stringLiteral(variables(main).get('deadLetterContainerName'))).toBe(deadLetter);
+  });
+
+  it('applies a lifecycle rule to the archive container only', () => {
+    const policy = resourcesOfType(storage, 'Microsoft.Storage/storageAccounts/managementPolicies')[0];
+    const rule = getPath(policy?.body, 'properties.policy.rules')?.namedChildren[0];
+    expect(getPath(rule, 'definition.filters.prefixMatch')?.text).toBe("['${archiveContainerName}/']");
+    expect(getPath(rule, 'definition.actions.baseBlob.delete.daysAfterModificationGreaterThan')?.text).toBe('archiveRetentionDays');
+    const storageModule = modules(main).find((m) => m.path === 'modules/storage.bicep');
+    expect(getPath(storageModule?.body, 'params.archiveContainerName')?.text).toBe('containers.archive');
+  });
+});
+
+describe('Function App', () => {
+  it('is Flex Consumption on Node 22 with the user-assigned identity, HTTPS only, no basic auth', () => {
+    expect(all.flatMap((f) => resourcesOfType(f, 'Microsoft.Web/sites').map(() => f.path))).toEqual(['infra/modules/function-app.bicep']);
+    expect(all.flatMap(functionAppPolicy)).toEqual([]);
+  });
+
+  it('gets its identity from the identity module, the same one the Graph roles go to', () => {
+    const fa = modules(main).find((m) => m.path === 'modules/function-app.bicep');
+    expect(getPath(fa?.body, 'params.identityResourceId')?.text).toBe('identity.outputs.resourceId');
+    expect(getPath(fa?.body, 'params.identityClientId')?.text).toBe('identity.outputs.clientId');
+    const rbac = modules(main).find((m) => m.path === 'modules/role-assignments.bicep');
+    expect(getPath(rbac?.body, 'params.identityPrincipalId')?.text).toBe('identity.outputs.principalId');
+  });
+
+  it.each([
+    ["version: '22'", "version: '20'", 'runtime.version'],
+    ["name: 'FC1'", "name: 'Y1'", 'sku.name'],
+    ["tier: 'FlexConsumption'", "tier: 'Dynamic'", 'sku.tier'],
+    ["type: 'UserAssigned'\n", "type: 'SystemAssigned'\n", 'identity.type'],
+    ["type: 'UserAssignedIdentity'", "type: 'StorageAccountConnectionString'", 'authentication.type'],
+    ['httpsOnly: true', 'httpsOnly: false', 'httpsOnly'],
+    ["name: 'scm'\n  properties: { allow: false }", "name: 'scm'\n  properties: { allow: true }", 'allow'],
+    ["minTlsVersion: '1.2'", "minTlsVersion: '1.0'", 'minTlsVersion'],
+  ])('catches %j changed to %j', (from, to, property) => {
+    expect(functionAppPolicy(mutate(functionApp, from, to)).join('\n')).toContain(property);
+  });
+});
+
+describe('app settings', () => {
+  it('are identity-based with no secrets, and pin Graph to the managed identity', () => {
+    expect(appSettingsPolicy(functionApp)).toEqual([]);
+  });
+
+  it.each([
+    ['a key-bearing AzureWebJobsStorage connection string', 'TASKHUB_NAME: taskHubName', "TASKHUB_NAME: taskHubName\n  AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=${account.name};AccountKey=${account.listKeys().keys[0].value}'", 'AzureWebJobsStorage must not be set'],
+    ['listKeys hidden behind a variable', 'STORAGE_ACCOUNT_NAME: account.name', 'STORAGE_ACCOUNT_NAME: sneaky', ''],
+    ['the local-only static Graph token', "GRAPH_AUTH: 'managed-identity'", "GRAPH_AUTH: 'static-token'\n  GRAPH_STATIC_TOKEN: 'x'", 'GRAPH_STATIC_TOKEN must not be set'],
+    ['a missing identity credential', "AzureWebJobsStorage__credential: 'managedidentity'\n", '', 'AzureWebJobsStorage__credential is missing'],
+    ['a second identity for storage', 'AzureWebJobsStorage__clientId: identityClientId', "AzureWebJobsStorage__clientId: 'other'", 'same identity'],
+    ['App Insights without Entra auth', "APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING: ''", 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'],
+    ['FUNCTIONS_WORKER_RUNTIME on Flex', 'TASKHUB_NAME: taskHubName', "TASKHUB_NAME: taskHubName\n  FUNCTIONS_WORKER_RUNTIME: 'node'", 'FUNCTIONS_WORKER_RUNTIME must not be set'],
+    ['a secret-named setting', 'TASKHUB_NAME: taskHubName', "TASKHUB_NAME: taskHubName\n  CLIENT_SECRET: clientSecret", 'looks like a secret'],
+  ])('catches %s', (_what, from, to, message) => {
+    let file = mutate(functionApp, from, to);
+    if (to.includes('sneaky')) file = parseBicepSource(`${file.source}\nvar sneaky = account.listKeys().keys[0].value\n`, file.path);
+    const violations = appSettingsPolicy(file).join('\n');
+    expect(violations).not.toBe('');
+    expect(violations).toContain(message || 'listKeys');
+  });
+
+  it('only sets app settings that the app (or the Functions platform) reads', () => {
+    // host.json counts: it reads TASKHUB_NAME as %TASKHUB_NAME%.
+    const code = [...sourceFiles(join(REPO_ROOT, 'shared')), ...sourceFiles(join(REPO_ROOT, 'functions')), join(REPO_ROOT, 'host.json')]
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    const found = appSettings(functionApp);
+    const names = (found?.settings ?? []).map((s) => s.name).filter((n) => !PLATFORM_SETTING.test(n));
+    // STORAGE_ACCOUNT_NAME is set for the app's own storage client by request of the app's owners;
+    // shared/config.ts currently derives the account from AzureWebJobsStorage__* instead.
+    const unread = names.filter((n) => n !== 'STORAGE_ACCOUNT_NAME' && !code.includes(n));
+    expect(unread).toEqual([]);
+    // The deadline knobs main.bicep passes through deadlineMinutes are read by the app too.
+    const fa = modules(main).find((m) => m.path === 'modules/function-app.bicep');
+    const deadlines = getPath(fa?.body, 'params.deadlineMinutes');
+    const keys = [...objectProperties(deadlines!).keys()];
+    expect(keys.length).toBeGreaterThan(0);
+    for (const k of keys) {
+      expect(k).toMatch(/^[A-Z_]+_DEADLINE_MINUTES$/);
+      expect(code).toContain(k);
+    }
+  });
+});
+
+describe('monitoring', () => {
+  it('App Insights and Log Analytics accept Entra-authenticated data only', () => {
+    expect(resourcesOfType(monitoring, 'Microsoft.Insights/components')).toHaveLength(1);
+    expect(all.flatMap(monitoringPolicy)).toEqual([]);
+  });
+
+  it('catches local auth turned back on', () => {
+    expect(monitoringPolicy(mutate(monitoring, 'DisableLocalAuth: true', 'DisableLocalAuth: false')).join()).toContain('DisableLocalAuth');
+  });
+});
+
+describe('Azure RBAC', () => {
+  it('gives the identity exactly the data-plane roles the host, Durable and telemetry need', () => {
+    expect(roleIdsAssignedTo(roles, 'identityPrincipalId')).toEqual(
+      [ROLE.blobOwner, ROLE.queueContributor, ROLE.tableContributor, ROLE.metricsPublisher].sort(),
+    );
+    expect(roleIdsAssignedTo(roles, 'deployerPrincipalId')).toEqual([ROLE.blobContributor]);
+  });
+
+  it('hands out no Owner, Contributor, User Access Administrator or Storage Account Contributor', () => {
+    expect(all.flatMap(broadRolesPolicy)).toEqual([]);
+    const widened = mutate(roles, '  roleIds.storageTableDataContributor\n]', "  roleIds.storageTableDataContributor\n  'b24988ac-6180-42a0-ab88-20f7382dd24c'\n]");
+    expect(broadRolesPolicy(widened).join()).toContain('Contributor');
+    expect(roleIdsAssignedTo(widened, 'identityPrincipalId')).toContain('b24988ac-6180-42a0-ab88-20f7382dd24c');
+  });
+});
+
+describe('keys and secrets', () => {
+  it('reads no key except the Functions host blobs_extension key for the Event Grid webhook', () => {
+    expect(all.flatMap(listKeysPolicy)).toEqual([]);
+    expect(subscription.source).toContain('listKeys(');
+  });
+
+  it.each([
+    ['a storage listKeys() method', 'output name string = account.name', 'output name string = account.name\nvar k = account.listKeys().keys[0].value'],
+    ['a storage listKeys function', 'output name string = account.name', "output name string = account.name\nvar k = listKeys(account.id, '2023-05-01').keys[0].value"],
+    ['an account SAS', 'output name string = account.name', "output name string = account.name\nvar k = account.listAccountSas('2023-05-01', {}).accountSasToken"],
+  ])('catches %s', (_what, from, to) => {
+    expect(listKeysPolicy(mutate(storage, from, to))).toHaveLength(1);
+  });
+
+  it('catches the host key being used for anything but blobs_extension', () => {
+    const misuse = mutate(subscription, '.systemKeys.blobs_extension', '.masterKey');
+    expect(listKeysPolicy(misuse)).toHaveLength(1);
+  });
+
+  it('outputs nothing secret', () => {
+    expect(all.flatMap(outputsPolicy)).toEqual([]);
+    expect(outputsPolicy(mutate(storage, 'output name string = account.name', "output name string = account.name\noutput key string = account.listKeys().keys[0].value"))).toHaveLength(2);
+  });
+});
+
+describe('Event Grid blob source', () => {
+  const sub = resourcesOfType(subscription, 'Microsoft.EventGrid/systemTopics/eventSubscriptions')[0];
+
+  it('delivers BlobCreated of the intake container to the blob trigger webhook', () => {
+    expect(getPath(sub?.body, 'properties.filter.includedEventTypes')?.text).toBe("['Microsoft.Storage.BlobCreated']");
+    expect(getPath(sub?.body, 'properties.filter.subjectBeginsWith')?.text).toBe("'/blobServices/default/containers/${containerName}/'");
+    expect(getPath(sub?.body, 'properties.destination.endpointType')?.text).toBe("'WebHook'");
+    expect(getPath(sub?.body, 'properties.destination.properties.endpointUrl')?.text).toMatch(
+      /^'https:\/\/\$\{site\.properties\.defaultHostName\}\/runtime\/webhooks\/blobs\?functionName=Host\.Functions\.\$\{functionName\}&code=\$\{blobsExtensionKey\}'$/,
+    );
+    expect(literalValue(parameters(subscription).get('functionName')?.defaultValue)).toBe(stringLiteral(variables(main).get('intakeFunctionName')));
+  });
+
+  it('dead-letters undeliverable events with the topic identity, not a key', () => {
+    expect(getPath(sub?.body, 'properties.deadLetterWithResourceIdentity.identity.type')?.text).toBe("'SystemAssigned'");
+    const topicFile = load('modules/event-grid-topic.bicep');
+    const topic = resourcesOfType(topicFile, 'Microsoft.EventGrid/systemTopics')[0];
+    expect(getPath(topic?.body, 'properties.topicType')?.text).toBe("'Microsoft.Storage.StorageAccounts'");
+    expect(getPath(topic?.body, 'identity.type')?.text).toBe("'SystemAssigned'");
+    expect(topicFile.source).toContain(ROLE.blobContributor);
+  });
+
+  it('targets the blob trigger the app registers, when the app registers one', () => {
+    const registrations = sourceFiles(join(REPO_ROOT, 'functions'))
+      .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/app\.storageBlob\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1]));
+    const expected = stringLiteral(variables(main).get('intakeFunctionName'));
+    // Until functions/ registers its trigger this checks nothing beyond the name's presence in main.bicep.
+    expect(expected).toBe('intakeBlobTrigger');
+    for (const name of registrations) expect(name).toBe(expected);
+  });
+});
+
+describe('private networking (vnetEnabled)', () => {
+  it('adds the VNet and blob/queue/table private endpoints only when enabled', () => {
+    for (const path of ['modules/network.bicep', 'modules/storage-private-endpoints.bicep']) {
+      const mod = main.root.namedChildren.find((n) => n.type === 'module_declaration' && n.text.includes(`'${path}'`));
+      expect(mod?.text).toMatch(/= if \(vnetEnabled\) \{/);
+    }
+    const pe = load('modules/storage-private-endpoints.bicep');
+    expect(variables(pe).get('services')?.text).toBe("['blob', 'queue', 'table']");
+    expect(resourcesOfType(pe, 'Microsoft.Network/privateEndpoints')).toHaveLength(1);
+    const account = resourcesOfType(storage, 'Microsoft.Storage/storageAccounts')[0];
+    expect(getPath(account?.body, 'properties.networkAcls.defaultAction')?.text).toBe("privateNetworking ? 'Deny' : 'Allow'");
+    const fa = modules(main).find((m) => m.path === 'modules/function-app.bicep');
+    expect(getPath(fa?.body, 'params.virtualNetworkSubnetId')?.text).toBe("vnetEnabled ? network.outputs.appSubnetId : ''");
+  });
+
+  it('delegates the app subnet to Microsoft.App/environments (Flex VNet integration)', () => {
+    expect(load('modules/network.bicep').source).toMatch(/serviceName: 'Microsoft\.App\/environments'/);
+  });
+});

@@ -1,0 +1,106 @@
+// Runs infra/hooks/postdeploy.sh against a fake `az` on PATH: it waits (bounded) for the
+// blobs_extension key, then deploys the phase-2 template with the azd outputs; it fails loudly
+// when an output is missing or the key never appears, and never prints the key.
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { INFRA_DIR } from './bicep-ast';
+
+const HOOK = join(INFRA_DIR, 'hooks', 'postdeploy.sh');
+const KEY = 'fake-blobs-extension-key-value';
+const dirs: string[] = [];
+
+const AZD_OUTPUTS = {
+  RESOURCE_GROUP: 'rg-test',
+  AZURE_FUNCTION_APP_NAME: 'func-abc',
+  AZURE_STORAGE_ACCOUNT_NAME: 'stabc',
+  EVENTGRID_SYSTEM_TOPIC_NAME: 'evgt-abc',
+  INTAKE_CONTAINER_NAME: 'autopilot-intake',
+  INTAKE_FUNCTION_NAME: 'intakeBlobTrigger',
+  EVENTGRID_DEADLETTER_CONTAINER_NAME: 'autopilot-eventgrid-deadletter',
+};
+
+/** A fake `az` that logs its arguments and returns the key from the Nth `keys list` call on. */
+function fakeAz(keyOnCall: number): { bin: string; log: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'postdeploy-'));
+  dirs.push(dir);
+  const log = join(dir, 'az.log');
+  const counter = join(dir, 'count');
+  writeFileSync(counter, '0');
+  writeFileSync(
+    join(dir, 'az'),
+    `#!/bin/sh
+echo "$*" >> "${log}"
+if [ "$1 $2 $3" = "functionapp keys list" ]; then
+  n=$(($(cat "${counter}") + 1)); echo "$n" > "${counter}"
+  if [ "$n" -ge ${keyOnCall} ]; then echo "${KEY}"; fi
+fi
+exit 0
+`,
+  );
+  chmodSync(join(dir, 'az'), 0o755);
+  return { bin: dir, log };
+}
+
+function runHook(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('/bin/sh', [HOOK], { env, timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const baseEnv = (bin: string): Record<string, string> => ({
+  PATH: `${bin}:/usr/bin:/bin`,
+  POSTDEPLOY_KEY_INTERVAL_SECONDS: '0',
+  POSTDEPLOY_KEY_ATTEMPTS: '5',
+});
+
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('postdeploy hook', () => {
+  it('waits for the key, then deploys the Event Grid subscription with the azd outputs', async () => {
+    const az = fakeAz(3);
+    const res = await runHook({ ...baseEnv(az.bin), ...AZD_OUTPUTS });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const calls = readFileSync(az.log, 'utf8').trim().split('\n');
+    expect(calls.filter((c) => c.startsWith('functionapp keys list'))).toHaveLength(3);
+    const deploy = calls.find((c) => c.startsWith('deployment group create')) ?? '';
+    expect(deploy).toContain('--resource-group rg-test');
+    expect(deploy).toMatch(/--template-file \S+\/infra\/hooks\/\.\.\/eventgrid\/blob-subscription\.bicep/);
+    for (const p of ['functionAppName=func-abc', 'storageAccountName=stabc', 'systemTopicName=evgt-abc', 'containerName=autopilot-intake', 'functionName=intakeBlobTrigger', 'deadLetterContainerName=autopilot-eventgrid-deadletter']) {
+      expect(deploy).toContain(p);
+    }
+    // The key is fetched by the template itself (listKeys), never passed or printed by the hook.
+    expect(deploy).not.toContain(KEY);
+    expect(res.stdout).not.toContain(KEY);
+  });
+
+  it('fails with the missing value named when azd has not provisioned', async () => {
+    const az = fakeAz(1);
+    const { INTAKE_FUNCTION_NAME: _omitted, ...rest } = AZD_OUTPUTS;
+    const res = await runHook({ ...baseEnv(az.bin), ...rest });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('INTAKE_FUNCTION_NAME is not set');
+  });
+
+  it('gives up after the bounded number of tries when the key never appears', async () => {
+    const az = fakeAz(1000);
+    const res = await runHook({ ...baseEnv(az.bin), ...AZD_OUTPUTS, POSTDEPLOY_KEY_ATTEMPTS: '3' });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('no blobs_extension key on func-abc after 3 tries');
+    expect(readFileSync(az.log, 'utf8')).not.toContain('deployment group create');
+  });
+
+  it('fails clearly without the Azure CLI', async () => {
+    const res = await runHook({ PATH: '/nonexistent', ...AZD_OUTPUTS });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('the Azure CLI (az) is required');
+  });
+});

@@ -1,0 +1,155 @@
+// The pieces fit together: module paths and parameters, azd's parameter file and outputs, the
+// azure.yaml service and hooks, and what .funcignore leaves in the deployed package. These are the
+// mistakes `az bicep build` would catch online; here we catch the ones a syntax tree can show.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  getPath,
+  INFRA_DIR,
+  listBicepFiles,
+  modules,
+  objectProperties,
+  outputNames,
+  parameters,
+  parseBicepFile,
+  REPO_ROOT,
+  stringLiteral,
+  variables,
+} from './bicep-ast';
+
+const main = parseBicepFile(join(INFRA_DIR, 'main.bicep'));
+const azureYaml = readFileSync(join(REPO_ROOT, 'azure.yaml'), 'utf8');
+
+/** `key: value` lines of azure.yaml under a path of parent keys (by indentation); enough for this flat file. */
+function yamlValue(path: string[]): string | undefined {
+  let depth = 0;
+  let indent = -1;
+  for (const raw of azureYaml.split('\n')) {
+    const line = raw.replace(/\s+#.*$/, '');
+    if (!line.trim() || line.trim().startsWith('#')) continue;
+    const lineIndent = line.length - line.trimStart().length;
+    const m = line.trim().match(/^([\w.-]+):\s*(.*)$/);
+    if (!m) continue;
+    if (lineIndent <= indent) return undefined;
+    if (m[1] === path[depth]) {
+      if (depth === path.length - 1) return m[2];
+      depth += 1;
+      indent = lineIndent;
+    }
+  }
+  return undefined;
+}
+
+describe('module wiring', () => {
+  const files = listBicepFiles().map(parseBicepFile);
+  const calls = files.flatMap((file) => modules(file).map((m) => ({ file, m })));
+
+  it('finds the module calls', () => {
+    expect(calls.length).toBeGreaterThanOrEqual(9);
+  });
+
+  it.each(calls.map(({ file, m }) => [`${file.path} -> ${m.path}`, file, m] as const))('%s passes only declared params and all required ones', (_n, file, m) => {
+    const target = join(REPO_ROOT, dirname(file.path), m.path);
+    expect(existsSync(target), `${m.path} exists`).toBe(true);
+    const declared = parameters(parseBicepFile(target));
+    const passedNode = getPath(m.body, 'params');
+    const passed = passedNode ? [...objectProperties(passedNode).keys()] : [];
+    expect(passed.filter((p) => !declared.has(p))).toEqual([]);
+    const required = [...declared.values()].filter((p) => !p.defaultValue && !p.type.endsWith('?')).map((p) => p.name);
+    expect(required.filter((p) => !passed.includes(p))).toEqual([]);
+  });
+});
+
+describe('azd parameters and outputs', () => {
+  const paramsJson = JSON.parse(readFileSync(join(INFRA_DIR, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: unknown }> };
+  const declared = parameters(main);
+
+  it('main.parameters.json sets only parameters main.bicep declares, and every required one', () => {
+    const keys = Object.keys(paramsJson.parameters);
+    expect(keys.filter((k) => !declared.has(k))).toEqual([]);
+    const required = [...declared.values()].filter((p) => !p.defaultValue).map((p) => p.name);
+    expect(required.sort()).toEqual(['environmentName', 'location']);
+    for (const r of required) expect(keys).toContain(r);
+  });
+
+  it('every value comes from the azd environment', () => {
+    for (const [name, { value }] of Object.entries(paramsJson.parameters)) {
+      expect(value, name).toMatch(/^\$\{[A-Z_]+(=[^}]*)?\}$/);
+    }
+  });
+
+  it('outputs every value the postdeploy hooks read', () => {
+    const outputs = outputNames(main);
+    const sh = readFileSync(join(INFRA_DIR, 'hooks/postdeploy.sh'), 'utf8');
+    const shVars = sh.match(/for name in ([^;]+); do/)?.[1]?.replace(/\\\n/g, ' ').trim().split(/\s+/) ?? [];
+    const ps1 = readFileSync(join(INFRA_DIR, 'hooks/postdeploy.ps1'), 'utf8');
+    const psVars = [...(ps1.match(/\$required = ([^\n]+\n[^\n]+)/)?.[1] ?? '').matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]);
+    expect(shVars.length).toBeGreaterThan(5);
+    expect(psVars.sort()).toEqual([...shVars].sort());
+    expect(shVars.filter((v) => !outputs.includes(v))).toEqual([]);
+  });
+
+  it('the hooks pass the phase-2 template exactly its parameters', () => {
+    const sub = parameters(parseBicepFile(join(INFRA_DIR, 'eventgrid/blob-subscription.bicep')));
+    const required = [...sub.values()].filter((p) => !p.defaultValue).map((p) => p.name);
+    for (const hook of ['postdeploy.sh', 'postdeploy.ps1']) {
+      const text = readFileSync(join(INFRA_DIR, 'hooks', hook), 'utf8');
+      expect(text).toMatch(/eventgrid['/ ,]+blob-subscription\.bicep/);
+      const block = text.slice(text.indexOf('--parameters'), text.indexOf('--output none'));
+      const passed = [...block.matchAll(/^\s+(\w+)=["$]/gm)].map((m) => m[1] ?? '');
+      expect(passed.length, hook).toBeGreaterThan(3);
+      expect(passed.filter((p) => !sub.has(p)), hook).toEqual([]);
+      expect(required.filter((p) => !passed.includes(p)), hook).toEqual([]);
+    }
+  });
+});
+
+describe('azure.yaml', () => {
+  it('deploys this repository as the Function App tagged in main.bicep', () => {
+    expect(yamlValue(['services', 'api', 'project'])).toBe('.');
+    expect(yamlValue(['services', 'api', 'host'])).toBe('function');
+    expect(yamlValue(['services', 'api', 'language'])).toBe('ts');
+    expect(stringLiteral(variables(main).get('serviceName'))).toBe('api');
+    expect(main.source).toContain("union(tags, { 'azd-service-name': serviceName })");
+    for (const f of ['host.json', 'package.json', 'package-lock.json']) expect(existsSync(join(REPO_ROOT, f)), f).toBe(true);
+  });
+
+  it('provisions infra/main.bicep with Bicep', () => {
+    expect(yamlValue(['infra', 'provider'])).toBe('bicep');
+    expect(yamlValue(['infra', 'path'])).toBe('infra');
+    expect(yamlValue(['infra', 'module'])).toBe('main');
+  });
+
+  it('runs the postdeploy hook scripts that exist', () => {
+    const posix = yamlValue(['hooks', 'postdeploy', 'posix', 'run']);
+    const windows = yamlValue(['hooks', 'postdeploy', 'windows', 'run']);
+    expect(posix).toBe('./infra/hooks/postdeploy.sh');
+    expect(windows).toBe('./infra/hooks/postdeploy.ps1');
+    expect(existsSync(join(REPO_ROOT, posix ?? ''))).toBe(true);
+    expect(existsSync(join(REPO_ROOT, windows ?? ''))).toBe(true);
+  });
+});
+
+describe('.funcignore', () => {
+  const patterns = readFileSync(join(REPO_ROOT, '.funcignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const excludes = (top: string) => patterns.some((p) => [top, `/${top}`, `/${top}/`, `${top}/`].includes(p));
+
+  it('keeps what the host loads and what a remote build needs', () => {
+    const main = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { main: string }).main;
+    const mainTop = main.split('/')[0] ?? '';
+    for (const keep of ['host.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', mainTop, 'functions', 'orchestrations', 'shared']) {
+      expect(excludes(keep), keep).toBe(false);
+    }
+    expect(patterns.filter((p) => ['*', '*.json', '*.ts', '*.js', 'dist', '/dist/'].includes(p))).toEqual([]);
+  });
+
+  it('leaves out tests, local tooling, infra, local settings and node_modules (the remote build reinstalls it)', () => {
+    for (const drop of ['tests', 'local', 'bench', 'infra', 'docs', 'samples', 'node_modules', '.azurite']) expect(excludes(drop), drop).toBe(true);
+    expect(patterns).toContain('local.settings.json');
+    expect(yamlValue(['services', 'api', 'remoteBuild'])).toBe('true');
+  });
+});
