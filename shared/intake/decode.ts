@@ -63,14 +63,22 @@ function utf16WithoutBom(head: Uint8Array): 'utf-16le' | 'utf-16be' | undefined 
   return undefined;
 }
 
-function isValidUtf8Start(window: Uint8Array): boolean {
-  try {
-    // stream: true so a sequence cut at the window's end is not held against the file.
-    new TextDecoder('utf-8', { fatal: true }).decode(window, { stream: true });
-    return true;
-  } catch {
-    return false;
+/**
+ * Judges UTF-8 from the bytes starting at the first non-ASCII one. Clean UTF-8 → yes. Mostly valid
+ * multi-byte sequences with a few broken bytes → a damaged UTF-8 file (decoding it as 1252 would turn
+ * every "ü" into "Ã¼"); otherwise the bytes are single-byte "ANSI" text.
+ */
+function looksLikeUtf8(window: Uint8Array): boolean {
+  // stream: true so a sequence cut at the window's end is not held against the file.
+  const text = new TextDecoder('utf-8').decode(window, { stream: true });
+  let good = 0;
+  let bad = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd) bad++;
+    else if (c >= 0x80) good++;
   }
+  return bad === 0 || good > bad;
 }
 
 function decoderLabel(encoding: IntakeEncoding): string {
@@ -85,7 +93,7 @@ class Decoding implements TextStream {
 
   constructor(
     private readonly head: Buffer,
-    private readonly rest: AsyncIterator<Uint8Array>,
+    private readonly rest: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
     private restDone: boolean,
     encoding: IntakeEncoding | undefined,
   ) {
@@ -96,7 +104,7 @@ class Decoding implements TextStream {
   }
 
   private decide(window: Uint8Array): TextDecoder {
-    this.encoding = isValidUtf8Start(window) ? 'utf-8' : 'windows-1252';
+    this.encoding = looksLikeUtf8(window) ? 'utf-8' : 'windows-1252';
     this.decoder = new TextDecoder(decoderLabel(this.encoding));
     return this.decoder;
   }
@@ -134,8 +142,9 @@ class Decoding implements TextStream {
 }
 
 /** Reads the start of the stream, recognises non-text files and the encoding, and returns the text stream. */
-export async function openText(source: AsyncIterable<Uint8Array>): Promise<OpenedText> {
-  const rest = source[Symbol.asyncIterator]();
+export async function openText(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<OpenedText> {
+  const rest: AsyncIterator<Uint8Array> | Iterator<Uint8Array> =
+    Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   const parts: Buffer[] = [];
   let size = 0;
   let done = false;
@@ -167,7 +176,7 @@ export async function openText(source: AsyncIterable<Uint8Array>): Promise<Opene
       warnings.push(`The file is ${utf16.toUpperCase()} without a byte-order mark; it was read as ${utf16.toUpperCase()}. Save it as UTF-8 to be safe.`);
     } else {
       const at = firstNonAscii(head);
-      if (at >= 0) encoding = isValidUtf8Start(head.subarray(at)) ? 'utf-8' : 'windows-1252';
+      if (at >= 0) encoding = looksLikeUtf8(head.subarray(at)) ? 'utf-8' : 'windows-1252';
       else if (done) encoding = 'utf-8';
       // else: ASCII so far; the decision waits for the first non-ASCII byte.
     }

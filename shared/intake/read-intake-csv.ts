@@ -40,7 +40,12 @@ function preambleWarning(text: string): string | undefined {
   return undefined;
 }
 
-export async function* readIntakeCsv(source: AsyncIterable<Uint8Array>, options: IntakeOptions = {}): AsyncGenerator<IntakeEvent, void, undefined> {
+/**
+ * Reads a device CSV from a byte stream (a blob download, an HTTP body, a file stream, or an array of
+ * buffers) and yields the header, one verdict per data row and the totals — or why the file is not a
+ * CSV of devices. Throws only for invalid options or when the source itself fails.
+ */
+export async function* readIntakeCsv(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: IntakeOptions = {}): AsyncGenerator<IntakeEvent, void, undefined> {
   const { maxRows, maxLineBytes } = Options.parse(options);
   const opened = await openText(source);
   if (opened.kind === 'empty') {
