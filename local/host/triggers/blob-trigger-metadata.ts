@@ -1,0 +1,42 @@
+import type { BlobDownloadResponseParsed } from '@azure/storage-blob';
+
+/**
+ * Trigger metadata as the real host gives it for a blob trigger: `BlobTrigger` ('container/name'), `Uri`,
+ * `Properties` (the blob's system properties), `Metadata` (user metadata) and one entry per path
+ * parameter. Keys are PascalCase as the host sends them; @azure/functions camelCases them for the
+ * handler (`context.triggerMetadata.blobTrigger`, `.properties.contentLength`, …).
+ */
+export function blobTriggerMetadata(args: {
+  container: string;
+  blobName: string;
+  uri: string;
+  response: BlobDownloadResponseParsed;
+  bindingData: Record<string, string>;
+}): Record<string, unknown> {
+  const r = args.response;
+  const properties: Record<string, unknown> = {
+    LastModified: r.lastModified?.toISOString(),
+    CreatedOn: r.createdOn?.toISOString(),
+    ETag: r.etag,
+    ContentLength: r.contentLength,
+    ContentType: r.contentType,
+    ContentEncoding: r.contentEncoding,
+    ContentLanguage: r.contentLanguage,
+    ContentDisposition: r.contentDisposition,
+    CacheControl: r.cacheControl,
+    ContentHash: r.contentMD5 ? Buffer.from(r.contentMD5).toString('base64') : undefined,
+    // Track-2 enum names, as the host's BlobProperties carries them.
+    BlobType: r.blobType?.replace(/Blob$/, ''),
+    LeaseStatus: r.leaseStatus,
+    LeaseState: r.leaseState,
+    IsServerEncrypted: r.isServerEncrypted,
+  };
+  for (const key of Object.keys(properties)) if (properties[key] === undefined) delete properties[key];
+  return {
+    ...args.bindingData,
+    BlobTrigger: `${args.container}/${args.blobName}`,
+    Uri: args.uri,
+    Properties: properties,
+    Metadata: { ...(r.metadata ?? {}) },
+  };
+}

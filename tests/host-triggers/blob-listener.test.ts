@@ -1,0 +1,317 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startBlobListener, type BlobDelivery, type BlobListenerOptions, type BlobListener } from '../../local/host/triggers/blob-listener';
+import { receiptBlobName } from '../../local/host/triggers/blob-receipts';
+import type { AzuriteInstance } from '../support/azurite';
+import { startTestAzurite } from './azurite';
+import { waitFor } from './wait';
+
+let azurite: AzuriteInstance;
+let blobs: BlobServiceClient;
+let queues: QueueServiceClient;
+let running: BlobListener[] = [];
+let seq = 0;
+
+beforeAll(async () => {
+  azurite = await startTestAzurite();
+  blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
+  queues = QueueServiceClient.fromConnectionString(azurite.connectionString);
+});
+afterEach(async () => {
+  await Promise.all(running.map((l) => l.stop()));
+  running = [];
+});
+afterAll(async () => {
+  await azurite?.stop();
+});
+
+/** A fresh container and host id per test, so tests never see each other's receipts or queues. */
+async function fresh(): Promise<{ container: string; hostId: string }> {
+  seq += 1;
+  const container = `intake-${seq}-${Date.now().toString(36)}`;
+  await blobs.getContainerClient(container).create();
+  return { container, hostId: `testhost-${seq}` };
+}
+
+async function upload(container: string, name: string, body: string, opts: { metadata?: Record<string, string>; contentType?: string } = {}) {
+  const res = await blobs
+    .getContainerClient(container)
+    .getBlockBlobClient(name)
+    .upload(body, Buffer.byteLength(body), { metadata: opts.metadata, blobHTTPHeaders: { blobContentType: opts.contentType } });
+  return res.etag as string;
+}
+
+async function start(
+  o: Partial<BlobListenerOptions> & { hostId: string; bindings: BlobListenerOptions['bindings']; invoke: BlobListenerOptions['invoke'] },
+) {
+  const listener = await startBlobListener({ pollIntervalMs: 100, ...o });
+  running.push(listener);
+  return listener;
+}
+
+function binding(functionName: string, path: string, maxDequeueCount = 5) {
+  return { functionName, path, connectionString: azurite.connectionString, maxDequeueCount };
+}
+
+async function internalQueueDepth(hostId: string): Promise<number> {
+  const props = await queues.getQueueClient(`azure-webjobs-blobtrigger-${hostId}`).getProperties();
+  return props.approximateMessagesCount ?? -1;
+}
+
+function recorder() {
+  const calls: BlobDelivery[] = [];
+  return { calls, invoke: async (d: BlobDelivery) => void calls.push(d) };
+}
+
+describe('blob trigger listener on Azurite', () => {
+  it('delivers each blob version once: upload, unchanged, overwrite', async () => {
+    const { container, hostId } = await fresh();
+    const rec = recorder();
+    const listener = await start({ hostId, bindings: [binding('onUpload', `${container}/{name}`)], invoke: rec.invoke });
+
+    await upload(container, 'a.csv', 'version-1');
+    await listener.scanNow();
+    await waitFor(() => rec.calls.length === 1, 10_000, 'first delivery');
+    expect(rec.calls[0]?.content.toString()).toBe('version-1');
+    await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'message deleted after success');
+
+    // Unchanged: a full sweep dispatches nothing (no message enqueued), so nothing can be delivered.
+    await listener.scanNow();
+    await listener.scanNow();
+    expect(await internalQueueDepth(hostId)).toBe(0);
+    expect(rec.calls).toHaveLength(1);
+
+    await upload(container, 'a.csv', 'version-2');
+    await listener.scanNow();
+    await waitFor(() => rec.calls.length === 2, 10_000, 'delivery of the overwritten version');
+    expect(rec.calls[1]?.content.toString()).toBe('version-2');
+    await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'second message deleted');
+    await listener.scanNow();
+    expect(await internalQueueDepth(hostId)).toBe(0);
+    expect(rec.calls).toHaveLength(2);
+  });
+
+  it('finds blobs by periodic polling, without scanNow', async () => {
+    const { container, hostId } = await fresh();
+    const rec = recorder();
+    await start({ hostId, bindings: [binding('onUpload', `${container}/{name}`)], invoke: rec.invoke });
+    await upload(container, 'polled.csv', 'x');
+    await waitFor(() => rec.calls.length === 1, 10_000, 'delivery by polling');
+    expect(rec.calls[0]?.blobName).toBe('polled.csv');
+  });
+
+  it('writes receipts at the real host layout and marks them complete', async () => {
+    const { container, hostId } = await fresh();
+    const rec = recorder();
+    const listener = await start({ hostId, bindings: [binding('onUpload', `${container}/{name}`)], invoke: rec.invoke });
+    const etag = await upload(container, 'dir/r.csv', 'r');
+    await listener.scanNow();
+    const receipt = blobs
+      .getContainerClient('azure-webjobs-hosts')
+      .getBlobClient(receiptBlobName(hostId, 'Host.Functions.onUpload', etag, container, 'dir/r.csv'));
+    expect(receipt.name).toBe(`blobreceipts/${hostId}/Host.Functions.onUpload/${etag}/${container}/dir/r.csv`);
+    const props = await receipt.getProperties();
+    expect(Object.keys(props.metadata ?? {}).map((k) => k.toLowerCase())).not.toContain('incomplete');
+  });
+
+  it('redelivers a delivery interrupted by a stop, but not a completed one, after a restart', async () => {
+    const { container, hostId } = await fresh();
+    const firstCalls: string[] = [];
+    const first = await start({
+      hostId,
+      bindings: [binding('onUpload', `${container}/{name}`)],
+      invoke: async (d) => {
+        firstCalls.push(d.blobName);
+        if (d.blobName === 'hang.csv') await new Promise<never>(() => undefined); // the "crash": never finishes
+      },
+    });
+    await upload(container, 'done.csv', 'ok');
+    await upload(container, 'hang.csv', 'stuck');
+    await first.scanNow();
+    await waitFor(() => firstCalls.includes('done.csv') && firstCalls.includes('hang.csv'), 10_000, 'both delivered once');
+    await waitFor(async () => (await internalQueueDepth(hostId)) === 1, 10_000, 'only the hanging message left');
+    await first.stop();
+
+    const rec = recorder();
+    const second = await start({ hostId, bindings: [binding('onUpload', `${container}/{name}`)], invoke: rec.invoke });
+    await second.scanNow();
+    await waitFor(() => rec.calls.length === 1, 10_000, 'redelivery after restart');
+    expect(rec.calls[0]?.blobName).toBe('hang.csv');
+    expect(rec.calls[0]?.content.toString()).toBe('stuck');
+    await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'redelivered message deleted');
+    await second.scanNow();
+    expect(await internalQueueDepth(hostId)).toBe(0);
+    expect(rec.calls.map((c) => c.blobName)).toEqual(['hang.csv']);
+  });
+
+  it('redelivers after a hard crash once the message lease runs out', async () => {
+    const { container, hostId } = await fresh();
+    // Simulate a process that died mid-try: the message is taken (invisible for 1 s) and never settled.
+    const queue = queues.getQueueClient(`azure-webjobs-blobtrigger-${hostId}`);
+    const seen: string[] = [];
+    const first = await start({
+      hostId,
+      messageLeaseMs: 1000,
+      bindings: [binding('onUpload', `${container}/{name}`)],
+      invoke: async (d) => {
+        seen.push(d.blobName);
+        await new Promise<never>(() => undefined);
+      },
+    });
+    await upload(container, 'crash.csv', 'c');
+    await first.scanNow();
+    await waitFor(() => seen.length === 1, 10_000, 'first try started');
+    // Take over the message the way a dead process leaves it: invisible, never deleted or released.
+    await first.stop();
+    const taken = await queue.receiveMessages({ visibilityTimeout: 1 });
+    expect(taken.receivedMessageItems).toHaveLength(1);
+
+    const rec = recorder();
+    await start({ hostId, bindings: [binding('onUpload', `${container}/{name}`)], invoke: rec.invoke });
+    await waitFor(() => rec.calls.length === 1, 15_000, 'redelivery after the lease expired');
+    expect(rec.calls[0]?.blobName).toBe('crash.csv');
+  });
+
+  it('dispatches a blob whose receipt was left incomplete by a crash', async () => {
+    const { container, hostId } = await fresh();
+    const etag = await upload(container, 'half.csv', 'h');
+    // Crash between "create incomplete receipt" and "enqueue": the receipt exists, no message does.
+    await blobs.getContainerClient('azure-webjobs-hosts').createIfNotExists();
+    await blobs
+      .getContainerClient('azure-webjobs-hosts')
+      .getBlockBlobClient(receiptBlobName(hostId, 'Host.Functions.onUpload', etag, container, 'half.csv'))
+      .upload('', 0, { metadata: { Incomplete: 'Incomplete' } });
+    const rec = recorder();
+    const listener = await start({ hostId, bindings: [binding('onUpload', `${container}/{name}`)], invoke: rec.invoke });
+    await listener.scanNow();
+    await waitFor(() => rec.calls.length === 1, 10_000, 'delivery despite the incomplete receipt');
+  });
+
+  it('retries up to maxDequeueCount, then poisons with the real host message shape', async () => {
+    const { container, hostId } = await fresh();
+    await queues.getQueueClient('webjobs-blobtrigger-poison').createIfNotExists();
+    await queues.getQueueClient('webjobs-blobtrigger-poison').clearMessages();
+    let tries = 0;
+    const listener = await start({
+      hostId,
+      bindings: [binding('onUpload', `${container}/{name}`, 3)],
+      invoke: async () => {
+        tries++;
+        throw new Error('function failed');
+      },
+    });
+    const etag = await upload(container, 'bad.csv', 'bad');
+    await listener.scanNow();
+    const poison = queues.getQueueClient('webjobs-blobtrigger-poison');
+    let messages: string[] = [];
+    await waitFor(
+      async () => {
+        const peeked = await poison.peekMessages({ numberOfMessages: 32 });
+        messages = peeked.peekedMessageItems.map((m) => m.messageText);
+        return messages.length > 0;
+      },
+      15_000,
+      'a poison message',
+    );
+    expect(tries).toBe(3);
+    expect(messages).toHaveLength(1);
+    const body = JSON.parse(Buffer.from(messages[0] as string, 'base64').toString('utf8'));
+    expect(body).toEqual({
+      Type: 'BlobTrigger',
+      FunctionId: 'Host.Functions.onUpload',
+      BlobType: 'BlockBlob',
+      ContainerName: container,
+      BlobName: 'bad.csv',
+      ETag: etag,
+    });
+    await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'poisoned message removed from the internal queue');
+    await listener.scanNow();
+    expect(await internalQueueDepth(hostId)).toBe(0);
+    expect(tries).toBe(3);
+  });
+
+  it('gives the trigger metadata the real host gives', async () => {
+    const { container, hostId } = await fresh();
+    const rec = recorder();
+    const listener = await start({ hostId, bindings: [binding('onUpload', `${container}/drops/{name}.csv`)], invoke: rec.invoke });
+    const etag = await upload(container, 'drops/site-a.csv', 'Device Serial Number\n', { metadata: { uploadedby: 'ops' }, contentType: 'text/csv' });
+    await listener.scanNow();
+    await waitFor(() => rec.calls.length === 1, 10_000, 'delivery');
+    const d = rec.calls[0] as BlobDelivery;
+    expect(d.functionName).toBe('onUpload');
+    expect(d.container).toBe(container);
+    expect(d.blobName).toBe('drops/site-a.csv');
+    const md = d.triggerMetadata;
+    expect(md.BlobTrigger).toBe(`${container}/drops/site-a.csv`);
+    expect(md.Uri).toBe(`http://127.0.0.1:${azurite.blobPort}/devstoreaccount1/${container}/drops/site-a.csv`);
+    expect(md.name).toBe('site-a');
+    expect(md.Metadata).toEqual({ uploadedby: 'ops' });
+    expect(md.Properties).toMatchObject({
+      ETag: etag,
+      ContentLength: Buffer.byteLength('Device Serial Number\n'),
+      ContentType: 'text/csv',
+      BlobType: 'Block',
+    });
+    const props = md.Properties as Record<string, unknown>;
+    expect(new Date(props.LastModified as string).getTime()).toBeGreaterThan(Date.now() - 120_000);
+    expect(Object.keys(md).sort()).toEqual(['BlobTrigger', 'Metadata', 'Properties', 'Uri', 'name']);
+  });
+
+  it('matches path patterns with prefixes and several parameters, per function', async () => {
+    const { container, hostId } = await fresh();
+    const rec = recorder();
+    const listener = await start({
+      hostId,
+      bindings: [binding('csvOnly', `${container}/in/{name}.csv`), binding('byFolder', `${container}/{folder}/{file}.{ext}`)],
+      invoke: rec.invoke,
+    });
+    await upload(container, 'in/a.csv', '1');
+    await upload(container, 'in/b.txt', '2');
+    await upload(container, 'other/c.csv', '3');
+    await upload(container, 'rootfile', '4');
+    await listener.scanNow();
+    await waitFor(() => rec.calls.length === 4, 10_000, 'four deliveries');
+    await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'queue drained');
+    const seen = rec.calls.map((c) => `${c.functionName}:${c.blobName}:${JSON.stringify(pick(c.triggerMetadata, ['name', 'folder', 'file', 'ext']))}`).sort();
+    expect(seen).toEqual([
+      'byFolder:in/a.csv:{"folder":"in","file":"a","ext":"csv"}',
+      'byFolder:in/b.txt:{"folder":"in","file":"b","ext":"txt"}',
+      'byFolder:other/c.csv:{"folder":"other","file":"c","ext":"csv"}',
+      'csvOnly:in/a.csv:{"name":"a"}',
+    ]);
+  });
+
+  it('keeps delivering other blobs when one invocation fails, and pages through large containers', async () => {
+    const { container, hostId } = await fresh();
+    const delivered = new Map<string, number>();
+    const listener = await start({
+      hostId,
+      pageSize: 2,
+      bindings: [binding('onUpload', `${container}/{name}`, 2)],
+      invoke: async (d) => {
+        delivered.set(d.blobName, (delivered.get(d.blobName) ?? 0) + 1);
+        if (d.blobName === 'b-2.csv') throw new Error('this one fails');
+      },
+    });
+    for (let i = 0; i < 7; i++) await upload(container, `b-${i}.csv`, `body ${i}`);
+    await listener.scanNow();
+    await waitFor(() => delivered.size === 7 && delivered.get('b-2.csv') === 2, 15_000, 'all blobs delivered, the failing one twice');
+    await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'queue drained');
+    expect([...delivered.entries()].filter(([name]) => name !== 'b-2.csv').every(([, n]) => n === 1)).toBe(true);
+  });
+
+  it('rejects invalid options with specific messages', async () => {
+    await expect(startBlobListener({ hostId: 'Bad_Host', bindings: [], invoke: async () => undefined })).rejects.toThrow(/host id/);
+    await expect(
+      startBlobListener({ hostId: 'ok', bindings: [binding('f', 'Bad_Container/{name}')], invoke: async () => undefined }),
+    ).rejects.toThrow(/'f'.*not a valid container name/);
+    await expect(
+      startBlobListener({ hostId: 'ok', bindings: [binding('f', 'c{x}/{name}')], invoke: async () => undefined }),
+    ).rejects.toThrow(/container name must be literal/);
+  });
+});
+
+function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]]));
+}
