@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { intakeOrchestrator, STEPS_PER_GENERATION } from '../../orchestrations/intake';
+import { ACTIVITY, emptyCounts, type IntakeInput } from '../../shared/contracts';
+import { replay, type ActivityScript } from '../support/replay-driver';
+import { settings } from '../support/run-fixtures';
+
+const input: IntakeInput = {
+  runId: 'intake-0123456789abcdef0123456789abcdef',
+  source: { container: 'autopilot-intake', name: 'drop.csv', etag: '"0x1"' },
+  settings: settings(),
+};
+
+function script(opts: { importSteps?: number; confirmSteps?: number; fileRejected?: boolean; failConfirm?: (n: number) => boolean } = {}): ActivityScript {
+  let importCalls = 0;
+  let confirmCalls = 0;
+  return (name, raw) => {
+    const counts = { ...emptyCounts(), rows: 3, valid: 3 };
+    if (name === ACTIVITY.parse) return { result: { runId: input.runId, chunkCount: opts.fileRejected ? 0 : 2, counts, fileRejected: opts.fileRejected ? 'not a CSV of devices' : undefined } };
+    if (name === ACTIVITY.importStep) return { result: { done: ++importCalls >= (opts.importSteps ?? 2), counts: { ...counts, imported: importCalls } } };
+    if (name === ACTIVITY.confirmStep) {
+      confirmCalls++;
+      if (opts.failConfirm?.(confirmCalls)) return { error: 'Graph unavailable' };
+      return { result: { done: confirmCalls >= (opts.confirmSteps ?? 3), counts: { ...counts, confirmed: confirmCalls }, note: 'sync requested' } };
+    }
+    if (name === ACTIVITY.finalize) {
+      const { runId } = raw as { runId: string };
+      return { result: { runId, status: opts.fileRejected ? 'rejected' : 'completed', reportPath: `autopilot-reports/${runId}/`, archivedAs: 'x', counts: { ...counts, confirmed: 3 } } };
+    }
+    return { error: `unexpected activity ${name}` };
+  };
+}
+
+describe('intake orchestration (real durable-functions replay, synthetic histories)', () => {
+  it('runs parse → import → confirm → report, polling with durable timers and backoff', async () => {
+    const r = await replay(intakeOrchestrator, input, script());
+    expect(r.activityCalls.map((c) => c.name)).toEqual([
+      ACTIVITY.parse,
+      ACTIVITY.importStep,
+      ACTIVITY.importStep,
+      ACTIVITY.confirmStep,
+      ACTIVITY.confirmStep,
+      ACTIVITY.confirmStep,
+      ACTIVITY.finalize,
+    ]);
+    expect(r.output).toMatchObject({ status: 'completed', counts: { confirmed: 3 } });
+    // one timer between import steps (10 s), two between confirm steps (10 s then 20 s: backoff restarts per phase)
+    const gaps = r.timers.map((t, i) => Date.parse(t) - (i === 0 ? Date.parse('2026-11-28T10:00:00.000Z') : Date.parse(r.timers[i - 1]!)));
+    expect(gaps).toEqual([10_000, 10_000, 20_000]);
+    const phases = r.customStatuses.map((s) => (s as { phase?: string } | undefined)?.phase).filter(Boolean);
+    expect(phases).toContain('import');
+    expect(phases).toContain('confirm');
+    expect(phases.at(-1)).toBe('report');
+  });
+
+  it('passes the orchestration clock, not the machine clock, to the steps', async () => {
+    const r = await replay(intakeOrchestrator, input, script(), { start: '2030-01-01T00:00:00.000Z' });
+    const steps = r.activityCalls.filter((c) => c.name === ACTIVITY.importStep).map((c) => (c.input as { now: string }).now);
+    expect(steps).toEqual(['2030-01-01T00:00:00.000Z', '2030-01-01T00:00:10.000Z']);
+  });
+
+  it('goes straight to the report for a rejected file', async () => {
+    const r = await replay(intakeOrchestrator, input, script({ fileRejected: true }));
+    expect(r.activityCalls.map((c) => c.name)).toEqual([ACTIVITY.parse, ACTIVITY.finalize]);
+    expect(r.output).toMatchObject({ status: 'rejected' });
+  });
+
+  it('keeps its history bounded with continueAsNew on long runs', async () => {
+    const r = await replay(intakeOrchestrator, input, script({ confirmSteps: 130 }));
+    expect(r.generations).toBeGreaterThanOrEqual(3);
+    expect(r.output).toMatchObject({ status: 'completed' });
+    // 2 events per step plus a timer's 2: bounded by the generation size, not by the run's length
+    expect(r.maxHistoryLength).toBeLessThan(STEPS_PER_GENERATION * 12);
+  });
+
+  it('retries a failing step with its retry policy and carries on when it recovers', async () => {
+    const r = await replay(intakeOrchestrator, input, script({ failConfirm: (n) => n <= 2 }));
+    expect(r.output).toMatchObject({ status: 'completed' });
+    const confirms = r.activityCalls.filter((c) => c.name === ACTIVITY.confirmStep);
+    // two failed attempts and the successful third, all of the same step (same clock reading)
+    expect(confirms).toHaveLength(3);
+    expect(new Set(confirms.map((c) => (c.input as { now: string }).now)).size).toBe(1);
+  });
+
+  it('never ends without a report: a step failing past its deadlines still leads to the report', async () => {
+    const short = { ...input, settings: settings({ deadlines: { importMinutes: 1, registrationMinutes: 1, groupMinutes: 1, profileMinutes: 1, espMinutes: 1 } }) };
+    const r = await replay(intakeOrchestrator, short, script({ failConfirm: () => true }));
+    expect(r.activityCalls.at(-1)?.name).toBe(ACTIVITY.finalize);
+    expect(r.output).toMatchObject({ status: 'completed' });
+  });
+
+  it('rejects an input that does not match the contract', async () => {
+    await expect(replay(intakeOrchestrator, { runId: 'x' }, script())).rejects.toThrow(/source|settings/);
+  });
+});
