@@ -1,0 +1,182 @@
+import { OrderedCollection } from './ordered';
+import type { AutopilotDevice, AutopilotSettings, DeploymentProfile, EnrollmentConfiguration, EntraDevice, Group, ImportRecord } from './types';
+
+function addToIndex(index: Map<string, Set<string>>, key: string, id: string): void {
+  let set = index.get(key);
+  if (!set) index.set(key, (set = new Set()));
+  set.add(id);
+}
+
+function removeFromIndex(index: Map<string, Set<string>>, key: string, id: string): void {
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(id);
+  if (set.size === 0) index.delete(key);
+}
+
+/**
+ * The tenant's objects and the indexes every hot path uses (by id, Entra deviceId, display name,
+ * physical id, serial). Index upkeep lives here so callers cannot update an object and forget its
+ * index.
+ */
+export class TenantStore {
+  readonly imports = new OrderedCollection<ImportRecord>();
+  /** Every registration DDS knows, visible or not. */
+  readonly autopilotAll = new Map<string, AutopilotDevice>();
+  /** Only the registrations published to windowsAutopilotDeviceIdentities, in publication order. */
+  readonly autopilotVisible = new OrderedCollection<AutopilotDevice>();
+  readonly registeredBySerial = new Map<string, string>();
+  readonly foreignSerials = new Set<string>();
+  readonly devices = new OrderedCollection<EntraDevice>();
+  private readonly devicesByDeviceId = new Map<string, string>();
+  private readonly devicesByName = new Map<string, Set<string>>();
+  private readonly devicesByPhysicalId = new Map<string, Set<string>>();
+  readonly groups = new OrderedCollection<Group>();
+  private readonly groupsByName = new Map<string, Set<string>>();
+  readonly profiles = new OrderedCollection<DeploymentProfile>();
+  /** profile id → Autopilot ids whose `deploymentProfile` is that profile. */
+  readonly profileDevices = new Map<string, Set<string>>();
+  readonly enrollmentConfigurations = new OrderedCollection<EnrollmentConfiguration>();
+  autopilotSettings: AutopilotSettings;
+
+  constructor(readonly tenantId: string) {
+    this.autopilotSettings = { id: tenantId, lastSyncDateTime: undefined, lastManualSyncTriggerDateTime: undefined, syncStatus: 'unknown', runningUntil: undefined };
+  }
+
+  // Autopilot
+  addAutopilot(device: AutopilotDevice): void {
+    this.autopilotAll.set(device.id, device);
+    this.registeredBySerial.set(device.serialKey, device.id);
+    if (device.visible) this.autopilotVisible.set(device.id, device);
+  }
+
+  publishAutopilot(device: AutopilotDevice): boolean {
+    if (device.visible) return false;
+    device.visible = true;
+    this.autopilotVisible.set(device.id, device);
+    return true;
+  }
+
+  removeAutopilot(id: string): AutopilotDevice | undefined {
+    const device = this.autopilotAll.get(id);
+    if (!device) return undefined;
+    this.autopilotAll.delete(id);
+    this.autopilotVisible.delete(id);
+    if (this.registeredBySerial.get(device.serialKey) === id) this.registeredBySerial.delete(device.serialKey);
+    this.setDeviceProfile(device, undefined);
+    return device;
+  }
+
+  setDeviceProfile(device: AutopilotDevice, profileId: string | undefined): void {
+    if (device.profileId) removeFromIndex(this.profileDevices, device.profileId, device.id);
+    device.profileId = profileId;
+    if (profileId) addToIndex(this.profileDevices, profileId, device.id);
+  }
+
+  // Entra devices
+  addDevice(device: EntraDevice): void {
+    this.devices.set(device.id, device);
+    this.devicesByDeviceId.set(device.deviceId.toLowerCase(), device.id);
+    addToIndex(this.devicesByName, device.displayName.toLowerCase(), device.id);
+    for (const p of device.physicalIds) addToIndex(this.devicesByPhysicalId, p.toLowerCase(), device.id);
+  }
+
+  deviceByDeviceId(deviceId: string): EntraDevice | undefined {
+    const id = this.devicesByDeviceId.get(deviceId.toLowerCase());
+    return id === undefined ? undefined : this.devices.get(id);
+  }
+
+  devicesNamed(displayName: string): EntraDevice[] {
+    return [...(this.devicesByName.get(displayName.toLowerCase()) ?? [])].map((id) => this.devices.get(id)!).filter(Boolean);
+  }
+
+  devicesWithPhysicalId(physicalId: string): EntraDevice[] {
+    return [...(this.devicesByPhysicalId.get(physicalId.toLowerCase()) ?? [])].map((id) => this.devices.get(id)!).filter(Boolean);
+  }
+
+  renameDevice(device: EntraDevice, displayName: string): void {
+    removeFromIndex(this.devicesByName, device.displayName.toLowerCase(), device.id);
+    device.displayName = displayName;
+    addToIndex(this.devicesByName, displayName.toLowerCase(), device.id);
+  }
+
+  setPhysicalIds(device: EntraDevice, physicalIds: string[]): void {
+    for (const p of device.physicalIds) removeFromIndex(this.devicesByPhysicalId, p.toLowerCase(), device.id);
+    device.physicalIds = physicalIds;
+    for (const p of physicalIds) addToIndex(this.devicesByPhysicalId, p.toLowerCase(), device.id);
+  }
+
+  removeDevice(id: string): EntraDevice | undefined {
+    const device = this.devices.get(id);
+    if (!device) return undefined;
+    this.devices.delete(id);
+    this.devicesByDeviceId.delete(device.deviceId.toLowerCase());
+    removeFromIndex(this.devicesByName, device.displayName.toLowerCase(), id);
+    for (const p of device.physicalIds) removeFromIndex(this.devicesByPhysicalId, p.toLowerCase(), id);
+    for (const g of device.memberOf) this.groups.get(g)?.members.delete(id);
+    return device;
+  }
+
+  // Groups
+  addGroup(group: Group): void {
+    this.groups.set(group.id, group);
+    addToIndex(this.groupsByName, group.displayName.toLowerCase(), group.id);
+  }
+
+  groupsNamed(displayName: string): Group[] {
+    return [...(this.groupsByName.get(displayName.toLowerCase()) ?? [])].map((id) => this.groups.get(id)!).filter(Boolean);
+  }
+
+  removeGroup(id: string): Group | undefined {
+    const group = this.groups.get(id);
+    if (!group) return undefined;
+    this.groups.delete(id);
+    removeFromIndex(this.groupsByName, group.displayName.toLowerCase(), id);
+    for (const member of group.members) {
+      this.devices.get(member)?.memberOf.delete(id);
+      this.groups.get(member)?.memberOf.delete(id);
+    }
+    for (const parent of group.memberOf) this.groups.get(parent)?.members.delete(id);
+    return group;
+  }
+
+  /** A directory object (device or group) by object id. */
+  directoryObject(id: string): { kind: 'device'; value: EntraDevice } | { kind: 'group'; value: Group } | undefined {
+    const device = this.devices.get(id);
+    if (device) return { kind: 'device', value: device };
+    const group = this.groups.get(id);
+    if (group) return { kind: 'group', value: group };
+    return undefined;
+  }
+
+  /** All groups an object belongs to, directly or through nested groups. */
+  transitiveGroupsOf(memberOf: Set<string>): Set<string> {
+    const seen = new Set<string>();
+    const queue = [...memberOf];
+    while (queue.length > 0) {
+      const id = queue.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const group = this.groups.get(id);
+      if (group) for (const parent of group.memberOf) queue.push(parent);
+    }
+    return seen;
+  }
+
+  /** Every member below a group, through nested groups; groups themselves included. */
+  transitiveMembersOf(group: Group): string[] {
+    const seen = new Set<string>();
+    const out: string[] = [];
+    const visit = (g: Group): void => {
+      for (const m of g.members) {
+        if (seen.has(m)) continue;
+        seen.add(m);
+        out.push(m);
+        const nested = this.groups.get(m);
+        if (nested) visit(nested);
+      }
+    };
+    visit(group);
+    return out;
+  }
+}
