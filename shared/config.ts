@@ -55,41 +55,40 @@ const EnvSchema = z
     AzureWebJobsStorage__blobServiceUri: z.string().url().optional(),
     AzureWebJobsStorage__accountName: z.string().optional(),
     AzureWebJobsStorage__clientId: z.string().optional(),
-  })
-  .superRefine((env, ctx) => {
-    if (env.GRAPH_AUTH === 'static-token') {
-      if (!env.GRAPH_STATIC_TOKEN) {
-        ctx.addIssue({ code: 'custom', path: ['GRAPH_STATIC_TOKEN'], message: 'required when GRAPH_AUTH=static-token' });
-      }
-      const host = new URL(env.GRAPH_ENDPOINT).hostname;
-      if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['GRAPH_AUTH'],
-          message: `static-token is for the local Graph emulator only; ${env.GRAPH_ENDPOINT} needs managed-identity or default-azure-credential`,
-        });
-      }
-    }
-    if (!env.AzureWebJobsStorage && !env.AzureWebJobsStorage__blobServiceUri && !env.AzureWebJobsStorage__accountName) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['AzureWebJobsStorage'],
-        message: 'set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName / __blobServiceUri (identity)',
-      });
-    }
-    for (const [key, id] of [
-      ...env.EXPECTED_GROUP_IDS.map((g) => ['EXPECTED_GROUP_IDS', g] as const),
-      ['EXPECTED_PROFILE_ID', env.EXPECTED_PROFILE_ID] as const,
-    ]) {
-      if (id && !GUID.test(id)) ctx.addIssue({ code: 'custom', path: [key], message: `"${id}" is not a GUID` });
-    }
-    if (env.IMPORT_CHUNK_SIZE < 1 || env.IMPORT_CHUNK_SIZE > 500 || !Number.isInteger(env.IMPORT_CHUNK_SIZE)) {
-      ctx.addIssue({ code: 'custom', path: ['IMPORT_CHUNK_SIZE'], message: 'must be an integer from 1 to 500' });
-    }
-    if (env.POLL_MAX_SECONDS < env.POLL_INITIAL_SECONDS) {
-      ctx.addIssue({ code: 'custom', path: ['POLL_MAX_SECONDS'], message: 'must be at least POLL_INITIAL_SECONDS' });
-    }
   });
+
+/**
+ * Checks across settings, on the raw values, so they are reported together with the field errors
+ * (a schema refinement would only run once every field parsed).
+ */
+function crossCheck(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const endpoint = env.GRAPH_ENDPOINT ?? 'https://graph.microsoft.com';
+  if (env.GRAPH_AUTH === 'static-token') {
+    if (!env.GRAPH_STATIC_TOKEN) problems.push('GRAPH_STATIC_TOKEN: required when GRAPH_AUTH=static-token');
+    let host = '';
+    try {
+      host = new URL(endpoint).hostname;
+    } catch {
+      // reported by the field check
+    }
+    if (host && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
+      problems.push(`GRAPH_AUTH: static-token is for the local Graph emulator only; ${endpoint} needs managed-identity or default-azure-credential`);
+    }
+  }
+  if (!env.AzureWebJobsStorage && !env.AzureWebJobsStorage__blobServiceUri && !env.AzureWebJobsStorage__accountName) {
+    problems.push('AzureWebJobsStorage: set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName / __blobServiceUri (identity)');
+  }
+  const ids = (env.EXPECTED_GROUP_IDS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const id of ids) if (!GUID.test(id)) problems.push(`EXPECTED_GROUP_IDS: "${id}" is not a GUID`);
+  if (env.EXPECTED_PROFILE_ID && !GUID.test(env.EXPECTED_PROFILE_ID)) problems.push(`EXPECTED_PROFILE_ID: "${env.EXPECTED_PROFILE_ID}" is not a GUID`);
+  const chunk = Number(env.IMPORT_CHUNK_SIZE ?? '100');
+  if (!Number.isInteger(chunk) || chunk < 1 || chunk > 500) problems.push('IMPORT_CHUNK_SIZE: must be an integer from 1 to 500');
+  const initial = Number(env.POLL_INITIAL_SECONDS ?? '30');
+  const max = Number(env.POLL_MAX_SECONDS ?? '300');
+  if (Number.isFinite(initial) && Number.isFinite(max) && max < initial) problems.push('POLL_MAX_SECONDS: must be at least POLL_INITIAL_SECONDS');
+  return problems;
+}
 
 export type GraphAuth =
   | { kind: 'managed-identity'; clientId: string | undefined }
@@ -114,9 +113,11 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`)),
+    ...crossCheck(env),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const graphAuth: GraphAuth =
     e.GRAPH_AUTH === 'static-token'
