@@ -288,13 +288,37 @@ describe('Event Grid blob source', () => {
     expect(topicFile.source).toContain(ROLE.blobContributor);
   });
 
-  it('targets the blob trigger the app registers, when the app registers one', () => {
-    const registrations = sourceFiles(join(REPO_ROOT, 'functions'))
-      .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/app\.storageBlob\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1]));
-    const expected = stringLiteral(variables(main).get('intakeFunctionName'));
-    // Until functions/ registers its trigger this checks nothing beyond the name's presence in main.bicep.
-    expect(expected).toBe('intakeBlobTrigger');
-    for (const name of registrations) expect(name).toBe(expected);
+  it('targets the blob trigger the app registers: same name, Event Grid source, host storage connection, intake container', () => {
+    const registrations = sourceFiles(join(REPO_ROOT, 'functions')).flatMap((f) => {
+      const text = readFileSync(f, 'utf8');
+      return [...text.matchAll(/app\.storageBlob\(\s*['"]([^'"]+)['"],\s*\{([\s\S]*?)\n\}\);/g)].map((m) => ({ name: m[1], options: m[2] ?? '' }));
+    });
+    expect(registrations).toHaveLength(1);
+    const [trigger] = registrations;
+    expect(trigger?.name).toBe(stringLiteral(variables(main).get('intakeFunctionName')));
+    expect(trigger?.options).toMatch(/source: 'EventGrid'/);
+    // The identity-based AzureWebJobsStorage__* settings are the trigger's connection.
+    expect(trigger?.options).toMatch(/connection: 'AzureWebJobsStorage'/);
+    expect(trigger?.options).toMatch(/path: `\$\{CONTAINERS\.intake\}\/\{name\}`/);
+  });
+});
+
+describe('Durable Functions task hub', () => {
+  it('uses the Azure Storage backend on the identity-based host connection, hub name from TASKHUB_NAME', () => {
+    const host = JSON.parse(readFileSync(join(REPO_ROOT, 'host.json'), 'utf8')) as {
+      extensions?: { durableTask?: { hubName?: string; storageProvider?: Record<string, string> } };
+    };
+    const durable = host.extensions?.durableTask;
+    expect(durable?.hubName).toBe('%TASKHUB_NAME%');
+    expect(durable?.storageProvider?.type).toBe('AzureStorage');
+    // No other connection: the default (AzureWebJobsStorage) is the identity-based one.
+    expect(durable?.storageProvider?.connectionName ?? 'AzureWebJobsStorage').toBe('AzureWebJobsStorage');
+    expect(durable?.storageProvider?.connectionStringName).toBeUndefined();
+  });
+
+  it('defaults to a valid Azure Storage task hub name', () => {
+    const hub = literalValue(parameters(main).get('taskHubName')?.defaultValue);
+    expect(hub).toMatch(/^[A-Za-z][A-Za-z0-9]{2,44}$/);
   });
 });
 
