@@ -2,14 +2,16 @@
  * The Graph emulator: Intune (Autopilot, deployment profiles, ESP) and Entra (groups, devices)
  * endpoints behaving like the real service, for local runs and tests. docs/GRAPH-EMULATOR.md.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { LogEntry, LogSummary } from './request-log';
-import { applySeed, type Seed } from './seed';
+import { applySeed, SeedSchema, type Seed } from './seed';
 import { createEmulatorServer, EmulatorCore, listen } from './server';
 import { defaultSettings, type Settings, type SettingsPatch } from './settings';
 
 export type { Seed } from './seed';
+export { TUTORIAL_TENANT } from './seeds/tutorial-tenant';
+export { createEmulatorGraphClient, relativeLink } from './graph-client';
 export type { Settings, SettingsPatch } from './settings';
 export type { LogEntry, LogSummary } from './request-log';
 
@@ -98,4 +100,9 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
     logSummary: () => core.log.summary(),
     clearLog: () => core.log.clear(),
   };
+}
+
+/** Reads and validates a seed file (e.g. local/graph-emulator/seeds/tutorial-tenant.json). */
+export function readSeedFile(file: string): Seed {
+  return SeedSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
 }
