@@ -5,6 +5,8 @@ import { startBlobListener, type BlobDelivery, type BlobListenerOptions, type Bl
 import { receiptBlobName } from '../../local/host/triggers/blob-receipts';
 import type { AzuriteInstance } from '../support/azurite';
 import { startTestAzurite } from './azurite';
+import { connectionStringFor } from '../support/azurite';
+import { freePort } from '../support/ports';
 import { waitFor } from './wait';
 
 let azurite: AzuriteInstance;
@@ -299,6 +301,19 @@ describe('blob trigger listener on Azurite', () => {
     await waitFor(() => delivered.size === 7 && delivered.get('b-2.csv') === 2, 15_000, 'all blobs delivered, the failing one twice');
     await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'queue drained');
     expect([...delivered.entries()].filter(([name]) => name !== 'b-2.csv').every(([, n]) => n === 1)).toBe(true);
+  });
+
+  it('fails within seconds, naming the endpoint, when storage is unreachable', async () => {
+    const port = await freePort(); // nothing listens there
+    const started = Date.now();
+    await expect(
+      startBlobListener({
+        hostId: 'down',
+        bindings: [{ functionName: 'f', path: 'intake/{name}', connectionString: connectionStringFor(port, port, port), maxDequeueCount: 5 }],
+        invoke: async () => undefined,
+      }),
+    ).rejects.toThrow(new RegExp(`cannot prepare host storage \\(blob http://127.0.0.1:${port}/devstoreaccount1`));
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it('rejects invalid options with specific messages', async () => {

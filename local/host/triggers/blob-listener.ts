@@ -151,11 +151,18 @@ export async function startBlobListener(opts: BlobListenerOptions): Promise<Blob
   }
 
   const receipts = new BlobReceipts(hostBlob, o.hostId);
-  await receipts.init();
   const internalQueue = hostQueue.getQueueClient(internalQueueName(o.hostId));
-  await internalQueue.createIfNotExists();
-  for (const c of containers.values()) {
-    c.lastSweep = await loadLatestScan(hostBlob, o.hostId, c.accountName, c.client.containerName);
+  try {
+    await receipts.init();
+    await internalQueue.createIfNotExists();
+    for (const c of containers.values()) {
+      c.lastSweep = await loadLatestScan(hostBlob, o.hostId, c.accountName, c.client.containerName);
+    }
+  } catch (err) {
+    throw new Error(
+      `Blob trigger listener: cannot prepare host storage (blob ${hostBlob.url}, queue ${hostQueue.url}): ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 
   /** Blobs whose dispatch failed or was busy, or whose version went stale: looked at again next poll. */
