@@ -43,8 +43,14 @@ export function handleControl(core: EmulatorCore, method: string, path: string, 
     if (route === 'GET /_emulator/clock') {
       return {
         status: 200,
-        body: { now: tenant.clock.iso(), nowMs: tenant.clock.now(), advancedMs: tenant.clock.advancedMs, timeScale: core.settings.timeScale, pendingEvents: tenant.scheduler.size, nextDue: tenant.scheduler.nextDue() ?? null },
+        body: { now: tenant.clock.iso(), nowMs: tenant.clock.now(), advancedMs: tenant.clock.advancedMs, frozen: tenant.clock.frozen, timeScale: core.settings.timeScale, pendingEvents: tenant.scheduler.size, nextDue: tenant.scheduler.nextDue() ?? null },
       };
+    }
+    if (route === 'POST /_emulator/clock/freeze') {
+      const parsed = z.strictObject({ frozen: z.boolean() }).safeParse(body ?? {});
+      if (!parsed.success) return fail(400, zodMessage(parsed.error));
+      tenant.clock.freeze(parsed.data.frozen);
+      return { status: 200, body: { now: tenant.clock.iso(), frozen: tenant.clock.frozen } };
     }
     if (route === 'POST /_emulator/clock/advance') {
       const parsed = AdvanceSchema.safeParse(body ?? {});

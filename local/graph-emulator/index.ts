@@ -40,6 +40,8 @@ export interface GraphEmulator {
   seed(seed: Seed): Promise<void>;
   /** Moves the emulator clock forward and runs the work that became due. */
   advanceClock(ms: number): Promise<void>;
+  /** Frozen, the clock stands still except for advances (deterministic windows in tests). */
+  freezeClock(frozen: boolean): void;
   settings(): Settings;
   updateSettings(patch: SettingsPatch): Settings;
   /** Entries after `since` (seq), bodies redacted. */
@@ -91,6 +93,7 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
       core.clock.advance(ms);
       core.tenant.runDue();
     },
+    freezeClock: (frozen) => core.clock.freeze(frozen),
     settings: () => core.settings,
     updateSettings(patch) {
       core.updateSettings(patch);
