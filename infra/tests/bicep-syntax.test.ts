@@ -1,7 +1,7 @@
 // Every .bicep file under infra/ parses without ERROR or MISSING nodes (tree-sitter-bicep). This is
 // a syntax check only; `az bicep build` / `azd provision --preview` remain the real validation.
 import { describe, expect, it } from 'vitest';
-import { listBicepFiles, parseBicepFile, parseBicepSource, syntaxProblems } from './bicep-ast';
+import { listBicepFiles, parseBicepFile, parseBicepSource, syntaxProblems } from '../lib/bicep-ast';
 
 const files = listBicepFiles();
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requiredGraphPermissions } from '../../shared/graph/operations';
 import { GRAPH_APP_ROLES_PATH, renderGraphAppRoles } from '../scripts/graph-app-roles';
-import { getPath, INFRA_DIR, listBicepFiles, modules, parseBicepFile, parseBicepSource, resourcesOfType } from './bicep-ast';
+import { getPath, INFRA_DIR, listBicepFiles, modules, parseBicepFile, parseBicepSource, resourcesOfType } from '../lib/bicep-ast';
 import { grantedGraphAppRoles } from './policies';
 
 const graphModule = parseBicepFile(join(INFRA_DIR, 'modules/graph-permissions.bicep'));

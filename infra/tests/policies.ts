@@ -17,7 +17,7 @@ import {
   resourcesOfType,
   stringLiteral,
   variables,
-} from './bicep-ast';
+} from '../lib/bicep-ast';
 
 type Violations = string[];
 

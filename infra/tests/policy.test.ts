@@ -20,7 +20,7 @@ import {
   resourcesOfType,
   stringLiteral,
   variables,
-} from './bicep-ast';
+} from '../lib/bicep-ast';
 import {
   appSettings,
   appSettingsPolicy,

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { INFRA_DIR } from './bicep-ast';
+import { INFRA_DIR } from '../lib/bicep-ast';
 
 const HOOK = join(INFRA_DIR, 'hooks', 'postdeploy.sh');
 const KEY = 'fake-blobs-extension-key-value';

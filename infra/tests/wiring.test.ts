@@ -16,7 +16,7 @@ import {
   REPO_ROOT,
   stringLiteral,
   variables,
-} from './bicep-ast';
+} from '../lib/bicep-ast';
 
 const main = parseBicepFile(join(INFRA_DIR, 'main.bicep'));
 const azureYaml = readFileSync(join(REPO_ROOT, 'azure.yaml'), 'utf8');
