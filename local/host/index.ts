@@ -105,7 +105,17 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   engine.start();
   let listeners: Stoppable[] = [];
   try {
-    listeners = await startTriggerListeners({ functions, invoker, settings, clientBinding: () => binding, stateDir, appDir, log });
+    const blobPollIntervalMs = intEnv('LOCAL_HOST_BLOB_POLL_MS');
+    listeners = await startTriggerListeners({
+      functions,
+      invoker,
+      settings,
+      clientBinding: () => binding,
+      stateDir,
+      appDir,
+      log,
+      ...(blobPollIntervalMs !== undefined ? { blobPollIntervalMs } : {}),
+    });
   } catch (err) {
     await engine.stop();
     await new Promise((r) => server.close(r));

@@ -19,6 +19,8 @@ interface WiringDeps {
   clientBinding: () => string;
   stateDir: string;
   appDir: string;
+  /** Container scan interval (LOCAL_HOST_BLOB_POLL_MS); the listener's default is 2 s. */
+  blobPollIntervalMs?: number;
   log: (line: string) => void;
 }
 
@@ -85,6 +87,7 @@ export async function startTriggerListeners(d: WiringDeps): Promise<Stoppable[]>
         await startBlobListener({
           hostId: hostIdFor(d.appDir, d.settings.hubName),
           bindings: blobs,
+          ...(d.blobPollIntervalMs !== undefined ? { pollIntervalMs: d.blobPollIntervalMs } : {}),
           log: d.log,
           invoke: async (delivery) => {
             const triggerMetadata: Record<string, RpcTypedData> = {};

@@ -1,3 +1,5 @@
+/* global require, setTimeout */
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS app, loaded by the host the way a compiled Functions app is */
 // One orchestration per Durable pattern the host must support.
 const df = require('durable-functions');
 const fs = require('node:fs');

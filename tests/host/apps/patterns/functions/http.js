@@ -1,3 +1,5 @@
+/* global require, process */
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS app, loaded by the host the way a compiled Functions app is */
 // HTTP triggers: a durable starter and a plain echo with route constraints.
 const { app } = require('@azure/functions');
 const df = require('durable-functions');
