@@ -22,7 +22,7 @@ export class MemoryObjectStore implements ObjectStore {
     })();
   }
 
-  async put(container: string, path: string, data: Buffer | string): Promise<string> {
+  async put(container: string, path: string, data: Buffer | string, _contentType?: string): Promise<string> {
     const etag = `"0x${(++this.counter).toString(16)}"`;
     this.blobs.set(this.key(container, path), { data: Buffer.from(data), etag });
     return etag;

@@ -1,0 +1,149 @@
+/**
+ * The embedded local stack: Azurite + the Graph emulator (seeded with the tutorial's tenant) + the
+ * local Functions host running this app, wired together the way Azure wires the real services.
+ * Used by `npm start` and by the integration tests; only configuration differs from production.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startAzurite, type AzuriteInstance } from './azurite';
+import { startGraphEmulator, type EmulatorOptions, type GraphEmulator, type Seed } from './graph-emulator';
+import { TUTORIAL_TENANT } from './graph-emulator/seeds/tutorial-tenant';
+
+export const REPO_ROOT = resolve(__dirname, '..');
+export const LOCAL_GRAPH_TOKEN = 'local-emulator-token';
+
+export interface StackOptions {
+  /** Host HTTP port; 0 = free. */
+  hostPort?: number;
+  graphPort?: number;
+  azurite?: { location?: string; ports?: { blob: number; queue: number; table: number } };
+  /** Durable state of the host. */
+  stateDir: string;
+  timeScale?: number;
+  throttling?: boolean;
+  faults?: EmulatorOptions['faults'];
+  seed?: Seed;
+  /** App settings over the stack's defaults (e.g. poll intervals, chunk size, deadlines). */
+  appSettings?: Record<string, string>;
+  /** Where host output goes (default: kept in memory, readable through hostLog()). */
+  onHostLine?: (line: string) => void;
+}
+
+export interface HostChild {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<string>;
+}
+
+export interface LocalStack {
+  azurite: AzuriteInstance;
+  emulator: GraphEmulator;
+  host: HostChild;
+  hostUrl: string;
+  appSettings: Record<string, string>;
+  hostLog(): string;
+  /** SIGKILL the host (a crash), without cleanup. */
+  killHost(): Promise<void>;
+  startHost(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function tutorialSeed(): Seed {
+  return JSON.parse(readFileSync(TUTORIAL_TENANT.seedFile, 'utf8')) as Seed;
+}
+
+export function stackAppSettings(connectionString: string, graphUrl: string): Record<string, string> {
+  return {
+    AzureWebJobsStorage: connectionString,
+    TASKHUB_NAME: 'autopilotlocal',
+    GRAPH_ENDPOINT: graphUrl,
+    GRAPH_AUTH: 'static-token',
+    GRAPH_STATIC_TOKEN: LOCAL_GRAPH_TOKEN,
+    EXPECTED_GROUP_IDS: TUTORIAL_TENANT.autopilotGroupId,
+    EXPECTED_PROFILE_ID: TUTORIAL_TENANT.deploymentProfileId,
+    EXPECTED_ESP_ID: TUTORIAL_TENANT.espId,
+    IMPORT_CHUNK_SIZE: '100',
+    POLL_INITIAL_SECONDS: '2',
+    POLL_MAX_SECONDS: '10',
+    POLL_FACTOR: '1.5',
+  };
+}
+
+function spawnHost(port: number, stateDir: string, env: Record<string, string>, onLine: (line: string) => void): Promise<HostChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'local/host/cli.ts'), '--app', REPO_ROOT, '--port', String(port), '--state-dir', stateDir], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<string>((r) => child.once('exit', (code, signal) => r(signal ?? String(code))));
+  let out = '';
+  const lines = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.trim()) onLine(line);
+  };
+  child.stderr?.on('data', lines);
+  return new Promise((resolveReady, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('the local host did not become ready within 60 s'));
+    }, 60_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      lines(chunk);
+      out += chunk.toString();
+      const ready = /Local host ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (ready?.[1]) {
+        clearTimeout(timer);
+        resolveReady({ url: ready[1], child, exited });
+      }
+    });
+    void exited.then((how) => {
+      clearTimeout(timer);
+      reject(new Error(`the local host exited (${how}) before it was ready`));
+    });
+  });
+}
+
+export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
+  const azurite = await startAzurite(options.azurite ?? {});
+  const emulator = await startGraphEmulator({
+    port: options.graphPort ?? 0,
+    timeScale: options.timeScale ?? 0,
+    throttling: options.throttling ?? false,
+    faults: options.faults,
+    seed: options.seed ?? tutorialSeed(),
+  });
+  const appSettings = { ...stackAppSettings(azurite.connectionString, emulator.url), ...options.appSettings };
+  let log = '';
+  const onLine = options.onHostLine ?? ((line: string) => (log += `${line}\n`));
+  // A restarted host must come back on the same port: status URLs and the drop tool point at it.
+  let port = options.hostPort ?? 0;
+  let host = await spawnHost(port, options.stateDir, appSettings, onLine);
+  port = Number(new URL(host.url).port);
+  const stack: LocalStack = {
+    azurite,
+    emulator,
+    host,
+    hostUrl: host.url,
+    appSettings,
+    hostLog: () => log,
+    async killHost() {
+      if (host.child.exitCode === null && host.child.signalCode === null) host.child.kill('SIGKILL');
+      await host.exited;
+    },
+    async startHost() {
+      host = await spawnHost(port, options.stateDir, appSettings, onLine);
+      stack.host = host;
+    },
+    async stop() {
+      if (host.child.exitCode === null && host.child.signalCode === null) {
+        host.child.kill('SIGTERM');
+        const timeout = setTimeout(() => host.child.kill('SIGKILL'), 5_000);
+        await host.exited;
+        clearTimeout(timeout);
+      }
+      await emulator.stop();
+      await azurite.stop();
+    },
+  };
+  return stack;
+}

@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateHardwareHash } from '../../shared/hardware-hash';
+import { CONTAINERS } from '../../shared/storage/object-store';
+import { drop, lines, readReport, readText, waitForRun, withStack } from './support';
+
+type Stack = Awaited<ReturnType<typeof withStack>>;
+
+const hash = (serial: string) => generateHardwareHash({ serialNumber: serial, manufacturer: 'Contoso', model: 'Surface Laptop 7' });
+const csv = (rows: string[]) => ['Device Serial Number,Windows Product ID,Hardware Hash,Group Tag', ...rows].join('\r\n') + '\r\n';
+
+describe('local stack: a dropped CSV becomes verified Autopilot devices', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await withStack({
+      seed: undefined,
+      appSettings: { POLL_INITIAL_SECONDS: '0.2', POLL_MAX_SECONDS: '1' },
+    });
+  }, 120_000);
+  afterAll(async () => stack?.dispose());
+
+  it('happy path: every device imported, registered, in the group, profile assigned, expected ESP; file archived', async () => {
+    const { runId } = await drop(stack, 'oem/contoso/batch-1.csv', csv(['HP-0001,,' + hash('HP-0001') + ',Sales', 'HP-0002,,' + hash('HP-0002') + ',']));
+    const status = await waitForRun(stack, runId);
+    expect(status.output).toMatchObject({ status: 'completed', counts: { confirmed: 2, failed: 0 } });
+    const report = await readReport(stack, runId);
+    expect(lines(report)).toEqual([2, 3]);
+    for (const row of report.rows) {
+      expect(row.device?.result).toBe('confirmed');
+      expect(Object.keys(row.device?.at ?? {})).toEqual(expect.arrayContaining(['imported', 'registered', 'inGroup', 'profileAssigned', 'espConfirmed']));
+    }
+    expect(await readText(stack, CONTAINERS.intake, 'oem/contoso/batch-1.csv')).toBeUndefined();
+    expect(await readText(stack, CONTAINERS.archive, 'processed/oem/contoso/batch-1.csv')).toContain('HP-0001');
+    const summary = await readText(stack, CONTAINERS.reports, `${runId}/summary.md`);
+    expect(summary).toContain('**confirmed** | **2**');
+    const reportCsv = await readText(stack, CONTAINERS.reports, `${runId}/report.csv`);
+    expect(reportCsv?.split('\n').filter(Boolean)).toHaveLength(3);
+    // The run read and deleted only its own import records: none are left behind.
+    const log = stack.emulator.requestLog(0, 10_000).entries;
+    expect(log.filter((e) => e.method === 'GET' && /importedWindowsAutopilotDeviceIdentities\/?(\?|$)/.test(e.path))).toHaveLength(0);
+  });
+});
