@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +15,7 @@ let azurite: AzuriteInstance;
 let blobs: BlobServiceClient;
 let queues: QueueServiceClient;
 let running: BlobListener[] = [];
+const children: ChildProcess[] = [];
 let seq = 0;
 
 beforeAll(async () => {
@@ -25,6 +28,7 @@ afterEach(async () => {
   running = [];
 });
 afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await azurite?.stop();
 });
 
@@ -147,32 +151,36 @@ describe('blob trigger listener on Azurite', () => {
     expect(rec.calls.map((c) => c.blobName)).toEqual(['hang.csv']);
   });
 
-  it('redelivers after a hard crash once the message lease runs out', async () => {
+  it('redelivers after a real crash (SIGKILL mid-invocation) once the message lease runs out', async () => {
     const { container, hostId } = await fresh();
-    // Simulate a process that died mid-try: the message is taken (invisible for 1 s) and never settled.
-    const queue = queues.getQueueClient(`azure-webjobs-blobtrigger-${hostId}`);
-    const seen: string[] = [];
-    const first = await start({
-      hostId,
-      messageLeaseMs: 1000,
-      bindings: [binding('onUpload', `${container}/{name}`)],
-      invoke: async (d) => {
-        seen.push(d.blobName);
-        await new Promise<never>(() => undefined);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'blob-listener-child.ts')], {
+      env: {
+        ...process.env,
+        CHILD_CONNECTION_STRING: azurite.connectionString,
+        CHILD_HOST_ID: hostId,
+        CHILD_PATH: `${container}/{name}`,
+        CHILD_LEASE_MS: '2000',
       },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    children.push(child);
+    let out = '';
+    child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+    await waitFor(() => out.includes('READY') || child.exitCode !== null, 30_000, `child listener ready (output: ${out})`);
+    expect(out).toContain('READY');
     await upload(container, 'crash.csv', 'c');
-    await first.scanNow();
-    await waitFor(() => seen.length === 1, 10_000, 'first try started');
-    // Take over the message the way a dead process leaves it: invisible, never deleted or released.
-    await first.stop();
-    const taken = await queue.receiveMessages({ visibilityTimeout: 1 });
-    expect(taken.receivedMessageItems).toHaveLength(1);
+    await waitFor(() => out.includes('INVOKED crash.csv'), 15_000, 'child started the invocation');
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
 
     const rec = recorder();
     await start({ hostId, bindings: [binding('onUpload', `${container}/{name}`)], invoke: rec.invoke });
-    await waitFor(() => rec.calls.length === 1, 15_000, 'redelivery after the lease expired');
+    await waitFor(() => rec.calls.length === 1, 20_000, 'redelivery after the dead process\'s lease expired');
     expect(rec.calls[0]?.blobName).toBe('crash.csv');
+    expect(rec.calls[0]?.content.toString()).toBe('c');
+    await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'message deleted after the redelivery');
   });
 
   it('dispatches a blob whose receipt was left incomplete by a crash', async () => {
