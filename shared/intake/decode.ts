@@ -126,17 +126,22 @@ class Decoding implements TextStream {
       return buf.subarray(0, at).toString('latin1') + decoder.decode(buf.subarray(at), { stream: !last });
     };
 
-    let out = feed(this.head, this.restDone);
-    if (out) yield out;
-    while (!this.restDone) {
-      const next = await this.rest.next();
-      if (next.done) {
-        this.restDone = true;
-        out = feed(Buffer.alloc(0), true);
-      } else {
-        out = feed(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength), false);
-      }
+    try {
+      let out = feed(this.head, this.restDone);
       if (out) yield out;
+      while (!this.restDone) {
+        const next = await this.rest.next();
+        if (next.done) {
+          this.restDone = true;
+          out = feed(Buffer.alloc(0), true);
+        } else {
+          out = feed(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength), false);
+        }
+        if (out) yield out;
+      }
+    } finally {
+      // Stopped early (file rejected, consumer gone): release the source, e.g. a blob download socket.
+      if (!this.restDone) await this.rest.return?.();
     }
   }
 }
@@ -162,7 +167,10 @@ export async function openText(source: AsyncIterable<Uint8Array> | Iterable<Uint
   if (head.length === 0) return { kind: 'empty' };
 
   const magic = MAGIC.find((m) => startsWith(head, m.bytes));
-  if (magic) return { kind: 'not-text', reason: `The file is ${magic.what}, not a CSV of devices. ${EXPECTED_FILE}` };
+  if (magic) {
+    if (!done) await rest.return?.();
+    return { kind: 'not-text', reason: `The file is ${magic.what}, not a CSV of devices. ${EXPECTED_FILE}` };
+  }
 
   let encoding: IntakeEncoding | undefined;
   const warnings: string[] = [];

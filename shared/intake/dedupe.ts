@@ -1,12 +1,13 @@
 /**
- * Duplicate detection within one file, the only state that grows with the file. It keeps a fixed-size
- * digest per key (never the 1–4 KB hash itself, never the serial), so 100,000 rows cost a few MB.
+ * Duplicate detection within one file, the only state that grows with the file. It keeps a 12-byte
+ * digest per key (never the 1–4 KB hash itself, never the serial): about 140 bytes per valid row, 14 MB for 100,000 rows.
  */
 import { createHash } from 'node:crypto';
 
 function digest(kind: string, key: string): string {
-  // 96 bits: a collision among even millions of keys is far less likely than a disk error.
-  return createHash('sha256').update(kind).update('\0').update(key).digest('base64').slice(0, 16);
+  // 96 bits: a collision among even millions of keys is far less likely than a disk error. Kept as a
+  // flat 12-character one-byte string (a slice of a longer string would pin its parent in memory).
+  return createHash('sha256').update(kind).update('\0').update(key).digest().toString('latin1', 0, 12);
 }
 
 export interface DuplicateHit {

@@ -24,6 +24,8 @@ const HASH_CODES: Record<HashProblem, RowRejectionCode> = {
 const HASH_FIX =
   'Collect the hash again on the device (Get-WindowsAutopilotInfo, or the Diagnostics page hash export) and copy the whole value.';
 
+const BASE64_CHARS = /^[A-Za-z0-9+/]+$/;
+
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001F\u007F]/;
 
@@ -69,7 +71,17 @@ export function validateRow(line: number, rawFields: string[], header: Header): 
     return reject(line, 'bad-serial', `Line ${line} has a serial number of ${serial.length} characters; a serial is at most ${SERIAL_MAX}. Check that the columns are not shifted.`);
   }
 
-  const hashText = get(index.hash);
+  const hashText = get(index.hash).replace(/\s+/g, '');
+  // Base64 comes in groups of 4 characters; clean base64 that stops mid-group was cut off (a
+  // truncated file or a copy that lost its end), which deserves a better word than "not base64".
+  if (hashText.length % 4 !== 0 && BASE64_CHARS.test(hashText)) {
+    return reject(
+      line,
+      'hash-truncated',
+      `Line ${line} (serial ${showSerial(serial)}): the hardware hash stops after ${hashText.length} characters, in the middle of a base64 group: it was cut off. ${HASH_FIX}`,
+      serial,
+    );
+  }
   const decoded = decodeHardwareHash(hashText);
   if (!decoded.ok) {
     const code = HASH_CODES[decoded.problem];
@@ -139,7 +151,7 @@ export function validateRow(line: number, rawFields: string[], header: Header): 
     status: 'valid',
     line,
     serialNumber: serial,
-    hardwareHash: hashText.replace(/\s+/g, ''),
+    hardwareHash: hashText,
     manufacturer: hash.manufacturer,
     hashSerialNumber: hash.serialNumber,
     warnings,

@@ -85,6 +85,34 @@ describe('files that are not a CSV of devices', () => {
     expect(exact.end).toMatchObject({ rowCount: 3, validCount: 3 });
   });
 
+  it('stops reading and releases the source as soon as the file is rejected', async () => {
+    const track = (first: Buffer) => {
+      const state = { pulled: 0, returned: false };
+      const source: AsyncIterable<Uint8Array> = {
+        [Symbol.asyncIterator]: () => ({
+          next: async () => {
+            state.pulled++;
+            return state.pulled === 1 ? { done: false, value: first } : { done: false, value: Buffer.alloc(64 * 1024, 0x41) };
+          },
+          return: async () => {
+            state.returned = true;
+            return { done: true, value: undefined };
+          },
+        }),
+      };
+      return { source, state };
+    };
+    // An endless source: only stopping early lets these finish.
+    for (const first of [Buffer.from('Name,Email\nA,B\n'), Buffer.from([0x89, 0x50, 0x4e, 0x47])]) {
+      const { source, state } = track(first);
+      const events = [];
+      for await (const e of readIntakeCsv(source)) events.push(e);
+      expect(events).toEqual([{ kind: 'rejected-file', reason: expect.any(String) }]);
+      expect(state.returned).toBe(true);
+      expect(state.pulled).toBeLessThan(5);
+    }
+  });
+
   it('refuses invalid options loudly', async () => {
     const run = async (options: object): Promise<void> => {
       for await (const _ of readIntakeCsv(chunked(Buffer.from(HEADER)), options)) void _;
@@ -165,6 +193,19 @@ describe('rows that fail validation', () => {
     expect(byLine.get(21)).toMatchObject({ groupTag: 'Zürich Süd_2.0-b', assignedUser: "o'brien.x@sub.contoso.co.uk" });
     expect(byLine.get(3)).not.toHaveProperty('serialNumber');
     expectNoSecretsInMessages(p, [good, upn, 'adele.vance@contoso.com', badMagic.toString('base64'), noMaker]);
+  });
+
+  it('recognises a file cut off in the middle of a row (no final line break) as a truncated hash', async () => {
+    const last = hash('CUT-2', 'Contoso', 'Laptop 7', 1000);
+    const text = `${HEADER}\r\nCUT-1,,${hash('CUT-1')}\r\nCUT-2,,${last.slice(0, 301)}`;
+    const p = await parse(text, { chunkSize: 100 });
+    expectWellFormedStream(p);
+    expect(verdicts(p)).toEqual(['2:valid', '3:rejected:hash-truncated']);
+    expect(p.rows[1]).toMatchObject({ serialNumber: 'CUT-2', message: expect.stringContaining('stops after 301 characters, in the middle of a base64 group: it was cut off') });
+    // Cut on a 4-character boundary it still decodes, and the declared length gives it away.
+    const q = await parse(`${HEADER}\nCUT-3,,${hash('CUT-3', 'Contoso', 'Laptop 7', 1000).slice(0, 300)}`);
+    expect(verdicts(q)).toEqual(['2:rejected:hash-truncated']);
+    expect(q.rows[0]).toMatchObject({ message: expect.stringContaining('truncated or corrupt') });
   });
 
   it('keeps formula payloads as data: valid where well-formed, never evaluated or altered', async () => {
