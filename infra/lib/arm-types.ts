@@ -171,3 +171,39 @@ function describe(t: TypeNode): string {
       return `a value of kind ${t.k}`;
   }
 }
+
+/**
+ * Follows a property path (as read in an expression, e.g. ['properties', 'primaryEndpoints', 'blob'])
+ * through a resource type; returns a problem when a segment does not exist. Read-only properties
+ * count (they are what expressions read). An index (`[]`) steps into an array's items.
+ */
+export function checkReadPath(index: ArmTypeIndex, typeWithVersion: string, path: readonly string[]): string | undefined {
+  const body = index.resources[typeWithVersion];
+  if (body === undefined) return `unknown or unvendored resource type ${typeWithVersion}`;
+  const step = (typeIdx: number, i: number): string | undefined => {
+    if (i >= path.length) return undefined;
+    const t = index.types[typeIdx];
+    const seg = path[i] ?? '';
+    if (!t || t.k === 'any') return undefined;
+    if (t.k === 'union') {
+      const results = t.el.map((m) => step(m, i));
+      return results.some((r) => r === undefined) ? undefined : results[0];
+    }
+    if (seg === '[]') return t.k === 'array' ? step(t.item, i + 1) : undefined;
+    if (t.k === 'object') {
+      const prop = t.props[seg];
+      if (prop) return step(prop.t, i + 1);
+      if (t.add !== undefined) return step(t.add, i + 1);
+      const near = Object.keys(t.props).find((k) => k.toLowerCase() === seg.toLowerCase());
+      return `.${path.slice(0, i + 1).join('.')} is not a property of ${t.name}${near ? ` (did you mean ${near}?)` : ''}`;
+    }
+    if (t.k === 'disc') {
+      const candidates = [t.base, ...Object.values(t.el).map((e) => { const el = index.types[e]; return el?.k === 'object' ? el.props : {}; })];
+      const hit = candidates.find((c) => c[seg]);
+      if (hit) return step(hit[seg]!.t, i + 1);
+      return `.${path.slice(0, i + 1).join('.')} is not a property of ${t.name}`;
+    }
+    return `.${path.slice(0, i + 1).join('.')}: cannot read a property of a ${t.k}`;
+  };
+  return step(body, 0);
+}

@@ -260,3 +260,30 @@ export function getPath(obj: SyntaxNode | undefined, path: string): SyntaxNode |
 export function callsTo(file: BicepFile, name: string): SyntaxNode[] {
   return descendants(file.root, 'call_expression').filter((c) => c.childForFieldName('function')?.text === name);
 }
+
+export interface MemberChain {
+  /** The identifier the chain starts from, e.g. `account` in `account.properties.primaryEndpoints.blob`. */
+  base: string;
+  /** Property names after the base; `[]` stands for an index (`zones[i].id` -> base zones, path ['[]', 'id']). */
+  path: string[];
+  node: SyntaxNode;
+}
+
+/** Every maximal `a.b.c` / `a[i].b` chain that starts from a plain identifier. */
+export function memberChains(file: BicepFile): MemberChain[] {
+  const chains: MemberChain[] = [];
+  const isLink = (n: SyntaxNode | null): boolean => n?.type === 'member_expression' || n?.type === 'subscript_expression';
+  for (const top of [...descendants(file.root, 'member_expression'), ...descendants(file.root, 'subscript_expression')]) {
+    const parent = top.parent;
+    if (isLink(parent) && parent?.childForFieldName('object')?.id === top.id) continue; // not the outermost link
+    const path: string[] = [];
+    let cur: SyntaxNode | null = top;
+    while (isLink(cur)) {
+      if (cur?.type === 'member_expression') path.unshift(cur.childForFieldName('property')?.text ?? '');
+      else path.unshift('[]');
+      cur = cur?.childForFieldName('object') ?? null;
+    }
+    if (cur?.type === 'identifier') chains.push({ base: cur.text, path, node: top });
+  }
+  return chains;
+}
