@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { readSeedFile, startGraphEmulator, TUTORIAL_TENANT, type GraphEmulator } from '../../local/graph-emulator';
-import { checkGraphResponse, type GraphVersion } from '../../local/graph-emulator/conformance/check';
+import { checkGraphResponse, loadGraphSchema, type GraphVersion } from '../../local/graph-emulator/conformance/check';
 import type { Route } from '../../local/graph-emulator/handlers/types';
 import { normalizeSegments, route, ROUTES } from '../../local/graph-emulator/router';
 import { generateHardwareHash } from '../../shared/hardware-hash';
@@ -98,7 +98,7 @@ async function expectStatus(status: number, version: GraphVersion, method: strin
 
 /** Polls with a bounded number of attempts (the emulator runs at time scale 0, so this is short). */
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let attempt = 0; attempt < 100; attempt++) {
+  for (let attempt = 0; attempt < 250; attempt++) {
     const found = await probe();
     if (found !== undefined) return found;
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -128,6 +128,8 @@ const importBody = (serialNumber: string, groupTag = 'Sales') => ({
 const ids = { importOk: '', importBeta: '', autopilot: '', deviceObject: '', entraDeviceId: '', dynamicGroup: '', assignedGroup: '', profile: '', esp: '' };
 
 beforeAll(async () => {
+  // Derive both schemas up front (seconds on a busy machine) so no scenario step pays for it.
+  for (const version of VERSIONS) loadGraphSchema(version);
   const seed = readSeedFile(TUTORIAL_TENANT.seedFile);
   emulator = await startGraphEmulator({ timeScale: 0, seed: { ...seed, otherTenantDevices: [{ serialNumber: 'SNOTHER1' }] } });
 });
