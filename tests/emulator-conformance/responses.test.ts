@@ -456,6 +456,37 @@ describe('every emulator response conforms to the derived schema', () => {
     expectConformant();
   });
 
+  it('error bodies: 401, unknown body property, wrong method, unknown path, injected 5xx and timeout', async () => {
+    for (const version of VERSIONS) {
+      const unauthenticated = await fetch(`${emulator.url}/${version}/groups`);
+      const body = (await unauthenticated.json()) as unknown;
+      expect(unauthenticated.status).toBe(401);
+      for (const v of checkGraphResponse({ version, method: 'GET', url: '/groups', status: 401, body })) violations.push(`GET /${version}/groups (no token): ${v.at}: ${v.problem}`);
+      await expectStatus(400, version, 'POST', '/groups', { displayName: 'x', mailEnabled: false, mailNickname: 'x', securityEnabled: true, colour: 'blue' });
+      await expectStatus(400, version, 'POST', IMPORTS, { ...importBody('SNCONF9'), colour: 'blue' });
+      await expectStatus(405, version, 'PUT', `/groups/${TUTORIAL_TENANT.autopilotGroupId}`, {});
+      const unknown = await call(version, 'GET', '/deviceManagement/managedDevices');
+      expect(unknown.status).toBeGreaterThanOrEqual(400);
+    }
+    emulator.updateSettings({ faults: { errorRate: 1 } });
+    try {
+      for (const version of VERSIONS) {
+        const failed = await call(version, 'GET', '/groups');
+        expect(failed.status).toBeGreaterThanOrEqual(500);
+      }
+    } finally {
+      emulator.updateSettings({ faults: { errorRate: 0 } });
+    }
+    emulator.updateSettings({ faults: { timeoutRate: 1, timeoutMs: 10 } });
+    try {
+      const timedOut = await call('v1.0', 'GET', '/groups');
+      expect(timedOut.status).toBe(504);
+    } finally {
+      emulator.updateSettings({ faults: { timeoutRate: 0 } });
+    }
+    expectConformant();
+  });
+
   it('covered every route the emulator serves, in every version it serves it', () => {
     const missing = ROUTES.flatMap((r) =>
       (r.versions ?? VERSIONS).filter((v) => !covered.get(r)?.has(v)).map((v) => `${r.method} /${v}/${r.path}`),
