@@ -4,7 +4,7 @@
  * Used by `npm start` and by the integration tests; only configuration differs from production.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { startGraphEmulator, type EmulatorOptions, type GraphEmulator, type Seed } from './graph-emulator';
@@ -23,7 +23,10 @@ export interface StackOptions {
   timeScale?: number;
   throttling?: boolean;
   faults?: EmulatorOptions['faults'];
+  /** Tenant seed; default the tutorial tenant. Not applied when `emulatorStateFile` already exists. */
   seed?: Seed;
+  /** Persist the emulated tenant here between runs (npm start). */
+  emulatorStateFile?: string;
   /** App settings over the stack's defaults (e.g. poll intervals, chunk size, deadlines). */
   appSettings?: Record<string, string>;
   /** Where host output goes (default: kept in memory, readable through hostLog()). */
@@ -110,7 +113,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     timeScale: options.timeScale ?? 0,
     throttling: options.throttling ?? false,
     faults: options.faults,
-    seed: options.seed ?? tutorialSeed(),
+    stateFile: options.emulatorStateFile,
+    seed: options.emulatorStateFile && existsSync(options.emulatorStateFile) ? undefined : (options.seed ?? tutorialSeed()),
   });
   const appSettings = { ...stackAppSettings(azurite.connectionString, emulator.url), ...options.appSettings };
   let log = '';
