@@ -29,8 +29,12 @@ const BASE64_CHARS = /^[A-Za-z0-9+/]+$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001F\u007F]/;
 
-/** Serials are shown in messages, but bounded: a hostile row could hold anything there. */
+/**
+ * Serials are shown in messages, but bounded — a hostile row could hold anything there — and never
+ * when they hold an `@`: that is a user name in the wrong column, and user names stay out of messages.
+ */
 export function showSerial(serial: string): string {
+  if (serial.includes('@')) return '<a value with @, probably a user name in the wrong column>';
   return serial.length > 64 ? `${serial.slice(0, 64)}…` : serial;
 }
 

@@ -208,6 +208,23 @@ describe('rows that fail validation', () => {
     expect(q.rows[0]).toMatchObject({ message: expect.stringContaining('truncated or corrupt') });
   });
 
+  it('gives every line of binary garbage after a good header its own verdict, and imports none of it', async () => {
+    const bytes = Buffer.concat([Buffer.from(`${HEADER}\r\nG-1,,${hash('G-1')}\r\n`), garbage(300_000, 12345), Buffer.from(`\r\nG-2,,${hash('G-2')}\r\n`)]);
+    const p = await parse(bytes, { chunkSize: 4096 });
+    expectWellFormedStream(p);
+    const physicalLines = bytes.toString('latin1').split(/\r\n|\n|\r/).length - 1;
+    expect(p.rows.length + p.end!.blankLineCount).toBe(physicalLines - 1);
+    expect(p.rows[0]).toMatchObject({ status: 'valid', serialNumber: 'G-1' });
+    expect(p.rows.at(-1)).toMatchObject({ status: 'valid', serialNumber: 'G-2' });
+    expect(p.rows.slice(1, -1).every((r) => r.status === 'rejected')).toBe(true);
+  });
+
+  it('never shows a user name that sits in the serial column', async () => {
+    const p = await parse(`${HEADER}\nadele.vance@contoso.com,,not-a-hash\n`);
+    expect(verdicts(p)).toEqual(['2:rejected:hash-not-base64']);
+    expectNoSecretsInMessages(p, ['adele.vance@contoso.com']);
+  });
+
   it('keeps formula payloads as data: valid where well-formed, never evaluated or altered', async () => {
     const payload = "=cmd|' /C calc'!A0";
     const h = hash(payload);
