@@ -114,6 +114,11 @@ export function reportCsv(report: RunReport): string {
   );
 }
 
+function lineList(lines: number[]): string {
+  const shown = lines.slice(0, 10).join(', ') + (lines.length > 10 ? ', …' : '');
+  return `${lines.length === 1 ? 'line' : 'lines'} ${shown}`;
+}
+
 function mdEscape(text: string): string {
   return text.replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
@@ -154,10 +159,14 @@ export function reportSummary(report: RunReport): string {
   }
   if (problems.size) {
     lines.push('## Problems', '', '| code | rows | example | what to do |', '|---|---:|---|---|');
-    for (const [code, p] of problems) {
-      const shown = p.lines.slice(0, 10).join(', ') + (p.lines.length > 10 ? ', …' : '');
-      lines.push(`| ${mdEscape(code)} | ${p.lines.length} (lines ${shown}) | ${mdEscape(p.message)} | ${mdEscape(p.remediation)} |`);
-    }
+    for (const [code, p] of problems) lines.push(`| ${mdEscape(code)} | ${p.lines.length} (${lineList(p.lines)}) | ${mdEscape(p.message)} | ${mdEscape(p.remediation || 'see the example')} |`);
+    lines.push('');
+  }
+  const warned = report.rows.filter((row) => row.warnings.length > 0);
+  if (warned.length) {
+    lines.push('## Row warnings (imported, but check them)', '');
+    for (const row of warned.slice(0, 50)) lines.push(`- line ${row.line}: ${mdEscape(row.warnings.join('; '))}`);
+    if (warned.length > 50) lines.push(`- … and ${warned.length - 50} more rows (see report.csv)`);
     lines.push('');
   }
   lines.push('Per-device details: `report.csv` and `report.json` next to this file.', '');
