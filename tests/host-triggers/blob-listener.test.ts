@@ -5,9 +5,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBlobListener, type BlobDelivery, type BlobListenerOptions, type BlobListener } from '../../local/host/triggers/blob-listener';
 import { receiptBlobName } from '../../local/host/triggers/blob-receipts';
-import type { AzuriteInstance } from '../support/azurite';
-import { startTestAzurite } from './azurite';
-import { connectionStringFor } from '../support/azurite';
+import { connectionStringFor, startAzurite, type AzuriteInstance } from '../support/azurite';
 import { freePort } from '../support/ports';
 import { waitFor } from './wait';
 
@@ -19,7 +17,7 @@ const children: ChildProcess[] = [];
 let seq = 0;
 
 beforeAll(async () => {
-  azurite = await startTestAzurite();
+  azurite = await startAzurite();
   blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
   queues = QueueServiceClient.fromConnectionString(azurite.connectionString);
 });

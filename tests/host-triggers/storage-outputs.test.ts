@@ -2,8 +2,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeOutputBinding } from '../../local/host/bindings/storage-outputs';
-import type { AzuriteInstance } from '../support/azurite';
-import { startTestAzurite } from './azurite';
+import { startAzurite, type AzuriteInstance } from '../support/azurite';
 
 let azurite: AzuriteInstance;
 let blobs: BlobServiceClient;
@@ -11,7 +10,7 @@ let queues: QueueServiceClient;
 let seq = 0;
 
 beforeAll(async () => {
-  azurite = await startTestAzurite();
+  azurite = await startAzurite();
   blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
   queues = QueueServiceClient.fromConnectionString(azurite.connectionString);
 });
