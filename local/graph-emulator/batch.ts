@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { executeOperation, type OperationMeta, type PipelineDeps } from './graph-pipeline';
 import type { GraphCall, GraphResult } from './handlers/types';
-import { GraphError } from './odata/errors';
+import { errorBody, GraphError } from './odata/errors';
 import { normalizeSegments } from './router';
 
 export const MAX_BATCH_REQUESTS = 20;
@@ -56,11 +57,13 @@ export function executeBatch(deps: PipelineDeps, outer: GraphCall, meta: Operati
     visiting.add(key);
     const failedDep = (r.dependsOn ?? []).find((d) => run(byId.get(d.toLowerCase())!) >= 400);
     if (failedDep !== undefined) {
+      const requestId = randomUUID();
+      const error = new GraphError(424, 'FailedDependency', `The request depends on request '${failedDep}', which failed.`);
       results.set(key, {
         id: r.id,
         status: 424,
-        headers: { 'Content-Type': 'application/json' },
-        body: { error: { code: 'FailedDependency', message: `The request depends on request '${failedDep}', which failed.` } },
+        headers: { 'Content-Type': 'application/json', 'request-id': requestId, 'client-request-id': meta.clientRequestId ?? requestId },
+        body: errorBody(error, requestId, meta.clientRequestId, deps.tenant.clock.iso(), `/${r.url.replace(/^\//, '')}`),
       });
       return 424;
     }

@@ -62,10 +62,14 @@ export function redact(value: unknown): unknown {
 export class RequestLog {
   private entries: LogEntry[] = [];
   private nextSeq = 1;
+  /** Index of the oldest entry that may still hold bodies. */
+  private bodiesFrom = 0;
 
   constructor(
     private limit: () => number,
     private keepBodies: () => boolean,
+    /** Only the most recent entries keep bodies, so long benchmark runs do not hoard memory. */
+    private bodyLimit: () => number,
   ) {}
 
   add(entry: Omit<LogEntry, 'seq'>): void {
@@ -76,11 +80,20 @@ export class RequestLog {
     }
     this.entries.push(full);
     const overflow = this.entries.length - this.limit();
-    if (overflow > 0) this.entries.splice(0, overflow);
+    if (overflow > 0) {
+      this.entries.splice(0, overflow);
+      this.bodiesFrom = Math.max(0, this.bodiesFrom - overflow);
+    }
+    while (this.entries.length - this.bodiesFrom > this.bodyLimit()) {
+      const old = this.entries[this.bodiesFrom++]!;
+      delete old.requestBody;
+      delete old.responseBody;
+    }
   }
 
   clear(): void {
     this.entries = [];
+    this.bodiesFrom = 0;
   }
 
   /** Entries with seq > since, at most limit, redacted. */

@@ -40,6 +40,7 @@ export class EmulatorCore {
     this.log = new RequestLog(
       () => this.settings.logLimit,
       () => this.settings.logBodies,
+      () => this.settings.logBodyLimit,
     );
     this.deps = { tenant: this.tenant, settings: () => this.settings, throttler: this.throttler, dice: this.dice, log: this.log, diagnostic };
   }

@@ -45,6 +45,8 @@ export const SettingsSchema = z.strictObject({
   logBodies: z.boolean(),
   /** Oldest log entries are dropped beyond this many. */
   logLimit: z.number().int().min(1),
+  /** Only the most recent this-many log entries keep their bodies. */
+  logBodyLimit: z.number().int().min(0),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -56,6 +58,7 @@ export const SettingsPatchSchema = z.strictObject({
   delays: DelaysSchema.partial().optional(),
   logBodies: z.boolean().optional(),
   logLimit: z.number().int().min(1).optional(),
+  logBodyLimit: z.number().int().min(0).optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
@@ -75,6 +78,7 @@ export function defaultSettings(): Settings {
     },
     logBodies: true,
     logLimit: 500_000,
+    logBodyLimit: 20_000,
   };
 }
 
@@ -86,6 +90,7 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch): Set
     ...(patch.directoryTier !== undefined ? { directoryTier: patch.directoryTier } : {}),
     ...(patch.logBodies !== undefined ? { logBodies: patch.logBodies } : {}),
     ...(patch.logLimit !== undefined ? { logLimit: patch.logLimit } : {}),
+    ...(patch.logBodyLimit !== undefined ? { logBodyLimit: patch.logBodyLimit } : {}),
     faults: { ...current.faults, ...stripUndefined(patch.faults) },
     delays: { ...current.delays, ...stripUndefined(patch.delays) },
   };

@@ -4,6 +4,7 @@ import { parseBody } from '../odata/body';
 import { errors } from '../odata/errors';
 import type { ApiVersion } from '../serialize/common';
 import { directoryObject } from '../serialize/directory';
+import { encodeSkipToken } from '../odata/query';
 import { collection, countText } from './collection';
 import type { GraphCall, GraphResult, RouteContext } from './types';
 
@@ -26,34 +27,70 @@ export function getMemberGroups(tenant: Tenant, call: GraphCall, memberOf: Set<s
   return { status: 200, body: { '@odata.context': `${call.origin}/${call.version}/$metadata#Collection(Edm.String)`, value } };
 }
 
-/** A page of directory objects by id, optionally cast to one type, or its `/$count`. */
+/**
+ * A page of directory objects by id, optionally cast to one type, or its `/$count`. Pages are cut
+ * lazily from the id sequence (a skip token is a position in the cast-filtered sequence), so a
+ * 999-item page of a 20,000-member group does not build 20,000 objects.
+ */
 export function directoryObjects(ctx: RouteContext, ids: Iterable<string>, cast: Cast, count: boolean): GraphResult {
   const { tenant, call, query } = ctx;
-  const objects = [];
-  for (const id of ids) {
-    const o = tenant.store.directoryObject(id);
-    if (o && (!cast || o.kind === cast)) objects.push(o);
-  }
-  if (count) {
+  const store = tenant.store;
+  const accept = (id: string) => {
+    const o = store.directoryObject(id);
+    return o && (!cast || o.kind === cast) ? o : undefined;
+  };
+  if (count || query.count) {
     if (call.headers['consistencylevel']?.toLowerCase() !== 'eventual') {
       throw errors.badRequest('Count is not supported without the ConsistencyLevel header set to eventual.');
     }
-    return countText(objects.length);
+  }
+  if (count) {
+    let n = 0;
+    for (const id of ids) if (accept(id)) n++;
+    return countText(n);
   }
   if (query.filter) throw errors.badRequest(`Unsupported query: $filter on this collection is not supported by the emulator ('${query.filterText}').`);
+  const size = Math.min(query.top ?? 100, 999);
+  const from = query.skipToken ?? 0;
+  const page: NonNullable<ReturnType<typeof accept>>[] = [];
+  let position = 0;
+  let more = false;
+  let total = 0;
+  for (const id of ids) {
+    const o = accept(id);
+    if (!o) continue;
+    if (position >= from && page.length < size) page.push(o);
+    else if (position >= from + size) {
+      more = true;
+      if (!query.count) break;
+    }
+    position++;
+    total++;
+  }
   const version: ApiVersion = call.version;
-  return collection(
-    { array: objects },
+  const result = collection(
+    { array: page },
     {
       call,
-      query,
+      query: { ...query, skipToken: undefined, top: size, count: false },
       flavor: 'graph',
       contextFragment: cast ? `${cast}s` : 'directoryObjects',
       typeName: cast ?? 'directoryObject',
       serialize: (o) => directoryObject(o, version),
-      defaultPageSize: 100,
-      maxPageSize: 999,
-      countNeedsConsistency: true,
+      defaultPageSize: size,
+      maxPageSize: size,
     },
   );
+  const body = result.body as Record<string, unknown>;
+  if (query.count) {
+    const { ['@odata.context']: context, ...rest } = body;
+    result.body = { '@odata.context': context, '@odata.count': total, ...rest };
+  }
+  if (more && size > 0) {
+    const params = new URLSearchParams(call.search);
+    for (const key of [...params.keys()]) if (key.toLowerCase() === '$skiptoken') params.delete(key);
+    params.set('$skiptoken', encodeSkipToken(from + size));
+    (result.body as Record<string, unknown>)['@odata.nextLink'] = `${call.origin}/${call.version}/${call.path.replace(/^\//, '')}?${params.toString().replace(/%24/g, '$')}`;
+  }
+  return result;
 }
