@@ -48,15 +48,16 @@ const DELIMITERS: Array<{ char: string; name: string }> = [
 
 const BASE64ISH = /^[A-Za-z0-9+/=]{40,}$/;
 
-/** Shows what was found without ever echoing a hash or a user name (a headerless file's first line is data). */
+/** Shows a cell found where a header should be without ever echoing a hash or a user name (it may be data). */
+function showCell(cell: string): string {
+  const t = cell.trim();
+  if (BASE64ISH.test(t)) return '<long base64 value>';
+  if (t.includes('@')) return '<value with @>';
+  return t.length > 40 ? `${t.slice(0, 40)}…` : t;
+}
+
 function describeCells(cells: string[]): string {
-  const shown = cells.slice(0, 8).map((c) => {
-    const t = c.trim();
-    if (BASE64ISH.test(t)) return '<long base64 value>';
-    if (t.includes('@')) return '<value with @>';
-    return t.length > 40 ? `${t.slice(0, 40)}…` : t;
-  });
-  return `'${shown.join(',')}'${cells.length > 8 ? ` and ${cells.length - 8} more` : ''}`;
+  return `'${cells.slice(0, 8).map(showCell).join(',')}'${cells.length > 8 ? ` and ${cells.length - 8} more` : ''}`;
 }
 
 function tryDelimiter(cells: string[]): { index: Partial<Record<ColumnKey, number>>; unknown: string[]; duplicate?: string } {
@@ -124,7 +125,9 @@ export function recognizeHeader(line: string): HeaderResult {
     }
   }
   if (found.unknown.length > 0) {
-    warnings.push(`Ignored unknown column(s): ${found.unknown.map((u) => `'${u.length > 40 ? `${u.slice(0, 40)}…` : u}'`).join(', ')}.`);
+    const shown = found.unknown.slice(0, 8).map((u) => `'${showCell(u)}'`);
+    if (found.unknown.length > 8) shown.push(`and ${found.unknown.length - 8} more`);
+    warnings.push(`Ignored unknown column(s): ${shown.join(', ')}.`);
   }
   if (index.productId === undefined) warnings.push(`No '${CANONICAL.productId}' column; the product key is left empty.`);
 
