@@ -81,6 +81,14 @@ function looksLikeUtf8(window: Uint8Array): boolean {
   return bad === 0 || good > bad;
 }
 
+/** Bytes only: a string chunk (a stream with setEncoding) has already been decoded, maybe wrongly. */
+function asBuffer(chunk: unknown): Buffer {
+  if (!(chunk instanceof Uint8Array)) {
+    throw new TypeError(`readIntakeCsv: the source yielded ${typeof chunk} chunks; pass raw bytes (Uint8Array/Buffer), e.g. a stream without setEncoding()`);
+  }
+  return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
 function decoderLabel(encoding: IntakeEncoding): string {
   return encoding === 'utf-8-bom' ? 'utf-8' : encoding;
 }
@@ -135,7 +143,7 @@ class Decoding implements TextStream {
           this.restDone = true;
           out = feed(Buffer.alloc(0), true);
         } else {
-          out = feed(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength), false);
+          out = feed(asBuffer(next.value), false);
         }
         if (out) yield out;
       }
@@ -159,7 +167,7 @@ export async function openText(source: AsyncIterable<Uint8Array> | Iterable<Uint
       done = true;
       break;
     }
-    const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+    const chunk = asBuffer(next.value);
     parts.push(chunk);
     size += chunk.length;
   }

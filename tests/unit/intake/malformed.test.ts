@@ -121,6 +121,14 @@ describe('files that are not a CSV of devices', () => {
     await expect(run({ maxLineBytes: 10 })).rejects.toThrow(/maxLineBytes/);
     await expect(run({ maxRow: 5 })).rejects.toThrow(/maxRow/);
   });
+
+  it('fails loudly on a source that yields text instead of bytes', async () => {
+    const strings = ['Device Serial Number,Windows Product ID,Hardware Hash\n'] as unknown as Uint8Array[];
+    const run = async (): Promise<void> => {
+      for await (const _ of readIntakeCsv(strings)) void _;
+    };
+    await expect(run()).rejects.toThrow(/yielded string chunks; pass raw bytes/);
+  });
 });
 
 describe('rows that fail validation', () => {
