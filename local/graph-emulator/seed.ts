@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { decodeHardwareHash } from '../../shared/hardware-hash';
 import { newId } from './domain/ids';
+import { parseMembershipRule } from './membership';
 import { addMember, settleMembership } from './domain/membership';
 import { intendedProfile } from './domain/profiles';
 import { registerDevice, serialKey } from './domain/registration';
@@ -151,6 +152,23 @@ export function applySeed(tenant: Tenant, input: unknown): { groups: number; dev
   const seed = SeedSchema.parse(input);
   const store = tenant.store;
   const now = tenant.clock.now();
+  // Everything that can be refused is checked before anything changes, so a bad seed leaves the
+  // tenant as it was.
+  for (const g of seed.groups) {
+    if (g.membershipRule === undefined) continue;
+    const parsed = parseMembershipRule(g.membershipRule);
+    if (!parsed.ok) throw new Error(`seed: group '${g.displayName}': ${parsed.error}`);
+    if (g.members?.length) throw new Error(`seed: dynamic group '${g.displayName}' cannot list members`);
+  }
+  const serials = new Set<string>();
+  seed.devices.forEach((d, i) => {
+    const serial = serialKey(d.serialNumber ?? serialOf(d.hardwareIdentifier!, `devices[${i}]`).serialNumber);
+    if (serials.has(serial) || store.registeredBySerial.has(serial)) throw new Error(`seed: devices[${i}] serial ${serial} is already registered`);
+    serials.add(serial);
+  });
+  seed.otherTenantDevices.forEach((d, i) => {
+    if (d.hardwareIdentifier) serialOf(d.hardwareIdentifier, `otherTenantDevices[${i}]`);
+  });
 
   const devices = seed.devices.map((d, i) => {
     const fromHash = d.hardwareIdentifier ? serialOf(d.hardwareIdentifier, `devices[${i}]`) : undefined;
