@@ -7,12 +7,14 @@ import { installCoreApi } from './core/core-api';
 import { Invoker } from './core/invoker';
 import { writeStorageOutputs } from './core/outputs';
 import { clientBindingJson, type ClientUrls } from './durable/client-binding';
-import { DurableEngine } from './durable/engine';
+import { DurableEngine, type EpisodeTiming } from './durable/engine';
 import { JournalStore } from './durable/journal';
 import { statusBody } from './durable/management-api';
 import { httpRoutes } from './http/http-trigger';
 import { createHostServer, listen } from './http/server';
 import { startTriggerListeners, type Stoppable } from './triggers-wiring';
+
+export type { EpisodeTiming };
 
 export interface LocalHostOptions {
   appDir: string;
@@ -24,6 +26,8 @@ export interface LocalHostOptions {
   /** Merged over local.settings.json Values (and over the inherited environment). */
   env?: Record<string, string>;
   log?: (line: string) => void;
+  /** Diagnostics (benchmarks): called after every committed orchestration episode. */
+  onEpisode?: (e: EpisodeTiming) => void;
 }
 
 export interface InstanceResult {
@@ -82,7 +86,11 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
 
   const store = new JournalStore(stateDir, { afterCommit: intEnv('LOCAL_HOST_CRASH_AFTER_COMMIT'), torn: process.env.LOCAL_HOST_CRASH_TORN === '1' }, log);
   const crashAfterActivity = intEnv('LOCAL_HOST_CRASH_AFTER_ACTIVITY');
-  const engine = new DurableEngine(store, invoker, { log, ...(crashAfterActivity !== undefined ? { crashAfterActivity } : {}) });
+  const engine = new DurableEngine(store, invoker, {
+    log,
+    ...(crashAfterActivity !== undefined ? { crashAfterActivity } : {}),
+    ...(opts.onEpisode ? { onEpisode: opts.onEpisode } : {}),
+  });
 
   let urls: ClientUrls = { publicUrl: '', hubName: settings.hubName };
   let binding = '';
