@@ -122,6 +122,19 @@ describe('files that are not a CSV of devices', () => {
     await expect(run({ maxRow: 5 })).rejects.toThrow(/maxRow/);
   });
 
+  it('passes a failure of the source on instead of ending as if the file were complete', async () => {
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from(`${HEADER}\nS-1,,${hash('S-1')}\n`);
+      throw new Error('blob download reset');
+    }
+    const seen: string[] = [];
+    const run = async (): Promise<void> => {
+      for await (const e of readIntakeCsv(failing())) seen.push(e.kind);
+    };
+    await expect(run()).rejects.toThrow('blob download reset');
+    expect(seen).not.toContain('end');
+  });
+
   it('fails loudly on a source that yields text instead of bytes', async () => {
     const strings = ['Device Serial Number,Windows Product ID,Hardware Hash\n'] as unknown as Uint8Array[];
     const run = async (): Promise<void> => {
