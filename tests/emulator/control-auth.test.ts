@@ -15,7 +15,7 @@ describe('authentication and error bodies', () => {
   afterAll(async () => h.emu.stop());
 
   it('answers 401 with an OData error when the bearer token is missing or empty', async () => {
-    for (const headers of [{}, { Authorization: 'Bearer ' }, { Authorization: 'Basic abc' }]) {
+    for (const headers of [{}, { Authorization: 'Bearer ' }, { Authorization: 'Basic abc' }] as Record<string, string>[]) {
       const r = await fetch(`${h.emu.url}/v1.0/devices`, { headers });
       expect(r.status).toBe(401);
       const body = (await r.json()) as { error: { code: string; message: string; innerError: Record<string, string> } };
