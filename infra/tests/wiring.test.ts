@@ -49,7 +49,7 @@ describe('module wiring', () => {
     expect(calls.length).toBeGreaterThanOrEqual(9);
   });
 
-  it.each(calls.map(({ file, m }) => [`${file.path} -> ${m.path}`, file, m] as const))('%s passes only declared params and all required ones', (_n, file, m) => {
+  it.each(calls.map(({ file, m }) => [`${file.path} -> ${m.path}`, file, m] as const))('%s passes only declared params, all required ones, literals of the right type', (_n, file, m) => {
     const target = join(REPO_ROOT, dirname(file.path), m.path);
     expect(existsSync(target), `${m.path} exists`).toBe(true);
     const declared = parameters(parseBicepFile(target));
@@ -58,6 +58,13 @@ describe('module wiring', () => {
     expect(passed.filter((p) => !declared.has(p))).toEqual([]);
     const required = [...declared.values()].filter((p) => !p.defaultValue && !p.type.endsWith('?')).map((p) => p.name);
     expect(required.filter((p) => !passed.includes(p))).toEqual([]);
+    // A literal passed to a typed parameter must be of that type.
+    const kindOf: Record<string, string> = { string: 'string', number: 'int', boolean: 'bool', array: 'array', object: 'object' };
+    for (const [name, value] of passedNode ? objectProperties(passedNode) : []) {
+      const kind = kindOf[value.type];
+      const type = declared.get(name)?.type;
+      if (kind && type && ['string', 'int', 'bool', 'array', 'object'].includes(type)) expect(`${name}: ${kind}`).toBe(`${name}: ${type}`);
+    }
   });
 });
 
