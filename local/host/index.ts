@@ -114,6 +114,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   let listeners: Stoppable[] = [];
   try {
     const blobPollIntervalMs = intEnv('LOCAL_HOST_BLOB_POLL_MS');
+    const blobMessageLeaseMs = intEnv('LOCAL_HOST_BLOB_LEASE_MS');
     listeners = await startTriggerListeners({
       functions,
       invoker,
@@ -123,6 +124,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
       appDir,
       log,
       ...(blobPollIntervalMs !== undefined ? { blobPollIntervalMs } : {}),
+      ...(blobMessageLeaseMs !== undefined ? { blobMessageLeaseMs } : {}),
     });
   } catch (err) {
     await engine.stop();

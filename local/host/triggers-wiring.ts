@@ -21,6 +21,8 @@ interface WiringDeps {
   appDir: string;
   /** Container scan interval (LOCAL_HOST_BLOB_POLL_MS); the listener's default is 2 s. */
   blobPollIntervalMs?: number;
+  /** How long one try holds its internal queue message (LOCAL_HOST_BLOB_LEASE_MS); after a crash the blob is redelivered when it expires. */
+  blobMessageLeaseMs?: number;
   log: (line: string) => void;
 }
 
@@ -88,6 +90,7 @@ export async function startTriggerListeners(d: WiringDeps): Promise<Stoppable[]>
           hostId: hostIdFor(d.appDir, d.settings.hubName),
           bindings: blobs,
           ...(d.blobPollIntervalMs !== undefined ? { pollIntervalMs: d.blobPollIntervalMs } : {}),
+          ...(d.blobMessageLeaseMs !== undefined ? { messageLeaseMs: d.blobMessageLeaseMs } : {}),
           log: d.log,
           invoke: async (delivery) => {
             const triggerMetadata: Record<string, RpcTypedData> = {};

@@ -1,4 +1,4 @@
-/* global require */
+/* global require, process, setTimeout */
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS app, loaded by the host the way a compiled Functions app is */
 // A blob trigger that starts an orchestration through the durable client and writes output bindings,
 // plus a blob trigger that always fails (to reach the poison queue).
@@ -29,6 +29,22 @@ app.storageBlob('alwaysFails', {
   connection: 'AzureWebJobsStorage',
   handler: async () => {
     throw new Error('cannot process this blob');
+  },
+});
+
+// Marks each try in a file, then works slowly, so a test can kill the host mid-invocation.
+app.storageBlob('slowStarter', {
+  path: 'slow/{name}',
+  connection: 'AzureWebJobsStorage',
+  extraInputs: [df.input.durableClient()],
+  handler: async (blob, context) => {
+    const name = context.triggerMetadata.name;
+    require('node:fs').appendFileSync(process.env.BLOB_TRIES_FILE, `${name}\n`);
+    await new Promise((r) => setTimeout(r, Number(process.env.SLOW_BLOB_MS ?? 0)));
+    const client = df.getClient(context);
+    const instanceId = `slow-${name}`;
+    const existing = await client.getStatus(instanceId).catch(() => undefined);
+    if (!existing) await client.startNew('processUpload', { instanceId, input: { name, text: blob.toString('utf8'), blobTrigger: context.triggerMetadata.blobTrigger } });
   },
 });
 
