@@ -141,6 +141,12 @@ describe('orchestration patterns on the local host', () => {
     expect(s.output).toContain('callHttp (durable HTTP) is not supported by the local host');
   });
 
+  it('refuses entity locks (replay schema V3, as the extension advertises) with a clear failure', async () => {
+    const s = await run('usesLock');
+    expect(s.runtimeStatus).toBe('Failed');
+    expect(s.output).toContain('lock requires a Durable Functions extension that supports OOProc schema V4');
+  });
+
   it('calls and signals entities from an orchestration; entity state is readable and signalable over HTTP', async () => {
     const s = await run('entityOrch', 'k-orch');
     expect(s.runtimeStatus).toBe('Completed');

@@ -136,6 +136,11 @@ df.app.orchestration('usesCallHttp', function* (context) {
   return 'unreachable';
 });
 
+df.app.orchestration('usesLock', function* (context) {
+  yield context.df.lock([new df.EntityId('counter', 'locked')]);
+  return 'unreachable';
+});
+
 let nonDeterministicRuns = 0;
 df.app.orchestration('nonDeterministic', function* (context) {
   // Schedules a different activity on replay: exactly the mistake production rejects.
