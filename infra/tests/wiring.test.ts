@@ -1,6 +1,7 @@
 // The pieces fit together: module paths and parameters, azd's parameter file and outputs, the
 // azure.yaml service and hooks, and what .funcignore leaves in the deployed package. These are the
 // mistakes `az bicep build` would catch online; here we catch the ones a syntax tree can show.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -152,6 +153,41 @@ describe('.funcignore', () => {
       expect(excludes(keep), keep).toBe(false);
     }
     expect(patterns.filter((p) => ['*', '*.json', '*.ts', '*.js', 'dist', '/dist/'].includes(p))).toEqual([]);
+  });
+
+  /** gitignore-style match for the pattern forms used here: `/anchored/`, `dir/`, `name`, `*` globs. */
+  const ignored = (path: string): boolean =>
+    patterns.some((raw) => {
+      const anchored = raw.startsWith('/');
+      const dirOnly = raw.endsWith('/');
+      const body = raw.replace(/^\//, '').replace(/\/$/, '');
+      const re = new RegExp(`^${body.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+      const segments = path.split('/');
+      const candidates = segments.map((_s, i) => segments.slice(0, i + 1).join('/'));
+      return candidates.some((c, i) => {
+        const isDir = i < segments.length - 1;
+        if (dirOnly && !isDir) return false;
+        return anchored ? re.test(c) : re.test(segments[i] ?? '');
+      });
+    });
+
+  it('ships every source file the build compiles and none of the tests or tooling (git-tracked files)', () => {
+    const tracked = execFileSync('git', ['ls-files'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+    const buildRoots = ['functions/', 'orchestrations/', 'shared/'];
+    const compiled = tracked.filter((f) => buildRoots.some((r) => f.startsWith(r)) && f.endsWith('.ts'));
+    expect(compiled.length).toBeGreaterThan(10);
+    expect(compiled.filter(ignored)).toEqual([]);
+    for (const f of ['host.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) expect(ignored(f), f).toBe(false);
+    const shipped = tracked.filter((f) => !ignored(f));
+    expect(shipped.filter((f) => /^(tests|local|infra|bench|docs|samples|scripts)\//.test(f) || f.endsWith('.test.ts'))).toEqual([]);
+    // Outside the compiled folders, only what the host and the remote build read.
+    const runtime = ['host.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+    expect(
+      shipped.filter((f) => !buildRoots.some((r) => f.startsWith(r)) && !runtime.includes(f)),
+      'a new top-level file would ship in the Function App package: add it to .funcignore (or to `runtime` here if the host needs it)',
+    ).toEqual([]);
+    expect(ignored('dist/functions/intake-blob-trigger.js')).toBe(false);
+    expect(ignored('node_modules/zod/package.json')).toBe(true);
   });
 
   it('leaves out tests, local tooling, infra, local settings and node_modules (the remote build reinstalls it)', () => {
