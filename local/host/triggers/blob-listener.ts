@@ -78,6 +78,9 @@ const OptionsSchema = z.object({
   pageSize: z.number().int().min(1).max(5000).optional(),
 });
 
+/** Blobs dispatched at once while scanning a page. */
+const DISPATCH_CONCURRENCY = 8;
+
 interface WatchedContainer {
   key: string;
   client: ContainerClient;
@@ -251,12 +254,21 @@ export async function startBlobListener(opts: BlobListenerOptions): Promise<Blob
       throw err;
     }
     c.missingLogged = false;
+    const candidates = [];
     for (const item of page?.segment.blobItems ?? []) {
       const lastModified = item.properties.lastModified;
       if (!c.currentSweep || lastModified > c.currentSweep) c.currentSweep = lastModified;
       // Timestamps have second precision: re-check blobs from the cursor's own second.
       if (c.lastSweep && lastModified < c.lastSweep) continue;
-      await dispatch(c, item.name, item.properties.etag, item.properties.blobType, lastModified);
+      candidates.push(item);
+    }
+    // A dispatch is ~7 sequential storage calls; run a few blobs at once (dispatch() never throws).
+    for (let i = 0; i < candidates.length; i += DISPATCH_CONCURRENCY) {
+      await Promise.all(
+        candidates
+          .slice(i, i + DISPATCH_CONCURRENCY)
+          .map((item) => dispatch(c, item.name, item.properties.etag, item.properties.blobType, item.properties.lastModified)),
+      );
     }
     c.continuationToken = page?.continuationToken || undefined;
     if (!c.continuationToken && c.currentSweep && (!c.lastSweep || c.currentSweep > c.lastSweep)) {
