@@ -169,6 +169,31 @@ describe('Function App', () => {
   });
 });
 
+describe('Entra ID authentication for the HTTP endpoints (optional)', () => {
+  const auth = resourcesOfType(functionApp, 'Microsoft.Web/sites/config').find((r) => literalValue(getPath(r.body, 'name')) === 'authsettingsV2');
+
+  it('is configured only when a client id is given, rejects the unauthenticated with 401, and lets Event Grid through', () => {
+    expect(auth?.condition).toBe(true);
+    expect(auth?.node.text).toMatch(/= if \(!empty\(httpAuthClientId\)\) \{/);
+    expect(literalValue(getPath(auth?.body, 'properties.globalValidation.requireAuthentication'))).toBe(true);
+    expect(literalValue(getPath(auth?.body, 'properties.globalValidation.unauthenticatedClientAction'))).toBe('Return401');
+    expect(getPath(auth?.body, 'properties.globalValidation.excludedPaths')?.text).toBe("['/runtime/webhooks/blobs']");
+    expect(literalValue(getPath(auth?.body, 'properties.identityProviders.azureActiveDirectory.enabled'))).toBe(true);
+    expect(getPath(auth?.body, 'properties.identityProviders.azureActiveDirectory.registration.clientId')?.text).toBe('httpAuthClientId');
+    // Bearer validation only: no client secret setting is referenced.
+    expect(getPath(auth?.body, 'properties.identityProviders.azureActiveDirectory.registration.clientSecretSettingName')).toBeUndefined();
+  });
+
+  it('leaves the HTTP functions on function keys', () => {
+    // The v4 model defaults to anonymous, so a registration without authLevel counts as anonymous.
+    const http = sourceFiles(join(REPO_ROOT, 'functions')).flatMap((f) =>
+      [...readFileSync(f, 'utf8').matchAll(/app\.http\(\s*'([^']+)'\s*,\s*\{([^}]*)\}/g)].map((m) => `${m[1]}:${/authLevel: '(\w+)'/.exec(m[2] ?? '')?.[1] ?? 'anonymous'}`),
+    );
+    expect(http.length).toBeGreaterThanOrEqual(3);
+    for (const h of http) expect(h).toMatch(/:(function|admin)$/);
+  });
+});
+
 describe('app settings', () => {
   it('are identity-based with no secrets, and pin Graph to the managed identity', () => {
     expect(appSettingsPolicy(functionApp)).toEqual([]);
