@@ -187,7 +187,7 @@ describe('Entra ID authentication for the HTTP endpoints (optional)', () => {
   it('leaves the HTTP functions on function keys', () => {
     // The v4 model defaults to anonymous, so a registration without authLevel counts as anonymous.
     const http = sourceFiles(join(REPO_ROOT, 'functions')).flatMap((f) =>
-      [...readFileSync(f, 'utf8').matchAll(/app\.http\(\s*'([^']+)'\s*,\s*\{([^}]*)\}/g)].map((m) => `${m[1]}:${/authLevel: '(\w+)'/.exec(m[2] ?? '')?.[1] ?? 'anonymous'}`),
+      [...readFileSync(f, 'utf8').matchAll(/app\.http\(\s*'([^']+)'\s*,\s*\{([\s\S]*?)\}\s*\);/g)].map((m) => `${m[1]}:${/authLevel: '(\w+)'/.exec(m[2] ?? '')?.[1] ?? 'anonymous'}`),
     );
     expect(http.length).toBeGreaterThanOrEqual(3);
     for (const h of http) expect(h).toMatch(/:(function|admin)$/);
