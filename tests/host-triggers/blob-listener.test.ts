@@ -309,6 +309,50 @@ describe('blob trigger listener on Azurite', () => {
     expect([...delivered.entries()].filter(([name]) => name !== 'b-2.csv').every(([, n]) => n === 1)).toBe(true);
   });
 
+  it('drops a queued message whose blob changed, and delivers the new version instead', async () => {
+    const { container, hostId } = await fresh();
+    let releaseFirst: () => void = () => undefined;
+    const calls: Array<[string, string]> = [];
+    const listener = await start({
+      hostId,
+      maxParallelism: 1,
+      bindings: [binding('onUpload', `${container}/{name}`)],
+      invoke: async (d) => {
+        calls.push([d.blobName, d.content.toString()]);
+        if (d.blobName === 'a-first.csv') await new Promise<void>((r) => (releaseFirst = r));
+      },
+    });
+    await upload(container, 'a-first.csv', 'blocker');
+    await listener.scanNow();
+    await waitFor(() => calls.length === 1, 10_000, 'the blocking delivery started');
+    await upload(container, 'b.csv', 'v1');
+    await listener.scanNow(); // b.csv v1 is now queued behind the blocked delivery
+    expect(await internalQueueDepth(hostId)).toBe(2);
+    await upload(container, 'b.csv', 'v2');
+    await upload(container, 'gone.csv', 'x');
+    await listener.scanNow(); // queues b.csv v2 and gone.csv
+    await blobs.getContainerClient(container).deleteBlob('gone.csv');
+    releaseFirst();
+    await waitFor(() => calls.some(([n, body]) => n === 'b.csv' && body === 'v2'), 10_000, 'the new version delivered');
+    await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'queue drained');
+    expect(calls.filter(([n]) => n !== 'a-first.csv')).toEqual([['b.csv', 'v2']]);
+  });
+
+  it('two listeners with the same host id deliver each blob version once', async () => {
+    const { container, hostId } = await fresh();
+    const counts = new Map<string, number>();
+    const invoke = async (d: BlobDelivery) => void counts.set(d.blobName, (counts.get(d.blobName) ?? 0) + 1);
+    const a = await start({ hostId, bindings: [binding('onUpload', `${container}/{name}`)], invoke });
+    const b = await start({ hostId, bindings: [binding('onUpload', `${container}/{name}`)], invoke });
+    await Promise.all(Array.from({ length: 12 }, (_, i) => upload(container, `f-${i}.csv`, String(i))));
+    await Promise.all([a.scanNow(), b.scanNow(), a.scanNow()]);
+    await waitFor(() => counts.size === 12, 15_000, 'all twelve delivered');
+    await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'queue drained');
+    await Promise.all([a.scanNow(), b.scanNow()]);
+    expect(await internalQueueDepth(hostId)).toBe(0);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
   it('fails within seconds, naming the endpoint, when storage is unreachable', async () => {
     const port = await freePort(); // nothing listens there
     const started = Date.now();
