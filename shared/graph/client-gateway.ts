@@ -28,7 +28,7 @@ import {
   type GraphResult,
   type SendOptions,
 } from './gateway';
-import { GraphTransientError, isTransientStatus } from './errors';
+import { GraphContractError, GraphTransientError, isTransientStatus } from './errors';
 
 export interface TokenSource {
   getToken(): Promise<string>;
@@ -168,15 +168,24 @@ export function createClientGateway(options: { endpoint: string; tokens: TokenSo
       const items: unknown[] = [];
       let next: string | undefined = relativeUrl(spec);
       while (next) {
-        // nextLink is absolute and opaque; the client accepts absolute URLs as they are.
         const result = settle(await raw(op.version, 'GET', next, undefined), `GET ${op.path}`);
         if (!result.ok) return result;
         const page = parseCollectionPage(result.body, op.path);
         items.push(...page.value);
-        next = page.nextLink;
+        next = page.nextLink === undefined ? undefined : relativeNextLink(page.nextLink, `${options.endpoint}/${op.version}`);
       }
       return { ok: true, items };
     },
   };
   return gateway;
+}
+
+/**
+ * nextLink is absolute and opaque. The Graph client only recognises https Graph hosts as absolute
+ * URLs (anything else would be appended to the base URL), so the link is made relative to the
+ * version root; a link to any other origin is refused rather than followed with our token.
+ */
+export function relativeNextLink(nextLink: string, versionRoot: string): string {
+  if (!nextLink.startsWith(`${versionRoot}/`)) throw new GraphContractError(`@odata.nextLink points outside ${versionRoot}`);
+  return nextLink.slice(versionRoot.length);
 }

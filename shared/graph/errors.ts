@@ -22,8 +22,9 @@ export class GraphContractError extends Error {
   }
 }
 
+/** 501 (not implemented) and 505 will not change on a retry; every other 5xx, 408 and 429 may. */
 export function isTransientStatus(status: number): boolean {
-  return status === 429 || status >= 500 || status === 408;
+  return status === 429 || status === 408 || (status >= 500 && status !== 501 && status !== 505);
 }
 
 export function parseRetryAfter(value: string | null | undefined): number | undefined {
