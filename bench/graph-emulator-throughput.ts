@@ -68,6 +68,8 @@ function startChild(command: string, args: string[], readyPattern: RegExp): Prom
 }
 
 async function measure(name: string, call: (r: Req) => Promise<{ status: number }>, make: (i: number) => Req): Promise<void> {
+  // Warm-up (JIT, first-request work) is not counted.
+  for (let i = 0; i < 50; i++) await call(make(1_000_000 + i));
   let n = 0;
   let errors = 0;
   const deadline = performance.now() + SECONDS * 1000;

@@ -27,6 +27,15 @@ export interface PipelineDeps {
   diagnostic: (line: string) => void;
 }
 
+/** The query string as the caller wrote it, for the log; malformed escapes stay escaped. */
+function readable(query: string): string {
+  try {
+    return decodeURIComponent(query.replace(/\+/g, ' '));
+  } catch {
+    return query;
+  }
+}
+
 export function flavorOf(segments: string[]): ErrorFlavor {
   return segments[0]?.toLowerCase() === 'devicemanagement' ? 'intune' : 'graph';
 }
@@ -98,7 +107,7 @@ export function executeOperation(deps: PipelineDeps, call: GraphCall, meta: Oper
     time: nowIso,
     at: now,
     method: call.method,
-    path: `/${call.version}/${call.path.replace(/^\//, '')}${query ? `?${decodeURIComponent(query)}` : ''}`,
+    path: `/${call.version}/${call.path.replace(/^\//, '')}${query ? `?${readable(query)}` : ''}`,
     version: call.version,
     status: result.status,
     inBatch: meta.inBatch,

@@ -163,20 +163,35 @@ export class TenantStore {
     return seen;
   }
 
-  /** Every member below a group, through nested groups; groups themselves included. */
-  transitiveMembersOf(group: Group): string[] {
-    const seen = new Set<string>();
-    const out: string[] = [];
-    const visit = (g: Group): void => {
+  /**
+   * Every member below a group, through nested groups; groups themselves included. Lazy, so a
+   * page cut from the front of a 20,000-member group does not walk all of it; a group without
+   * nested groups is its own member set.
+   */
+  transitiveMembersOf(group: Group): Iterable<string> {
+    let nested = false;
+    for (const m of group.members) {
+      if (this.groups.has(m)) {
+        nested = true;
+        break;
+      }
+    }
+    if (!nested) return group.members;
+    return this.walkMembers(group);
+  }
+
+  private *walkMembers(group: Group): IterableIterator<string> {
+    const seen = new Set<string>([group.id]);
+    const stack: Group[] = [group];
+    while (stack.length > 0) {
+      const g = stack.pop()!;
       for (const m of g.members) {
         if (seen.has(m)) continue;
         seen.add(m);
-        out.push(m);
-        const nested = this.groups.get(m);
-        if (nested) visit(nested);
+        yield m;
+        const inner = this.groups.get(m);
+        if (inner) stack.push(inner);
       }
-    };
-    visit(group);
-    return out;
+    }
   }
 }
