@@ -100,6 +100,17 @@ export function unresolvedReads(file: BicepFile): string[] {
   return problems;
 }
 
+/** Parameters, variables and `existing` resources nobody reads (Bicep's no-unused-* linter rules). */
+export function unusedDeclarations(file: BicepFile): string[] {
+  const used = new Set(
+    descendants(file.root, 'identifier')
+      .filter((id) => !isDeclarationName(id) && !isPropertyKey(id))
+      .map((id) => id.text),
+  );
+  const declared = [...parameters(file).keys(), ...variables(file).keys(), ...resources(file).filter((r) => r.existing).map((r) => r.symbol)];
+  return declared.filter((n) => !used.has(n)).map((n) => `${file.path}: ${n} is declared but never used`);
+}
+
 const files = listBicepFiles().map(parseBicepFile);
 
 describe('name resolution', () => {
@@ -109,6 +120,10 @@ describe('name resolution', () => {
 
   it.each(files.map((f) => [f.path, f] as const))('%s: every resource property and module output read exists', (_p, file) => {
     expect(unresolvedReads(file)).toEqual([]);
+  });
+
+  it.each(files.map((f) => [f.path, f] as const))('%s: declares nothing it does not use', (_p, file) => {
+    expect(unusedDeclarations(file)).toEqual([]);
   });
 
   it('finds something to check (the chains and names are really being read)', () => {
@@ -133,6 +148,11 @@ describe('name resolution', () => {
 
     it('a resource property that does not exist', () => {
       expect(unresolvedReads(mutated('modules/function-app.bicep', 'applicationInsights.properties.ConnectionString', 'applicationInsights.properties.connectionString')).join()).toContain('did you mean ConnectionString?');
+    });
+
+    it('an unused parameter (a property key of the same name does not count as a use)', () => {
+      const file = mutated('modules/identity.bicep', 'param tags object = {}', 'param tags object = {}\nparam location2 string');
+      expect(unusedDeclarations(parseBicepSource(`${file.source}\nvar v = { location2: 1 }\noutput o object = v\n`, file.path))).toEqual(['infra/modules/identity.bicep: location2 is declared but never used']);
     });
 
     it('a module output that does not exist', () => {
