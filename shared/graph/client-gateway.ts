@@ -172,7 +172,9 @@ export function createClientGateway(options: { endpoint: string; tokens: TokenSo
         if (!result.ok) return result;
         const page = parseCollectionPage(result.body, op.path);
         items.push(...page.value);
-        next = page.nextLink === undefined ? undefined : relativeNextLink(page.nextLink, `${options.endpoint}/${op.version}`);
+        const following: string | undefined = page.nextLink === undefined ? undefined : relativeNextLink(page.nextLink, `${options.endpoint}/${op.version}`);
+        if (following !== undefined && following === next) throw new GraphContractError(`${op.path}: @odata.nextLink repeats the page it came from`);
+        next = following;
       }
       return { ok: true, items };
     },
