@@ -353,6 +353,36 @@ describe('blob trigger listener on Azurite', () => {
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
   });
 
+  it('dispatches a blob named by an Event Grid notification without waiting for a scan', async () => {
+    const { container: existing, hostId } = await fresh();
+    const container = `${existing}-late`; // created only after the listener's first (and, here, only) poll
+    const rec = recorder();
+    const logs: string[] = [];
+    // A poll interval far beyond the test: only the notification can deliver.
+    const listener = await start({
+      hostId,
+      pollIntervalMs: 600_000,
+      log: (m) => logs.push(m),
+      bindings: [binding('onCsv', `${container}/{name}.csv`)],
+      invoke: rec.invoke,
+    });
+    await waitFor(() => logs.some((m) => m.includes(`container '${container}' does not exist`)), 10_000, 'the first poll finished');
+    await blobs.getContainerClient(container).create();
+    await upload(container, 'evt.csv', 'from event');
+    await upload(container, 'evt.txt', 'not matching');
+    await listener.notifyBlobCreated('onCsv', container, 'evt.txt');
+    await listener.notifyBlobCreated('onCsv', container, 'missing.csv');
+    expect(await internalQueueDepth(hostId)).toBe(0);
+    await listener.notifyBlobCreated('onCsv', container, 'evt.csv');
+    await waitFor(() => rec.calls.length === 1, 10_000, 'delivery from the notification');
+    expect(rec.calls[0]?.triggerMetadata.name).toBe('evt');
+    // The same version notified again is not delivered again.
+    await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'queue drained');
+    await listener.notifyBlobCreated('onCsv', container, 'evt.csv');
+    expect(await internalQueueDepth(hostId)).toBe(0);
+    await expect(listener.notifyBlobCreated('nope', container, 'evt.csv')).rejects.toThrow(/'nope' is not registered/);
+  });
+
   it('fails within seconds, naming the endpoint, when storage is unreachable', async () => {
     const port = await freePort(); // nothing listens there
     const started = Date.now();

@@ -57,6 +57,12 @@ export interface BlobListener {
   stop(): Promise<void>;
   /** Runs a complete sweep of every container now and dispatches what it finds; resolves when dispatched. */
   scanNow(): Promise<void>;
+  /**
+   * A blob was written (an Event Grid BlobCreated for `functionName`, see ./blob-event-grid.ts): dispatch
+   * its current version to that function now, through the same receipts and queue. Throws for an unknown
+   * function; a blob that does not exist or does not match the function's path is ignored, as the host does.
+   */
+  notifyBlobCreated(functionName: string, container: string, blobName: string): Promise<void>;
 }
 
 const HostId = z
@@ -108,7 +114,13 @@ export async function startBlobListener(opts: BlobListenerOptions): Promise<Blob
   const pageSize = o.pageSize ?? 5000;
 
   if (o.bindings.length === 0) {
-    return { stop: async () => undefined, scanNow: async () => undefined };
+    return {
+      stop: async () => undefined,
+      scanNow: async () => undefined,
+      notifyBlobCreated: async (functionName) => {
+        throw new Error(`Blob trigger function '${functionName}' is not registered.`);
+      },
+    };
   }
 
   const hostConnectionString = o.hostConnectionString ?? (o.bindings[0] as BlobTriggerBinding).connectionString;
@@ -193,10 +205,18 @@ export async function startBlobListener(opts: BlobListenerOptions): Promise<Blob
     },
   });
 
-  async function dispatch(c: WatchedContainer, blobName: string, rawEtag: string, blobType: string | undefined, lastModified: Date): Promise<void> {
+  async function dispatch(
+    c: WatchedContainer,
+    blobName: string,
+    rawEtag: string,
+    blobType: string | undefined,
+    lastModified: Date,
+    only?: RegisteredBlobFunction,
+  ): Promise<void> {
     // Listings carry the ETag bare, headers quoted; the real host reads it from the properties header.
     const etag = rawEtag.startsWith('"') ? rawEtag : `"${rawEtag}"`;
     for (const fn of c.functions) {
+      if (only && fn !== only) continue;
       if (!fn.path.match(blobName)) continue;
       const functionId = functionIdFor(fn.functionName);
       try {
@@ -334,6 +354,28 @@ export async function startBlobListener(opts: BlobListenerOptions): Promise<Blob
       if (stopped) throw new Error('scanNow: the blob listener is stopped.');
       await exclusive(sweepAll);
       worker.notify();
+    },
+    async notifyBlobCreated(functionName, containerName, blobName) {
+      if (stopped) throw new Error('notifyBlobCreated: the blob listener is stopped.');
+      const fn = functions.get(functionIdFor(functionName));
+      if (!fn) throw new Error(`Blob trigger function '${functionName}' is not registered.`);
+      if (fn.path.container !== containerName || !fn.path.match(blobName)) {
+        log(`Blob trigger: '${containerName}/${blobName}' does not match '${functionName}'; event ignored.`);
+        return;
+      }
+      const c = [...containers.values()].find((w) => w.functions.includes(fn)) as WatchedContainer;
+      let props;
+      try {
+        props = await c.client.getBlobClient(blobName).getProperties();
+      } catch (err) {
+        if (statusOf(err) === 404) {
+          log(`Blob trigger: '${containerName}/${blobName}' from an event does not exist; ignored.`);
+          return;
+        }
+        throw err;
+      }
+      if (!props.etag || !props.lastModified) throw new Error(`Blob '${containerName}/${blobName}' has no ETag or LastModified.`);
+      await dispatch(c, blobName, props.etag, props.blobType, props.lastModified, fn);
     },
   };
 }
