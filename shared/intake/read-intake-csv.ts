@@ -3,7 +3,7 @@
  * Memory stays bounded whatever the file: one chunk, one line (capped by maxLineBytes) and the
  * duplicate index's fixed-size digests are all that is held.
  *
- * Why not csv-parse (which is in the dependencies): its max_record_size aborts the whole parse, and
+ * Why not csv-parse (evaluated, then dropped from the dependencies): its max_record_size aborts the whole parse, and
  * even with skip_records_with_error it keeps buffering the over-long record; and a quoted field that
  * is never closed swallows the rest of the file. Device CSVs have no multi-line values, so a small
  * line-based splitter gives exact line numbers and lets every bad line cost only itself.
