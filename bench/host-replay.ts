@@ -2,7 +2,9 @@
  * Replay cost on the local host: one orchestration with N (default 2,000) sequential activities.
  * Every episode replays the whole history, so the cost of one episode should grow linearly with the
  * history (and the whole run quadratically, as on the real extension) — never worse per episode.
- * Prints the mean episode time around several history sizes and the time per 1,000 history events.
+ * Prints, for the 100 episodes before several history sizes, the median and minimum episode wall
+ * time and the median process CPU time per episode (robust against a shared, loaded machine), and
+ * CPU time per 1,000 history events: flat means linear.
  *
  *   npx tsx bench/host-replay.ts                (BENCH_STEPS=2000)
  */
@@ -12,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { startLocalHost, type EpisodeTiming } from '../local/host/index';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 2000);
-const WINDOW = 50;
+const WINDOW = 100;
 
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-replay-'));
@@ -32,13 +34,25 @@ async function main(): Promise<void> {
     if (s.runtimeStatus !== 'Completed' || s.output !== STEPS) throw new Error(JSON.stringify(s));
     const wall = (performance.now() - t0) / 1000;
     console.log(`one orchestration, ${STEPS} sequential activities: ${episodes.length} episodes, ${wall.toFixed(1)} s wall`);
-    console.log('activities done | history events | mean episode ms (window of 50) | ms per 1,000 events');
+    console.log('activities done | history events | median episode ms | min episode ms | median CPU ms | CPU ms per 1,000 events');
     const marks = [250, 500, 1000, 1500, 2000].filter((m) => m <= STEPS);
     for (const mark of marks) {
       const slice = episodes.slice(Math.max(0, mark - WINDOW), mark);
-      const ms = slice.reduce((a, e) => a + e.ms, 0) / slice.length;
+      const sorted = slice.map((e) => e.ms).sort((a, b) => a - b);
+      const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+      const min = sorted[0] ?? 0;
+      const cpuSorted = slice.map((e) => e.cpuMs).sort((a, b) => a - b);
+      const cpu = cpuSorted[Math.floor(cpuSorted.length / 2)] ?? 0;
       const events = slice.reduce((a, e) => a + e.historyEvents, 0) / slice.length;
-      console.log(`${String(mark).padStart(15)} | ${events.toFixed(0).padStart(14)} | ${ms.toFixed(2).padStart(29)} | ${((ms / events) * 1000).toFixed(2).padStart(19)}`);
+      const cols = [
+        String(mark).padStart(15),
+        events.toFixed(0).padStart(14),
+        median.toFixed(2).padStart(17),
+        min.toFixed(2).padStart(14),
+        cpu.toFixed(2).padStart(13),
+        ((cpu / events) * 1000).toFixed(2).padStart(23),
+      ];
+      console.log(cols.join(' | '));
     }
   } finally {
     await host.stop();

@@ -21,12 +21,16 @@ function pct(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-host-'));
   const episodeMs: number[] = [];
+  const episodeCpuMs: number[] = [];
   const host = await startLocalHost({
     appDir: resolve(__dirname, '../tests/host/apps/bench'),
     port: 0,
     stateDir,
     log: (l) => (/error|failed/i.test(l) ? process.stderr.write(`${l}\n`) : undefined),
-    onEpisode: (e) => episodeMs.push(e.ms),
+    onEpisode: (e) => {
+      episodeMs.push(e.ms);
+      episodeCpuMs.push(e.cpuMs);
+    },
   });
   try {
     const ids = Array.from({ length: ORCHESTRATIONS }, (_, i) => `bench-${i}`);
@@ -49,6 +53,8 @@ async function main(): Promise<void> {
     const wall = (performance.now() - t0) / 1000;
     const sorted = [...episodeMs].sort((a, b) => a - b);
     const mean = episodeMs.reduce((a, b) => a + b, 0) / episodeMs.length;
+    const cpuMean = episodeCpuMs.reduce((a, b) => a + b, 0) / episodeCpuMs.length;
+    const cpuTotal = process.cpuUsage();
     const journal = statSync(join(stateDir, 'journal.jsonl')).size;
     const fmt = (n: number, d = 2) => n.toFixed(d);
     console.log(`orchestrations            ${ORCHESTRATIONS} × ${STEPS} sequential activities`);
@@ -57,6 +63,8 @@ async function main(): Promise<void> {
     console.log(`throughput                ${fmt(ORCHESTRATIONS / wall, 1)} orchestrations/s, ${fmt((ORCHESTRATIONS * STEPS) / wall, 0)} activities/s`);
     console.log(`episodes                  ${episodeMs.length} (${fmt(episodeMs.length / wall, 0)}/s)`);
     console.log(`episode time (ms)         mean ${fmt(mean)}  p50 ${fmt(pct(sorted, 50))}  p95 ${fmt(pct(sorted, 95))}  max ${fmt(sorted[sorted.length - 1] ?? 0)}`);
+    console.log(`episode CPU (ms)          mean ${fmt(cpuMean)} (process CPU while the episode ran)`);
+    console.log(`process CPU               ${fmt((cpuTotal.user + cpuTotal.system) / 1e6)} s over ${fmt(wall)} s wall (incl. start-up)`);
     console.log(`journal                   ${(journal / 1e6).toFixed(1)} MB`);
   } finally {
     await host.stop();

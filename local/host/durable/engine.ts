@@ -23,6 +23,8 @@ export interface EpisodeTiming {
   historyEvents: number;
   /** Wall time of the episode (payload, orchestrator invocation, diff) excluding the fsync wait. */
   ms: number;
+  /** Process CPU time (user + system, all threads, so GC included) spent meanwhile; unlike wall time it does not grow when other processes load the machine. */
+  cpuMs: number;
 }
 
 export class HttpError extends Error {
@@ -55,7 +57,6 @@ export class DurableEngine {
   private readonly listeners = new Set<() => void>();
   private stopped = false;
   private fatal: Error | undefined;
-  private readonly inflight = new Set<Promise<unknown>>();
   episodes = 0;
 
   constructor(
@@ -78,8 +79,8 @@ export class DurableEngine {
     this.stopped = true;
     for (const t of this.armed.values()) clearTimeout(t);
     this.armed.clear();
-    // Let running episodes and activities finish their commits (or fail against the closed store).
-    await Promise.allSettled([...this.inflight]);
+    // Records already queued are flushed by close(); running activities and episodes are abandoned
+    // (a long activity must not hold up shutdown) and re-run after the next start, as after a crash.
     await this.store.close();
   }
 
@@ -88,11 +89,11 @@ export class DurableEngine {
     return () => this.listeners.delete(listener);
   }
 
+  /** Background work: its failure is a host bug or a journal failure, so it is logged loudly. */
   private track<T>(p: Promise<T>): void {
-    this.inflight.add(p);
     p.catch((err: unknown) => {
       if (!this.stopped) this.opts.log(`durable: internal error: ${(err as Error).stack ?? String(err)}`);
-    }).finally(() => this.inflight.delete(p));
+    });
   }
 
   /**
@@ -179,6 +180,7 @@ export class DurableEngine {
       const inst = this.state.instances[instanceId];
       if (!inst || inst.inbox.length === 0 || this.stopped) return;
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const historyEvents = inst.history.length;
       const rec = await runEpisode(inst, this.cache, {
         invokeOrchestrator: (name, payload) => this.invokeOrchestrator(name, payload),
@@ -193,8 +195,9 @@ export class DurableEngine {
       if (this.state.instances[instanceId] !== inst || inst.inbox[0]?.seq !== (rec as { seq?: number }).seq) return; // purged or terminated meanwhile
       this.episodes++;
       const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
       this.track(this.commit(rec));
-      this.opts.onEpisode?.({ instanceId, historyEvents, ms });
+      this.opts.onEpisode?.({ instanceId, historyEvents, ms, cpuMs: (cpu.user + cpu.system) / 1000 });
     }
   }
 
