@@ -7,6 +7,9 @@ import { api, APPS, startHostProcess, waitForStatus, type HostProcess } from './
 // Every Durable pattern of issue 2 §3, run through the real @azure/functions + durable-functions
 // packages on the local host, asserted through the public HTTP API.
 
+/** Bounded polling: the suites share a loaded 2-core machine. */
+const POLL = { timeout: 30_000, interval: 50 };
+
 let host: HostProcess;
 let stateDir: string;
 
@@ -40,7 +43,7 @@ describe('orchestration patterns on the local host', () => {
   it('runs activities in sequence and records the history', async () => {
     const { id, links } = await start('sequence', 'cat');
     expect(links.statusQueryGetUri).toContain(new URL(host.url).port);
-    const s = await waitForStatus(host.url, id, 20_000, '?showHistory=true&showHistoryOutput=true');
+    const s = await waitForStatus(host.url, id, 60_000, '?showHistory=true&showHistoryOutput=true');
     expect(s.runtimeStatus).toBe('Completed');
     expect(s.input).toBe('cat');
     expect(s.output).toEqual({ a: 'Hello cat', b: 'HELLO CAT!', c: { got: 'null' }, replaying: false });
@@ -57,7 +60,7 @@ describe('orchestration patterns on the local host', () => {
 
   it('retries a failing activity (TaskFailed → retry timer → new attempt) until it succeeds', async () => {
     const { id } = await start('retry', { key: 'retry-ok', succeedOn: 3 });
-    const s = await waitForStatus(host.url, id, 20_000, '?showHistory=true');
+    const s = await waitForStatus(host.url, id, 60_000, '?showHistory=true');
     expect(s.output).toBe(3);
     const types = (s.historyEvents as { EventType: string }[]).map((e) => e.EventType);
     expect(types.filter((t) => t === 'TaskFailed')).toHaveLength(2);
@@ -78,7 +81,7 @@ describe('orchestration patterns on the local host', () => {
     const { id, links } = await start('approval');
     const waiting = await api(`${host.url}/runtime/webhooks/durabletask/instances/${id}`);
     expect(waiting.status).toBe(202);
-    await expect.poll(async () => ((await api(`${host.url}/runtime/webhooks/durabletask/instances/${id}`)).body as Record<string, unknown>).customStatus).toEqual({ stage: 'waiting' });
+    await expect.poll(async () => ((await api(`${host.url}/runtime/webhooks/durabletask/instances/${id}`)).body as Record<string, unknown>).customStatus, POLL).toEqual({ stage: 'waiting' });
     const raise = await api((links.sendEventPostUri as string).replace('{eventName}', 'approve'), { method: 'POST', body: JSON.stringify({ by: 'ops' }) });
     expect(raise.status).toBe(202);
     const s = await waitForStatus(host.url, id);
@@ -99,7 +102,7 @@ describe('orchestration patterns on the local host', () => {
 
   it('continues as new with fresh history and the new input', async () => {
     const { id } = await start('eternal', 0);
-    const s = await waitForStatus(host.url, id, 20_000, '?showHistory=true');
+    const s = await waitForStatus(host.url, id, 60_000, '?showHistory=true');
     expect(s).toMatchObject({ runtimeStatus: 'Completed', output: { n: 3, v: 6 }, input: 3 });
     expect((s.historyEvents as { EventType: string }[]).filter((e) => e.EventType === 'ExecutionStarted')).toHaveLength(1);
   });
@@ -158,8 +161,8 @@ describe('orchestration patterns on the local host', () => {
     expect(state).toMatchObject({ status: 200, body: 6 });
     const sig = await api(`${host.url}/runtime/webhooks/durabletask/entities/counter/k-orch?op=add`, { method: 'POST', body: '4' });
     expect(sig.status).toBe(202);
-    await expect.poll(async () => (await api(`${host.url}/runtime/webhooks/durabletask/entities/counter/k-orch`)).body).toBe(10);
+    await expect.poll(async () => (await api(`${host.url}/runtime/webhooks/durabletask/entities/counter/k-orch`)).body, POLL).toBe(10);
     await api(`${host.url}/runtime/webhooks/durabletask/entities/counter/k-orch?op=reset`, { method: 'POST' });
-    await expect.poll(async () => (await api(`${host.url}/runtime/webhooks/durabletask/entities/counter/k-orch`)).status).toBe(404);
+    await expect.poll(async () => (await api(`${host.url}/runtime/webhooks/durabletask/entities/counter/k-orch`)).status, POLL).toBe(404);
   });
 });

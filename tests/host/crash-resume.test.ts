@@ -76,7 +76,7 @@ async function runPlan(plan: Plan): Promise<void> {
           if (!s || s.status !== 200) return undefined;
         }
         return 'finished';
-      }, 30_000).catch(() => 'timeout'),
+      }, 120_000).catch(() => 'timeout'),
     ]);
     await host.kill();
     live.delete(host);
@@ -91,7 +91,7 @@ async function runPlan(plan: Plan): Promise<void> {
       const s = await pollUntil(`instance ${id}`, async () => {
         const r = await api(`${host.url}/durabletask/instances/${id}`);
         return r.status === 200 ? (r.body as Record<string, unknown>) : undefined;
-      }, 30_000);
+      }, 120_000);
       const expected = [`${id}:first`, ...Array.from({ length: WIDTH }, (_, i) => `${id}:fan${i}`), `${id}:last`];
       expect(s, `seed ${plan.seed}: ${JSON.stringify(s)}\n${host.stderr()}`).toMatchObject({ runtimeStatus: 'Completed', output: expected });
       const effects = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
@@ -109,6 +109,6 @@ describe('crash and resume', () => {
     const label = plan.crashes.map((c) => Object.entries(c).map(([k, v]) => `${k.replace('LOCAL_HOST_CRASH_', '')}=${v}`).join(',')).join(' then ');
     it(`run ${i} (seed ${plan.seed}): kill at ${label}, restart, everything completes`, async () => {
       await runPlan(plan);
-    }, 90_000);
+    }, 300_000);
   }
 });

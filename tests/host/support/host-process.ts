@@ -30,7 +30,7 @@ export function startHostProcess(opts: { appDir: string; stateDir: string; env?:
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`host did not become ready in time; stderr:\n${err}`));
-    }, opts.timeoutMs ?? 30_000);
+    }, opts.timeoutMs ?? 90_000);
     child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
@@ -69,7 +69,7 @@ export async function api(url: string, init?: RequestInit): Promise<{ status: nu
 }
 
 /** Polls the status endpoint until the instance is no longer Pending/Running (bounded). */
-export async function waitForStatus(baseUrl: string, instanceId: string, timeoutMs = 20_000, query = ''): Promise<Record<string, unknown>> {
+export async function waitForStatus(baseUrl: string, instanceId: string, timeoutMs = 60_000, query = ''): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = await api(`${baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}${query}`);
@@ -80,7 +80,7 @@ export async function waitForStatus(baseUrl: string, instanceId: string, timeout
   }
 }
 
-export async function pollUntil<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+export async function pollUntil<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
