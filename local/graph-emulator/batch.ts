@@ -70,11 +70,20 @@ export function executeBatch(deps: PipelineDeps, outer: GraphCall, meta: Operati
     const [rawPath, rawQuery = ''] = r.url.split('?', 2) as [string, string?];
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(r.headers ?? {})) headers[k.toLowerCase()] = v;
+    let segments: string[];
+    try {
+      segments = normalizeSegments(rawPath);
+    } catch (error) {
+      if (!(error instanceof GraphError)) throw error;
+      const requestId = randomUUID();
+      results.set(key, { id: r.id, status: 400, headers: { 'Content-Type': 'application/json' }, body: errorBody(error, requestId, meta.clientRequestId, deps.tenant.clock.iso(), rawPath) });
+      return 400;
+    }
     const inner: GraphCall = {
       method: r.method.toUpperCase(),
       version: outer.version,
       path: rawPath.replace(/^\//, ''),
-      segments: normalizeSegments(rawPath),
+      segments,
       search: new URLSearchParams(rawQuery),
       headers,
       body: r.body,

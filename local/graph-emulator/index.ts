@@ -44,8 +44,8 @@ export interface GraphEmulator {
   freezeClock(frozen: boolean): void;
   settings(): Settings;
   updateSettings(patch: SettingsPatch): Settings;
-  /** Entries after `since` (seq), bodies redacted. */
-  requestLog(since?: number, limit?: number): { entries: LogEntry[]; next: number };
+  /** Entries after `since` (seq), bodies redacted (left out with `withBodies` false, which is cheaper). */
+  requestLog(since?: number, limit?: number, withBodies?: boolean): { entries: LogEntry[]; next: number };
   logSummary(): LogSummary;
   clearLog(): void;
 }
@@ -99,7 +99,7 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
       core.updateSettings(patch);
       return core.settings;
     },
-    requestLog: (since = 0, limit = 100_000) => core.log.read(since, limit, true),
+    requestLog: (since = 0, limit = 100_000, withBodies = true) => core.log.read(since, limit, withBodies),
     logSummary: () => core.log.summary(),
     clearLog: () => core.log.clear(),
   };

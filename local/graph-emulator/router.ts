@@ -43,7 +43,12 @@ export function normalizeSegments(path: string): string[] {
   const out: string[] = [];
   for (const raw of path.split('/')) {
     if (raw === '') continue;
-    const segment = decodeURIComponent(raw);
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      throw errors.badRequest(`The path segment '${raw}' is not valid percent-encoding.`);
+    }
     const alt = /^devices\(deviceId='(.*)'\)$/i.exec(segment);
     if (alt) {
       out.push('devices', `deviceId=${alt[1]!.replace(/''/g, "'")}`);

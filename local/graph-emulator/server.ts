@@ -110,7 +110,15 @@ function parseJson(text: string, flavor: 'intune' | 'graph'): unknown {
 async function handleGraph(core: EmulatorCore, req: IncomingMessage, url: URL, version: ApiVersion, rest: string, text: string): Promise<GraphResult> {
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
-  const segments = normalizeSegments(rest);
+  let segments: string[];
+  let segmentError: GraphError | undefined;
+  try {
+    segments = normalizeSegments(rest);
+  } catch (error) {
+    if (!(error instanceof GraphError)) throw error;
+    segments = [];
+    segmentError = error;
+  }
   const call: GraphCall = { method: (req.method ?? 'GET').toUpperCase(), version, path: rest, segments, search: url.searchParams, headers, body: undefined, origin: core.url };
   const requestId = randomUUID();
   const clientRequestId = headers['client-request-id'];
@@ -138,6 +146,7 @@ async function handleGraph(core: EmulatorCore, req: IncomingMessage, url: URL, v
   };
   const isBatch = segments.length === 1 && segments[0] === '$batch';
   try {
+    if (segmentError) throw segmentError;
     call.body = parseJson(text, flavorOf(segments));
     if (!token) throw errors.unauthenticated();
   } catch (error) {

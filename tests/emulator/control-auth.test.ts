@@ -34,6 +34,8 @@ describe('authentication and error bodies', () => {
     expect((await raw(h.client, 'PATCH', 'v1.0', '/deviceManagement/windowsAutopilotDeviceIdentities/x', {})).status).toBe(405);
     const bad = await fetch(`${h.emu.url}/v1.0/groups`, { method: 'POST', headers: { Authorization: 'Bearer t', 'Content-Type': 'application/json' }, body: '{not json' });
     expect(bad.status).toBe(400);
+    const badPath = await fetch(`${h.emu.url}/v1.0/groups/%E0%A4%A`, { headers: { Authorization: 'Bearer t' } });
+    expect(badPath.status).toBe(400);
   });
 
   it('logs each request with time, method, path, status, batch flag and app id — never the token or a hash', async () => {
