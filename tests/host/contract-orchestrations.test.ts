@@ -144,6 +144,17 @@ describe('orchestration patterns on the local host', () => {
     expect(s.output).toContain('callHttp (durable HTTP) is not supported by the local host');
   });
 
+  it('delivers entity-to-entity signals', async () => {
+    const sig = await api(`${host.url}/runtime/webhooks/durabletask/entities/counter/k-from?op=forward`, { method: 'POST', body: JSON.stringify({ key: 'k-to', amount: 3 }) });
+    expect(sig.status).toBe(202);
+    await expect.poll(async () => (await api(`${host.url}/runtime/webhooks/durabletask/entities/counter/k-to`)).body, POLL).toBe(3);
+  });
+
+  it('runs a runOnStartup timer trigger that starts an orchestration with the durable client', async () => {
+    const s = await waitForStatus(host.url, 'timer-startup');
+    expect(s).toMatchObject({ runtimeStatus: 'Completed', input: 'timer boolean boolean' });
+  });
+
   it('refuses entity locks (replay schema V3, as the extension advertises) with a clear failure', async () => {
     const s = await run('usesLock');
     expect(s.runtimeStatus).toBe('Failed');

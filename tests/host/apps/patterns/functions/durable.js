@@ -161,6 +161,12 @@ df.app.entity('counter', (context) => {
     case 'reset':
       context.df.destructOnExit();
       break;
+    case 'forward': {
+      // Entity-to-entity signal: delivered after this batch commits.
+      const { key, amount } = context.df.getInput();
+      context.df.signalEntity(new df.EntityId('counter', key), 'add', amount);
+      break;
+    }
     default:
       throw new Error(`unknown operation ${context.df.operationName}`);
   }

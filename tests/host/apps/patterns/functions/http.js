@@ -38,6 +38,21 @@ app.http('echo', {
   },
 });
 
+// A timer that runs once at startup and starts an orchestration through the durable client.
+app.timer('startupTimer', {
+  schedule: '0 0 0 1 1 *',
+  runOnStartup: true,
+  extraInputs: [df.input.durableClient()],
+  handler: async (timer, context) => {
+    const client = df.getClient(context);
+    const id = 'timer-startup';
+    const existing = await client.getStatus(id).catch(() => undefined);
+    if (!existing) {
+      await client.startNew('sequence', { instanceId: id, input: `timer ${typeof timer.isPastDue} ${timer.schedule && typeof timer.schedule.adjustForDST}` });
+    }
+  },
+});
+
 // Hooks run around every invocation, as in the real worker.
 app.hook.preInvocation((ctx) => {
   if (ctx.invocationContext.functionName === 'echo') ctx.hookData.startedBy = 'preInvocation';
