@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Tenant } from './domain/tenant';
 import type { FaultDice } from './faults';
 import type { GraphCall, GraphResult } from './handlers/types';
-import { errorBody, GraphError, type ErrorFlavor } from './odata/errors';
+import { errorBody, errors, GraphError, type ErrorFlavor } from './odata/errors';
 import { parseQuery } from './odata/query';
 import type { RequestLog } from './request-log';
 import { route } from './router';
@@ -90,6 +90,12 @@ export function executeOperation(deps: PipelineDeps, call: GraphCall, meta: Oper
       if (verdict.resourceUnits !== undefined) extra['x-ms-resource-unit'] = String(verdict.resourceUnits);
     }
     const query = parseQuery(call.search, flavor);
+    if (query.expand && !r.honours?.includes('expand')) {
+      throw new GraphError(501, 'NotImplemented', `The Graph emulator does not implement $expand on ${call.method} /${call.version}/${call.segments.join('/')}.`, flavor);
+    }
+    if (query.filter && !r.honours?.includes('filter')) {
+      throw errors.badRequest(`The query option $filter is not supported on ${call.method} /${call.version}/${call.segments.join('/')}.`, flavor);
+    }
     result = r.handle({ tenant, call, params, query, flavor });
     result.headers = { ...extra, ...result.headers };
   } catch (error) {

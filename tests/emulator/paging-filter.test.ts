@@ -65,6 +65,14 @@ describe('paging, $filter, $select, $count and version differences over 2,500 de
     expect(bad.status).toBe(400);
   });
 
+  it('refuses query options a route does not honour instead of ignoring them', async () => {
+    expect((await raw(h.client, 'GET', 'v1.0', '/devices?$expand=memberOf')).status).toBe(501);
+    expect((await raw(h.client, 'GET', 'v1.0', '/devices?$orderby=displayName')).status).toBe(501);
+    const one = ((await h.client.api('/devices').top(1).get()) as { value: { id: string }[] }).value[0]!;
+    expect((await raw(h.client, 'GET', 'v1.0', `/devices/${one.id}?$filter=displayName eq 'x'`)).status).toBe(400);
+    expect((await raw(h.client, 'GET', 'v1.0', '/devices?$bogus=1')).status).toBe(400);
+  });
+
   it('keeps beta-only surface off v1.0', async () => {
     const settings = await raw(h.client, 'GET', 'v1.0', '/deviceManagement/windowsAutopilotSettings');
     expect(settings.status).toBe(400);

@@ -73,6 +73,7 @@ export const autopilotRoutes: Route[] = [
     method: 'GET',
     path: SET,
     area: 'intune',
+    honours: ['expand', 'filter'],
     handle: ({ tenant, call, query, flavor }) => {
       const expand = expansions(query, call.version, flavor);
       const accept = serialFilter(query, flavor);
@@ -96,6 +97,7 @@ export const autopilotRoutes: Route[] = [
     method: 'GET',
     path: `${SET}/{id}`,
     area: 'intune',
+    honours: ['expand'],
     handle: ({ tenant, call, params, query, flavor }) => {
       const ap = find(tenant, params.id!);
       return entity(call, SET, serializer(tenant, call.version, expansions(query, call.version, flavor), query, flavor)(ap));

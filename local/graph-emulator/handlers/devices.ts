@@ -72,6 +72,7 @@ function memberOfRoutes(kind: 'memberOf' | 'transitiveMemberOf'): Route[] {
         method: 'GET',
         path: `devices/{id}/${kind}${suffix}${count ? '/$count' : ''}`,
         area: 'directory',
+        honours: ['filter'],
         cost: kind === 'memberOf' ? 2 : 3,
         handle: (ctx) => {
           const d = find(ctx.tenant, ctx.params.id!);
@@ -89,6 +90,7 @@ export const deviceRoutes: Route[] = [
     method: 'GET',
     path: 'devices',
     area: 'directory',
+    honours: ['filter'],
     cost: 2,
     handle: (ctx) => {
       const { tenant, call, query } = ctx;

@@ -104,6 +104,7 @@ export const enrollmentRoutes: Route[] = [
     method: 'GET',
     path: SET,
     area: 'intune',
+    honours: ['expand', 'filter'],
     handle: ({ tenant, call, query, flavor }) => {
       const accept = typeFilter(call.version, query, flavor);
       return collection(
@@ -157,6 +158,7 @@ export const enrollmentRoutes: Route[] = [
     method: 'GET',
     path: `${SET}/{id}`,
     area: 'intune',
+    honours: ['expand'],
     handle: ({ tenant, call, params, query, flavor }) => entity(call, SET, serializer(call.version, query, flavor)(find(tenant, params.id!))),
   },
   {

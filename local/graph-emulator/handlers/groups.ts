@@ -127,6 +127,7 @@ const memberRoutes = (kind: 'members' | 'transitiveMembers'): Route[] => {
         method: 'GET',
         path: `groups/{id}/${kind}${suffix}${count ? '/$count' : ''}`,
         area: 'directory',
+        honours: ['filter'],
         cost: kind === 'members' ? 3 : 5,
         handle: (ctx) => {
           const g = find(ctx.tenant, ctx.params.id!);
@@ -144,6 +145,7 @@ export const groupRoutes: Route[] = [
     method: 'GET',
     path: 'groups',
     area: 'directory',
+    honours: ['filter'],
     cost: 2,
     handle: (ctx) => {
       const { tenant, call, query } = ctx;

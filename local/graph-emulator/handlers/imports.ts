@@ -63,6 +63,7 @@ export const importRoutes: Route[] = [
     method: 'GET',
     path: SET,
     area: 'intune',
+    honours: ['filter'],
     handle: ({ tenant, call, query, flavor }) => {
       if (query.filter) throw errors.badRequest('An error has occurred', flavor);
       return collection(

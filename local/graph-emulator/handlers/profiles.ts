@@ -183,6 +183,7 @@ export const profileRoutes: Route[] = [
     ...beta,
     method: 'GET',
     path: SET,
+    honours: ['expand', 'filter'],
     handle: ({ tenant, call, query, flavor }) => {
       if (query.filter) throw errors.badRequest('An error has occurred', flavor);
       return collection(
@@ -208,6 +209,7 @@ export const profileRoutes: Route[] = [
     ...beta,
     method: 'GET',
     path: `${SET}/{id}`,
+    honours: ['expand'],
     handle: ({ tenant, call, params, query, flavor }) => entity(call, SET, serializer(query, flavor)(find(tenant, params.id!))),
   },
   {

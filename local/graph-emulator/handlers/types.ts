@@ -44,6 +44,9 @@ export interface Route {
   /** The segment named in that 400 (defaults to the second literal segment). */
   missingSegment?: string;
   area: Area;
+  /** The query options this route honours beyond $select/$top/$skiptoken/$count; others are refused
+   * loudly instead of being ignored. */
+  honours?: ('expand' | 'filter')[];
   /** Directory resource-unit cost (throttling); default 1 for reads, 1 for writes. */
   cost?: number;
   handle(ctx: RouteContext): GraphResult;
