@@ -1,0 +1,146 @@
+/**
+ * Reading the Graph emulator's request log the way issue 6 counts traffic: a round trip is one
+ * HTTP request (a $batch counts once), an operation is one Graph request (each request inside a
+ * $batch counts, the $batch envelope does not).
+ */
+import type { GraphEmulator, LogEntry } from '../../local/graph-emulator';
+
+export interface Traffic {
+  roundTrips: number;
+  operations: number;
+  batches: number;
+  throttled: number;
+  faults: number;
+  /** Most operations started within any 20 s window of emulator time. */
+  peakOpsPer20s: number;
+  /** Same, writes only (POST/PATCH/DELETE/PUT operations). */
+  peakWritesPer20s: number;
+  firstAt: number;
+  lastAt: number;
+  /** Operations by "METHOD /path-with-ids-replaced", most first. */
+  byKind: [string, number][];
+}
+
+/** All entries after seq `since`, in pages (the control API caps a read). */
+export function logEntries(emulator: GraphEmulator, since = 0): LogEntry[] {
+  const out: LogEntry[] = [];
+  let cursor = since;
+  for (;;) {
+    const page = emulator.requestLog(cursor, 50_000);
+    if (page.entries.length === 0) return out;
+    out.push(...page.entries);
+    cursor = page.next;
+  }
+}
+
+export function lastSeq(emulator: GraphEmulator): number {
+  let cursor = 0;
+  for (;;) {
+    const page = emulator.requestLog(cursor, 50_000);
+    if (page.entries.length === 0) return cursor;
+    cursor = page.next;
+  }
+}
+
+const GUIDISH = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(_\w+)?/gi;
+
+export function kindOf(e: LogEntry): string {
+  const path = e.path.split('?')[0]!.replace(GUIDISH, '{id}').replace(/\/intake-[0-9a-f]+-c\d+/g, '/{id}');
+  const query = e.path.includes('?') ? (/\$filter=contains/.test(e.path) ? '?$filter=contains(serial)' : '?…') : '';
+  return `${e.method} ${path}${query}`;
+}
+
+function peakPer20s(times: number[]): number {
+  times.sort((a, b) => a - b);
+  let peak = 0;
+  let lo = 0;
+  for (let hi = 0; hi < times.length; hi++) {
+    while (times[hi]! - times[lo]! >= 20_000) lo++;
+    peak = Math.max(peak, hi - lo + 1);
+  }
+  return peak;
+}
+
+export function summarize(entries: LogEntry[]): Traffic {
+  const kinds = new Map<string, number>();
+  const opTimes: number[] = [];
+  const writeTimes: number[] = [];
+  const t: Traffic = { roundTrips: 0, operations: 0, batches: 0, throttled: 0, faults: 0, peakOpsPer20s: 0, peakWritesPer20s: 0, firstAt: Infinity, lastAt: 0, byKind: [] };
+  for (const e of entries) {
+    t.firstAt = Math.min(t.firstAt, e.at);
+    t.lastAt = Math.max(t.lastAt, e.at);
+    if (!e.inBatch) t.roundTrips++;
+    if (e.batch) {
+      t.batches++;
+      continue;
+    }
+    t.operations++;
+    opTimes.push(e.at);
+    if (e.method !== 'GET') writeTimes.push(e.at);
+    if (e.throttled) t.throttled++;
+    if (e.fault) t.faults++;
+    const k = kindOf(e);
+    kinds.set(k, (kinds.get(k) ?? 0) + 1);
+  }
+  t.peakOpsPer20s = peakPer20s(opTimes);
+  t.peakWritesPer20s = peakPer20s(writeTimes);
+  t.byKind = [...kinds].sort((a, b) => b[1] - a[1]);
+  return t;
+}
+
+const ImportBody = (body: unknown): string[] => {
+  if (!body || typeof body !== 'object') return [];
+  const b = body as Record<string, unknown>;
+  const list = Array.isArray(b.importedWindowsAutopilotDeviceIdentities) ? (b.importedWindowsAutopilotDeviceIdentities as unknown[]) : [b];
+  return list.flatMap((d) => (d && typeof d === 'object' && typeof (d as Record<string, unknown>).serialNumber === 'string' ? [(d as Record<string, string>).serialNumber!] : []));
+};
+
+/**
+ * Serials the service accepted for import, counted per serial (lower case): every successful
+ * import call (the `/import` action answering 200, or a single POST answering 201) that named it.
+ * Needs request bodies in the log (settings.logBodies, and logBodyLimit above the run's size).
+ */
+export function importsPerSerial(entries: LogEntry[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of entries) {
+    if (e.method !== 'POST' || e.batch || !/\/deviceManagement\/importedWindowsAutopilotDeviceIdentities(\/import)?$/i.test(e.path.split('?')[0]!)) continue;
+    if (e.status !== 200 && e.status !== 201) continue;
+    if (e.requestBody === undefined) throw new Error(`import request ${e.seq} has no body in the log: raise the emulator's logBodyLimit`);
+    for (const serial of ImportBody(e.requestBody)) counts.set(serial.toLowerCase(), (counts.get(serial.toLowerCase()) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Every call of the Autopilot sync action (whatever the answer), emulator time. */
+export function syncCalls(entries: LogEntry[]): { at: number; status: number }[] {
+  return entries.filter((e) => e.method === 'POST' && !e.batch && /windowsAutopilotSettings\/sync$/i.test(e.path.split('?')[0]!)).map((e) => ({ at: e.at, status: e.status }));
+}
+
+export interface Phases {
+  /** Drop → first Graph request of the run (blob trigger latency + parse). */
+  toFirstRequestMs: number;
+  /** First import call → last request on import records (send, poll, delete). */
+  importMs: number;
+  /** First confirm-phase request → last Graph request of the run. */
+  confirmMs: number;
+  /** Last Graph request → run completed (report, archive, orchestration completion). */
+  afterLastRequestMs: number;
+}
+
+/** Where the wall time of a run went, from the request log (emulator clock = wall clock at time scale 0, unadvanced). */
+export function phases(entries: LogEntry[], droppedAt: number, completedAt: number): Phases {
+  const ops = entries.filter((e) => !e.batch);
+  const isImport = (e: LogEntry) => /importedWindowsAutopilotDeviceIdentities/i.test(e.path);
+  const first = ops[0]?.at ?? completedAt;
+  const last = ops.at(-1)?.at ?? completedAt;
+  const importOps = ops.filter(isImport);
+  const importStart = importOps[0]?.at ?? first;
+  const importEnd = importOps.at(-1)?.at ?? importStart;
+  const confirmStart = ops.find((e) => !isImport(e) && e.at >= importEnd)?.at ?? importEnd;
+  return {
+    toFirstRequestMs: first - droppedAt,
+    importMs: importEnd - importStart,
+    confirmMs: last - confirmStart,
+    afterLastRequestMs: completedAt - last,
+  };
+}
