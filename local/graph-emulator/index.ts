@@ -22,7 +22,7 @@ export interface EmulatorOptions {
   timeScale?: number;
   /** Load the tenant from this file at start (if it exists) and save it there on stop. */
   stateFile?: string;
-  /** Seed applied at start (after loading state). */
+  /** Seed applied at start to a fresh tenant (not when a state file was restored). */
   seed?: Seed;
   /** Enforce the documented Intune and directory limits (429 + Retry-After). Default off. */
   throttling?: boolean;
@@ -60,11 +60,13 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
     faults: { ...base.faults, ...Object.fromEntries(Object.entries(opts.faults ?? {}).filter(([, v]) => v !== undefined)) },
   };
   const core = new EmulatorCore(settings, opts.stateFile, diagnostic);
-  if (opts.stateFile && existsSync(opts.stateFile)) {
+  const restored = opts.stateFile !== undefined && existsSync(opts.stateFile);
+  if (restored) {
     core.loadState();
-    diagnostic(`graph-emulator: loaded state from ${opts.stateFile}`);
+    diagnostic(`graph-emulator: loaded state from ${opts.stateFile}; the seed is not applied to a restored tenant`);
+  } else if (opts.seed) {
+    applySeed(core.tenant, opts.seed);
   }
-  if (opts.seed) applySeed(core.tenant, opts.seed);
   const server: Server = createEmulatorServer(core);
   const port = await listen(server, opts.port ?? 0);
   core.url = `http://127.0.0.1:${port}`;

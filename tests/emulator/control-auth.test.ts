@@ -112,7 +112,8 @@ describe('state file and CLI', () => {
     const [record] = await importDevices(client, [{ serialNumber: 'KEEP1', hardwareIdentifier: hashFor('KEEP1') }]);
     const ztd = (await getImport(client, record!.id)).state.deviceRegistrationId;
     await emu.stop();
-    emu = await startGraphEmulator({ timeScale: 0, stateFile });
+    // The seed is for fresh tenants: a restored one keeps its state and ignores it.
+    emu = await startGraphEmulator({ timeScale: 0, stateFile, seed: { devices: [{ serialNumber: 'KEEP1' }] } });
     try {
       const again = createEmulatorGraphClient({ url: emu.url, token: 't' });
       expect((await getImport(again, record!.id)).state.deviceRegistrationId).toBe(ztd);
