@@ -263,7 +263,9 @@ describe('blob trigger listener on Azurite', () => {
     });
     const props = md.Properties as Record<string, unknown>;
     expect(new Date(props.LastModified as string).getTime()).toBeGreaterThan(Date.now() - 120_000);
-    expect(Object.keys(md).sort()).toEqual(['BlobTrigger', 'Metadata', 'Properties', 'Uri', 'name']);
+    expect(md.sys).toMatchObject({ MethodName: 'onUpload', RandGuid: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(Date.parse((md.sys as { UtcNow: string }).UtcNow)).toBeGreaterThan(Date.now() - 120_000);
+    expect(Object.keys(md).sort()).toEqual(['BlobTrigger', 'Metadata', 'Properties', 'Uri', 'name', 'sys']);
   });
 
   it('matches path patterns with prefixes and several parameters, per function', async () => {

@@ -256,7 +256,7 @@ export class BlobQueueWorker {
       container: message.ContainerName,
       blobName: message.BlobName,
       content,
-      triggerMetadata: blobTriggerMetadata({ container: message.ContainerName, blobName: message.BlobName, uri: blob.url, response, bindingData }),
+      triggerMetadata: blobTriggerMetadata({ functionName: fn.functionName, container: message.ContainerName, blobName: message.BlobName, uri: blob.url, response, bindingData }),
     });
     return { kind: 'done' };
   }

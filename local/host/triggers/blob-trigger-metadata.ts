@@ -1,12 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import type { BlobDownloadResponseParsed } from '@azure/storage-blob';
 
 /**
  * Trigger metadata as the real host gives it for a blob trigger: `BlobTrigger` ('container/name'), `Uri`,
  * `Properties` (the blob's system properties), `Metadata` (user metadata) and one entry per path
- * parameter. Keys are PascalCase as the host sends them; @azure/functions camelCases them for the
+ * parameter, plus the `sys` entry the host adds to every trigger's binding data (MethodName, UtcNow,
+ * RandGuid; `context.bindingData.sys` in the v3 model). Keys are PascalCase as the host sends them; @azure/functions camelCases them for the
  * handler (`context.triggerMetadata.blobTrigger`, `.properties.contentLength`, …).
  */
 export function blobTriggerMetadata(args: {
+  functionName: string;
   container: string;
   blobName: string;
   uri: string;
@@ -38,5 +41,6 @@ export function blobTriggerMetadata(args: {
     Uri: args.uri,
     Properties: properties,
     Metadata: { ...(r.metadata ?? {}) },
+    sys: { MethodName: args.functionName, UtcNow: new Date().toISOString(), RandGuid: randomUUID() },
   };
 }
