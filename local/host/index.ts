@@ -61,7 +61,7 @@ let started = false;
  * a host run it as a child process through cli.ts).
  */
 export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost> {
-  if (started) throw new Error('A local host was already started in this process; the app can be loaded only once per process.');
+  if (started) throw new Error('A local host was already started (or tried to start) in this process; the app can be loaded only once per process.');
   started = true;
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const appDir = resolve(opts.appDir);

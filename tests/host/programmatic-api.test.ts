@@ -50,6 +50,6 @@ describe('startLocalHost', () => {
   });
 
   it('refuses a second host in the same process (the app loads once per process)', async () => {
-    await expect(startLocalHost({ appDir: join(APPS, 'patterns'), port: 0, stateDir })).rejects.toThrow(/already started in this process/);
+    await expect(startLocalHost({ appDir: join(APPS, 'patterns'), port: 0, stateDir })).rejects.toThrow(/already started \(or tried to start\) in this process/);
   });
 });

@@ -167,11 +167,18 @@ export class DurableEngine {
     if (!inst || inst.inbox.length === 0) return;
     this.busy.add(instanceId);
     this.track(
-      this.drain(instanceId).finally(() => {
-        this.busy.delete(instanceId);
-        const again = this.state.instances[instanceId];
-        if (again && again.inbox.length > 0 && !this.stopped) this.pump(instanceId);
-      }),
+      this.drain(instanceId).then(
+        () => {
+          this.busy.delete(instanceId);
+          const again = this.state.instances[instanceId];
+          if (again && again.inbox.length > 0 && !this.stopped) this.pump(instanceId);
+        },
+        (err: unknown) => {
+          // A host bug: log it and leave the instance parked rather than spin on the same message.
+          this.busy.delete(instanceId);
+          throw new Error(`instance ${instanceId} stopped after an internal error: ${(err as Error).stack ?? String(err)}`, { cause: err });
+        },
+      ),
     );
   }
 
@@ -213,8 +220,12 @@ export class DurableEngine {
       const message = err instanceof Error ? err.message : String(err);
       const marker = message.indexOf('$OutOfProcData$:');
       if (marker >= 0) {
-        const state = parseOrchestratorState(message.slice(marker + '$OutOfProcData$:'.length));
-        return { ok: false, error: state.error ?? message.slice(0, marker).trim(), state };
+        try {
+          const state = parseOrchestratorState(message.slice(marker + '$OutOfProcData$:'.length));
+          return { ok: false, error: state.error ?? message.slice(0, marker).trim(), state };
+        } catch {
+          return { ok: false, error: message.slice(0, marker).trim() };
+        }
       }
       return { ok: false, error: message };
     }

@@ -213,7 +213,7 @@ export async function runEpisode(inst: InstanceState, cache: HistoryCache, deps:
           added.push(
             historyEvent(
               EventType.EventSent,
-              { EventId: id, InstanceId: target, Name: isSignal ? 'op' : 'op', Input: JSON.stringify({ id: requestId, op: a.operation, signal: isSignal, input, parent: inst.instanceId }) },
+              { EventId: id, InstanceId: target, Name: 'op', Input: JSON.stringify({ id: requestId, op: a.operation, signal: isSignal, input, parent: inst.instanceId }) },
               startedAt,
             ),
           );

@@ -1,0 +1,30 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { APPS, startHostProcess } from './support/host-process';
+
+// What the host cannot run, it refuses at start-up with a message that says why (never a hang).
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function stateDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'host-startup-'));
+  dirs.push(d);
+  return d;
+}
+
+describe('start-up refusals', () => {
+  it('names every unsupported binding', async () => {
+    await expect(startHostProcess({ appDir: join(APPS, 'unsupported'), stateDir: stateDir() })).rejects.toThrow(
+      /exited \(1\)[\s\S]*does not support these bindings:\s+function 'fromQueue': in binding 'queueTrigger'/,
+    );
+  });
+
+  it('says the app is not built when package.json main matches no file', async () => {
+    await expect(startHostProcess({ appDir: join(APPS, 'unbuilt'), stateDir: stateDir() })).rejects.toThrow(/matches no file[\s\S]*does not build the app/);
+  });
+});
