@@ -102,6 +102,6 @@ describe('import error codes', () => {
     expect((await raw(h.client, 'DELETE', 'v1.0', `/deviceManagement/importedWindowsAutopilotDeviceIdentities/${id}`)).status).toBe(204);
     const missing = await raw(h.client, 'DELETE', 'v1.0', `/deviceManagement/importedWindowsAutopilotDeviceIdentities/${id}`);
     expect(missing.status).toBe(404);
-    expect((missing.body as IntuneError).error.code).toBe('ResourceNotFound');
+    expect((missing.body as IntuneError).error.code).toBe('NotFound');
   });
 });

@@ -51,7 +51,7 @@ function intuneMessage(error: GraphError, path: string): string {
 // Constructors for the errors the service gives, so handlers cannot drift in wording.
 export const errors = {
   unauthenticated: () => new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.'),
-  intuneNotFound: (what: string, id: string) => new GraphError(404, 'ResourceNotFound', `${what} with id '${id}' was not found.`, 'intune'),
+  intuneNotFound: (what: string, id: string) => new GraphError(404, 'NotFound', `${what} with id '${id}' was not found.`, 'intune'),
   directoryNotFound: (id: string) =>
     new GraphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`),
   segmentNotFound: (segment: string) => new GraphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`),
