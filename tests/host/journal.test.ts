@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JournalStore } from '../../local/host/durable/journal';
-import type { JournalRecord } from '../../local/host/durable/state';
+import { applyRecord, type JournalRecord } from '../../local/host/durable/state';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -35,6 +35,32 @@ describe('JournalStore', () => {
     await b.append(create('i3'));
     await b.close();
     expect(Object.keys(new JournalStore(d).load().instances).sort()).toEqual(['i2', 'i3']);
+  });
+
+  it('compacts itself while running once it has grown past the threshold, without losing or repeating records', async () => {
+    const d = dir();
+    const store = new JournalStore(d, {}, () => undefined, 1000);
+    const state = store.load();
+    store.setSnapshotSource(() => state);
+    const commit = (rec: JournalRecord) => {
+      applyRecord(state, rec);
+      return store.append(rec);
+    };
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < 40; i++) {
+      pending.push(commit(create(`c${i}`)));
+      if (i % 7 === 0) await Promise.all(pending.splice(0));
+    }
+    pending.push(commit({ t: 'purge', instanceIds: ['c3'] }));
+    await Promise.all(pending);
+    await store.close();
+    const lines = readFileSync(join(d, 'journal.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.length).toBeLessThan(20);
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ t: 'snapshot' });
+    const recovered = new JournalStore(d).load();
+    expect(Object.keys(recovered.instances).sort()).toEqual(Object.keys(state.instances).sort());
+    expect(Object.keys(recovered.instances)).toHaveLength(39);
+    expect(recovered.nextSeq).toBe(state.nextSeq);
   });
 
   it('discards a torn final line left by a crash in mid-write', async () => {

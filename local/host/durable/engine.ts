@@ -65,6 +65,7 @@ export class DurableEngine {
     private readonly opts: EngineOptions,
   ) {
     this.state = store.load();
+    store.setSnapshotSource?.(() => this.state);
   }
 
   /** Re-derives every pending side effect from the recovered state (the crash-resume path). */

@@ -10,6 +10,8 @@ export interface Store {
   /** Appends one record; resolves once it is on disk (fsync). Records are committed in call order. */
   append(record: JournalRecord): Promise<void>;
   close(): Promise<void>;
+  /** Optional: lets the store compact itself from the live state while running. */
+  setSnapshotSource?(source: () => HostState): void;
 }
 
 export interface CrashHooks {
@@ -17,6 +19,10 @@ export interface CrashHooks {
   afterCommit?: number;
   /** When killing, first write half of the next record, to exercise torn-line recovery. */
   torn?: boolean;
+}
+
+function snapshotLine(state: HostState): string {
+  return JSON.stringify({ t: 'snapshot', state } satisfies JournalRecord) + '\n';
 }
 
 function die(): never {
@@ -27,7 +33,9 @@ function die(): never {
 /**
  * Append-only JSONL write-ahead journal, one record per line, fsynced with group commit (all records
  * queued while a flush runs go out in the next write + fsync). On load a torn final line (a crash in
- * mid-write) is discarded; the journal is then compacted into a single snapshot line.
+ * mid-write) is discarded; the journal is then compacted into a single snapshot line. While running,
+ * it is compacted again whenever it has grown by `compactAfterBytes` (at a moment when every applied
+ * record is on disk, so the in-memory state is exactly the durable one).
  */
 export class JournalStore implements Store {
   private readonly path: string;
@@ -36,13 +44,21 @@ export class JournalStore implements Store {
   private flushing: Promise<void> | undefined;
   private committed = 0;
   private closed = false;
+  private bytesSinceSnapshot = 0;
+  private snapshotSource: (() => HostState) | undefined;
 
   constructor(
     private readonly dir: string,
     private readonly crash: CrashHooks = {},
     private readonly log: (line: string) => void = () => undefined,
+    private readonly compactAfterBytes = 64 * 1024 * 1024,
   ) {
     this.path = join(dir, 'journal.jsonl');
+  }
+
+  /** The live state to snapshot when compacting while running (the engine's state after load). */
+  setSnapshotSource(source: () => HostState): void {
+    this.snapshotSource = source;
   }
 
   load(): HostState {
@@ -74,9 +90,13 @@ export class JournalStore implements Store {
 
   /** Rewrites the journal as one snapshot line: write a temp file, fsync, rename over, fsync the folder. */
   private compact(state: HostState): void {
+    this.writeSnapshot(snapshotLine(state));
+  }
+
+  private writeSnapshot(line: string): void {
     const tmp = `${this.path}.tmp`;
     const fd = openSync(tmp, 'w');
-    writeSync(fd, JSON.stringify({ t: 'snapshot', state } satisfies JournalRecord) + '\n');
+    writeSync(fd, line);
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, this.path);
@@ -118,6 +138,16 @@ export class JournalStore implements Store {
         die();
       }
       for (const b of batch) b.done();
+      this.bytesSinceSnapshot += batch.reduce((n, b) => n + b.line.length, 0);
+      if (this.queue.length === 0 && this.snapshotSource && this.bytesSinceSnapshot >= this.compactAfterBytes) {
+        // Serialise now, synchronously: once we await, new records may be applied (and queued).
+        const snapshot = snapshotLine(this.snapshotSource());
+        await this.handle.close();
+        this.handle = undefined;
+        this.writeSnapshot(snapshot);
+        this.bytesSinceSnapshot = 0;
+        this.handle = await open(this.path, 'a');
+      }
     }
   }
 
