@@ -98,7 +98,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     await Promise.race([
-      Promise.all([waitForPort(ports.blob, 20_000), waitForPort(ports.queue, 20_000), waitForPort(ports.table, 20_000)]),
+      Promise.all([waitForPort(ports.blob, 60_000), waitForPort(ports.queue, 60_000), waitForPort(ports.table, 60_000)]),
       exited.then(() => {
         throw new Error(`Azurite exited during start-up (ports ${ports.blob}/${ports.queue}/${ports.table} in use?)`);
       }),
