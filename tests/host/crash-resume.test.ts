@@ -112,3 +112,38 @@ describe('crash and resume', () => {
     }, 300_000);
   }
 });
+
+describe('durable timers across a restart', () => {
+  it('fires a timer that was armed before the host was killed', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'host-timer-restart-'));
+    dirs.push(stateDir);
+    const appDir = join(APPS, 'patterns');
+    const first = await startHostProcess({ appDir, stateDir });
+    live.add(first);
+    const started = await api(`${first.url}/durabletask/orchestrators/longTimer/timer-1`, { method: 'POST', body: '4000' });
+    expect(started.status).toBe(202);
+    // Running means the episode that created the timer has run (its record is on disk a moment later;
+    // if the kill beats the fsync, the restart re-runs that episode). Either way the timer must fire.
+    await pollUntil('timer armed', async () => {
+      const r = await api(`${first.url}/durabletask/instances/timer-1`);
+      return (r.body as { runtimeStatus?: string }).runtimeStatus === 'Running' ? true : undefined;
+    });
+    expect((await api(`${first.url}/durabletask/instances/timer-1`)).status).toBe(202);
+    await first.kill();
+    live.delete(first);
+
+    const second = await startHostProcess({ appDir, stateDir });
+    live.add(second);
+    try {
+      const s = await pollUntil('timer fired after restart', async () => {
+        const r = await api(`${second.url}/durabletask/instances/timer-1`);
+        return r.status === 200 ? (r.body as Record<string, unknown>) : undefined;
+      }, 120_000);
+      expect(s.runtimeStatus).toBe('Completed');
+      expect(s.output).toBeGreaterThanOrEqual(4000);
+    } finally {
+      await second.kill();
+      live.delete(second);
+    }
+  }, 300_000);
+});

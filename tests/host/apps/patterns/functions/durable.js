@@ -43,6 +43,12 @@ df.app.orchestration('timer', function* (context) {
   return context.df.currentUtcDateTime.getTime() - start;
 });
 
+df.app.orchestration('longTimer', function* (context) {
+  const start = context.df.currentUtcDateTime.getTime();
+  yield context.df.createTimer(new Date(start + context.df.getInput()));
+  return context.df.currentUtcDateTime.getTime() - start;
+});
+
 df.app.orchestration('retry', function* (context) {
   const n = yield context.df.callActivityWithRetry('flaky', new df.RetryOptions(50, 5), context.df.getInput());
   return n;
