@@ -87,3 +87,24 @@ describe('paging, $filter, $select, $count and version differences over 2,500 de
     expect(expandV1.status).toBe(400);
   });
 });
+
+describe('contains(serialNumber,…) follows registrations and deletions', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ timeScale: 0, seed: { devices: [{ serialNumber: 'ABC123' }, { serialNumber: 'XABC12' }, { serialNumber: 'QQ9' }] } });
+  });
+  afterAll(async () => h.emu.stop());
+
+  const search = async (needle: string): Promise<string[]> =>
+    ((await h.client.api('/deviceManagement/windowsAutopilotDeviceIdentities').filter(`contains(serialNumber,'${needle}')`).get()) as { value: { serialNumber: string }[] }).value.map((d) => d.serialNumber).sort();
+
+  it('matches substrings of any length, case-insensitively, and forgets deleted devices', async () => {
+    expect(await search('abc12')).toEqual(['ABC123', 'XABC12']);
+    expect(await search('C123')).toEqual(['ABC123']);
+    expect(await search('Q')).toEqual(['QQ9']);
+    expect(await search('ZZZ')).toEqual([]);
+    const abc = ((await h.client.api('/deviceManagement/windowsAutopilotDeviceIdentities').filter("contains(serialNumber,'ABC123')").get()) as { value: { id: string }[] }).value[0]!;
+    expect((await raw(h.client, 'DELETE', 'v1.0', `/deviceManagement/windowsAutopilotDeviceIdentities/${abc.id}`)).status).toBe(204);
+    expect(await search('ABC12')).toEqual(['XABC12']);
+  });
+});

@@ -48,13 +48,12 @@ function serializer(tenant: Tenant, version: ApiVersion, expand: Set<(typeof NAV
  * `contains(serialNumber,'…')` is the one filter the service supports here; `eq` on serialNumber
  * is a 400, and so is a contains with a hyphen (both reported, graph-api reference §3.3).
  */
-function serialFilter(query: ODataQuery, flavor: ErrorFlavor): ((ap: AutopilotDevice) => boolean) | undefined {
+function serialFilter(tenant: Tenant, query: ODataQuery, flavor: ErrorFlavor): AutopilotDevice[] | undefined {
   if (!query.filter) return undefined;
   const [clause, ...rest] = query.filter;
   if (rest.length === 0 && clause && clause.kind === 'contains' && clause.property.toLowerCase() === 'serialnumber') {
     if (clause.value.includes('-')) throw errors.badRequest('An error has occurred', flavor);
-    const needle = clause.value.toUpperCase();
-    return (ap) => ap.serialKey.includes(needle);
+    return tenant.store.autopilotSerialContains(clause.value);
   }
   throw errors.badRequest('An error has occurred', flavor);
 }
@@ -76,9 +75,9 @@ export const autopilotRoutes: Route[] = [
     honours: ['expand', 'filter'],
     handle: ({ tenant, call, query, flavor }) => {
       const expand = expansions(query, call.version, flavor);
-      const accept = serialFilter(query, flavor);
+      const matches = serialFilter(tenant, query, flavor);
       return collection(
-        { collection: tenant.store.autopilotVisible, ...(accept ? { accept } : {}) },
+        matches ? { array: matches } : { collection: tenant.store.autopilotVisible },
         {
           call,
           query: { ...query, select: undefined },

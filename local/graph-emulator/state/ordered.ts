@@ -17,6 +17,11 @@ export class OrderedCollection<T> {
     return p === undefined ? undefined : this.slots[p];
   }
 
+  /** Slot of an item, for ordering subsets the way the collection is ordered. */
+  position(id: string): number | undefined {
+    return this.positions.get(id);
+  }
+
   has(id: string): boolean {
     return this.positions.has(id);
   }

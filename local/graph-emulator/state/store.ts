@@ -26,6 +26,9 @@ export class TenantStore {
   /** Only the registrations published to windowsAutopilotDeviceIdentities, in publication order. */
   readonly autopilotVisible = new OrderedCollection<AutopilotDevice>();
   readonly registeredBySerial = new Map<string, string>();
+  /** Trigram → published Autopilot ids whose serial key contains it: `contains(serialNumber,…)`
+   * without scanning the tenant. */
+  private readonly serialTrigrams = new Map<string, Set<string>>();
   readonly foreignSerials = new Set<string>();
   readonly devices = new OrderedCollection<EntraDevice>();
   private readonly devicesByDeviceId = new Map<string, string>();
@@ -47,20 +50,53 @@ export class TenantStore {
   addAutopilot(device: AutopilotDevice): void {
     this.autopilotAll.set(device.id, device);
     this.registeredBySerial.set(device.serialKey, device.id);
-    if (device.visible) this.autopilotVisible.set(device.id, device);
+    if (device.visible) {
+      this.autopilotVisible.set(device.id, device);
+      this.indexSerial(device, true);
+    }
   }
 
   publishAutopilot(device: AutopilotDevice): boolean {
     if (device.visible) return false;
     device.visible = true;
     this.autopilotVisible.set(device.id, device);
+    this.indexSerial(device, true);
     return true;
+  }
+
+  private indexSerial(device: AutopilotDevice, add: boolean): void {
+    const key = device.serialKey;
+    for (let i = 0; i + 3 <= key.length; i++) {
+      const gram = key.slice(i, i + 3);
+      if (add) addToIndex(this.serialTrigrams, gram, device.id);
+      else removeFromIndex(this.serialTrigrams, gram, device.id);
+    }
+  }
+
+  /** Published Autopilot devices whose serial contains `needle` (case-insensitive), in list order. */
+  autopilotSerialContains(needle: string): AutopilotDevice[] {
+    const upper = needle.toUpperCase();
+    let candidates: Iterable<AutopilotDevice>;
+    if (upper.length < 3) candidates = this.autopilotVisible.values();
+    else {
+      let smallest: Set<string> | undefined;
+      for (let i = 0; i + 3 <= upper.length; i++) {
+        const set = this.serialTrigrams.get(upper.slice(i, i + 3));
+        if (!set) return [];
+        if (!smallest || set.size < smallest.size) smallest = set;
+      }
+      candidates = [...smallest!].map((id) => this.autopilotAll.get(id)!);
+    }
+    const out: AutopilotDevice[] = [];
+    for (const ap of candidates) if (ap.visible && ap.serialKey.includes(upper)) out.push(ap);
+    return out.sort((a, b) => (this.autopilotVisible.position(a.id) ?? 0) - (this.autopilotVisible.position(b.id) ?? 0));
   }
 
   removeAutopilot(id: string): AutopilotDevice | undefined {
     const device = this.autopilotAll.get(id);
     if (!device) return undefined;
     this.autopilotAll.delete(id);
+    if (device.visible) this.indexSerial(device, false);
     this.autopilotVisible.delete(id);
     if (this.registeredBySerial.get(device.serialKey) === id) this.registeredBySerial.delete(device.serialKey);
     this.setDeviceProfile(device, undefined);
