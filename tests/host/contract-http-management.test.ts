@@ -99,11 +99,30 @@ describe('durable management API', () => {
     expect((await api(`${rpc()}/instances/?instanceIdPrefix=purgeby-`)).body).toEqual([]);
   });
 
-  it('refuses unsupported operations with 501 and a message', async () => {
+  it('suspends (events queue up, no episode runs) and resumes an instance', async () => {
     await api(`${rpc()}/orchestrators/approval/susp-1`, { method: 'POST', body: '' });
-    const r = await api(`${rpc()}/instances/susp-1/suspend?reason=x`, { method: 'POST' });
+    await expect.poll(async () => ((await api(`${rpc()}/instances/susp-1`)).body as { runtimeStatus: string }).runtimeStatus, { timeout: 30_000 }).toBe('Running');
+    expect((await api(`${rpc()}/instances/susp-1/suspend?reason=hold`, { method: 'POST' })).status).toBe(202);
+    const held = await api(`${rpc()}/instances/susp-1`);
+    expect(held.status).toBe(202);
+    expect(held.body).toMatchObject({ runtimeStatus: 'Suspended' });
+    expect((await api(`${rpc()}/instances/susp-1/raiseEvent/approve`, { method: 'POST', body: '"later"' })).status).toBe(202);
+    // The event is queued, not processed, while suspended.
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await api(`${rpc()}/instances/susp-1`)).body).toMatchObject({ runtimeStatus: 'Suspended' });
+    expect((await api(`${rpc()}/instances/?runtimeStatus=Suspended`)).body).toEqual([expect.objectContaining({ instanceId: 'susp-1' })]);
+    expect((await api(`${rpc()}/instances/susp-1/resume?reason=go`, { method: 'POST' })).status).toBe(202);
+    const s = await waitForStatus(host.url, 'susp-1');
+    expect(s).toMatchObject({ runtimeStatus: 'Completed', output: 'later' });
+    expect((await api(`${rpc()}/instances/susp-1/suspend?reason=x`, { method: 'POST' })).status).toBe(410);
+  });
+
+  it('refuses unsupported operations with 501 and a message', async () => {
+    await api(`${rpc()}/orchestrators/fails/rewind-1`, { method: 'POST', body: '' });
+    await waitForStatus(host.url, 'rewind-1');
+    const r = await api(`${rpc()}/instances/rewind-1/rewind?reason=x`, { method: 'POST' });
     expect(r.status).toBe(501);
-    expect(r.body).toContain("does not support 'suspend'");
+    expect(r.body).toContain("does not support 'rewind'");
   });
 
   it('returns the input only when asked and 500 for failures when returnInternalServerErrorOnFailure is set', async () => {

@@ -142,6 +142,9 @@ export class DurableEngine {
         this.disarmInstance(rec.instanceId);
         for (const m of rec.messages) this.pump(m.instanceId);
         return;
+      case 'resume':
+        this.pump(rec.instanceId);
+        return;
       case 'purge':
         for (const id of rec.instanceIds) {
           this.disarmInstance(id);
@@ -165,14 +168,13 @@ export class DurableEngine {
   pump(instanceId: string): void {
     if (this.stopped || this.busy.has(instanceId)) return;
     const inst = this.state.instances[instanceId];
-    if (!inst || inst.inbox.length === 0) return;
+    if (!inst || inst.inbox.length === 0 || inst.status === 'Suspended') return;
     this.busy.add(instanceId);
     this.track(
       this.drain(instanceId).then(
         () => {
           this.busy.delete(instanceId);
-          const again = this.state.instances[instanceId];
-          if (again && again.inbox.length > 0 && !this.stopped) this.pump(instanceId);
+          if (!this.stopped) this.pump(instanceId);
         },
         (err: unknown) => {
           // A host bug: log it and leave the instance parked rather than spin on the same message.
@@ -186,7 +188,7 @@ export class DurableEngine {
   private async drain(instanceId: string): Promise<void> {
     for (;;) {
       const inst = this.state.instances[instanceId];
-      if (!inst || inst.inbox.length === 0 || this.stopped) return;
+      if (!inst || inst.inbox.length === 0 || inst.status === 'Suspended' || this.stopped) return;
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
       const historyEvents = inst.history.length;
@@ -375,6 +377,14 @@ export class DurableEngine {
       });
     }
     await this.commit({ t: 'terminate', instanceId, reason, time: new Date().toISOString(), messages });
+  }
+
+  /** Suspend stops episodes (messages queue up, timers and activities still complete); resume goes on. */
+  async setSuspended(instanceId: string, suspended: boolean, reason: string): Promise<void> {
+    const inst = this.requireInstance(instanceId);
+    if (TERMINAL.has(inst.status)) throw new HttpError(410, `Instance '${instanceId}' is ${inst.status.toLowerCase()}.`);
+    if ((inst.status === 'Suspended') === suspended) return;
+    await this.commit({ t: suspended ? 'suspend' : 'resume', instanceId, reason, time: new Date().toISOString() });
   }
 
   async purge(instanceIds: string[]): Promise<number> {

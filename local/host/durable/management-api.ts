@@ -143,7 +143,7 @@ export async function handleDurableApi(
         const inst = engine.instance(a);
         if (!inst) return text(404, `No instance with ID '${a}' found.`);
         const body = statusBody(inst, { showInput: flag('showInput', true), showHistory: flag('showHistory', false), showHistoryOutput: flag('showHistoryOutput', false) });
-        const running: RuntimeStatus[] = ['Pending', 'Running'];
+        const running: RuntimeStatus[] = ['Pending', 'Running', 'Suspended'];
         if (running.includes(inst.status)) {
           return json(202, body, { location: managementUrls(urls, a).statusQueryGetUri ?? '', 'retry-after': '5' });
         }
@@ -164,7 +164,11 @@ export async function handleDurableApi(
         await engine.terminate(a, req.query.get('reason') ?? '');
         return { status: 202, headers: {} };
       }
-      if (req.method === 'POST' && (b === 'suspend' || b === 'resume' || b === 'rewind' || b === 'restart')) {
+      if (req.method === 'POST' && (b === 'suspend' || b === 'resume')) {
+        await engine.setSuspended(a, b === 'suspend', req.query.get('reason') ?? '');
+        return { status: 202, headers: {} };
+      }
+      if (req.method === 'POST' && (b === 'rewind' || b === 'restart')) {
         return text(501, `The local host does not support '${b}' (see docs/LOCAL-HOST.md).`);
       }
     }

@@ -6,7 +6,7 @@ import { EventType, historyEvent, type HistoryEvent } from './history';
  * journal, so a restarted host reaches exactly the state the crashed one had committed.
  */
 
-export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated';
+export type RuntimeStatus = 'Pending' | 'Running' | 'Suspended' | 'Completed' | 'Failed' | 'Terminated';
 export const TERMINAL: ReadonlySet<RuntimeStatus> = new Set(['Completed', 'Failed', 'Terminated']);
 
 export interface RetryOptions {
@@ -167,6 +167,7 @@ export type JournalRecord =
   | { t: 'timerFired'; key: string; message: Message }
   | { t: 'message'; message: Message }
   | { t: 'terminate'; instanceId: string; reason: string; time: string; messages: Message[] }
+  | { t: 'suspend' | 'resume'; instanceId: string; reason: string; time: string }
   | { t: 'purge'; instanceIds: string[] }
   | { t: 'entityOp'; delivery: EntityOpDelivery; time: string }
   | { t: 'entityBatch'; schedulerId: string; count: number; exists: boolean; state: string | null; time: string; messages: Message[]; entityOps: EntityOpDelivery[] };
@@ -258,8 +259,10 @@ export function applyRecord(state: HostState, rec: JournalRecord): void {
       for (const l of rec.leaves) inst.leaves.push(l);
       if (rec.completedId !== undefined) inst.completed[rec.completedId] = true;
       const s = rec.scalars;
+      // A suspend committed while the episode ran wins over the episode's "Running".
+      const status = inst.status === 'Suspended' && s.status === 'Running' ? 'Suspended' : s.status;
       Object.assign(inst, {
-        status: s.status,
+        status,
         output: s.output,
         customStatus: s.customStatus,
         nextId: s.nextId,
@@ -320,6 +323,16 @@ export function applyRecord(state: HostState, rec: JournalRecord): void {
       Object.assign(inst, { status: 'Terminated', output: rec.reason, lastUpdatedTime: rec.time, inbox: [] });
       dropWorkOf(state, inst.instanceId);
       for (const m of rec.messages) deliver(state, m);
+      return;
+    }
+    case 'suspend': {
+      const inst = state.instances[rec.instanceId];
+      if (inst && !TERMINAL.has(inst.status)) Object.assign(inst, { status: 'Suspended', lastUpdatedTime: rec.time });
+      return;
+    }
+    case 'resume': {
+      const inst = state.instances[rec.instanceId];
+      if (inst?.status === 'Suspended') Object.assign(inst, { status: inst.history.length > 0 ? 'Running' : 'Pending', lastUpdatedTime: rec.time });
       return;
     }
     case 'purge':
