@@ -82,10 +82,10 @@ export function executeOperation(deps: PipelineDeps, call: GraphCall, meta: Oper
         throttled = true;
         const headers: Record<string, string> = { 'Retry-After': String(verdict.retryAfterSeconds) };
         if (r.area === 'directory') {
-          headers['x-ms-throttle-scope'] = `${verdict.scope.split('/').slice(0, 2).join('/')}/${meta.appId}/${tenant.tenantId}`;
+          headers['x-ms-throttle-scope'] = `${verdict.scope}/${meta.appId}/${tenant.tenantId}`;
           headers['x-ms-throttle-information'] = verdict.information;
         }
-        throw new GraphError(429, flavor === 'intune' ? 'TooManyRequests' : 'TooManyRequests', 'Too many requests; retry after the interval in Retry-After.', flavor, headers);
+        throw new GraphError(429, 'TooManyRequests', 'Too many requests; retry after the interval in Retry-After.', flavor, headers);
       }
       if (verdict.resourceUnits !== undefined) extra['x-ms-resource-unit'] = String(verdict.resourceUnits);
     }
