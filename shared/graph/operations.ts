@@ -73,7 +73,14 @@ export const GRAPH_OPERATIONS = {
     version: 'beta',
     path: '/deviceManagement/windowsAutopilotDeviceIdentities',
     permissions: ['DeviceManagementServiceConfig.Read.All'],
-    purpose: 'Find a device already registered in this tenant (806) by serial number.',
+    purpose: 'Find a device already registered in this tenant (806) by serial number; read registrations in bulk for large runs.',
+  },
+  listProfileAssignedDevices: {
+    method: 'GET',
+    version: 'beta',
+    path: '/deviceManagement/windowsAutopilotDeploymentProfiles/{id}/assignedDevices',
+    permissions: ['DeviceManagementServiceConfig.Read.All'],
+    purpose: 'Confirm in bulk that large runs got the expected deployment profile.',
   },
   listDevices: {
     method: 'GET',

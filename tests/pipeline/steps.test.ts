@@ -56,9 +56,14 @@ function tenant(options: { registered?: string[]; otherTenant?: string[]; notInG
         : err(404, 'NotFound');
     },
     listAutopilotDevices: (spec) => {
-      const term = /contains\(serialNumber,'(.*)'\)/.exec(spec.query!.filter!)![1]!;
-      return ok({ value: [...devices.values()].filter((d) => d.serialNumber.includes(term)).map((d) => ({ id: d.id, serialNumber: d.serialNumber, azureActiveDirectoryDeviceId: d.aad })) });
+      const term = spec.query?.filter ? /contains\(serialNumber,'(.*)'\)/.exec(spec.query.filter)![1]! : '';
+      return ok({
+        value: [...devices.values()]
+          .filter((d) => d.serialNumber.includes(term))
+          .map((d) => ({ id: d.id, serialNumber: d.serialNumber, azureActiveDirectoryDeviceId: d.aad, deploymentProfileAssignmentStatus: 'assignedInSync' })),
+      });
     },
+    listProfileAssignedDevices: (spec) => ok({ value: spec.params!.id === PROFILE_ID ? [...devices.values()].map((d) => ({ id: d.id })) : [] }),
     listGroupDeviceMembers: (spec) => {
       const members = [...devices.values()].filter((d) => !options.notInGroup?.includes(d.serialNumber));
       return ok({ value: members.filter(() => spec.params!.id === GROUP_ID).map((d) => ({ id: `obj-${d.serialNumber}`, deviceId: d.aad })) });
@@ -120,6 +125,21 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect(bySerial['SN-OLD'].device).toMatchObject({ result: 'confirmed', alreadyRegistered: true, ztdId: 'ztd-SN-OLD', importErrorCode: 806 });
     expect(bySerial['SN-OTHER'].device).toMatchObject({ result: 'failed', failure: { stage: 'import', code: '808' } });
     expect(bySerial['SN-OTHER'].device.failure.remediation).toMatch(/deregister/);
+  });
+
+  it('reads registrations, profiles and groups in bulk for a large run instead of a call per device', async () => {
+    const t = tenant();
+    const serials = Array.from({ length: 150 }, (_, i) => `BULK-${i}`);
+    const { outcome } = await runToEnd(csvOf(serials), t, settings({ chunkSize: 50 }));
+    expect(outcome.counts).toMatchObject({ confirmed: 150, failed: 0 });
+    expect(t.graph.count('getAutopilotDevice')).toBe(0);
+    // one list for registration, one for the profile stage (and the profile's assigned devices)
+    expect(t.graph.count('listAutopilotDevices')).toBeLessThanOrEqual(3);
+    expect(t.graph.count('listProfileAssignedDevices')).toBeGreaterThanOrEqual(1);
+    // the expected group is read once per step even though the ESP stage needs it too
+    const groupReads = t.graph.count('listGroupDeviceMembers');
+    const confirmSteps = t.graph.count('getAutopilotSettings');
+    expect(groupReads).toBeLessThanOrEqual(confirmSteps + 2);
   });
 
   it('reports a device that never joins the expected group after its deadline, and does not drop it', async () => {
