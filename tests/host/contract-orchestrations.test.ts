@@ -72,6 +72,11 @@ describe('orchestration patterns on the local host', () => {
     expect(s.output).toBe("caught: Activity function 'alwaysFails' failed: nope ");
   });
 
+  it('passes exception properties as FailureDetails (setExceptionPropertiesProvider)', async () => {
+    const s = await run('failureDetails');
+    expect(s.output).toEqual({ name: 'TaskFailedError', message: 'RangeError: quota exceeded', errorType: 'RangeError', properties: { code: 'E42' } });
+  });
+
   it('fans out and in', async () => {
     const s = await run('fanOut', 10);
     expect(s.output).toBe(110);

@@ -6,6 +6,7 @@ import { EventType, historyEvent } from './history';
 import type { Store } from './journal';
 import { parseOrchestratorState } from './orchestrator-state';
 import { runEntityBatch } from './entity-batch';
+import { failureDetailsFromMessage } from './failure-details';
 import { applyRecord, TERMINAL, type ActivityWork, type HostState, type InstanceState, type JournalRecord, type Message, type TimerWork } from './state';
 
 export interface EngineOptions {
@@ -273,7 +274,14 @@ export class DurableEngine {
       event = historyEvent(EventType.TaskCompleted, { TaskScheduledId: work.taskId, Result: typedDataToJsonText(res.returnValue) });
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
-      event = historyEvent(EventType.TaskFailed, { TaskScheduledId: work.taskId, Reason: `Activity function '${work.name}' failed: ${e.message}`, Details: e.stack ?? '' });
+      const details = failureDetailsFromMessage(e.message);
+      const message = details ? details.ErrorMessage : e.message;
+      event = historyEvent(EventType.TaskFailed, {
+        TaskScheduledId: work.taskId,
+        Reason: `Activity function '${work.name}' failed: ${message}`,
+        Details: details?.StackTrace ?? e.stack ?? '',
+        ...(details ? { FailureDetails: details } : {}),
+      });
     }
     this.activitiesReturned++;
     if (this.opts.crashAfterActivity !== undefined && this.activitiesReturned >= this.opts.crashAfterActivity) {

@@ -20,6 +20,16 @@ df.app.activity('flaky', {
   },
 });
 df.app.activity('alwaysFails', { handler: () => { throw new Error('nope'); } });
+
+// durable-functions 3.5: errors that carry properties travel as FailureDetails.
+df.app.setExceptionPropertiesProvider({ getExceptionProperties: (err) => (err && err.code ? { code: err.code } : undefined) });
+df.app.activity('failsWithCode', {
+  handler: () => {
+    const err = new RangeError('quota exceeded');
+    err.code = 'E42';
+    throw err;
+  },
+});
 df.app.activity('slow', { handler: (ms) => new Promise((r) => setTimeout(() => r(`slept ${ms}`), ms)) });
 df.app.activity('appendEffect', {
   // A visible side effect for crash tests: one line per execution in a file.
@@ -60,6 +70,15 @@ df.app.orchestration('retryExhausted', function* (context) {
     return 'unexpected';
   } catch (e) {
     return `caught: ${e.message.split('\n')[0]}`;
+  }
+});
+
+df.app.orchestration('failureDetails', function* (context) {
+  try {
+    yield context.df.callActivity('failsWithCode');
+    return 'unexpected';
+  } catch (e) {
+    return { name: e.name, message: e.message, errorType: e.failureDetails.errorType, properties: e.failureDetails.properties };
   }
 });
 
