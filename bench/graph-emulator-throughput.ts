@@ -4,7 +4,7 @@
  * the tutorial tenant plus N registered devices, at time scale 0; this process is the client
  * (node:http, keep-alive). A trivial node:http server measured the same way gives the machine's
  * ceiling, printed first, so figures from a loaded machine can be read relative to it.
- * Run: npx tsx bench/graph-emulator-throughput.ts [--devices 20000] [--seconds 5] [--concurrency 16]
+ * Run: npx tsx bench/graph-emulator-throughput.ts [--devices 20000] [--seconds 5] [--concurrency 16] [--log-bodies false]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { TUTORIAL_TENANT } from '../local/graph-emulator/seeds/tutorial-tenant';
 import { generateHardwareHash } from '../shared/hardware-hash';
 
-const { values } = parseArgs({ options: { devices: { type: 'string' }, seconds: { type: 'string' }, concurrency: { type: 'string' } } });
+const { values } = parseArgs({ options: { devices: { type: 'string' }, seconds: { type: 'string' }, concurrency: { type: 'string' }, 'log-bodies': { type: 'string' } } });
 const DEVICES = Number(values.devices ?? 20_000);
 const SECONDS = Number(values.seconds ?? 5);
 const CONCURRENCY = Number(values.concurrency ?? 16);
@@ -124,6 +124,8 @@ async function main(): Promise<void> {
   const emu = await startChild(process.execPath, ['--import', 'tsx', 'local/graph-emulator/cli.ts', '--port', '0', '--time-scale', '0', '--seed', seedFile], /ready (\S+)/);
   console.log(`emulator ready with ${DEVICES} seeded devices in ${(performance.now() - seedStarted).toFixed(0)} ms (incl. tsx start-up)`);
   const call = client(emu.url);
+  // --log-bodies false: measure without the request log keeping bodies (default: kept, as in tests).
+  if (values['log-bodies'] === 'false') await call({ method: 'PATCH', path: '/_emulator/settings', body: { logBodies: false } });
   try {
     const first = (await call({ method: 'GET', path: '/beta/deviceManagement/windowsAutopilotDeviceIdentities?$top=1000' })).json as { value: { id: string; azureActiveDirectoryDeviceId: string }[] };
     const apIds = first.value.map((d) => d.id);

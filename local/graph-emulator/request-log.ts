@@ -62,14 +62,17 @@ export function redact(value: unknown): unknown {
 export class RequestLog {
   private entries: LogEntry[] = [];
   private nextSeq = 1;
-  /** Index of the oldest entry that may still hold bodies. */
+  /** Index of the oldest entry that may still hold bodies, and the oldest that may hold a response body. */
   private bodiesFrom = 0;
+  private responsesFrom = 0;
 
   constructor(
     private limit: () => number,
     private keepBodies: () => boolean,
     /** Only the most recent entries keep bodies, so long benchmark runs do not hoard memory. */
     private bodyLimit: () => number,
+    /** Response bodies are larger (pages of devices) and kept for fewer entries. */
+    private responseBodyLimit: () => number,
   ) {}
 
   add(entry: Omit<LogEntry, 'seq'>): void {
@@ -83,17 +86,22 @@ export class RequestLog {
     if (overflow > 0) {
       this.entries.splice(0, overflow);
       this.bodiesFrom = Math.max(0, this.bodiesFrom - overflow);
+      this.responsesFrom = Math.max(0, this.responsesFrom - overflow);
     }
     while (this.entries.length - this.bodiesFrom > this.bodyLimit()) {
       const old = this.entries[this.bodiesFrom++]!;
       delete old.requestBody;
       delete old.responseBody;
     }
+    const keepResponses = Math.min(this.bodyLimit(), this.responseBodyLimit());
+    this.responsesFrom = Math.max(this.responsesFrom, this.bodiesFrom);
+    while (this.entries.length - this.responsesFrom > keepResponses) delete this.entries[this.responsesFrom++]!.responseBody;
   }
 
   clear(): void {
     this.entries = [];
     this.bodiesFrom = 0;
+    this.responsesFrom = 0;
   }
 
   /** Entries with seq > since, at most limit, redacted. */

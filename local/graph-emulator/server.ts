@@ -41,6 +41,7 @@ export class EmulatorCore {
       () => this.settings.logLimit,
       () => this.settings.logBodies,
       () => this.settings.logBodyLimit,
+      () => this.settings.logResponseBodyLimit,
     );
     this.deps = { tenant: this.tenant, settings: () => this.settings, throttler: this.throttler, dice: this.dice, log: this.log, diagnostic };
   }

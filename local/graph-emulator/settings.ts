@@ -45,8 +45,10 @@ export const SettingsSchema = z.strictObject({
   logBodies: z.boolean(),
   /** Oldest log entries are dropped beyond this many. */
   logLimit: z.number().int().min(1),
-  /** Only the most recent this-many log entries keep their bodies. */
+  /** Only the most recent this-many log entries keep their request bodies. */
   logBodyLimit: z.number().int().min(0),
+  /** Only the most recent this-many log entries keep their response bodies (at most logBodyLimit). */
+  logResponseBodyLimit: z.number().int().min(0),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -59,6 +61,7 @@ export const SettingsPatchSchema = z.strictObject({
   logBodies: z.boolean().optional(),
   logLimit: z.number().int().min(1).optional(),
   logBodyLimit: z.number().int().min(0).optional(),
+  logResponseBodyLimit: z.number().int().min(0).optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
@@ -79,6 +82,7 @@ export function defaultSettings(): Settings {
     logBodies: true,
     logLimit: 500_000,
     logBodyLimit: 20_000,
+    logResponseBodyLimit: 2_000,
   };
 }
 
@@ -91,6 +95,7 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch): Set
     ...(patch.logBodies !== undefined ? { logBodies: patch.logBodies } : {}),
     ...(patch.logLimit !== undefined ? { logLimit: patch.logLimit } : {}),
     ...(patch.logBodyLimit !== undefined ? { logBodyLimit: patch.logBodyLimit } : {}),
+    ...(patch.logResponseBodyLimit !== undefined ? { logResponseBodyLimit: patch.logResponseBodyLimit } : {}),
     faults: { ...current.faults, ...stripUndefined(patch.faults) },
     delays: { ...current.delays, ...stripUndefined(patch.delays) },
   };
