@@ -174,7 +174,7 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
   let note: string | undefined;
   let retryAfterSeconds: number | undefined;
 
-  // Registration: the gated sync, then one GET per device (20 per round trip), or a serial search for 806s.
+  // Registration: the gated sync first; the devices are looked up below.
   const registering = active.filter(({ d }) => d.stage === 'registration');
   if (registering.length > 0) {
     const neededAfter = registering.map(({ d }) => d.at.imported ?? now).sort().at(-1) ?? now;
@@ -182,7 +182,8 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
     note = sync.note;
     if (sync.status === 'waiting') retryAfterSeconds = sync.retryAfterSeconds;
   }
-  // Autopilot records of the devices in the registration and profile stages.
+  // Autopilot records of the devices in the registration and profile stages: one GET each (20 per
+  // round trip), or one paged list for large runs.
   const needLookup = active.filter(({ d }) => d.stage === 'registration' || d.stage === 'profile');
   const byId = needLookup.filter(({ d }) => d.ztdId);
   const bulk = byId.length > BULK_LOOKUP_THRESHOLD;
