@@ -110,8 +110,6 @@ export type StepInput = z.infer<typeof StepInput>;
 export const StepResult = z.object({
   done: z.boolean(),
   counts: StageCounts,
-  /** When the step knows when to look again (e.g. the sync window), in seconds. */
-  retryAfterSeconds: z.number().optional(),
   note: z.string().optional(),
 });
 export type StepResult = z.infer<typeof StepResult>;

@@ -172,15 +172,14 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
   for (const chunk of chunks) for (const d of chunk.devices) if (!d.result && d.stage !== 'import') active.push({ chunk, d });
   const touch = (chunk: ChunkState) => dirty.add(chunk);
   let note: string | undefined;
-  let retryAfterSeconds: number | undefined;
 
   // Registration: the gated sync first; the devices are looked up below.
   const registering = active.filter(({ d }) => d.stage === 'registration');
   if (registering.length > 0) {
     const neededAfter = registering.map(({ d }) => d.at.imported ?? now).sort().at(-1) ?? now;
     const sync = await ensureSync({ graph: deps.graph, objects: deps.objects }, { runId, now, neededAfter });
-    note = sync.note;
-    if (sync.status === 'waiting') retryAfterSeconds = sync.retryAfterSeconds;
+    // Waiting on the window does not stop polling: the service's automatic sync may publish the devices first.
+    note = sync.status === 'waiting' ? `${sync.note}; next sync possible in ${sync.retryAfterSeconds} s` : sync.note;
   }
   // Autopilot records of the devices in the registration and profile stages: one GET each (20 per
   // round trip), or one paged list for large runs.
@@ -329,5 +328,5 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
 
   for (const chunk of dirty) await deps.runs.writeChunkState(runId, chunk);
   const done = chunks.every((c) => c.devices.every((d) => d.result !== undefined));
-  return { done, counts: countRun(manifest, chunks), retryAfterSeconds, note };
+  return { done, counts: countRun(manifest, chunks), note };
 }
