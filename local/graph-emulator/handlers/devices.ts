@@ -1,6 +1,6 @@
 import { errors } from '../odata/errors';
 import type { FilterClause } from '../odata/filter';
-import { device as serializeDevice } from '../serialize/directory';
+import { device as serializeDevice, selectedDevice } from '../serialize/directory';
 import type { EntraDevice } from '../state/types';
 import type { Tenant } from '../domain/tenant';
 import { collection, countText, entity, noContent, project } from './collection';
@@ -101,7 +101,7 @@ export const deviceRoutes: Route[] = [
         flavor: 'graph',
         contextFragment: 'devices',
         typeName: 'device',
-        serialize: (d) => serializeDevice(d, call.version),
+        serialize: (d) => (query.select ? selectedDevice(d, query.select, false) : undefined) ?? serializeDevice(d, call.version),
         defaultPageSize: 100,
         maxPageSize: 999,
         countNeedsConsistency: true,

@@ -3,7 +3,7 @@ import type { Tenant } from '../domain/tenant';
 import { parseBody } from '../odata/body';
 import { errors } from '../odata/errors';
 import type { ApiVersion } from '../serialize/common';
-import { directoryObject } from '../serialize/directory';
+import { directoryObject, selectedDevice } from '../serialize/directory';
 import { encodeSkipToken } from '../odata/query';
 import { collection, countText } from './collection';
 import type { GraphCall, GraphResult, RouteContext } from './types';
@@ -68,6 +68,7 @@ export function directoryObjects(ctx: RouteContext, ids: Iterable<string>, cast:
     total++;
   }
   const version: ApiVersion = call.version;
+  const select = query.select;
   const result = collection(
     { array: page },
     {
@@ -76,7 +77,7 @@ export function directoryObjects(ctx: RouteContext, ids: Iterable<string>, cast:
       flavor: 'graph',
       contextFragment: cast ? `${cast}s` : 'directoryObjects',
       typeName: cast ?? 'directoryObject',
-      serialize: (o) => directoryObject(o, version),
+      serialize: (o) => (select && o.kind === 'device' ? selectedDevice(o.value, select, true) : undefined) ?? directoryObject(o, version),
       defaultPageSize: size,
       maxPageSize: size,
     },

@@ -1,5 +1,5 @@
 import type { EntraDevice, Group } from '../state/types';
-import { iso, type ApiVersion, type JsonObject } from './common';
+import { iso, type ApiVersion, type Json, type JsonObject } from './common';
 
 /**
  * Wire shapes of Entra groups and devices. Properties the emulator has no facts for are present
@@ -88,6 +88,29 @@ export function group(g: Group, version: ApiVersion, withProcessingStatus: boole
     out.membershipRuleProcessingStatus = dynamic
       ? { status: g.processing.status, lastMembershipUpdated: iso(g.processing.lastMembershipUpdated), errorMessage: g.processing.errorMessage }
       : null;
+  }
+  return out;
+}
+
+/** The device properties pages are usually narrowed to, read directly (a 999-device page with
+ * `$select=id,deviceId` should not build 999 full devices). Same values as `device()`. */
+const DEVICE_FAST: Record<string, (d: EntraDevice) => Json> = {
+  id: (d) => d.id,
+  deviceId: (d) => d.deviceId,
+  displayName: (d) => d.displayName,
+  physicalIds: (d) => d.physicalIds,
+  accountEnabled: (d) => d.accountEnabled,
+  operatingSystem: (d) => d.operatingSystem,
+  enrollmentProfileName: (d) => d.enrollmentProfileName,
+};
+
+/** `$select` of a device when every name is a fast property (exact spelling); else undefined. */
+export function selectedDevice(d: EntraDevice, select: string[], typed: boolean): JsonObject | undefined {
+  const out: JsonObject = typed ? { '@odata.type': '#microsoft.graph.device' } : {};
+  for (const name of select) {
+    const read = DEVICE_FAST[name];
+    if (!read) return undefined;
+    out[name] = read(d);
   }
   return out;
 }
