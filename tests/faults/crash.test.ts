@@ -1,0 +1,67 @@
+/**
+ * Crash (issue 6): the host is SIGKILLed at a random moment of a run and started again on the same
+ * state. Every run must complete with the same per-row outcome as an uninterrupted run of the same
+ * file, and no device may be imported twice. The kill moment is drawn (seeded) over the duration
+ * of the uninterrupted run, so crashes land in parse, import, confirm and report alike.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBenchStack, type BenchStack } from '../../bench/support/stack';
+import { dropBlob, readReport, waitForRun } from '../../bench/support/run';
+import { importsPerSerial, lastSeq, logEntries } from '../../bench/support/traffic';
+import { expectNoDuplicateImports, expectTruth, faultSeed, FULL, mixedFile, outcomes, TENANT_DEVICES } from './support';
+
+/** mulberry32: a reproducible sequence of kill moments (CRASH_SEED overrides). */
+function dice(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('crash: the host killed at random moments and restarted', () => {
+  let stack: BenchStack;
+  const runs = FULL ? 20 : 3;
+  const fresh = FULL ? 60 : 25;
+  const seed = Number(process.env.CRASH_SEED ?? 20261128);
+
+  beforeAll(async () => {
+    stack = await startBenchStack({ tenantDevices: TENANT_DEVICES });
+    await stack.emulator.seed(faultSeed());
+  }, 120_000);
+  afterAll(async () => stack?.dispose());
+
+  it(`${runs} killed runs each end with the uninterrupted run's report and no duplicate import`, async () => {
+    const reference = mixedFile('CRREFX', fresh);
+    const refDrop = await dropBlob(stack, 'crash/reference.csv', reference.csv);
+    const refWatch = await waitForRun(stack, refDrop.runId, refDrop.droppedAt, { timeoutMs: 180_000 });
+    const expected = outcomes(await readReport(stack, refDrop.runId));
+    expectTruth(await readReport(stack, refDrop.runId), reference.truth, 'uninterrupted run');
+
+    const roll = dice(seed);
+    const killedAt: string[] = [];
+    for (let run = 0; run < runs; run++) {
+      const file = mixedFile(`CR${run}X`, fresh);
+      const since = lastSeq(stack.emulator);
+      const killAfterMs = Math.round(roll() * refWatch.elapsedMs);
+      const { runId, droppedAt } = await dropBlob(stack, `crash/run-${run}.csv`, file.csv);
+      await new Promise((r) => setTimeout(r, Math.max(0, droppedAt + killAfterMs - Date.now())));
+      const status = await fetch(`${stack.hostUrl}/runtime/webhooks/durabletask/instances/${runId}`).then(
+        async (r) => (r.status === 404 ? 'not started' : ((await r.json()) as { customStatus?: { phase?: string } }).customStatus?.phase ?? 'started'),
+        () => 'unreachable',
+      );
+      await stack.killHost();
+      killedAt.push(`${killAfterMs} ms (${status})`);
+      await stack.startHost();
+      await waitForRun(stack, runId, droppedAt, { timeoutMs: 240_000 });
+      const report = await readReport(stack, runId);
+      const context = `run ${run}, killed ${killAfterMs} ms after the drop (${status}), seed ${seed}`;
+      expect(outcomes(report), `${context}: report differs from the uninterrupted run`).toEqual(expected);
+      expectTruth(report, file.truth, context);
+      expectNoDuplicateImports(importsPerSerial(logEntries(stack.emulator, since)), file.freshSerials, context);
+    }
+    console.log(`crash suite: ${runs} runs, kills at ${killedAt.join(', ')}`);
+  }, 60_000 + runs * 300_000);
+});
