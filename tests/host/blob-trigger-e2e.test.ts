@@ -58,6 +58,16 @@ describe('blob trigger → durable client → orchestration', () => {
     await new Promise((r) => setTimeout(r, 1000));
     const list = await api(`${host.url}/durabletask/instances/?instanceIdPrefix=upload-`);
     expect((list.body as unknown[]).length).toBe(1);
+
+    // A new version (new ETag) triggers again; starting the same id over a completed instance
+    // replaces it, as in production.
+    await uploads.getBlockBlobClient('cat.txt').upload('purr', 4);
+    const again = await pollUntil('second version processed', async () => {
+      const r = await api(`${host.url}/durabletask/instances/upload-cat.txt`);
+      const body = r.body as { runtimeStatus?: string; output?: { upper?: string } };
+      return r.status === 200 && body.output?.upper === 'PURR' ? body : undefined;
+    });
+    expect(again).toMatchObject({ runtimeStatus: 'Completed', input: { text: 'purr' } });
   });
 
   it('sends a blob whose function keeps failing to webjobs-blobtrigger-poison after maxDequeueCount tries', async () => {
