@@ -88,6 +88,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   const crashAfterActivity = intEnv('LOCAL_HOST_CRASH_AFTER_ACTIVITY');
   const engine = new DurableEngine(store, invoker, {
     log,
+    activityConcurrency: settings.maxConcurrentActivities,
     ...(crashAfterActivity !== undefined ? { crashAfterActivity } : {}),
     ...(opts.onEpisode ? { onEpisode: opts.onEpisode } : {}),
   });

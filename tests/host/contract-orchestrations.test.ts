@@ -77,6 +77,13 @@ describe('orchestration patterns on the local host', () => {
     expect(s.output).toEqual({ name: 'TaskFailedError', message: 'RangeError: quota exceeded', errorType: 'RangeError', properties: { code: 'E42' } });
   });
 
+  it('runs activities in parallel up to host.json maxConcurrentActivityFunctions', async () => {
+    const s = await run('concurrency');
+    // 8 probes of 200 ms dispatched at once: without the limit all 8 would overlap.
+    expect(s.output).toBeLessThanOrEqual(4);
+    expect(s.output).toBeGreaterThanOrEqual(2);
+  });
+
   it('fans out and in', async () => {
     const s = await run('fanOut', 10);
     expect(s.output).toBe(110);

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -12,7 +13,10 @@ const HostJson = z.object({
   extensions: z
     .object({
       http: z.object({ routePrefix: z.string().optional() }).loose().optional(),
-      durableTask: z.object({ hubName: z.string().optional() }).loose().optional(),
+      durableTask: z
+        .object({ hubName: z.string().optional(), maxConcurrentActivityFunctions: z.number().int().positive().optional() })
+        .loose()
+        .optional(),
       blobs: z.object({ poisonBlobThreshold: z.number().int().positive().optional() }).loose().optional(),
       queues: z.object({ maxDequeueCount: z.number().int().positive().optional() }).loose().optional(),
     })
@@ -24,6 +28,8 @@ export interface HostSettings {
   routePrefix: string;
   hubName: string;
   blobMaxDequeueCount: number;
+  /** extensions.durableTask.maxConcurrentActivityFunctions; the extension's default is 10 × processors. */
+  maxConcurrentActivities: number;
 }
 
 function readJson(path: string): unknown {
@@ -63,6 +69,7 @@ export function readHostSettings(appDir: string, env: NodeJS.ProcessEnv): HostSe
     hubName: resolveSettingRefs(ext.durableTask?.hubName ?? 'TestHubName', env),
     // The blobs extension v5 reads poisonBlobThreshold; older hosts use the queues maxDequeueCount. Default 5.
     blobMaxDequeueCount: ext.blobs?.poisonBlobThreshold ?? ext.queues?.maxDequeueCount ?? 5,
+    maxConcurrentActivities: ext.durableTask?.maxConcurrentActivityFunctions ?? 10 * Math.max(1, availableParallelism()),
   };
 }
 

@@ -245,7 +245,7 @@ export class DurableEngine {
   }
 
   private drainActivities(): void {
-    const limit = this.opts.activityConcurrency ?? 16;
+    const limit = this.opts.activityConcurrency ?? 20;
     while (!this.stopped && this.activeActivities < limit && this.activityQueue.length > 0) {
       const key = this.activityQueue.shift() as string;
       const work = this.state.activities[key];

@@ -39,6 +39,23 @@ df.app.activity('appendEffect', {
   },
 });
 
+let running = 0;
+df.app.activity('concurrencyProbe', {
+  // Reports how many probes ran at once (the host process runs them all).
+  handler: async () => {
+    running++;
+    const seen = running;
+    await new Promise((r) => setTimeout(r, 200));
+    running--;
+    return seen;
+  },
+});
+
+df.app.orchestration('concurrency', function* (context) {
+  const seen = yield context.df.Task.all(Array.from({ length: 8 }, () => context.df.callActivity('concurrencyProbe')));
+  return Math.max(...seen);
+});
+
 df.app.orchestration('sequence', function* (context) {
   const name = context.df.getInput();
   const a = yield context.df.callActivity('sayHello', name);
