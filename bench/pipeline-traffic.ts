@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const interrupt = () => void stack.dispose().finally(() => process.exit(130));
   process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
   try {
-    const small = await pipelineRun(stack, 'S', args.devices, false);
+    const small = await pipelineRun(stack, 'S', args.devices, true);
     const rows: string[][] = [['', 'Pipeline', args.baseline ? 'Baseline client' : '', 'Target']];
     const per = (n: number, d: number) => fmt.n(n / d, 3);
     let baseline: { traffic: Traffic; elapsedMs: number; confirmed: number } | undefined;
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
       ['Baseline ÷ pipeline round trips', b ? `${fmt.n(b.traffic.roundTrips / small.traffic.roundTrips, 1)}×` : '', '', '≥ 10×'],
       ['Drop → report', fmt.s(small.watch.elapsedMs), b ? `${fmt.s(b.elapsedMs)} (client run)` : '', '< 20 s'],
       ['Largest history (events, one generation)', fmt.n(small.watch.maxHistoryEvents), '', 'constant'],
+      ['Peak RSS of the host process (sampled VmRSS / VmHWM)', `${fmt.n(small.memory?.peakRssMb ?? NaN)} MB / ${fmt.n(small.memory?.hwmMb ?? NaN)} MB`, '', '< 500 MB'],
       ['continueAsNew generations', fmt.n(small.watch.generations), '', ''],
       ['Serials imported more than once', fmt.n(small.duplicateImports), '', '0'],
     );

@@ -45,11 +45,15 @@ describe('crash: the host killed at random moments and restarted', () => {
     for (let run = 0; run < runs; run++) {
       const file = mixedFile(`CR${run}X`, fresh);
       const since = lastSeq(stack.emulator);
-      const killAfterMs = Math.round(roll() * refWatch.elapsedMs);
+      const killAfterMs = Math.round(roll() * 0.9 * refWatch.elapsedMs);
       const { runId, droppedAt } = await dropBlob(stack, `crash/run-${run}.csv`, file.csv);
       await new Promise((r) => setTimeout(r, Math.max(0, droppedAt + killAfterMs - Date.now())));
       const status = await fetch(`${stack.hostUrl}/runtime/webhooks/durabletask/instances/${runId}`).then(
-        async (r) => (r.status === 404 ? 'not started' : ((await r.json()) as { customStatus?: { phase?: string } }).customStatus?.phase ?? 'started'),
+        async (r) => {
+          if (r.status === 404) return 'not started';
+          const body = (await r.json()) as { runtimeStatus?: string; customStatus?: { phase?: string } };
+          return `${body.runtimeStatus ?? '?'}/${body.customStatus?.phase ?? '-'}`;
+        },
         () => 'unreachable',
       );
       await stack.killHost();
