@@ -143,7 +143,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
         server.closeAllConnections();
         await new Promise((r) => server.close(r));
         await engine.stop();
-        for (const hook of registry.hooks.appTerminate) await hook({ hookData: {}, appHookData: invoker.appHookData });
+        for (const hook of registry.hooks.appTerminate) await hook({ hookData: {}, appHookData: registry.appHookData });
       })();
       return stopping;
     },

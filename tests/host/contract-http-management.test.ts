@@ -24,7 +24,7 @@ describe('HTTP trigger', () => {
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ id: 42, label: 'blue', q: 'x', body: '', fn: 'echo', greeting: 'Hello' });
     expect(r.headers.get('x-echo')).toBe('p1');
-    expect(r.headers.get('x-hooks')).toBe('pre+post');
+    expect(r.headers.get('x-hooks')).toBe('pre+post, appStart yes');
     expect(r.headers.get('set-cookie')).toBe('seen=1; Path=/');
     const put = await api(`${host.url}/api/ITEMS/7`, { method: 'PUT', body: 'payload' });
     expect(put.status).toBe(201);

@@ -29,7 +29,7 @@ export async function loadApp(appDir: string, registry: CoreRegistry): Promise<s
     else requireFromApp(file);
   }
   for (const hook of registry.hooks.appStart) {
-    await hook({ hookData: {}, appHookData: {}, functionAppDirectory: appDir });
+    await hook({ hookData: {}, appHookData: registry.appHookData, functionAppDirectory: appDir });
   }
   registry.locked = true;
   const pm = registry.programmingModel;

@@ -36,6 +36,8 @@ export class CoreRegistry {
   readonly hooks: Record<HookName, HookCallback[]> = { preInvocation: [], postInvocation: [], appStart: [], appTerminate: [] };
   programmingModel: ProgrammingModel | undefined;
   locked = false;
+  /** One object for every hook of the app's lifetime, as the worker shares it (`appHookData`). */
+  readonly appHookData: Record<string, unknown> = {};
   logSink: LogSink = () => undefined;
 
   readonly api = {

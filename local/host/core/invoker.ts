@@ -16,7 +16,6 @@ export interface InvokeRequest {
  * (`InvocationHandler.ts`): getArguments → preInvocation hooks → invokeFunction → postInvocation hooks → getResponse.
  */
 export class Invoker {
-  readonly appHookData: Record<string, unknown> = {};
   constructor(
     private readonly registry: CoreRegistry,
     private readonly log: (line: string) => void,
@@ -66,7 +65,7 @@ export class Invoker {
 
     coreCtx.state = 'preInvocationHooks';
     const hookData: Record<string, unknown> = {};
-    const pre: Record<string, unknown> = { invocationContext: context, inputs, functionCallback: callback, hookData, appHookData: this.appHookData };
+    const pre: Record<string, unknown> = { invocationContext: context, inputs, functionCallback: callback, hookData, appHookData: this.registry.appHookData };
     for (const hook of this.registry.hooks.preInvocation) await hook(pre);
     inputs = pre.inputs as unknown[];
     callback = pre.functionCallback as typeof callback;
@@ -81,7 +80,7 @@ export class Invoker {
     }
 
     coreCtx.state = 'postInvocationHooks';
-    const post: Record<string, unknown> = { invocationContext: context, inputs, result, error, hookData, appHookData: this.appHookData };
+    const post: Record<string, unknown> = { invocationContext: context, inputs, result, error, hookData, appHookData: this.registry.appHookData };
     for (const hook of this.registry.hooks.postInvocation) await hook(post);
     if (post.error !== undefined && post.error !== null) throw post.error;
     return model.getResponse(context, post.result);

@@ -17,6 +17,12 @@ app.http('startOrchestration', {
   },
 });
 
+// appStart hooks run after the entry points load, before the first invocation.
+let appStarted = 'no';
+app.hook.appStart((ctx) => {
+  appStarted = typeof ctx.hookData === 'object' ? 'yes' : 'without hookData';
+});
+
 app.http('echo', {
   route: 'items/{id:int}/{label?}',
   methods: ['GET', 'PUT'],
@@ -59,6 +65,6 @@ app.hook.preInvocation((ctx) => {
 });
 app.hook.postInvocation((ctx) => {
   if (ctx.invocationContext.functionName === 'echo' && ctx.hookData.startedBy === 'preInvocation' && ctx.result && ctx.result.headers) {
-    ctx.result.headers['x-hooks'] = 'pre+post';
+    ctx.result.headers['x-hooks'] = `pre+post, appStart ${appStarted}`;
   }
 });
