@@ -66,6 +66,10 @@ function fail(d: DeviceState, now: string, code: string, message: string, remedi
   d.at.finished = now;
 }
 
+function registeredSerial(d: DeviceState): string {
+  return d.hashSerialNumber ?? d.serialNumber;
+}
+
 function aadIdOf(device: AutopilotDevice): string | undefined {
   return device.azureAdDeviceId || device.azureActiveDirectoryDeviceId || undefined;
 }
@@ -197,9 +201,10 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
   } else {
     for (const { d } of byId) lookups.push({ d, spec: { op: 'getAutopilotDevice', params: { id: d.ztdId! }, query: { expand: ['deploymentProfile'] } } });
   }
-  // 806 devices have no id yet: find them by serial (the only serial filter the service accepts).
+  // 806 devices have no id yet: find them by serial (the only serial filter the service accepts),
+  // the one inside the hash first — the service registers a device under that one.
   for (const { d } of needLookup) {
-    if (!d.ztdId) lookups.push({ d, spec: { op: 'listAutopilotDevices', query: { filter: `contains(serialNumber,'${serialSearchTerm(d.serialNumber)}')` } } });
+    if (!d.ztdId) lookups.push({ d, spec: { op: 'listAutopilotDevices', query: { filter: `contains(serialNumber,'${serialSearchTerm(registeredSerial(d))}')` } } });
   }
   if (lookups.length > 0) {
     const results = await deps.graph.batch(lookups.map((l) => l.spec));
@@ -216,7 +221,7 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
       } else {
         const page = z.object({ value: z.array(AutopilotDevice) }).safeParse(result.body);
         if (!page.success) throw new GraphContractError('windowsAutopilotDeviceIdentities: unexpected shape');
-        const match = page.data.value.find((a) => (a.serialNumber ?? '').toLowerCase() === d.serialNumber.toLowerCase());
+        const match = page.data.value.find((a) => (a.serialNumber ?? '').toLowerCase() === registeredSerial(d).toLowerCase());
         if (match) found.set(d, match);
       }
     });

@@ -26,6 +26,7 @@ export type RowRecord = z.infer<typeof RowRecord>;
 export const ImportDevice = z.object({
   line: z.number().int(),
   serialNumber: z.string(),
+  hashSerialNumber: z.string().optional(),
   hardwareHash: z.string(),
   productKey: z.string().optional(),
   groupTag: z.string().optional(),
@@ -47,6 +48,8 @@ export type Failure = z.infer<typeof Failure>;
 export const DeviceState = z.object({
   line: z.number().int(),
   serialNumber: z.string(),
+  /** The SMBIOS serial inside the hash, when it differs from the row's (the service registers this one). */
+  hashSerialNumber: z.string().optional(),
   groupTag: z.string().optional(),
   recordId: z.string().optional(),
   importStatus: z.enum(['not-sent', 'pending', 'complete', 'error', 'timed-out']),

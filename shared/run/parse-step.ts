@@ -55,6 +55,7 @@ export async function runParseStep(deps: ParseStepDeps, input: ParseInput): Prom
       devices: current.map((d) => ({
         line: d.line,
         serialNumber: d.serialNumber,
+        hashSerialNumber: d.hashSerialNumber,
         groupTag: d.groupTag,
         importStatus: 'not-sent',
         recordDeleted: false,
@@ -98,6 +99,7 @@ export async function runParseStep(deps: ParseStepDeps, input: ParseInput): Prom
           current.push({
             line: row.line,
             serialNumber: row.serialNumber,
+            hashSerialNumber: row.hashSerialNumber.toLowerCase() === row.serialNumber.toLowerCase() ? undefined : row.hashSerialNumber,
             hardwareHash: row.hardwareHash,
             productKey: row.productKey,
             groupTag: row.groupTag,

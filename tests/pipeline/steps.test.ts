@@ -6,6 +6,7 @@ import { runFinalizeStep } from '../../shared/run/finalize-step';
 import type { GraphRequestSpec } from '../../shared/graph/gateway';
 import { CONTAINERS } from '../../shared/storage/object-store';
 import { FakeGraph, err, ok } from '../support/fake-graph';
+import { decodeHardwareHash, generateHardwareHash } from '../../shared/hardware-hash';
 import { ESP_ID, GROUP_ID, PROFILE_ID, T0, at, csvOf, settings, storeWithCsv } from '../support/run-fixtures';
 
 const RUN = 'intake-00000000000000000000000000000001';
@@ -14,6 +15,7 @@ const log = () => {};
 interface Record {
   id: string;
   serialNumber: string;
+  hashSerial: string;
   importId: string;
   polls: number;
 }
@@ -26,10 +28,13 @@ function tenant(options: { registered?: string[]; otherTenant?: string[]; notInG
   let next = 0;
   const graph = new FakeGraph({
     importDevices: (spec: GraphRequestSpec) => {
-      const body = spec.body as { importedWindowsAutopilotDeviceIdentities: { serialNumber: string; importId: string }[] };
+      const body = spec.body as { importedWindowsAutopilotDeviceIdentities: { serialNumber: string; importId: string; hardwareIdentifier: string }[] };
       return ok({
         value: body.importedWindowsAutopilotDeviceIdentities.map((d) => {
-          const r = { id: `rec-${next++}`, serialNumber: d.serialNumber, importId: d.importId, polls: 0 };
+          // like the service, identity comes from the serial inside the hash
+          const decoded = decodeHardwareHash(d.hardwareIdentifier);
+          const hashSerial = decoded.ok ? decoded.value.serialNumber : d.serialNumber;
+          const r = { id: `rec-${next++}`, serialNumber: d.serialNumber, hashSerial, importId: d.importId, polls: 0 };
           records.set(r.id, r);
           return { id: r.id, serialNumber: d.serialNumber, state: { deviceImportStatus: 'unknown', deviceErrorCode: 0 } };
         }),
@@ -40,8 +45,8 @@ function tenant(options: { registered?: string[]; otherTenant?: string[]; notInG
       if (!r) return err(404, 'NotFound');
       r.polls++;
       if (r.polls < 2) return ok({ id: r.id, serialNumber: r.serialNumber, state: { deviceImportStatus: 'pending', deviceErrorCode: 0 } });
-      if (options.registered?.includes(r.serialNumber)) return ok({ id: r.id, serialNumber: r.serialNumber, state: { deviceImportStatus: 'error', deviceErrorCode: 806, deviceErrorName: 'ZtdDeviceAlreadyAssigned' } });
-      if (options.otherTenant?.includes(r.serialNumber)) return ok({ id: r.id, serialNumber: r.serialNumber, state: { deviceImportStatus: 'error', deviceErrorCode: 808, deviceErrorName: 'ZtdDeviceAssignedToOtherTenant' } });
+      if (options.registered?.includes(r.hashSerial)) return ok({ id: r.id, serialNumber: r.serialNumber, state: { deviceImportStatus: 'error', deviceErrorCode: 806, deviceErrorName: 'ZtdDeviceAlreadyAssigned' } });
+      if (options.otherTenant?.includes(r.hashSerial)) return ok({ id: r.id, serialNumber: r.serialNumber, state: { deviceImportStatus: 'error', deviceErrorCode: 808, deviceErrorName: 'ZtdDeviceAssignedToOtherTenant' } });
       const ztd = `ztd-${r.serialNumber}`;
       devices.set(ztd, { id: ztd, serialNumber: r.serialNumber, aad: `aad-${r.serialNumber}` });
       return ok({ id: r.id, serialNumber: r.serialNumber, state: { deviceImportStatus: 'complete', deviceRegistrationId: ztd, deviceErrorCode: 0, deviceErrorName: 'None' } });
@@ -140,6 +145,14 @@ describe('pipeline steps against a stateful fake tenant', () => {
     const groupReads = t.graph.count('listGroupDeviceMembers');
     const confirmSteps = t.graph.count('getAutopilotSettings');
     expect(groupReads).toBeLessThanOrEqual(confirmSteps + 2);
+  });
+
+  it('finds an 806 device by the serial inside its hash when the row has a typo in the serial', async () => {
+    const t = tenant({ registered: ['SN-OLD'] });
+    const csv = `Device Serial Number,Windows Product ID,Hardware Hash\r\nTYPO-SN-OLD,,${generateHardwareHash({ serialNumber: 'SN-OLD', manufacturer: 'Contoso', model: 'M' })}\r\n`;
+    const { report } = await runToEnd(csv, t);
+    expect(report.rows[0].warnings.join(' ')).toMatch(/SN-OLD/);
+    expect(report.rows[0].device).toMatchObject({ result: 'confirmed', alreadyRegistered: true, ztdId: 'ztd-SN-OLD' });
   });
 
   it('reports a device that never joins the expected group after its deadline, and does not drop it', async () => {
