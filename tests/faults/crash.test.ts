@@ -1,8 +1,7 @@
 /**
  * Crash (issue 6): the host is SIGKILLed at a random moment of a run and started again on the same
  * state. Every run must complete with the same per-row outcome as an uninterrupted run of the same
- * file, and no device may be imported twice. The kill moment is drawn (seeded) over the duration
- * of the uninterrupted run, so crashes land in parse, import, confirm and report alike.
+ * file, and no device may be imported twice. The kills are aimed phase by phase (parse, import, confirm, report in turn), with a seeded random delay inside it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBenchStack, type BenchStack } from '../../bench/support/stack';
@@ -21,6 +20,26 @@ function dice(seed: number): () => number {
   };
 }
 
+const PHASES = ['parse', 'import', 'confirm', 'report'] as const;
+
+/** Polls the run until its custom status names `phase` (or it is past it, or the time is up); returns what it saw. */
+async function reachPhase(hostUrl: string, runId: string, phase: string, until: number): Promise<string> {
+  const order = ['not started', ...PHASES, 'done'];
+  let seen = 'not started';
+  while (Date.now() < until) {
+    const res = await fetch(`${hostUrl}/runtime/webhooks/durabletask/instances/${runId}`).catch(() => undefined);
+    if (res && res.status !== 404) {
+      const body = (await res.json()) as { runtimeStatus?: string; customStatus?: { phase?: string } };
+      seen = body.runtimeStatus === 'Completed' ? 'done' : (body.customStatus?.phase ?? 'parse');
+      if (order.indexOf(seen) >= order.indexOf(phase)) return `${seen} (aimed at ${phase})`;
+    } else {
+      await res?.body?.cancel();
+    }
+    await new Promise((r) => setTimeout(r, 15));
+  }
+  return `${seen} (aimed at ${phase}, not reached)`;
+}
+
 describe('crash: the host killed at random moments and restarted', () => {
   let stack: BenchStack;
   const runs = FULL ? 20 : 3;
@@ -28,7 +47,8 @@ describe('crash: the host killed at random moments and restarted', () => {
   const seed = Number(process.env.CRASH_SEED ?? 20261128);
 
   beforeAll(async () => {
-    stack = await startBenchStack({ tenantDevices: TENANT_DEVICES });
+    // Chunks of 10: several import calls and chunk-state writes per run, so a kill can land between them.
+    stack = await startBenchStack({ tenantDevices: TENANT_DEVICES, appSettings: { IMPORT_CHUNK_SIZE: '10' } });
     await stack.emulator.seed(faultSeed());
   }, 120_000);
   afterAll(async () => stack?.dispose());
@@ -46,23 +66,20 @@ describe('crash: the host killed at random moments and restarted', () => {
     for (let run = 0; run < runs; run++) {
       const file = mixedFile(`CR${run}X`, fresh);
       const since = lastSeq(stack.emulator);
-      const killAfterMs = Math.round(roll() * 0.9 * refWatch.elapsedMs);
+      // Each run aims its kill at one phase in turn (parse, import, confirm, report): wait until the
+      // run is in it, then a seeded random delay within the phase's usual length.
+      const target = PHASES[run % PHASES.length]!;
+      const delayMs = Math.round(roll() * 400);
       const { runId, droppedAt } = await dropBlob(stack, `crash/run-${run}.csv`, file.csv);
-      await new Promise((r) => setTimeout(r, Math.max(0, droppedAt + killAfterMs - Date.now())));
-      const status = await fetch(`${stack.hostUrl}/runtime/webhooks/durabletask/instances/${runId}`).then(
-        async (r) => {
-          if (r.status === 404) return 'not started';
-          const body = (await r.json()) as { runtimeStatus?: string; customStatus?: { phase?: string } };
-          return `${body.runtimeStatus ?? '?'}/${body.customStatus?.phase ?? '-'}`;
-        },
-        () => 'unreachable',
-      );
+      const status = await reachPhase(stack.hostUrl, runId, target, droppedAt + refWatch.elapsedMs * 3);
+      await new Promise((r) => setTimeout(r, delayMs));
+      const killAfterMs = Date.now() - droppedAt;
       await stack.killHost();
-      killedAt.push(`${killAfterMs} ms (${status})`);
+      killedAt.push(`${killAfterMs} ms ${status}`);
       await stack.startHost();
       await waitForRun(stack, runId, droppedAt, { timeoutMs: 240_000 });
       const report = await readReport(stack, runId);
-      const context = `run ${run}, killed ${killAfterMs} ms after the drop (${status}), seed ${seed}`;
+      const context = `run ${run}, killed ${killAfterMs} ms after the drop in ${status}, seed ${seed}`;
       // Every run is checked, and all differences are reported together (how many of N runs break).
       try {
         expect(outcomes(report), `${context}: report differs from the uninterrupted run`).toEqual(expected);

@@ -72,6 +72,10 @@ describe('Graph faults: 5xx, timeouts and throttling bursts', () => {
       expect(ours.filter((e) => e.throttled).length, 'none of the run\'s requests was throttled').toBeGreaterThan(0);
       expect(ours.filter((e) => e.fault === 'error').length, 'no injected 5xx hit the run').toBeGreaterThan(0);
       expect(entries.filter((e) => e.fault === 'timeout').length, 'no injected timeout').toBeGreaterThan(0);
+      console.log(
+        `graph-faults run ${run}: ${fresh} new devices, ${Date.now() - droppedAt} ms; the run's operations: ${ours.filter((e) => !e.batch).length}, ` +
+          `5xx ${ours.filter((e) => e.fault === 'error').length}, 429 ${ours.filter((e) => e.throttled).length}, timeouts (all apps) ${entries.filter((e) => e.fault === 'timeout').length}, neighbours throttled ${throttledNeighbours}`,
+      );
     }
   }, 600_000);
 });
