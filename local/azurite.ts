@@ -25,18 +25,31 @@ export interface AzuriteOptions {
   ports?: { blob: number; queue: number; table: number };
 }
 
-/** Asks the OS for a free loopback port. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = address && typeof address === 'object' ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
+/** Asks the OS for free loopback ports, holding them all open together so none is handed out twice. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.unref();
+          server.on('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    return address && typeof address === 'object' ? address.port : 0;
   });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  if (ports.some((p) => p === 0)) throw new Error('no free port');
+  return ports;
+}
+
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
 }
 
 export function waitForPort(port: number, timeoutMs: number): Promise<void> {
@@ -70,7 +83,20 @@ export function connectionStringFor(blobPort: number, queuePort: number, tablePo
 }
 
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteInstance> {
-  const ports = options.ports ?? { blob: await freePort(), queue: await freePort(), table: await freePort() };
+  // Free ports can be taken by another process between our probe and Azurite's bind: try again
+  // with new ones (fixed ports are the caller's to fix).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (options.ports || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startOnce(options: AzuriteOptions): Promise<AzuriteInstance> {
+  const [blob, queue, table] = options.ports ? [options.ports.blob, options.ports.queue, options.ports.table] : await freePorts(3);
+  const ports = { blob: blob!, queue: queue!, table: table! };
   const location = options.location;
   if (location) mkdirSync(location, { recursive: true });
   const bin = require.resolve('azurite/dist/src/azurite.js');
