@@ -84,6 +84,11 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
       );
       counts = step.counts;
       note = step.note;
+      if (step.moreWork) {
+        // Budget-bound, not waiting on the service: go on at once, at the same polling pace.
+        status(phase, note);
+        continue;
+      }
       if (step.done) {
         log(`${phase} done: ${JSON.stringify(counts)}`);
         phase = phase === 'import' ? 'confirm' : 'report';

@@ -109,6 +109,8 @@ export type StepInput = z.infer<typeof StepInput>;
 
 export const StepResult = z.object({
   done: z.boolean(),
+  /** The step stopped at its budget with work ready now: run the next one without waiting. */
+  moreWork: z.boolean().default(false),
   counts: StageCounts,
   note: z.string().optional(),
 });

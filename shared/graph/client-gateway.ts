@@ -25,10 +25,12 @@ import {
   relativeUrl,
   settle,
   type GraphGateway,
+  type GraphRequestSpec,
   type GraphResult,
   type SendOptions,
 } from './gateway';
 import { GraphContractError, GraphTransientError, isTransientStatus } from './errors';
+import { INTUNE_BUDGET, SlidingWindowLimiter } from './rate-limiter';
 
 export interface TokenSource {
   getToken(): Promise<string>;
@@ -65,9 +67,27 @@ async function readBody(response: Response): Promise<unknown> {
   }
 }
 
-export function createClientGateway(options: { endpoint: string; tokens: TokenSource; maxInnerRetries?: number; sleep?: (ms: number) => Promise<void> }): GraphGateway {
+export interface ClientGatewayOptions {
+  endpoint: string;
+  tokens: TokenSource;
+  maxInnerRetries?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Intune operations per 20 s this process may send (default INTUNE_BUDGET); shared by every run in it. */
+  intuneBudget?: { writesPer20s: number; requestsPer20s: number };
+}
+
+export function createClientGateway(options: ClientGatewayOptions): GraphGateway {
   const origin = new URL(options.endpoint).origin;
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const budget = options.intuneBudget ?? INTUNE_BUDGET;
+  const intuneWrites = new SlidingWindowLimiter(budget.writesPer20s, 20_000);
+  const intuneRequests = new SlidingWindowLimiter(budget.requestsPer20s, 20_000);
+  /** Waits for room in the Intune budget for these requests (directory calls are not counted here). */
+  const pace = async (specs: GraphRequestSpec[]) => {
+    const intune = specs.map(operationOf).filter((op) => op.path.startsWith('/deviceManagement'));
+    await intuneRequests.acquire(intune.length);
+    await intuneWrites.acquire(intune.filter((op) => op.method !== 'GET').length);
+  };
   const maxInnerRetries = options.maxInnerRetries ?? 4;
   const client = Client.initWithMiddleware({
     baseUrl: `${options.endpoint}/`,
@@ -105,6 +125,7 @@ export function createClientGateway(options: { endpoint: string; tokens: TokenSo
     async send(spec, sendOptions) {
       const op = operationOf(spec);
       const url = relativeUrl(spec);
+      await pace([spec]);
       const result = await raw(op.version, op.method, url, spec.body, sendOptions);
       return settle(result, `${op.method} ${op.path}`, sendOptions);
     },
@@ -117,6 +138,7 @@ export function createClientGateway(options: { endpoint: string; tokens: TokenSo
         for (const version of versions) {
           let pending = slice.map((spec, i) => ({ spec, index: start + i })).filter((x) => operationOf(x.spec).version === version);
           for (let attempt = 0; pending.length > 0; attempt++) {
+            await pace(pending.map((p) => p.spec));
             const outer = await raw(version, 'POST', '/$batch', {
               requests: pending.map(({ spec, index }) => {
                 const op = operationOf(spec);
@@ -168,6 +190,7 @@ export function createClientGateway(options: { endpoint: string; tokens: TokenSo
       const items: unknown[] = [];
       let next: string | undefined = relativeUrl(spec);
       while (next) {
+        await pace([spec]);
         const result = settle(await raw(op.version, 'GET', next, undefined), `GET ${op.path}`);
         if (!result.ok) return result;
         const page = parseCollectionPage(result.body, op.path);

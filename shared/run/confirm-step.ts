@@ -333,5 +333,5 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
 
   for (const chunk of dirty) await deps.runs.writeChunkState(runId, chunk);
   const done = chunks.every((c) => c.devices.every((d) => d.result !== undefined));
-  return { done, counts: countRun(manifest, chunks), note };
+  return { done, moreWork: false, counts: countRun(manifest, chunks), note };
 }

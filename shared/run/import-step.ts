@@ -23,6 +23,11 @@ export interface ImportStepDeps {
   maxImportCallsPerStep?: number;
   /** Records polled per step (each is one operation inside a $batch). */
   maxPollsPerStep?: number;
+  /**
+   * Records deleted per step. Deletes are Intune writes (100 per 20 s per app): a bounded step
+   * persists its progress often and reports it, instead of one step waiting out the whole budget.
+   */
+  maxDeletesPerStep?: number;
 }
 
 const ImportRecord = z.object({
@@ -184,10 +189,11 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
   // Delete the run's own records whose outcome is recorded (never anyone else's).
   const toDelete: { chunk: ChunkState; device: DeviceState }[] = [];
   for (const chunk of chunks) for (const device of chunk.devices) if (device.recordId && !device.recordDeleted && device.importStatus !== 'pending') toDelete.push({ chunk, device });
-  if (toDelete.length > 0) {
-    const results = await deps.graph.batch(toDelete.map(({ device }) => ({ op: 'deleteImportedDevice', params: { id: device.recordId! } })));
+  const deleting = toDelete.slice(0, deps.maxDeletesPerStep ?? 180);
+  if (deleting.length > 0) {
+    const results = await deps.graph.batch(deleting.map(({ device }) => ({ op: 'deleteImportedDevice', params: { id: device.recordId! } })));
     results.forEach((result, i) => {
-      const { chunk, device } = toDelete[i]!;
+      const { chunk, device } = deleting[i]!;
       if (result.ok || result.status === 404) {
         device.recordDeleted = true;
         dirty.add(chunk);
@@ -202,5 +208,6 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
   const done = chunks.every(
     (c) => c.status === 'sent' && c.devices.every((d) => d.importStatus !== 'pending' && (!d.recordId || d.recordDeleted || pastDeadline)),
   );
-  return { done, counts: countRun(manifest, chunks) };
+  const moreWork = !done && (toDelete.length > deleting.length || pending.length > toPoll.length || chunks.some((c) => c.status !== 'sent'));
+  return { done, moreWork, counts: countRun(manifest, chunks) };
 }

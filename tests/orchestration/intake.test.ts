@@ -10,13 +10,17 @@ const input: IntakeInput = {
   settings: settings(),
 };
 
-function script(opts: { importSteps?: number; confirmSteps?: number; fileRejected?: boolean; failConfirm?: (n: number) => boolean } = {}): ActivityScript {
+function script(opts: { importSteps?: number; confirmSteps?: number; fileRejected?: boolean; failConfirm?: (n: number) => boolean; moreWorkImports?: number } = {}): ActivityScript {
   let importCalls = 0;
   let confirmCalls = 0;
   return (name, raw) => {
     const counts = { ...emptyCounts(), rows: 3, valid: 3 };
     if (name === ACTIVITY.parse) return { result: { runId: input.runId, chunkCount: opts.fileRejected ? 0 : 2, counts, fileRejected: opts.fileRejected ? 'not a CSV of devices' : undefined } };
-    if (name === ACTIVITY.importStep) return { result: { done: ++importCalls >= (opts.importSteps ?? 2), counts: { ...counts, imported: importCalls } } };
+    if (name === ACTIVITY.importStep) {
+      importCalls++;
+      const moreWork = importCalls <= (opts.moreWorkImports ?? 0);
+      return { result: { done: !moreWork && importCalls >= (opts.importSteps ?? 2), moreWork, counts: { ...counts, imported: importCalls } } };
+    }
     if (name === ACTIVITY.confirmStep) {
       confirmCalls++;
       if (opts.failConfirm?.(confirmCalls)) return { error: 'Graph unavailable' };
@@ -56,6 +60,14 @@ describe('intake orchestration (real durable-functions replay, synthetic histori
     const r = await replay(intakeOrchestrator, input, script(), { start: '2030-01-01T00:00:00.000Z' });
     const steps = r.activityCalls.filter((c) => c.name === ACTIVITY.importStep).map((c) => (c.input as { now: string }).now);
     expect(steps).toEqual(['2030-01-01T00:00:00.000Z', '2030-01-01T00:00:10.000Z']);
+  });
+
+  it('runs the next step at once, without a timer, when a step stopped at its budget', async () => {
+    const r = await replay(intakeOrchestrator, input, script({ moreWorkImports: 3, importSteps: 4 }));
+    const imports = r.activityCalls.filter((c) => c.name === ACTIVITY.importStep).map((c) => (c.input as { now: string }).now);
+    expect(imports).toHaveLength(4);
+    expect(new Set(imports).size).toBe(1); // no durable timer (and so no clock movement) between them
+    expect(r.output).toMatchObject({ status: 'completed' });
   });
 
   it('goes straight to the report for a rejected file', async () => {

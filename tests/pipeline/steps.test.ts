@@ -201,6 +201,28 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect(t.graph.count('importDevices')).toBe(2);
   });
 
+  it('bounds the deletes of one step and asks to go on at once until every record is gone', async () => {
+    const t = tenant();
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2', 'SN-3', 'SN-4', 'SN-5']));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 5, now: T0 });
+    const deps = { graph: t.graph, runs, log, maxDeletesPerStep: 2 };
+    const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
+    await runImportStep(deps, input(0)); // import, first poll (pending)
+    const steps = [];
+    for (let m = 1; m < 10; m++) {
+      const step = await runImportStep(deps, input(m));
+      steps.push({ done: step.done, moreWork: step.moreWork });
+      if (step.done) break;
+    }
+    expect(steps).toEqual([
+      { done: false, moreWork: true },
+      { done: false, moreWork: true },
+      { done: true, moreWork: false },
+    ]);
+    expect(t.records.size).toBe(0);
+    expect(t.graph.count('deleteImportedDevice')).toBe(5);
+  });
+
   it('times out an import that never completes and still deletes its record', async () => {
     const t = tenant();
     t.graph.handlers.getImportedDevice = (spec) => ok({ id: spec.params!.id, serialNumber: 'x', state: { deviceImportStatus: 'unknown', deviceErrorCode: 0 } });
