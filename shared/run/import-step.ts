@@ -186,6 +186,11 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
     }
   }
 
+  // Persist the settled outcomes before deleting any record: a crash after a delete must find the
+  // device settled, not pending with a record that is gone.
+  for (const chunk of dirty) await deps.runs.writeChunkState(runId, chunk);
+  dirty.clear();
+
   // Delete the run's own records whose outcome is recorded (never anyone else's).
   const toDelete: { chunk: ChunkState; device: DeviceState }[] = [];
   for (const chunk of chunks) for (const device of chunk.devices) if (device.recordId && !device.recordDeleted && device.importStatus !== 'pending') toDelete.push({ chunk, device });

@@ -201,6 +201,28 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect(t.graph.count('importDevices')).toBe(2);
   });
 
+  it('a crash right after deleting import records does not turn settled devices into missing ones', async () => {
+    const t = tenant();
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2']));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 5, now: T0 });
+    const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
+    await runImportStep({ graph: t.graph, runs, log }, input(0)); // import + first poll (pending)
+    const normalDelete = t.graph.handlers.deleteImportedDevice!;
+    t.graph.handlers.deleteImportedDevice = (spec) => {
+      normalDelete(spec); // the service deleted it…
+      throw new Error('host killed'); // …and the host died before recording that
+    };
+    await expect(runImportStep({ graph: t.graph, runs, log }, input(1))).rejects.toThrow('host killed');
+    t.graph.handlers.deleteImportedDevice = normalDelete;
+    const step = await runImportStep({ graph: t.graph, runs, log }, input(2));
+    expect(step.done).toBe(true);
+    const state = (await runs.readChunkState(RUN, 0))!;
+    expect(state.devices.map((d) => [d.importStatus, d.result, d.recordDeleted])).toEqual([
+      ['complete', undefined, true],
+      ['complete', undefined, true],
+    ]);
+  });
+
   it('bounds the deletes of one step and asks to go on at once until every record is gone', async () => {
     const t = tenant();
     const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2', 'SN-3', 'SN-4', 'SN-5']));
