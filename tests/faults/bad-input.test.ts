@@ -123,7 +123,7 @@ describe('bad input: malformed and hostile files', () => {
 
   beforeAll(async () => {
     // A short registration deadline keeps a device that is never found from holding a run for an hour.
-    stack = await startBenchStack({ tenantDevices: TENANT_DEVICES, appSettings: { REGISTRATION_DEADLINE_MINUTES: '1' } });
+    stack = await startBenchStack({ tenantDevices: TENANT_DEVICES, appSettings: { REGISTRATION_DEADLINE_MINUTES: '0.5' } });
   }, 120_000);
   afterAll(async () => stack?.dispose());
 
