@@ -18,6 +18,7 @@ import { espGroupIds, resolveEsp, type EspAssignment, type EspConfig } from './e
 import type { ChunkState, DeviceState } from './model';
 import type { RunStore } from './run-store';
 import { ensureSync } from './sync-gate';
+import { registeredSerial, serialSearchTerm } from './serials';
 
 export interface ConfirmStepDeps {
   graph: GraphGateway;
@@ -66,19 +67,10 @@ function fail(d: DeviceState, now: string, code: string, message: string, remedi
   d.at.finished = now;
 }
 
-function registeredSerial(d: DeviceState): string {
-  return d.hashSerialNumber ?? d.serialNumber;
-}
-
 function aadIdOf(device: AutopilotDevice): string | undefined {
   return device.azureAdDeviceId || device.azureActiveDirectoryDeviceId || undefined;
 }
 
-/** contains() is the only serial filter the service accepts, and it fails on hyphens: search on the longest hyphen-free piece. */
-function serialSearchTerm(serial: string): string {
-  const pieces = serial.split(/[-\s]/).filter(Boolean).sort((a, b) => b.length - a.length);
-  return (pieces[0] ?? serial).replace(/'/g, "''");
-}
 
 function toAssignment(target: { '@odata.type'?: string; groupId?: string | null }): EspAssignment {
   const type = (target['@odata.type'] ?? '').replace(/^#/, '');

@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import type { StepInput, StepResult } from '../contracts';
 import type { GraphGateway } from '../graph/gateway';
-import { GraphContractError } from '../graph/errors';
+import { GraphContractError, GraphTransientError } from '../graph/errors';
+import { registeredSerial, serialSearchTerm } from './serials';
 import { countRun, minutesAfter } from './counts';
 import { mapImportOutcome } from './import-outcomes';
 import type { ChunkState, DeviceState, ImportDevice } from './model';
@@ -66,25 +67,36 @@ function fail(device: DeviceState, now: string, stage: DeviceState['stage'], cod
   device.at.finished = now;
 }
 
+/**
+ * Sends the chunk's devices that are not sent yet. The chunk is marked 'sending' first: found so
+ * on a later attempt, the call's fate is unknown (the host died, or the call failed in a way that
+ * may have reached Intune) and the chunk goes through resolveInDoubt instead of a blind re-send.
+ */
 async function sendChunk(deps: ImportStepDeps, runId: string, chunk: ChunkState, now: string): Promise<void> {
-  const devices = await deps.runs.readChunkInput(runId, chunk.index);
-  if (!devices) throw new Error(`run ${runId}: input of chunk ${chunk.index} is missing`);
-  if (chunk.status === 'sending') {
-    // The previous attempt died between marking and recording the answer: the call may or may
-    // not have reached Intune. Sending again is safe for the devices (a hash that did register
-    // comes back 806 and is carried on as already registered); the orphaned records of the lost
-    // answer cannot be found without reading other runs' records, so they are left to expire.
-    deps.log(`run ${runId}: chunk ${chunk.index} was in flight when a previous attempt stopped; sending it again`);
-  }
+  const input = await deps.runs.readChunkInput(runId, chunk.index);
+  if (!input) throw new Error(`run ${runId}: input of chunk ${chunk.index} is missing`);
+  const toSend = chunk.devices.filter((d) => d.importStatus === 'not-sent' && !d.result);
+  const byLine = new Map(input.map((d) => [d.line, d]));
+  const devices = toSend.map((d) => byLine.get(d.line)!);
   chunk.status = 'sending';
   chunk.attempts += 1;
   await deps.runs.writeChunkState(runId, chunk);
 
-  const result = await deps.graph.send({ op: 'importDevices', body: importBody(chunk.importId, devices) }, { noClientRetry: true });
+  let result;
+  try {
+    result = await deps.graph.send({ op: 'importDevices', body: importBody(chunk.importId, devices) }, { noClientRetry: true });
+  } catch (error) {
+    if (error instanceof GraphTransientError && error.status === 429) {
+      // Throttled: Intune did not process it, so it is safe to send again as new.
+      chunk.status = 'new';
+      await deps.runs.writeChunkState(runId, chunk);
+    }
+    throw error;
+  }
   if (!result.ok) {
     // A permanent rejection of the whole call (400 for a malformed body, 403 for a missing
-    // permission): every device of the chunk fails with the service's answer, nothing is lost.
-    for (const d of chunk.devices) {
+    // permission): every device of the call fails with the service's answer, nothing is lost.
+    for (const d of toSend) {
       fail(d, now, 'import', `HTTP${result.status}:${result.code}`, `Intune rejected the import call: ${result.code}`, result.status === 403
         ? 'Grant the app DeviceManagementServiceConfig.ReadWrite.All (docs/PERMISSIONS.md) and drop the file again.'
         : 'Check the rows of this device against the report; fix and drop them again.');
@@ -101,7 +113,7 @@ async function sendChunk(deps: ImportStepDeps, runId: string, chunk: ChunkState,
     const key = (record.serialNumber ?? '').toLowerCase();
     bySerial.set(key, [...(bySerial.get(key) ?? []), record]);
   }
-  chunk.devices.forEach((d, i) => {
+  toSend.forEach((d, i) => {
     const record = bySerial.get(d.serialNumber.toLowerCase())?.shift() ?? parsed.data.value[i];
     if (!record) {
       fail(d, now, 'import', 'NoImportRecord', 'Intune returned no import record for this device.', 'Drop the row again.');
@@ -113,7 +125,54 @@ async function sendChunk(deps: ImportStepDeps, runId: string, chunk: ChunkState,
     d.at.importSent = now;
   });
   chunk.status = 'sent';
+  chunk.inDoubtSince = undefined;
   await deps.runs.writeChunkState(runId, chunk);
+}
+
+/**
+ * A chunk left 'sending': its import call may have registered the devices, and the answer (the
+ * record ids) is lost. Records can only be found by reading the whole collection — other runs' and
+ * other tools' records — which this app never does. Instead look for the devices themselves: those
+ * already in Autopilot were imported by the lost call and carry on as imported; the rest are sent
+ * again once a grace period has shown the call did not register them. This keeps a crash from
+ * importing a device twice. What is left behind: the lost call's import records (never deleted).
+ */
+async function resolveInDoubt(deps: ImportStepDeps, runId: string, chunk: ChunkState, input: StepInput): Promise<void> {
+  const { now, settings } = input;
+  if (chunk.status === 'sending') {
+    deps.log(`run ${runId}: chunk ${chunk.index} was in flight when a previous attempt stopped; looking for its devices before sending again`);
+    chunk.inDoubtSince = now;
+    for (const d of chunk.devices) if (d.importStatus === 'not-sent') d.importInDoubt = true;
+  }
+  const open = chunk.devices.filter((d) => d.importStatus === 'not-sent' && !d.result);
+  const results = await deps.graph.batch(
+    open.map((d) => ({ op: 'listAutopilotDevices' as const, query: { filter: `contains(serialNumber,'${serialSearchTerm(registeredSerial(d))}')` } })),
+  );
+  results.forEach((result, i) => {
+    const d = open[i]!;
+    if (!result.ok) return;
+    const page = z.object({ value: z.array(z.object({ id: z.string(), serialNumber: z.string().nullish() }).passthrough()) }).safeParse(result.body);
+    if (!page.success) throw new GraphContractError('windowsAutopilotDeviceIdentities: unexpected shape');
+    const match = page.data.value.find((a) => (a.serialNumber ?? '').toLowerCase() === registeredSerial(d).toLowerCase());
+    if (match) {
+      d.importStatus = 'complete';
+      d.ztdId = match.id;
+      d.at.imported = now;
+      d.stage = 'registration';
+    }
+  });
+  const graceMs = Math.min(settings.deadlines.importMinutes * 30_000, settings.poll.maxSeconds * 4_000);
+  const stillOpen = chunk.devices.some((d) => d.importStatus === 'not-sent' && !d.result);
+  if (!stillOpen) {
+    chunk.status = 'sent';
+    chunk.inDoubtSince = undefined;
+    await deps.runs.writeChunkState(runId, chunk);
+  } else if (Date.parse(now) - Date.parse(chunk.inDoubtSince ?? now) >= graceMs) {
+    await sendChunk(deps, runId, chunk, now);
+  } else {
+    chunk.status = 'in-doubt';
+    await deps.runs.writeChunkState(runId, chunk);
+  }
 }
 
 function settle(device: DeviceState, record: z.infer<typeof ImportRecord>, now: string): boolean {
@@ -152,7 +211,8 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
   let calls = deps.maxImportCallsPerStep ?? 50;
   for (const chunk of chunks) {
     if (chunk.status === 'sent' || calls <= 0) continue;
-    await sendChunk(deps, runId, chunk, now);
+    if (chunk.status === 'new') await sendChunk(deps, runId, chunk, now);
+    else await resolveInDoubt(deps, runId, chunk, input);
     calls--;
   }
 
@@ -213,6 +273,7 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
   const done = chunks.every(
     (c) => c.status === 'sent' && c.devices.every((d) => d.importStatus !== 'pending' && (!d.recordId || d.recordDeleted || pastDeadline)),
   );
-  const moreWork = !done && (toDelete.length > deleting.length || pending.length > toPoll.length || chunks.some((c) => c.status !== 'sent'));
+  // (an in-doubt chunk waits for its grace period at the normal polling pace)
+  const moreWork = !done && (toDelete.length > deleting.length || pending.length > toPoll.length || chunks.some((c) => c.status === 'new'));
   return { done, moreWork, counts: countRun(manifest, chunks) };
 }

@@ -56,6 +56,8 @@ export const DeviceState = z.object({
   importErrorCode: z.number().int().optional(),
   importErrorName: z.string().optional(),
   recordDeleted: z.boolean().default(false),
+  /** Its import call was interrupted and the device was looked for rather than sent blindly again. */
+  importInDoubt: z.boolean().optional(),
   /** 806: the device was already registered here, so its id is looked up by serial number. */
   alreadyRegistered: z.boolean().default(false),
   ztdId: z.string().optional(),
@@ -84,8 +86,12 @@ export type DeviceState = z.infer<typeof DeviceState>;
 export const ChunkState = z.object({
   index: z.number().int(),
   importId: z.string(),
-  /** 'sending' is written before the import call: seen again on a re-run, the call's fate is unknown. */
-  status: z.enum(['new', 'sending', 'sent']),
+  /**
+   * 'sending' is written before the import call: seen again on a re-run, the call's fate is unknown
+   * and the chunk becomes 'in-doubt' until its devices are found in Autopilot or sent again.
+   */
+  status: z.enum(['new', 'sending', 'in-doubt', 'sent']),
+  inDoubtSince: z.string().optional(),
   attempts: z.number().int().default(0),
   devices: z.array(DeviceState),
 });

@@ -7,6 +7,7 @@ import type { GraphRequestSpec } from '../../shared/graph/gateway';
 import { CONTAINERS } from '../../shared/storage/object-store';
 import { FakeGraph, err, ok } from '../support/fake-graph';
 import { decodeHardwareHash, generateHardwareHash } from '../../shared/hardware-hash';
+import { GraphTransientError } from '../../shared/graph/errors';
 import { ESP_ID, GROUP_ID, PROFILE_ID, T0, at, csvOf, settings, storeWithCsv } from '../support/run-fixtures';
 
 const RUN = 'intake-00000000000000000000000000000001';
@@ -173,20 +174,61 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect(await objects.get(CONTAINERS.archive, `rejected/${source.name}`)).toBeDefined();
   });
 
-  it('re-sends a chunk left in flight by a crash and settles the devices without losing any', async () => {
+  it('a chunk left in flight by a crash whose call did register: its devices are found and adopted, not imported twice', async () => {
+    const t = tenant();
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2']));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
+    // The lost call: Intune registered both devices, the host died before recording the answer.
+    for (const s of ['SN-1', 'SN-2']) t.devices.set(`ztd-${s}`, { id: `ztd-${s}`, serialNumber: s, aad: `aad-${s}` });
+    const chunk = (await runs.readChunkState(RUN, 0))!;
+    chunk.status = 'sending';
+    await runs.writeChunkState(RUN, chunk);
+    const step = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(1), phaseStartedAt: T0, settings: settings() });
+    expect(step.done).toBe(true);
+    expect(t.graph.count('importDevices')).toBe(0);
+    const after = (await runs.readChunkState(RUN, 0))!;
+    expect(after.devices.map((d) => [d.importStatus, d.ztdId, d.importInDoubt, d.alreadyRegistered])).toEqual([
+      ['complete', 'ztd-SN-1', true, false],
+      ['complete', 'ztd-SN-2', true, false],
+    ]);
+  });
+
+  it('a chunk left in flight whose call never arrived is sent again once, after the grace period', async () => {
     const t = tenant();
     const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2']));
     await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
     const chunk = (await runs.readChunkState(RUN, 0))!;
-    chunk.status = 'sending'; // what a crash between marking and recording leaves behind
+    chunk.status = 'sending';
     await runs.writeChunkState(RUN, chunk);
-    for (let i = 0; i < 5; i++) {
-      const step = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(i), phaseStartedAt: T0, settings: settings() });
+    const s = settings(); // grace: min(import deadline / 2, 4 × max poll interval) = 4 min
+    const first = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(0), phaseStartedAt: T0, settings: s });
+    expect({ done: first.done, moreWork: first.moreWork, imports: t.graph.count('importDevices') }).toEqual({ done: false, moreWork: false, imports: 0 });
+    await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(2), phaseStartedAt: T0, settings: s });
+    expect(t.graph.count('importDevices')).toBe(0);
+    for (let m = 4; m < 10; m++) {
+      const step = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(m), phaseStartedAt: T0, settings: s });
       if (step.done) break;
     }
+    expect(t.graph.count('importDevices')).toBe(1);
     const after = (await runs.readChunkState(RUN, 0))!;
-    expect(after.attempts).toBe(1);
     expect(after.devices.map((d) => d.importStatus)).toEqual(['complete', 'complete']);
+  });
+
+  it('a throttled import call is sent again as new, without the in-doubt wait', async () => {
+    const t = tenant();
+    const importOk = t.graph.handlers.importDevices!;
+    let calls = 0;
+    t.graph.handlers.importDevices = (spec) => {
+      if (++calls === 1) throw new GraphTransientError('throttled', 429, 1);
+      return importOk(spec);
+    };
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1']));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
+    const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
+    await expect(runImportStep({ graph: t.graph, runs, log }, input(0))).rejects.toThrow('throttled');
+    expect((await runs.readChunkState(RUN, 0))!.status).toBe('new');
+    await runImportStep({ graph: t.graph, runs, log }, input(0));
+    expect(calls).toBe(2);
   });
 
   it('is idempotent: running the parse and import steps twice imports each chunk once', async () => {
