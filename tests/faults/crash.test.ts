@@ -83,8 +83,8 @@ describe('crash: the host killed at random moments and restarted', () => {
       // kill is aimed from the emulator's log instead: after the run's first import call.
       const status =
         target === 'import'
-          ? await reachImportCall(stack, since, droppedAt + refWatch.elapsedMs * 3)
-          : await reachPhase(stack.hostUrl, runId, target, droppedAt + refWatch.elapsedMs * 3);
+          ? await reachImportCall(stack, since, droppedAt + Math.max(90_000, refWatch.elapsedMs * 3))
+          : await reachPhase(stack.hostUrl, runId, target, droppedAt + Math.max(90_000, refWatch.elapsedMs * 3));
       await new Promise((r) => setTimeout(r, target === 'import' ? delayMs / 4 : delayMs));
       const killAfterMs = Date.now() - droppedAt;
       await stack.killHost();
