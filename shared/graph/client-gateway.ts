@@ -82,12 +82,20 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
   const budget = options.intuneBudget ?? INTUNE_BUDGET;
   const intuneWrites = new SlidingWindowLimiter(budget.writesPer20s, 20_000);
   const intuneRequests = new SlidingWindowLimiter(budget.requestsPer20s, 20_000);
+  const isIntune = (spec: GraphRequestSpec) => operationOf(spec).path.startsWith('/deviceManagement');
+  const isIntuneWrite = (spec: GraphRequestSpec) => isIntune(spec) && operationOf(spec).method !== 'GET';
   /** Waits for room in the Intune budget for these requests (directory calls are not counted here). */
-  const pace = async (specs: GraphRequestSpec[]) => {
-    const intune = specs.map(operationOf).filter((op) => op.path.startsWith('/deviceManagement'));
-    await intuneRequests.acquire(intune.length);
-    await intuneWrites.acquire(intune.filter((op) => op.method !== 'GET').length);
+  const pace = async (specs: GraphRequestSpec[]): Promise<() => void> => {
+    const requests = await intuneRequests.acquire(specs.filter(isIntune).length);
+    const writes = await intuneWrites.acquire(specs.filter(isIntuneWrite).length);
+    return () => {
+      requests();
+      writes();
+    };
   };
+  // A $batch takes its whole share of the write budget at once: size write batches so that whole
+  // batches fill the window (96 per 20 s → 5 batches of 19), not 4 of 20 with 16 left unused.
+  const writeBatchSize = Math.floor(budget.writesPer20s / Math.ceil(budget.writesPer20s / MAX_BATCH));
   const maxInnerRetries = options.maxInnerRetries ?? 4;
   const client = Client.initWithMiddleware({
     baseUrl: `${options.endpoint}/`,
@@ -125,20 +133,21 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
     async send(spec, sendOptions) {
       const op = operationOf(spec);
       const url = relativeUrl(spec);
-      await pace([spec]);
-      const result = await raw(op.version, op.method, url, spec.body, sendOptions);
+      const answered = await pace([spec]);
+      const result = await raw(op.version, op.method, url, spec.body, sendOptions).finally(answered);
       return settle(result, `${op.method} ${op.path}`, sendOptions);
     },
 
     async batch(specs, sendOptions) {
       const results: GraphResult[] = new Array(specs.length);
-      for (let start = 0; start < specs.length; start += MAX_BATCH) {
-        const slice = specs.slice(start, start + MAX_BATCH);
+      const size = specs.some(isIntuneWrite) ? writeBatchSize : MAX_BATCH;
+      for (let start = 0; start < specs.length; start += size) {
+        const slice = specs.slice(start, start + size);
         const versions = new Set(slice.map((s) => operationOf(s).version));
         for (const version of versions) {
           let pending = slice.map((spec, i) => ({ spec, index: start + i })).filter((x) => operationOf(x.spec).version === version);
           for (let attempt = 0; pending.length > 0; attempt++) {
-            await pace(pending.map((p) => p.spec));
+            const answered = await pace(pending.map((p) => p.spec));
             const outer = await raw(version, 'POST', '/$batch', {
               requests: pending.map(({ spec, index }) => {
                 const op = operationOf(spec);
@@ -149,7 +158,7 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
                   ...(spec.body !== undefined ? { body: spec.body, headers: { 'Content-Type': 'application/json' } } : {}),
                 };
               }),
-            });
+            }).finally(answered);
             const settled = settle(outer, 'POST /$batch', sendOptions);
             if (!settled.ok) throw new GraphTransientError(`$batch rejected: ${settled.status} ${settled.code}`, settled.status);
             const retry: typeof pending = [];
@@ -190,8 +199,8 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
       const items: unknown[] = [];
       let next: string | undefined = relativeUrl(spec);
       while (next) {
-        await pace([spec]);
-        const result = settle(await raw(op.version, 'GET', next, undefined), `GET ${op.path}`);
+        const answered = await pace([spec]);
+        const result = settle(await raw(op.version, 'GET', next, undefined).finally(answered), `GET ${op.path}`);
         if (!result.ok) return result;
         const page = parseCollectionPage(result.body, op.path);
         items.push(...page.value);

@@ -5,7 +5,8 @@
  * service punishes by counting them too.
  */
 export class SlidingWindowLimiter {
-  private readonly sent: number[] = [];
+  /** One entry per operation: when it was sent, moved to when it was answered once known. */
+  private sent: { at: number }[] = [];
 
   constructor(
     private readonly limit: number,
@@ -16,23 +17,32 @@ export class SlidingWindowLimiter {
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`limit must be a positive integer, got ${limit}`);
   }
 
-  /** Resolves once `n` more operations fit in the window, and counts them as sent. */
-  async acquire(n: number): Promise<void> {
-    if (n <= 0) return;
+  /**
+   * Resolves once `n` more operations fit in the window and counts them as sent. Call the returned
+   * function when the request is answered: the service counts an operation when it processes it,
+   * which can be later than we sent it, so the window is measured from the answer.
+   */
+  async acquire(n: number): Promise<() => void> {
+    if (n <= 0) return () => {};
     if (n > this.limit) throw new Error(`${n} operations can never fit a budget of ${this.limit} per window`);
     for (;;) {
       const t = this.now();
-      while (this.sent.length > 0 && this.sent[0]! <= t - this.windowMs) this.sent.shift();
+      this.sent = this.sent.filter((e) => e.at > t - this.windowMs);
       if (this.sent.length + n <= this.limit) {
-        for (let i = 0; i < n; i++) this.sent.push(t);
-        return;
+        const mine = Array.from({ length: n }, () => ({ at: t }));
+        this.sent.push(...mine);
+        return () => {
+          const answered = this.now();
+          for (const e of mine) e.at = Math.max(e.at, answered);
+        };
       }
       // The oldest entries that must leave the window before n more fit.
-      const freeAt = this.sent[this.sent.length + n - this.limit - 1]! + this.windowMs;
+      const times = this.sent.map((e) => e.at).sort((a, b) => a - b);
+      const freeAt = times[this.sent.length + n - this.limit - 1]! + this.windowMs;
       await this.sleep(Math.max(1, freeAt - t));
     }
   }
 }
 
-/** Documented Intune limits per app per tenant, less a margin for the portal and other tools. */
-export const INTUNE_BUDGET = { writesPer20s: 90, requestsPer20s: 900 } as const;
+/** Documented Intune limits per app per tenant (100 writes, 1,000 requests per 20 s), less a small margin so clock skew between us and the service does not cost a 429. */
+export const INTUNE_BUDGET = { writesPer20s: 96, requestsPer20s: 960 } as const;

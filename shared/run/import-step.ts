@@ -254,7 +254,7 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
   // Delete the run's own records whose outcome is recorded (never anyone else's).
   const toDelete: { chunk: ChunkState; device: DeviceState }[] = [];
   for (const chunk of chunks) for (const device of chunk.devices) if (device.recordId && !device.recordDeleted && device.importStatus !== 'pending') toDelete.push({ chunk, device });
-  const deleting = toDelete.slice(0, deps.maxDeletesPerStep ?? 180);
+  const deleting = toDelete.slice(0, deps.maxDeletesPerStep ?? 400);
   if (deleting.length > 0) {
     const results = await deps.graph.batch(deleting.map(({ device }) => ({ op: 'deleteImportedDevice', params: { id: device.recordId! } })));
     results.forEach((result, i) => {

@@ -76,6 +76,17 @@ describe('Graph gateway over @microsoft/microsoft-graph-client', () => {
     expect(sizes).toEqual([20, 1, 5]); // 20, the one throttled request again, then the last 5
   });
 
+  it('sizes write batches so whole batches fill the Intune write budget', async () => {
+    batchAttempts = 10; // no throttled answers this time
+    const before = seen.filter((s) => s.url === '/v1.0/$batch').length;
+    await gateway().batch(Array.from({ length: 40 }, (_, i) => ({ op: 'deleteImportedDevice' as const, params: { id: `r${i}` } })));
+    const sizes = seen
+      .filter((s) => s.url === '/v1.0/$batch')
+      .slice(before)
+      .map((b) => (b.body as { requests: unknown[] }).requests.length);
+    expect(sizes).toEqual([19, 19, 2]); // 96 writes per 20 s = 5 batches of 19
+  });
+
   it('returns permanent answers as values and throws transient ones', async () => {
     const gone = await gateway().send({ op: 'getImportedDevice', params: { id: 'gone' } });
     expect(gone).toMatchObject({ ok: false, status: 404, code: 'NotFound' });

@@ -34,6 +34,19 @@ describe('sliding-window budget', () => {
     expect(t).toBeLessThan(345_000);
   });
 
+  it('measures the window from the answer: a slow request keeps its place longer', async () => {
+    let t = 0;
+    const limiter = new SlidingWindowLimiter(100, 20_000, () => t, async (ms) => {
+      t += ms;
+    });
+    const answered = await limiter.acquire(100);
+    t = 3_000; // the service processed (and answered) it 3 s after we sent it
+    answered();
+    t = 20_000;
+    await limiter.acquire(1);
+    expect(t).toBe(23_000);
+  });
+
   it('refuses a request larger than the whole budget instead of waiting forever', async () => {
     await expect(new SlidingWindowLimiter(10, 1000).acquire(11)).rejects.toThrow(/never fit/);
   });
