@@ -86,8 +86,10 @@ async function sendChunk(deps: ImportStepDeps, runId: string, chunk: ChunkState,
   try {
     result = await deps.graph.send({ op: 'importDevices', body: importBody(chunk.importId, devices) }, { noClientRetry: true });
   } catch (error) {
-    if (error instanceof GraphTransientError && error.status === 429) {
-      // Throttled: Intune did not process it, so it is safe to send again as new.
+    if (error instanceof GraphTransientError && error.status !== 0) {
+      // The service answered with an error (throttled, 5xx): Graph does not apply a failed action,
+      // so the chunk is sent again as new. Only a call that got no answer at all (status 0: the
+      // connection broke) or a crash stays in doubt.
       chunk.status = 'new';
       await deps.runs.writeChunkState(runId, chunk);
     }
@@ -130,12 +132,14 @@ async function sendChunk(deps: ImportStepDeps, runId: string, chunk: ChunkState,
 }
 
 /**
- * A chunk left 'sending': its import call may have registered the devices, and the answer (the
- * record ids) is lost. Records can only be found by reading the whole collection — other runs' and
+ * A chunk left 'sending' (the host died during the call, or the connection broke): its import call
+ * may have registered the devices, and the answer (the record ids) is lost. Records can only be found by reading the whole collection — other runs' and
  * other tools' records — which this app never does. Instead look for the devices themselves: those
  * already in Autopilot were imported by the lost call and carry on as imported; the rest are sent
  * again once a grace period has shown the call did not register them. This keeps a crash from
- * importing a device twice. What is left behind: the lost call's import records (never deleted).
+ * importing a device twice. What is left behind: the lost call's import records (never deleted);
+ * and a device that was registered before the run is reported as imported by it (it cannot be told
+ * apart from one the lost call registered without an extra lookup before every import).
  */
 async function resolveInDoubt(deps: ImportStepDeps, runId: string, chunk: ChunkState, input: StepInput): Promise<void> {
   const { now, settings } = input;

@@ -214,18 +214,18 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect(after.devices.map((d) => d.importStatus)).toEqual(['complete', 'complete']);
   });
 
-  it('a throttled import call is sent again as new, without the in-doubt wait', async () => {
+  it.each([429, 500, 504])('an import call answered %i is sent again as new, without the in-doubt wait', async (status) => {
     const t = tenant();
     const importOk = t.graph.handlers.importDevices!;
     let calls = 0;
     t.graph.handlers.importDevices = (spec) => {
-      if (++calls === 1) throw new GraphTransientError('throttled', 429, 1);
+      if (++calls === 1) throw new GraphTransientError('failed', status, 1);
       return importOk(spec);
     };
     const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1']));
     await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
     const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
-    await expect(runImportStep({ graph: t.graph, runs, log }, input(0))).rejects.toThrow('throttled');
+    await expect(runImportStep({ graph: t.graph, runs, log }, input(0))).rejects.toThrow('failed');
     expect((await runs.readChunkState(RUN, 0))!.status).toBe('new');
     await runImportStep({ graph: t.graph, runs, log }, input(0));
     expect(calls).toBe(2);
@@ -263,6 +263,17 @@ describe('pipeline steps against a stateful fake tenant', () => {
       ['complete', undefined, true],
       ['complete', undefined, true],
     ]);
+  });
+
+  it('an import call that got no answer (connection broken) leaves the chunk in doubt', async () => {
+    const t = tenant();
+    t.graph.handlers.importDevices = () => {
+      throw new GraphTransientError('socket hang up', 0);
+    };
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1']));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
+    await expect(runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(0), phaseStartedAt: T0, settings: settings() })).rejects.toThrow('socket');
+    expect((await runs.readChunkState(RUN, 0))!.status).toBe('sending');
   });
 
   it('bounds the deletes of one step and asks to go on at once until every record is gone', async () => {
