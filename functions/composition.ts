@@ -43,7 +43,7 @@ export function getServices(): Services {
     const objects = new BlobObjectStore(blobServiceFor(config.storage));
     services = {
       config,
-      graph: createClientGateway({ endpoint: config.graph.endpoint, tokens: tokenSource(config.graph.auth) }),
+      graph: createClientGateway({ endpoint: config.graph.endpoint, tokens: tokenSource(config.graph.auth), intuneBudget: config.graph.intuneBudget }),
       objects,
       runs: new RunStore(objects),
     };

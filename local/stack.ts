@@ -119,7 +119,13 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     stateFile: options.emulatorStateFile,
     seed: options.emulatorStateFile && existsSync(options.emulatorStateFile) ? undefined : (options.seed ?? tutorialSeed()),
   });
-  const appSettings = { ...stackAppSettings(azurite.connectionString, emulator.url), ...options.appSettings };
+  const appSettings = {
+    ...stackAppSettings(azurite.connectionString, emulator.url),
+    // An emulator that enforces no limits gets an app that paces to none: runs then measure the
+    // pipeline itself. With throttling on, the app paces to the documented limits as in Azure.
+    ...(options.throttling ? {} : { INTUNE_WRITES_PER_20S: '1000000', INTUNE_REQUESTS_PER_20S: '1000000' }),
+    ...options.appSettings,
+  };
   let log = '';
   const onLine = options.onHostLine ?? ((line: string) => (log += `${line}\n`));
   // A restarted host must come back on the same port: status URLs and the drop tool point at it.

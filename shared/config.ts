@@ -51,6 +51,8 @@ const EnvSchema = z
     PROFILE_DEADLINE_MINUTES: num(120),
     ESP_DEADLINE_MINUTES: num(30),
     MAX_UPLOAD_BYTES: num(50 * 1024 * 1024),
+    INTUNE_WRITES_PER_20S: num(96),
+    INTUNE_REQUESTS_PER_20S: num(960),
     AzureWebJobsStorage: z.string().optional(),
     AzureWebJobsStorage__blobServiceUri: z.string().url().optional(),
     AzureWebJobsStorage__accountName: z.string().optional(),
@@ -84,6 +86,12 @@ function crossCheck(env: Record<string, string | undefined>): string[] {
   if (env.EXPECTED_PROFILE_ID && !GUID.test(env.EXPECTED_PROFILE_ID)) problems.push(`EXPECTED_PROFILE_ID: "${env.EXPECTED_PROFILE_ID}" is not a GUID`);
   const chunk = Number(env.IMPORT_CHUNK_SIZE ?? '100');
   if (!Number.isInteger(chunk) || chunk < 1 || chunk > 500) problems.push('IMPORT_CHUNK_SIZE: must be an integer from 1 to 500');
+  for (const key of ['INTUNE_WRITES_PER_20S', 'INTUNE_REQUESTS_PER_20S'] as const) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '' && !(Number.isInteger(Number(value)) && Number(value) >= 20)) {
+      problems.push(`${key}: must be an integer of at least 20 (one full $batch)`);
+    }
+  }
   const initial = Number(env.POLL_INITIAL_SECONDS ?? '30');
   const max = Number(env.POLL_MAX_SECONDS ?? '300');
   if (Number.isFinite(initial) && Number.isFinite(max) && max < initial) problems.push('POLL_MAX_SECONDS: must be at least POLL_INITIAL_SECONDS');
@@ -98,7 +106,7 @@ export type GraphAuth =
 export type StorageAuth = { kind: 'connection-string'; connectionString: string } | { kind: 'identity'; blobServiceUri: string; clientId: string | undefined };
 
 export interface AppConfig {
-  graph: { endpoint: string; auth: GraphAuth };
+  graph: { endpoint: string; auth: GraphAuth; intuneBudget: { writesPer20s: number; requestsPer20s: number } };
   storage: StorageAuth;
   settings: RunSettings;
   maxUploadBytes: number;
@@ -131,7 +139,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
         clientId: e.AzureWebJobsStorage__clientId ?? e.AZURE_CLIENT_ID,
       };
   return {
-    graph: { endpoint: e.GRAPH_ENDPOINT.replace(/\/+$/, ''), auth: graphAuth },
+    graph: {
+      endpoint: e.GRAPH_ENDPOINT.replace(/\/+$/, ''),
+      auth: graphAuth,
+      intuneBudget: { writesPer20s: e.INTUNE_WRITES_PER_20S, requestsPer20s: e.INTUNE_REQUESTS_PER_20S },
+    },
     storage,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     settings: {

@@ -6,19 +6,20 @@ const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
 describe('configuration', () => {
   it('has production defaults: managed identity, real Graph, chunks of 100', () => {
     const c = loadConfig({ ...base, EXPECTED_GROUP_IDS: '11111111-1111-4111-8111-111111111111, 22222222-2222-4222-8222-222222222222' });
-    expect(c.graph).toEqual({ endpoint: 'https://graph.microsoft.com', auth: { kind: 'managed-identity', clientId: undefined } });
+    expect(c.graph).toMatchObject({ endpoint: 'https://graph.microsoft.com', auth: { kind: 'managed-identity', clientId: undefined } });
     expect(c.settings.chunkSize).toBe(100);
+    expect(c.graph.intuneBudget).toEqual({ writesPer20s: 96, requestsPer20s: 960 });
     expect(c.settings.expected.groupIds).toHaveLength(2);
   });
 
   it('lists every problem at once with the setting name', () => {
     try {
-      loadConfig({ GRAPH_AUTH: 'static-token', EXPECTED_GROUP_IDS: 'not-a-guid', IMPORT_CHUNK_SIZE: '5000', POLL_INITIAL_SECONDS: 'soon' });
+      loadConfig({ GRAPH_AUTH: 'static-token', EXPECTED_GROUP_IDS: 'not-a-guid', IMPORT_CHUNK_SIZE: '5000', POLL_INITIAL_SECONDS: 'soon', INTUNE_WRITES_PER_20S: '5' });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       const text = (error as ConfigError).message;
-      for (const key of ['GRAPH_STATIC_TOKEN', 'AzureWebJobsStorage', 'EXPECTED_GROUP_IDS', 'POLL_INITIAL_SECONDS']) expect(text).toContain(key);
+      for (const key of ['GRAPH_STATIC_TOKEN', 'AzureWebJobsStorage', 'EXPECTED_GROUP_IDS', 'POLL_INITIAL_SECONDS', 'INTUNE_WRITES_PER_20S']) expect(text).toContain(key);
     }
   });
 
