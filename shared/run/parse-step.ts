@@ -25,7 +25,7 @@ export interface ParseStepDeps {
   log: (message: string) => void;
 }
 
-export function importIdFor(runId: string, chunk: number): string {
+function importIdFor(runId: string, chunk: number): string {
   return `${runId}-c${chunk}`;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runParseStep } from '../../shared/run/parse-step';
 import { runImportStep } from '../../shared/run/import-step';
-import { runConfirmStep } from '../../shared/run/confirm-step';
+import { BULK_LOOKUP_THRESHOLD, runConfirmStep } from '../../shared/run/confirm-step';
 import { runFinalizeStep } from '../../shared/run/finalize-step';
 import type { GraphRequestSpec } from '../../shared/graph/gateway';
 import { CONTAINERS } from '../../shared/storage/object-store';
@@ -135,9 +135,10 @@ describe('pipeline steps against a stateful fake tenant', () => {
 
   it('reads registrations, profiles and groups in bulk for a large run instead of a call per device', async () => {
     const t = tenant();
-    const serials = Array.from({ length: 150 }, (_, i) => `BULK-${i}`);
+    // above the threshold, so registration and profile reads switch to the paged lists
+    const serials = Array.from({ length: BULK_LOOKUP_THRESHOLD + 50 }, (_, i) => `BULK-${i}`);
     const { outcome } = await runToEnd(csvOf(serials), t, settings({ chunkSize: 50 }));
-    expect(outcome.counts).toMatchObject({ confirmed: 150, failed: 0 });
+    expect(outcome.counts).toMatchObject({ confirmed: BULK_LOOKUP_THRESHOLD + 50, failed: 0 });
     expect(t.graph.count('getAutopilotDevice')).toBe(0);
     // one list for registration, one for the profile stage (and the profile's assigned devices)
     expect(t.graph.count('listAutopilotDevices')).toBeLessThanOrEqual(3);
