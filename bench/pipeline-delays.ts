@@ -58,18 +58,19 @@ async function main(): Promise<void> {
       if (body.deploymentProfileAssignedDateTime) lastAssigned = Math.max(lastAssigned, Date.parse(body.deploymentProfileAssignedDateTime));
     }
     const serviceMs = lastAssigned - firstImport;
-    const p = phases(entries, droppedAt, droppedAt + watch.elapsedMs);
-    const overheadMs = watch.elapsedMs - serviceMs;
+    const p = phases(entries, droppedAt, droppedAt + watch.reportedMs);
+    const overheadMs = watch.reportedMs - serviceMs;
     console.log(
       '\n' +
         table([
           ['', 'Measured', 'Target'],
           ['Devices confirmed', `${fmt.n(report.rows.filter((r) => r.device?.result === 'confirmed').length)} / ${fmt.n(args.devices)}`, 'all'],
-          ['Drop → report', fmt.s(watch.elapsedMs), ''],
+          ['Drop → report', fmt.s(watch.reportedMs), ''],
+          ['Drop → run completed (import records deleted)', fmt.s(watch.elapsedMs), ''],
           ['Service span (first import call → last profile assigned)', fmt.s(serviceMs), ''],
           ['Time above the service span', `${fmt.s(overheadMs)} (${fmt.n((100 * overheadMs) / Math.max(1, serviceMs), 1)} %)`, '< 10 %'],
           ['  of which drop → first Graph request', fmt.s(p.toFirstRequestMs), ''],
-          ['  of which last profile assigned → report', fmt.s(droppedAt + watch.elapsedMs - lastAssigned), ''],
+          ['  of which last profile assigned → report', fmt.s(droppedAt + watch.reportedMs - lastAssigned), ''],
         ]),
     );
     console.log(

@@ -46,6 +46,9 @@ async function main(): Promise<void> {
     const all = summarize(entries);
     const ok = summarize(accepted);
     const floor = limitFloor(entries);
+    // The report is written before the run deletes its import records (cleanup phase): its own
+    // floor counts only what the run sent before it.
+    const reportFloor = limitFloor(entries.filter((e) => e.at <= droppedAt + watch.reportedMs));
     const windows = throttledWindows(entries);
     const p = phases(entries, droppedAt, droppedAt + watch.elapsedMs);
     const duplicates = [...importsPerSerial(entries).values()].filter((n) => n > 1).length;
@@ -56,10 +59,13 @@ async function main(): Promise<void> {
         table([
           ['', 'Measured', 'Target'],
           ['Devices confirmed', `${fmt.n(report.rows.filter((r) => r.device?.result === 'confirmed').length)} / ${fmt.n(args.devices)}`, 'all'],
-          ['Drop → report', fmt.s(watch.elapsedMs), ''],
+          ['Drop → report', fmt.s(watch.reportedMs), ''],
+          ['Least time the limits allow for the operations before the report', `${fmt.s(reportFloor.floorMs)} (${reportFloor.binding})`, ''],
+          ['Drop → report ÷ its least time', `${fmt.n(watch.reportedMs / Math.max(1, reportFloor.floorMs), 2)}×`, '≤ 1.2×'],
+          ['Drop → run completed (import records deleted)', fmt.s(watch.elapsedMs), ''],
           ['First → last Graph request', fmt.s(graphSpanMs), ''],
-          ['Least time the limits allow for these operations', `${fmt.s(floor.floorMs)} (${floor.binding})`, ''],
-          ['Drop → report ÷ least time', `${fmt.n(watch.elapsedMs / Math.max(1, floor.floorMs), 2)}×`, '≤ 1.2×'],
+          ['Least time the limits allow for all the run\'s operations', `${fmt.s(floor.floorMs)} (${floor.binding})`, ''],
+          ['Drop → completed ÷ least time', `${fmt.n(watch.elapsedMs / Math.max(1, floor.floorMs), 2)}×`, '≤ 1.2×'],
           ['Accepted Intune operations (writes)', `${fmt.n(floor.intuneOps)} (${fmt.n(floor.intuneWrites)})`, ''],
           ['Accepted directory operations (resource units)', `${fmt.n(floor.directoryOps)} (${fmt.n(floor.directoryUnits)})`, ''],
           ['Peak accepted operations / 20 s (writes)', `${fmt.n(ok.peakOpsPer20s)} (${fmt.n(ok.peakWritesPer20s)})`, '≤ 1,000 (≤ 100 writes) Intune per app'],

@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       ['Graph operations', fmt.n(small.traffic.operations), b ? fmt.n(b.traffic.operations) : '', ''],
       ['Operations / device', per(small.traffic.operations, small.devices), b ? per(b.traffic.operations, args.devices) : '', '≤ 2.5'],
       ['Baseline ÷ pipeline round trips', b ? `${fmt.n(b.traffic.roundTrips / small.traffic.roundTrips, 1)}×` : '', '', '≥ 10×'],
-      ['Drop → report', fmt.s(small.watch.elapsedMs), b ? `${fmt.s(b.elapsedMs)} (client run)` : '', '< 20 s'],
+      ['Drop → report (→ records deleted)', `${fmt.s(small.watch.reportedMs)} (${fmt.s(small.watch.elapsedMs)})`, b ? `${fmt.s(b.elapsedMs)} (client run)` : '', '< 20 s'],
       ['Largest history (events, one generation)', fmt.n(small.watch.maxHistoryEvents), '', 'constant'],
       ['Peak RSS of the host process (sampled VmRSS / VmHWM)', `${fmt.n(small.memory?.peakRssMb ?? NaN)} MB / ${fmt.n(small.memory?.hwmMb ?? NaN)} MB`, '', '< 500 MB'],
       ['continueAsNew generations', fmt.n(small.watch.generations), '', ''],
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
         table([
           ['', 'Pipeline', 'Target'],
           ['Devices confirmed', `${fmt.n(large.confirmed)} / ${fmt.n(large.devices)}`, 'all'],
-          ['Drop → report', fmt.s(large.watch.elapsedMs), '< 120 s'],
+          ['Drop → report (→ records deleted)', `${fmt.s(large.watch.reportedMs)} (${fmt.s(large.watch.elapsedMs)})`, '< 120 s'],
           ['Peak RSS of the host process (sampled VmRSS / VmHWM)', `${fmt.n(large.memory?.peakRssMb ?? NaN)} MB / ${fmt.n(large.memory?.hwmMb ?? NaN)} MB`, '< 500 MB'],
           ['Round trips / device', per(large.traffic.roundTrips, large.devices), '≤ 0.2'],
           ['Operations / device', per(large.traffic.operations, large.devices), '≤ 2.5'],

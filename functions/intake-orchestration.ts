@@ -7,6 +7,7 @@ import { runParseStep, ParseInput } from '../shared/run/parse-step';
 import { runImportStep } from '../shared/run/import-step';
 import { runConfirmStep } from '../shared/run/confirm-step';
 import { runFinalizeStep } from '../shared/run/finalize-step';
+import { runCleanupStep } from '../shared/run/cleanup-step';
 import { getServices } from './composition';
 
 df.app.orchestration(ORCHESTRATOR, intakeOrchestrator);
@@ -40,5 +41,12 @@ df.app.activity(ACTIVITY.finalize, {
   handler: async (raw: unknown, context: InvocationContext) => {
     const { objects, runs } = getServices();
     return runFinalizeStep({ objects, runs, log: logger(context) }, FinalizeInput.parse(raw));
+  },
+});
+
+df.app.activity(ACTIVITY.cleanupStep, {
+  handler: async (raw: unknown, context: InvocationContext) => {
+    const { graph, runs } = getServices();
+    return runCleanupStep({ graph, runs, log: logger(context) }, StepInput.parse(raw));
   },
 });

@@ -1,5 +1,7 @@
 /**
- * The intake orchestration: parse → import → confirm → report, for one blob version.
+ * The intake orchestration: parse → import → confirm → report → cleanup, for one blob version.
+ * Cleanup (deleting the run's import records) follows the report so the report never waits for
+ * Intune's write budget.
  *
  * Deterministic by construction (lint-fenced): no I/O, clock, randomness or environment — the
  * activities do the work and keep per-device state in blobs, so this history holds only step
@@ -68,29 +70,50 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
   // the run (and its report) forever.
   const d = settings.deadlines;
   const phaseBudgetMinutes = (p: Phase) =>
-    p === 'import' ? d.importMinutes + 10 : d.registrationMinutes + d.groupMinutes + d.profileMinutes + d.espMinutes + 10;
+    p === 'confirm' ? d.registrationMinutes + d.groupMinutes + d.profileMinutes + d.espMinutes + 10 : d.importMinutes + 10;
+  const stepActivity = { import: ACTIVITY.importStep, confirm: ACTIVITY.confirmStep, cleanup: ACTIVITY.cleanupStep } as const;
+  // A rejected file or one without valid rows imported nothing: no records to clean up.
+  const cleanupAfterReport = phase !== 'report';
+  let outcome = input.resume?.outcome;
+  if (outcome) counts = outcome.counts;
+  let recordsLeft: number | undefined;
 
-  for (let steps = 0; phase === 'import' || phase === 'confirm'; steps++) {
+  for (let steps = 0; ; ) {
+    if (phase === 'report') {
+      status('report');
+      outcome = RunOutcome.parse(yield context.df.callActivityWithRetry(ACTIVITY.finalize, retry, { runId, source, now: now() }));
+      counts = outcome.counts;
+      log(`report written: ${outcome.status}, ${counts.confirmed} confirmed, ${counts.failed} failed`);
+      if (!cleanupAfterReport) break;
+      phase = 'cleanup';
+      phaseStartedAt = now();
+      interval = settings.poll.initialSeconds;
+      status('cleanup', 'report written; deleting the import records');
+      continue;
+    }
+    if (phase !== 'import' && phase !== 'confirm' && phase !== 'cleanup') break;
     if (steps >= STEPS_PER_GENERATION) {
       log(`continuing as new (generation ${generation + 1}) in phase ${phase}`);
-      context.df.continueAsNew({ ...input, resume: { phase, phaseStartedAt, intervalSeconds: interval, generation: generation + 1 } });
+      context.df.continueAsNew({ ...input, resume: { phase, phaseStartedAt, intervalSeconds: interval, generation: generation + 1, outcome } });
       return undefined;
     }
-    const activity = phase === 'import' ? ACTIVITY.importStep : ACTIVITY.confirmStep;
+    steps++;
     let note: string | undefined;
     try {
       const step = StepResult.parse(
-        yield context.df.callActivityWithRetry(activity, retry, { runId, now: now(), phaseStartedAt, settings }),
+        yield context.df.callActivityWithRetry(stepActivity[phase], retry, { runId, now: now(), phaseStartedAt, settings }),
       );
-      counts = step.counts;
+      if (phase !== 'cleanup') counts = step.counts;
       note = step.note;
+      recordsLeft = step.recordsLeft ?? recordsLeft;
       if (step.moreWork) {
         // Budget-bound, not waiting on the service: go on at once, at the same polling pace.
         status(phase, note);
         continue;
       }
       if (step.done) {
-        log(`${phase} done: ${JSON.stringify(counts)}`);
+        log(`${phase} done: ${phase === 'cleanup' ? note ?? '' : JSON.stringify(counts)}`);
+        if (phase === 'cleanup') break;
         phase = phase === 'import' ? 'confirm' : 'report';
         phaseStartedAt = now();
         interval = settings.poll.initialSeconds;
@@ -102,8 +125,10 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
       log(note);
       const elapsedMinutes = (context.df.currentUtcDateTime.getTime() - Date.parse(phaseStartedAt)) / 60_000;
       if (elapsedMinutes > phaseBudgetMinutes(phase)) {
-        log(`${phase} exceeded its deadlines; reporting what is known`);
-        break;
+        log(`${phase} exceeded its deadlines; ${phase === 'cleanup' ? 'leaving the import records' : 'reporting what is known'}`);
+        if (phase === 'cleanup') break;
+        phase = 'report';
+        continue;
       }
     }
     status(phase, note);
@@ -111,10 +136,9 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
     interval = Math.min(interval * settings.poll.factor, settings.poll.maxSeconds);
   }
 
-  status('report');
-  const outcome = RunOutcome.parse(yield context.df.callActivityWithRetry(ACTIVITY.finalize, retry, { runId, source, now: now() }));
-  counts = outcome.counts;
-  status('report', 'done');
-  log(`finished: ${outcome.status}, ${counts.confirmed} confirmed, ${counts.failed} failed`);
-  return outcome;
+  if (!outcome) throw new Error(`run ${runId}: ended without a report`);
+  const final: RunOutcome = recordsLeft === undefined ? outcome : { ...outcome, importRecordsLeft: recordsLeft };
+  status(phase === 'cleanup' ? 'cleanup' : 'report', 'done');
+  log(`finished: ${final.status}, ${counts.confirmed} confirmed, ${counts.failed} failed${recordsLeft ? `, ${recordsLeft} import records left` : ''}`);
+  return final;
 };

@@ -36,24 +36,9 @@ export const RunSettings = z.object({
 });
 export type RunSettings = z.infer<typeof RunSettings>;
 
-export const Phase = z.enum(['parse', 'import', 'confirm', 'report']);
+/** 'cleanup' follows the report: the run's import records are deleted once the report is written. */
+export const Phase = z.enum(['parse', 'import', 'confirm', 'report', 'cleanup']);
 export type Phase = z.infer<typeof Phase>;
-
-export const IntakeInput = z.object({
-  runId: z.string().min(1),
-  source: BlobRef,
-  settings: RunSettings,
-  /** Set by continueAsNew so a long run keeps a bounded history. */
-  resume: z
-    .object({
-      phase: Phase,
-      phaseStartedAt: z.string(),
-      intervalSeconds: z.number(),
-      generation: z.number().int(),
-    })
-    .optional(),
-});
-export type IntakeInput = z.infer<typeof IntakeInput>;
 
 export const StageCounts = z.object({
   rows: z.number().int(),
@@ -90,6 +75,35 @@ export function emptyCounts(): StageCounts {
   };
 }
 
+export const RunOutcome = z.object({
+  runId: z.string(),
+  status: z.enum(['completed', 'rejected']),
+  reportPath: z.string(),
+  archivedAs: z.string(),
+  counts: StageCounts,
+  /** Import records of the run still in Intune when it ended (0 normally; set once cleanup ran). */
+  importRecordsLeft: z.number().int().optional(),
+});
+export type RunOutcome = z.infer<typeof RunOutcome>;
+
+export const IntakeInput = z.object({
+  runId: z.string().min(1),
+  source: BlobRef,
+  settings: RunSettings,
+  /** Set by continueAsNew so a long run keeps a bounded history. */
+  resume: z
+    .object({
+      phase: Phase,
+      phaseStartedAt: z.string(),
+      intervalSeconds: z.number(),
+      generation: z.number().int(),
+      /** The report's outcome, once written (a run continued as new in its cleanup phase). */
+      outcome: RunOutcome.optional(),
+    })
+    .optional(),
+});
+export type IntakeInput = z.infer<typeof IntakeInput>;
+
 export const ParseResult = z.object({
   runId: z.string(),
   fileRejected: z.string().optional(),
@@ -113,6 +127,8 @@ export const StepResult = z.object({
   moreWork: z.boolean().default(false),
   counts: StageCounts,
   note: z.string().optional(),
+  /** Cleanup steps: the run's import records still to delete. */
+  recordsLeft: z.number().int().optional(),
 });
 export type StepResult = z.infer<typeof StepResult>;
 
@@ -123,14 +139,6 @@ export const FinalizeInput = z.object({
 });
 export type FinalizeInput = z.infer<typeof FinalizeInput>;
 
-export const RunOutcome = z.object({
-  runId: z.string(),
-  status: z.enum(['completed', 'rejected']),
-  reportPath: z.string(),
-  archivedAs: z.string(),
-  counts: StageCounts,
-});
-export type RunOutcome = z.infer<typeof RunOutcome>;
 
 export const CustomStatus = z.object({
   runId: z.string(),
@@ -146,6 +154,7 @@ export const ACTIVITY = {
   importStep: 'intakeImportStep',
   confirmStep: 'intakeConfirmStep',
   finalize: 'intakeFinalize',
+  cleanupStep: 'intakeCleanupStep',
 } as const;
 
 export const ORCHESTRATOR = 'intakeOrchestrator';

@@ -1,7 +1,8 @@
 /**
  * One bounded step of the import phase: send the chunks not yet sent (one `import` call each),
- * poll the run's own import records (by id, in $batch round trips), settle their outcome and
- * delete them. Called repeatedly by the orchestration with timers in between until it says done.
+ * poll the run's own import records (by id, in $batch round trips) and settle their outcome; while
+ * polling, delete records settled earlier. Called repeatedly by the orchestration with timers in
+ * between until every device's import outcome is known; the remaining deletes follow the report.
  *
  * Idempotent by construction: state is re-read at the start and written after every change, a
  * chunk is marked 'sending' before its import call, and deletes treat 404 as done.
@@ -15,6 +16,7 @@ import { countRun, minutesAfter } from './counts';
 import { mapImportOutcome } from './import-outcomes';
 import type { ChunkState, DeviceState, ImportDevice } from './model';
 import type { RunStore } from './run-store';
+import { deleteRecords, deletableRecords } from './cleanup-step';
 
 export interface ImportStepDeps {
   graph: GraphGateway;
@@ -24,12 +26,10 @@ export interface ImportStepDeps {
   maxImportCallsPerStep?: number;
   /** Records polled per step (each is one operation inside a $batch). */
   maxPollsPerStep?: number;
-  /**
-   * Records deleted per step. Deletes are Intune writes (100 per 20 s per app): a bounded step
-   * persists its progress often and reports it, instead of one step waiting out the whole budget.
-   */
-  maxDeletesPerStep?: number;
 }
+
+/** Deletes sent alongside the polls go in slices of one write $batch, so they stop soon after the polls. */
+const DELETE_SLICE = 19;
 
 const ImportRecord = z.object({
   id: z.string(),
@@ -220,12 +220,17 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
     calls--;
   }
 
-  // Poll the run's own pending records, by id.
+  // Poll the run's own pending records, by id. Alongside the polls, delete records settled by
+  // earlier steps (their outcome is persisted): the write budget is idle while the step reads, and
+  // what is not deleted here is deleted after the report (cleanup-step.ts).
   const pending: { chunk: ChunkState; device: DeviceState }[] = [];
   for (const chunk of chunks) for (const device of chunk.devices) if (device.importStatus === 'pending' && device.recordId) pending.push({ chunk, device });
   const toPoll = pending.slice(0, deps.maxPollsPerStep ?? 2000);
   const dirty = new Set<ChunkState>();
-  if (toPoll.length > 0) {
+  const settledBefore = deletableRecords(chunks);
+  let pollsDone = false;
+  const polls = (async () => {
+    if (toPoll.length === 0) return;
     const results = await deps.graph.batch(toPoll.map(({ device }) => ({ op: 'getImportedDevice', params: { id: device.recordId! } })));
     results.forEach((result, i) => {
       const { chunk, device } = toPoll[i]!;
@@ -240,7 +245,23 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
         dirty.add(chunk);
       }
     });
-  }
+  })().finally(() => {
+    pollsDone = true;
+  });
+  const deletes = (async () => {
+    for (let i = 0; toPoll.length > 0 && !pollsDone && i < settledBefore.length; i += DELETE_SLICE) {
+      const { changed } = await deleteRecords(deps, runId, settledBefore.slice(i, i + DELETE_SLICE));
+      for (const chunk of changed) dirty.add(chunk);
+    }
+  })();
+  const [pollOutcome, deleteOutcome] = await Promise.allSettled([polls, deletes]);
+  // Whatever happened, record what is known before failing the step (a deleted record stays
+  // deleted; a 404 on the next attempt would otherwise be taken for a lost import).
+  for (const chunk of dirty) await deps.runs.writeChunkState(runId, chunk);
+  dirty.clear();
+  if (pollOutcome.status === 'rejected') throw pollOutcome.reason;
+  if (deleteOutcome.status === 'rejected') throw deleteOutcome.reason;
+
   if (pastDeadline) {
     for (const { chunk, device } of pending) {
       if (device.importStatus !== 'pending') continue;
@@ -249,35 +270,11 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
       dirty.add(chunk);
     }
   }
-
-  // Persist the settled outcomes before deleting any record: a crash after a delete must find the
-  // device settled, not pending with a record that is gone.
-  for (const chunk of dirty) await deps.runs.writeChunkState(runId, chunk);
-  dirty.clear();
-
-  // Delete the run's own records whose outcome is recorded (never anyone else's).
-  const toDelete: { chunk: ChunkState; device: DeviceState }[] = [];
-  for (const chunk of chunks) for (const device of chunk.devices) if (device.recordId && !device.recordDeleted && device.importStatus !== 'pending') toDelete.push({ chunk, device });
-  const deleting = toDelete.slice(0, deps.maxDeletesPerStep ?? 400);
-  if (deleting.length > 0) {
-    const results = await deps.graph.batch(deleting.map(({ device }) => ({ op: 'deleteImportedDevice', params: { id: device.recordId! } })));
-    results.forEach((result, i) => {
-      const { chunk, device } = deleting[i]!;
-      if (result.ok || result.status === 404) {
-        device.recordDeleted = true;
-        dirty.add(chunk);
-      } else {
-        deps.log(`run ${runId}: deleting import record failed with ${result.status} ${result.code}; will retry`);
-      }
-    });
-  }
   for (const chunk of dirty) await deps.runs.writeChunkState(runId, chunk);
 
-  // Past the deadline a record that cannot be deleted no longer holds the run back (it is logged).
-  const done = chunks.every(
-    (c) => c.status === 'sent' && c.devices.every((d) => d.importStatus !== 'pending' && (!d.recordId || d.recordDeleted || pastDeadline)),
-  );
+  // Import records left undeleted do not hold the report back: they are deleted after it.
+  const done = chunks.every((c) => c.status === 'sent' && c.devices.every((d) => d.importStatus !== 'pending'));
   // (an in-doubt chunk waits for its grace period at the normal polling pace)
-  const moreWork = !done && (toDelete.length > deleting.length || pending.length > toPoll.length || chunks.some((c) => c.status === 'new'));
+  const moreWork = !done && (pending.length > toPoll.length || chunks.some((c) => c.status === 'new'));
   return { done, moreWork, counts: countRun(manifest, chunks) };
 }

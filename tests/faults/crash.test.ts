@@ -1,7 +1,7 @@
 /**
  * Crash (issue 6): the host is SIGKILLed at a random moment of a run and started again on the same
  * state. Every run must complete with the same per-row outcome as an uninterrupted run of the same
- * file, and no device may be imported twice. The kills are aimed phase by phase (parse, import, confirm, report in turn), with a seeded random delay inside it.
+ * file, and no device may be imported twice. The kills are aimed phase by phase (parse, import, confirm, report, cleanup in turn), with a seeded random delay inside it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBenchStack, type BenchStack } from '../../bench/support/stack';
@@ -20,7 +20,7 @@ function dice(seed: number): () => number {
   };
 }
 
-const PHASES = ['parse', 'import', 'confirm', 'report'] as const;
+const PHASES = ['parse', 'import', 'confirm', 'report', 'cleanup'] as const;
 
 /** Polls the run until its custom status names `phase` (or it is past it, or the time is up); returns what it saw. */
 async function reachPhase(hostUrl: string, runId: string, phase: string, until: number): Promise<string> {
@@ -74,7 +74,7 @@ describe('crash: the host killed at random moments and restarted', () => {
     for (let run = 0; run < runs; run++) {
       const file = mixedFile(`CR${run}X`, fresh);
       const since = lastSeq(stack.emulator);
-      // Each run aims its kill at one phase in turn (parse, import, confirm, report): wait until the
+      // Each run aims its kill at one phase in turn (parse, import, confirm, report, cleanup): wait until the
       // run is in it, then a seeded random delay within the phase's usual length.
       const target = PHASES[run % PHASES.length]!;
       const delayMs = Math.round(roll() * 400);

@@ -21,7 +21,7 @@ describe('local stack: a dropped CSV becomes verified Autopilot devices', () => 
   it('happy path: every device imported, registered, in the group, profile assigned, expected ESP; file archived', async () => {
     const { runId } = await drop(stack, 'oem/contoso/batch-1.csv', csv(['HP-0001,,' + hash('HP-0001') + ',Sales', 'HP-0002,,' + hash('HP-0002') + ',']));
     const status = await waitForRun(stack, runId);
-    expect(status.output).toMatchObject({ status: 'completed', counts: { confirmed: 2, failed: 0 } });
+    expect(status.output).toMatchObject({ status: 'completed', counts: { confirmed: 2, failed: 0 }, importRecordsLeft: 0 });
     const report = await readReport(stack, runId);
     expect(lines(report)).toEqual([2, 3]);
     for (const row of report.rows) {
@@ -37,5 +37,7 @@ describe('local stack: a dropped CSV becomes verified Autopilot devices', () => 
     // The run read and deleted only its own import records: none are left behind.
     const log = stack.emulator.requestLog(0, 10_000).entries;
     expect(log.filter((e) => e.method === 'GET' && /importedWindowsAutopilotDeviceIdentities\/?(\?|$)/.test(e.path))).toHaveLength(0);
+    const deletes = log.filter((e) => e.method === 'DELETE' && /importedWindowsAutopilotDeviceIdentities\/[^/?]+$/.test(e.path));
+    expect(deletes.map((e) => e.status)).toEqual([204, 204]);
   });
 });

@@ -10,9 +10,12 @@ const input: IntakeInput = {
   settings: settings(),
 };
 
-function script(opts: { importSteps?: number; confirmSteps?: number; fileRejected?: boolean; failConfirm?: (n: number) => boolean; moreWorkImports?: number } = {}): ActivityScript {
+function script(
+  opts: { importSteps?: number; confirmSteps?: number; cleanupSteps?: number; fileRejected?: boolean; failConfirm?: (n: number) => boolean; failCleanup?: boolean; moreWorkImports?: number } = {},
+): ActivityScript {
   let importCalls = 0;
   let confirmCalls = 0;
+  let cleanupCalls = 0;
   return (name, raw) => {
     const counts = { ...emptyCounts(), rows: 3, valid: 3 };
     if (name === ACTIVITY.parse) return { result: { runId: input.runId, chunkCount: opts.fileRejected ? 0 : 2, counts, fileRejected: opts.fileRejected ? 'not a CSV of devices' : undefined } };
@@ -30,12 +33,18 @@ function script(opts: { importSteps?: number; confirmSteps?: number; fileRejecte
       const { runId } = raw as { runId: string };
       return { result: { runId, status: opts.fileRejected ? 'rejected' : 'completed', reportPath: `autopilot-reports/${runId}/`, archivedAs: 'x', counts: { ...counts, confirmed: 3 } } };
     }
+    if (name === ACTIVITY.cleanupStep) {
+      cleanupCalls++;
+      if (opts.failCleanup) return { error: 'Intune unavailable' };
+      const left = Math.max(0, (opts.cleanupSteps ?? 1) - cleanupCalls);
+      return { result: { done: left === 0, moreWork: left > 0, counts, recordsLeft: left * 400 } };
+    }
     return { error: `unexpected activity ${name}` };
   };
 }
 
 describe('intake orchestration (real durable-functions replay, synthetic histories)', () => {
-  it('runs parse → import → confirm → report, polling with durable timers and backoff', async () => {
+  it('runs parse → import → confirm → report → cleanup, polling with durable timers and backoff', async () => {
     const r = await replay(intakeOrchestrator, input, script());
     expect(r.activityCalls.map((c) => c.name)).toEqual([
       ACTIVITY.parse,
@@ -45,15 +54,41 @@ describe('intake orchestration (real durable-functions replay, synthetic histori
       ACTIVITY.confirmStep,
       ACTIVITY.confirmStep,
       ACTIVITY.finalize,
+      ACTIVITY.cleanupStep,
     ]);
-    expect(r.output).toMatchObject({ status: 'completed', counts: { confirmed: 3 } });
+    expect(r.output).toMatchObject({ status: 'completed', counts: { confirmed: 3 }, importRecordsLeft: 0 });
     // one timer between import steps (10 s), two between confirm steps (10 s then 20 s: backoff restarts per phase)
     const gaps = r.timers.map((t, i) => Date.parse(t) - (i === 0 ? Date.parse('2026-11-28T10:00:00.000Z') : Date.parse(r.timers[i - 1]!)));
     expect(gaps).toEqual([10_000, 10_000, 20_000]);
     const phases = r.customStatuses.map((s) => (s as { phase?: string } | undefined)?.phase).filter(Boolean);
     expect(phases).toContain('import');
     expect(phases).toContain('confirm');
-    expect(phases.at(-1)).toBe('report');
+    expect(phases).toContain('report');
+    expect(phases.at(-1)).toBe('cleanup');
+  });
+
+  it('writes the report before deleting import records, and deletes them in steps without timers', async () => {
+    const r = await replay(intakeOrchestrator, input, script({ cleanupSteps: 3 }));
+    const names = r.activityCalls.map((c) => c.name);
+    expect(names.slice(names.indexOf(ACTIVITY.finalize))).toEqual([ACTIVITY.finalize, ACTIVITY.cleanupStep, ACTIVITY.cleanupStep, ACTIVITY.cleanupStep]);
+    const cleanups = r.activityCalls.filter((c) => c.name === ACTIVITY.cleanupStep).map((c) => (c.input as { now: string }).now);
+    expect(new Set(cleanups).size).toBe(1); // moreWork: straight on, no durable timer
+    expect(r.output).toMatchObject({ status: 'completed', importRecordsLeft: 0 });
+  });
+
+  it('a cleanup that keeps failing gives up after its budget and the run still ends with its one report', async () => {
+    const short = { ...input, settings: settings({ deadlines: { importMinutes: 1, registrationMinutes: 60, groupMinutes: 60, profileMinutes: 60, espMinutes: 60 } }) };
+    const r = await replay(intakeOrchestrator, short, script({ failCleanup: true }));
+    expect(r.activityCalls.filter((c) => c.name === ACTIVITY.finalize)).toHaveLength(1);
+    expect(r.output).toMatchObject({ status: 'completed', counts: { confirmed: 3 } });
+    expect(r.activityCalls.at(-1)?.name).toBe(ACTIVITY.cleanupStep);
+  });
+
+  it('keeps the report outcome across continueAsNew during a long cleanup', async () => {
+    const r = await replay(intakeOrchestrator, input, script({ cleanupSteps: STEPS_PER_GENERATION + 5 }));
+    expect(r.generations).toBeGreaterThanOrEqual(1);
+    expect(r.activityCalls.filter((c) => c.name === ACTIVITY.finalize)).toHaveLength(1);
+    expect(r.output).toMatchObject({ status: 'completed', reportPath: `autopilot-reports/${input.runId}/`, counts: { confirmed: 3 }, importRecordsLeft: 0 });
   });
 
   it('passes the orchestration clock, not the machine clock, to the steps', async () => {
@@ -96,7 +131,8 @@ describe('intake orchestration (real durable-functions replay, synthetic histori
   it('never ends without a report: a step failing past its deadlines still leads to the report', async () => {
     const short = { ...input, settings: settings({ deadlines: { importMinutes: 1, registrationMinutes: 1, groupMinutes: 1, profileMinutes: 1, espMinutes: 1 } }) };
     const r = await replay(intakeOrchestrator, short, script({ failConfirm: () => true }));
-    expect(r.activityCalls.at(-1)?.name).toBe(ACTIVITY.finalize);
+    expect(r.activityCalls.filter((c) => c.name === ACTIVITY.finalize)).toHaveLength(1);
+    expect(r.activityCalls.at(-1)?.name).toBe(ACTIVITY.cleanupStep);
     expect(r.output).toMatchObject({ status: 'completed' });
   });
 

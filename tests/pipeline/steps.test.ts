@@ -3,6 +3,7 @@ import { runParseStep } from '../../shared/run/parse-step';
 import { runImportStep } from '../../shared/run/import-step';
 import { BULK_LOOKUP_THRESHOLD, runConfirmStep } from '../../shared/run/confirm-step';
 import { runFinalizeStep } from '../../shared/run/finalize-step';
+import { runCleanupStep } from '../../shared/run/cleanup-step';
 import type { GraphRequestSpec } from '../../shared/graph/gateway';
 import { CONTAINERS } from '../../shared/storage/object-store';
 import { FakeGraph, err, ok } from '../support/fake-graph';
@@ -101,7 +102,14 @@ async function runToEnd(csv: string, t: ReturnType<typeof tenant>, runSettings =
   }
   const outcome = await runFinalizeStep({ objects, runs, log }, { runId: RUN, source, now: at(minute) });
   const report = JSON.parse((await objects.get(CONTAINERS.reports, `${RUN}/report.json`))!.data.toString('utf8'));
-  return { parsed, outcome, report, objects, source };
+  // The records are deleted after the report is written.
+  const recordsAtReport = t.records.size;
+  const cleanupStart = at(minute);
+  for (let i = 0; i < 20; i++) {
+    const step = await runCleanupStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(minute), phaseStartedAt: cleanupStart, settings: runSettings });
+    if (step.done) break;
+  }
+  return { parsed, outcome, report, objects, source, recordsAtReport };
 }
 
 describe('pipeline steps against a stateful fake tenant', () => {
@@ -111,7 +119,7 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect(parsed.counts.valid).toBe(3);
     expect(parsed.chunkCount).toBe(2);
     expect(t.graph.count('importDevices')).toBe(2);
-    expect(t.records.size).toBe(0); // every record of the run deleted
+    expect(t.records.size).toBe(0); // every record of the run deleted (after the report)
     expect(outcome.counts).toMatchObject({ confirmed: 3, failed: 0, pending: 0, registered: 3, inGroup: 3, profileAssigned: 3, espConfirmed: 3 });
     expect(report.rows.map((r: { device: { result: string } }) => r.device.result)).toEqual(['confirmed', 'confirmed', 'confirmed']);
     for (const row of report.rows) expect(row.device.at).toHaveProperty('espConfirmed');
@@ -250,20 +258,42 @@ describe('pipeline steps against a stateful fake tenant', () => {
     await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 5, now: T0 });
     const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
     await runImportStep({ graph: t.graph, runs, log }, input(0)); // import + first poll (pending)
+    expect((await runImportStep({ graph: t.graph, runs, log }, input(1))).done).toBe(true); // settled
     const normalDelete = t.graph.handlers.deleteImportedDevice!;
     t.graph.handlers.deleteImportedDevice = (spec) => {
       normalDelete(spec); // the service deleted it…
       throw new Error('host killed'); // …and the host died before recording that
     };
-    await expect(runImportStep({ graph: t.graph, runs, log }, input(1))).rejects.toThrow('host killed');
+    await expect(runCleanupStep({ graph: t.graph, runs, log }, input(2))).rejects.toThrow('host killed');
     t.graph.handlers.deleteImportedDevice = normalDelete;
-    const step = await runImportStep({ graph: t.graph, runs, log }, input(2));
-    expect(step.done).toBe(true);
+    const step = await runCleanupStep({ graph: t.graph, runs, log }, input(3));
+    expect(step).toMatchObject({ done: true, recordsLeft: 0 });
     const state = (await runs.readChunkState(RUN, 0))!;
     expect(state.devices.map((d) => [d.importStatus, d.result, d.recordDeleted])).toEqual([
       ['complete', undefined, true],
       ['complete', undefined, true],
     ]);
+    expect(t.records.size).toBe(0);
+  });
+
+  it('deletes records settled by earlier steps alongside its polls, never a record still pending', async () => {
+    const t = tenant();
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2', 'SN-3', 'SN-4']));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
+    const deps = { graph: t.graph, runs, log, maxImportCallsPerStep: 1 };
+    const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
+    await runImportStep(deps, input(0)); // chunk 0 sent, polled: pending
+    await runImportStep(deps, input(1)); // chunk 1 sent; chunk 0 settles, chunk 1 pending
+    const before = [...t.records.keys()];
+    const step = await runImportStep(deps, input(2)); // chunk 1 settles; chunk 0's records deleted meanwhile
+    expect(step.done).toBe(true);
+    const deleted = t.graph.calls.filter((c) => c.op === 'deleteImportedDevice').map((c) => c.params!.id);
+    const chunk0 = (await runs.readChunkState(RUN, 0))!.devices;
+    const chunk1 = (await runs.readChunkState(RUN, 1))!.devices;
+    expect(deleted.sort()).toEqual(chunk0.map((d) => d.recordId).sort());
+    expect(chunk0.every((d) => d.recordDeleted)).toBe(true);
+    expect(chunk1.every((d) => d.importStatus === 'complete' && !d.recordDeleted)).toBe(true);
+    expect([...t.records.keys()].sort()).toEqual(before.filter((id) => !deleted.includes(id)).sort());
   });
 
   it('an import call that got no answer (connection broken) leaves the chunk in doubt', async () => {
@@ -277,26 +307,40 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect((await runs.readChunkState(RUN, 0))!.status).toBe('sending');
   });
 
-  it('bounds the deletes of one step and asks to go on at once until every record is gone', async () => {
+  it('cleanup bounds the deletes of one step and asks to go on at once until every record is gone', async () => {
     const t = tenant();
     const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2', 'SN-3', 'SN-4', 'SN-5']));
     await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 5, now: T0 });
-    const deps = { graph: t.graph, runs, log, maxDeletesPerStep: 2 };
     const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
-    await runImportStep(deps, input(0)); // import, first poll (pending)
+    await runImportStep({ graph: t.graph, runs, log }, input(0)); // import, first poll (pending)
+    expect((await runImportStep({ graph: t.graph, runs, log }, input(1))).done).toBe(true); // settled: the report can follow
+    expect(t.records.size).toBe(5);
     const steps = [];
-    for (let m = 1; m < 10; m++) {
-      const step = await runImportStep(deps, input(m));
-      steps.push({ done: step.done, moreWork: step.moreWork });
+    for (let m = 2; m < 10; m++) {
+      const step = await runCleanupStep({ graph: t.graph, runs, log, maxDeletesPerStep: 2 }, input(m));
+      steps.push({ done: step.done, moreWork: step.moreWork, left: step.recordsLeft });
       if (step.done) break;
     }
     expect(steps).toEqual([
-      { done: false, moreWork: true },
-      { done: false, moreWork: true },
-      { done: true, moreWork: false },
+      { done: false, moreWork: true, left: 3 },
+      { done: false, moreWork: true, left: 1 },
+      { done: true, moreWork: false, left: 0 },
     ]);
     expect(t.records.size).toBe(0);
     expect(t.graph.count('deleteImportedDevice')).toBe(5);
+  });
+
+  it('cleanup retries a record the service would not delete, then leaves it after the import deadline', async () => {
+    const t = tenant();
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1']));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 5, now: T0 });
+    const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
+    await runImportStep({ graph: t.graph, runs, log }, input(0));
+    await runImportStep({ graph: t.graph, runs, log }, input(1));
+    t.graph.handlers.deleteImportedDevice = () => err(403, 'Forbidden');
+    expect(await runCleanupStep({ graph: t.graph, runs, log }, input(2))).toMatchObject({ done: false, moreWork: false, recordsLeft: 1 });
+    expect(await runCleanupStep({ graph: t.graph, runs, log }, input(31))).toMatchObject({ done: true, recordsLeft: 1, note: '1 import records could not be deleted' });
+    expect((await runs.readChunkState(RUN, 0))!.devices[0]!.recordDeleted).toBe(false);
   });
 
   it('times out an import that never completes and still deletes its record', async () => {
@@ -307,6 +351,7 @@ describe('pipeline steps against a stateful fake tenant', () => {
     await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(1), phaseStartedAt: T0, settings: settings() });
     const late = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(31), phaseStartedAt: T0, settings: settings() });
     expect(late.done).toBe(true);
+    expect((await runCleanupStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(32), phaseStartedAt: at(32), settings: settings() })).done).toBe(true);
     const state = (await runs.readChunkState(RUN, 0))!;
     expect(state.devices[0]).toMatchObject({ importStatus: 'timed-out', result: 'failed', recordDeleted: true, failure: { code: 'ImportTimeout' } });
   });
