@@ -1,0 +1,16 @@
+// Preloaded into the host by bench/pipeline-memory.ts (--probe 1, through NODE_OPTIONS=--require):
+// reports the process's own memory on stderr, so the bench can tell live heap (heapUsed right
+// after a major GC) from RSS that V8 simply has not returned yet. Plain CommonJS: it loads
+// before tsx does.
+'use strict';
+const { PerformanceObserver, constants } = require('node:perf_hooks');
+
+const mb = (n) => (n / 2 ** 20).toFixed(1);
+const line = (tag) => {
+  const m = process.memoryUsage();
+  process.stderr.write(`${tag} rss=${mb(m.rss)} heapUsed=${mb(m.heapUsed)} heapTotal=${mb(m.heapTotal)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)}\n`);
+};
+new PerformanceObserver((list) => {
+  if (list.getEntries().some((e) => e.detail && e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) line('memprobe-gc');
+}).observe({ entryTypes: ['gc'] });
+setInterval(() => line('memprobe'), 250).unref();
