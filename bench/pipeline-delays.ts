@@ -4,39 +4,45 @@
  * dynamic membership 3 min, profile assignment 5 min — all × the time scale), throttling off.
  * The service's own span for a run is from its first import call to the last device's profile
  * assignment (deploymentProfileAssignedDateTime, the last milestone the emulator produces); the
- * pipeline's overhead is the rest of drop → report.
+ * pipeline's overhead is the rest of drop → report. The app polls at its production pace
+ * (shared/config.ts POLL_DEFAULTS) scaled by the same factor as the service.
  * Run: npm run build && npx tsx bench/pipeline-delays.ts [--devices 100] [--time-scale 0.02] [--tenant 20000]
  */
 import { z } from 'zod';
 import { appIdOf } from '../local/graph-emulator/auth';
 import { LOCAL_GRAPH_TOKEN } from '../local/stack';
+import { POLL_DEFAULTS } from '../shared/config';
 import { benchArgs, fmt, machine, table } from './support/args';
 import { deviceCsv, serialsFor } from './support/csv';
 import { dropBlob, readReport, waitForRun } from './support/run';
 import { startBenchStack } from './support/stack';
 import { logEntries, phases } from './support/traffic';
 
-const USAGE = 'usage: npx tsx bench/pipeline-delays.ts [--devices 100] [--time-scale 0.02] [--tenant 20000] [--poll-initial 0.5] [--poll-max 2]';
+const USAGE = 'usage: npx tsx bench/pipeline-delays.ts [--devices 100] [--time-scale 0.02] [--tenant 20000] [--poll-initial s] [--poll-max s]';
 const args = benchArgs(
   {
     devices: z.coerce.number().int().min(1).default(100),
     'time-scale': z.coerce.number().positive().max(1).default(0.02),
     tenant: z.coerce.number().int().min(0).default(20_000),
-    'poll-initial': z.coerce.number().positive().default(0.5),
-    'poll-max': z.coerce.number().positive().default(2),
+    'poll-initial': z.coerce.number().positive().optional(),
+    'poll-max': z.coerce.number().positive().optional(),
   },
   USAGE,
 );
+// The app's production polling pace, scaled like the service's delays: what a deployed app would
+// add on top of the real service, in proportion. (--poll-initial/--poll-max override it.)
+const pollInitial = args['poll-initial'] ?? POLL_DEFAULTS.initialSeconds * args['time-scale'];
+const pollMax = args['poll-max'] ?? POLL_DEFAULTS.maxSeconds * args['time-scale'];
 
 const Assigned = z.object({ deploymentProfileAssignedDateTime: z.string().nullish() }).passthrough();
 
 async function main(): Promise<void> {
   console.log(`pipeline-delays: ${machine()}; ${new Date().toISOString()}`);
-  console.log(`tenant ${fmt.n(args.tenant)} devices, time scale ${args['time-scale']}, throttling off, ${fmt.n(args.devices)} devices, poll ${args['poll-initial']}…${args['poll-max']} s`);
+  console.log(`tenant ${fmt.n(args.tenant)} devices, time scale ${args['time-scale']}, throttling off, ${fmt.n(args.devices)} devices, poll ${fmt.n(pollInitial, 2)}…${fmt.n(pollMax, 2)} s × ${POLL_DEFAULTS.factor}`);
   const stack = await startBenchStack({
     tenantDevices: args.tenant,
     timeScale: args['time-scale'],
-    appSettings: { POLL_INITIAL_SECONDS: String(args['poll-initial']), POLL_MAX_SECONDS: String(args['poll-max']) },
+    appSettings: { POLL_INITIAL_SECONDS: String(pollInitial), POLL_MAX_SECONDS: String(pollMax), POLL_FACTOR: String(POLL_DEFAULTS.factor) },
   });
   const interrupt = () => void stack.dispose().finally(() => process.exit(130));
   process.once('SIGINT', interrupt).once('SIGTERM', interrupt);

@@ -32,6 +32,14 @@ const num = (fallback: number) =>
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * Polling pace. The report follows the service's last step by at most one interval, so the cap sets
+ * the lag: 30 s is ≤ 5 % of the ~10 minutes Autopilot takes from import to profile assignment
+ * (docs/PERFORMANCE.md, "Realistic service delays"), and a poll of a run's devices costs a few
+ * requests against Intune's 1,000 per 20 s.
+ */
+export const POLL_DEFAULTS = { initialSeconds: 15, maxSeconds: 30, factor: 1.5 } as const;
+
 const EnvSchema = z
   .object({
     GRAPH_ENDPOINT: z.string().url().default('https://graph.microsoft.com'),
@@ -42,9 +50,9 @@ const EnvSchema = z
     EXPECTED_PROFILE_ID: z.string().optional(),
     EXPECTED_ESP_ID: z.string().optional(),
     IMPORT_CHUNK_SIZE: num(100),
-    POLL_INITIAL_SECONDS: num(30),
-    POLL_MAX_SECONDS: num(300),
-    POLL_FACTOR: num(1.5),
+    POLL_INITIAL_SECONDS: num(POLL_DEFAULTS.initialSeconds),
+    POLL_MAX_SECONDS: num(POLL_DEFAULTS.maxSeconds),
+    POLL_FACTOR: num(POLL_DEFAULTS.factor),
     IMPORT_DEADLINE_MINUTES: num(60),
     REGISTRATION_DEADLINE_MINUTES: num(60),
     GROUP_DEADLINE_MINUTES: num(60),
@@ -92,8 +100,8 @@ function crossCheck(env: Record<string, string | undefined>): string[] {
       problems.push(`${key}: must be an integer of at least 20 (one full $batch)`);
     }
   }
-  const initial = Number(env.POLL_INITIAL_SECONDS ?? '30');
-  const max = Number(env.POLL_MAX_SECONDS ?? '300');
+  const initial = Number(env.POLL_INITIAL_SECONDS ?? POLL_DEFAULTS.initialSeconds);
+  const max = Number(env.POLL_MAX_SECONDS ?? POLL_DEFAULTS.maxSeconds);
   if (Number.isFinite(initial) && Number.isFinite(max) && max < initial) problems.push('POLL_MAX_SECONDS: must be at least POLL_INITIAL_SECONDS');
   return problems;
 }
