@@ -195,20 +195,29 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
     },
 
     async listAll(spec) {
-      const op = operationOf(spec);
       const items: unknown[] = [];
+      const walked = await gateway.forEachPage(spec, (page) => {
+        items.push(...page);
+      });
+      return walked.ok ? { ok: true, items } : walked;
+    },
+
+    async forEachPage(spec, onPage) {
+      const op = operationOf(spec);
+      let pages = 0;
       let next: string | undefined = relativeUrl(spec);
       while (next) {
         const answered = await pace([spec]);
         const result = settle(await raw(op.version, 'GET', next, undefined).finally(answered), `GET ${op.path}`);
         if (!result.ok) return result;
         const page = parseCollectionPage(result.body, op.path);
-        items.push(...page.value);
+        await onPage(page.value);
+        pages++;
         const following: string | undefined = page.nextLink === undefined ? undefined : relativeNextLink(page.nextLink, `${options.endpoint}/${op.version}`);
         if (following !== undefined && following === next) throw new GraphContractError(`${op.path}: @odata.nextLink repeats the page it came from`);
         next = following;
       }
-      return { ok: true, items };
+      return { ok: true, pages };
     },
   };
   return gateway;

@@ -40,9 +40,16 @@ export interface GraphGateway {
   batch(specs: GraphRequestSpec[], options?: SendOptions): Promise<GraphResult[]>;
   /** Follows @odata.nextLink until the collection ends (a 404 and the like come back as values). */
   listAll(spec: GraphRequestSpec): Promise<ListResult>;
+  /**
+   * The same walk, handing each page's items to `onPage` as it arrives and keeping none of them:
+   * for collections as large as the tenant, of which the caller needs only a few items. A failure
+   * on a later page comes back as a value after earlier pages were handed over.
+   */
+  forEachPage(spec: GraphRequestSpec, onPage: (items: unknown[]) => void | Promise<void>): Promise<PagesResult>;
 }
 
 export type ListResult = { ok: true; items: unknown[] } | Extract<GraphResult, { ok: false }>;
+export type PagesResult = { ok: true; pages: number } | Extract<GraphResult, { ok: false }>;
 
 export const MAX_BATCH = 20;
 

@@ -6,7 +6,9 @@
  *   profile       deploymentProfileAssignmentStatus starts with "assigned" (and the expected profile)
  *   esp           the Enrollment Status Page that applies to it is the expected one
  * Reads are bulk where the service allows: one $batch GET per 20 devices, one paged member list
- * per group, one ESP list per step — never one call per device per group.
+ * per group, one ESP list per step — never one call per device per group. Those lists are as large
+ * as the tenant (and grow with every run), so they are read page by page, keeping only the items
+ * of this run's devices: the step's memory follows the run, not the tenant.
  */
 import { z } from 'zod';
 import type { StepInput, StepResult } from '../contracts';
@@ -38,6 +40,7 @@ const AutopilotDevice = z.object({
 type AutopilotDevice = z.infer<typeof AutopilotDevice>;
 
 const Member = z.object({ id: z.string(), deviceId: z.string().nullish() }).passthrough();
+const IdOnly = z.object({ id: z.string() }).passthrough();
 
 const EnrollmentConfig = z
   .object({
@@ -104,61 +107,67 @@ async function readEsps(graph: GraphGateway): Promise<EspConfig[]> {
   return esps;
 }
 
-/** Entra deviceIds of a group's transitive device members; undefined when the group does not exist. */
-async function readGroupDeviceIds(graph: GraphGateway, groupId: string): Promise<Set<string> | undefined> {
-  const list = await graph.listAll({ op: 'listGroupDeviceMembers', params: { id: groupId }, query: { select: ['id', 'deviceId'], top: DIRECTORY_PAGE } });
-  if (!list.ok) {
-    if (list.status === 404) return undefined;
-    throw new GraphTransientError(`group ${groupId} members: ${list.status} ${list.code}`, list.status);
-  }
+/**
+ * The Entra deviceIds among `wanted` (lower case) that are transitive device members of a group;
+ * undefined when the group does not exist.
+ */
+async function readGroupDeviceIds(graph: GraphGateway, groupId: string, wanted: ReadonlySet<string>): Promise<Set<string> | undefined> {
   const ids = new Set<string>();
-  for (const item of list.items) {
-    const m = Member.safeParse(item);
-    if (m.success && m.data.deviceId) ids.add(m.data.deviceId.toLowerCase());
+  const walked = await graph.forEachPage({ op: 'listGroupDeviceMembers', params: { id: groupId }, query: { select: ['id', 'deviceId'], top: DIRECTORY_PAGE } }, (items) => {
+    for (const item of items) {
+      const m = Member.safeParse(item);
+      const deviceId = m.success ? m.data.deviceId?.toLowerCase() : undefined;
+      if (deviceId && wanted.has(deviceId)) ids.add(deviceId);
+    }
+  });
+  if (!walked.ok) {
+    if (walked.status === 404) return undefined;
+    throw new GraphTransientError(`group ${groupId} members: ${walked.status} ${walked.code}`, walked.status);
   }
   return ids;
 }
 
 /** Each group is read at most once per step, though the group and ESP stages may both need it. */
-function groupReader(graph: GraphGateway): (groupId: string) => Promise<Set<string> | undefined> {
+function groupReader(graph: GraphGateway, wanted: ReadonlySet<string>): (groupId: string) => Promise<Set<string> | undefined> {
   const cache = new Map<string, Promise<Set<string> | undefined>>();
   return (groupId) => {
-    if (!cache.has(groupId)) cache.set(groupId, readGroupDeviceIds(graph, groupId));
+    if (!cache.has(groupId)) cache.set(groupId, readGroupDeviceIds(graph, groupId, wanted));
     return cache.get(groupId)!;
   };
 }
 
-/** Every Autopilot device of the tenant, by id (large runs: one paged read instead of a GET each). */
-async function readAllAutopilotDevices(graph: GraphGateway): Promise<Map<string, AutopilotDevice>> {
-  const list = await graph.listAll({ op: 'listAutopilotDevices' });
-  if (!list.ok) throw new GraphTransientError(`windowsAutopilotDeviceIdentities: ${list.status} ${list.code}`, list.status);
+/** The tenant's Autopilot devices whose ids are in `wanted`, by id (large runs: one paged read instead of a GET each). */
+async function readAutopilotDevices(graph: GraphGateway, wanted: ReadonlySet<string>): Promise<Map<string, AutopilotDevice>> {
   const byId = new Map<string, AutopilotDevice>();
-  for (const item of list.items) {
-    const parsed = AutopilotDevice.safeParse(item);
-    if (!parsed.success) throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape');
-    byId.set(parsed.data.id, parsed.data);
-  }
+  const walked = await graph.forEachPage({ op: 'listAutopilotDevices' }, (items) => {
+    for (const item of items) {
+      const parsed = AutopilotDevice.safeParse(item);
+      if (!parsed.success) throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape');
+      if (wanted.has(parsed.data.id)) byId.set(parsed.data.id, parsed.data);
+    }
+  });
+  if (!walked.ok) throw new GraphTransientError(`windowsAutopilotDeviceIdentities: ${walked.status} ${walked.code}`, walked.status);
   return byId;
 }
 
-/** Ids of the devices the deployment profile is assigned to; undefined when the profile does not exist. */
-async function readProfileDeviceIds(graph: GraphGateway, profileId: string): Promise<Set<string> | undefined> {
-  const list = await graph.listAll({ op: 'listProfileAssignedDevices', params: { id: profileId } });
-  if (!list.ok) {
-    if (list.status === 404) return undefined;
-    throw new GraphTransientError(`profile ${profileId} assigned devices: ${list.status} ${list.code}`, list.status);
-  }
+/** Which of the `wanted` device ids the deployment profile is assigned to; undefined when the profile does not exist. */
+async function readProfileDeviceIds(graph: GraphGateway, profileId: string, wanted: ReadonlySet<string>): Promise<Set<string> | undefined> {
   const ids = new Set<string>();
-  for (const item of list.items) {
-    const parsed = z.object({ id: z.string() }).passthrough().safeParse(item);
-    if (parsed.success) ids.add(parsed.data.id);
+  const walked = await graph.forEachPage({ op: 'listProfileAssignedDevices', params: { id: profileId } }, (items) => {
+    for (const item of items) {
+      const parsed = IdOnly.safeParse(item);
+      if (parsed.success && wanted.has(parsed.data.id)) ids.add(parsed.data.id);
+    }
+  });
+  if (!walked.ok) {
+    if (walked.status === 404) return undefined;
+    throw new GraphTransientError(`profile ${profileId} assigned devices: ${walked.status} ${walked.code}`, walked.status);
   }
   return ids;
 }
 
 export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): Promise<StepResult> {
   const { runId, now, settings } = input;
-  const groupDeviceIds = groupReader(deps.graph);
   const nowMs = Date.parse(now);
   const manifest = await deps.runs.readManifest(runId);
   if (!manifest) throw new Error(`run ${runId}: no manifest`);
@@ -185,7 +194,7 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
   const found = new Map<DeviceState, AutopilotDevice>();
   const lookups: { d: DeviceState; spec: GraphRequestSpec }[] = [];
   if (bulk) {
-    const all = await readAllAutopilotDevices(deps.graph);
+    const all = await readAutopilotDevices(deps.graph, new Set(byId.map(({ d }) => d.ztdId!)));
     for (const { d } of byId) {
       const device = all.get(d.ztdId!);
       if (device) found.set(d, device);
@@ -235,7 +244,10 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
     }
   }
 
-  // Group membership: one paged member read per expected group.
+  // Group membership: one paged member read per expected group, keeping only this run's devices
+  // (every device that can reach the group or ESP stage got its Entra id at registration).
+  const runAadIds = new Set(active.flatMap(({ d }) => (d.aadDeviceId ? [d.aadDeviceId.toLowerCase()] : [])));
+  const groupDeviceIds = groupReader(deps.graph, runAadIds);
   const grouping = active.filter(({ d }) => !d.result && d.stage === 'group');
   if (grouping.length > 0) {
     const memberships: { groupId: string; members: Set<string> | undefined }[] = [];
@@ -265,7 +277,9 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
   // the expected profile's assignedDevices tells which profile the device got.
   const profiling = active.filter(({ d }) => !d.result && d.stage === 'profile');
   const expectedProfileDevices =
-    bulk && settings.expected.profileId && profiling.length > 0 ? await readProfileDeviceIds(deps.graph, settings.expected.profileId) : undefined;
+    bulk && settings.expected.profileId && profiling.length > 0
+      ? await readProfileDeviceIds(deps.graph, settings.expected.profileId, new Set(profiling.flatMap(({ d }) => found.get(d)?.id ?? [])))
+      : undefined;
   for (const { chunk, d } of profiling) {
     const device = found.get(d);
     if (device) {

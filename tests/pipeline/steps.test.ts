@@ -23,10 +23,12 @@ interface Record {
 }
 
 /** A small stateful tenant: imports complete on the second poll, serials in `registered` answer 806, `otherTenant` 808. */
-function tenant(options: { registered?: string[]; otherTenant?: string[]; notInGroup?: string[]; espFor?: (serial: string) => string } = {}) {
+function tenant(options: { registered?: string[]; otherTenant?: string[]; notInGroup?: string[]; espFor?: (serial: string) => string; otherDevices?: number } = {}) {
   const records = new Map<string, Record>();
   const devices = new Map<string, { id: string; serialNumber: string; aad: string }>();
   for (const s of options.registered ?? []) devices.set(`ztd-${s}`, { id: `ztd-${s}`, serialNumber: s, aad: `aad-${s}` });
+  // Devices of the tenant that no run of these tests imports (they fill every list and group).
+  for (let i = 0; i < (options.otherDevices ?? 0); i++) devices.set(`ztd-TENANT-${i}`, { id: `ztd-TENANT-${i}`, serialNumber: `TENANT-${i}`, aad: `aad-TENANT-${i}` });
   let next = 0;
   const graph = new FakeGraph({
     importDevices: (spec: GraphRequestSpec) => {
@@ -155,6 +157,18 @@ describe('pipeline steps against a stateful fake tenant', () => {
     const groupReads = t.graph.count('listGroupDeviceMembers');
     const confirmSteps = t.graph.count('getAutopilotSettings');
     expect(groupReads).toBeLessThanOrEqual(confirmSteps + 2);
+  });
+
+  it('walks the tenant-sized lists page by page, keeping only the run\'s devices, in a tenant larger than the run', async () => {
+    const t = tenant({ otherDevices: 1_000, registered: ['SN-OLD'] });
+    t.graph.pageSize = 7; // many pages, the run's devices spread over them
+    const serials = [...Array.from({ length: BULK_LOOKUP_THRESHOLD + 20 }, (_, i) => `PAGED-${i}`), 'SN-OLD'];
+    const { outcome, report } = await runToEnd(csvOf(serials), t, settings({ chunkSize: 40 }));
+    expect(outcome.counts).toMatchObject({ confirmed: serials.length, failed: 0, pending: 0 });
+    expect(report.rows.every((r: { device: { profileId?: string; espId?: string } }) => r.device.profileId === PROFILE_ID && r.device.espId === ESP_ID)).toBe(true);
+    // No list as large as the tenant is collected whole; only the (small) ESP configuration list is.
+    expect(new Set(t.graph.listedWhole)).toEqual(new Set(['listEnrollmentConfigurations']));
+    expect(t.graph.count('listAutopilotDevices')).toBeGreaterThan(0);
   });
 
   it('finds an 806 device by the serial inside its hash when the row has a typo in the serial', async () => {

@@ -61,6 +61,19 @@ describe('Graph gateway over @microsoft/microsoft-graph-client', () => {
     expect(decodeURIComponent(first!.url)).toContain("$filter=deviceId eq 'a b'");
   });
 
+  it('hands a collection over page by page, in order, and answers a missing collection as a value', async () => {
+    const pages: unknown[][] = [];
+    const walked = await gateway().forEachPage({ op: 'listDevices', query: { select: ['id'] } }, (items) => {
+      pages.push(items);
+    });
+    expect(walked).toEqual({ ok: true, pages: 2 });
+    expect(pages).toEqual([[{ id: '1' }], [{ id: '2' }]]);
+    const missing = await gateway().forEachPage({ op: 'getImportedDevice', params: { id: 'gone' } }, () => {
+      throw new Error('no page expected');
+    });
+    expect(missing).toMatchObject({ ok: false, status: 404, code: 'NotFound' });
+  });
+
   it('refuses a nextLink that repeats itself instead of paging forever', async () => {
     await expect(gateway().listAll({ op: 'listDevices', query: { filter: 'loop' } })).rejects.toThrow(/repeat/);
   });
