@@ -10,8 +10,10 @@ import { clientBindingJson, type ClientUrls } from './durable/client-binding';
 import { DurableEngine, type EpisodeTiming } from './durable/engine';
 import { JournalStore } from './durable/journal';
 import { statusBody } from './durable/management-api';
+import { handleBlobWebhook } from './http/blob-webhook';
 import { httpRoutes } from './http/http-trigger';
 import { createHostServer, listen } from './http/server';
+import type { BlobListener } from './triggers/blob-listener';
 import { startTriggerListeners, type Stoppable } from './triggers-wiring';
 
 export type { EpisodeTiming };
@@ -95,6 +97,8 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
 
   let urls: ClientUrls = { publicUrl: '', hubName: settings.hubName };
   let binding = '';
+  // Set once the trigger listeners run and cleared when stopping: the Event Grid webhook answers 503 meanwhile.
+  let blobListener: BlobListener | undefined;
   const server = createHostServer({
     invoker,
     engine,
@@ -102,6 +106,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     urls: () => urls,
     clientBinding: () => binding,
     afterInvoke: (fn, res, data) => writeStorageOutputs(fn, res, data, process.env),
+    blobWebhook: (req) => handleBlobWebhook({ functions, sink: () => blobListener, log }, req),
     log,
   });
   const port = await listen(server, opts.port ?? 7071);
@@ -116,7 +121,8 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   try {
     const blobPollIntervalMs = intEnv('LOCAL_HOST_BLOB_POLL_MS');
     const blobMessageLeaseMs = intEnv('LOCAL_HOST_BLOB_LEASE_MS');
-    listeners = await startTriggerListeners({
+    const blobStopTimeoutMs = intEnv('LOCAL_HOST_BLOB_STOP_MS');
+    const started = await startTriggerListeners({
       functions,
       invoker,
       settings,
@@ -126,7 +132,10 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
       log,
       ...(blobPollIntervalMs !== undefined ? { blobPollIntervalMs } : {}),
       ...(blobMessageLeaseMs !== undefined ? { blobMessageLeaseMs } : {}),
+      ...(blobStopTimeoutMs !== undefined ? { blobStopTimeoutMs } : {}),
     });
+    listeners = started.stoppables;
+    blobListener = started.blob;
   } catch (err) {
     await engine.stop();
     await new Promise((r) => server.close(r));
@@ -139,6 +148,8 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     functionCount: functions.length,
     stop() {
       stopping ??= (async () => {
+        blobListener = undefined;
+        // The server stays up while listeners drain: running blob functions may still call the durable client.
         await Promise.allSettled(listeners.map((l) => l.stop()));
         server.closeAllConnections();
         await new Promise((r) => server.close(r));

@@ -5,11 +5,18 @@ import type { Invoker } from './core/invoker';
 import { connectionFor, writeStorageOutputs } from './core/outputs';
 import { toTypedData } from './core/typed-data';
 import type { RpcTypedData } from './core/types';
-import { startBlobListener, type BlobTriggerBinding } from './triggers/blob-listener';
+import { startBlobListener, type BlobListener, type BlobTriggerBinding } from './triggers/blob-listener';
 import { startTimerListener, type TimerInfo, type TimerTriggerBinding } from './triggers/timer-listener';
 
 export interface Stoppable {
   stop(): Promise<void>;
+}
+
+export interface TriggerListeners {
+  /** Every listener started, to stop on shutdown. */
+  stoppables: Stoppable[];
+  /** The blob listener, when the app has blob triggers: the Event Grid webhook hands it BlobCreated events. */
+  blob: BlobListener | undefined;
 }
 
 interface WiringDeps {
@@ -23,6 +30,8 @@ interface WiringDeps {
   blobPollIntervalMs?: number;
   /** How long one try holds its internal queue message (LOCAL_HOST_BLOB_LEASE_MS); after a crash the blob is redelivered when it expires. */
   blobMessageLeaseMs?: number;
+  /** How long a graceful stop waits for running blob deliveries (LOCAL_HOST_BLOB_STOP_MS); the listener's default is 30 s. */
+  blobStopTimeoutMs?: number;
   log: (line: string) => void;
 }
 
@@ -45,8 +54,9 @@ export function hostIdFor(appDir: string, hubName: string): string {
 }
 
 /** Starts the timer and blob listeners for the functions that use those triggers (and none otherwise). */
-export async function startTriggerListeners(d: WiringDeps): Promise<Stoppable[]> {
+export async function startTriggerListeners(d: WiringDeps): Promise<TriggerListeners> {
   const started: Stoppable[] = [];
+  let blob: BlobListener | undefined;
   const timers: TimerTriggerBinding[] = [];
   const blobs: BlobTriggerBinding[] = [];
   for (const fn of d.functions) {
@@ -61,7 +71,9 @@ export async function startTriggerListeners(d: WiringDeps): Promise<Stoppable[]>
     }
     const b = trigger(fn, 'blobTrigger');
     if (b) {
-      if (b.source === 'EventGrid') d.log(`blob trigger '${fn.name}': source EventGrid is served by container polling locally`);
+      if (b.source === 'EventGrid') {
+        d.log(`blob trigger '${fn.name}': source EventGrid: events at /runtime/webhooks/blobs?functionName=Host.Functions.${fn.name}, and container polling (Azurite emits no events)`);
+      }
       blobs.push({
         functionName: fn.name,
         path: resolveSettingRefs(String(b.path ?? ''), process.env),
@@ -85,29 +97,37 @@ export async function startTriggerListeners(d: WiringDeps): Promise<Stoppable[]>
       );
     }
     if (blobs.length > 0) {
-      started.push(
-        await startBlobListener({
-          hostId: hostIdFor(d.appDir, d.settings.hubName),
-          bindings: blobs,
-          ...(d.blobPollIntervalMs !== undefined ? { pollIntervalMs: d.blobPollIntervalMs } : {}),
-          ...(d.blobMessageLeaseMs !== undefined ? { messageLeaseMs: d.blobMessageLeaseMs } : {}),
-          log: d.log,
-          invoke: async (delivery) => {
-            const triggerMetadata: Record<string, RpcTypedData> = {};
-            for (const [k, v] of Object.entries(delivery.triggerMetadata)) triggerMetadata[k] = toTypedData(v);
-            const res = await d.invoker.invoke({
-              functionName: delivery.functionName,
-              inputs: { blobTrigger: { bytes: delivery.content }, durableClient: { string: d.clientBinding() } },
-              triggerMetadata,
-            });
-            await writeStorageOutputs(d.invoker.get(delivery.functionName), res, delivery.triggerMetadata, process.env);
-          },
-        }),
-      );
+      let hostConnectionString: string;
+      try {
+        hostConnectionString = connectionFor('AzureWebJobsStorage', process.env);
+      } catch (err) {
+        throw new Error(`Blob triggers keep their receipts, scan cursors and queue in the host's storage: ${(err as Error).message}`, { cause: err });
+      }
+      blob = await startBlobListener({
+        hostId: hostIdFor(d.appDir, d.settings.hubName),
+        bindings: blobs,
+        // As in Azure: receipts, scan info and the internal queue live in AzureWebJobsStorage, not the binding's account.
+        hostConnectionString,
+        ...(d.blobPollIntervalMs !== undefined ? { pollIntervalMs: d.blobPollIntervalMs } : {}),
+        ...(d.blobMessageLeaseMs !== undefined ? { messageLeaseMs: d.blobMessageLeaseMs } : {}),
+        ...(d.blobStopTimeoutMs !== undefined ? { stopTimeoutMs: d.blobStopTimeoutMs } : {}),
+        log: d.log,
+        invoke: async (delivery) => {
+          const triggerMetadata: Record<string, RpcTypedData> = {};
+          for (const [k, v] of Object.entries(delivery.triggerMetadata)) triggerMetadata[k] = toTypedData(v);
+          const res = await d.invoker.invoke({
+            functionName: delivery.functionName,
+            inputs: { blobTrigger: { bytes: delivery.content }, durableClient: { string: d.clientBinding() } },
+            triggerMetadata,
+          });
+          await writeStorageOutputs(d.invoker.get(delivery.functionName), res, delivery.triggerMetadata, process.env);
+        },
+      });
+      started.push(blob);
     }
   } catch (err) {
     await Promise.allSettled(started.map((s) => s.stop()));
     throw err;
   }
-  return started;
+  return { stoppables: started, blob };
 }

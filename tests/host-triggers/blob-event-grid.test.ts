@@ -30,4 +30,21 @@ describe('Event Grid blob requests', () => {
     expect(() => parseEventGridBlobRequest([{ eventType: 'Microsoft.Storage.BlobCreated', subject: '/x' }])).toThrow(/subject '\/x'/);
     expect(() => parseEventGridBlobRequest([{ eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', data: {} }])).toThrow(/validationCode/);
   });
+
+  it('follows the aeg-event-type header Event Grid sends, case-insensitively', () => {
+    const created = [{ eventType: 'Microsoft.Storage.BlobCreated', subject: '/blobServices/default/containers/intake/blobs/x.csv' }];
+    // The handshake header takes the first event's code, whatever its type (as the host does).
+    expect(parseEventGridBlobRequest([{ eventType: 'Whatever', data: { validationCode: 'c-1' } }], 'SubscriptionValidation')).toEqual({
+      kind: 'validation',
+      response: { validationResponse: 'c-1' },
+    });
+    expect(() => parseEventGridBlobRequest(created, 'subscriptionvalidation')).toThrow(/validationCode/);
+    expect(parseEventGridBlobRequest(created, 'Notification')).toEqual({ kind: 'blobs', blobs: [{ container: 'intake', blobName: 'x.csv' }] });
+    // A notification is never taken for a handshake.
+    expect(() =>
+      parseEventGridBlobRequest([{ eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', data: { validationCode: 'c' } }], 'Notification'),
+    ).toThrow(/SubscriptionValidationEvent' is not supported/);
+    expect(parseEventGridBlobRequest(undefined, 'Unsubscribe')).toEqual({ kind: 'unsubscribe' });
+    expect(() => parseEventGridBlobRequest(created, 'Bogus')).toThrow(/aeg-event-type 'Bogus' is not SubscriptionValidation, Notification or Unsubscribe/);
+  });
 });

@@ -49,7 +49,8 @@ async function upload(container: string, name: string, body: string, opts: { met
 async function start(
   o: Partial<BlobListenerOptions> & { hostId: string; bindings: BlobListenerOptions['bindings']; invoke: BlobListenerOptions['invoke'] },
 ) {
-  const listener = await startBlobListener({ pollIntervalMs: 100, ...o });
+  // A short stop bound keeps afterEach quick when a test leaves an invocation hanging.
+  const listener = await startBlobListener({ pollIntervalMs: 100, stopTimeoutMs: 2000, ...o });
   running.push(listener);
   return listener;
 }
@@ -119,11 +120,14 @@ describe('blob trigger listener on Azurite', () => {
     expect(Object.keys(props.metadata ?? {}).map((k) => k.toLowerCase())).not.toContain('incomplete');
   });
 
-  it('redelivers a delivery interrupted by a stop, but not a completed one, after a restart', async () => {
+  it('redelivers a delivery still running when the stop bound runs out, but not a completed one, after a restart', async () => {
     const { container, hostId } = await fresh();
     const firstCalls: string[] = [];
+    const logs: string[] = [];
     const first = await start({
       hostId,
+      stopTimeoutMs: 200,
+      log: (m) => logs.push(m),
       bindings: [binding('onUpload', `${container}/{name}`)],
       invoke: async (d) => {
         firstCalls.push(d.blobName);
@@ -136,6 +140,7 @@ describe('blob trigger listener on Azurite', () => {
     await waitFor(() => firstCalls.includes('done.csv') && firstCalls.includes('hang.csv'), 10_000, 'both delivered once');
     await waitFor(async () => (await internalQueueDepth(hostId)) === 1, 10_000, 'only the hanging message left');
     await first.stop();
+    expect(logs).toContain('Blob trigger: 1 delivery(ies) abandoned on stop; they are redelivered on the next start.');
 
     const rec = recorder();
     const second = await start({ hostId, bindings: [binding('onUpload', `${container}/{name}`)], invoke: rec.invoke });
@@ -147,6 +152,44 @@ describe('blob trigger listener on Azurite', () => {
     await second.scanNow();
     expect(await internalQueueDepth(hostId)).toBe(0);
     expect(rec.calls.map((c) => c.blobName)).toEqual(['hang.csv']);
+  });
+
+  it('lets a running delivery finish on stop, then settles its message (no redelivery)', async () => {
+    const { container, hostId } = await fresh();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const started: string[] = [];
+    const finished: string[] = [];
+    const logs: string[] = [];
+    const listener = await start({
+      hostId,
+      stopTimeoutMs: 60_000,
+      log: (m) => logs.push(m),
+      bindings: [binding('onUpload', `${container}/{name}`)],
+      invoke: async (d) => {
+        started.push(d.blobName);
+        await gate;
+        finished.push(d.blobName);
+      },
+    });
+    await upload(container, 'slow.csv', 'x');
+    await listener.scanNow();
+    await waitFor(() => started.length === 1, 10_000, 'the delivery is running');
+    let stopped = false;
+    const stopping = listener.stop().then(() => (stopped = true));
+    await waitFor(() => logs.some((m) => m.includes('waiting up to 60000 ms for 1 running delivery')), 10_000, 'stop waiting for the delivery');
+    expect(stopped).toBe(false); // the old stop() abandoned the delivery and returned at once
+    release();
+    await stopping;
+    expect(finished).toEqual(['slow.csv']);
+    expect(logs.some((m) => m.includes('abandoned on stop'))).toBe(false);
+    expect(await internalQueueDepth(hostId)).toBe(0);
+
+    const rec = recorder();
+    const second = await start({ hostId, bindings: [binding('onUpload', `${container}/{name}`)], invoke: rec.invoke });
+    await second.scanNow();
+    expect(await internalQueueDepth(hostId)).toBe(0);
+    expect(rec.calls).toHaveLength(0);
   });
 
   it('redelivers after a real crash (SIGKILL mid-invocation) once the message lease runs out', async () => {

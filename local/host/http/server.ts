@@ -4,6 +4,7 @@ import type { Invoker } from '../core/invoker';
 import type { ClientUrls } from '../durable/client-binding';
 import type { DurableEngine } from '../durable/engine';
 import { handleDurableApi } from '../durable/management-api';
+import { BLOB_WEBHOOK_PATH, type BlobWebhookRequest, type BlobWebhookResponse } from './blob-webhook';
 import { fromRpcHttpResponse, toRpcHttpRequest, type HttpFunctionRoute } from './http-trigger';
 import { matchRoute } from './routes';
 import type { RpcInvocationResponse } from '../core/types';
@@ -16,6 +17,8 @@ export interface ServerDeps {
   urls: () => ClientUrls;
   clientBinding: () => string;
   afterInvoke: (fn: RegisteredFunction, res: RpcInvocationResponse, bindingData: Record<string, unknown>) => Promise<void>;
+  /** Event Grid deliveries for blob triggers (./blob-webhook.ts). */
+  blobWebhook: (req: BlobWebhookRequest) => Promise<BlobWebhookResponse>;
   log: (line: string) => void;
 }
 
@@ -32,7 +35,7 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.end(body);
 }
 
-/** One node:http server for HTTP-triggered functions and the Durable HTTP API (rpc and webhook paths). */
+/** One node:http server for HTTP-triggered functions, the Durable HTTP API (rpc and webhook paths) and the blob trigger's Event Grid webhook. */
 export function createHostServer(deps: ServerDeps): Server {
   return createServer((req, res) => {
     void (async () => {
@@ -44,6 +47,10 @@ export function createHostServer(deps: ServerDeps): Server {
         const headers: Record<string, string | undefined> = {};
         for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(',') : v;
         const r = await handleDurableApi(deps.engine, deps.urls(), { method, path: url.pathname.slice(base.length - 1), query: url.searchParams, body: body.toString('utf8'), headers });
+        return send(res, r.status, r.headers, r.body);
+      }
+      if (url.pathname === BLOB_WEBHOOK_PATH || url.pathname === `${BLOB_WEBHOOK_PATH}/`) {
+        const r = await deps.blobWebhook({ method, query: url.searchParams, headers: req.headers, body });
         return send(res, r.status, r.headers, r.body);
       }
       if (url.pathname === '/admin/host/status') return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ state: 'Running' }));

@@ -49,10 +49,15 @@ export interface BlobListenerOptions {
   messageLeaseMs?: number;
   /** Blobs listed per container per poll. Default 5000 (the storage maximum per page). */
   pageSize?: number;
+  /** How long a graceful stop() waits for running deliveries before abandoning them. Default 30 000 ms. */
+  stopTimeoutMs?: number;
 }
 
 export interface BlobListener {
-  /** Stops scanning and taking messages; running deliveries are abandoned and will be redelivered. */
+  /**
+   * Stops scanning and taking messages, waits up to `stopTimeoutMs` for running deliveries to finish,
+   * then abandons the rest (they are redelivered on the next start).
+   */
   stop(): Promise<void>;
   /** Runs a complete sweep of every container now and dispatches what it finds; resolves when dispatched. */
   scanNow(): Promise<void>;
@@ -81,6 +86,7 @@ const OptionsSchema = z.object({
   maxParallelism: z.number().int().min(1).optional(),
   messageLeaseMs: z.number().int().min(1000).optional(),
   pageSize: z.number().int().min(1).max(5000).optional(),
+  stopTimeoutMs: z.number().int().min(0).optional(),
 });
 
 export async function startBlobListener(opts: BlobListenerOptions): Promise<BlobListener> {
@@ -199,7 +205,7 @@ export async function startBlobListener(opts: BlobListenerOptions): Promise<Blob
       if (pollTimer) clearTimeout(pollTimer);
       pollTimer = undefined;
       await scanChain;
-      await worker.stop();
+      await worker.stop(o.stopTimeoutMs ?? 30_000);
     },
     async scanNow() {
       if (stopped) throw new Error('scanNow: the blob listener is stopped.');

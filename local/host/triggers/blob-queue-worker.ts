@@ -86,13 +86,25 @@ export class BlobQueueWorker {
   }
 
   /**
-   * Stops taking messages. Deliveries still running are abandoned: their messages are made visible again
-   * so the next start redelivers them (at least once), and their eventual results are ignored.
+   * Stops taking messages, then lets running deliveries finish (and settle their messages) for up to
+   * `drainMs`, as the host lets in-flight invocations finish on a graceful shutdown. Deliveries still
+   * running after that are abandoned: their messages are made visible again so the next start redelivers
+   * them (at least once), and their eventual results are ignored. Messages received but not started are
+   * released at once.
    */
-  async stop(): Promise<void> {
+  async stop(drainMs: number): Promise<void> {
     this.stopped = true;
     this.notify();
     await this.loopDone;
+    if (this.tasks.size > 0) {
+      this.opts.log(`Blob trigger: waiting up to ${drainMs} ms for ${this.tasks.size} running delivery(ies) before stopping.`);
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, drainMs);
+      });
+      await Promise.race([this.idle(), bound]);
+      clearTimeout(timer);
+    }
     const releases = [...this.inFlight].map(async (d) => {
       d.abandoned = true;
       try {
@@ -101,6 +113,7 @@ export class BlobQueueWorker {
         this.opts.log(`Blob trigger: could not release message ${d.messageId} on stop (it returns when its lease ends): ${describeError(err)}`);
       }
     });
+    if (releases.length > 0) this.opts.log(`Blob trigger: ${releases.length} delivery(ies) abandoned on stop; they are redelivered on the next start.`);
     await Promise.all(releases);
   }
 
