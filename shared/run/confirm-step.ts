@@ -303,7 +303,8 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
     }
   }
 
-  // ESP: one list of enrollment configurations, one member read per group an ESP targets.
+  // ESP: one list of enrollment configurations, one member read per group an ESP targets (none for
+  // the expected groups, already confirmed).
   const esping = active.filter(({ d }) => !d.result && d.stage === 'esp');
   if (esping.length > 0) {
     const expectedEsp = settings.expected.espId;
@@ -318,7 +319,16 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
     } else {
       const esps = await readEsps(deps.graph);
       const members = new Map<string, Set<string>>();
-      for (const groupId of espGroupIds(esps)) members.set(groupId, (await groupDeviceIds(groupId)) ?? new Set());
+      const expectedGroups = new Set(settings.expected.groupIds);
+      for (const groupId of espGroupIds(esps)) {
+        // A device reaches this stage only once the group stage found it in every expected group: an
+        // ESP that targets one of those needs no second read of that (often tenant-sized) group.
+        if (expectedGroups.has(groupId) && esping.every(({ d }) => d.groupIds?.includes(groupId))) {
+          members.set(groupId, new Set(esping.map(({ d }) => d.aadDeviceId?.toLowerCase() ?? '')));
+        } else {
+          members.set(groupId, (await groupDeviceIds(groupId)) ?? new Set());
+        }
+      }
       for (const { chunk, d } of esping) {
         const aad = d.aadDeviceId?.toLowerCase() ?? '';
         const groups = new Set([...members].filter(([, ids]) => ids.has(aad)).map(([g]) => g));

@@ -171,6 +171,33 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect(t.graph.count('listAutopilotDevices')).toBeGreaterThan(0);
   });
 
+  it('resolves the ESP from the group stage\'s confirmed membership when the ESP targets an expected group, and reads any other group', async () => {
+    const OTHER_GROUP = 'a0a0a0a0-0000-4000-8000-000000000001';
+    for (const [expectedGroup, reads] of [
+      [GROUP_ID, 0], // the ESP targets the expected group: membership is already confirmed
+      [OTHER_GROUP, 1], // the ESP targets a group the run did not confirm: read it
+    ] as const) {
+      const t = tenant();
+      const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2']));
+      await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 5, now: T0 });
+      const state = (await runs.readChunkState(RUN, 0))!;
+      for (const d of state.devices) {
+        const ztd = `ztd-${d.serialNumber}`;
+        t.devices.set(ztd, { id: ztd, serialNumber: d.serialNumber, aad: `aad-${d.serialNumber}` });
+        Object.assign(d, { importStatus: 'complete', ztdId: ztd, aadDeviceId: `aad-${d.serialNumber}`, groupIds: [expectedGroup], stage: 'esp', at: { imported: T0, registered: T0, inGroup: T0, profileAssigned: T0 } });
+      }
+      state.status = 'sent';
+      await runs.writeChunkState(RUN, state);
+      const s = settings({ expected: { groupIds: [expectedGroup], profileId: PROFILE_ID, espId: ESP_ID } });
+      for (let m = 1; m < 5; m++) if ((await runConfirmStep({ graph: t.graph, runs, objects, log }, { runId: RUN, now: at(m), phaseStartedAt: T0, settings: s })).done) break;
+      expect((await runs.readChunkState(RUN, 0))!.devices.map((d) => [d.result, d.espId])).toEqual([
+        ['confirmed', ESP_ID],
+        ['confirmed', ESP_ID],
+      ]);
+      expect(t.graph.count('listGroupDeviceMembers'), `expected group ${expectedGroup}`).toBe(reads);
+    }
+  });
+
   it('finds an 806 device by the serial inside its hash when the row has a typo in the serial', async () => {
     const t = tenant({ registered: ['SN-OLD'] });
     const csv = `Device Serial Number,Windows Product ID,Hardware Hash\r\nTYPO-SN-OLD,,${generateHardwareHash({ serialNumber: 'SN-OLD', manufacturer: 'Contoso', model: 'M' })}\r\n`;
