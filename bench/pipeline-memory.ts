@@ -33,18 +33,19 @@ const args = benchArgs(
     'node-options': z.string().optional(),
     /** Append the host's output lines here (e.g. with --node-options --trace-gc). */
     'host-log': z.string().optional(),
-    /** 1: preload bench/support/memory-probe.cjs into the host and report its heap after major GCs. */
+    /** 1: preload bench/support/memory-probe.mjs into the host and report its heap after major GCs. */
     probe: z.coerce.number().int().min(0).max(1).default(0),
   },
   USAGE,
 );
 
-/** Orchestration log lines that end each phase (orchestrations/intake.ts). */
+/** Log lines that end each phase (orchestrations/intake.ts; the report's from the finalize step). */
 const PHASE_ENDS: [phase: string, pattern: RegExp][] = [
   ['parse', /\] parsed: /],
   ['import', /\] import done: /],
   ['confirm', /\] confirm done: /],
-  ['report', /\] finished: /],
+  ['report', /run intake-\w+: (completed|rejected); /],
+  ['cleanup', /\] finished: /],
 ];
 
 interface SizeFigures {
@@ -61,7 +62,7 @@ interface SizeFigures {
   load: string;
 }
 
-const nodeOptions = [args['node-options'], args.probe ? `--require ${join(__dirname, 'support', 'memory-probe.cjs')}` : undefined].filter(Boolean).join(' ');
+const nodeOptions = [args['node-options'], args.probe ? `--import ${join(__dirname, 'support', 'memory-probe.mjs')}` : undefined].filter(Boolean).join(' ');
 
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join('/');
 
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
     `tenant ${fmt.n(args.tenant)} devices, time scale 0, throttling off, chunk ${args.chunk ?? 'default (100)'}, fresh stack per size` +
       (nodeOptions ? `, host NODE_OPTIONS="${nodeOptions}"` : ''),
   );
-  const rows: string[][] = [['Devices', 'Idle RSS', 'Peak RSS (sampled)', 'VmHWM', 'Peak − idle', 'parse / import / confirm / report peak', 'Confirmed', 'Drop → report', 'Load (1/5/15)']];
+  const rows: string[][] = [['Devices', 'Idle RSS', 'Peak RSS (sampled)', 'VmHWM', 'Peak − idle', 'parse / import / confirm / report / cleanup peak', 'Confirmed', 'Drop → report', 'Load (1/5/15)']];
   const mb = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : fmt.n(v));
   for (const size of args.sizes) {
     const f = await measure(size);

@@ -1,9 +1,9 @@
-// Preloaded into the host by bench/pipeline-memory.ts (--probe 1, through NODE_OPTIONS=--require):
+// Preloaded into the host by bench/pipeline-memory.ts (--probe 1, through NODE_OPTIONS=--import):
 // reports the process's own memory on stderr, so the bench can tell live heap (heapUsed right
-// after a major GC) from RSS that V8 simply has not returned yet. Plain CommonJS: it loads
+// after a major GC) from RSS that V8 simply has not returned yet. Plain JavaScript: it loads
 // before tsx does.
-'use strict';
-const { PerformanceObserver, constants } = require('node:perf_hooks');
+/* global process, setInterval */
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 
 const mb = (n) => (n / 2 ** 20).toFixed(1);
 const line = (tag) => {

@@ -3,10 +3,13 @@
  * error code, remediation and the time each stage was passed. Three renderings of one model:
  * report.json (machines), report.csv (Excel; formula-injection safe) and summary.md (people).
  * Hardware hashes and user principal names never appear in any of them.
+ * Everything here works row by row (reportHeader, reportRow, reportCsvRow, SummaryBuilder), so the
+ * finalize step can stream a report of any size (report-stream.ts); buildReport and friends render
+ * a report held whole, for small runs and tests, with the same output.
  */
 import type { StageCounts } from '../contracts';
 import type { ChunkState, DeviceState, RowRecord, RunManifest } from '../run/model';
-import { toCsv } from './csv-writer';
+import { toCsv, type CsvRow } from './csv-writer';
 
 export interface ReportRow extends RowRecord {
   device?: Omit<DeviceState, 'line' | 'serialNumber' | 'groupTag'>;
@@ -25,9 +28,10 @@ export interface RunReport {
   rows: ReportRow[];
 }
 
-export function buildReport(manifest: RunManifest, rows: RowRecord[], chunks: ChunkState[], counts: StageCounts, now: string): RunReport {
-  const devices = new Map<number, DeviceState>();
-  for (const chunk of chunks) for (const d of chunk.devices) devices.set(d.line, d);
+export type ReportHeader = Omit<RunReport, 'rows'>;
+
+/** Everything in the report but its rows (their order is the JSON's key order). */
+export function reportHeader(manifest: RunManifest, counts: StageCounts, now: string): ReportHeader {
   return {
     runId: manifest.runId,
     source: manifest.source,
@@ -38,13 +42,20 @@ export function buildReport(manifest: RunManifest, rows: RowRecord[], chunks: Ch
     encoding: manifest.encoding,
     warnings: manifest.warnings,
     counts,
-    rows: rows.map((row) => {
-      const d = devices.get(row.line);
-      if (!d) return row;
-      const { line: _line, serialNumber: _serial, groupTag: _tag, ...device } = d;
-      return { ...row, device };
-    }),
   };
+}
+
+/** One row of the report: the row's verdict and, for a valid row, its device's state. */
+export function reportRow(row: RowRecord, d: DeviceState | undefined): ReportRow {
+  if (!d) return row;
+  const { line: _line, serialNumber: _serial, groupTag: _tag, ...device } = d;
+  return { ...row, device };
+}
+
+export function buildReport(manifest: RunManifest, rows: RowRecord[], chunks: ChunkState[], counts: StageCounts, now: string): RunReport {
+  const devices = new Map<number, DeviceState>();
+  for (const chunk of chunks) for (const d of chunk.devices) devices.set(d.line, d);
+  return { ...reportHeader(manifest, counts, now), rows: rows.map((row) => reportRow(row, devices.get(row.line))) };
 }
 
 export const REPORT_COLUMNS = [
@@ -79,96 +90,122 @@ function resultOf(row: ReportRow): string {
   return row.device?.result ?? 'pending';
 }
 
-export function reportCsv(report: RunReport): string {
-  return toCsv(
-    REPORT_COLUMNS,
-    report.rows.map((row) => {
-      const d = row.device;
-      return {
-        line: row.line,
-        serialNumber: row.serialNumber,
-        rowStatus: row.status,
-        result: resultOf(row),
-        failedStage: d?.failure?.stage,
-        code: d?.failure?.code ?? row.code,
-        message: d?.failure?.message ?? row.message,
-        remediation: d?.failure?.remediation,
-        manufacturer: row.manufacturer,
-        model: row.model,
-        groupTag: row.groupTag,
-        autopilotId: d?.ztdId,
-        importStatus: d?.importStatus,
-        importError: d?.importErrorCode ? `${d.importErrorCode} ${d.importErrorName ?? ''}`.trim() : d?.importErrorName,
-        profileStatus: d?.profileStatus,
-        profileId: d?.profileId,
-        espId: d?.espId,
-        importedAt: d?.at.imported,
-        registeredAt: d?.at.registered,
-        inGroupAt: d?.at.inGroup,
-        profileAssignedAt: d?.at.profileAssigned,
-        espConfirmedAt: d?.at.espConfirmed,
-        finishedAt: d?.at.finished,
-        warnings: row.warnings.join(' | '),
-      };
-    }),
-  );
+/** The report.csv record of one row. */
+export function reportCsvRow(row: ReportRow): CsvRow {
+  const d = row.device;
+  return {
+    line: row.line,
+    serialNumber: row.serialNumber,
+    rowStatus: row.status,
+    result: resultOf(row),
+    failedStage: d?.failure?.stage,
+    code: d?.failure?.code ?? row.code,
+    message: d?.failure?.message ?? row.message,
+    remediation: d?.failure?.remediation,
+    manufacturer: row.manufacturer,
+    model: row.model,
+    groupTag: row.groupTag,
+    autopilotId: d?.ztdId,
+    importStatus: d?.importStatus,
+    importError: d?.importErrorCode ? `${d.importErrorCode} ${d.importErrorName ?? ''}`.trim() : d?.importErrorName,
+    profileStatus: d?.profileStatus,
+    profileId: d?.profileId,
+    espId: d?.espId,
+    importedAt: d?.at.imported,
+    registeredAt: d?.at.registered,
+    inGroupAt: d?.at.inGroup,
+    profileAssignedAt: d?.at.profileAssigned,
+    espConfirmedAt: d?.at.espConfirmed,
+    finishedAt: d?.at.finished,
+    warnings: row.warnings.join(' | '),
+  };
 }
 
-function lineList(lines: number[]): string {
-  const shown = lines.slice(0, 10).join(', ') + (lines.length > 10 ? ', …' : '');
-  return `${lines.length === 1 ? 'line' : 'lines'} ${shown}`;
+export function reportCsv(report: RunReport): string {
+  return toCsv(REPORT_COLUMNS, report.rows.map(reportCsvRow));
+}
+
+/** Lines shown per problem; the rest are counted. */
+const LINES_SHOWN = 10;
+/** Rows with warnings listed one by one; the rest are counted. */
+const WARNED_SHOWN = 50;
+
+function lineList(count: number, shownLines: number[]): string {
+  const shown = shownLines.slice(0, LINES_SHOWN).join(', ') + (count > LINES_SHOWN ? ', …' : '');
+  return `${count === 1 ? 'line' : 'lines'} ${shown}`;
 }
 
 function mdEscape(text: string): string {
   return text.replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
 
-export function reportSummary(report: RunReport): string {
-  const c = report.counts;
-  const lines = [
-    `# Autopilot intake run ${report.runId}`,
-    '',
-    `- Source: \`${mdEscape(`${report.source.container}/${report.source.name}`)}\` (version ${mdEscape(report.source.etag)})`,
-    `- Status: **${report.status}**${report.fileRejected ? ` — ${mdEscape(report.fileRejected)}` : ''}`,
-    `- Format: ${report.format ?? 'n/a'}, encoding: ${report.encoding ?? 'n/a'}`,
-    `- Generated: ${report.generatedAt}`,
-    '',
-    '| stage | devices |',
-    '|---|---:|',
-    `| rows in file | ${c.rows} |`,
-    `| valid rows | ${c.valid} |`,
-    `| rejected rows | ${c.rejectedRows} |`,
-    `| duplicate rows | ${c.duplicateRows} |`,
-    `| imported (incl. already registered) | ${c.imported} |`,
-    `| registered in Autopilot | ${c.registered} |`,
-    `| in expected group(s) | ${c.inGroup} |`,
-    `| deployment profile assigned | ${c.profileAssigned} |`,
-    `| expected ESP applies | ${c.espConfirmed} |`,
-    `| **confirmed** | **${c.confirmed}** |`,
-    `| **failed** | **${c.failed}** |`,
-    '',
-  ];
-  if (report.warnings.length) lines.push('## File warnings', '', ...report.warnings.map((w) => `- ${mdEscape(w)}`), '');
-  const problems = new Map<string, { message: string; remediation: string; lines: number[] }>();
-  for (const row of report.rows) {
+/**
+ * summary.md, fed one report row at a time: it keeps per problem code a count and the first lines,
+ * and the first rows with warnings — what the summary shows — so its memory does not follow the run.
+ */
+export class SummaryBuilder {
+  private readonly problems = new Map<string, { message: string; remediation: string; count: number; lines: number[] }>();
+  private readonly warned: { line: number; warnings: string[] }[] = [];
+  private warnedCount = 0;
+
+  add(row: ReportRow): void {
     const code = row.device?.failure?.code ?? (row.status !== 'valid' ? row.code : undefined);
-    if (!code) continue;
-    const entry = problems.get(code) ?? { message: row.device?.failure?.message ?? row.message ?? '', remediation: row.device?.failure?.remediation ?? '', lines: [] };
-    entry.lines.push(row.line);
-    problems.set(code, entry);
+    if (code) {
+      const entry = this.problems.get(code) ?? { message: row.device?.failure?.message ?? row.message ?? '', remediation: row.device?.failure?.remediation ?? '', count: 0, lines: [] };
+      entry.count++;
+      if (entry.lines.length < LINES_SHOWN) entry.lines.push(row.line);
+      this.problems.set(code, entry);
+    }
+    if (row.warnings.length > 0) {
+      if (this.warned.length < WARNED_SHOWN) this.warned.push({ line: row.line, warnings: row.warnings });
+      this.warnedCount++;
+    }
   }
-  if (problems.size) {
-    lines.push('## Problems', '', '| code | rows | example | what to do |', '|---|---:|---|---|');
-    for (const [code, p] of problems) lines.push(`| ${mdEscape(code)} | ${p.lines.length} (${lineList(p.lines)}) | ${mdEscape(p.message)} | ${mdEscape(p.remediation || 'see the example')} |`);
-    lines.push('');
+
+  render(header: ReportHeader): string {
+    const c = header.counts;
+    const lines = [
+      `# Autopilot intake run ${header.runId}`,
+      '',
+      `- Source: \`${mdEscape(`${header.source.container}/${header.source.name}`)}\` (version ${mdEscape(header.source.etag)})`,
+      `- Status: **${header.status}**${header.fileRejected ? ` — ${mdEscape(header.fileRejected)}` : ''}`,
+      `- Format: ${header.format ?? 'n/a'}, encoding: ${header.encoding ?? 'n/a'}`,
+      `- Generated: ${header.generatedAt}`,
+      '',
+      '| stage | devices |',
+      '|---|---:|',
+      `| rows in file | ${c.rows} |`,
+      `| valid rows | ${c.valid} |`,
+      `| rejected rows | ${c.rejectedRows} |`,
+      `| duplicate rows | ${c.duplicateRows} |`,
+      `| imported (incl. already registered) | ${c.imported} |`,
+      `| registered in Autopilot | ${c.registered} |`,
+      `| in expected group(s) | ${c.inGroup} |`,
+      `| deployment profile assigned | ${c.profileAssigned} |`,
+      `| expected ESP applies | ${c.espConfirmed} |`,
+      `| **confirmed** | **${c.confirmed}** |`,
+      `| **failed** | **${c.failed}** |`,
+      '',
+    ];
+    if (header.warnings.length) lines.push('## File warnings', '', ...header.warnings.map((w) => `- ${mdEscape(w)}`), '');
+    if (this.problems.size) {
+      lines.push('## Problems', '', '| code | rows | example | what to do |', '|---|---:|---|---|');
+      for (const [code, p] of this.problems) lines.push(`| ${mdEscape(code)} | ${p.count} (${lineList(p.count, p.lines)}) | ${mdEscape(p.message)} | ${mdEscape(p.remediation || 'see the example')} |`);
+      lines.push('');
+    }
+    if (this.warnedCount) {
+      lines.push('## Row warnings (imported, but check them)', '');
+      for (const row of this.warned) lines.push(`- line ${row.line}: ${mdEscape(row.warnings.join('; '))}`);
+      if (this.warnedCount > WARNED_SHOWN) lines.push(`- … and ${this.warnedCount - WARNED_SHOWN} more rows (see report.csv)`);
+      lines.push('');
+    }
+    lines.push('Per-device details: `report.csv` and `report.json` next to this file.', '');
+    return lines.join('\n');
   }
-  const warned = report.rows.filter((row) => row.warnings.length > 0);
-  if (warned.length) {
-    lines.push('## Row warnings (imported, but check them)', '');
-    for (const row of warned.slice(0, 50)) lines.push(`- line ${row.line}: ${mdEscape(row.warnings.join('; '))}`);
-    if (warned.length > 50) lines.push(`- … and ${warned.length - 50} more rows (see report.csv)`);
-    lines.push('');
-  }
-  lines.push('Per-device details: `report.csv` and `report.json` next to this file.', '');
-  return lines.join('\n');
+}
+
+export function reportSummary(report: RunReport): string {
+  const summary = new SummaryBuilder();
+  for (const row of report.rows) summary.add(row);
+  return summary.render(report);
 }

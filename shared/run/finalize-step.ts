@@ -2,11 +2,15 @@
  * The last phase: write the report next to the run id and move the source blob to the archive.
  * Safe to repeat: reports are overwritten with the same content, and the source is deleted only
  * in the exact version this run read (a newer upload under the same name is left for its own run).
+ * The report is streamed: row verdicts and chunk states are read part by part and each document is
+ * uploaded as it is rendered, so the step's memory does not grow with the file.
  */
 import type { FinalizeInput, RunOutcome } from '../contracts';
-import { buildReport, reportCsv, reportSummary } from '../report/run-report';
+import { joinReportRows, reportCsvPieces, reportJsonPieces } from '../report/report-stream';
+import { SummaryBuilder, reportHeader, type ReportRow } from '../report/run-report';
 import { CONTAINERS, type ObjectStore } from '../storage/object-store';
-import { countRun } from './counts';
+import { countChunk, countRun } from './counts';
+import type { RunManifest } from './model';
 import type { RunStore } from './run-store';
 
 export interface FinalizeDeps {
@@ -19,25 +23,37 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
   const { runId, source } = input;
   const manifest = await deps.runs.readManifest(runId);
   if (!manifest) throw new Error(`run ${runId}: no manifest`);
-  const chunks = await deps.runs.readAllChunkStates(runId, manifest.chunkCount);
-  const rows = await deps.runs.readRows(runId);
-  const counts = countRun(manifest, chunks);
-  const report = buildReport(manifest, rows, chunks, counts, input.now);
+  // The counts open report.json and summary.md, so they are taken in a first pass over the chunks.
+  const counts = countRun(manifest, []);
+  for await (const chunk of deps.runs.chunkStates(runId, manifest.chunkCount)) countChunk(counts, chunk);
+  const header = reportHeader(manifest, counts, input.now);
 
   const reportPath = `${runId}/`;
-  await deps.objects.put(CONTAINERS.reports, `${runId}/report.json`, JSON.stringify(report, null, 2), 'application/json');
-  await deps.objects.put(CONTAINERS.reports, `${runId}/report.csv`, reportCsv(report), 'text/csv; charset=utf-8');
-  await deps.objects.put(CONTAINERS.reports, `${runId}/summary.md`, reportSummary(report), 'text/markdown; charset=utf-8');
+  const summary = new SummaryBuilder();
+  const summarized = async function* () {
+    for await (const row of reportRows(deps.runs, manifest)) {
+      summary.add(row);
+      yield row;
+    }
+  };
+  await deps.objects.putStream(CONTAINERS.reports, `${runId}/report.json`, reportJsonPieces(header, summarized()), 'application/json');
+  await deps.objects.putStream(CONTAINERS.reports, `${runId}/report.csv`, reportCsvPieces(reportRows(deps.runs, manifest)), 'text/csv; charset=utf-8');
+  await deps.objects.put(CONTAINERS.reports, `${runId}/summary.md`, summary.render(header), 'text/markdown; charset=utf-8');
 
-  const folder = report.status === 'rejected' ? 'rejected' : 'processed';
+  const folder = header.status === 'rejected' ? 'rejected' : 'processed';
   const archivedAs = `${CONTAINERS.archive}/${folder}/${source.name}`;
   const current = await deps.objects.get(source.container, source.name);
   if (current && sameEtag(current.etag, source.etag)) {
     await deps.objects.copy({ container: source.container, path: source.name, etag: source.etag }, { container: CONTAINERS.archive, path: `${folder}/${source.name}` });
     await deps.objects.deleteIf(source.container, source.name, source.etag);
   }
-  deps.log(`run ${runId}: ${report.status}; ${counts.confirmed} confirmed, ${counts.failed} failed; report at ${CONTAINERS.reports}/${reportPath}`);
-  return { runId, status: report.status, reportPath: `${CONTAINERS.reports}/${reportPath}`, archivedAs, counts };
+  deps.log(`run ${runId}: ${header.status}; ${counts.confirmed} confirmed, ${counts.failed} failed; report at ${CONTAINERS.reports}/${reportPath}`);
+  return { runId, status: header.status, reportPath: `${CONTAINERS.reports}/${reportPath}`, archivedAs, counts };
+}
+
+/** One pass over the run's rows joined with their devices' states. */
+function reportRows(runs: RunStore, manifest: RunManifest): AsyncGenerator<ReportRow, void, undefined> {
+  return joinReportRows(runs.rows(manifest), runs.chunkStates(manifest.runId, manifest.chunkCount));
 }
 
 function sameEtag(a: string, b: string): boolean {

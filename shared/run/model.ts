@@ -1,10 +1,13 @@
 /**
  * What the pipeline remembers about a run, stored as blobs under autopilot-state/runs/{runId}/:
  *   manifest.json        the parse result (written last by the parse step: its commit marker)
- *   rows.ndjson          one verdict per CSV row (no hash, no UPN)
+ *   rows/{p}.ndjson      one verdict per CSV row (no hash, no UPN), in file order, ROWS_PER_PART
+ *                        rows per part (runs parsed before parts existed have one rows.ndjson)
  *   chunks/{k}.input.json  the devices of import chunk k (hashes included: needed to import)
  *   chunks/{k}.state.json  per-device progress of chunk k (no hash)
  * Every write is a whole-blob replace, so a step re-run after a crash sees either the old or the new state.
+ * Rows, and devices across chunks k = 0, 1, …, are in ascending line order: the report joins them
+ * part by part instead of holding the run in memory.
  */
 import { z } from 'zod';
 import { BlobRef, StageCounts } from '../contracts';
@@ -106,6 +109,8 @@ export const RunManifest = z.object({
   warnings: z.array(z.string()).default([]),
   fileRejected: z.string().optional(),
   chunkCount: z.number().int(),
+  /** How many rows/{p}.ndjson parts the parse wrote; absent for runs parsed when one rows.ndjson held every row. */
+  rowParts: z.number().int().optional(),
   counts: StageCounts,
 });
 export type RunManifest = z.infer<typeof RunManifest>;

@@ -1,6 +1,7 @@
 /**
  * The parse phase: stream the dropped blob (that exact version) through the CSV intake, give every
- * row a verdict, and cut the valid devices into import chunks stored as blobs. The manifest is
+ * row a verdict, and cut the valid devices into import chunks stored as blobs. Verdicts and chunks
+ * are written as they fill, so the step holds one part of each whatever the file's size. The manifest is
  * written last, so a re-run after a crash either finds it (and returns it) or starts over and
  * rewrites the same blobs — the output is a pure function of the input blob.
  */
@@ -9,7 +10,7 @@ import { BlobRef, emptyCounts, type ParseResult } from '../contracts';
 import { readIntakeCsv } from '../intake';
 import type { ObjectStore } from '../storage/object-store';
 import type { ChunkState, ImportDevice, RowRecord } from './model';
-import type { RunStore } from './run-store';
+import { ROWS_PER_PART, type RunStore } from './run-store';
 
 export const ParseInput = z.object({
   runId: z.string().min(1),
@@ -41,7 +42,14 @@ export async function runParseStep(deps: ParseStepDeps, input: ParseInput): Prom
   let encoding: string | undefined;
   let fileRejected: string | undefined;
   let chunkCount = 0;
+  let rowParts = 0;
   let current: ImportDevice[] = [];
+
+  const flushRows = async () => {
+    if (rows.length === 0) return;
+    await deps.runs.writeRowPart(runId, rowParts++, rows);
+    rows.length = 0;
+  };
 
   const flush = async () => {
     if (current.length === 0) return;
@@ -121,20 +129,23 @@ export async function runParseStep(deps: ParseStepDeps, input: ParseInput): Prom
             warnings: [],
           });
         }
+        if (rows.length >= ROWS_PER_PART) await flushRows();
       }
     }
   }
 
   if (fileRejected) {
-    // A rejected file imports nothing: its rows are not reported one by one, the reason is.
+    // A rejected file imports nothing: its rows are not reported one by one, the reason is (parts
+    // and chunks already written are left unreferenced).
     rows.length = 0;
     current = [];
     chunkCount = 0;
+    rowParts = 0;
     Object.assign(counts, emptyCounts());
   } else {
     await flush();
+    await flushRows();
   }
-  await deps.runs.writeRows(runId, rows);
   counts.pending = counts.valid;
   await deps.runs.writeManifest({
     runId,
@@ -145,6 +156,7 @@ export async function runParseStep(deps: ParseStepDeps, input: ParseInput): Prom
     warnings,
     fileRejected,
     chunkCount,
+    rowParts,
     counts,
   });
   deps.log(`run ${runId}: parsed ${counts.rows} rows: ${counts.valid} valid, ${counts.rejectedRows} rejected, ${counts.duplicateRows} duplicate${fileRejected ? ' (file rejected)' : ''}`);

@@ -4,6 +4,11 @@ import { z } from 'zod';
 
 const base = (runId: string) => `runs/${runId}`;
 
+/** Rows per rows/{p}.ndjson part: the most row verdicts a step holds at once (~200 bytes each). */
+export const ROWS_PER_PART = 1000;
+/** Chunk states read ahead while one is being used (a 10,000-device run has 100 chunk blobs). */
+const READ_AHEAD = 8;
+
 /** Typed access to a run's state blobs; every read is validated (the blobs outlive code versions). */
 export class RunStore {
   constructor(private readonly objects: ObjectStore) {}
@@ -18,6 +23,13 @@ export class RunStore {
     await this.objects.put(CONTAINERS.state, path, JSON.stringify(value));
   }
 
+  private async readNdjson(path: string): Promise<RowRecord[]> {
+    const blob = await this.objects.get(CONTAINERS.state, path);
+    if (!blob) throw new Error(`${path} is missing`);
+    const text = blob.data.toString('utf8');
+    return text ? text.split('\n').map((line) => RowRecord.parse(JSON.parse(line))) : [];
+  }
+
   readManifest(runId: string): Promise<RunManifest | undefined> {
     return this.readJson(`${base(runId)}/manifest.json`, RunManifest);
   }
@@ -25,14 +37,30 @@ export class RunStore {
     return this.writeJson(`${base(manifest.runId)}/manifest.json`, manifest);
   }
 
-  async writeRows(runId: string, rows: RowRecord[]): Promise<void> {
-    await this.objects.put(CONTAINERS.state, `${base(runId)}/rows.ndjson`, rows.map((r) => JSON.stringify(r)).join('\n'), 'application/x-ndjson');
+  /** Part `part` of the row verdicts (the parse writes parts 0, 1, … in file order, then the manifest with their count). */
+  async writeRowPart(runId: string, part: number, rows: RowRecord[]): Promise<void> {
+    await this.objects.put(CONTAINERS.state, `${base(runId)}/rows/${part}.ndjson`, rows.map((r) => JSON.stringify(r)).join('\n'), 'application/x-ndjson');
   }
+
+  /** Every row verdict of a parsed run in file order, one part in memory at a time. */
+  async *rows(manifest: RunManifest): AsyncGenerator<RowRecord, void, undefined> {
+    const runId = manifest.runId;
+    if (manifest.rowParts === undefined) {
+      // Parsed before rows were written in parts.
+      const legacy = await this.objects.get(CONTAINERS.state, `${base(runId)}/rows.ndjson`);
+      if (legacy) yield* await this.readNdjson(`${base(runId)}/rows.ndjson`);
+      return;
+    }
+    for (let part = 0; part < manifest.rowParts; part++) yield* await this.readNdjson(`${base(runId)}/rows/${part}.ndjson`);
+  }
+
+  /** Every row verdict at once: for callers that need them together (the status API); the report streams `rows`. */
   async readRows(runId: string): Promise<RowRecord[]> {
-    const blob = await this.objects.get(CONTAINERS.state, `${base(runId)}/rows.ndjson`);
-    if (!blob) return [];
-    const text = blob.data.toString('utf8');
-    return text ? text.split('\n').map((line) => RowRecord.parse(JSON.parse(line))) : [];
+    const manifest = await this.readManifest(runId);
+    if (!manifest) return [];
+    const all: RowRecord[] = [];
+    for await (const row of this.rows(manifest)) all.push(row);
+    return all;
   }
 
   readChunkInput(runId: string, index: number): Promise<ImportDevice[] | undefined> {
@@ -49,18 +77,30 @@ export class RunStore {
     return this.writeJson(`${base(runId)}/chunks/${state.index}.state.json`, state);
   }
 
+  /** The chunk states in index order, a few read ahead, without holding the ones already handed over. */
+  async *chunkStates(runId: string, chunkCount: number): AsyncGenerator<ChunkState, void, undefined> {
+    const ahead: Promise<ChunkState | undefined>[] = [];
+    let next = 0;
+    const fill = () => {
+      while (next < chunkCount && ahead.length < READ_AHEAD) {
+        const read = this.readChunkState(runId, next++);
+        // Awaited in turn below; this only keeps a read that fails while an earlier one is in use
+        // (or after the caller stopped early) from counting as an unhandled rejection.
+        read.catch(() => undefined);
+        ahead.push(read);
+      }
+    };
+    for (let i = 0; i < chunkCount; i++) {
+      fill();
+      const state = await ahead.shift()!;
+      if (!state) throw new Error(`run ${runId}: chunk ${i} state is missing`);
+      yield state;
+    }
+  }
+
   async readAllChunkStates(runId: string, chunkCount: number): Promise<ChunkState[]> {
     const states: ChunkState[] = [];
-    // A few reads in flight at once: a 10,000-device run has 100 chunk blobs.
-    for (let i = 0; i < chunkCount; i += 8) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(8, chunkCount - i) }, (_, j) => this.readChunkState(runId, i + j)),
-      );
-      for (const [j, state] of batch.entries()) {
-        if (!state) throw new Error(`run ${runId}: chunk ${i + j} state is missing`);
-        states.push(state);
-      }
-    }
+    for await (const state of this.chunkStates(runId, chunkCount)) states.push(state);
     return states;
   }
 }

@@ -5,7 +5,11 @@
 import { BlobServiceClient, RestError, type ContainerClient } from '@azure/storage-blob';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { StorageAuth } from '../config';
+import { Readable } from 'node:stream';
 import type { ObjectStore, StoredObject } from './object-store';
+
+/** Block size of streamed uploads. */
+const STREAM_BLOCK = 1024 * 1024;
 
 export function blobServiceFor(auth: StorageAuth): BlobServiceClient {
   if (auth.kind === 'connection-string') return BlobServiceClient.fromConnectionString(auth.connectionString);
@@ -60,6 +64,18 @@ export class BlobObjectStore implements ObjectStore {
     const response = await (await this.container(container))
       .getBlockBlobClient(path)
       .uploadData(body, { blobHTTPHeaders: { blobContentType: contentType } });
+    return response.etag ?? '';
+  }
+
+  async putStream(container: string, path: string, pieces: AsyncIterable<string | Uint8Array>, contentType = 'application/json'): Promise<string> {
+    const bytes = async function* () {
+      for await (const piece of pieces) yield typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+    };
+    // Staged as blocks of STREAM_BLOCK bytes, at most two in memory (and in flight) at once, then
+    // committed: readers see the old blob or the whole new one, never a part.
+    const response = await (await this.container(container))
+      .getBlockBlobClient(path)
+      .uploadStream(Readable.from(bytes(), { objectMode: false }), STREAM_BLOCK, 2, { blobHTTPHeaders: { blobContentType: contentType } });
     return response.etag ?? '';
   }
 

@@ -28,6 +28,12 @@ export class MemoryObjectStore implements ObjectStore {
     return etag;
   }
 
+  async putStream(container: string, path: string, pieces: AsyncIterable<string | Uint8Array>, contentType?: string): Promise<string> {
+    const parts: Buffer[] = [];
+    for await (const piece of pieces) parts.push(typeof piece === 'string' ? Buffer.from(piece, 'utf8') : Buffer.from(piece));
+    return this.put(container, path, Buffer.concat(parts), contentType);
+  }
+
   async putIf(container: string, path: string, data: Buffer | string, ifMatch: string | null): Promise<boolean> {
     const current = this.blobs.get(this.key(container, path));
     if (ifMatch === null ? current !== undefined : current?.etag !== ifMatch) return false;

@@ -12,6 +12,11 @@ export interface ObjectStore {
   /** Streams a blob; with `etag`, only that version (a newer upload must not be read by an older run). */
   openRead(container: string, path: string, etag?: string): Promise<AsyncIterable<Uint8Array> | undefined>;
   put(container: string, path: string, data: Buffer | string, contentType?: string): Promise<string>;
+  /**
+   * Writes a blob from text or bytes produced piece by piece (a report as large as the run), holding
+   * only a block or two of it at a time; the blob appears whole when the last piece is in.
+   */
+  putStream(container: string, path: string, pieces: AsyncIterable<string | Uint8Array>, contentType?: string): Promise<string>;
   /** Optimistic concurrency: `ifMatch` = current etag, or null to create only if absent. False on conflict. */
   putIf(container: string, path: string, data: Buffer | string, ifMatch: string | null): Promise<boolean>;
   delete(container: string, path: string): Promise<void>;

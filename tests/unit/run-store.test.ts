@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { emptyCounts } from '../../shared/contracts';
+import { runParseStep } from '../../shared/run/parse-step';
+import { ROWS_PER_PART, RunStore } from '../../shared/run/run-store';
+import { MemoryObjectStore } from '../../shared/storage/memory-store';
+import { CONTAINERS } from '../../shared/storage/object-store';
+import { T0, csvOf, storeWithCsv } from '../support/run-fixtures';
+
+const RUN = 'intake-00000000000000000000000000000002';
+
+async function list(objects: MemoryObjectStore, prefix: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const name of objects.list(CONTAINERS.state, prefix)) names.push(name);
+  return names;
+}
+
+describe('run store: rows in parts', () => {
+  it('the parse writes row verdicts in parts of ROWS_PER_PART as it goes, read back in file order', async () => {
+    const serials = Array.from({ length: ROWS_PER_PART * 2 + 345 }, (_, i) => `SN-${i}`);
+    serials[7] = 'SN-0'; // a duplicate
+    const { objects, runs, source } = await storeWithCsv(csvOf(serials));
+    const parsed = await runParseStep({ objects, runs, log: () => {} }, { runId: RUN, source, chunkSize: 100, now: T0 });
+    expect(parsed.counts).toMatchObject({ rows: serials.length, valid: serials.length - 1, duplicateRows: 1 });
+    const manifest = (await runs.readManifest(RUN))!;
+    expect(manifest.rowParts).toBe(3);
+    expect(await list(objects, `runs/${RUN}/rows`)).toEqual([`runs/${RUN}/rows/0.ndjson`, `runs/${RUN}/rows/1.ndjson`, `runs/${RUN}/rows/2.ndjson`]);
+    const rows = await runs.readRows(RUN);
+    expect(rows.map((r) => r.line)).toEqual(serials.map((_, i) => i + 2));
+    expect(rows[7]).toMatchObject({ status: 'duplicate', duplicateOfLine: 2 });
+    const streamed: number[] = [];
+    for await (const row of runs.rows(manifest)) streamed.push(row.line);
+    expect(streamed).toEqual(rows.map((r) => r.line));
+  });
+
+  it('still reads the single rows.ndjson of a run parsed before parts existed', async () => {
+    const objects = new MemoryObjectStore();
+    const runs = new RunStore(objects);
+    const rows = [
+      { line: 2, status: 'valid', serialNumber: 'A', warnings: [] },
+      { line: 3, status: 'rejected', serialNumber: 'B', code: 'x', message: 'y', warnings: [] },
+    ];
+    await objects.put(CONTAINERS.state, `runs/${RUN}/rows.ndjson`, rows.map((r) => JSON.stringify(r)).join('\n'));
+    await runs.writeManifest({ runId: RUN, source: { container: 'c', name: 'n', etag: 'e' }, parsedAt: T0, warnings: [], chunkCount: 0, counts: emptyCounts() });
+    expect(await runs.readRows(RUN)).toEqual(rows);
+  });
+
+  it('hands chunk states over in index order and fails on a missing one', async () => {
+    const objects = new MemoryObjectStore();
+    const runs = new RunStore(objects);
+    for (const index of [0, 1, 2, 4]) await runs.writeChunkState(RUN, { index, importId: `x-c${index}`, status: 'new', attempts: 0, devices: [] });
+    const seen: number[] = [];
+    for await (const state of runs.chunkStates(RUN, 3)) seen.push(state.index);
+    expect(seen).toEqual([0, 1, 2]);
+    await expect(runs.readAllChunkStates(RUN, 5)).rejects.toThrow(/chunk 3 state is missing/);
+  });
+});
