@@ -42,8 +42,8 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
 
   const folder = header.status === 'rejected' ? 'rejected' : 'processed';
   const archivedAs = `${CONTAINERS.archive}/${folder}/${source.name}`;
-  const current = await deps.objects.get(source.container, source.name);
-  if (current && sameEtag(current.etag, source.etag)) {
+  const current = await deps.objects.etagOf(source.container, source.name);
+  if (current !== undefined && sameEtag(current, source.etag)) {
     await deps.objects.copy({ container: source.container, path: source.name, etag: source.etag }, { container: CONTAINERS.archive, path: `${folder}/${source.name}` });
     await deps.objects.deleteIf(source.container, source.name, source.etag);
   }

@@ -23,9 +23,12 @@ export class RunStore {
     await this.objects.put(CONTAINERS.state, path, JSON.stringify(value));
   }
 
-  private async readNdjson(path: string): Promise<RowRecord[]> {
+  private async readRowsBlob(path: string, required: boolean): Promise<RowRecord[]> {
     const blob = await this.objects.get(CONTAINERS.state, path);
-    if (!blob) throw new Error(`${path} is missing`);
+    if (!blob) {
+      if (required) throw new Error(`${path} is missing`);
+      return [];
+    }
     const text = blob.data.toString('utf8');
     return text ? text.split('\n').map((line) => RowRecord.parse(JSON.parse(line))) : [];
   }
@@ -46,12 +49,11 @@ export class RunStore {
   async *rows(manifest: RunManifest): AsyncGenerator<RowRecord, void, undefined> {
     const runId = manifest.runId;
     if (manifest.rowParts === undefined) {
-      // Parsed before rows were written in parts.
-      const legacy = await this.objects.get(CONTAINERS.state, `${base(runId)}/rows.ndjson`);
-      if (legacy) yield* await this.readNdjson(`${base(runId)}/rows.ndjson`);
+      // Parsed before rows were written in parts: one blob, absent when there were none.
+      yield* await this.readRowsBlob(`${base(runId)}/rows.ndjson`, false);
       return;
     }
-    for (let part = 0; part < manifest.rowParts; part++) yield* await this.readNdjson(`${base(runId)}/rows/${part}.ndjson`);
+    for (let part = 0; part < manifest.rowParts; part++) yield* await this.readRowsBlob(`${base(runId)}/rows/${part}.ndjson`, true);
   }
 
   /** Every row verdict at once: for callers that need them together (the status API); the report streams `rows`. */

@@ -46,6 +46,15 @@ export class BlobObjectStore implements ObjectStore {
     }
   }
 
+  async etagOf(container: string, path: string): Promise<string | undefined> {
+    try {
+      return (await (await this.container(container)).getBlockBlobClient(path).getProperties()).etag ?? '';
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    }
+  }
+
   async openRead(container: string, path: string, etag?: string): Promise<AsyncIterable<Uint8Array> | undefined> {
     const blob = (await this.container(container)).getBlockBlobClient(path);
     try {

@@ -13,6 +13,10 @@ export class MemoryObjectStore implements ObjectStore {
     return this.blobs.get(this.key(container, path));
   }
 
+  async etagOf(container: string, path: string): Promise<string | undefined> {
+    return this.blobs.get(this.key(container, path))?.etag;
+  }
+
   async openRead(container: string, path: string, etag?: string): Promise<AsyncIterable<Uint8Array> | undefined> {
     const blob = this.blobs.get(this.key(container, path));
     if (!blob || (etag && blob.etag !== etag)) return undefined;

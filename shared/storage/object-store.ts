@@ -9,6 +9,8 @@ export interface StoredObject {
 
 export interface ObjectStore {
   get(container: string, path: string): Promise<StoredObject | undefined>;
+  /** The current version's etag without its content (an intake file can be tens of MB); undefined if absent. */
+  etagOf(container: string, path: string): Promise<string | undefined>;
   /** Streams a blob; with `etag`, only that version (a newer upload must not be read by an older run). */
   openRead(container: string, path: string, etag?: string): Promise<AsyncIterable<Uint8Array> | undefined>;
   put(container: string, path: string, data: Buffer | string, contentType?: string): Promise<string>;
