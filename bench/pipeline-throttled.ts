@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     // floor counts only what the run sent before it.
     const reportFloor = limitFloor(entries.filter((e) => e.at <= droppedAt + watch.reportedMs));
     const windows = throttledWindows(entries);
-    const p = phases(entries, droppedAt, droppedAt + watch.elapsedMs);
+    const p = phases(entries, droppedAt, droppedAt + watch.elapsedMs, droppedAt + watch.reportedMs);
     const duplicates = [...importsPerSerial(entries).values()].filter((n) => n > 1).length;
     // The run's Graph-bound span: from its first to its last Graph request (parse and report are local work).
     const graphSpanMs = (entries.at(-1)?.at ?? 0) - (entries[0]?.at ?? 0);
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
         ]),
     );
     console.log(`\nLeast time per limit: Intune requests ${fmt.s(floor.intuneAllMs)}, Intune writes ${fmt.s(floor.intuneWritesMs)}, directory ${fmt.s(floor.directoryMs)}`);
-    console.log(`Where the time went: drop → first Graph request ${fmt.s(p.toFirstRequestMs)}; import phase ${fmt.s(p.importMs)}; confirm phase ${fmt.s(p.confirmMs)}; last request → completed ${fmt.s(p.afterLastRequestMs)}`);
+    console.log(`Where the time went: drop → first Graph request ${fmt.s(p.toFirstRequestMs)}; import phase ${fmt.s(p.importMs)}; confirm phase ${fmt.s(p.confirmMs)}; → report ${fmt.s(p.toReportMs)}; cleanup (after the report) ${fmt.s(p.cleanupMs)}; last request → completed ${fmt.s(p.afterLastRequestMs)}`);
     console.log('\nOperations by kind (attempted, including throttled):\n');
     console.log(table([['Operation', 'Count', 'Per device'], ...all.byKind.slice(0, 12).map(([k, n]) => [k, fmt.n(n), fmt.n(n / args.devices, 3)])]));
   } finally {

@@ -53,7 +53,7 @@ async function pipelineRun(stack: BenchStack, label: string, devices: number, wi
     traffic: summarize(pipelineEntries),
     confirmed: report.rows.filter((r) => r.device?.result === 'confirmed').length,
     duplicateImports: [...imports.values()].filter((n) => n > 1).length,
-    phases: phases(pipelineEntries, droppedAt, droppedAt + watch.elapsedMs),
+    phases: phases(pipelineEntries, droppedAt, droppedAt + watch.elapsedMs, droppedAt + watch.reportedMs),
     ...(mem ? { memory: mem } : {}),
   };
 }
@@ -61,7 +61,7 @@ async function pipelineRun(stack: BenchStack, label: string, devices: number, wi
 let baselineAppId = '';
 
 function phaseLine(p: Phases): string {
-  return `drop → first Graph request ${fmt.s(p.toFirstRequestMs)}; import phase ${fmt.s(p.importMs)}; confirm phase ${fmt.s(p.confirmMs)}; last request → completed ${fmt.s(p.afterLastRequestMs)}`;
+  return `drop → first Graph request ${fmt.s(p.toFirstRequestMs)}; import phase ${fmt.s(p.importMs)}; confirm phase ${fmt.s(p.confirmMs)}; → report ${fmt.s(p.toReportMs)}; cleanup (after the report) ${fmt.s(p.cleanupMs)}; last request → completed ${fmt.s(p.afterLastRequestMs)}`;
 }
 
 function kindsTable(t: Traffic, devices: number): string {

@@ -119,28 +119,43 @@ export function syncCalls(entries: LogEntry[]): { at: number; status: number }[]
 export interface Phases {
   /** Drop → first Graph request of the run (blob trigger latency + parse). */
   toFirstRequestMs: number;
-  /** First import call → last request on import records (send, poll, delete). */
+  /** First import call → last import call or poll of an import record (deletes alongside included). */
   importMs: number;
-  /** First confirm-phase request → last Graph request of the run. */
+  /** First request of the confirm phase → its last one (the last request other than an import-record DELETE). */
   confirmMs: number;
-  /** Last Graph request → run completed (report, archive, orchestration completion). */
+  /** Last confirm-phase request → the report (finalize: report blobs, archive). */
+  toReportMs: number;
+  /** Deletes of import records after the confirm phase's last request (the cleanup phase, after the report). */
+  cleanupMs: number;
+  /** Last Graph request → run completed (orchestration completion). */
   afterLastRequestMs: number;
 }
 
-/** Where the wall time of a run went, from the request log (emulator clock = wall clock at time scale 0, unadvanced). */
-export function phases(entries: LogEntry[], droppedAt: number, completedAt: number): Phases {
+/**
+ * Splits a run's requests into its phases by what they touch: the import phase sends and polls
+ * import records, the confirm phase reads Autopilot, groups and configurations, and the cleanup
+ * phase (after the report) deletes import records. Deletes sent alongside import polls fall in
+ * the import phase.
+ */
+export function phases(entries: LogEntry[], droppedAt: number, completedAt: number, reportedAt = completedAt): Phases {
   const ops = entries.filter((e) => !e.batch);
   const isImport = (e: LogEntry) => /importedWindowsAutopilotDeviceIdentities/i.test(e.path);
+  const isDelete = (e: LogEntry) => isImport(e) && e.method === 'DELETE';
   const first = ops[0]?.at ?? completedAt;
   const last = ops.at(-1)?.at ?? completedAt;
-  const importOps = ops.filter(isImport);
-  const importStart = importOps[0]?.at ?? first;
-  const importEnd = importOps.at(-1)?.at ?? importStart;
-  const confirmStart = ops.find((e) => !isImport(e) && e.at >= importEnd)?.at ?? importEnd;
+  const importReads = ops.filter((e) => isImport(e) && !isDelete(e));
+  const importStart = importReads[0]?.at ?? first;
+  const importEnd = importReads.at(-1)?.at ?? importStart;
+  const confirmOps = ops.filter((e) => !isImport(e) && e.at >= importEnd);
+  const confirmStart = confirmOps[0]?.at ?? importEnd;
+  const confirmEnd = confirmOps.at(-1)?.at ?? confirmStart;
+  const lastDelete = ops.filter(isDelete).at(-1)?.at ?? confirmEnd;
   return {
     toFirstRequestMs: first - droppedAt,
     importMs: importEnd - importStart,
-    confirmMs: last - confirmStart,
+    confirmMs: confirmEnd - confirmStart,
+    toReportMs: Math.max(0, reportedAt - confirmEnd),
+    cleanupMs: Math.max(0, lastDelete - confirmEnd),
     afterLastRequestMs: completedAt - last,
   };
 }
