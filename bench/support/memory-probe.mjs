@@ -4,13 +4,17 @@
 // before tsx does.
 /* global process, setInterval */
 import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
 
 const mb = (n) => (n / 2 ** 20).toFixed(1);
 const line = (tag) => {
   const m = process.memoryUsage();
   process.stderr.write(`${tag} rss=${mb(m.rss)} heapUsed=${mb(m.heapUsed)} heapTotal=${mb(m.heapTotal)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)}\n`);
 };
-new PerformanceObserver((list) => {
-  if (list.getEntries().some((e) => e.detail && e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) line('memprobe-gc');
-}).observe({ entryTypes: ['gc'] });
-setInterval(() => line('memprobe'), 250).unref();
+// Worker threads load it too (NODE_OPTIONS); only the main isolate runs the app.
+if (isMainThread) {
+  new PerformanceObserver((list) => {
+    if (list.getEntries().some((e) => e.detail && e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) line('memprobe-gc');
+  }).observe({ entryTypes: ['gc'] });
+  setInterval(() => line('memprobe'), 250).unref();
+}
