@@ -12,7 +12,7 @@
  */
 import type { GraphGateway } from '../graph/gateway';
 import type { StepInput } from '../contracts';
-import { countRun, minutesAfter } from './counts';
+import { countChunk, countRun, minutesAfter } from './counts';
 import type { ChunkState, DeviceState } from './model';
 import type { RunStore } from './run-store';
 
@@ -36,70 +36,100 @@ export interface CleanupStepResult {
   recordsLeft: number;
 }
 
-export interface DeletableRecord {
-  chunk: ChunkState;
-  device: DeviceState;
+/**
+ * One of the run's import records, by where its device is: the record id and the device's chunk
+ * and line, not the chunk state, so no step holds chunk states while the service is called.
+ */
+export interface RecordRef {
+  chunk: number;
+  line: number;
+  recordId: string;
 }
 
-/** The run's own records whose outcome is recorded and that are not deleted yet. */
-export function deletableRecords(chunks: ChunkState[]): DeletableRecord[] {
-  const out: DeletableRecord[] = [];
-  for (const chunk of chunks) {
-    for (const device of chunk.devices) {
-      if (device.recordId && !device.recordDeleted && device.importStatus !== 'pending') out.push({ chunk, device });
-    }
-  }
-  return out;
+export function refOf(chunk: ChunkState, device: DeviceState): RecordRef {
+  return { chunk: chunk.index, line: device.line, recordId: device.recordId! };
 }
 
 /**
- * Deletes the given records (one $batch round trip per 20, paced by the gateway) and marks the
- * deleted ones; returns the chunks that changed and how many failed. A failure is left for a later
- * attempt (logged without the serial number: the record id is enough to find it).
+ * Deletes the given records (one $batch round trip per 20, paced by the gateway); returns those
+ * deleted (or already gone) and how many failed. A failure is left for a later attempt (logged
+ * without the serial number: the record id is enough to find it). Marking them is the caller's.
  */
-export async function deleteRecords(
+export async function deleteRecords<T extends { recordId: string }>(
   deps: Pick<CleanupStepDeps, 'graph' | 'log'>,
   runId: string,
-  records: DeletableRecord[],
-): Promise<{ changed: Set<ChunkState>; deleted: number; failed: number }> {
-  const changed = new Set<ChunkState>();
-  let deleted = 0;
+  records: readonly T[],
+): Promise<{ deleted: T[]; failed: number }> {
+  const deleted: T[] = [];
   let failed = 0;
-  if (records.length === 0) return { changed, deleted, failed };
-  const results = await deps.graph.batch(records.map(({ device }) => ({ op: 'deleteImportedDevice' as const, params: { id: device.recordId! } })));
+  if (records.length === 0) return { deleted, failed };
+  const results = await deps.graph.batch(records.map(({ recordId }) => ({ op: 'deleteImportedDevice' as const, params: { id: recordId } })));
   results.forEach((result, i) => {
-    const { chunk, device } = records[i]!;
+    const record = records[i]!;
     if (result.ok || result.status === 404) {
-      device.recordDeleted = true;
-      changed.add(chunk);
-      deleted++;
+      deleted.push(record);
     } else {
       failed++;
-      deps.log(`run ${runId}: deleting import record ${device.recordId} failed with ${result.status} ${result.code}; will retry`);
+      deps.log(`run ${runId}: deleting import record ${record.recordId} failed with ${result.status} ${result.code}; will retry`);
     }
   });
-  return { changed, deleted, failed };
+  return { deleted, failed };
+}
+
+/** The refs grouped by chunk, then by line: what a second pass over the chunks looks up. */
+export function refsByChunk<T extends RecordRef>(refs: Iterable<T>): Map<number, Map<number, T>> {
+  const byChunk = new Map<number, Map<number, T>>();
+  for (const ref of refs) {
+    let lines = byChunk.get(ref.chunk);
+    if (!lines) byChunk.set(ref.chunk, (lines = new Map()));
+    lines.set(ref.line, ref);
+  }
+  return byChunk;
+}
+
+/** Chunk indices (of a map like `refsByChunk`'s, or a set) in ascending order: the order the chunks are read. */
+export function sortedChunks(chunks: { keys(): Iterable<number> }): number[] {
+  return [...chunks.keys()].sort((a, b) => a - b);
+}
+
+/** The device is the one the ref was taken from, and its record is still the same one. */
+export function matches(ref: RecordRef | undefined, device: DeviceState): boolean {
+  return ref !== undefined && device.recordId === ref.recordId;
 }
 
 export async function runCleanupStep(deps: CleanupStepDeps, input: StepInput): Promise<CleanupStepResult> {
   const { runId, now } = input;
   const manifest = await deps.runs.readManifest(runId);
   if (!manifest) throw new Error(`run ${runId}: no manifest; the parse step has not completed`);
-  const chunks = await deps.runs.readAllChunkStates(runId, manifest.chunkCount);
-  // After the report every record goes, including one whose import never settled (the report
-  // already says so): leaving it would hold the serial number in Intune's import list forever.
-  const records: DeletableRecord[] = [];
-  for (const chunk of chunks) for (const device of chunk.devices) if (device.recordId && !device.recordDeleted) records.push({ chunk, device });
-  const counts = countRun(manifest, chunks);
-  if (records.length === 0) return { done: true, moreWork: false, counts, recordsLeft: 0, note: 'import records deleted' };
+  // One pass over the chunks, a few at a time: count, and note the ids of the first records to
+  // delete. After the report every record goes, including one whose import never settled (the
+  // report already says so): leaving it would hold the serial number in Intune's import list forever.
+  const counts = countRun(manifest, []);
+  const limit = deps.maxDeletesPerStep ?? 400;
+  const batch: RecordRef[] = [];
+  let records = 0;
+  for await (const chunk of deps.runs.chunkStates(runId, manifest.chunkCount)) {
+    countChunk(counts, chunk);
+    for (const device of chunk.devices) {
+      if (!device.recordId || device.recordDeleted) continue;
+      records++;
+      if (batch.length < limit) batch.push(refOf(chunk, device));
+    }
+  }
+  if (records === 0) return { done: true, moreWork: false, counts, recordsLeft: 0, note: 'import records deleted' };
 
-  const batch = records.slice(0, deps.maxDeletesPerStep ?? 400);
-  const { changed, deleted, failed } = await deleteRecords(deps, runId, batch);
-  for (const chunk of changed) await deps.runs.writeChunkState(runId, chunk);
+  const { deleted, failed } = await deleteRecords(deps, runId, batch);
+  // Then only the chunks whose records went: read again, marked, written.
+  const byChunk = refsByChunk(deleted);
+  for await (const chunk of deps.runs.chunkStatesAt(runId, sortedChunks(byChunk))) {
+    const lines = byChunk.get(chunk.index)!;
+    for (const device of chunk.devices) if (matches(lines.get(device.line), device)) device.recordDeleted = true;
+    await deps.runs.writeChunkState(runId, chunk);
+  }
 
-  const recordsLeft = records.length - deleted;
+  const recordsLeft = records - deleted.length;
   if (recordsLeft === 0) return { done: true, moreWork: false, counts, recordsLeft, note: 'import records deleted' };
-  if (deleted > 0) return { done: false, moreWork: true, counts, recordsLeft, note: `deleting import records: ${recordsLeft} left` };
+  if (deleted.length > 0) return { done: false, moreWork: true, counts, recordsLeft, note: `deleting import records: ${recordsLeft} left` };
   // Nothing could be deleted this time. Keep trying at the polling pace for as long as an import
   // may take; after that the records are left (the report is written; they are listed in the log).
   const giveUp = Date.parse(now) >= minutesAfter(input.phaseStartedAt, input.settings.deadlines.importMinutes);

@@ -8,18 +8,21 @@ export function countRun(manifest: RunManifest, chunks: Iterable<ChunkState>): S
   return c;
 }
 
-/** Adds one chunk's devices to counts begun by `countRun(manifest, [])` (for callers that read chunks one at a time). */
-export function countChunk(c: StageCounts, chunk: ChunkState): void {
+/**
+ * Adds one chunk's devices to counts begun by `countRun(manifest, [])` (for callers that read chunks
+ * one at a time); with `sign` -1 takes them out again (a step that counted a chunk, then changed it).
+ */
+export function countChunk(c: StageCounts, chunk: ChunkState, sign: 1 | -1 = 1): void {
   for (const d of chunk.devices) {
-    if (d.importStatus === 'complete' || d.alreadyRegistered) c.imported++;
-    if (d.failure?.stage === 'import') c.importFailed++;
-    if (d.at.registered) c.registered++;
-    if (d.at.inGroup) c.inGroup++;
-    if (d.at.profileAssigned) c.profileAssigned++;
-    if (d.at.espConfirmed) c.espConfirmed++;
-    if (d.result === 'confirmed') c.confirmed++;
-    else if (d.result === 'failed') c.failed++;
-    else c.pending++;
+    if (d.importStatus === 'complete' || d.alreadyRegistered) c.imported += sign;
+    if (d.failure?.stage === 'import') c.importFailed += sign;
+    if (d.at.registered) c.registered += sign;
+    if (d.at.inGroup) c.inGroup += sign;
+    if (d.at.profileAssigned) c.profileAssigned += sign;
+    if (d.at.espConfirmed) c.espConfirmed += sign;
+    if (d.result === 'confirmed') c.confirmed += sign;
+    else if (d.result === 'failed') c.failed += sign;
+    else c.pending += sign;
   }
 }
 

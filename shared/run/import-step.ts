@@ -12,11 +12,11 @@ import type { StepInput, StepResult } from '../contracts';
 import type { GraphGateway } from '../graph/gateway';
 import { GraphContractError, GraphTransientError } from '../graph/errors';
 import { registeredSerial, serialSearchTerm } from './serials';
-import { countRun, minutesAfter } from './counts';
+import { countChunk, countRun, minutesAfter } from './counts';
 import { mapImportOutcome } from './import-outcomes';
 import type { ChunkState, DeviceState, ImportDevice } from './model';
 import type { RunStore } from './run-store';
-import { deleteRecords, deletableRecords } from './cleanup-step';
+import { deleteRecords, matches, refOf, refsByChunk, sortedChunks, type RecordRef } from './cleanup-step';
 
 export interface ImportStepDeps {
   graph: GraphGateway;
@@ -43,6 +43,7 @@ const ImportRecord = z.object({
     })
     .nullish(),
 });
+type ImportRecord = z.infer<typeof ImportRecord>;
 const ImportResponse = z.object({ value: z.array(ImportRecord) });
 
 const IN_PROGRESS = new Set(['unknown', 'pending', 'partial']);
@@ -110,7 +111,7 @@ async function sendChunk(deps: ImportStepDeps, runId: string, chunk: ChunkState,
   }
   const parsed = ImportResponse.safeParse(result.body);
   if (!parsed.success) throw new GraphContractError('import: response is not a collection of imported records');
-  const bySerial = new Map<string, z.infer<typeof ImportRecord>[]>();
+  const bySerial = new Map<string, ImportRecord[]>();
   for (const record of parsed.data.value) {
     const key = (record.serialNumber ?? '').toLowerCase();
     bySerial.set(key, [...(bySerial.get(key) ?? []), record]);
@@ -179,7 +180,7 @@ async function resolveInDoubt(deps: ImportStepDeps, runId: string, chunk: ChunkS
   }
 }
 
-function settle(device: DeviceState, record: z.infer<typeof ImportRecord>, now: string): boolean {
+function settle(device: DeviceState, record: ImportRecord, now: string): boolean {
   const status = record.state?.deviceImportStatus ?? 'unknown';
   if (IN_PROGRESS.has(status)) return false;
   const code = record.state?.deviceErrorCode ?? undefined;
@@ -208,73 +209,124 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
   const { runId, now } = input;
   const manifest = await deps.runs.readManifest(runId);
   if (!manifest) throw new Error(`run ${runId}: no manifest; the parse step has not completed`);
-  const chunks = await deps.runs.readAllChunkStates(runId, manifest.chunkCount);
   const deadline = minutesAfter(input.phaseStartedAt, input.settings.deadlines.importMinutes);
   const pastDeadline = Date.parse(now) >= deadline;
+  const maxPolls = deps.maxPollsPerStep ?? 2000;
 
+  // Pass 1, a few chunks at a time (a run has as many chunk states as its file has hundreds of
+  // devices): send the chunks not sent yet, count, and note the ids of the records to poll and of
+  // those settled by earlier steps. Only these ids outlive the chunk.
   let calls = deps.maxImportCallsPerStep ?? 50;
-  for (const chunk of chunks) {
-    if (chunk.status === 'sent' || calls <= 0) continue;
-    if (chunk.status === 'new') await sendChunk(deps, runId, chunk, now);
-    else await resolveInDoubt(deps, runId, chunk, input);
-    calls--;
+  const counts = countRun(manifest, []);
+  const toPoll: RecordRef[] = [];
+  const settledBefore: RecordRef[] = [];
+  const withPending: number[] = [];
+  let polls = 0;
+  let pendingDevices = 0;
+  let allSent = true;
+  let anyNew = false;
+  for await (const chunk of deps.runs.chunkStates(runId, manifest.chunkCount)) {
+    if (chunk.status !== 'sent' && calls > 0) {
+      if (chunk.status === 'new') await sendChunk(deps, runId, chunk, now);
+      else await resolveInDoubt(deps, runId, chunk, input);
+      calls--;
+    }
+    allSent &&= chunk.status === 'sent';
+    anyNew ||= chunk.status === 'new';
+    const pending = pendingIn(chunk);
+    pendingDevices += pending;
+    if (pending > 0) withPending.push(chunk.index);
+    for (const device of chunk.devices) {
+      if (!device.recordId) continue;
+      if (device.importStatus === 'pending') {
+        polls++;
+        if (toPoll.length < maxPolls) toPoll.push(refOf(chunk, device));
+        // Deletes alongside the polls are paced writes (5 $batch per 20 s) racing reads: they never
+        // get through more records than the polls do, so as many candidates as polls are enough.
+      } else if (!device.recordDeleted && settledBefore.length < maxPolls) {
+        settledBefore.push(refOf(chunk, device));
+      }
+    }
+    countChunk(counts, chunk);
   }
 
-  // Poll the run's own pending records, by id. Alongside the polls, delete records settled by
-  // earlier steps (their outcome is persisted): the write budget is idle while the step reads, and
-  // what is not deleted here is deleted after the report (cleanup-step.ts).
-  const pending: { chunk: ChunkState; device: DeviceState }[] = [];
-  for (const chunk of chunks) for (const device of chunk.devices) if (device.importStatus === 'pending' && device.recordId) pending.push({ chunk, device });
-  const toPoll = pending.slice(0, deps.maxPollsPerStep ?? 2000);
-  const dirty = new Set<ChunkState>();
-  const settledBefore = deletableRecords(chunks);
+  // Poll the run's own pending records, by id (one $batch for all, so round trips are packed
+  // across chunks). Alongside the polls, delete records settled by earlier steps (their outcome is
+  // persisted): the write budget is idle while the step reads, and what is not deleted here is
+  // deleted after the report (cleanup-step.ts).
+  const polled: { ref: RecordRef; record: ImportRecord | undefined }[] = [];
   let pollsDone = false;
-  const polls = (async () => {
+  const polling = (async () => {
     if (toPoll.length === 0) return;
-    const results = await deps.graph.batch(toPoll.map(({ device }) => ({ op: 'getImportedDevice', params: { id: device.recordId! } })));
+    const results = await deps.graph.batch(toPoll.map(({ recordId }) => ({ op: 'getImportedDevice', params: { id: recordId } })));
     results.forEach((result, i) => {
-      const { chunk, device } = toPoll[i]!;
+      const ref = toPoll[i]!;
       if (result.ok) {
         const record = ImportRecord.safeParse(result.body);
         if (!record.success) throw new GraphContractError('imported record: unexpected shape');
-        if (settle(device, record.data, now)) dirty.add(chunk);
+        polled.push({ ref, record: record.data });
       } else if (result.status === 404) {
-        device.importStatus = 'error';
-        device.recordDeleted = true;
-        fail(device, now, 'import', 'ImportRecordMissing', 'The import record disappeared before it finished (deleted by another tool?).', 'Drop the row again.');
-        dirty.add(chunk);
+        polled.push({ ref, record: undefined });
       }
     });
   })().finally(() => {
     pollsDone = true;
   });
-  const deletes = (async () => {
+  const deleted: RecordRef[] = [];
+  const deleting = (async () => {
     for (let i = 0; toPoll.length > 0 && !pollsDone && i < settledBefore.length; i += DELETE_SLICE) {
-      const { changed } = await deleteRecords(deps, runId, settledBefore.slice(i, i + DELETE_SLICE));
-      for (const chunk of changed) dirty.add(chunk);
+      deleted.push(...(await deleteRecords(deps, runId, settledBefore.slice(i, i + DELETE_SLICE))).deleted);
     }
   })();
-  const [pollOutcome, deleteOutcome] = await Promise.allSettled([polls, deletes]);
+  const [pollOutcome, deleteOutcome] = await Promise.allSettled([polling, deleting]);
+  const failed = pollOutcome.status === 'rejected' || deleteOutcome.status === 'rejected';
+
+  // Pass 2, over the chunks with news only: settle, mark deleted, time out; persist each window.
   // Whatever happened, record what is known before failing the step (a deleted record stays
   // deleted; a 404 on the next attempt would otherwise be taken for a lost import).
-  for (const chunk of dirty) await deps.runs.writeChunkState(runId, chunk);
-  dirty.clear();
+  const outcomes = refsByChunk(polled.map(({ ref, record }) => ({ ...ref, record })));
+  const deletions = refsByChunk(deleted);
+  const revisit = new Set([...outcomes.keys(), ...deletions.keys(), ...(pastDeadline && !failed ? withPending : [])]);
+  for await (const chunk of deps.runs.chunkStatesAt(runId, sortedChunks(revisit))) {
+    countChunk(counts, chunk, -1);
+    pendingDevices -= pendingIn(chunk);
+    let changed = false;
+    for (const device of chunk.devices) {
+      const outcome = outcomes.get(chunk.index)?.get(device.line);
+      if (matches(outcome, device) && device.importStatus === 'pending') {
+        if (outcome!.record) {
+          changed = settle(device, outcome!.record, now) || changed;
+        } else {
+          device.importStatus = 'error';
+          device.recordDeleted = true;
+          fail(device, now, 'import', 'ImportRecordMissing', 'The import record disappeared before it finished (deleted by another tool?).', 'Drop the row again.');
+          changed = true;
+        }
+      }
+      if (matches(deletions.get(chunk.index)?.get(device.line), device)) {
+        device.recordDeleted = true;
+        changed = true;
+      }
+      if (pastDeadline && !failed && device.importStatus === 'pending') {
+        device.importStatus = 'timed-out';
+        fail(device, now, 'import', 'ImportTimeout', `The import did not finish within ${input.settings.deadlines.importMinutes} minutes.`, 'Check the device in Intune later; drop the row again if it is not there.');
+        changed = true;
+      }
+    }
+    if (changed) await deps.runs.writeChunkState(runId, chunk);
+    countChunk(counts, chunk);
+    pendingDevices += pendingIn(chunk);
+  }
   if (pollOutcome.status === 'rejected') throw pollOutcome.reason;
   if (deleteOutcome.status === 'rejected') throw deleteOutcome.reason;
 
-  if (pastDeadline) {
-    for (const { chunk, device } of pending) {
-      if (device.importStatus !== 'pending') continue;
-      device.importStatus = 'timed-out';
-      fail(device, now, 'import', 'ImportTimeout', `The import did not finish within ${input.settings.deadlines.importMinutes} minutes.`, 'Check the device in Intune later; drop the row again if it is not there.');
-      dirty.add(chunk);
-    }
-  }
-  for (const chunk of dirty) await deps.runs.writeChunkState(runId, chunk);
-
   // Import records left undeleted do not hold the report back: they are deleted after it.
-  const done = chunks.every((c) => c.status === 'sent' && c.devices.every((d) => d.importStatus !== 'pending'));
+  const done = allSent && pendingDevices === 0;
   // (an in-doubt chunk waits for its grace period at the normal polling pace)
-  const moreWork = !done && (pending.length > toPoll.length || chunks.some((c) => c.status === 'new'));
-  return { done, moreWork, counts: countRun(manifest, chunks) };
+  const moreWork = !done && (polls > toPoll.length || anyNew);
+  return { done, moreWork, counts };
+}
+
+function pendingIn(chunk: ChunkState): number {
+  return chunk.devices.filter((d) => d.importStatus === 'pending').length;
 }

@@ -80,26 +80,35 @@ export class RunStore {
   }
 
   /** The chunk states in index order, a few read ahead, without holding the ones already handed over. */
-  async *chunkStates(runId: string, chunkCount: number): AsyncGenerator<ChunkState, void, undefined> {
+  chunkStates(runId: string, chunkCount: number): AsyncGenerator<ChunkState, void, undefined> {
+    return this.chunkStatesAt(runId, Array.from({ length: chunkCount }, (_, i) => i));
+  }
+
+  /**
+   * The states of the given chunks in the given order, read like `chunkStates`: the steps make a
+   * second pass over only the chunks the first one found work in.
+   */
+  async *chunkStatesAt(runId: string, indices: readonly number[]): AsyncGenerator<ChunkState, void, undefined> {
     const ahead: Promise<ChunkState | undefined>[] = [];
     let next = 0;
     const fill = () => {
-      while (next < chunkCount && ahead.length < READ_AHEAD) {
-        const read = this.readChunkState(runId, next++);
+      while (next < indices.length && ahead.length < READ_AHEAD) {
+        const read = this.readChunkState(runId, indices[next++]!);
         // Awaited in turn below; this only keeps a read that fails while an earlier one is in use
         // (or after the caller stopped early) from counting as an unhandled rejection.
         read.catch(() => undefined);
         ahead.push(read);
       }
     };
-    for (let i = 0; i < chunkCount; i++) {
+    for (const index of indices) {
       fill();
       const state = await ahead.shift()!;
-      if (!state) throw new Error(`run ${runId}: chunk ${i} state is missing`);
+      if (!state) throw new Error(`run ${runId}: chunk ${index} state is missing`);
       yield state;
     }
   }
 
+  /** Every chunk state at once: for the status API only; the steps go through them with `chunkStates`. */
   async readAllChunkStates(runId: string, chunkCount: number): Promise<ChunkState[]> {
     const states: ChunkState[] = [];
     for await (const state of this.chunkStates(runId, chunkCount)) states.push(state);
