@@ -8,14 +8,16 @@
  * Reads are bulk where the service allows: one $batch GET per 20 devices, one paged member list
  * per group, one ESP list per step — never one call per device per group. Those lists are as large
  * as the tenant (and grow with every run), so they are read page by page, keeping only the items
- * of this run's devices: the step's memory follows the run, not the tenant.
+ * of this run's devices: the step's memory follows the run, not the tenant. The run's chunk states
+ * are gone through a few at a time, twice: a first pass collects the ids those reads need, a second
+ * takes each device through its stages and writes the chunk back before reading further ones.
  */
 import { z } from 'zod';
 import type { StepInput, StepResult } from '../contracts';
 import type { GraphGateway, GraphRequestSpec } from '../graph/gateway';
 import { GraphContractError, GraphTransientError } from '../graph/errors';
 import type { ObjectStore } from '../storage/object-store';
-import { countRun, minutesAfter } from './counts';
+import { countChunk, countRun, minutesAfter } from './counts';
 import { espGroupIds, resolveEsp, type EspAssignment, type EspConfig } from './esp';
 import type { ChunkState, DeviceState } from './model';
 import type { RunStore } from './run-store';
@@ -166,69 +168,182 @@ async function readProfileDeviceIds(graph: GraphGateway, profileId: string, want
   return ids;
 }
 
+/**
+ * What the first pass over the chunks learns about the devices in flight: ids and serials only
+ * (the lists below need them), never device states.
+ */
+interface Survey {
+  /** Chunks with a device in flight: the second pass reads only these. */
+  revisit: number[];
+  registering: number;
+  /** The latest import of a device waiting for registration (the sync must have started after it). */
+  neededAfter?: string;
+  /** Devices in the registration or profile stage that have an Autopilot id (looked up by id). */
+  lookupsById: number;
+  ztdIds: Set<string>;
+  /** …and those that have none yet (806 devices), looked up by serial. */
+  bySerial: { line: number; serial: string }[];
+  /** Entra device ids (lower case) of the devices in flight: what the member lists are filtered on. */
+  aadIds: Set<string>;
+  /** Expected groups missing from the groupIds of some device in the profile or ESP stage. */
+  uncovered: Set<string>;
+}
+
+function inFlight(d: DeviceState): boolean {
+  return !d.result && d.stage !== 'import';
+}
+
+function survey(s: Survey, chunk: ChunkState, expectedGroups: readonly string[], now: string): void {
+  let any = false;
+  for (const d of chunk.devices) {
+    if (!inFlight(d)) continue;
+    any = true;
+    if (d.aadDeviceId) s.aadIds.add(d.aadDeviceId.toLowerCase());
+    if (d.stage === 'registration') {
+      s.registering++;
+      const imported = d.at.imported ?? now;
+      if (s.neededAfter === undefined || imported > s.neededAfter) s.neededAfter = imported;
+    }
+    if (d.stage === 'registration' || d.stage === 'profile') {
+      if (d.ztdId) {
+        s.lookupsById++;
+        s.ztdIds.add(d.ztdId);
+      } else {
+        s.bySerial.push({ line: d.line, serial: registeredSerial(d) });
+      }
+    }
+    if (d.stage === 'profile' || d.stage === 'esp') for (const g of expectedGroups) if (!d.groupIds?.includes(g)) s.uncovered.add(g);
+  }
+  if (any) s.revisit.push(chunk.index);
+}
+
+/** The Autopilot records found for the devices looked up: by Autopilot id, and by line for those found by serial. */
+interface Found {
+  byId: Map<string, AutopilotDevice>;
+  byLine: Map<number, AutopilotDevice>;
+}
+
+/**
+ * The Autopilot records of the devices in the registration and profile stages: one GET each (20
+ * per round trip, packed across chunks), or one paged list for large runs; 806 devices have no id
+ * yet and are found by serial (the only serial filter the service accepts), the one inside the
+ * hash first — the service registers a device under that one.
+ */
+async function lookUp(deps: ConfirmStepDeps, runId: string, s: Survey, bulk: boolean): Promise<Found> {
+  const found: Found = { byId: bulk ? await readAutopilotDevices(deps.graph, s.ztdIds) : new Map(), byLine: new Map() };
+  const lookups: { ztdId?: string; line?: number; serial?: string; spec: GraphRequestSpec }[] = [];
+  if (!bulk) for (const ztdId of s.ztdIds) lookups.push({ ztdId, spec: { op: 'getAutopilotDevice', params: { id: ztdId }, query: { expand: ['deploymentProfile'] } } });
+  for (const { line, serial } of s.bySerial) lookups.push({ line, serial, spec: { op: 'listAutopilotDevices', query: { filter: `contains(serialNumber,'${serialSearchTerm(serial)}')` } } });
+  if (lookups.length === 0) return found;
+  const results = await deps.graph.batch(lookups.map((l) => l.spec));
+  results.forEach((result, i) => {
+    const lookup = lookups[i]!;
+    if (!result.ok) {
+      if (result.status !== 404) deps.log(`run ${runId}: Autopilot lookup answered ${result.status} ${result.code}`);
+      return;
+    }
+    if (lookup.ztdId !== undefined) {
+      const parsed = AutopilotDevice.safeParse(result.body);
+      if (!parsed.success) throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape');
+      found.byId.set(lookup.ztdId, parsed.data);
+    } else {
+      const page = z.object({ value: z.array(AutopilotDevice) }).safeParse(result.body);
+      if (!page.success) throw new GraphContractError('windowsAutopilotDeviceIdentities: unexpected shape');
+      const match = page.data.value.find((a) => (a.serialNumber ?? '').toLowerCase() === lookup.serial!.toLowerCase());
+      if (match) found.byLine.set(lookup.line!, match);
+    }
+  });
+  return found;
+}
+
+/** Read once per step, when the first device that needs it comes up (and not at all when none does). */
+function once<T>(read: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= read());
+}
+
 export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): Promise<StepResult> {
   const { runId, now, settings } = input;
   const nowMs = Date.parse(now);
   const manifest = await deps.runs.readManifest(runId);
   if (!manifest) throw new Error(`run ${runId}: no manifest`);
-  const chunks = await deps.runs.readAllChunkStates(runId, manifest.chunkCount);
-  const dirty = new Set<ChunkState>();
-  const active: { chunk: ChunkState; d: DeviceState }[] = [];
-  for (const chunk of chunks) for (const d of chunk.devices) if (!d.result && d.stage !== 'import') active.push({ chunk, d });
-  const touch = (chunk: ChunkState) => dirty.add(chunk);
-  let note: string | undefined;
+  const expectedGroups = settings.expected.groupIds;
+
+  // Pass 1, a few chunks at a time (a run has as many chunk states as its file has hundreds of
+  // devices): what the lists below need, and the counts of the chunks with nothing in flight.
+  const s: Survey = { revisit: [], registering: 0, lookupsById: 0, ztdIds: new Set(), bySerial: [], aadIds: new Set(), uncovered: new Set() };
+  const counts = countRun(manifest, []);
+  let allFinished = true;
+  for await (const chunk of deps.runs.chunkStates(runId, manifest.chunkCount)) {
+    const before = s.revisit.length;
+    survey(s, chunk, expectedGroups, now);
+    if (s.revisit.length === before) {
+      countChunk(counts, chunk);
+      allFinished &&= chunk.devices.every((d) => d.result !== undefined);
+    }
+  }
 
   // Registration: the gated sync first; the devices are looked up below.
-  const registering = active.filter(({ d }) => d.stage === 'registration');
-  if (registering.length > 0) {
-    const neededAfter = registering.map(({ d }) => d.at.imported ?? now).sort().at(-1) ?? now;
-    const sync = await ensureSync({ graph: deps.graph, objects: deps.objects }, { runId, now, neededAfter });
+  let note: string | undefined;
+  if (s.registering > 0) {
+    const sync = await ensureSync({ graph: deps.graph, objects: deps.objects }, { runId, now, neededAfter: s.neededAfter ?? now });
     // Waiting on the window does not stop polling: the service's automatic sync may publish the devices first.
     note = sync.status === 'waiting' ? `${sync.note}; next sync possible in ${sync.retryAfterSeconds} s` : sync.note;
   }
-  // Autopilot records of the devices in the registration and profile stages: one GET each (20 per
-  // round trip), or one paged list for large runs.
-  const needLookup = active.filter(({ d }) => d.stage === 'registration' || d.stage === 'profile');
-  const byId = needLookup.filter(({ d }) => d.ztdId);
-  const bulk = byId.length > BULK_LOOKUP_THRESHOLD;
-  const found = new Map<DeviceState, AutopilotDevice>();
-  const lookups: { d: DeviceState; spec: GraphRequestSpec }[] = [];
-  if (bulk) {
-    const all = await readAutopilotDevices(deps.graph, new Set(byId.map(({ d }) => d.ztdId!)));
-    for (const { d } of byId) {
-      const device = all.get(d.ztdId!);
-      if (device) found.set(d, device);
+  const bulk = s.lookupsById > BULK_LOOKUP_THRESHOLD;
+  const found = await lookUp(deps, runId, s, bulk);
+  const foundFor = (d: DeviceState) => (d.ztdId ? found.byId.get(d.ztdId) : found.byLine.get(d.line));
+
+  // The other lists, each read at most once, when pass 2 first needs it. Member lists keep only the
+  // run's devices: those in flight, and those registered by this step (the records just found).
+  const runAadIds = new Set(s.aadIds);
+  for (const device of [...found.byId.values(), ...found.byLine.values()]) {
+    const aad = aadIdOf(device);
+    if (aad) runAadIds.add(aad.toLowerCase());
+  }
+  const groupDeviceIds = groupReader(deps.graph, runAadIds);
+  const memberships = once(async () => {
+    const out: { groupId: string; members: Set<string> | undefined }[] = [];
+    for (const groupId of expectedGroups) out.push({ groupId, members: await groupDeviceIds(groupId) });
+    return out;
+  });
+  // In bulk mode the Autopilot list carries no $expand, so the expected profile's assignedDevices
+  // tells which profile a device got (filtered on every record found: only those are asked about).
+  const profileDevices = once(() => {
+    const wanted = new Set([...found.byId.values(), ...found.byLine.values()].map((device) => device.id));
+    return readProfileDeviceIds(deps.graph, settings.expected.profileId!, wanted);
+  });
+  // ESP: one list of enrollment configurations, one member read per group an ESP targets — none for
+  // an expected group every device that can reach this stage was confirmed in (the group stage
+  // found it in every expected group: no second read of that, often tenant-sized, group).
+  const espLists = once(async () => {
+    const esps = await readEsps(deps.graph);
+    const members = new Map<string, Set<string> | 'every device'>();
+    for (const groupId of espGroupIds(esps)) {
+      if (expectedGroups.includes(groupId) && !s.uncovered.has(groupId)) members.set(groupId, 'every device');
+      else members.set(groupId, (await groupDeviceIds(groupId)) ?? new Set());
     }
-  } else {
-    for (const { d } of byId) lookups.push({ d, spec: { op: 'getAutopilotDevice', params: { id: d.ztdId! }, query: { expand: ['deploymentProfile'] } } });
+    return { esps, members };
+  });
+
+  // Pass 2, over the chunks with devices in flight, a few at a time: every stage of each device in
+  // turn, each window written before the next is read.
+  for await (const chunk of deps.runs.chunkStatesAt(runId, s.revisit)) {
+    let changed = false;
+    for (const d of chunk.devices) {
+      if (!inFlight(d)) continue;
+      const device = d.stage === 'registration' || d.stage === 'profile' ? foundFor(d) : undefined;
+      changed = (await advance(d, device)) || changed;
+    }
+    if (changed) await deps.runs.writeChunkState(runId, chunk);
+    countChunk(counts, chunk);
+    allFinished &&= chunk.devices.every((d) => d.result !== undefined);
   }
-  // 806 devices have no id yet: find them by serial (the only serial filter the service accepts),
-  // the one inside the hash first — the service registers a device under that one.
-  for (const { d } of needLookup) {
-    if (!d.ztdId) lookups.push({ d, spec: { op: 'listAutopilotDevices', query: { filter: `contains(serialNumber,'${serialSearchTerm(registeredSerial(d))}')` } } });
-  }
-  if (lookups.length > 0) {
-    const results = await deps.graph.batch(lookups.map((l) => l.spec));
-    results.forEach((result, i) => {
-      const { d } = lookups[i]!;
-      if (!result.ok) {
-        if (result.status !== 404) deps.log(`run ${runId}: Autopilot lookup answered ${result.status} ${result.code}`);
-        return;
-      }
-      if (d.ztdId) {
-        const parsed = AutopilotDevice.safeParse(result.body);
-        if (!parsed.success) throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape');
-        found.set(d, parsed.data);
-      } else {
-        const page = z.object({ value: z.array(AutopilotDevice) }).safeParse(result.body);
-        if (!page.success) throw new GraphContractError('windowsAutopilotDeviceIdentities: unexpected shape');
-        const match = page.data.value.find((a) => (a.serialNumber ?? '').toLowerCase() === registeredSerial(d).toLowerCase());
-        if (match) found.set(d, match);
-      }
-    });
-  }
-  for (const { chunk, d } of active) {
-    const device = found.get(d);
+  return { done: allFinished, moreWork: false, counts, note };
+
+  /** Takes one device through as many stages as it passes now; true if it changed. */
+  async function advance(d: DeviceState, device: AutopilotDevice | undefined): Promise<boolean> {
+    let changed = false;
     if (d.stage === 'registration') {
       if (device) {
         d.ztdId = device.id;
@@ -236,118 +351,83 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
         d.profileStatus = device.deploymentProfileAssignmentStatus ?? undefined;
         d.at.registered = now;
         d.stage = 'group';
-        touch(chunk);
+        changed = true;
       } else if (nowMs >= minutesAfter(d.at.imported ?? now, settings.deadlines.registrationMinutes)) {
         fail(d, now, 'RegistrationTimeout', `The device did not appear in Windows Autopilot devices within ${settings.deadlines.registrationMinutes} minutes.`, 'Check Devices > Windows > Windows enrollment > Devices in Intune; sync there and drop the row again if it is missing.');
-        touch(chunk);
+        return true;
       }
     }
-  }
 
-  // Group membership: one paged member read per expected group, keeping only this run's devices
-  // (every device that can reach the group or ESP stage got its Entra id at registration).
-  const runAadIds = new Set(active.flatMap(({ d }) => (d.aadDeviceId ? [d.aadDeviceId.toLowerCase()] : [])));
-  const groupDeviceIds = groupReader(deps.graph, runAadIds);
-  const grouping = active.filter(({ d }) => !d.result && d.stage === 'group');
-  if (grouping.length > 0) {
-    const memberships: { groupId: string; members: Set<string> | undefined }[] = [];
-    for (const groupId of settings.expected.groupIds) memberships.push({ groupId, members: await groupDeviceIds(groupId) });
-    for (const { chunk, d } of grouping) {
-      const missingGroup = memberships.find((m) => m.members === undefined);
+    // Group membership: one paged member read per expected group (every device that can reach the
+    // group or ESP stage got its Entra id at registration).
+    if (!d.result && d.stage === 'group') {
+      const groups = await memberships();
+      const missingGroup = groups.find((m) => m.members === undefined);
       if (missingGroup) {
         fail(d, now, 'ExpectedGroupNotFound', `The expected group ${missingGroup.groupId} does not exist.`, 'Fix EXPECTED_GROUP_IDS in the app settings.');
-        touch(chunk);
-        continue;
+        return true;
       }
       const aad = d.aadDeviceId?.toLowerCase();
-      const missing = memberships.filter((m) => !aad || !m.members!.has(aad)).map((m) => m.groupId);
-      d.groupIds = settings.expected.groupIds.filter((g) => !missing.includes(g));
+      const missing = groups.filter((m) => !aad || !m.members!.has(aad)).map((m) => m.groupId);
+      d.groupIds = expectedGroups.filter((g) => !missing.includes(g));
       if (missing.length === 0) {
         d.at.inGroup = now;
         d.stage = 'profile';
-        touch(chunk);
+        changed = true;
       } else if (nowMs >= minutesAfter(d.at.registered ?? now, settings.deadlines.groupMinutes)) {
         fail(d, now, 'NotInExpectedGroup', `The device's Entra object is not a member of ${missing.join(', ')} after ${settings.deadlines.groupMinutes} minutes.`, 'Check the dynamic group rule (for example the [ZTDID] or [OrderID] group-tag rule) and its processing status in Entra ID.');
-        touch(chunk);
+        return true;
       }
     }
+
+    // Profile: from the Autopilot record read above.
+    if (!d.result && d.stage === 'profile') {
+      const expected = settings.expected.profileId;
+      if (device) {
+        d.profileStatus = device.deploymentProfileAssignmentStatus ?? undefined;
+        d.profileId = bulk ? (expected && (await profileDevices())?.has(device.id) ? expected : undefined) : device.deploymentProfile?.id;
+        changed = true;
+      }
+      const assigned = (d.profileStatus ?? '').startsWith('assigned');
+      if (assigned && (!expected || d.profileId === expected)) {
+        d.at.profileAssigned = now;
+        d.stage = 'esp';
+        changed = true;
+      } else if (nowMs >= minutesAfter(d.at.inGroup ?? now, settings.deadlines.profileMinutes)) {
+        const code = assigned ? 'UnexpectedProfile' : 'ProfileNotAssigned';
+        const message = assigned
+          ? `The device got deployment profile ${d.profileId ?? '(none)'} instead of ${expected}.`
+          : `The deployment profile is still "${d.profileStatus ?? 'unknown'}" after ${settings.deadlines.profileMinutes} minutes.`;
+        fail(d, now, code, message, 'Check the deployment profile assignments (Devices > Windows > Windows enrollment > Deployment profiles) and group targeting.');
+        return true;
+      }
+    }
+
+    if (!d.result && d.stage === 'esp') {
+      const expectedEsp = settings.expected.espId;
+      if (!expectedEsp) {
+        confirm(d);
+        return true;
+      }
+      const { esps, members } = await espLists();
+      const aad = d.aadDeviceId?.toLowerCase() ?? '';
+      const groups = new Set([...members].filter(([, ids]) => ids === 'every device' || ids.has(aad)).map(([g]) => g));
+      const esp = resolveEsp(esps, groups);
+      d.espId = esp?.id;
+      if (esp?.id === expectedEsp) {
+        confirm(d);
+      } else if (nowMs >= minutesAfter(d.at.profileAssigned ?? now, settings.deadlines.espMinutes)) {
+        fail(d, now, 'UnexpectedEsp', `The Enrollment Status Page that applies is ${esp ? `"${esp.displayName}" (${esp.id})` : 'none'}, not ${expectedEsp}.`, 'Check the ESP assignments, exclusions and priorities (Devices > Windows > Windows enrollment > Enrollment Status Page).');
+      }
+      return true;
+    }
+    return changed;
   }
 
-  // Profile: from the Autopilot record read above; in bulk mode the list carries no $expand, so
-  // the expected profile's assignedDevices tells which profile the device got.
-  const profiling = active.filter(({ d }) => !d.result && d.stage === 'profile');
-  const expectedProfileDevices =
-    bulk && settings.expected.profileId && profiling.length > 0
-      ? await readProfileDeviceIds(deps.graph, settings.expected.profileId, new Set(profiling.flatMap(({ d }) => found.get(d)?.id ?? [])))
-      : undefined;
-  for (const { chunk, d } of profiling) {
-    const device = found.get(d);
-    if (device) {
-      d.profileStatus = device.deploymentProfileAssignmentStatus ?? undefined;
-      d.profileId = bulk ? (expectedProfileDevices?.has(device.id) ? settings.expected.profileId : undefined) : device.deploymentProfile?.id;
-      touch(chunk);
-    }
-    const assigned = (d.profileStatus ?? '').startsWith('assigned');
-    const expected = settings.expected.profileId;
-    if (assigned && (!expected || d.profileId === expected)) {
-      d.at.profileAssigned = now;
-      d.stage = 'esp';
-      touch(chunk);
-    } else if (nowMs >= minutesAfter(d.at.inGroup ?? now, settings.deadlines.profileMinutes)) {
-      const code = assigned ? 'UnexpectedProfile' : 'ProfileNotAssigned';
-      const message = assigned
-        ? `The device got deployment profile ${d.profileId ?? '(none)'} instead of ${expected}.`
-        : `The deployment profile is still "${d.profileStatus ?? 'unknown'}" after ${settings.deadlines.profileMinutes} minutes.`;
-      fail(d, now, code, message, 'Check the deployment profile assignments (Devices > Windows > Windows enrollment > Deployment profiles) and group targeting.');
-      touch(chunk);
-    }
+  function confirm(d: DeviceState): void {
+    d.at.espConfirmed = now;
+    d.stage = 'done';
+    d.result = 'confirmed';
+    d.at.finished = now;
   }
-
-  // ESP: one list of enrollment configurations, one member read per group an ESP targets (none for
-  // the expected groups, already confirmed).
-  const esping = active.filter(({ d }) => !d.result && d.stage === 'esp');
-  if (esping.length > 0) {
-    const expectedEsp = settings.expected.espId;
-    if (!expectedEsp) {
-      for (const { chunk, d } of esping) {
-        d.at.espConfirmed = now;
-        d.stage = 'done';
-        d.result = 'confirmed';
-        d.at.finished = now;
-        touch(chunk);
-      }
-    } else {
-      const esps = await readEsps(deps.graph);
-      const members = new Map<string, Set<string>>();
-      const expectedGroups = new Set(settings.expected.groupIds);
-      for (const groupId of espGroupIds(esps)) {
-        // A device reaches this stage only once the group stage found it in every expected group: an
-        // ESP that targets one of those needs no second read of that (often tenant-sized) group.
-        if (expectedGroups.has(groupId) && esping.every(({ d }) => d.groupIds?.includes(groupId))) {
-          members.set(groupId, new Set(esping.map(({ d }) => d.aadDeviceId?.toLowerCase() ?? '')));
-        } else {
-          members.set(groupId, (await groupDeviceIds(groupId)) ?? new Set());
-        }
-      }
-      for (const { chunk, d } of esping) {
-        const aad = d.aadDeviceId?.toLowerCase() ?? '';
-        const groups = new Set([...members].filter(([, ids]) => ids.has(aad)).map(([g]) => g));
-        const esp = resolveEsp(esps, groups);
-        d.espId = esp?.id;
-        touch(chunk);
-        if (esp?.id === expectedEsp) {
-          d.at.espConfirmed = now;
-          d.stage = 'done';
-          d.result = 'confirmed';
-          d.at.finished = now;
-        } else if (nowMs >= minutesAfter(d.at.profileAssigned ?? now, settings.deadlines.espMinutes)) {
-          fail(d, now, 'UnexpectedEsp', `The Enrollment Status Page that applies is ${esp ? `"${esp.displayName}" (${esp.id})` : 'none'}, not ${expectedEsp}.`, 'Check the ESP assignments, exclusions and priorities (Devices > Windows > Windows enrollment > Enrollment Status Page).');
-        }
-      }
-    }
-  }
-
-  for (const chunk of dirty) await deps.runs.writeChunkState(runId, chunk);
-  const done = chunks.every((c) => c.devices.every((d) => d.result !== undefined));
-  return { done, moreWork: false, counts: countRun(manifest, chunks), note };
 }
