@@ -79,7 +79,8 @@ export const RunOutcome = z.object({
   runId: z.string(),
   status: z.enum(['completed', 'rejected']),
   reportPath: z.string(),
-  archivedAs: z.string(),
+  /** Where the source blob went; absent when a newer upload had replaced it (it stays for its own run). */
+  archivedAs: z.string().optional(),
   counts: StageCounts,
   /** Import records of the run still in Intune when it ended (0 normally; set once cleanup ran). */
   importRecordsLeft: z.number().int().optional(),

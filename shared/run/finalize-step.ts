@@ -41,14 +41,18 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
   await deps.objects.put(CONTAINERS.reports, `${runId}/summary.md`, summary.render(header), 'text/markdown; charset=utf-8');
 
   const folder = header.status === 'rejected' ? 'rejected' : 'processed';
-  const archivedAs = `${CONTAINERS.archive}/${folder}/${source.name}`;
+  let archivedAs: string | undefined = `${CONTAINERS.archive}/${folder}/${source.name}`;
   const current = await deps.objects.etagOf(source.container, source.name);
   if (current !== undefined && sameEtag(current, source.etag)) {
     await deps.objects.copy({ container: source.container, path: source.name, etag: source.etag }, { container: CONTAINERS.archive, path: `${folder}/${source.name}` });
     await deps.objects.deleteIf(source.container, source.name, source.etag);
+  } else if (current !== undefined) {
+    // A newer upload replaced the file this run read: it stays for its own run, nothing is archived.
+    archivedAs = undefined;
   }
-  deps.log(`run ${runId}: ${header.status}; ${counts.confirmed} confirmed, ${counts.failed} failed; report at ${CONTAINERS.reports}/${reportPath}`);
-  return { runId, status: header.status, reportPath: `${CONTAINERS.reports}/${reportPath}`, archivedAs, counts };
+  // (Source gone: an earlier attempt of this step archived it, or someone removed it.)
+  deps.log(`run ${runId}: ${header.status}; ${counts.confirmed} confirmed, ${counts.failed} failed; report at ${CONTAINERS.reports}/${reportPath}${archivedAs ? '' : '; source left in place (replaced by a newer upload)'}`);
+  return { runId, status: header.status, reportPath: `${CONTAINERS.reports}/${reportPath}`, ...(archivedAs ? { archivedAs } : {}), counts };
 }
 
 /** One pass over the run's rows joined with their devices' states. */
