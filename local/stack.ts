@@ -73,11 +73,22 @@ export function stackAppSettings(connectionString: string, graphUrl: string): Re
     // Azure feeds the blob trigger through Event Grid within about a second; the local host polls
     // the container, every 500 ms here so a drop starts about as promptly.
     LOCAL_HOST_BLOB_POLL_MS: '500',
+    // As in Azure (infra/modules/function-app.bicep): the worker's heap is bounded, so a large file
+    // does not let garbage pile up to several times what the run holds.
+    languageWorkers__node__arguments: '--max-old-space-size=256',
   };
 }
 
+/**
+ * Node arguments for the host child, from the app setting Azure passes to the Node worker
+ * (`languageWorkers__node__arguments`): locally the worker is the host process itself.
+ */
+export function workerNodeArgs(env: Record<string, string>): string[] {
+  return (env.languageWorkers__node__arguments ?? '').split(/\s+/).filter((a) => a.length > 0);
+}
+
 function spawnHost(port: number, stateDir: string, env: Record<string, string>, onLine: (line: string) => void): Promise<HostChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'local/host/cli.ts'), '--app', REPO_ROOT, '--port', String(port), '--state-dir', stateDir], {
+  const child = spawn(process.execPath, [...workerNodeArgs(env), '--import', 'tsx', join(REPO_ROOT, 'local/host/cli.ts'), '--app', REPO_ROOT, '--port', String(port), '--state-dir', stateDir], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

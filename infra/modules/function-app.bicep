@@ -11,6 +11,9 @@ param storageAccountName string
 param deploymentContainerName string
 param applicationInsightsName string
 param instanceMemoryMB int = 2048
+@description('V8 old-space limit of the Node worker, MB. A run\'s steps hold ~40–65 MB whatever the file size (docs/PERFORMANCE.md, memory); without a limit V8 lets garbage grow to ~3.5× that before collecting, so peak memory would follow the file\'s size.')
+@minValue(128)
+param nodeMaxOldSpaceMb int = 256
 param maximumInstanceCount int = 20
 @description('Subnet (delegated to Microsoft.App/environments) for VNet integration; empty for none.')
 param virtualNetworkSubnetId string = ''
@@ -136,6 +139,8 @@ var appSettings = {
   IMPORT_CHUNK_SIZE: string(importChunkSize)
   TASKHUB_NAME: taskHubName
   STORAGE_ACCOUNT_NAME: account.name
+  // Arguments of the Node worker process (Linux: '__' for ':').
+  languageWorkers__node__arguments: '--max-old-space-size=${nodeMaxOldSpaceMb}'
 }
 
 var deadlineSettings = toObject(filter(items(deadlineMinutes), d => d.value > 0), d => d.key, d => string(d.value))

@@ -144,8 +144,8 @@ export function calledName(call: SyntaxNode): string {
   return fn.type === 'member_expression' ? (fn.childForFieldName('property')?.text ?? '') : fn.text;
 }
 
-/** Settings the Functions platform (not the app) consumes; exempt from the app-reads-it check. */
-export const PLATFORM_SETTING = /^(AzureWebJobsStorage__|APPLICATIONINSIGHTS_)/;
+/** Settings the Functions platform (host, worker launcher), not the app, consumes; exempt from the app-reads-it check. */
+export const PLATFORM_SETTING = /^(AzureWebJobsStorage__|APPLICATIONINSIGHTS_|languageWorkers__)/;
 
 export const REQUIRED_SETTINGS: Record<string, string | null> = {
   // Identity-based host storage (Functions host, Durable Azure Storage provider, blob trigger).
@@ -167,6 +167,8 @@ export const REQUIRED_SETTINGS: Record<string, string | null> = {
   IMPORT_CHUNK_SIZE: null,
   TASKHUB_NAME: null,
   STORAGE_ACCOUNT_NAME: null,
+  // Bounds the worker's heap so its memory stays flat in the file's size.
+  languageWorkers__node__arguments: null,
 };
 
 /** Never set in Azure: a key-bearing connection string, the local-only token, settings Flex rejects. */

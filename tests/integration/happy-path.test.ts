@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHardwareHash } from '../../shared/hardware-hash';
 import { CONTAINERS } from '../../shared/storage/object-store';
@@ -39,5 +40,11 @@ describe('local stack: a dropped CSV becomes verified Autopilot devices', () => 
     expect(log.filter((e) => e.method === 'GET' && /importedWindowsAutopilotDeviceIdentities\/?(\?|$)/.test(e.path))).toHaveLength(0);
     const deletes = log.filter((e) => e.method === 'DELETE' && /importedWindowsAutopilotDeviceIdentities\/[^/?]+$/.test(e.path));
     expect(deletes.map((e) => e.status)).toEqual([204, 204]);
+  });
+
+  it('runs the worker (the host process) with the heap limit Azure gives the Node worker', () => {
+    // stackAppSettings sets languageWorkers__node__arguments, as infra does in Azure.
+    const cmdline = readFileSync(`/proc/${stack.host.child.pid}/cmdline`, 'utf8').split('\0');
+    expect(cmdline).toContain('--max-old-space-size=256');
   });
 });
