@@ -140,7 +140,6 @@ export const FinalizeInput = z.object({
 });
 export type FinalizeInput = z.infer<typeof FinalizeInput>;
 
-
 export const CustomStatus = z.object({
   runId: z.string(),
   source: z.string(),
