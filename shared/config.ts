@@ -34,11 +34,11 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Polling pace. The report follows the service's last step by at most one interval, so the cap sets
- * the lag: 30 s is ≤ 5 % of the ~10 minutes Autopilot takes from import to profile assignment
- * (docs/PERFORMANCE.md, "Realistic service delays"), and a poll of a run's devices costs a few
+ * the lag: 20 s is ≤ 3.5 % of the ~10 minutes Autopilot takes from import to profile assignment
+ * (docs/PERFORMANCE.md, "Where each target stands"), and a poll of a run's devices costs a few
  * requests against Intune's 1,000 per 20 s.
  */
-export const POLL_DEFAULTS = { initialSeconds: 15, maxSeconds: 30, factor: 1.5 } as const;
+export const POLL_DEFAULTS = { initialSeconds: 15, maxSeconds: 20, factor: 1.5 } as const;
 
 const EnvSchema = z
   .object({

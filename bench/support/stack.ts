@@ -24,7 +24,7 @@ export type BenchStack = LocalStack & { stateDir: string; dispose(): Promise<voi
 
 /**
  * Poll settings for time scale 0: the service finishes instantly, so a run is bounded by how soon
- * the orchestration looks again. Production defaults (shared/config.ts POLL_DEFAULTS: 15 s … 30 s) are for the real service.
+ * the orchestration looks again. Production defaults (shared/config.ts POLL_DEFAULTS: 15 s … 20 s) are for the real service.
  */
 export const FAST_POLL = { POLL_INITIAL_SECONDS: '0.5', POLL_MAX_SECONDS: '2', POLL_FACTOR: '1.5' } as const;
 
