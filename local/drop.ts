@@ -48,7 +48,8 @@ async function main(): Promise<void> {
       const line = `  ${status.runtimeStatus ?? '?'} · ${status.phase ?? 'waiting'} · rows ${c.rows ?? 0} · valid ${c.valid ?? 0} · imported ${c.imported ?? 0} · registered ${c.registered ?? 0} · in group ${c.inGroup ?? 0} · profile ${c.profileAssigned ?? 0} · ESP ${c.espConfirmed ?? 0} · confirmed ${c.confirmed ?? 0} · failed ${c.failed ?? 0}${status.note ? ` · ${status.note}` : ''}`;
       if (line !== shown) process.stdout.write(`${line}\n`);
       shown = line;
-      if (status.runtimeStatus === 'Completed') break;
+      // The report is written before the cleanup phase (deleting the run's import records) starts.
+      if (status.runtimeStatus === 'Completed' || status.phase === 'cleanup') break;
       if (status.runtimeStatus === 'Failed' || status.runtimeStatus === 'Terminated') throw new Error(`the run ended ${status.runtimeStatus}`);
     } else if (res.status !== 404) {
       throw new Error(`GET /api/runs/${runId} answered ${res.status}`);
@@ -59,6 +60,9 @@ async function main(): Promise<void> {
   const reports = service.getContainerClient(CONTAINERS.reports);
   const summary = await reports.getBlockBlobClient(`${runId}/summary.md`).downloadToBuffer();
   process.stdout.write(`\n${summary.toString('utf8')}\nReport: ${CONTAINERS.reports}/${runId}/ (report.json, report.csv, summary.md)\n`);
+  if (shown.includes('· cleanup ·') && !shown.startsWith('  Completed')) {
+    process.stdout.write(`The run goes on deleting its import records; follow it with GET ${stack.hostUrl}/api/runs/${runId}\n`);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHardwareHash } from '../../shared/hardware-hash';
 import { CONTAINERS } from '../../shared/storage/object-store';
@@ -46,5 +50,23 @@ describe('local stack: a dropped CSV becomes verified Autopilot devices', () => 
     // stackAppSettings sets languageWorkers__node__arguments, as infra does in Azure.
     const cmdline = readFileSync(`/proc/${stack.host.child.pid}/cmdline`, 'utf8').split('\0');
     expect(cmdline).toContain('--max-old-space-size=256');
+  });
+
+  it('npm run drop uploads a sample, follows its run and prints the summary once the report is written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'intake-drop-'));
+    try {
+      const stackFile = join(dir, 'stack.json');
+      writeFileSync(stackFile, JSON.stringify({ hostUrl: stack.hostUrl, connectionString: stack.azurite.connectionString }));
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'local/drop.ts', 'samples/intune-basic.csv', '--name', 'cli/intune-basic.csv'], {
+        env: { ...process.env, INTAKE_STACK_FILE: stackFile },
+        timeout: 60_000,
+      });
+      expect(stdout).toMatch(/Run intake-[0-9a-f]{32}/);
+      expect(stdout).toMatch(/· (report|cleanup) ·|Completed ·/);
+      expect(stdout).toContain('**confirmed** | **5**');
+      expect(stdout).toMatch(/Report: autopilot-reports\/intake-[0-9a-f]{32}\//);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
