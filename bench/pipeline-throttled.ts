@@ -61,11 +61,11 @@ async function main(): Promise<void> {
           ['Devices confirmed', `${fmt.n(report.rows.filter((r) => r.device?.result === 'confirmed').length)} / ${fmt.n(args.devices)}`, 'all'],
           ['Drop → report', fmt.s(watch.reportedMs), ''],
           ['Least time the limits allow for the operations before the report', `${fmt.s(reportFloor.floorMs)} (${reportFloor.binding})`, ''],
-          ['Drop → report ÷ its least time', `${fmt.n(watch.reportedMs / Math.max(1, reportFloor.floorMs), 2)}×`, '≤ 1.2×'],
+          ['Drop → report ÷ its least time', reportFloor.floorMs > 0 ? `${fmt.n(watch.reportedMs / reportFloor.floorMs, 2)}×` : 'n/a (no limit binds before the report)', '≤ 1.2×'],
           ['Drop → run completed (import records deleted)', fmt.s(watch.elapsedMs), ''],
           ['First → last Graph request', fmt.s(graphSpanMs), ''],
           ['Least time the limits allow for all the run\'s operations', `${fmt.s(floor.floorMs)} (${floor.binding})`, ''],
-          ['Drop → completed ÷ least time', `${fmt.n(watch.elapsedMs / Math.max(1, floor.floorMs), 2)}×`, '≤ 1.2×'],
+          ['Drop → completed ÷ least time', floor.floorMs > 0 ? `${fmt.n(watch.elapsedMs / floor.floorMs, 2)}×` : 'n/a (no limit binds)', '≤ 1.2×'],
           ['Accepted Intune operations (writes)', `${fmt.n(floor.intuneOps)} (${fmt.n(floor.intuneWrites)})`, ''],
           ['Accepted directory operations (resource units)', `${fmt.n(floor.directoryOps)} (${fmt.n(floor.directoryUnits)})`, ''],
           ['Peak accepted operations / 20 s (writes)', `${fmt.n(ok.peakOpsPer20s)} (${fmt.n(ok.peakWritesPer20s)})`, '≤ 1,000 (≤ 100 writes) Intune per app'],
@@ -76,6 +76,16 @@ async function main(): Promise<void> {
           ['Largest history (events) / generations', `${fmt.n(watch.maxHistoryEvents)} / ${watch.generations}`, ''],
           ['Serials imported more than once', fmt.n(duplicates), '0'],
         ]),
+    );
+    // The import-record DELETEs: how many went alongside the import polls (before the report) and
+    // the pace of the rest, after it (the cleanup phase).
+    const reportAt = droppedAt + watch.reportedMs;
+    const deletes = accepted.filter((e) => !e.batch && e.method === 'DELETE' && /importedWindowsAutopilotDeviceIdentities\/[^/?]+$/.test(e.path));
+    const after = deletes.filter((e) => e.at > reportAt);
+    const afterSpanMs = after.length > 1 ? after.at(-1)!.at - after[0]!.at : 0;
+    console.log(
+      `\nImport-record DELETEs: ${fmt.n(deletes.length - after.length)} before the report (alongside the polls), ${fmt.n(after.length)} after it` +
+        (afterSpanMs > 0 ? `, at ${fmt.n(((after.length - 1) / afterSpanMs) * 20_000, 1)} per 20 s from the first to the last (a run shorter than a few windows starts with a full window's burst)` : ''),
     );
     console.log(`\nLeast time per limit: Intune requests ${fmt.s(floor.intuneAllMs)}, Intune writes ${fmt.s(floor.intuneWritesMs)}, directory ${fmt.s(floor.directoryMs)}`);
     console.log(`Where the time went: drop → first Graph request ${fmt.s(p.toFirstRequestMs)}; import phase ${fmt.s(p.importMs)}; confirm phase ${fmt.s(p.confirmMs)}; → report ${fmt.s(p.toReportMs)}; cleanup (after the report) ${fmt.s(p.cleanupMs)}; last request → completed ${fmt.s(p.afterLastRequestMs)}`);

@@ -16,7 +16,7 @@ import { countChunk, countRun, minutesAfter } from './counts';
 import { mapImportOutcome } from './import-outcomes';
 import type { ChunkState, DeviceState, ImportDevice } from './model';
 import type { RunStore } from './run-store';
-import { deleteRecords, matches, refOf, refsByChunk, sortedChunks, type RecordRef } from './cleanup-step';
+import { deleteRecords, matches, refOf, refsByChunk, sortedChunks, type RecordRef } from './record-refs';
 
 export interface ImportStepDeps {
   graph: GraphGateway;
