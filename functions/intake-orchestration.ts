@@ -8,6 +8,7 @@ import { runImportStep } from '../shared/run/import-step';
 import { runConfirmStep } from '../shared/run/confirm-step';
 import { runFinalizeStep } from '../shared/run/finalize-step';
 import { runCleanupStep } from '../shared/run/cleanup-step';
+import { stopOnPermanentFailure } from '../shared/run/stop';
 import { getServices } from './composition';
 
 df.app.orchestration(ORCHESTRATOR, intakeOrchestrator);
@@ -26,14 +27,16 @@ df.app.activity(ACTIVITY.parse, {
 df.app.activity(ACTIVITY.importStep, {
   handler: async (raw: unknown, context: InvocationContext) => {
     const { graph, runs } = getServices();
-    return runImportStep({ graph, runs, log: logger(context) }, StepInput.parse(raw));
+    const input = StepInput.parse(raw);
+    return stopOnPermanentFailure('import', input.now, logger(context), () => runImportStep({ graph, runs, log: logger(context) }, input));
   },
 });
 
 df.app.activity(ACTIVITY.confirmStep, {
   handler: async (raw: unknown, context: InvocationContext) => {
     const { graph, runs, objects } = getServices();
-    return runConfirmStep({ graph, runs, objects, log: logger(context) }, StepInput.parse(raw));
+    const input = StepInput.parse(raw);
+    return stopOnPermanentFailure('confirm', input.now, logger(context), () => runConfirmStep({ graph, runs, objects, log: logger(context) }, input));
   },
 });
 
@@ -47,6 +50,7 @@ df.app.activity(ACTIVITY.finalize, {
 df.app.activity(ACTIVITY.cleanupStep, {
   handler: async (raw: unknown, context: InvocationContext) => {
     const { graph, runs } = getServices();
-    return runCleanupStep({ graph, runs, log: logger(context) }, StepInput.parse(raw));
+    const input = StepInput.parse(raw);
+    return stopOnPermanentFailure('cleanup', input.now, logger(context), () => runCleanupStep({ graph, runs, log: logger(context) }, input));
   },
 });

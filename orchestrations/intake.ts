@@ -77,11 +77,13 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
   let outcome = input.resume?.outcome;
   if (outcome) counts = outcome.counts;
   let recordsLeft: number | undefined;
+  // A permanent failure (missing permission, refused token, a contract break): report it now.
+  let stop = input.resume?.stop;
 
   for (let steps = 0; ; ) {
     if (phase === 'report') {
       status('report');
-      outcome = RunOutcome.parse(yield context.df.callActivityWithRetry(ACTIVITY.finalize, retry, { runId, source, now: now() }));
+      outcome = RunOutcome.parse(yield context.df.callActivityWithRetry(ACTIVITY.finalize, retry, { runId, source, now: now(), ...(stop ? { stop } : {}) }));
       counts = outcome.counts;
       log(`report written: ${outcome.status}, ${counts.confirmed} confirmed, ${counts.failed} failed`);
       if (!cleanupAfterReport) break;
@@ -94,7 +96,7 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
     if (phase !== 'import' && phase !== 'confirm' && phase !== 'cleanup') break;
     if (steps >= STEPS_PER_GENERATION) {
       log(`continuing as new (generation ${generation + 1}) in phase ${phase}`);
-      context.df.continueAsNew({ ...input, resume: { phase, phaseStartedAt, intervalSeconds: interval, generation: generation + 1, outcome } });
+      context.df.continueAsNew({ ...input, resume: { phase, phaseStartedAt, intervalSeconds: interval, generation: generation + 1, outcome, ...(stop ? { stop } : {}) } });
       return undefined;
     }
     steps++;
@@ -103,15 +105,23 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
       const step = StepResult.parse(
         yield context.df.callActivityWithRetry(stepActivity[phase], retry, { runId, now: now(), phaseStartedAt, settings }),
       );
+      if (step.next === 'stop' && step.stop) {
+        log(`${phase} stopped: ${step.stop.message}`);
+        if (phase === 'cleanup') break;
+        stop = step.stop;
+        phase = 'report';
+        status('report', `stopped: ${step.stop.message}`);
+        continue;
+      }
       if (phase !== 'cleanup') counts = step.counts;
       note = step.note;
       recordsLeft = step.recordsLeft ?? recordsLeft;
-      if (step.moreWork) {
+      if (step.next === 'now') {
         // Budget-bound, not waiting on the service: go on at once, at the same polling pace.
         status(phase, note);
         continue;
       }
-      if (step.done) {
+      if (step.next === 'done') {
         log(`${phase} done: ${phase === 'cleanup' ? note ?? '' : JSON.stringify(counts)}`);
         if (phase === 'cleanup') break;
         phase = phase === 'import' ? 'confirm' : 'report';
@@ -137,7 +147,7 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
   }
 
   if (!outcome) throw new Error(`run ${runId}: ended without a report`);
-  const final: RunOutcome = recordsLeft === undefined ? outcome : { ...outcome, importRecordsLeft: recordsLeft };
+  const final: RunOutcome = { ...outcome, ...(recordsLeft === undefined ? {} : { importRecordsLeft: recordsLeft }), ...(stop ? { stopped: stop } : {}) };
   status(phase === 'cleanup' ? 'cleanup' : 'report', 'done');
   log(`finished: ${final.status}, ${counts.confirmed} confirmed, ${counts.failed} failed${recordsLeft ? `, ${recordsLeft} import records left` : ''}`);
   return final;

@@ -75,6 +75,24 @@ export function emptyCounts(): StageCounts {
   };
 }
 
+/**
+ * A permanent failure that stopped the run (a missing permission, a refused token, an answer the
+ * app does not understand): what failed and how to fix it. Retrying cannot help, so the run reports
+ * at once instead of polling until its deadlines.
+ */
+export const RunStop = z.object({
+  kind: z.enum(['permission', 'auth', 'contract']),
+  operation: z.string(),
+  status: z.number().int().optional(),
+  code: z.string().optional(),
+  message: z.string(),
+  fix: z.string(),
+  /** The phase the run was in. */
+  phase: z.string(),
+  at: z.string(),
+});
+export type RunStop = z.infer<typeof RunStop>;
+
 export const RunOutcome = z.object({
   runId: z.string(),
   status: z.enum(['completed', 'rejected']),
@@ -84,6 +102,8 @@ export const RunOutcome = z.object({
   counts: StageCounts,
   /** Import records of the run still in Intune when it ended (0 normally; set once cleanup ran). */
   importRecordsLeft: z.number().int().optional(),
+  /** Set when a permanent failure stopped the run before every device was settled. */
+  stopped: RunStop.optional(),
 });
 export type RunOutcome = z.infer<typeof RunOutcome>;
 
@@ -100,6 +120,8 @@ export const IntakeInput = z.object({
       generation: z.number().int(),
       /** The report's outcome, once written (a run continued as new in its cleanup phase). */
       outcome: RunOutcome.optional(),
+      /** A permanent failure met before the report (carried to it across continueAsNew). */
+      stop: RunStop.optional(),
     })
     .optional(),
 });
@@ -122,21 +144,37 @@ export const StepInput = z.object({
 });
 export type StepInput = z.infer<typeof StepInput>;
 
-export const StepResult = z.object({
-  done: z.boolean(),
-  /** The step stopped at its budget with work ready now: run the next one without waiting. */
-  moreWork: z.boolean().default(false),
-  counts: StageCounts,
-  note: z.string().optional(),
-  /** Cleanup steps: the run's import records still to delete. */
-  recordsLeft: z.number().int().optional(),
-});
+/**
+ * What a step says comes next: `done` (the phase is over), `now` (it stopped at its budget with work
+ * ready: run the next step at once), `wait` (waiting on the service: poll again after a timer) or
+ * `stop` (a permanent failure: report it now). Histories written before `next` existed carried two
+ * booleans; they are read the same way so in-flight runs replay.
+ */
+const StepNext = z.enum(['done', 'now', 'wait', 'stop']);
+export const StepResult = z.preprocess(
+  (raw) => {
+    if (typeof raw !== 'object' || raw === null || 'next' in raw) return raw;
+    const legacy = raw as { done?: unknown; moreWork?: unknown };
+    return { ...raw, next: legacy.done === true ? 'done' : legacy.moreWork === true ? 'now' : 'wait' };
+  },
+  z.object({
+    next: StepNext,
+    counts: StageCounts,
+    note: z.string().optional(),
+    /** Cleanup steps: the run's import records still to delete. */
+    recordsLeft: z.number().int().optional(),
+    /** With `next: 'stop'`: what stopped the run. */
+    stop: RunStop.optional(),
+  }),
+);
 export type StepResult = z.infer<typeof StepResult>;
 
 export const FinalizeInput = z.object({
   runId: z.string().min(1),
   source: BlobRef,
   now: z.string(),
+  /** The run was stopped by a permanent failure: devices still in flight are reported as failed by it. */
+  stop: RunStop.optional(),
 });
 export type FinalizeInput = z.infer<typeof FinalizeInput>;
 

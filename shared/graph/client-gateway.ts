@@ -22,15 +22,21 @@ import {
   operationOf,
   parseBatchResponse,
   parseCollectionPage,
+  permissionError,
   relativeUrl,
+  requestHeaders,
   settle,
+  withAdvancedQuery,
   type GraphGateway,
   type GraphRequestSpec,
   type GraphResult,
   type SendOptions,
 } from './gateway';
-import { GraphContractError, GraphTransientError, isTransientStatus } from './errors';
+import { GraphContractError, GraphPermissionError, GraphTransientError, isPermissionStatus, isTransientStatus } from './errors';
 import { INTUNE_BUDGET, SlidingWindowLimiter } from './rate-limiter';
+
+/** A throttled $batch item asking to wait longer than this is left to the activity's retry policy instead. */
+const MAX_INNER_WAIT_SECONDS = 30;
 
 export interface TokenSource {
   getToken(): Promise<string>;
@@ -72,6 +78,8 @@ export interface ClientGatewayOptions {
   tokens: TokenSource;
   maxInnerRetries?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** The clock Retry-After dates are read against (tests control it). */
+  now?: () => number;
   /** Intune operations per 20 s this process may send (default INTUNE_BUDGET); shared by every run in it. */
   intuneBudget?: { writesPer20s: number; requestsPer20s: number };
 }
@@ -79,6 +87,7 @@ export interface ClientGatewayOptions {
 export function createClientGateway(options: ClientGatewayOptions): GraphGateway {
   const origin = new URL(options.endpoint).origin;
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const now = options.now ?? (() => Date.now());
   const budget = options.intuneBudget ?? INTUNE_BUDGET;
   const intuneWrites = new SlidingWindowLimiter(budget.writesPer20s, 20_000);
   const intuneRequests = new SlidingWindowLimiter(budget.requestsPer20s, 20_000);
@@ -109,8 +118,8 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
     ],
   });
 
-  async function raw(version: string, method: string, url: string, body: unknown, sendOptions?: SendOptions): Promise<GraphResult> {
-    let request = client.api(url).version(version).responseType(ResponseType.RAW);
+  async function raw(version: string, method: string, url: string, body: unknown, headers: Record<string, string>, sendOptions?: SendOptions): Promise<GraphResult> {
+    let request = client.api(url).version(version).responseType(ResponseType.RAW).headers(headers);
     if (sendOptions?.noClientRetry) request = request.middlewareOptions([new RetryHandlerOptions(0, 0)]);
     let response: Response;
     try {
@@ -120,13 +129,15 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
           ? request.delete()
           : method === 'PATCH'
             ? request.patch(body)
-            : request.post(body ?? {}))) as Response;
+            : // An action without parameters (the sync) is posted without a body, as documented.
+              request.post(body))) as Response;
     } catch (error) {
+      if (isCredentialFailure(error)) throw credentialError(error as Error);
       throw new GraphTransientError(`${method} ${url}: ${(error as Error).message}`, 0);
     }
     const parsed = await readBody(response);
     if (response.ok) return { ok: true, status: response.status, body: parsed };
-    return errorResult(response.status, parsed, response.headers.get('Retry-After'));
+    return errorResult(response.status, parsed, response.headers.get('Retry-After'), now());
   }
 
   const gateway: GraphGateway = {
@@ -134,8 +145,8 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
       const op = operationOf(spec);
       const url = relativeUrl(spec);
       const answered = await pace([spec]);
-      const result = await raw(op.version, op.method, url, spec.body, sendOptions).finally(answered);
-      return settle(result, `${op.method} ${op.path}`, sendOptions);
+      const result = await raw(op.version, op.method, url, spec.body, requestHeaders(spec), sendOptions).finally(answered);
+      return settle(result, spec, sendOptions);
     },
 
     async batch(specs, sendOptions) {
@@ -148,37 +159,27 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
           let pending = slice.map((spec, i) => ({ spec, index: start + i })).filter((x) => operationOf(x.spec).version === version);
           for (let attempt = 0; pending.length > 0; attempt++) {
             const answered = await pace(pending.map((p) => p.spec));
-            const outer = await raw(version, 'POST', '/$batch', {
-              requests: pending.map(({ spec, index }) => {
-                const op = operationOf(spec);
-                return {
-                  id: String(index),
-                  method: op.method,
-                  url: relativeUrl(spec),
-                  ...(spec.body !== undefined ? { body: spec.body, headers: { 'Content-Type': 'application/json' } } : {}),
-                };
-              }),
-            }).finally(answered);
-            const settled = settle(outer, 'POST /$batch', sendOptions);
-            if (!settled.ok) throw new GraphTransientError(`$batch rejected: ${settled.status} ${settled.code}`, settled.status);
+            const outer = await raw(version, 'POST', '/$batch', { requests: pending.map(({ spec, index }) => batchItem(spec, index)) }, {}).finally(answered);
+            const responses = settleBatch(outer, pending[0]!.spec, sendOptions);
             const retry: typeof pending = [];
             let wait = 0;
-            for (const r of parseBatchResponse(settled.body).responses) {
+            for (const r of responses) {
               const index = Number(r.id);
               const item = pending.find((p) => p.index === index);
               if (!item) continue;
               const retryAfter = r.headers?.['Retry-After'] ?? r.headers?.['retry-after'];
-              const result: GraphResult = r.status < 400 ? { ok: true, status: r.status, body: r.body } : errorResult(r.status, r.body, retryAfter);
-              if (!result.ok && isTransientStatus(result.status) && !sendOptions?.acceptStatuses?.includes(result.status)) {
+              const result: GraphResult = r.status < 400 ? { ok: true, status: r.status, body: r.body } : errorResult(r.status, r.body, retryAfter, now());
+              results[index] = result;
+              if (result.ok || sendOptions?.acceptStatuses?.includes(result.status)) continue;
+              // A permission failure inside a batch is the app's, not the item's: stop like a single call.
+              if (isPermissionStatus(result.status)) throw permissionError(item.spec.op, operationOf(item.spec), result);
+              if (isTransientStatus(result.status)) {
                 retry.push(item);
                 wait = Math.max(wait, result.retryAfterSeconds ?? 2 ** attempt);
-                results[index] = result;
-              } else {
-                results[index] = result;
               }
             }
             if (retry.length === 0) break;
-            if (attempt >= maxInnerRetries || wait > 30) {
+            if (attempt >= maxInnerRetries || wait > MAX_INNER_WAIT_SECONDS) {
               const first = results[retry[0]!.index];
               throw new GraphTransientError(
                 `${retry.length} request(s) in a $batch still failing after ${attempt + 1} attempts${first && !first.ok ? ` (${first.status} ${first.code})` : ''}`,
@@ -202,25 +203,71 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
       return walked.ok ? { ok: true, items } : walked;
     },
 
-    async forEachPage(spec, onPage) {
+    async forEachPage(spec, onPage, walk) {
       const op = operationOf(spec);
+      const versionRoot = `${options.endpoint}/${op.version}`;
       let pages = 0;
-      let next: string | undefined = relativeUrl(spec);
+      let next: string | undefined = walk?.from !== undefined ? withAdvancedQuery(spec, relativeNextLink(walk.from, versionRoot)) : relativeUrl(spec);
       while (next) {
         const answered = await pace([spec]);
-        const result = settle(await raw(op.version, 'GET', next, undefined).finally(answered), `GET ${op.path}`);
+        const result = settle(await raw(op.version, 'GET', next, undefined, requestHeaders(spec)).finally(answered), spec);
         if (!result.ok) return result;
         const page = parseCollectionPage(result.body, op.path);
         await onPage(page.value);
         pages++;
-        const following: string | undefined = page.nextLink === undefined ? undefined : relativeNextLink(page.nextLink, `${options.endpoint}/${op.version}`);
-        if (following !== undefined && following === next) throw new GraphContractError(`${op.path}: @odata.nextLink repeats the page it came from`);
+        const following: string | undefined = page.nextLink === undefined ? undefined : withAdvancedQuery(spec, relativeNextLink(page.nextLink, versionRoot));
+        if (following !== undefined && following === next) throw new GraphContractError(`${op.path}: @odata.nextLink repeats the page it came from`, { operation: spec.op });
         next = following;
       }
       return { ok: true, pages };
     },
   };
   return gateway;
+}
+
+/** One request of a $batch body: relative URL, its own headers (advanced queries), JSON body. */
+function batchItem(spec: GraphRequestSpec, index: number) {
+  const op = operationOf(spec);
+  const headers = { ...requestHeaders(spec), ...(spec.body !== undefined ? { 'Content-Type': 'application/json' } : {}) };
+  return {
+    id: String(index),
+    method: op.method,
+    url: relativeUrl(spec),
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    ...(spec.body !== undefined ? { body: spec.body } : {}),
+  };
+}
+
+/** The $batch envelope itself: a refused token stops like any call; other failures are transient or a contract break. */
+function settleBatch(outer: GraphResult, first: GraphRequestSpec, sendOptions: SendOptions | undefined) {
+  if (outer.ok) return parseBatchResponse(outer.body).responses;
+  if (isPermissionStatus(outer.status)) throw permissionError(first.op, operationOf(first), outer);
+  if (isTransientStatus(outer.status) && !sendOptions?.acceptStatuses?.includes(outer.status)) {
+    throw new GraphTransientError(`POST /$batch failed with ${outer.status} ${outer.code}`, outer.status, outer.retryAfterSeconds);
+  }
+  throw new GraphContractError(`$batch rejected: ${outer.status} ${outer.code} ${outer.message}`.trim(), { operation: '$batch', status: outer.status, code: outer.code });
+}
+
+const CREDENTIAL_FAILURES = ['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError'];
+
+/**
+ * @azure/identity's failures to get a token: no identity, wrong client id, consent missing. The
+ * Graph client rethrows what a middleware threw as a GraphError whose `code` is the original name.
+ */
+function isCredentialFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as Error & { code?: unknown }).code;
+  return CREDENTIAL_FAILURES.includes(error.name) || (typeof code === 'string' && CREDENTIAL_FAILURES.includes(code));
+}
+
+function credentialError(error: Error): GraphPermissionError {
+  const name = (error as Error & { code?: unknown }).code ?? error.name;
+  return new GraphPermissionError({
+    kind: 'auth',
+    operation: 'token',
+    message: `No Microsoft Graph token: ${String(name)}: ${error.message.split('\n')[0]!.slice(0, 300)}`,
+    fix: 'In Azure: the Function App needs its user-assigned managed identity and AZURE_CLIENT_ID set to that identity\'s client id (infra sets both). Locally with a real tenant: sign in with `az login` (GRAPH_AUTH=default-azure-credential).',
+  });
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { GRAPH_OPERATIONS, type GraphOperation, type GraphOperationName } from './operations';
-import { GraphContractError, GraphTransientError, isTransientStatus, parseRetryAfter } from './errors';
+import { GraphContractError, GraphPermissionError, GraphTransientError, isPermissionStatus, isTransientStatus, parseRetryAfter } from './errors';
 
 export interface GraphQuery {
   filter?: string;
@@ -43,9 +43,10 @@ export interface GraphGateway {
   /**
    * The same walk, handing each page's items to `onPage` as it arrives and keeping none of them:
    * for collections as large as the tenant, of which the caller needs only a few items. A failure
-   * on a later page comes back as a value after earlier pages were handed over.
+   * on a later page comes back as a value after earlier pages were handed over. With `from` (an
+   * `@odata.nextLink` a $batch answer carried) the walk starts at that page instead of the first.
    */
-  forEachPage(spec: GraphRequestSpec, onPage: (items: unknown[]) => void | Promise<void>): Promise<PagesResult>;
+  forEachPage(spec: GraphRequestSpec, onPage: (items: unknown[]) => void | Promise<void>, options?: { from?: string }): Promise<PagesResult>;
 }
 
 export type ListResult = { ok: true; items: unknown[] } | Extract<GraphResult, { ok: false }>;
@@ -70,6 +71,20 @@ export function operationOf(spec: GraphRequestSpec): GraphOperation {
   return GRAPH_OPERATIONS[spec.op];
 }
 
+/** Headers a request needs beyond authorization (and Content-Type for a body). */
+export function requestHeaders(spec: GraphRequestSpec): Record<string, string> {
+  return operationOf(spec).advancedQuery ? { ConsistencyLevel: 'eventual' } : {};
+}
+
+/**
+ * An advanced query's nextLink must keep `$count=true` (the header is added on every page too); the
+ * service's links normally carry the original query, and the parameter is added when one does not.
+ */
+export function withAdvancedQuery(spec: GraphRequestSpec, relative: string): string {
+  if (!operationOf(spec).advancedQuery || /[?&](\$|%24)count=true(&|$)/i.test(relative)) return relative;
+  return `${relative}${relative.includes('?') ? '&' : '?'}$count=true`;
+}
+
 /** The path of a request, relative to the version root, with parameters encoded and the query. */
 export function relativeUrl(spec: GraphRequestSpec): string {
   const op = operationOf(spec);
@@ -83,26 +98,57 @@ export function relativeUrl(spec: GraphRequestSpec): string {
   if (spec.query?.select?.length) q.push(`$select=${spec.query.select.join(',')}`);
   if (spec.query?.expand?.length) q.push(`$expand=${spec.query.expand.join(',')}`);
   if (spec.query?.top !== undefined) q.push(`$top=${spec.query.top}`);
+  if (op.advancedQuery) q.push('$count=true');
   return q.length ? `${path}?${q.join('&')}` : path;
 }
 
-export function errorResult(status: number, body: unknown, retryAfter?: string | null): GraphResult {
+export function errorResult(status: number, body: unknown, retryAfter?: string | null, now?: number): GraphResult {
   const parsed = ErrorBody.safeParse(body);
   return {
     ok: false,
     status,
     code: parsed.success ? (parsed.data.error.code ?? `HTTP${status}`) : `HTTP${status}`,
     message: parsed.success ? (parsed.data.error.message ?? '') : typeof body === 'string' ? body.slice(0, 500) : '',
-    retryAfterSeconds: parseRetryAfter(retryAfter),
+    retryAfterSeconds: parseRetryAfter(retryAfter, now),
   };
 }
 
-/** Raises transient failures, returns the rest. */
-export function settle(result: GraphResult, what: string, options?: SendOptions): GraphResult {
-  if (!result.ok && isTransientStatus(result.status) && !options?.acceptStatuses?.includes(result.status)) {
-    throw new GraphTransientError(`${what} failed with ${result.status} ${result.code}`, result.status, result.retryAfterSeconds);
+/**
+ * Raises transient failures (to be retried) and permission failures (to stop the run with the fix),
+ * returns the rest as values. The same rule applies to a whole request and to each one of a $batch.
+ */
+export function settle(result: GraphResult, spec: GraphRequestSpec, options?: SendOptions): GraphResult {
+  if (result.ok || options?.acceptStatuses?.includes(result.status)) return result;
+  const op = operationOf(spec);
+  if (isPermissionStatus(result.status)) throw permissionError(spec.op, op, result);
+  if (isTransientStatus(result.status)) {
+    throw new GraphTransientError(`${op.method} ${op.path} failed with ${result.status} ${result.code}`, result.status, result.retryAfterSeconds);
   }
   return result;
+}
+
+/** 401: the token is refused; 403: the identity lacks an app role (or an Intune licence/role). */
+export function permissionError(name: GraphOperationName, op: GraphOperation, result: Extract<GraphResult, { ok: false }>): GraphPermissionError {
+  const needed = op.permissions.join(' and ');
+  const what = `${op.method} ${op.version}${op.path} (${name})`;
+  if (result.status === 401) {
+    return new GraphPermissionError({
+      kind: 'auth',
+      operation: name,
+      status: 401,
+      code: result.code,
+      message: `Microsoft Graph refused the app's token for ${what}: ${result.code}${result.message ? ` — ${result.message.slice(0, 300)}` : ''}`,
+      fix: 'Check GRAPH_AUTH and AZURE_CLIENT_ID: the token must come from the Function App\'s managed identity for the audience https://graph.microsoft.com, in the tenant that holds the devices (`npm run doctor` shows which identity is used).',
+    });
+  }
+  return new GraphPermissionError({
+    kind: 'permission',
+    operation: name,
+    status: 403,
+    code: result.code,
+    message: `Microsoft Graph denied ${what} (${result.code}); it needs the application permission ${needed}.`,
+    fix: `Grant the Function App's managed identity the Microsoft Graph application permission${op.permissions.length > 1 ? 's' : ''} ${needed}: \`azd provision\` grants every permission the app needs (infra/graph-app-roles.json; docs/PERMISSIONS.md has the az commands to grant one by hand). The tenant also needs an active Intune licence. Then drop the file again.`,
+  });
 }
 
 export function parseCollectionPage(body: unknown, what: string): { value: unknown[]; nextLink?: string } {

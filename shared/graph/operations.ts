@@ -23,6 +23,11 @@ export interface GraphOperation {
   permissions: readonly GraphPermission[];
   /** Why the pipeline makes this call (docs/PERMISSIONS.md is generated from these). */
   purpose: string;
+  /**
+   * A directory "advanced query": sent with `ConsistencyLevel: eventual` and `$count=true` on every
+   * page, which the service requires for it (and answers 400 Request_UnsupportedQuery without).
+   */
+  advancedQuery?: boolean;
 }
 
 export const GRAPH_OPERATIONS = {
@@ -38,7 +43,15 @@ export const GRAPH_OPERATIONS = {
     version: 'v1.0',
     path: '/deviceManagement/importedWindowsAutopilotDeviceIdentities/{id}',
     permissions: ['DeviceManagementServiceConfig.Read.All'],
-    purpose: 'Poll the run’s own import records (by id, never the whole collection).',
+    purpose: 'Poll the run’s own import records by id; check that a deleted record is gone.',
+  },
+  listImportedDevices: {
+    method: 'GET',
+    version: 'v1.0',
+    path: '/deviceManagement/importedWindowsAutopilotDeviceIdentities',
+    permissions: ['DeviceManagementServiceConfig.Read.All'],
+    purpose:
+      'Only after an import call whose answer was lost (crash, broken connection, 5xx): find that call’s records by the chunk’s importId (matched here; the service documents no importId filter) so they are polled and deleted, not orphaned.',
   },
   deleteImportedDevice: {
     method: 'DELETE',
@@ -66,7 +79,7 @@ export const GRAPH_OPERATIONS = {
     version: 'beta',
     path: '/deviceManagement/windowsAutopilotDeviceIdentities/{id}',
     permissions: ['DeviceManagementServiceConfig.Read.All'],
-    purpose: 'Confirm the device is registered and read its deployment-profile assignment status.',
+    purpose: 'Confirm the device is registered; read its Entra device id and deployment-profile assignment status.',
   },
   listAutopilotDevices: {
     method: 'GET',
@@ -82,26 +95,16 @@ export const GRAPH_OPERATIONS = {
     permissions: ['DeviceManagementServiceConfig.Read.All'],
     purpose: 'Confirm in bulk that large runs got the expected deployment profile.',
   },
-  listDevices: {
-    method: 'GET',
-    version: 'v1.0',
-    path: '/devices',
-    permissions: ['Device.Read.All'],
-    purpose: 'Resolve the Entra device object of an Autopilot device (deviceId eq …).',
-  },
   listGroupDeviceMembers: {
     method: 'GET',
     version: 'v1.0',
     path: '/groups/{id}/transitiveMembers/microsoft.graph.device',
-    permissions: ['GroupMember.Read.All'],
-    purpose: 'Confirm dynamic-group membership in bulk (one paged read per expected group).',
-  },
-  listDeviceGroups: {
-    method: 'GET',
-    version: 'v1.0',
-    path: '/devices/{id}/transitiveMemberOf/microsoft.graph.group',
-    permissions: ['Device.Read.All', 'GroupMember.Read.All'],
-    purpose: 'Read a device’s groups to resolve which Enrollment Status Page applies to it.',
+    // An OData cast on transitiveMembers is an advanced query (learn.microsoft.com/graph/aad-advanced-queries).
+    advancedQuery: true,
+    // Without a permission that reads devices, device members come back with every property but
+    // id null ("limited information"), deviceId included (learn.microsoft.com/graph/permissions-overview).
+    permissions: ['GroupMember.Read.All', 'Device.Read.All'],
+    purpose: 'Confirm dynamic-group membership in bulk (one paged read per expected group), by the members’ Entra deviceId.',
   },
   listEnrollmentConfigurations: {
     method: 'GET',
@@ -109,6 +112,34 @@ export const GRAPH_OPERATIONS = {
     path: '/deviceManagement/deviceEnrollmentConfigurations',
     permissions: ['DeviceManagementServiceConfig.Read.All'],
     purpose: 'Read the ESPs, their priorities and assignments to resolve the ESP that applies.',
+  },
+  getGroup: {
+    method: 'GET',
+    version: 'v1.0',
+    path: '/groups/{id}',
+    permissions: ['GroupMember.Read.All'],
+    purpose: 'Preflight (doctor, /api/health): the expected group exists, is dynamic, its rule matches Autopilot devices and processing is on.',
+  },
+  getDeploymentProfile: {
+    method: 'GET',
+    version: 'beta',
+    path: '/deviceManagement/windowsAutopilotDeploymentProfiles/{id}',
+    permissions: ['DeviceManagementServiceConfig.Read.All'],
+    purpose: 'Preflight: the expected deployment profile exists.',
+  },
+  listProfileAssignments: {
+    method: 'GET',
+    version: 'beta',
+    path: '/deviceManagement/windowsAutopilotDeploymentProfiles/{id}/assignments',
+    permissions: ['DeviceManagementServiceConfig.Read.All'],
+    purpose: 'Preflight: the expected deployment profile is assigned to the expected group.',
+  },
+  getDeviceManagement: {
+    method: 'GET',
+    version: 'v1.0',
+    path: '/deviceManagement',
+    permissions: ['DeviceManagementServiceConfig.Read.All'],
+    purpose: 'Preflight: the tenant’s Intune subscription state (an active Intune licence is needed for every Intune call).',
   },
 } as const satisfies Record<string, GraphOperation>;
 

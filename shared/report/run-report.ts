@@ -7,7 +7,7 @@
  * finalize step can stream a report of any size (report-stream.ts); buildReport and friends render
  * a report held whole, for small runs and tests, with the same output.
  */
-import type { StageCounts } from '../contracts';
+import type { RunStop, StageCounts } from '../contracts';
 import type { ChunkState, DeviceState, RowRecord, RunManifest } from '../run/model';
 import { toCsv, type CsvRow } from './csv-writer';
 
@@ -24,6 +24,8 @@ export interface RunReport {
   format?: string;
   encoding?: string;
   warnings: string[];
+  /** A permanent failure stopped the run: what failed and how to fix it. */
+  stopped?: RunStop;
   counts: StageCounts;
   rows: ReportRow[];
 }
@@ -31,7 +33,7 @@ export interface RunReport {
 export type ReportHeader = Omit<RunReport, 'rows'>;
 
 /** Everything in the report but its rows (their order is the JSON's key order). */
-export function reportHeader(manifest: RunManifest, counts: StageCounts, now: string): ReportHeader {
+export function reportHeader(manifest: RunManifest, counts: StageCounts, now: string, stopped?: RunStop): ReportHeader {
   return {
     runId: manifest.runId,
     source: manifest.source,
@@ -41,6 +43,7 @@ export function reportHeader(manifest: RunManifest, counts: StageCounts, now: st
     format: manifest.format,
     encoding: manifest.encoding,
     warnings: manifest.warnings,
+    ...(stopped ? { stopped } : {}),
     counts,
   };
 }
@@ -172,6 +175,14 @@ export class SummaryBuilder {
       `- Format: ${header.format ?? 'n/a'}, encoding: ${header.encoding ?? 'n/a'}`,
       `- Generated: ${header.generatedAt}`,
       '',
+      ...(header.stopped
+        ? [
+            `**The run stopped in its ${header.stopped.phase} phase: ${mdEscape(header.stopped.message)}**`,
+            '',
+            `Fix: ${mdEscape(header.stopped.fix)}`,
+            '',
+          ]
+        : []),
       '| stage | devices |',
       '|---|---:|',
       `| rows in file | ${c.rows} |`,

@@ -6,9 +6,9 @@
  * (imports, polls, confirmation reads) fits in a few. So the report is written first and the
  * records go afterwards, plus whatever the import steps could delete alongside their polls.
  *
- * Only the run's own records (ids it got back from its own import calls) are ever deleted, and only
- * once their outcome is persisted. Idempotent: a record deleted by an attempt that died before
- * recording it answers 404 next time, which counts as deleted.
+ * Only the run's own records (ids it got back from its own import calls, or found tagged with its
+ * chunks' importIds after a lost answer) are ever deleted, and only once their outcome is
+ * persisted. A record counts as deleted once a read no longer finds it (record-refs.ts).
  */
 import type { GraphGateway } from '../graph/gateway';
 import type { StepInput, StepResult } from '../contracts';
@@ -30,6 +30,9 @@ export interface CleanupStepDeps {
 /** A step result that always says how many of the run's import records are still in Intune. */
 export type CleanupStepResult = StepResult & { recordsLeft: number };
 
+/** A stray record of a chunk (no device owns it): line -1 in the refs, so it never matches a device. */
+const STRAY = -1;
+
 export async function runCleanupStep(deps: CleanupStepDeps, input: StepInput): Promise<CleanupStepResult> {
   const { runId, now } = input;
   const manifest = await deps.runs.readManifest(runId);
@@ -48,28 +51,34 @@ export async function runCleanupStep(deps: CleanupStepDeps, input: StepInput): P
       records++;
       if (batch.length < limit) batch.push(refOf(chunk, device));
     }
+    for (const recordId of chunk.strayRecordIds ?? []) {
+      records++;
+      if (batch.length < limit) batch.push({ chunk: chunk.index, line: STRAY, recordId });
+    }
   }
-  if (records === 0) return { done: true, moreWork: false, counts, recordsLeft: 0, note: 'import records deleted' };
+  if (records === 0) return { next: 'done', counts, recordsLeft: 0, note: 'import records deleted' };
 
   const { deleted, failed } = await deleteRecords(deps, runId, batch);
   // Then only the chunks whose records went: read again, marked, written.
-  const byChunk = refsByChunk(deleted);
-  for await (const chunk of deps.runs.chunkStatesAt(runId, sortedChunks(byChunk))) {
-    const lines = byChunk.get(chunk.index)!;
-    for (const device of chunk.devices) if (matches(lines.get(device.line), device)) device.recordDeleted = true;
+  const byChunk = refsByChunk(deleted.filter((r) => r.line !== STRAY));
+  const strays = new Set(deleted.filter((r) => r.line === STRAY).map((r) => r.recordId));
+  const touched = new Set([...byChunk.keys(), ...deleted.filter((r) => r.line === STRAY).map((r) => r.chunk)]);
+  for await (const chunk of deps.runs.chunkStatesAt(runId, sortedChunks(touched))) {
+    const lines = byChunk.get(chunk.index);
+    for (const device of chunk.devices) if (matches(lines?.get(device.line), device)) device.recordDeleted = true;
+    if (chunk.strayRecordIds) chunk.strayRecordIds = chunk.strayRecordIds.filter((id) => !strays.has(id));
     await deps.runs.writeChunkState(runId, chunk);
   }
 
   const recordsLeft = records - deleted.length;
-  if (recordsLeft === 0) return { done: true, moreWork: false, counts, recordsLeft, note: 'import records deleted' };
-  if (deleted.length > 0) return { done: false, moreWork: true, counts, recordsLeft, note: `deleting import records: ${recordsLeft} left` };
+  if (recordsLeft === 0) return { next: 'done', counts, recordsLeft, note: 'import records deleted' };
+  if (deleted.length > 0) return { next: 'now', counts, recordsLeft, note: `deleting import records: ${recordsLeft} left` };
   // Nothing could be deleted this time. Keep trying at the polling pace for as long as an import
   // may take; after that the records are left (the report is written; they are listed in the log).
   const giveUp = Date.parse(now) >= minutesAfter(input.phaseStartedAt, input.settings.deadlines.importMinutes);
   if (giveUp) deps.log(`run ${runId}: ${recordsLeft} import records could not be deleted (${failed} failed this step); leaving them`);
   return {
-    done: giveUp,
-    moreWork: false,
+    next: giveUp ? 'done' : 'wait',
     counts,
     recordsLeft,
     note: giveUp ? `${recordsLeft} import records could not be deleted` : `deleting import records failed; ${recordsLeft} left, will retry`,

@@ -5,12 +5,12 @@
  * The report is streamed: row verdicts and chunk states are read part by part and each document is
  * uploaded as it is rendered, so the step's memory does not grow with the file.
  */
-import type { FinalizeInput, RunOutcome } from '../contracts';
+import type { FinalizeInput, RunOutcome, RunStop } from '../contracts';
 import { joinReportRows, reportCsvPieces, reportJsonPieces } from '../report/report-stream';
 import { SummaryBuilder, reportHeader, type ReportRow } from '../report/run-report';
 import { CONTAINERS, type ObjectStore } from '../storage/object-store';
 import { countChunk, countRun } from './counts';
-import type { RunManifest } from './model';
+import type { ChunkState, RunManifest } from './model';
 import type { RunStore } from './run-store';
 
 export interface FinalizeDeps {
@@ -24,9 +24,13 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
   const manifest = await deps.runs.readManifest(runId);
   if (!manifest) throw new Error(`run ${runId}: no manifest`);
   // The counts open report.json and summary.md, so they are taken in a first pass over the chunks.
+  // A run stopped by a permanent failure settles its devices still in flight with it, first.
   const counts = countRun(manifest, []);
-  for await (const chunk of deps.runs.chunkStates(runId, manifest.chunkCount)) countChunk(counts, chunk);
-  const header = reportHeader(manifest, counts, input.now);
+  for await (const chunk of deps.runs.chunkStates(runId, manifest.chunkCount)) {
+    if (input.stop && failUnfinished(chunk, input.stop, input.now)) await deps.runs.writeChunkState(runId, chunk);
+    countChunk(counts, chunk);
+  }
+  const header = reportHeader(manifest, counts, input.now, input.stop);
 
   const reportPath = `${runId}/`;
   const summary = new SummaryBuilder();
@@ -52,8 +56,23 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
   }
   // (Source gone: an earlier attempt of this step archived it, or someone removed it.)
   deps.log(`run ${runId}: ${header.status}; ${counts.confirmed} confirmed, ${counts.failed} failed; report at ${CONTAINERS.reports}/${reportPath}${archivedAs ? '' : '; source left in place (replaced by a newer upload)'}`);
-  return { runId, status: header.status, reportPath: `${CONTAINERS.reports}/${reportPath}`, ...(archivedAs ? { archivedAs } : {}), counts };
+  return { runId, status: header.status, reportPath: `${CONTAINERS.reports}/${reportPath}`, ...(archivedAs ? { archivedAs } : {}), counts, ...(input.stop ? { stopped: input.stop } : {}) };
 }
+
+/** Every device not settled yet fails with the failure that stopped the run; true if any did. */
+function failUnfinished(chunk: ChunkState, stop: RunStop, now: string): boolean {
+  let changed = false;
+  for (const d of chunk.devices) {
+    if (d.result) continue;
+    d.result = 'failed';
+    d.failure = { stage: d.stage, code: STOP_CODES[stop.kind], message: `${stop.message} (the run stopped before this device was settled)`, remediation: stop.fix };
+    d.at.finished = now;
+    changed = true;
+  }
+  return changed;
+}
+
+const STOP_CODES: Record<RunStop['kind'], string> = { permission: 'PermissionDenied', auth: 'GraphAuthFailed', contract: 'GraphContractError' };
 
 /** One pass over the run's rows joined with their devices' states. */
 function reportRows(runs: RunStore, manifest: RunManifest): AsyncGenerator<ReportRow, void, undefined> {

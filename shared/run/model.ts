@@ -96,6 +96,11 @@ export const ChunkState = z.object({
   status: z.enum(['new', 'sending', 'in-doubt', 'sent']),
   inDoubtSince: z.string().optional(),
   attempts: z.number().int().default(0),
+  /**
+   * Import records of this chunk's importId that belong to no device: a second record of a device
+   * whose call was answered twice (a lost answer, then a re-send). Deleted by the cleanup like the rest.
+   */
+  strayRecordIds: z.array(z.string()).optional(),
   devices: z.array(DeviceState),
 });
 export type ChunkState = z.infer<typeof ChunkState>;

@@ -3,6 +3,7 @@
  * chunk, line) rather than by chunk state, so no step holds chunk states while Graph is called,
  * and the one way they are deleted.
  */
+import { deleteImportRecords } from '../graph/autopilot-api';
 import type { GraphGateway } from '../graph/gateway';
 import type { ChunkState, DeviceState } from './model';
 
@@ -21,29 +22,22 @@ export function refOf(chunk: ChunkState, device: DeviceState): RecordRef {
 }
 
 /**
- * Deletes the given records (one $batch round trip per 20, paced by the gateway); returns those
- * deleted (or already gone) and how many failed. A failure is left for a later attempt (logged
- * without the serial number: the record id is enough to find it). Marking them is the caller's.
+ * Deletes the given records and checks each is gone (autopilot-api.ts: a DELETE's 2xx proves
+ * nothing for this entity); returns those confirmed gone, and how many are left for a later
+ * attempt (logged by record id, never by serial number). Marking them is the caller's.
  */
 export async function deleteRecords<T extends { recordId: string }>(
   deps: { graph: GraphGateway; log: (message: string) => void },
   runId: string,
   records: readonly T[],
 ): Promise<{ deleted: T[]; failed: number }> {
-  const deleted: T[] = [];
-  let failed = 0;
-  if (records.length === 0) return { deleted, failed };
-  const results = await deps.graph.batch(records.map(({ recordId }) => ({ op: 'deleteImportedDevice' as const, params: { id: recordId } })));
-  results.forEach((result, i) => {
-    const record = records[i]!;
-    if (result.ok || result.status === 404) {
-      deleted.push(record);
-    } else {
-      failed++;
-      deps.log(`run ${runId}: deleting import record ${record.recordId} failed with ${result.status} ${result.code}; will retry`);
-    }
-  });
-  return { deleted, failed };
+  if (records.length === 0) return { deleted: [], failed: 0 };
+  const { gone, left, failures } = await deleteImportRecords(deps.graph, records.map((r) => r.recordId));
+  for (const f of failures) deps.log(`run ${runId}: deleting import record ${f.id} failed with ${f.status} ${f.code}; will retry`);
+  const unconfirmed = left.length - failures.length;
+  if (unconfirmed > 0) deps.log(`run ${runId}: ${unconfirmed} import record(s) still there after their DELETE was accepted; will retry`);
+  const goneIds = new Set(gone);
+  return { deleted: records.filter((r) => goneIds.has(r.recordId)), failed: left.length };
 }
 
 /** The refs grouped by chunk, then by line: what a second pass over the chunks looks up. */

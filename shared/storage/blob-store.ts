@@ -37,9 +37,12 @@ export class BlobObjectStore implements ObjectStore {
   async get(container: string, path: string): Promise<StoredObject | undefined> {
     const blob = (await this.container(container)).getBlockBlobClient(path);
     try {
-      const data = await blob.downloadToBuffer();
-      const props = await blob.getProperties();
-      return { data, etag: props.etag ?? '' };
+      // One request: the content and the etag of the same version (two calls could pair a version's
+      // content with the next version's etag, and a conditional write would then clobber a change).
+      const response = await blob.download();
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.readableStreamBody as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
+      return { data: Buffer.concat(chunks), etag: response.etag ?? '' };
     } catch (error) {
       if (isStatus(error, 404)) return undefined;
       throw error;

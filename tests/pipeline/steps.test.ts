@@ -8,7 +8,7 @@ import type { GraphRequestSpec } from '../../shared/graph/gateway';
 import { CONTAINERS } from '../../shared/storage/object-store';
 import { FakeGraph, err, ok } from '../support/fake-graph';
 import { decodeHardwareHash, generateHardwareHash } from '../../shared/hardware-hash';
-import { GraphTransientError } from '../../shared/graph/errors';
+import { GraphPermissionError, GraphTransientError } from '../../shared/graph/errors';
 import { ESP_ID, GROUP_ID, PROFILE_ID, T0, at, csvOf, settings, storeWithCsv } from '../support/run-fixtures';
 
 const RUN = 'intake-00000000000000000000000000000001';
@@ -25,11 +25,23 @@ interface Record {
 /** A small stateful tenant: imports complete on the second poll, serials in `registered` answer 806, `otherTenant` 808. */
 function tenant(options: { registered?: string[]; otherTenant?: string[]; notInGroup?: string[]; espFor?: (serial: string) => string; otherDevices?: number } = {}) {
   const records = new Map<string, Record>();
+  /** Every record ever created (the service forgets deleted ones): id → serial. */
+  const created = new Map<string, string>();
   const devices = new Map<string, { id: string; serialNumber: string; aad: string }>();
   for (const s of options.registered ?? []) devices.set(`ztd-${s}`, { id: `ztd-${s}`, serialNumber: s, aad: `aad-${s}` });
   // Devices of the tenant that no run of these tests imports (they fill every list and group).
   for (let i = 0; i < (options.otherDevices ?? 0); i++) devices.set(`ztd-TENANT-${i}`, { id: `ztd-TENANT-${i}`, serialNumber: `TENANT-${i}`, aad: `aad-TENANT-${i}` });
   let next = 0;
+  /** A record as the service shows it: processing takes two polls. */
+  const recordBody = (r: Record) => {
+    const base = { id: r.id, serialNumber: r.serialNumber, importId: r.importId };
+    if (r.polls < 2) return { ...base, state: { deviceImportStatus: 'pending', deviceErrorCode: 0 } };
+    if (options.registered?.includes(r.hashSerial)) return { ...base, state: { deviceImportStatus: 'error', deviceErrorCode: 806, deviceErrorName: 'ZtdDeviceAlreadyAssigned' } };
+    if (options.otherTenant?.includes(r.hashSerial)) return { ...base, state: { deviceImportStatus: 'error', deviceErrorCode: 808, deviceErrorName: 'ZtdDeviceAssignedToOtherTenant' } };
+    const ztd = `ztd-${r.serialNumber}`;
+    devices.set(ztd, { id: ztd, serialNumber: r.serialNumber, aad: `aad-${r.serialNumber}` });
+    return { ...base, state: { deviceImportStatus: 'complete', deviceRegistrationId: ztd, deviceErrorCode: 0, deviceErrorName: 'None' } };
+  };
   const graph = new FakeGraph({
     importDevices: (spec: GraphRequestSpec) => {
       const body = spec.body as { importedWindowsAutopilotDeviceIdentities: { serialNumber: string; importId: string; hardwareIdentifier: string }[] };
@@ -40,6 +52,7 @@ function tenant(options: { registered?: string[]; otherTenant?: string[]; notInG
           const hashSerial = decoded.ok ? decoded.value.serialNumber : d.serialNumber;
           const r = { id: `rec-${next++}`, serialNumber: d.serialNumber, hashSerial, importId: d.importId, polls: 0 };
           records.set(r.id, r);
+          created.set(r.id, r.serialNumber);
           return { id: r.id, serialNumber: d.serialNumber, state: { deviceImportStatus: 'unknown', deviceErrorCode: 0 } };
         }),
       });
@@ -48,13 +61,10 @@ function tenant(options: { registered?: string[]; otherTenant?: string[]; notInG
       const r = records.get(spec.params!.id!);
       if (!r) return err(404, 'NotFound');
       r.polls++;
-      if (r.polls < 2) return ok({ id: r.id, serialNumber: r.serialNumber, state: { deviceImportStatus: 'pending', deviceErrorCode: 0 } });
-      if (options.registered?.includes(r.hashSerial)) return ok({ id: r.id, serialNumber: r.serialNumber, state: { deviceImportStatus: 'error', deviceErrorCode: 806, deviceErrorName: 'ZtdDeviceAlreadyAssigned' } });
-      if (options.otherTenant?.includes(r.hashSerial)) return ok({ id: r.id, serialNumber: r.serialNumber, state: { deviceImportStatus: 'error', deviceErrorCode: 808, deviceErrorName: 'ZtdDeviceAssignedToOtherTenant' } });
-      const ztd = `ztd-${r.serialNumber}`;
-      devices.set(ztd, { id: ztd, serialNumber: r.serialNumber, aad: `aad-${r.serialNumber}` });
-      return ok({ id: r.id, serialNumber: r.serialNumber, state: { deviceImportStatus: 'complete', deviceRegistrationId: ztd, deviceErrorCode: 0, deviceErrorName: 'None' } });
+      return ok(recordBody(r));
     },
+    // The whole list (other runs' and tools' records included), read only after a lost import answer.
+    listImportedDevices: () => ok({ value: [...records.values()].map(recordBody) }),
     deleteImportedDevice: (spec) => (records.delete(spec.params!.id!) ? ok(undefined, 204) : err(404)),
     getAutopilotSettings: () => ok({ lastSyncDateTime: '2026-01-01T00:00:00Z', lastManualSyncTriggerDateTime: null, syncStatus: 'completed' }),
     syncAutopilot: () => ok(undefined, 204),
@@ -80,12 +90,21 @@ function tenant(options: { registered?: string[]; otherTenant?: string[]; notInG
     listEnrollmentConfigurations: () =>
       ok({
         value: [
-          { '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration', id: 'default-esp', displayName: 'All users and all devices', priority: 0, deviceEnrollmentConfigurationType: 'defaultWindows10EnrollmentCompletionPageConfiguration', assignments: [] },
+          // The built-in ESP as real tenants return it: the ordinary ESP type, priority 0, the id suffix.
+          { '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration', id: 'tenant_DefaultWindows10EnrollmentCompletionPageConfiguration', displayName: 'All users and all devices', priority: 0, deviceEnrollmentConfigurationType: 'windows10EnrollmentCompletionPageConfiguration', assignments: [{ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }] },
           { '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration', id: ESP_ID, displayName: 'Autopilot ESP', priority: 1, deviceEnrollmentConfigurationType: 'windows10EnrollmentCompletionPageConfiguration', assignments: [{ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: GROUP_ID } }] },
         ],
       }),
   });
-  return { graph, records, devices };
+  /** What a lost import call would have left: its records, created as the call was processed. */
+  const lostCall = (importId: string, serials: string[]) => {
+    for (const serial of serials) {
+      const r = { id: `rec-${next++}`, serialNumber: serial, hashSerial: serial, importId, polls: 0 };
+      records.set(r.id, r);
+      created.set(r.id, serial);
+    }
+  };
+  return { graph, records, devices, lostCall, created };
 }
 
 async function runToEnd(csv: string, t: ReturnType<typeof tenant>, runSettings = settings()) {
@@ -94,13 +113,13 @@ async function runToEnd(csv: string, t: ReturnType<typeof tenant>, runSettings =
   let minute = 0;
   for (let i = 0; i < 20; i++) {
     const step = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(minute++), phaseStartedAt: T0, settings: runSettings });
-    if (step.done) break;
+    if (step.next === 'done') break;
   }
   const confirmStart = at(minute);
   for (let i = 0; i < 100; i++) {
     const step = await runConfirmStep({ graph: t.graph, runs, objects, log }, { runId: RUN, now: at(minute), phaseStartedAt: confirmStart, settings: runSettings });
     minute += 1;
-    if (step.done) break;
+    if (step.next === 'done') break;
   }
   const outcome = await runFinalizeStep({ objects, runs, log }, { runId: RUN, source, now: at(minute) });
   const report = JSON.parse((await objects.get(CONTAINERS.reports, `${RUN}/report.json`))!.data.toString('utf8'));
@@ -109,7 +128,7 @@ async function runToEnd(csv: string, t: ReturnType<typeof tenant>, runSettings =
   const cleanupStart = at(minute);
   for (let i = 0; i < 20; i++) {
     const step = await runCleanupStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(minute), phaseStartedAt: cleanupStart, settings: runSettings });
-    if (step.done) break;
+    if (step.next === 'done') break;
   }
   return { parsed, outcome, report, objects, source, recordsAtReport };
 }
@@ -166,8 +185,8 @@ describe('pipeline steps against a stateful fake tenant', () => {
     const { outcome, report } = await runToEnd(csvOf(serials), t, settings({ chunkSize: 40 }));
     expect(outcome.counts).toMatchObject({ confirmed: serials.length, failed: 0, pending: 0 });
     expect(report.rows.every((r: { device: { profileId?: string; espId?: string } }) => r.device.profileId === PROFILE_ID && r.device.espId === ESP_ID)).toBe(true);
-    // No list as large as the tenant is collected whole; only the (small) ESP configuration list is.
-    expect(new Set(t.graph.listedWhole)).toEqual(new Set(['listEnrollmentConfigurations']));
+    // No list is collected whole: every one is walked page by page.
+    expect(t.graph.listedWhole).toEqual([]);
     expect(t.graph.count('listAutopilotDevices')).toBeGreaterThan(0);
   });
 
@@ -189,7 +208,7 @@ describe('pipeline steps against a stateful fake tenant', () => {
       state.status = 'sent';
       await runs.writeChunkState(RUN, state);
       const s = settings({ expected: { groupIds: [expectedGroup], profileId: PROFILE_ID, espId: ESP_ID } });
-      for (let m = 1; m < 5; m++) if ((await runConfirmStep({ graph: t.graph, runs, objects, log }, { runId: RUN, now: at(m), phaseStartedAt: T0, settings: s })).done) break;
+      for (let m = 1; m < 5; m++) if ((await runConfirmStep({ graph: t.graph, runs, objects, log }, { runId: RUN, now: at(m), phaseStartedAt: T0, settings: s })).next === 'done') break;
       expect((await runs.readChunkState(RUN, 0))!.devices.map((d) => [d.result, d.espId])).toEqual([
         ['confirmed', ESP_ID],
         ['confirmed', ESP_ID],
@@ -224,61 +243,119 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect(await objects.get(CONTAINERS.archive, `rejected/${source.name}`)).toBeDefined();
   });
 
-  it('a chunk left in flight by a crash whose call did register: its devices are found and adopted, not imported twice', async () => {
-    const t = tenant();
-    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2']));
+  it('a chunk left in flight by a crash whose call was processed: its records are found by importId and polled, nothing is imported twice', async () => {
+    const t = tenant({ registered: ['SN-OLD'] });
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-OLD']));
     await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
-    // The lost call: Intune registered both devices, the host died before recording the answer.
-    for (const s of ['SN-1', 'SN-2']) t.devices.set(`ztd-${s}`, { id: `ztd-${s}`, serialNumber: s, aad: `aad-${s}` });
+    // The lost call: Intune created its records (SN-OLD answers 806), the host died before recording the answer.
+    t.lostCall(`${RUN}-c0`, ['SN-1', 'SN-OLD']);
+    t.lostCall('someone-elses-import', ['SN-1']);
     const chunk = (await runs.readChunkState(RUN, 0))!;
     chunk.status = 'sending';
     await runs.writeChunkState(RUN, chunk);
-    const step = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(1), phaseStartedAt: T0, settings: settings() });
-    expect(step.done).toBe(true);
+    const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
+    let step = await runImportStep({ graph: t.graph, runs, log }, input(1));
+    for (let m = 2; step.next !== 'done' && m < 6; m++) step = await runImportStep({ graph: t.graph, runs, log }, input(m));
+    expect(step.next).toBe('done');
     expect(t.graph.count('importDevices')).toBe(0);
     const after = (await runs.readChunkState(RUN, 0))!;
-    expect(after.devices.map((d) => [d.importStatus, d.ztdId, d.importInDoubt, d.alreadyRegistered])).toEqual([
-      ['complete', 'ztd-SN-1', true, false],
-      ['complete', 'ztd-SN-2', true, false],
+    expect(after.devices.map((d) => [d.serialNumber, d.importStatus, d.ztdId, d.importInDoubt, d.alreadyRegistered])).toEqual([
+      ['SN-1', 'complete', 'ztd-SN-1', true, false],
+      ['SN-OLD', 'error', undefined, true, true],
+    ]);
+    // Both of the lost call's records are the run's (and will be deleted); the other tool's is not.
+    const ours = after.devices.map((d) => d.recordId).sort();
+    expect(ours.map((id) => t.records.get(id!)!.importId)).toEqual([`${RUN}-c0`, `${RUN}-c0`]);
+  });
+
+  it('a chunk left in flight whose call never arrived: a device already in Autopilot was registered before the run, the rest are sent again once, after the grace period', async () => {
+    const t = tenant({ registered: ['SN-OLD'] });
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-OLD']));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
+    const chunk = (await runs.readChunkState(RUN, 0))!;
+    chunk.status = 'sending';
+    await runs.writeChunkState(RUN, chunk);
+    const s = settings(); // grace: one polling interval at its cap (60 s)
+    const first = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(0), phaseStartedAt: T0, settings: s });
+    expect({ next: first.next, imports: t.graph.count('importDevices') }).toEqual({ next: 'wait', imports: 0 });
+    expect((await runs.readChunkState(RUN, 0))!.devices.map((d) => [d.importStatus, d.alreadyRegistered, d.ztdId])).toEqual([
+      ['not-sent', false, undefined],
+      ['error', true, 'ztd-SN-OLD'],
+    ]);
+    for (let m = 1; m < 6; m++) {
+      const step = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(m), phaseStartedAt: T0, settings: s });
+      if (step.next === 'done') break;
+    }
+    const sent = t.graph.calls.filter((c) => c.op === 'importDevices');
+    expect(sent.map((c) => (c.body as { importedWindowsAutopilotDeviceIdentities: { serialNumber: string }[] }).importedWindowsAutopilotDeviceIdentities.map((d) => d.serialNumber))).toEqual([['SN-1']]);
+    const after = (await runs.readChunkState(RUN, 0))!;
+    expect(after.devices.map((d) => [d.importStatus, d.alreadyRegistered])).toEqual([
+      ['complete', false],
+      ['error', true],
     ]);
   });
 
-  it('a chunk left in flight whose call never arrived is sent again once, after the grace period', async () => {
+  it('an import call answered 429 was not processed: the chunk goes back to new and is sent again at once', async () => {
     const t = tenant();
-    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2']));
+    const importOk = t.graph.handlers.importDevices!;
+    let calls = 0;
+    t.graph.handlers.importDevices = (spec) => (++calls === 1 ? err(429, 'TooManyRequests') : importOk(spec));
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1']));
     await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
-    const chunk = (await runs.readChunkState(RUN, 0))!;
-    chunk.status = 'sending';
-    await runs.writeChunkState(RUN, chunk);
-    const s = settings(); // grace: min(import deadline / 2, 4 × max poll interval) = 4 min
-    const first = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(0), phaseStartedAt: T0, settings: s });
-    expect({ done: first.done, moreWork: first.moreWork, imports: t.graph.count('importDevices') }).toEqual({ done: false, moreWork: false, imports: 0 });
-    await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(2), phaseStartedAt: T0, settings: s });
-    expect(t.graph.count('importDevices')).toBe(0);
-    for (let m = 4; m < 10; m++) {
-      const step = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(m), phaseStartedAt: T0, settings: s });
-      if (step.done) break;
-    }
-    expect(t.graph.count('importDevices')).toBe(1);
-    const after = (await runs.readChunkState(RUN, 0))!;
-    expect(after.devices.map((d) => d.importStatus)).toEqual(['complete', 'complete']);
+    const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
+    await expect(runImportStep({ graph: t.graph, runs, log }, input(0))).rejects.toThrow(GraphTransientError);
+    expect((await runs.readChunkState(RUN, 0))!.status).toBe('new');
+    await runImportStep({ graph: t.graph, runs, log }, input(0));
+    expect(calls).toBe(2);
+    expect(t.graph.count('listImportedDevices')).toBe(0);
   });
 
-  it.each([429, 500, 504])('an import call answered %i is sent again as new, without the in-doubt wait', async (status) => {
+  it.each([
+    [500, 'before'],
+    [504, 'before'],
+    [500, 'after'],
+    [504, 'after'],
+  ] as const)('an import call answered %i (processed %s the failure) is in doubt: its records are looked for, none is orphaned or imported twice', async (status, processed) => {
     const t = tenant();
     const importOk = t.graph.handlers.importDevices!;
     let calls = 0;
     t.graph.handlers.importDevices = (spec) => {
-      if (++calls === 1) throw new GraphTransientError('failed', status, 1);
-      return importOk(spec);
+      if (++calls > 1) return importOk(spec);
+      if (processed === 'after') importOk(spec); // a gateway timeout after the service did the work
+      return err(status, 'InternalServerError');
     };
     const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1']));
     await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
     const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
-    await expect(runImportStep({ graph: t.graph, runs, log }, input(0))).rejects.toThrow('failed');
-    expect((await runs.readChunkState(RUN, 0))!.status).toBe('new');
-    await runImportStep({ graph: t.graph, runs, log }, input(0));
-    expect(calls).toBe(2);
+    await expect(runImportStep({ graph: t.graph, runs, log }, input(0))).rejects.toThrow(GraphTransientError);
+    expect((await runs.readChunkState(RUN, 0))!.status).toBe('sending');
+    for (let m = 1; m < 8; m++) if ((await runImportStep({ graph: t.graph, runs, log }, input(m))).next === 'done') break;
+    expect(calls).toBe(processed === 'after' ? 1 : 2);
+    const device = (await runs.readChunkState(RUN, 0))!.devices[0]!;
+    expect(device).toMatchObject({ importStatus: 'complete', ztdId: 'ztd-SN-1' });
+    expect([...t.records.keys()]).toEqual([device.recordId]); // the run knows every record it created
+  });
+
+  it('matches import answers to devices by serial, never by position, and looks for a device the answer left out', async () => {
+    const t = tenant();
+    const importOk = t.graph.handlers.importDevices!;
+    // The service answers in another order and without SN-2's record (it created it all the same).
+    t.graph.handlers.importDevices = (spec) => {
+      const answer = importOk(spec) as { ok: true; status: number; body: { value: { serialNumber: string }[] } };
+      return ok({ value: answer.body.value.filter((r) => r.serialNumber !== 'SN-2').reverse() });
+    };
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2', 'SN-3']));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 3, now: T0 });
+    const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
+    for (let m = 0; m < 8; m++) if ((await runImportStep({ graph: t.graph, runs, log }, input(m))).next === 'done') break;
+    const devices = (await runs.readChunkState(RUN, 0))!.devices;
+    for (const d of devices) expect(t.created.get(d.recordId!)).toBe(d.serialNumber);
+    expect(devices.map((d) => [d.serialNumber, d.importStatus, d.importInDoubt ?? false])).toEqual([
+      ['SN-1', 'complete', false],
+      ['SN-2', 'complete', true],
+      ['SN-3', 'complete', false],
+    ]);
+    expect(t.graph.count('importDevices')).toBe(1);
   });
 
   it('is idempotent: running the parse and import steps twice imports each chunk once', async () => {
@@ -299,7 +376,7 @@ describe('pipeline steps against a stateful fake tenant', () => {
     await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 5, now: T0 });
     const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
     await runImportStep({ graph: t.graph, runs, log }, input(0)); // import + first poll (pending)
-    expect((await runImportStep({ graph: t.graph, runs, log }, input(1))).done).toBe(true); // settled
+    expect((await runImportStep({ graph: t.graph, runs, log }, input(1))).next).toBe('done'); // settled
     const normalDelete = t.graph.handlers.deleteImportedDevice!;
     t.graph.handlers.deleteImportedDevice = (spec) => {
       normalDelete(spec); // the service deleted it…
@@ -308,7 +385,7 @@ describe('pipeline steps against a stateful fake tenant', () => {
     await expect(runCleanupStep({ graph: t.graph, runs, log }, input(2))).rejects.toThrow('host killed');
     t.graph.handlers.deleteImportedDevice = normalDelete;
     const step = await runCleanupStep({ graph: t.graph, runs, log }, input(3));
-    expect(step).toMatchObject({ done: true, recordsLeft: 0 });
+    expect(step).toMatchObject({ next: 'done', recordsLeft: 0 });
     const state = (await runs.readChunkState(RUN, 0))!;
     expect(state.devices.map((d) => [d.importStatus, d.result, d.recordDeleted])).toEqual([
       ['complete', undefined, true],
@@ -327,7 +404,7 @@ describe('pipeline steps against a stateful fake tenant', () => {
     await runImportStep(deps, input(1)); // chunk 1 sent; chunk 0 settles, chunk 1 pending
     const before = [...t.records.keys()];
     const step = await runImportStep(deps, input(2)); // chunk 1 settles; chunk 0's records deleted meanwhile
-    expect(step.done).toBe(true);
+    expect(step.next).toBe('done');
     const deleted = t.graph.calls.filter((c) => c.op === 'deleteImportedDevice').map((c) => c.params!.id);
     const chunk0 = (await runs.readChunkState(RUN, 0))!.devices;
     const chunk1 = (await runs.readChunkState(RUN, 1))!.devices;
@@ -354,24 +431,39 @@ describe('pipeline steps against a stateful fake tenant', () => {
     await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 5, now: T0 });
     const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
     await runImportStep({ graph: t.graph, runs, log }, input(0)); // import, first poll (pending)
-    expect((await runImportStep({ graph: t.graph, runs, log }, input(1))).done).toBe(true); // settled: the report can follow
+    expect((await runImportStep({ graph: t.graph, runs, log }, input(1))).next).toBe('done'); // settled: the report can follow
     expect(t.records.size).toBe(5);
     const steps = [];
     for (let m = 2; m < 10; m++) {
       const step = await runCleanupStep({ graph: t.graph, runs, log, maxDeletesPerStep: 2 }, input(m));
-      steps.push({ done: step.done, moreWork: step.moreWork, left: step.recordsLeft });
-      if (step.done) break;
+      steps.push({ next: step.next, left: step.recordsLeft });
+      if (step.next === 'done') break;
     }
     expect(steps).toEqual([
-      { done: false, moreWork: true, left: 3 },
-      { done: false, moreWork: true, left: 1 },
-      { done: true, moreWork: false, left: 0 },
+      { next: 'now', left: 3 },
+      { next: 'now', left: 1 },
+      { next: 'done', left: 0 },
     ]);
     expect(t.records.size).toBe(0);
     expect(t.graph.count('deleteImportedDevice')).toBe(5);
   });
 
-  it('cleanup retries a record the service would not delete, then leaves it after the import deadline', async () => {
+  it('a DELETE answered 2xx that did not delete is not counted: cleanup retries, then leaves the record after the import deadline', async () => {
+    const t = tenant();
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1']));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 5, now: T0 });
+    const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
+    await runImportStep({ graph: t.graph, runs, log }, input(0));
+    await runImportStep({ graph: t.graph, runs, log }, input(1));
+    // As reported for this entity (microsoft-graph-docs #5180): the DELETE answers, the record stays.
+    t.graph.handlers.deleteImportedDevice = () => ok(undefined, 200);
+    expect(await runCleanupStep({ graph: t.graph, runs, log }, input(2))).toMatchObject({ next: 'wait', recordsLeft: 1 });
+    expect(await runCleanupStep({ graph: t.graph, runs, log }, input(31))).toMatchObject({ next: 'done', recordsLeft: 1, note: '1 import records could not be deleted' });
+    expect((await runs.readChunkState(RUN, 0))!.devices[0]!.recordDeleted).toBe(false);
+    expect(t.records.size).toBe(1);
+  });
+
+  it('a DELETE refused with 403 is a permission failure, not something to retry', async () => {
     const t = tenant();
     const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1']));
     await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 5, now: T0 });
@@ -379,20 +471,21 @@ describe('pipeline steps against a stateful fake tenant', () => {
     await runImportStep({ graph: t.graph, runs, log }, input(0));
     await runImportStep({ graph: t.graph, runs, log }, input(1));
     t.graph.handlers.deleteImportedDevice = () => err(403, 'Forbidden');
-    expect(await runCleanupStep({ graph: t.graph, runs, log }, input(2))).toMatchObject({ done: false, moreWork: false, recordsLeft: 1 });
-    expect(await runCleanupStep({ graph: t.graph, runs, log }, input(31))).toMatchObject({ done: true, recordsLeft: 1, note: '1 import records could not be deleted' });
-    expect((await runs.readChunkState(RUN, 0))!.devices[0]!.recordDeleted).toBe(false);
+    const error = await runCleanupStep({ graph: t.graph, runs, log }, input(2)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphPermissionError);
+    expect((error as GraphPermissionError).failure).toMatchObject({ kind: 'permission', operation: 'deleteImportedDevice', status: 403 });
+    expect((error as GraphPermissionError).failure.message).toContain('DeviceManagementServiceConfig.ReadWrite.All');
   });
 
   it('times out an import that never completes and still deletes its record', async () => {
     const t = tenant();
-    t.graph.handlers.getImportedDevice = (spec) => ok({ id: spec.params!.id, serialNumber: 'x', state: { deviceImportStatus: 'unknown', deviceErrorCode: 0 } });
+    t.graph.handlers.getImportedDevice = (spec) => (t.records.has(spec.params!.id!) ? ok({ id: spec.params!.id, serialNumber: 'x', state: { deviceImportStatus: 'unknown', deviceErrorCode: 0 } }) : err(404, 'NotFound'));
     const { objects, runs, source } = await storeWithCsv(csvOf(['SN-SLOW']));
     await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
     await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(1), phaseStartedAt: T0, settings: settings() });
     const late = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(31), phaseStartedAt: T0, settings: settings() });
-    expect(late.done).toBe(true);
-    expect((await runCleanupStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(32), phaseStartedAt: at(32), settings: settings() })).done).toBe(true);
+    expect(late.next).toBe('done');
+    expect((await runCleanupStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(32), phaseStartedAt: at(32), settings: settings() })).next).toBe('done');
     const state = (await runs.readChunkState(RUN, 0))!;
     expect(state.devices[0]).toMatchObject({ importStatus: 'timed-out', result: 'failed', recordDeleted: true, failure: { code: 'ImportTimeout' } });
   });

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientGateway } from '../../shared/graph/client-gateway';
-import { GraphTransientError } from '../../shared/graph/errors';
+import { GraphContractError, GraphPermissionError, GraphTransientError } from '../../shared/graph/errors';
 
 /** A scripted HTTP server standing in for Graph, to test what the gateway puts on the wire. */
 describe('Graph gateway over @microsoft/microsoft-graph-client', () => {
@@ -26,10 +26,11 @@ describe('Graph gateway over @microsoft/microsoft-graph-client', () => {
         res.end(payload === undefined ? '' : JSON.stringify(payload));
       };
       const url = req.url ?? '';
-      if (url === '/v1.0/devices?$skiptoken=p2') return send(200, { value: [{ id: '2' }] });
-      if (url === '/v1.0/devices?$skiptoken=loop') return send(200, { value: [], '@odata.nextLink': `${base}/v1.0/devices?$skiptoken=loop` });
-      if (url.startsWith('/v1.0/devices?$filter=loop')) return send(200, { value: [], '@odata.nextLink': `${base}/v1.0/devices?$skiptoken=loop` });
-      if (url.startsWith('/v1.0/devices?')) return send(200, { value: [{ id: '1' }], '@odata.nextLink': `${base}/v1.0/devices?$skiptoken=p2` });
+      const list = '/beta/deviceManagement/windowsAutopilotDeviceIdentities';
+      if (url === `${list}?$skiptoken=p2`) return send(200, { value: [{ id: '2' }] });
+      if (url === `${list}?$skiptoken=loop`) return send(200, { value: [], '@odata.nextLink': `${base}${list}?$skiptoken=loop` });
+      if (url.startsWith(`${list}?$filter=loop`)) return send(200, { value: [], '@odata.nextLink': `${base}${list}?$skiptoken=loop` });
+      if (url.startsWith(`${list}?`) || url === list) return send(200, { value: [{ id: '1' }], '@odata.nextLink': `${base}${list}?$skiptoken=p2` });
       if (url === '/v1.0/$batch') {
         batchAttempts++;
         const requests = (body as { requests: { id: string; url: string }[] }).requests;
@@ -54,16 +55,16 @@ describe('Graph gateway over @microsoft/microsoft-graph-client', () => {
   const gateway = () => createClientGateway({ endpoint: base, tokens: { getToken: async () => 'tok-123' }, sleep: async () => {} });
 
   it('sends the bearer token to the configured endpoint and follows nextLinks across pages', async () => {
-    const list = await gateway().listAll({ op: 'listDevices', query: { filter: "deviceId eq 'a b'", select: ['id'] } });
+    const list = await gateway().listAll({ op: 'listAutopilotDevices', query: { filter: "contains(serialNumber,'a b')" } });
     expect(list).toEqual({ ok: true, items: [{ id: '1' }, { id: '2' }] });
-    const first = seen.find((s) => s.url.startsWith('/v1.0/devices?$filter'));
+    const first = seen.find((s) => s.url.startsWith('/beta/deviceManagement/windowsAutopilotDeviceIdentities?$filter'));
     expect(first?.auth).toBe('Bearer tok-123');
-    expect(decodeURIComponent(first!.url)).toContain("$filter=deviceId eq 'a b'");
+    expect(decodeURIComponent(first!.url)).toContain("$filter=contains(serialNumber,'a b')");
   });
 
   it('hands a collection over page by page, in order, and answers a missing collection as a value', async () => {
     const pages: unknown[][] = [];
-    const walked = await gateway().forEachPage({ op: 'listDevices', query: { select: ['id'] } }, (items) => {
+    const walked = await gateway().forEachPage({ op: 'listAutopilotDevices' }, (items) => {
       pages.push(items);
     });
     expect(walked).toEqual({ ok: true, pages: 2 });
@@ -75,7 +76,7 @@ describe('Graph gateway over @microsoft/microsoft-graph-client', () => {
   });
 
   it('refuses a nextLink that repeats itself instead of paging forever', async () => {
-    await expect(gateway().listAll({ op: 'listDevices', query: { filter: 'loop' } })).rejects.toThrow(/repeat/);
+    await expect(gateway().listAll({ op: 'listAutopilotDevices', query: { filter: 'loop' } })).rejects.toThrow(/repeat/);
   });
 
   it('splits $batch into round trips of 20 and resends only the throttled inner request', async () => {
@@ -106,5 +107,170 @@ describe('Graph gateway over @microsoft/microsoft-graph-client', () => {
     await expect(gateway().send({ op: 'getImportedDevice', params: { id: 'broken' } }, { noClientRetry: true })).rejects.toBeInstanceOf(GraphTransientError);
     const sync = await gateway().send({ op: 'syncAutopilot' }, { acceptStatuses: [409, 429], noClientRetry: true });
     expect(sync).toMatchObject({ ok: false, status: 429, retryAfterSeconds: 120 });
+  });
+});
+
+/**
+ * What the gateway does with each class of answer, against a server scripted per test: the
+ * advanced-query headers, 401/403 (single and inside a $batch), Retry-After in both forms with a
+ * clock the test controls, the give-up, and the sync posted without a body.
+ */
+describe('Graph gateway: request headers, failure classes and Retry-After', () => {
+  type Seen = { method: string; url: string; headers: Record<string, string | string[] | undefined>; body?: unknown; rawBody: string };
+  let server: Server;
+  let base = '';
+  const seen: Seen[] = [];
+  let answer: (req: Seen) => { status: number; body?: unknown; headers?: Record<string, string> } = () => ({ status: 501 });
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let rawBody = '';
+      req.on('data', (c) => (rawBody += c));
+      req.on('end', () => {
+        const entry: Seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawBody, body: rawBody ? JSON.parse(rawBody) : undefined };
+        seen.push(entry);
+        const a = answer(entry);
+        res.writeHead(a.status, { 'Content-Type': 'application/json', ...a.headers });
+        res.end(a.body === undefined ? '' : JSON.stringify(a.body));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const address = server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const NOW = Date.parse('2026-12-07T10:00:00Z');
+  const sleeps: number[] = [];
+  const gateway = (extra: { maxInnerRetries?: number } = {}) =>
+    createClientGateway({ endpoint: base, tokens: { getToken: async () => 'tok' }, sleep: async (ms) => void sleeps.push(ms), now: () => NOW, ...extra });
+  const reset = () => {
+    seen.length = 0;
+    sleeps.length = 0;
+  };
+
+  it('sends ConsistencyLevel: eventual and $count=true on every page of the group-members cast, and inside a $batch', async () => {
+    reset();
+    answer = (req) =>
+      req.url.includes('skiptoken')
+        ? { status: 200, body: { value: [{ id: 'o2', deviceId: 'd2' }] } }
+        : req.url === '/v1.0/$batch'
+          ? { status: 200, body: { responses: [{ id: '0', status: 200, body: { value: [] } }] } }
+          : // a nextLink without $count: the gateway adds it back
+            { status: 200, body: { value: [{ id: 'o1', deviceId: 'd1' }], '@odata.nextLink': `${base}/v1.0/groups/g1/transitiveMembers/microsoft.graph.device?$skiptoken=2` } };
+    const spec = { op: 'listGroupDeviceMembers' as const, params: { id: 'g1' }, query: { select: ['id', 'deviceId'], top: 999 } };
+    const list = await gateway().listAll(spec);
+    expect(list).toEqual({ ok: true, items: [{ id: 'o1', deviceId: 'd1' }, { id: 'o2', deviceId: 'd2' }] });
+    expect(seen.map((s) => [s.url, s.headers['consistencylevel']])).toEqual([
+      ['/v1.0/groups/g1/transitiveMembers/microsoft.graph.device?$select=id,deviceId&$top=999&$count=true', 'eventual'],
+      // (the Graph client puts OData parameters first)
+      ['/v1.0/groups/g1/transitiveMembers/microsoft.graph.device?$count=true&$skiptoken=2', 'eventual'],
+    ]);
+    reset();
+    await gateway().batch([spec]);
+    const item = (seen[0]!.body as { requests: { url: string; headers?: Record<string, string> }[] }).requests[0]!;
+    expect(item).toMatchObject({ url: '/groups/g1/transitiveMembers/microsoft.graph.device?$select=id,deviceId&$top=999&$count=true', headers: { ConsistencyLevel: 'eventual' } });
+    // An ordinary read carries neither.
+    reset();
+    answer = () => ({ status: 200, body: { value: [] } });
+    await gateway().listAll({ op: 'listAutopilotDevices' });
+    expect(seen[0]!.headers['consistencylevel']).toBeUndefined();
+    expect(seen[0]!.url).not.toContain('$count');
+  });
+
+  it('a 403 stops with the operation, the permission it needs and how to grant it — alone or inside a $batch', async () => {
+    answer = (req) =>
+      req.url === '/v1.0/$batch'
+        ? { status: 200, body: { responses: [{ id: '0', status: 200, body: {} }, { id: '1', status: 403, body: { error: { code: 'Forbidden', message: 'no' } } }] } }
+        : { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } } };
+    const single = await gateway().send({ op: 'listGroupDeviceMembers', params: { id: 'g' } }).catch((e: unknown) => e);
+    expect(single).toBeInstanceOf(GraphPermissionError);
+    expect((single as GraphPermissionError).failure).toMatchObject({ kind: 'permission', operation: 'listGroupDeviceMembers', status: 403, code: 'Authorization_RequestDenied' });
+    expect((single as GraphPermissionError).failure.message).toContain('GroupMember.Read.All and Device.Read.All');
+    expect((single as GraphPermissionError).failure.fix).toMatch(/azd provision/);
+    const inBatch = await gateway()
+      .batch([
+        { op: 'getImportedDevice', params: { id: 'a' } },
+        { op: 'deleteImportedDevice', params: { id: 'b' } },
+      ])
+      .catch((e: unknown) => e);
+    expect(inBatch).toBeInstanceOf(GraphPermissionError);
+    expect((inBatch as GraphPermissionError).failure).toMatchObject({ operation: 'deleteImportedDevice', status: 403 });
+  });
+
+  it('a 401 is a token problem, said so, not retried', async () => {
+    reset();
+    answer = () => ({ status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: 'Access token validation failure.' } } });
+    const error = await gateway().send({ op: 'getAutopilotSettings' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphPermissionError);
+    expect((error as GraphPermissionError).failure).toMatchObject({ kind: 'auth', status: 401, code: 'InvalidAuthenticationToken' });
+    expect((error as GraphPermissionError).failure.fix).toMatch(/AZURE_CLIENT_ID/);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('a failure to get a token at all is an auth failure with the fix, not a network blip', async () => {
+    const failing = createClientGateway({
+      endpoint: base,
+      tokens: {
+        getToken: async () => {
+          throw Object.assign(new Error('ManagedIdentityCredential: no managed identity endpoint'), { name: 'CredentialUnavailableError' });
+        },
+      },
+    });
+    const error = await failing.send({ op: 'getAutopilotSettings' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphPermissionError);
+    expect((error as GraphPermissionError).failure).toMatchObject({ kind: 'auth', operation: 'token' });
+  });
+
+  it('honours Retry-After on a throttled $batch item, in seconds and as an HTTP date, against the clock it is given', async () => {
+    for (const [header, expected] of [
+      ['7', 7000],
+      [new Date(NOW + 12_000).toUTCString(), 12000],
+    ] as const) {
+      reset();
+      let attempt = 0;
+      answer = () => ({
+        status: 200,
+        body: { responses: [attempt++ === 0 ? { id: '0', status: 429, headers: { 'Retry-After': header }, body: { error: { code: 'TooManyRequests', message: '' } } } : { id: '0', status: 200, body: {} }] },
+      });
+      const [result] = await gateway().batch([{ op: 'getImportedDevice', params: { id: 'r' } }]);
+      expect(result).toMatchObject({ ok: true });
+      expect(sleeps).toEqual([expected]);
+    }
+  });
+
+  it('gives up (transient, for the activity to retry later) when the service asks to wait more than 30 s, or after the inner retries', async () => {
+    reset();
+    answer = () => ({ status: 200, body: { responses: [{ id: '0', status: 429, headers: { 'Retry-After': '45' }, body: { error: { code: 'TooManyRequests', message: '' } } }] } });
+    const long = await gateway().batch([{ op: 'getImportedDevice', params: { id: 'r' } }]).catch((e: unknown) => e);
+    expect(long).toBeInstanceOf(GraphTransientError);
+    expect((long as GraphTransientError).retryAfterSeconds).toBe(45);
+    expect(sleeps).toEqual([]);
+    reset();
+    answer = () => ({ status: 200, body: { responses: [{ id: '0', status: 503, body: { error: { code: 'serviceNotAvailable', message: '' } } }] } });
+    await expect(gateway({ maxInnerRetries: 2 }).batch([{ op: 'getImportedDevice', params: { id: 'r' } }])).rejects.toBeInstanceOf(GraphTransientError);
+    expect(sleeps).toEqual([1000, 2000]); // no Retry-After: 2^attempt seconds
+    expect(seen).toHaveLength(3);
+  });
+
+  it('a single call throttled once is retried by the Graph client itself, honouring Retry-After', async () => {
+    reset();
+    let n = 0;
+    answer = () => (n++ === 0 ? { status: 429, headers: { 'Retry-After': '0' }, body: { error: { code: 'TooManyRequests', message: '' } } } : { status: 200, body: { syncStatus: 'completed' } });
+    const result = await gateway().send({ op: 'getAutopilotSettings' });
+    expect(result).toMatchObject({ ok: true, body: { syncStatus: 'completed' } });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('posts the sync without a body, as the action is documented', async () => {
+    reset();
+    answer = () => ({ status: 204 });
+    await gateway().send({ op: 'syncAutopilot' }, { noClientRetry: true });
+    expect(seen[0]).toMatchObject({ method: 'POST', url: '/beta/deviceManagement/windowsAutopilotSettings/sync', rawBody: '' });
+  });
+
+  it('a $batch refused as a whole is a contract break, not a value the caller could miss', async () => {
+    answer = () => ({ status: 400, body: { error: { code: 'BadRequest', message: 'Invalid batch payload' } } });
+    await expect(gateway().batch([{ op: 'getImportedDevice', params: { id: 'r' } }])).rejects.toBeInstanceOf(GraphContractError);
   });
 });

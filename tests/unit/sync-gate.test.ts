@@ -40,6 +40,33 @@ describe('tenant-wide sync gate', () => {
     expect(portal.count('syncAutopilot') + running.count('syncAutopilot')).toBe(0);
   });
 
+  it('does not wait for ever on a syncStatus stuck at inProgress: after 30 minutes it asks, and the service decides', async () => {
+    const objects = new MemoryObjectStore();
+    const graph = new FakeGraph({ getAutopilotSettings: () => settings({ syncStatus: 'inProgress' }), syncAutopilot: () => ok(undefined, 204) });
+    const at = (minute: number) => new Date(Date.parse('2026-11-28T10:00:00Z') + minute * 60_000).toISOString();
+    const ask = (minute: number) => ensureSync({ graph, objects }, { runId: 'r', now: at(minute), neededAfter: '2026-11-28T09:59:00Z' });
+    for (const minute of [0, 10, 29]) expect(await ask(minute)).toMatchObject({ status: 'waiting', note: 'an Autopilot sync is running' });
+    expect(graph.count('syncAutopilot')).toBe(0);
+    expect(await ask(31)).toMatchObject({ status: 'requested' });
+    expect(graph.count('syncAutopilot')).toBe(1);
+    // The sync call carries no body (the action has no parameters).
+    expect(graph.calls.find((c) => c.op === 'syncAutopilot')?.body).toBeUndefined();
+  });
+
+  it('times a later inProgress from its own start, not from one that ended long ago', async () => {
+    const objects = new MemoryObjectStore();
+    let status = 'inProgress';
+    const graph = new FakeGraph({ getAutopilotSettings: () => settings({ syncStatus: status, lastSyncDateTime: '2026-11-28T09:00:00Z' }), syncAutopilot: () => ok(undefined, 204) });
+    const at = (minute: number) => new Date(Date.parse('2026-11-28T10:00:00Z') + minute * 60_000).toISOString();
+    const ask = (minute: number, neededAfter = '2026-11-28T08:00:00Z') => ensureSync({ graph, objects }, { runId: 'r', now: at(minute), neededAfter });
+    await ask(0); // first seen in progress
+    status = 'completed';
+    expect(await ask(5)).toMatchObject({ status: 'synced' }); // ended; the gate forgets it
+    status = 'inProgress';
+    expect(await ask(60, '2026-11-28T10:59:00Z')).toMatchObject({ status: 'waiting', note: 'an Autopilot sync is running' });
+    expect(graph.count('syncAutopilot')).toBe(0);
+  });
+
   it('treats 409 and 429 from the sync call as "wait and keep polling"', async () => {
     for (const status of [409, 429]) {
       const graph = new FakeGraph({ getAutopilotSettings: () => settings(), syncAutopilot: () => err(status) });
