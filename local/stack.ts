@@ -6,12 +6,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { appToken, grantedAppRoles } from './app-token';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { startGraphEmulator, type EmulatorOptions, type GraphEmulator, type Seed } from './graph-emulator';
 import { TUTORIAL_TENANT } from './graph-emulator/seeds/tutorial-tenant';
 
 export const REPO_ROOT = resolve(__dirname, '..');
-export const LOCAL_GRAPH_TOKEN = 'local-emulator-token';
+/** The app's Graph token on the local stack: the app roles infra grants, nothing more (app-token.ts). */
+export const LOCAL_GRAPH_TOKEN = appToken(grantedAppRoles(REPO_ROOT));
 
 export interface StackOptions {
   /** Host HTTP port; 0 = free. */

@@ -28,6 +28,10 @@ export class FaultDice {
     return roll < faults.errorRate / 2 ? 503 : 500;
   }
 
+  ignoreDelete(faults: Faults): boolean {
+    return faults.ignoredDeleteRate > 0 && this.next() < faults.ignoredDeleteRate;
+  }
+
   timeout(faults: Faults): boolean {
     return faults.timeoutRate > 0 && this.next() < faults.timeoutRate;
   }

@@ -7,10 +7,13 @@ import { parseQuery } from './odata/query';
 import type { RequestLog } from './request-log';
 import { route } from './router';
 import type { Settings } from './settings';
+import { allows, permissionsFor, type Caller } from './permissions';
 import type { Throttler } from './throttle';
 
 export interface OperationMeta {
   appId: string;
+  /** What the token allows (permissions.ts). */
+  caller: Caller;
   inBatch: boolean;
   batchRequestId?: string;
   batchItemId?: string;
@@ -73,6 +76,8 @@ export function executeOperation(deps: PipelineDeps, call: GraphCall, meta: Oper
         ? new GraphError(503, 'serviceNotAvailable', 'The service is temporarily unavailable. Retry after the interval in Retry-After.', flavor, { 'Retry-After': '1' })
         : new GraphError(500, flavor === 'intune' ? 'InternalServerError' : 'generalException', 'An internal server error occurred (injected fault).', flavor);
     }
+    const needed = permissionsFor(call);
+    if (!allows(meta.caller, needed)) throw errors.forbidden(flavor, needed ?? []);
     const write = call.method !== 'GET';
     const extra: Record<string, string> = {};
     if (settings.throttling) {
@@ -96,7 +101,8 @@ export function executeOperation(deps: PipelineDeps, call: GraphCall, meta: Oper
     if (query.filter && !r.honours?.includes('filter')) {
       throw errors.badRequest(`The query option $filter is not supported on ${call.method} /${call.version}/${call.segments.join('/')}.`, flavor);
     }
-    result = r.handle({ tenant, call, params, query, flavor });
+    const faults = { ignoreDelete: () => deps.dice.ignoreDelete(settings.faults) };
+    result = r.handle({ tenant, call, params, query, flavor, caller: meta.caller, faults });
     result.headers = { ...extra, ...result.headers };
   } catch (error) {
     if (error instanceof GraphError) {

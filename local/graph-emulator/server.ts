@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { appIdOf, bearerToken } from './auth';
+import { callerOf, UNRESTRICTED } from './permissions';
 import { executeBatch } from './batch';
 import { EmulatorClock } from './clock';
 import { handleControl } from './control';
@@ -127,6 +128,7 @@ async function handleGraph(core: EmulatorCore, req: IncomingMessage, url: URL, v
   const token = bearerToken(headers['authorization']);
   const settings = core.settings;
   const appId = token ? appIdOf(token) : 'anonymous';
+  const caller = token ? callerOf(token) : UNRESTRICTED;
   const logOuter = (result: GraphResult, extra: { batch?: boolean; fault?: 'timeout' }): void => {
     core.log.add({
       time: nowIso,
@@ -168,7 +170,7 @@ async function handleGraph(core: EmulatorCore, req: IncomingMessage, url: URL, v
     let result: GraphResult;
     try {
       if (call.method !== 'POST') throw errors.methodNotAllowed(call.method, `/${version}/$batch`);
-      result = executeBatch(core.deps, call, { appId, inBatch: false, requestId, ...(clientRequestId ? { clientRequestId } : {}) });
+      result = executeBatch(core.deps, call, { appId, caller, inBatch: false, requestId, ...(clientRequestId ? { clientRequestId } : {}) });
     } catch (error) {
       if (!(error instanceof GraphError)) throw error;
       result = errorResult(error, call, requestId, clientRequestId, nowIso);
@@ -177,7 +179,7 @@ async function handleGraph(core: EmulatorCore, req: IncomingMessage, url: URL, v
     logOuter(result, { batch: true });
     return result;
   }
-  return executeOperation(core.deps, call, { appId, inBatch: false, ...(clientRequestId ? { clientRequestId } : {}) });
+  return executeOperation(core.deps, call, { appId, caller, inBatch: false, ...(clientRequestId ? { clientRequestId } : {}) });
 }
 
 export function createEmulatorServer(core: EmulatorCore): Server {

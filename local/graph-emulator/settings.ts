@@ -29,6 +29,11 @@ export const FaultsSchema = z.strictObject({
   /** Added to every Graph HTTP response, real milliseconds. */
   latencyMs: z.number().int().min(0),
   timeoutMs: z.number().int().min(0),
+  /**
+   * Share (0–1) of DELETEs of import records answered 200 without deleting, as reported for this
+   * entity (microsoft-graph-docs #5180).
+   */
+  ignoredDeleteRate: z.number().min(0).max(1),
   /** Seed of the fault dice, so a fault pattern is reproducible. */
   seed: z.number().int(),
 });
@@ -70,7 +75,7 @@ export function defaultSettings(): Settings {
     timeScale: 1,
     throttling: false,
     directoryTier: 'S',
-    faults: { errorRate: 0, timeoutRate: 0, latencyMs: 0, timeoutMs: 30_000, seed: 1 },
+    faults: { errorRate: 0, timeoutRate: 0, latencyMs: 0, timeoutMs: 30_000, ignoredDeleteRate: 0, seed: 1 },
     delays: {
       importPendingMs: 15_000,
       importProcessMs: 75_000,

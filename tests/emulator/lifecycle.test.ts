@@ -56,7 +56,12 @@ describe('import → complete → sync → Autopilot device → dynamic group �
     const check = (await h.client.api(`/devices/${device.id}/checkMemberGroups`).post({ groupIds: [TUTORIAL_TENANT.autopilotGroupId, '00000000-0000-0000-0000-000000000000'] })) as { value: string[] };
     expect(check.value).toEqual([TUTORIAL_TENANT.autopilotGroupId]);
 
-    const members = (await h.client.api(`/groups/${TUTORIAL_TENANT.autopilotGroupId}/transitiveMembers/microsoft.graph.device`).select(['id', 'deviceId', 'displayName']).get()) as { value: EntraDevice[] };
+    const members = (await h.client
+      .api(`/groups/${TUTORIAL_TENANT.autopilotGroupId}/transitiveMembers/microsoft.graph.device`)
+      .header('ConsistencyLevel', 'eventual')
+      .query({ $count: 'true' })
+      .select(['id', 'deviceId', 'displayName'])
+      .get()) as { value: EntraDevice[] };
     expect(members.value.map((m) => m.id)).toContain(device.id);
     const groups = (await h.client.api(`/devices/${device.id}/transitiveMemberOf/microsoft.graph.group`).get()) as { value: { id: string; '@odata.type': string }[] };
     expect(groups.value).toEqual([expect.objectContaining({ id: TUTORIAL_TENANT.autopilotGroupId, '@odata.type': '#microsoft.graph.group' })]);
@@ -72,11 +77,16 @@ describe('import → complete → sync → Autopilot device → dynamic group �
     const custom = esps.value.find((c) => c.id === TUTORIAL_TENANT.espId)!;
     expect(custom).toMatchObject({ priority: 1, deviceEnrollmentConfigurationType: 'windows10EnrollmentCompletionPageConfiguration' });
     expect(custom.assignments[0]!.target.groupId).toBe(TUTORIAL_TENANT.autopilotGroupId);
-    expect(esps.value.find((c) => c.id === TUTORIAL_TENANT.defaultEspId)).toMatchObject({ priority: 0, deviceEnrollmentConfigurationType: 'defaultWindows10EnrollmentCompletionPageConfiguration' });
+    // The built-in ESP as real tenants return it: the ordinary type, priority 0, the id suffix, All devices.
+    const builtIn = esps.value.find((c) => c.id === TUTORIAL_TENANT.defaultEspId)!;
+    expect(builtIn).toMatchObject({ priority: 0, deviceEnrollmentConfigurationType: 'windows10EnrollmentCompletionPageConfiguration' });
+    expect(builtIn.id).toMatch(/_DefaultWindows10EnrollmentCompletionPageConfiguration$/);
+    expect(builtIn.assignments.map((a) => (a.target as { '@odata.type'?: string })['@odata.type'])).toEqual(['#microsoft.graph.allDevicesAssignmentTarget']);
+    expect(JSON.stringify(esps.value)).not.toMatch(/"deviceEnrollmentConfigurationType":"default/);
     const resolved = (await (await fetch(`${h.emu.url}/_emulator/esp/${device.id}`)).json()) as { id: string };
     expect(resolved.id).toBe(TUTORIAL_TENANT.espId);
 
-    expect((await raw(h.client, 'DELETE', 'v1.0', `/deviceManagement/importedWindowsAutopilotDeviceIdentities/${record!.id}`)).status).toBe(204);
+    expect((await raw(h.client, 'DELETE', 'v1.0', `/deviceManagement/importedWindowsAutopilotDeviceIdentities/${record!.id}`)).status).toBe(200);
     expect((await raw(h.client, 'GET', 'v1.0', `/deviceManagement/importedWindowsAutopilotDeviceIdentities/${record!.id}`)).status).toBe(404);
   });
 });

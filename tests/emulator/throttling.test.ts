@@ -15,7 +15,7 @@ describe('throttling at the documented limits', () => {
   afterAll(async () => h.emu.stop());
 
   /** Sends `n` requests as $batches of 20 and returns the inner statuses in order. */
-  async function burst(token: string, n: number, request: { method: string; url: string; body?: unknown }): Promise<BatchResponse['responses']> {
+  async function burst(token: string, n: number, request: { method: string; url: string; body?: unknown; headers?: Record<string, string> }): Promise<BatchResponse['responses']> {
     const client = h.clientFor(token);
     const out: BatchResponse['responses'] = [];
     for (let sent = 0; sent < n; sent += 20) {
@@ -23,7 +23,7 @@ describe('throttling at the documented limits', () => {
       const requests = Array.from({ length: size }, (_, i) => ({
         id: String(sent + i),
         ...request,
-        ...(request.body !== undefined ? { headers: { 'Content-Type': 'application/json' } } : {}),
+        ...(request.body !== undefined ? { headers: { ...request.headers, 'Content-Type': 'application/json' } } : {}),
       }));
       const result = await raw(client, 'POST', 'beta', '/$batch', { requests });
       out.push(...(result.body as BatchResponse).responses);
@@ -57,7 +57,7 @@ describe('throttling at the documented limits', () => {
   });
 
   it('directory: resource units per app (S tier, 3500 per 10 s; transitiveMembers costs 5) with throttle headers', async () => {
-    const responses = await burst('app-f', 720, { method: 'GET', url: '/groups/g1/transitiveMembers/microsoft.graph.device' });
+    const responses = await burst('app-f', 720, { method: 'GET', url: '/groups/g1/transitiveMembers/microsoft.graph.device?$count=true', headers: { ConsistencyLevel: 'eventual' } });
     const first429 = responses.findIndex((r) => r.status === 429);
     expect(first429).toBe(700);
     const throttled = responses[first429]!;

@@ -43,7 +43,21 @@ describe('local stack: a dropped CSV becomes verified Autopilot devices', () => 
     const log = stack.emulator.requestLog(0, 10_000).entries;
     expect(log.filter((e) => e.method === 'GET' && /importedWindowsAutopilotDeviceIdentities\/?(\?|$)/.test(e.path))).toHaveLength(0);
     const deletes = log.filter((e) => e.method === 'DELETE' && /importedWindowsAutopilotDeviceIdentities\/[^/?]+$/.test(e.path));
-    expect(deletes.map((e) => e.status)).toEqual([204, 204]);
+    expect(deletes.map((e) => e.status)).toEqual([200, 200]);
+    // …and counted a record deleted only once a GET after its DELETE answered 404.
+    for (const d of deletes) {
+      const after = log.find((e) => e.method === 'GET' && e.path === d.path && e.at >= d.at && e.status === 404);
+      expect(after, `a GET confirming ${d.path} is gone`).toBeDefined();
+    }
+    // The group members were read as an advanced query, with the app's own grant (no 403 anywhere).
+    const members = log.filter((e) => e.path.includes('/transitiveMembers/microsoft.graph.device'));
+    expect(members.length).toBeGreaterThan(0);
+    expect(members.every((e) => e.status === 200 && e.path.includes('$count=true'))).toBe(true);
+    expect(log.filter((e) => e.status === 401 || e.status === 403)).toEqual([]);
+    // The sync was posted without a body.
+    const syncs = log.filter((e) => e.path.endsWith('/windowsAutopilotSettings/sync'));
+    expect(syncs.length).toBeGreaterThan(0);
+    expect(syncs.every((e) => e.requestBody === undefined)).toBe(true);
   });
 
   it('runs the worker (the host process) with the heap limit Azure gives the Node worker', () => {

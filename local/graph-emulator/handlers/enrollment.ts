@@ -92,7 +92,8 @@ function typeFilter(version: ApiVersion, query: ODataQuery, flavor: ErrorFlavor)
   const [clause, ...rest] = query.filter;
   if (version === 'beta' && rest.length === 0 && clause?.kind === 'eq' && clause.property.toLowerCase() === 'deviceenrollmentconfigurationtype') {
     const wanted = clause.value.toLowerCase();
-    return (c) => (c.isDefault ? 'defaultwindows10enrollmentcompletionpageconfiguration' : 'windows10enrollmentcompletionpageconfiguration') === wanted;
+    // Every ESP, the built-in one included, has the ordinary type (see serialize/intune.ts).
+    return () => wanted === 'windows10enrollmentcompletionpageconfiguration';
   }
   throw errors.badRequest('An error has occurred', flavor);
 }

@@ -132,7 +132,7 @@ const memberRoutes = (kind: 'members' | 'transitiveMembers'): Route[] => {
         handle: (ctx) => {
           const g = find(ctx.tenant, ctx.params.id!);
           const ids = kind === 'members' ? g.members : ctx.tenant.store.transitiveMembersOf(g);
-          return directoryObjects(ctx, ids, cast, count);
+          return directoryObjects(ctx, ids, cast, count, kind === 'transitiveMembers');
         },
       });
     }

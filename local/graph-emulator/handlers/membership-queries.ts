@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Tenant } from '../domain/tenant';
 import { parseBody } from '../odata/body';
-import { errors } from '../odata/errors';
-import type { ApiVersion } from '../serialize/common';
+import { errors, GraphError } from '../odata/errors';
+import { canReadDevices } from '../permissions';
+import type { ApiVersion, JsonObject } from '../serialize/common';
 import { directoryObject, selectedDevice } from '../serialize/directory';
 import { encodeSkipToken } from '../odata/query';
 import { collection, countText } from './collection';
@@ -28,21 +29,35 @@ export function getMemberGroups(tenant: Tenant, call: GraphCall, memberOf: Set<s
 }
 
 /**
+ * A member the caller may not read in full: only its id and type, every other property null
+ * ("limited information returned for inaccessible member objects",
+ * learn.microsoft.com/graph/permissions-overview; devblogs.microsoft.com/microsoft365dev,
+ * "Upcoming API changes to return limited information for inaccessible member resources").
+ */
+function limitedInformation(o: JsonObject): JsonObject {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k === 'id' || k === '@odata.type' ? v : null]));
+}
+
+/**
  * A page of directory objects by id, optionally cast to one type, or its `/$count`. Pages are cut
  * lazily from the id sequence (a skip token is a position in the cast-filtered sequence), so a
  * 999-item page of a 20,000-member group does not build 20,000 objects.
  */
-export function directoryObjects(ctx: RouteContext, ids: Iterable<string>, cast: Cast, count: boolean): GraphResult {
+export function directoryObjects(ctx: RouteContext, ids: Iterable<string>, cast: Cast, count: boolean, transitive = false): GraphResult {
   const { tenant, call, query } = ctx;
   const store = tenant.store;
   const accept = (id: string) => {
     const o = store.directoryObject(id);
     return o && (!cast || o.kind === cast) ? o : undefined;
   };
-  if (count || query.count) {
-    if (call.headers['consistencylevel']?.toLowerCase() !== 'eventual') {
-      throw errors.badRequest('Count is not supported without the ConsistencyLevel header set to eventual.');
-    }
+  const eventual = call.headers['consistencylevel']?.toLowerCase() === 'eventual';
+  if ((count || query.count) && !eventual) throw errors.badRequest('Count is not supported without the ConsistencyLevel header set to eventual.');
+  // An OData cast on a transitive member list is an advanced query: without ConsistencyLevel and
+  // $count=true the service refuses it (learn.microsoft.com/graph/aad-advanced-queries, "Use of
+  // OData cast with transitive members list"; the same request cast to microsoft.graph.group is
+  // observed to fail so: microsoft-graph-docs#19672, #11881).
+  if (transitive && cast && !count && !(eventual && query.count)) {
+    throw new GraphError(400, 'Request_UnsupportedQuery', 'Invalid search request.');
   }
   if (count) {
     let n = 0;
@@ -77,7 +92,10 @@ export function directoryObjects(ctx: RouteContext, ids: Iterable<string>, cast:
       flavor: 'graph',
       contextFragment: cast ? `${cast}s` : 'directoryObjects',
       typeName: cast ?? 'directoryObject',
-      serialize: (o) => (select && o.kind === 'device' ? selectedDevice(o.value, select, true) : undefined) ?? directoryObject(o, version),
+      serialize: (o) => {
+        const full = (select && o.kind === 'device' ? selectedDevice(o.value, select, true) : undefined) ?? directoryObject(o, version);
+        return o.kind === 'device' && !canReadDevices(ctx.caller) ? limitedInformation(full) : full;
+      },
       defaultPageSize: size,
       maxPageSize: size,
     },

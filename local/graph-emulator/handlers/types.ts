@@ -1,4 +1,5 @@
 import type { Tenant } from '../domain/tenant';
+import type { Caller } from '../permissions';
 import type { ErrorFlavor } from '../odata/errors';
 import type { ODataQuery } from '../odata/query';
 import type { ApiVersion } from '../serialize/common';
@@ -33,6 +34,9 @@ export interface RouteContext {
   params: Record<string, string>;
   query: ODataQuery;
   flavor: ErrorFlavor;
+  caller: Caller;
+  /** Per-request fault dice a handler rolls for the faults that happen inside the service. */
+  faults: { ignoreDelete(): boolean };
 }
 
 export interface Route {

@@ -69,4 +69,13 @@ export const errors = {
     ),
   invalidValue: (detail: string, flavor: ErrorFlavor) => new GraphError(400, flavor === 'intune' ? 'BadRequest' : 'Request_BadRequest', detail, flavor),
   conflict: (message: string, flavor: ErrorFlavor) => new GraphError(409, 'Conflict', message, flavor),
+  /**
+   * A caller without any of the permissions a call needs. Intune's wording and JSON-in-a-string shape
+   * as real tenants answer it (jseerden/IntuneBackupAndRestore#55,
+   * microsoft/Intune-ACSC-Windows-Hardening-Guidelines#14); the directory's is Authorization_RequestDenied.
+   */
+  forbidden: (flavor: ErrorFlavor, needed: readonly string[]) =>
+    flavor === 'intune'
+      ? new GraphError(403, 'Forbidden', `Application is not authorized to perform this operation. Application must have one of the following scopes: ${needed.join(', ')}`, 'intune')
+      : new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'),
 };

@@ -173,7 +173,10 @@ export function enrollmentConfiguration(c: EnrollmentConfiguration, version: Api
   return {
     ...base,
     roleScopeTagIds: c.roleScopeTagIds,
-    deviceEnrollmentConfigurationType: c.isDefault ? 'defaultWindows10EnrollmentCompletionPageConfiguration' : 'windows10EnrollmentCompletionPageConfiguration',
+    // The built-in ESP too: real tenants return it with the ordinary type, priority 0 and an id
+    // `<tenant>_DefaultWindows10EnrollmentCompletionPageConfiguration`; the `default…` member of the
+    // enum is metadata only (real tenant exports; CIPP-API Invoke-CIPPStandardAutopilotStatusPage).
+    deviceEnrollmentConfigurationType: 'windows10EnrollmentCompletionPageConfiguration',
     ...c.settings,
   };
 }
