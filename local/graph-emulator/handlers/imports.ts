@@ -3,7 +3,7 @@ import { createImports } from '../domain/registration';
 import { odataType, parseBody } from '../odata/body';
 import { errors } from '../odata/errors';
 import { importedIdentity } from '../serialize/intune';
-import { collection, countText, entity, noContent, project } from './collection';
+import { collection, countText, entity, project } from './collection';
 import type { Route } from './types';
 
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
