@@ -3,9 +3,9 @@
  * surfaces in the first invocation's log with every problem listed) and builds the clients the
  * activities and HTTP functions are given.
  */
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { loadConfig, type AppConfig, type GraphAuth } from '../shared/config';
+import { loadConfig, type AppConfig } from '../shared/config';
 import { createClientGateway, type TokenSource } from '../shared/graph/client-gateway';
+import { tokenSource } from '../shared/graph/token-source';
 import type { GraphGateway } from '../shared/graph/gateway';
 import { BlobObjectStore, blobServiceFor } from '../shared/storage/blob-store';
 import type { ObjectStore } from '../shared/storage/object-store';
@@ -14,25 +14,10 @@ import { RunStore } from '../shared/run/run-store';
 export interface Services {
   config: AppConfig;
   graph: GraphGateway;
+  /** The token the gateway sends (the preflight reads its app roles). */
+  tokens: TokenSource;
   objects: ObjectStore;
   runs: RunStore;
-}
-
-const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
-
-function tokenSource(auth: GraphAuth): TokenSource {
-  if (auth.kind === 'static-token') return { getToken: async () => auth.token };
-  const credential: TokenCredential =
-    auth.kind === 'managed-identity'
-      ? new ManagedIdentityCredential(auth.clientId ? { clientId: auth.clientId } : {})
-      : new DefaultAzureCredential(auth.clientId ? { managedIdentityClientId: auth.clientId } : {});
-  return {
-    async getToken() {
-      const token = await credential.getToken(GRAPH_SCOPE);
-      if (!token) throw new Error('no Microsoft Graph token from the managed identity');
-      return token.token;
-    },
-  };
 }
 
 let services: Services | undefined;
@@ -41,9 +26,11 @@ export function getServices(): Services {
   if (!services) {
     const config = loadConfig(process.env);
     const objects = new BlobObjectStore(blobServiceFor(config.storage));
+    const tokens = tokenSource(config.graph.auth);
     services = {
       config,
-      graph: createClientGateway({ endpoint: config.graph.endpoint, tokens: tokenSource(config.graph.auth), intuneBudget: config.graph.intuneBudget }),
+      tokens,
+      graph: createClientGateway({ endpoint: config.graph.endpoint, tokens, intuneBudget: config.graph.intuneBudget }),
       objects,
       runs: new RunStore(objects),
     };

@@ -71,7 +71,7 @@ const EnvSchema = z
  * Checks across settings, on the raw values, so they are reported together with the field errors
  * (a schema refinement would only run once every field parsed).
  */
-function crossCheck(env: Record<string, string | undefined>): string[] {
+function crossCheck(env: Record<string, string | undefined>, needsStorage: boolean): string[] {
   const problems: string[] = [];
   const endpoint = env.GRAPH_ENDPOINT ?? 'https://graph.microsoft.com';
   if (env.GRAPH_AUTH === 'static-token') {
@@ -86,7 +86,7 @@ function crossCheck(env: Record<string, string | undefined>): string[] {
       problems.push(`GRAPH_AUTH: static-token is for the local Graph emulator only; ${endpoint} needs managed-identity or default-azure-credential`);
     }
   }
-  if (!env.AzureWebJobsStorage && !env.AzureWebJobsStorage__blobServiceUri && !env.AzureWebJobsStorage__accountName) {
+  if (needsStorage && !env.AzureWebJobsStorage && !env.AzureWebJobsStorage__blobServiceUri && !env.AzureWebJobsStorage__accountName) {
     problems.push('AzureWebJobsStorage: set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName / __blobServiceUri (identity)');
   }
   const ids = (env.EXPECTED_GROUP_IDS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -127,11 +127,15 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+/**
+ * The whole configuration, every problem listed at once. `storage: false` is for tools that only
+ * talk to Graph (the preflight from an admin's machine): the storage settings are then optional.
+ */
+export function loadConfig(env: Record<string, string | undefined>, options: { storage?: boolean } = {}): AppConfig {
   const parsed = EnvSchema.safeParse(env);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`)),
-    ...crossCheck(env),
+    ...crossCheck(env, options.storage ?? true),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;

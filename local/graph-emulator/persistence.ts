@@ -26,6 +26,8 @@ interface Snapshot {
   profiles: Plain<DeploymentProfile>[];
   enrollmentConfigurations: Plain<EnrollmentConfiguration>[];
   autopilotSettings: AutopilotSettings;
+  /** Absent in files written before it existed: an active subscription. */
+  subscriptionState?: string;
   events: ScheduledEvent[];
 }
 
@@ -45,6 +47,7 @@ export function saveState(tenant: Tenant, file: string): void {
     profiles: [...s.profiles.values()].map((p) => ({ ...p, assignments: [...p.assignments.values()] })),
     enrollmentConfigurations: [...s.enrollmentConfigurations.values()].map((c) => ({ ...c, assignments: [...c.assignments.values()] })),
     autopilotSettings: s.autopilotSettings,
+    subscriptionState: s.subscriptionState,
     events: tenant.scheduler.snapshot(),
   };
   writeFileSync(`${file}.tmp`, JSON.stringify(snapshot));
@@ -82,5 +85,6 @@ export function loadState(tenant: Tenant, file: string): void {
   for (const p of snapshot.profiles) s.profiles.set(p.id, { ...p, assignments: new Map(p.assignments.map((a) => [a.id, a])) });
   for (const c of snapshot.enrollmentConfigurations) s.enrollmentConfigurations.set(c.id, { ...c, assignments: new Map(c.assignments.map((a) => [a.id, a])) });
   s.autopilotSettings = snapshot.autopilotSettings;
+  s.subscriptionState = snapshot.subscriptionState ?? 'active';
   tenant.scheduler.restore(snapshot.events);
 }

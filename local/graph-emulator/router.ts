@@ -1,4 +1,5 @@
 import { autopilotRoutes } from './handlers/autopilot';
+import { deviceManagementRoutes } from './handlers/device-management';
 import { deviceRoutes } from './handlers/devices';
 import { enrollmentRoutes } from './handlers/enrollment';
 import { groupRoutes } from './handlers/groups';
@@ -23,7 +24,7 @@ const ACTIONS = new Set([
   'getMemberObjects',
 ]);
 
-export const ROUTES: Route[] = [...importRoutes, ...autopilotRoutes, ...profileRoutes, ...enrollmentRoutes, ...groupRoutes, ...deviceRoutes];
+export const ROUTES: Route[] = [...deviceManagementRoutes, ...importRoutes, ...autopilotRoutes, ...profileRoutes, ...enrollmentRoutes, ...groupRoutes, ...deviceRoutes];
 
 interface Compiled {
   route: Route;

@@ -12,10 +12,12 @@ import { newProfile } from './handlers/profiles';
 import type { Assignment, AssignmentTarget, EnrollmentConfiguration } from './state/types';
 import { defaultEspSettings } from './domain/tenant';
 
+/** An assignment filter on an include target (Intune evaluates it on the device at enrollment). */
+const SeedFilter = { filterId: z.string().optional(), filterType: z.enum(['include', 'exclude']).optional() };
 const SeedAssignment = z.union([
-  z.strictObject({ groupId: z.string() }),
+  z.strictObject({ groupId: z.string(), ...SeedFilter }),
   z.strictObject({ excludeGroupId: z.string() }),
-  z.strictObject({ allDevices: z.literal(true) }),
+  z.strictObject({ allDevices: z.literal(true), ...SeedFilter }),
 ]);
 
 const EspSettingsSeed = z.strictObject({
@@ -106,6 +108,8 @@ export const SeedSchema = z.strictObject({
     )
     .default([]),
   defaultEnrollmentStatusPage: EspSettingsSeed.optional(),
+  /** deviceManagement.subscriptionState: `active` for a tenant with Intune licences (the default). */
+  intuneSubscriptionState: z.enum(['pending', 'active', 'warning', 'disabled', 'deleted', 'blocked', 'lockedOut']).optional(),
   /** Devices already registered (and published) in this tenant: importing them again gives 806. */
   devices: z.array(DeviceSeed).default([]),
   /** Bulk registered devices with synthetic serials `<serialPrefix><n>`, for large-tenant runs. */
@@ -126,9 +130,10 @@ export const SeedSchema = z.strictObject({
 export type Seed = z.input<typeof SeedSchema>;
 
 function seedTarget(a: z.infer<typeof SeedAssignment>): AssignmentTarget {
-  if ('groupId' in a) return { kind: 'group', groupId: a.groupId, filterId: null, filterType: 'none' };
   if ('excludeGroupId' in a) return { kind: 'exclusionGroup', groupId: a.excludeGroupId, filterId: null, filterType: 'none' };
-  return { kind: 'allDevices', filterId: null, filterType: 'none' };
+  const filter = { filterId: a.filterId ?? null, filterType: a.filterId ? (a.filterType ?? 'include') : 'none' } as const;
+  if ('groupId' in a) return { kind: 'group', groupId: a.groupId, ...filter };
+  return { kind: 'allDevices', ...filter };
 }
 
 function seedAssignments(ownerId: string, list: z.infer<typeof SeedAssignment>[]): Map<string, Assignment> {
@@ -287,6 +292,7 @@ export function applySeed(tenant: Tenant, input: unknown): { groups: number; dev
     applyEspBody(def, seed.defaultEnrollmentStatusPage);
   }
 
+  if (seed.intuneSubscriptionState) store.subscriptionState = seed.intuneSubscriptionState;
   settle(tenant, now);
   return { groups: seed.groups.length, devices: devices.length, profiles: seed.deploymentProfiles.length, enrollmentStatusPages: seed.enrollmentStatusPages.length };
 }

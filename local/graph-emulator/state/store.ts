@@ -41,6 +41,8 @@ export class TenantStore {
   readonly profileDevices = new Map<string, Set<string>>();
   readonly enrollmentConfigurations = new OrderedCollection<EnrollmentConfiguration>();
   autopilotSettings: AutopilotSettings;
+  /** deviceManagement.subscriptionState: whether the tenant has an Intune subscription. */
+  subscriptionState = 'active';
 
   constructor(readonly tenantId: string) {
     this.autopilotSettings = { id: tenantId, lastSyncDateTime: undefined, lastManualSyncTriggerDateTime: undefined, syncStatus: 'unknown', runningUntil: undefined };
