@@ -100,6 +100,13 @@ var containers = {
 }
 // Event Grid keeps undeliverable blob events here (see infra/eventgrid/blob-subscription.bicep).
 var deadLetterContainerName = 'autopilot-eventgrid-deadletter'
+// Names known before anything is deployed. Modules that look these resources up (`existing`) get
+// the names from here, not from another module's outputs: a module output is a runtime value,
+// which makes what-if (azd provision --preview) skip those modules' resources (the compiler's
+// what-if-short-circuiting rule). The dependsOn lists keep the order the outputs used to imply.
+var storageAccountName = 'st${resourceToken}'
+var applicationInsightsName = 'appi-${resourceToken}'
+var virtualNetworkName = 'vnet-${resourceToken}'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -121,7 +128,7 @@ module network 'modules/network.bicep' = if (vnetEnabled) {
   name: 'network'
   scope: rg
   params: {
-    name: 'vnet-${resourceToken}'
+    name: virtualNetworkName
     location: location
     tags: tags
   }
@@ -131,7 +138,7 @@ module storage 'modules/storage.bicep' = {
   name: 'storage'
   scope: rg
   params: {
-    name: 'st${resourceToken}'
+    name: storageAccountName
     location: location
     tags: tags
     deploymentContainerName: 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
@@ -149,11 +156,13 @@ module storagePrivateEndpoints 'modules/storage-private-endpoints.bicep' = if (v
   params: {
     location: location
     tags: tags
-    storageAccountName: storage.outputs.name
-    // Ternaries keep the references valid when the module is skipped.
-    virtualNetworkName: vnetEnabled ? network.outputs.name : ''
-    subnetName: vnetEnabled ? network.outputs.privateEndpointSubnetName : ''
+    storageAccountName: storageAccountName
+    virtualNetworkName: virtualNetworkName
+    // The module only exists with vnetEnabled, and so does network: the ternary keeps the
+    // reference unevaluated otherwise, and `!` tells the compiler so (BCP318).
+    subnetName: vnetEnabled ? network!.outputs.privateEndpointSubnetName : ''
   }
+  dependsOn: [storage]
 }
 
 module monitoring 'modules/monitoring.bicep' = {
@@ -161,7 +170,7 @@ module monitoring 'modules/monitoring.bicep' = {
   scope: rg
   params: {
     logAnalyticsName: 'log-${resourceToken}'
-    applicationInsightsName: 'appi-${resourceToken}'
+    applicationInsightsName: applicationInsightsName
     location: location
     tags: tags
   }
@@ -171,11 +180,15 @@ module roles 'modules/role-assignments.bicep' = {
   name: 'roleAssignments'
   scope: rg
   params: {
-    storageAccountName: storage.outputs.name
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    storageAccountName: storageAccountName
+    applicationInsightsName: applicationInsightsName
+    // A principal id exists only once the identity does, so what-if cannot know it whatever we
+    // pass; role assignment names stay guid(scope, principal, role) so redeploys match them.
+    #disable-next-line what-if-short-circuiting
     identityPrincipalId: identity.outputs.principalId
     deployerPrincipalId: grantDeployerBlobAccess ? principalId : ''
   }
+  dependsOn: [storage, monitoring]
 }
 
 module functionApp 'modules/function-app.bicep' = {
@@ -188,12 +201,12 @@ module functionApp 'modules/function-app.bicep' = {
     tags: union(tags, { 'azd-service-name': serviceName })
     identityResourceId: identity.outputs.resourceId
     identityClientId: identity.outputs.clientId
-    storageAccountName: storage.outputs.name
+    storageAccountName: storageAccountName
     deploymentContainerName: storage.outputs.deploymentContainerName
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    applicationInsightsName: applicationInsightsName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
-    virtualNetworkSubnetId: vnetEnabled ? network.outputs.appSubnetId : ''
+    virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
     httpAuthClientId: httpAuthClientId
     graphEndpoint: graphEndpoint
     // Normalised so stray spaces or trailing commas in the azd variable do not reach the app.
@@ -211,7 +224,7 @@ module functionApp 'modules/function-app.bicep' = {
     }
   }
   // The host reads storage with the identity from its first start; grant the roles first.
-  dependsOn: [roles, storagePrivateEndpoints]
+  dependsOn: [roles, storagePrivateEndpoints, monitoring]
 }
 
 module eventGridTopic 'modules/event-grid-topic.bicep' = {
@@ -221,8 +234,9 @@ module eventGridTopic 'modules/event-grid-topic.bicep' = {
     name: 'evgt-${resourceToken}'
     location: location
     tags: tags
-    storageAccountName: storage.outputs.name
+    storageAccountName: storageAccountName
   }
+  dependsOn: [storage]
 }
 
 module graphPermissions 'modules/graph-permissions.bicep' = if (grantGraphPermissions) {
