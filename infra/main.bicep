@@ -16,7 +16,7 @@ param location string
 @description('Object id of whoever runs the deployment. Gets blob data access so they can drop a test CSV and read reports. Empty to skip.')
 param principalId string = deployer().objectId
 
-@description('Give the deployer (principalId) Storage Blob Data Contributor on the account.')
+@description('Give the deployer (principalId) Storage Blob Data Contributor on the intake and reports containers.')
 param grantDeployerBlobAccess bool = true
 
 @description('Grant the Microsoft Graph application permissions to the managed identity from this deployment. Needs a deployer holding AppRoleAssignment.ReadWrite.All + Application.Read.All (e.g. Privileged Role Administrator). Set false and have an admin deploy infra/modules/graph-permissions.bicep separately otherwise.')
@@ -64,10 +64,20 @@ param espDeadlineMinutes int = 0
 @description('Durable Functions task hub (Azure Storage backend): letters and digits, starting with a letter.')
 param taskHubName string = 'autopilotintake'
 
-@minValue(1)
+@minValue(40)
 @maxValue(1000)
-@description('Flex Consumption scale-out ceiling. Graph throttles per tenant, so more instances do not import faster.')
-param maximumInstanceCount int = 20
+@description('Flex Consumption on-demand instance ceiling, per scale group (http, blob and durable each scale up to it). 40 is the lowest value most regions accept; see maximumInstanceCountBelow40. Graph throttles per tenant, so more instances do not import faster.')
+param maximumInstanceCount int = 40
+
+@minValue(0)
+@maxValue(39)
+@description('Explicit override for a ceiling below 40 (1-39), only for a region that accepts it: check first with `az functionapp scale config set --maximum-instance-count <n>` there. 0 uses maximumInstanceCount.')
+param maximumInstanceCountBelow40 int = 0
+
+@minValue(0)
+@maxValue(10)
+@description('Always-ready instances for the durable scale group (Learn recommends 1 for Durable Functions on Flex; each is billed while idle). 0 declines it.')
+param durableAlwaysReadyInstances int = 1
 
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -82,8 +92,14 @@ param httpAuthClientId string = ''
 @description('Put the storage account behind private endpoints in a new VNet, with the Function App integrated into it.')
 param vnetEnabled bool = false
 
-@description('With vnetEnabled: comma-separated public IPv4 addresses or CIDR ranges still allowed to reach the storage account (e.g. the admin who drops CSVs). Empty disables public access entirely.')
+@description('With vnetEnabled: comma-separated public IPv4 addresses or CIDR ranges still allowed to reach the storage account (e.g. the admin who drops CSVs). Empty disables public access entirely. A /32 is written as the bare address; /31 and private (RFC 1918) ranges fail the deployment, as Azure Storage rejects them.')
 param storageAllowedIpRanges string = ''
+
+@description('Comma-separated public IPv4 addresses or CIDR ranges allowed to call the Function App\'s HTTP API. Empty leaves it reachable from anywhere (function keys, and Entra ID if configured, still apply). When set, Event Grid\'s service tag is allowed as well so blob events keep arriving.')
+param httpAllowedIpRanges string = ''
+
+@description('Email address told when Event Grid dead-letters or drops a blob event (a drop that was not processed). Empty still creates the alerts, visible in the portal, without notifying anyone.')
+param alertEmail string = ''
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -187,6 +203,8 @@ module roles 'modules/role-assignments.bicep' = {
     #disable-next-line what-if-short-circuiting
     identityPrincipalId: identity.outputs.principalId
     deployerPrincipalId: grantDeployerBlobAccess ? principalId : ''
+    // Drop test files and read reports; nothing else (not the deployment package or Durable's leases).
+    deployerContainerNames: [containers.intake, containers.reports]
   }
   dependsOn: [storage, monitoring]
 }
@@ -205,7 +223,10 @@ module functionApp 'modules/function-app.bicep' = {
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsName: applicationInsightsName
     instanceMemoryMB: instanceMemoryMB
-    maximumInstanceCount: maximumInstanceCount
+    // max(..., 1) only tells the compiler what `> 0` already guarantees (BCP329).
+    maximumInstanceCount: maximumInstanceCountBelow40 > 0 ? max(maximumInstanceCountBelow40, 1) : maximumInstanceCount
+    durableAlwaysReadyInstances: durableAlwaysReadyInstances
+    httpAllowedIpRanges: filter(map(split(httpAllowedIpRanges, ','), ip => trim(ip)), ip => !empty(ip))
     virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
     httpAuthClientId: httpAuthClientId
     graphEndpoint: graphEndpoint
@@ -235,6 +256,8 @@ module eventGridTopic 'modules/event-grid-topic.bicep' = {
     location: location
     tags: tags
     storageAccountName: storageAccountName
+    deadLetterContainerName: deadLetterContainerName
+    alertEmail: alertEmail
   }
   dependsOn: [storage]
 }
@@ -249,6 +272,8 @@ module graphPermissions 'modules/graph-permissions.bicep' = if (grantGraphPermis
 
 // azd stores these in the environment (.azure/<env>/.env); the postdeploy hook reads them.
 output AZURE_LOCATION string = location
+// The hooks pin every az call to this subscription (az's own default may be another one).
+output AZURE_SUBSCRIPTION_ID string = subscription().subscriptionId
 output AZURE_TENANT_ID string = tenant().tenantId
 output RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name

@@ -83,7 +83,7 @@ describe('azd parameters and outputs', () => {
 
   it('every value comes from the azd environment', () => {
     for (const [name, { value }] of Object.entries(paramsJson.parameters)) {
-      expect(value, name).toMatch(/^\$\{[A-Z_]+(=[^}]*)?\}$/);
+      expect(value, name).toMatch(/^\$\{[A-Z0-9_]+(=[^}]*)?\}$/);
     }
   });
 
