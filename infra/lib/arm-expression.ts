@@ -12,6 +12,10 @@ export class Opaque {
   toString(): string {
     return `<${this.text}>`;
   }
+  /** So JSON.stringify of an evaluated resource shows the call text, comparable and searchable. */
+  toJSON(): string {
+    return `<${this.text}>`;
+  }
 }
 
 /** What `fail()` raises: the deployment would stop with this message. */

@@ -53,20 +53,28 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-function notRun(reasons: string[]): number {
-  const reason = reasons.join('\n');
-  writeStatus({ ran: false, reason, at: new Date().toISOString() });
+/** What to print, and the exit code, when no compiler could be had: loud either way, fatal in CI. */
+export function notRunReport(reasons: string[], ci: boolean): { lines: string[]; exitCode: number } {
   const bar = '!'.repeat(78);
-  const ci = isCi();
-  console.log(`${bar}\ninfra:build: Bicep was ${ci ? 'NOT RUN, and CI requires it' : 'NOT RUN'}: no Bicep compiler could be had.`);
-  for (const r of reasons) console.log(`  - ${r.replace(/\n/g, '\n    ')}`);
-  console.log(
-    ci
-      ? 'infra:build: FAILED. CI must compile and lint infra/ (it restores the CLI from NuGet with the .NET SDK).'
-      : 'infra:build: the compiled-ARM policy tests will be SKIPPED. Install the .NET SDK (or put bicep >= 0.36.1 on PATH) and run `npm run infra:build`.',
-  );
-  console.log(bar);
-  return ci ? 1 : 0;
+  return {
+    lines: [
+      bar,
+      `infra:build: Bicep was ${ci ? 'NOT RUN, and CI requires it' : 'NOT RUN'}: no Bicep compiler could be had.`,
+      ...reasons.map((r) => `  - ${r.replace(/\n/g, '\n    ')}`),
+      ci
+        ? 'infra:build: FAILED. CI must compile and lint infra/ (it restores the CLI from NuGet with the .NET SDK).'
+        : 'infra:build: the compiled-ARM policy tests will be SKIPPED. Install the .NET SDK (or put bicep >= 0.36.1 on PATH) and run `npm run infra:build`.',
+      bar,
+    ],
+    exitCode: ci ? 1 : 0,
+  };
+}
+
+function notRun(reasons: string[]): number {
+  writeStatus({ ran: false, reason: reasons.join('\n'), at: new Date().toISOString() });
+  const report = notRunReport(reasons, isCi());
+  for (const line of report.lines) console.log(line);
+  return report.exitCode;
 }
 
 function main(argv: string[]): number {
