@@ -16,7 +16,7 @@ param location string
 @description('Object id of whoever runs the deployment. Gets blob data access so they can drop a test CSV and read reports. Empty to skip.')
 param principalId string = deployer().objectId
 
-@description('Give the deployer (principalId) Storage Blob Data Contributor on the account.')
+@description('Give the deployer (principalId) Storage Blob Data Contributor on the intake and reports containers.')
 param grantDeployerBlobAccess bool = true
 
 @description('Grant the Microsoft Graph application permissions to the managed identity from this deployment. Needs a deployer holding AppRoleAssignment.ReadWrite.All + Application.Read.All (e.g. Privileged Role Administrator). Set false and have an admin deploy infra/modules/graph-permissions.bicep separately otherwise.')
@@ -64,10 +64,20 @@ param espDeadlineMinutes int = 0
 @description('Durable Functions task hub (Azure Storage backend): letters and digits, starting with a letter.')
 param taskHubName string = 'autopilotintake'
 
-@minValue(1)
+@minValue(40)
 @maxValue(1000)
-@description('Flex Consumption scale-out ceiling. Graph throttles per tenant, so more instances do not import faster.')
-param maximumInstanceCount int = 20
+@description('Flex Consumption on-demand instance ceiling, per scale group (http, blob and durable each scale up to it). 40 is the lowest value most regions accept; see maximumInstanceCountBelow40. Graph throttles per tenant, so more instances do not import faster.')
+param maximumInstanceCount int = 40
+
+@minValue(0)
+@maxValue(39)
+@description('Explicit override for a ceiling below 40 (1-39), only for a region that accepts it: check first with `az functionapp scale config set --maximum-instance-count <n>` there. 0 uses maximumInstanceCount.')
+param maximumInstanceCountBelow40 int = 0
+
+@minValue(0)
+@maxValue(10)
+@description('Always-ready instances for the durable scale group (Learn recommends 1 for Durable Functions on Flex; each is billed while idle). 0 declines it.')
+param durableAlwaysReadyInstances int = 1
 
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -82,8 +92,14 @@ param httpAuthClientId string = ''
 @description('Put the storage account behind private endpoints in a new VNet, with the Function App integrated into it.')
 param vnetEnabled bool = false
 
-@description('With vnetEnabled: comma-separated public IPv4 addresses or CIDR ranges still allowed to reach the storage account (e.g. the admin who drops CSVs). Empty disables public access entirely.')
+@description('With vnetEnabled: comma-separated public IPv4 addresses or CIDR ranges still allowed to reach the storage account (e.g. the admin who drops CSVs). Empty disables public access entirely. A /32 is written as the bare address; /31 and private (RFC 1918) ranges fail the deployment, as Azure Storage rejects them.')
 param storageAllowedIpRanges string = ''
+
+@description('Comma-separated public IPv4 addresses or CIDR ranges allowed to call the Function App\'s HTTP API. Empty leaves it reachable from anywhere (function keys, and Entra ID if configured, still apply). When set, Event Grid\'s service tag is allowed as well so blob events keep arriving.')
+param httpAllowedIpRanges string = ''
+
+@description('Email address told when Event Grid dead-letters or drops a blob event (a drop that was not processed). Empty still creates the alerts, visible in the portal, without notifying anyone.')
+param alertEmail string = ''
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -100,6 +116,13 @@ var containers = {
 }
 // Event Grid keeps undeliverable blob events here (see infra/eventgrid/blob-subscription.bicep).
 var deadLetterContainerName = 'autopilot-eventgrid-deadletter'
+// Names known before anything is deployed. Modules that look these resources up (`existing`) get
+// the names from here, not from another module's outputs: a module output is a runtime value,
+// which makes what-if (azd provision --preview) skip those modules' resources (the compiler's
+// what-if-short-circuiting rule). The dependsOn lists keep the order the outputs used to imply.
+var storageAccountName = 'st${resourceToken}'
+var applicationInsightsName = 'appi-${resourceToken}'
+var virtualNetworkName = 'vnet-${resourceToken}'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -121,7 +144,7 @@ module network 'modules/network.bicep' = if (vnetEnabled) {
   name: 'network'
   scope: rg
   params: {
-    name: 'vnet-${resourceToken}'
+    name: virtualNetworkName
     location: location
     tags: tags
   }
@@ -131,7 +154,7 @@ module storage 'modules/storage.bicep' = {
   name: 'storage'
   scope: rg
   params: {
-    name: 'st${resourceToken}'
+    name: storageAccountName
     location: location
     tags: tags
     deploymentContainerName: 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
@@ -149,11 +172,13 @@ module storagePrivateEndpoints 'modules/storage-private-endpoints.bicep' = if (v
   params: {
     location: location
     tags: tags
-    storageAccountName: storage.outputs.name
-    // Ternaries keep the references valid when the module is skipped.
-    virtualNetworkName: vnetEnabled ? network.outputs.name : ''
-    subnetName: vnetEnabled ? network.outputs.privateEndpointSubnetName : ''
+    storageAccountName: storageAccountName
+    virtualNetworkName: virtualNetworkName
+    // The module only exists with vnetEnabled, and so does network: the ternary keeps the
+    // reference unevaluated otherwise, and `!` tells the compiler so (BCP318).
+    subnetName: vnetEnabled ? network!.outputs.privateEndpointSubnetName : ''
   }
+  dependsOn: [storage]
 }
 
 module monitoring 'modules/monitoring.bicep' = {
@@ -161,7 +186,7 @@ module monitoring 'modules/monitoring.bicep' = {
   scope: rg
   params: {
     logAnalyticsName: 'log-${resourceToken}'
-    applicationInsightsName: 'appi-${resourceToken}'
+    applicationInsightsName: applicationInsightsName
     location: location
     tags: tags
   }
@@ -171,11 +196,17 @@ module roles 'modules/role-assignments.bicep' = {
   name: 'roleAssignments'
   scope: rg
   params: {
-    storageAccountName: storage.outputs.name
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    storageAccountName: storageAccountName
+    applicationInsightsName: applicationInsightsName
+    // A principal id exists only once the identity does, so what-if cannot know it whatever we
+    // pass; role assignment names stay guid(scope, principal, role) so redeploys match them.
+    #disable-next-line what-if-short-circuiting
     identityPrincipalId: identity.outputs.principalId
     deployerPrincipalId: grantDeployerBlobAccess ? principalId : ''
+    // Drop test files and read reports; nothing else (not the deployment package or Durable's leases).
+    deployerContainerNames: [containers.intake, containers.reports]
   }
+  dependsOn: [storage, monitoring]
 }
 
 module functionApp 'modules/function-app.bicep' = {
@@ -188,12 +219,15 @@ module functionApp 'modules/function-app.bicep' = {
     tags: union(tags, { 'azd-service-name': serviceName })
     identityResourceId: identity.outputs.resourceId
     identityClientId: identity.outputs.clientId
-    storageAccountName: storage.outputs.name
+    storageAccountName: storageAccountName
     deploymentContainerName: storage.outputs.deploymentContainerName
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    applicationInsightsName: applicationInsightsName
     instanceMemoryMB: instanceMemoryMB
-    maximumInstanceCount: maximumInstanceCount
-    virtualNetworkSubnetId: vnetEnabled ? network.outputs.appSubnetId : ''
+    // max(..., 1) only tells the compiler what `> 0` already guarantees (BCP329).
+    maximumInstanceCount: maximumInstanceCountBelow40 > 0 ? max(maximumInstanceCountBelow40, 1) : maximumInstanceCount
+    durableAlwaysReadyInstances: durableAlwaysReadyInstances
+    httpAllowedIpRanges: filter(map(split(httpAllowedIpRanges, ','), ip => trim(ip)), ip => !empty(ip))
+    virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
     httpAuthClientId: httpAuthClientId
     graphEndpoint: graphEndpoint
     // Normalised so stray spaces or trailing commas in the azd variable do not reach the app.
@@ -211,7 +245,7 @@ module functionApp 'modules/function-app.bicep' = {
     }
   }
   // The host reads storage with the identity from its first start; grant the roles first.
-  dependsOn: [roles, storagePrivateEndpoints]
+  dependsOn: [roles, storagePrivateEndpoints, monitoring]
 }
 
 module eventGridTopic 'modules/event-grid-topic.bicep' = {
@@ -221,8 +255,11 @@ module eventGridTopic 'modules/event-grid-topic.bicep' = {
     name: 'evgt-${resourceToken}'
     location: location
     tags: tags
-    storageAccountName: storage.outputs.name
+    storageAccountName: storageAccountName
+    deadLetterContainerName: deadLetterContainerName
+    alertEmail: alertEmail
   }
+  dependsOn: [storage]
 }
 
 module graphPermissions 'modules/graph-permissions.bicep' = if (grantGraphPermissions) {
@@ -235,6 +272,8 @@ module graphPermissions 'modules/graph-permissions.bicep' = if (grantGraphPermis
 
 // azd stores these in the environment (.azure/<env>/.env); the postdeploy hook reads them.
 output AZURE_LOCATION string = location
+// The hooks pin every az call to this subscription (az's own default may be another one).
+output AZURE_SUBSCRIPTION_ID string = subscription().subscriptionId
 output AZURE_TENANT_ID string = tenant().tenantId
 output RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name

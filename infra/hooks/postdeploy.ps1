@@ -15,7 +15,7 @@ if (-not $env:AZURE_FUNCTION_APP_NAME -and (Get-Command azd -ErrorAction Silentl
   }
 }
 
-$required = 'RESOURCE_GROUP', 'AZURE_FUNCTION_APP_NAME', 'AZURE_STORAGE_ACCOUNT_NAME', 'EVENTGRID_SYSTEM_TOPIC_NAME',
+$required = 'AZURE_SUBSCRIPTION_ID', 'RESOURCE_GROUP', 'AZURE_FUNCTION_APP_NAME', 'AZURE_STORAGE_ACCOUNT_NAME', 'EVENTGRID_SYSTEM_TOPIC_NAME',
   'INTAKE_CONTAINER_NAME', 'INTAKE_FUNCTION_NAME', 'EVENTGRID_DEADLETTER_CONTAINER_NAME'
 foreach ($name in $required) {
   if (-not [Environment]::GetEnvironmentVariable($name)) {
@@ -25,19 +25,26 @@ foreach ($name in $required) {
 
 $attempts = if ($env:POSTDEPLOY_KEY_ATTEMPTS) { [int]$env:POSTDEPLOY_KEY_ATTEMPTS } else { 30 }
 $interval = if ($env:POSTDEPLOY_KEY_INTERVAL_SECONDS) { [int]$env:POSTDEPLOY_KEY_INTERVAL_SECONDS } else { 10 }
+# Every az call names the azd environment's subscription (az's default may be another one). az's
+# error output is kept (it never contains the key) and shown if the wait ends without a key.
+$errors = New-TemporaryFile
 for ($i = 1; ; $i++) {
-  $key = az functionapp keys list -g $env:RESOURCE_GROUP -n $env:AZURE_FUNCTION_APP_NAME --query 'systemKeys.blobs_extension' -o tsv 2>$null
+  $key = az functionapp keys list --subscription $env:AZURE_SUBSCRIPTION_ID -g $env:RESOURCE_GROUP -n $env:AZURE_FUNCTION_APP_NAME --query 'systemKeys.blobs_extension' -o tsv 2>$errors
   if ($key) { break }
   if ($i -ge $attempts) {
-    throw "postdeploy: no blobs_extension key on $($env:AZURE_FUNCTION_APP_NAME) after $attempts tries. Check that the deploy succeeded and the app registers '$($env:INTAKE_FUNCTION_NAME)' (az functionapp function list)."
+    $said = (Get-Content -Raw $errors)
+    Remove-Item $errors
+    throw "postdeploy: no blobs_extension key on $($env:AZURE_FUNCTION_APP_NAME) after $attempts tries. The last 'az functionapp keys list' said: $said Check that the deploy succeeded and the app registers '$($env:INTAKE_FUNCTION_NAME)' (az functionapp function list)."
   }
   Write-Host "postdeploy: waiting for the host to create the blobs_extension key ($i/$attempts)..."
   Start-Sleep -Seconds $interval
 }
 Remove-Variable key
+Remove-Item $errors
 
 Write-Host "postdeploy: creating the Event Grid subscription for container $($env:INTAKE_CONTAINER_NAME)..."
 az deployment group create `
+  --subscription $env:AZURE_SUBSCRIPTION_ID `
   --resource-group $env:RESOURCE_GROUP `
   --name eventgrid-blob-subscription `
   --template-file (Join-Path $PSScriptRoot '..' 'eventgrid' 'blob-subscription.bicep') `

@@ -28,7 +28,7 @@ $(azd env get-values)
 EOF_VALUES
 fi
 
-for name in RESOURCE_GROUP AZURE_FUNCTION_APP_NAME AZURE_STORAGE_ACCOUNT_NAME EVENTGRID_SYSTEM_TOPIC_NAME \
+for name in AZURE_SUBSCRIPTION_ID RESOURCE_GROUP AZURE_FUNCTION_APP_NAME AZURE_STORAGE_ACCOUNT_NAME EVENTGRID_SYSTEM_TOPIC_NAME \
   INTAKE_CONTAINER_NAME INTAKE_FUNCTION_NAME EVENTGRID_DEADLETTER_CONTAINER_NAME; do
   eval "value=\${$name:-}"
   if [ -z "$value" ]; then
@@ -37,17 +37,27 @@ for name in RESOURCE_GROUP AZURE_FUNCTION_APP_NAME AZURE_STORAGE_ACCOUNT_NAME EV
   fi
 done
 
-# Bounded wait for the key: the host creates it when it first loads the blob trigger.
+# Every az call names the azd environment's subscription: az's own default (az login, az account
+# set) may be another one, and then the resource group "does not exist".
+# Bounded wait for the key: the host creates it when it first loads the blob trigger. az's error
+# output is kept (it never contains the key) and shown if the wait ends without one, so a wrong
+# subscription or a missing permission is not mistaken for a slow host.
 attempts=${POSTDEPLOY_KEY_ATTEMPTS:-30}
 interval=${POSTDEPLOY_KEY_INTERVAL_SECONDS:-10}
+errors=$(mktemp)
+trap 'rm -f "$errors"' EXIT
 i=0
 while :; do
-  key=$(az functionapp keys list -g "$RESOURCE_GROUP" -n "$AZURE_FUNCTION_APP_NAME" \
-    --query "systemKeys.blobs_extension" -o tsv 2>/dev/null || true)
+  key=$(az functionapp keys list --subscription "$AZURE_SUBSCRIPTION_ID" -g "$RESOURCE_GROUP" -n "$AZURE_FUNCTION_APP_NAME" \
+    --query "systemKeys.blobs_extension" -o tsv 2>"$errors" || true)
   [ -n "$key" ] && break
   i=$((i + 1))
   if [ "$i" -ge "$attempts" ]; then
     echo "postdeploy: no blobs_extension key on $AZURE_FUNCTION_APP_NAME after $attempts tries." >&2
+    if [ -s "$errors" ]; then
+      echo "  The last 'az functionapp keys list' said:" >&2
+      sed 's/^/    /' "$errors" >&2
+    fi
     echo "  Check that the deploy succeeded and the app registers '$INTAKE_FUNCTION_NAME' (az functionapp function list)." >&2
     exit 1
   fi
@@ -58,6 +68,7 @@ unset key
 
 echo "postdeploy: creating the Event Grid subscription for container $INTAKE_CONTAINER_NAME..."
 az deployment group create \
+  --subscription "$AZURE_SUBSCRIPTION_ID" \
   --resource-group "$RESOURCE_GROUP" \
   --name eventgrid-blob-subscription \
   --template-file "$here/../eventgrid/blob-subscription.bicep" \

@@ -70,9 +70,11 @@ export function parseBicepFile(absPath: string): BicepFile {
   return parseBicepSource(readFileSync(absPath, 'utf8'), relative(REPO_ROOT, absPath));
 }
 
+/** Every .bicep file of the project; dot-folders (infra/.bicep holds the compiler and its output) are not sources. */
 export function listBicepFiles(dir: string = INFRA_DIR): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir)) {
+    if (entry.startsWith('.')) continue;
     const full = join(dir, entry);
     if (statSync(full).isDirectory()) out.push(...listBicepFiles(full));
     else if (entry.endsWith('.bicep')) out.push(full);

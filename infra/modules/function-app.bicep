@@ -11,10 +11,18 @@ param storageAccountName string
 param deploymentContainerName string
 param applicationInsightsName string
 param instanceMemoryMB int = 2048
-@description('V8 old-space limit of the Node worker, MB. A run\'s steps hold ~40–65 MB whatever the file size (docs/PERFORMANCE.md, memory); without a limit V8 lets garbage grow to ~3.5× that before collecting, so peak memory would follow the file\'s size.')
-@minValue(128)
-param nodeMaxOldSpaceMb int = 256
-param maximumInstanceCount int = 20
+@description('V8 old-space limit of the Node worker, MB; 0 leaves the worker\'s arguments alone (the default). Learn advises against languageWorkers__node__arguments in Azure: the platform then cannot use a prewarmed worker and starts a new one, which lengthens cold starts. A run\'s steps hold ~40–65 MB whatever the file size (docs/PERFORMANCE.md); unbounded, V8 lets garbage grow to ~3.5× that before collecting, which a 2048 MB instance absorbs. Set it (e.g. 256) with instanceMemoryMB 512.')
+@minValue(0)
+param nodeMaxOldSpaceMb int = 0
+@description('Flex Consumption on-demand instance ceiling per scale group (http, blob and durable functions each scale up to it, so the app may run up to three times this many).')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+@description('Always-ready instances of the durable scale group (orchestrators and activities); 0 for none. Learn (Durable Functions, Azure Storage provider on Flex) recommends 1: without it, a queued orchestration waits for a cold start of that group.')
+@minValue(0)
+param durableAlwaysReadyInstances int = 1
+@description('Public IPv4 addresses or CIDR ranges allowed to call the app (HTTP API). Empty leaves the app open to the internet (function keys and, optionally, Entra ID still apply). When set, Event Grid (service tag AzureEventGrid) is allowed too, so blob events still arrive.')
+param httpAllowedIpRanges array = []
 @description('Subnet (delegated to Microsoft.App/environments) for VNet integration; empty for none.')
 param virtualNetworkSubnetId string = ''
 @description('Entra app registration client id for App Service authentication on the HTTP endpoints; empty for function keys only.')
@@ -75,6 +83,27 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
+      // Inbound restrictions on the app (not on the deployment endpoint, which azd deploy uses).
+      ipSecurityRestrictionsDefaultAction: empty(httpAllowedIpRanges) ? 'Allow' : 'Deny'
+      ipSecurityRestrictions: empty(httpAllowedIpRanges) ? [] : concat(
+        [
+          {
+            name: 'event-grid'
+            description: 'Event Grid delivers blob events to the blob trigger webhook.'
+            action: 'Allow'
+            priority: 100
+            tag: 'ServiceTag'
+            ipAddress: 'AzureEventGrid'
+          }
+        ],
+        map(range(0, length(httpAllowedIpRanges)), i => {
+          name: 'caller-${i}'
+          action: 'Allow'
+          priority: 200 + i
+          ipAddress: contains(httpAllowedIpRanges[i], '/') ? httpAllowedIpRanges[i] : '${httpAllowedIpRanges[i]}/32'
+        })
+      )
+      scmIpSecurityRestrictionsUseMain: false
     }
     functionAppConfig: {
       deployment: {
@@ -90,6 +119,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        alwaysReady: durableAlwaysReadyInstances > 0 ? [{ name: 'durable', instanceCount: durableAlwaysReadyInstances }] : []
       }
       runtime: {
         name: 'node'
@@ -139,16 +169,25 @@ var appSettings = {
   IMPORT_CHUNK_SIZE: string(importChunkSize)
   TASKHUB_NAME: taskHubName
   STORAGE_ACCOUNT_NAME: account.name
-  // Arguments of the Node worker process (Linux: '__' for ':').
-  languageWorkers__node__arguments: '--max-old-space-size=${nodeMaxOldSpaceMb}'
 }
+
+// Learn (Durable Functions, Azure Storage provider on Flex): poll the Durable queues at most every
+// 10 s instead of the 30 s default, so work queued while an instance idles is picked up sooner
+// (more storage transactions). An app setting overrides host.json in Azure only; local runs keep
+// host.json's default.
+var durableSettings = {
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval: '00:00:10'
+}
+
+// Arguments of the Node worker process (Linux: '__' for ':'), only when a heap limit is asked for.
+var workerSettings = nodeMaxOldSpaceMb > 0 ? { languageWorkers__node__arguments: '--max-old-space-size=${nodeMaxOldSpaceMb}' } : {}
 
 var deadlineSettings = toObject(filter(items(deadlineMinutes), d => d.value > 0), d => d.key, d => string(d.value))
 
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: site
   name: 'appsettings'
-  properties: union(hostSettings, appSettings, deadlineSettings)
+  properties: union(hostSettings, appSettings, durableSettings, workerSettings, deadlineSettings)
 }
 
 // Optional Entra ID sign-in in front of the HTTP endpoints (function keys still apply behind it).

@@ -5,6 +5,8 @@ param applicationInsightsName string
 param identityPrincipalId string
 @description('Object id of the deployer to give Storage Blob Data Contributor; empty to skip.')
 param deployerPrincipalId string = ''
+@description('The containers the deployer may read and write (dropping test files, reading reports); not the whole account, which also holds the deployment package and Durable\'s state.')
+param deployerContainerNames array = []
 
 var roleIds = {
   // Owner, not Contributor: the host and Durable take blob leases and the blob trigger writes receipts.
@@ -24,6 +26,16 @@ var identityStorageRoles = [
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
+  parent: account
+  name: 'default'
+}
+
+resource deployerContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = [for c in deployerContainerNames: {
+  parent: blobService
+  name: c
+}]
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
@@ -50,11 +62,11 @@ resource identityMetrics 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
 }
 
 // principalType is left out: the deployer may be a user or a CI service principal.
-resource deployerBlob 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
-  name: guid(account.id, deployerPrincipalId, roleIds.storageBlobDataContributor)
-  scope: account
+resource deployerBlob 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (c, i) in deployerContainerNames: if (!empty(deployerPrincipalId)) {
+  name: guid(deployerContainers[i].id, deployerPrincipalId, roleIds.storageBlobDataContributor)
+  scope: deployerContainers[i]
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataContributor)
     principalId: deployerPrincipalId
   }
-}
+}]

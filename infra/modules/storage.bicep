@@ -18,6 +18,26 @@ param allowedIpRanges array = []
 @allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_GZRS'])
 param skuName string = 'Standard_LRS'
 
+// Azure Storage IP rules take public IPv4 addresses and ranges only: a /32 must be written as the
+// bare address, /31 and private (RFC 1918) ranges are refused. Rather than let the storage API
+// reject the whole account update, /32 is rewritten and the others fail the deployment naming the
+// entry. Ranges are normalised to their network address (203.0.113.7/24 -> 203.0.113.0/24).
+var ipEntries = [for ip in allowedIpRanges: {
+  entry: ip
+  address: split(ip, '/')[0]
+  prefix: contains(ip, '/') ? int(split(ip, '/')[1]) : 32
+  firstOctet: int(split(split(ip, '/')[0], '.')[0])
+  secondOctet: int(split(split(ip, '/')[0], '.')[1])
+}]
+var ipRules = [for e in ipEntries: {
+  value: e.firstOctet == 10 || (e.firstOctet == 172 && e.secondOctet >= 16 && e.secondOctet <= 31) || (e.firstOctet == 192 && e.secondOctet == 168)
+    ? fail('storageAllowedIpRanges: ${e.entry} is a private (RFC 1918) address; Azure Storage IP rules take public addresses only (use the VNet and private endpoints for private callers)')
+    : e.prefix == 31
+        ? fail('storageAllowedIpRanges: ${e.entry} is a /31, which Azure Storage IP rules do not accept; list the two addresses instead')
+        : e.prefix == 32 ? e.address : '${parseCidr(e.entry).network}/${e.prefix}'
+  action: 'Allow'
+}]
+
 // Cool after 30 days: an archived drop is only read again when someone investigates a run.
 var coolAfterDays = min(30, archiveRetentionDays)
 
@@ -41,7 +61,7 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
       defaultAction: privateNetworking ? 'Deny' : 'Allow'
       // Event Grid (system topic) and other trusted Azure services still reach the account.
       bypass: 'AzureServices'
-      ipRules: [for ip in allowedIpRanges: { value: ip, action: 'Allow' }]
+      ipRules: ipRules
       virtualNetworkRules: []
     }
   }

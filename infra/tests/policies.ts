@@ -124,6 +124,10 @@ export function appSettings(file: BicepFile): { settings: AppSetting[]; computed
       collect(vars.get(node.text));
     } else if (node.type === 'call_expression' && node.childForFieldName('function')?.text === 'union') {
       for (const arg of node.childForFieldName('arguments')?.namedChildren ?? []) collect(arg);
+    } else if (node.type === 'ternary_expression') {
+      // `cond ? { ... } : {}`: every setting either branch may set is vetted like the others.
+      collect(node.childForFieldName('consequence') ?? undefined);
+      collect(node.childForFieldName('alternative') ?? undefined);
     } else {
       computed.push(node);
     }
@@ -145,7 +149,7 @@ export function calledName(call: SyntaxNode): string {
 }
 
 /** Settings the Functions platform (host, worker launcher), not the app, consumes; exempt from the app-reads-it check. */
-export const PLATFORM_SETTING = /^(AzureWebJobsStorage__|APPLICATIONINSIGHTS_|languageWorkers__)/;
+export const PLATFORM_SETTING = /^(AzureWebJobsStorage__|APPLICATIONINSIGHTS_|languageWorkers__|AzureFunctionsJobHost__)/;
 
 export const REQUIRED_SETTINGS: Record<string, string | null> = {
   // Identity-based host storage (Functions host, Durable Azure Storage provider, blob trigger).
@@ -167,8 +171,8 @@ export const REQUIRED_SETTINGS: Record<string, string | null> = {
   IMPORT_CHUNK_SIZE: null,
   TASKHUB_NAME: null,
   STORAGE_ACCOUNT_NAME: null,
-  // Bounds the worker's heap so its memory stays flat in the file's size.
-  languageWorkers__node__arguments: null,
+  // Learn's Durable-on-Flex advice: poll the Durable queues at most every 10 s (host.json override).
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval: '00:00:10',
 };
 
 /** Never set in Azure: a key-bearing connection string, the local-only token, settings Flex rejects. */

@@ -359,7 +359,7 @@ describe('private networking (vnetEnabled)', () => {
     const account = resourcesOfType(storage, 'Microsoft.Storage/storageAccounts')[0];
     expect(getPath(account?.body, 'properties.networkAcls.defaultAction')?.text).toBe("privateNetworking ? 'Deny' : 'Allow'");
     const fa = modules(main).find((m) => m.path === 'modules/function-app.bicep');
-    expect(getPath(fa?.body, 'params.virtualNetworkSubnetId')?.text).toBe("vnetEnabled ? network.outputs.appSubnetId : ''");
+    expect(getPath(fa?.body, 'params.virtualNetworkSubnetId')?.text).toBe("vnetEnabled ? network!.outputs.appSubnetId : ''");
   });
 
   it('delegates the app subnet to Microsoft.App/environments (Flex VNet integration)', () => {

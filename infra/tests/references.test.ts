@@ -27,7 +27,7 @@ const index = loadArmTypeIndex(ARM_TYPES_PATH);
 const BUILTIN_FUNCTIONS = new Set([
   'any', 'array', 'base64', 'base64ToJson', 'base64ToString', 'bool', 'coalesce', 'concat', 'contains', 'dataUri',
   'dateTimeAdd', 'dateTimeFromEpoch', 'dateTimeToEpoch', 'deployer', 'deployment', 'empty', 'endsWith', 'environment',
-  'extensionResourceId', 'filter', 'first', 'flatten', 'format', 'groupBy', 'guid', 'indexOf', 'int', 'intersection',
+  'extensionResourceId', 'fail', 'filter', 'first', 'flatten', 'format', 'groupBy', 'guid', 'indexOf', 'int', 'intersection',
   'items', 'join', 'json', 'last', 'lastIndexOf', 'length', 'listKeys', 'loadFileAsBase64', 'loadJsonContent',
   'loadTextContent', 'loadYamlContent', 'managementGroup', 'managementGroupResourceId', 'map', 'mapValues', 'max',
   'min', 'newGuid', 'objectKeys', 'padLeft', 'parseCidr', 'range', 'reduce', 'reference', 'replace', 'resourceGroup',

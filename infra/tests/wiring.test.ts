@@ -83,7 +83,7 @@ describe('azd parameters and outputs', () => {
 
   it('every value comes from the azd environment', () => {
     for (const [name, { value }] of Object.entries(paramsJson.parameters)) {
-      expect(value, name).toMatch(/^\$\{[A-Z_]+(=[^}]*)?\}$/);
+      expect(value, name).toMatch(/^\$\{[A-Z0-9_]+(=[^}]*)?\}$/);
     }
   });
 
@@ -194,5 +194,23 @@ describe('.funcignore', () => {
     for (const drop of ['tests', 'local', 'bench', 'infra', 'docs', 'samples', 'node_modules', '.azurite']) expect(excludes(drop), drop).toBe(true);
     expect(patterns).toContain('local.settings.json');
     expect(yamlValue(['services', 'api', 'remoteBuild'])).toBe('true');
+  });
+});
+
+describe('resource providers (docs/DEPLOY.md)', () => {
+  it('registers every namespace the templates deploy, and Microsoft.App for the VNet delegation', () => {
+    const deploy = readFileSync(join(REPO_ROOT, 'docs', 'DEPLOY.md'), 'utf8');
+    const loop = /for ns in ([^;]+); do/.exec(deploy)?.[1]?.replace(/\\\n/g, ' ').trim().split(/\s+/) ?? [];
+    const used = new Set(
+      listBicepFiles()
+        .map(parseBicepFile)
+        .flatMap((f) => [...f.source.matchAll(/'(Microsoft\.\w+)\/[\w/]+@[\w-]+'/g)].map((m) => m[1] ?? '')),
+    );
+    // Resource groups, role assignments and Graph objects need no registration of their own.
+    for (const always of ['Microsoft.Resources', 'Microsoft.Authorization', 'Microsoft.Graph']) used.delete(always);
+    // A subnet delegated to Microsoft.App/environments needs Microsoft.App registered (Learn, Flex considerations).
+    if (/serviceName: 'Microsoft\.App\/environments'/.test(readFileSync(join(INFRA_DIR, 'modules', 'network.bicep'), 'utf8'))) used.add('Microsoft.App');
+    expect(used.size).toBeGreaterThan(5);
+    expect([...used].filter((ns) => !loop.includes(ns)).sort()).toEqual([]);
   });
 });
