@@ -9,8 +9,7 @@
  * Run: npm run build && npx tsx bench/pipeline-delays.ts [--devices 100] [--time-scale 0.02] [--tenant 20000]
  */
 import { z } from 'zod';
-import { appIdOf } from '../local/graph-emulator/auth';
-import { LOCAL_GRAPH_TOKEN } from '../local/stack';
+import { LOCAL_APP_ID } from '../local/app-token';
 import { POLL_DEFAULTS } from '../shared/config';
 import { benchArgs, fmt, machine, table } from './support/args';
 import { deviceCsv, serialsFor } from './support/csv';
@@ -52,7 +51,7 @@ async function main(): Promise<void> {
     const { runId, droppedAt } = await dropBlob(stack, `bench/delays-${args.devices}.csv`, deviceCsv(serialsFor('DLYX', args.devices)));
     const watch = await waitForRun(stack, runId, droppedAt, { timeoutMs: 60 * 60_000, pollMs: 100 });
     const report = await readReport(stack, runId);
-    const entries = logEntries(stack.emulator).filter((e) => e.appId === appIdOf(LOCAL_GRAPH_TOKEN));
+    const entries = logEntries(stack.emulator).filter((e) => e.appId === LOCAL_APP_ID);
     const firstImport = entries.find((e) => e.path.endsWith('/importedWindowsAutopilotDeviceIdentities/import'))?.at ?? droppedAt;
     // Read each device's assignment time back (a bench token: not counted as the run's traffic).
     let lastAssigned = 0;

@@ -7,8 +7,7 @@
  * Run: npm run build && npx tsx bench/pipeline-throttled.ts [--devices 10000] [--tenant 20000] [--chunk 100]
  */
 import { z } from 'zod';
-import { appIdOf } from '../local/graph-emulator/auth';
-import { LOCAL_GRAPH_TOKEN } from '../local/stack';
+import { LOCAL_APP_ID } from '../local/app-token';
 import { benchArgs, fmt, machine, table } from './support/args';
 import { deviceCsv, serialsFor } from './support/csv';
 import { limitFloor, throttledWindows } from './support/limits';
@@ -40,7 +39,7 @@ async function main(): Promise<void> {
     const { runId, droppedAt } = await dropBlob(stack, `bench/throttled-${args.devices}.csv`, deviceCsv(serials));
     const watch = await waitForRun(stack, runId, droppedAt, { timeoutMs: args['timeout-minutes'] * 60_000, pollMs: 500, historyEveryMs: 5_000 });
     const report = await readReport(stack, runId);
-    const app = appIdOf(LOCAL_GRAPH_TOKEN);
+    const app = LOCAL_APP_ID;
     const entries = logEntries(stack.emulator).filter((e) => e.appId === app);
     const accepted = entries.filter((e) => !e.throttled);
     const all = summarize(entries);

@@ -6,6 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { CONTAINERS } from '../shared/storage/object-store';
 import { appToken, grantedAppRoles } from './app-token';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { startGraphEmulator, type EmulatorOptions, type GraphEmulator, type Seed } from './graph-emulator';
@@ -122,8 +124,18 @@ function spawnHost(port: number, stateDir: string, env: Record<string, string>, 
   });
 }
 
+/**
+ * The app's containers, created as infra creates them in Azure (infra/main.bicep `appContainerNames`),
+ * so someone opening Storage Explorer on a fresh stack finds where to drop before the first run.
+ */
+export async function createAppContainers(connectionString: string): Promise<void> {
+  const service = BlobServiceClient.fromConnectionString(connectionString);
+  for (const name of Object.values(CONTAINERS)) await service.getContainerClient(name).createIfNotExists();
+}
+
 export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
   const azurite = await startAzurite(options.azurite ?? {});
+  await createAppContainers(azurite.connectionString);
   const emulator = await startGraphEmulator({
     port: options.graphPort ?? 0,
     timeScale: options.timeScale ?? 0,

@@ -174,6 +174,12 @@ describe('every emulator response conforms to the derived schema', () => {
   });
 
   it('sync and windowsAutopilotSettings (beta), and the v1.0 error for the beta-only path', async () => {
+    // The Intune root, whose subscriptionState the preflight reads.
+    for (const version of ['v1.0', 'beta'] as const) {
+      const dm = await expectStatus(200, version, 'GET', `${DM}?$select=subscriptionState`);
+      expect(dm).toMatchObject({ subscriptionState: 'active' });
+      await expectStatus(200, version, 'GET', DM);
+    }
     await expectStatus(200, 'beta', 'GET', `${DM}/windowsAutopilotSettings`);
     await expectStatus(204, 'beta', 'POST', `${DM}/windowsAutopilotSettings/sync`);
     const again = await call('beta', 'POST', `${DM}/windowsAutopilotSettings/microsoft.graph.sync`);

@@ -5,8 +5,7 @@
  * no device may be imported twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appIdOf } from '../../local/graph-emulator/auth';
-import { LOCAL_GRAPH_TOKEN } from '../../local/stack';
+import { LOCAL_APP_ID } from '../../local/app-token';
 import { startBenchStack, type BenchStack } from '../../bench/support/stack';
 import { dropBlob, readReport, waitForRun } from '../../bench/support/run';
 import { importsPerSerial, lastSeq, logEntries } from '../../bench/support/traffic';
@@ -64,7 +63,7 @@ describe('Graph faults: 5xx, timeouts and throttling bursts', () => {
       await waitForRun(stack, runId, droppedAt, { timeoutMs: 300_000 });
       const throttledNeighbours = firstBurst + (await secondBurst);
       const entries = logEntries(stack.emulator, since);
-      const ours = entries.filter((e) => e.appId === appIdOf(LOCAL_GRAPH_TOKEN));
+      const ours = entries.filter((e) => e.appId === LOCAL_APP_ID);
       expectTruth(await readReport(stack, runId), file.truth, `run ${run}`);
       expectNoDuplicateImports(importsPerSerial(entries), file.freshSerials, `run ${run}`);
       // The faults really happened to the run's own traffic.

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHardwareHash } from '../../shared/hardware-hash';
 import { CONTAINERS } from '../../shared/storage/object-store';
-import { drop, lines, readReport, readText, waitForRun, withStack } from './support';
+import { blobs, drop, lines, readReport, readText, waitForRun, withStack } from './support';
 
 type Stack = Awaited<ReturnType<typeof withStack>>;
 
@@ -22,6 +22,12 @@ describe('local stack: a dropped CSV becomes verified Autopilot devices', () => 
     });
   }, 120_000);
   afterAll(async () => stack?.dispose());
+
+  it('a fresh stack has the containers the app uses, as infra creates them in Azure', async () => {
+    const names: string[] = [];
+    for await (const c of blobs(stack).listContainers()) names.push(c.name);
+    expect(names).toEqual(expect.arrayContaining(['autopilot-intake', 'autopilot-reports', 'autopilot-intake-archive', 'autopilot-state']));
+  });
 
   it('happy path: every device imported, registered, in the group, profile assigned, expected ESP; file archived', async () => {
     const { runId } = await drop(stack, 'oem/contoso/batch-1.csv', csv(['HP-0001,,' + hash('HP-0001') + ',Sales', 'HP-0002,,' + hash('HP-0002') + ',']));
