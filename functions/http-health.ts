@@ -4,16 +4,14 @@
  * nothing fails, 503 otherwise, with every check in the body. A function key is required: the
  * answer names the tenant's groups and profiles.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { runPreflight } from '../shared/preflight/preflight';
-import { getServices } from './composition';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { runPreflight, type PreflightDeps, type PreflightInput } from '../shared/preflight/preflight';
 
-export async function handleHealth(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const { config, graph, tokens } = getServices();
-  const report = await runPreflight({ graph, token: () => tokens.getToken() }, { expected: config.settings.expected, endpoint: config.graph.endpoint });
-  const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
-  context.log(`health: ${report.ok ? 'ready' : `not ready (${failed.join(', ')})`}`);
-  return { status: report.ok ? 200 : 503, jsonBody: report };
+export function healthHandler(deps: PreflightDeps & PreflightInput) {
+  return async (_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const report = await runPreflight(deps, deps);
+    const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
+    context.log(`health: ${report.ok ? 'ready' : `not ready (${failed.join(', ')})`}`);
+    return { status: report.ok ? 200 : 503, jsonBody: report };
+  };
 }
-
-app.http('health', { route: 'health', methods: ['GET'], authLevel: 'function', handler: handleHealth });

@@ -3,14 +3,23 @@
  * state of every row and device. Serial numbers are in here, so both require a function key in
  * Azure (authLevel 'function'); see docs/DEPLOY.md for Entra ID authentication.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
-import { CustomStatus, ORCHESTRATOR } from '../shared/contracts';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
+import { IntakeOrchestration } from '../shared/contracts/activities';
+import { CustomStatus } from '../shared/contracts/run';
+import { joinReportRows } from '../shared/report/report-stream';
 import { RUN_ID_PATTERN } from '../shared/run/run-id';
-import { getServices } from './composition';
-import { isNotFound } from './start-run';
+import type { RunStore } from '../shared/run/run-store';
+import { statusOf } from './durable-status';
 
-function summary(status: df.DurableOrchestrationStatus) {
+export type RunsClient = Pick<DurableClient, 'getStatus' | 'getStatusBy'>;
+
+export interface RunsDeps {
+  runs: RunStore;
+  clientOf: (context: InvocationContext) => RunsClient;
+}
+
+function summary(status: DurableOrchestrationStatus) {
   const custom = CustomStatus.safeParse(status.customStatus);
   return {
     runId: status.instanceId,
@@ -24,43 +33,37 @@ function summary(status: df.DurableOrchestrationStatus) {
   };
 }
 
-export async function handleListRuns(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const top = Math.min(Math.max(Number(request.query.get('top') ?? '50') || 50, 1), 500);
-  const client = df.getClient(context);
-  const statuses = await client.getStatusBy({});
-  const runs = statuses
-    .filter((s) => s.name === ORCHESTRATOR)
-    .sort((a, b) => new Date(b.createdTime).getTime() - new Date(a.createdTime).getTime())
-    .slice(0, top)
-    .map(summary);
-  return { status: 200, jsonBody: { runs } };
+/** ?top= clamped to 1–500 (50 when absent or not a number). */
+export function topOf(request: HttpRequest): number {
+  const asked = Number(request.query.get('top') ?? '50');
+  return Number.isFinite(asked) ? Math.min(Math.max(Math.trunc(asked), 1), 500) : 50;
 }
 
-export async function handleGetRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const runId = request.params.runId ?? '';
-  if (!RUN_ID_PATTERN.test(runId)) return { status: 400, jsonBody: { error: 'runId must look like intake-<32 hex digits>' } };
-  const client = df.getClient(context);
-  let status: df.DurableOrchestrationStatus;
-  try {
-    status = await client.getStatus(runId);
-  } catch (error) {
-    if (isNotFound(error)) return { status: 404, jsonBody: { error: `no run ${runId}` } };
-    throw error;
-  }
-  const { runs } = getServices();
-  const manifest = await runs.readManifest(runId);
-  const chunks = manifest ? await runs.readAllChunkStates(runId, manifest.chunkCount) : [];
-  const rows = manifest ? await runs.readRows(runId) : [];
-  const devices = new Map(chunks.flatMap((c) => c.devices).map((d) => [d.line, d]));
-  return {
-    status: 200,
-    jsonBody: {
-      ...summary(status),
-      output: status.output,
-      fileRejected: manifest?.fileRejected,
-      rows: rows.map((row) => {
-        const d = devices.get(row.line);
-        return {
+export function listRunsHandler(deps: RunsDeps) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const statuses = await deps.clientOf(context).getStatusBy({});
+    const runs = statuses
+      .filter((s) => s.name === IntakeOrchestration.name)
+      .sort((a, b) => new Date(b.createdTime).getTime() - new Date(a.createdTime).getTime())
+      .slice(0, topOf(request))
+      .map(summary);
+    return { status: 200, jsonBody: { runs } };
+  };
+}
+
+export function getRunHandler(deps: RunsDeps) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const runId = request.params.runId ?? '';
+    if (!RUN_ID_PATTERN.test(runId)) return { status: 400, jsonBody: { error: 'runId must look like intake-<32 hex digits>' } };
+    const status = await statusOf(deps.clientOf(context), runId);
+    if (!status) return { status: 404, jsonBody: { error: `no run ${runId}` } };
+    const manifest = await deps.runs.readManifest(runId);
+    const rows = [];
+    // The report's own join of row verdicts and device states, part by part.
+    if (manifest) {
+      for await (const row of joinReportRows(deps.runs.rows(manifest), deps.runs.chunkStates(runId, manifest.chunkCount))) {
+        const d = row.device;
+        rows.push({
           line: row.line,
           serialNumber: row.serialNumber,
           rowStatus: row.status,
@@ -70,11 +73,9 @@ export async function handleGetRun(request: HttpRequest, context: InvocationCont
           result: d?.result,
           autopilotId: d?.ztdId,
           at: d?.at,
-        };
-      }),
-    },
+        });
+      }
+    }
+    return { status: 200, jsonBody: { ...summary(status), output: status.output, fileRejected: manifest?.fileRejected, rows } };
   };
 }
-
-app.http('listRuns', { route: 'runs', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: handleListRuns });
-app.http('getRun', { route: 'runs/{runId}', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: handleGetRun });

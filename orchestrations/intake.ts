@@ -1,154 +1,59 @@
 /**
- * The intake orchestration: parse → import → confirm → report → cleanup, for one blob version.
- * Cleanup (deleting the run's import records) follows the report so the report never waits for
- * Intune's write budget.
+ * The intake orchestration, one per blob version: parse → import → confirm → report → cleanup.
+ * Import, confirm and cleanup are polling phases (poll-phase.ts); cleanup (deleting the run's import
+ * records) follows the report, so the report never waits for Intune's write budget. A permanent
+ * failure sends the run straight to its report, which says what failed and how to fix it.
  *
  * Deterministic by construction (lint-fenced): no I/O, clock, randomness or environment — the
  * activities do the work and keep per-device state in blobs, so this history holds only step
- * results with counts, whatever the size of the file. A long run restarts itself with
- * continueAsNew every few dozen steps to keep the history bounded.
+ * results with counts, whatever the size of the file.
  */
-import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import {
-  ACTIVITY,
-  IntakeInput,
-  ParseResult,
-  RunOutcome,
-  StepResult,
-  emptyCounts,
-  type CustomStatus,
-  type Phase,
-  type StageCounts,
-} from '../shared/contracts';
+import { CleanupStep, ConfirmStep, FinalizeStep, ImportStep, ParseStep } from '../shared/contracts/activities';
+import { IntakeInput, phaseBudgetMinutes } from '../shared/contracts/run';
+import { callActivity } from './call-activity';
+import { IntakeRun } from './intake-run';
+import { pollPhase } from './poll-phase';
 
-/** Steps per history generation before continueAsNew. */
-export const STEPS_PER_GENERATION = 40;
+export { STEPS_PER_GENERATION } from './poll-phase';
 
-export function activityRetry(): df.RetryOptions {
-  const retry = new df.RetryOptions(5_000, 5);
-  retry.backoffCoefficient = 2;
-  retry.maxRetryIntervalInMilliseconds = 60_000;
-  return retry;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+const POLLED = [
+  { phase: 'import', step: ImportStep, then: 'confirm' },
+  { phase: 'confirm', step: ConfirmStep, then: 'report' },
+] as const;
 
 export const intakeOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = IntakeInput.parse(context.df.getInput());
-  const { runId, source, settings } = input;
-  const now = () => context.df.currentUtcDateTime.toISOString();
-  const retry = activityRetry();
-  const log = (message: string) => {
-    if (!context.df.isReplaying) context.log(`[${runId}] ${message}`);
-  };
-  let counts: StageCounts = emptyCounts();
-  const status = (phase: Phase, note?: string) => {
-    const value: CustomStatus = { runId, source: `${source.container}/${source.name}`, phase, counts, note };
-    context.df.setCustomStatus(value);
-  };
+  const run = new IntakeRun(context, IntakeInput.parse(context.df.getInput()));
+  const { runId, source, settings } = run.input;
 
-  let phase: Phase = input.resume?.phase ?? 'parse';
-  let phaseStartedAt = input.resume?.phaseStartedAt ?? now();
-  let interval = input.resume?.intervalSeconds ?? settings.poll.initialSeconds;
-  const generation = input.resume?.generation ?? 0;
-
-  if (phase === 'parse') {
-    status('parse');
-    const parsed = ParseResult.parse(
-      yield context.df.callActivityWithRetry(ACTIVITY.parse, retry, { runId, source, chunkSize: settings.chunkSize, now: now() }),
-    );
-    counts = parsed.counts;
-    log(`parsed: ${counts.valid} valid of ${counts.rows} rows${parsed.fileRejected ? '; file rejected' : ''}`);
-    phase = parsed.fileRejected || parsed.chunkCount === 0 ? 'report' : 'import';
-    phaseStartedAt = now();
+  if (run.at('parse')) {
+    run.status();
+    const parsed = yield* callActivity(context, ParseStep, { runId, source, chunkSize: settings.chunkSize, now: run.now() });
+    run.counts = parsed.counts;
+    run.log(`parsed: ${parsed.counts.valid} valid of ${parsed.counts.rows} rows${parsed.fileRejected ? '; file rejected' : ''}`);
+    // A rejected file, or one without valid rows, imports nothing: straight to the report.
+    run.needsCleanup = !parsed.fileRejected && parsed.chunkCount > 0;
+    run.enter(run.needsCleanup ? 'import' : 'report');
   }
 
-  // Each phase gets a hard stop after its own deadlines, so a step that keeps failing cannot hold
-  // the run (and its report) forever.
-  const d = settings.deadlines;
-  const phaseBudgetMinutes = (p: Phase) =>
-    p === 'confirm' ? d.registrationMinutes + d.groupMinutes + d.profileMinutes + d.espMinutes + 10 : d.importMinutes + 10;
-  const stepActivity = { import: ACTIVITY.importStep, confirm: ACTIVITY.confirmStep, cleanup: ACTIVITY.cleanupStep } as const;
-  // A rejected file or one without valid rows imported nothing: no records to clean up.
-  const cleanupAfterReport = phase !== 'report';
-  let outcome = input.resume?.outcome;
-  if (outcome) counts = outcome.counts;
-  let recordsLeft: number | undefined;
-  // A permanent failure (missing permission, refused token, a contract break): report it now.
-  let stop = input.resume?.stop;
-
-  for (let steps = 0; ; ) {
-    if (phase === 'report') {
-      status('report');
-      outcome = RunOutcome.parse(yield context.df.callActivityWithRetry(ACTIVITY.finalize, retry, { runId, source, now: now(), ...(stop ? { stop } : {}) }));
-      counts = outcome.counts;
-      log(`report written: ${outcome.status}, ${counts.confirmed} confirmed, ${counts.failed} failed`);
-      if (!cleanupAfterReport) break;
-      phase = 'cleanup';
-      phaseStartedAt = now();
-      interval = settings.poll.initialSeconds;
-      status('cleanup', 'report written; deleting the import records');
-      continue;
-    }
-    if (phase !== 'import' && phase !== 'confirm' && phase !== 'cleanup') break;
-    if (steps >= STEPS_PER_GENERATION) {
-      log(`continuing as new (generation ${generation + 1}) in phase ${phase}`);
-      context.df.continueAsNew({ ...input, resume: { phase, phaseStartedAt, intervalSeconds: interval, generation: generation + 1, outcome, ...(stop ? { stop } : {}) } });
-      return undefined;
-    }
-    steps++;
-    let note: string | undefined;
-    try {
-      const step = StepResult.parse(
-        yield context.df.callActivityWithRetry(stepActivity[phase], retry, { runId, now: now(), phaseStartedAt, settings }),
-      );
-      if (step.next === 'stop' && step.stop) {
-        log(`${phase} stopped: ${step.stop.message}`);
-        if (phase === 'cleanup') break;
-        stop = step.stop;
-        phase = 'report';
-        status('report', `stopped: ${step.stop.message}`);
-        continue;
-      }
-      if (phase !== 'cleanup') counts = step.counts;
-      note = step.note;
-      recordsLeft = step.recordsLeft ?? recordsLeft;
-      if (step.next === 'now') {
-        // Budget-bound, not waiting on the service: go on at once, at the same polling pace.
-        status(phase, note);
-        continue;
-      }
-      if (step.next === 'done') {
-        log(`${phase} done: ${phase === 'cleanup' ? note ?? '' : JSON.stringify(counts)}`);
-        if (phase === 'cleanup') break;
-        phase = phase === 'import' ? 'confirm' : 'report';
-        phaseStartedAt = now();
-        interval = settings.poll.initialSeconds;
-        status(phase);
-        continue;
-      }
-    } catch (error) {
-      note = `step failed after retries, will try again: ${errorMessage(error)}`;
-      log(note);
-      const elapsedMinutes = (context.df.currentUtcDateTime.getTime() - Date.parse(phaseStartedAt)) / 60_000;
-      if (elapsedMinutes > phaseBudgetMinutes(phase)) {
-        log(`${phase} exceeded its deadlines; ${phase === 'cleanup' ? 'leaving the import records' : 'reporting what is known'}`);
-        if (phase === 'cleanup') break;
-        phase = 'report';
-        continue;
-      }
-    }
-    status(phase, note);
-    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + interval * 1000));
-    interval = Math.min(interval * settings.poll.factor, settings.poll.maxSeconds);
+  for (const { phase, step, then } of POLLED) {
+    if (!run.at(phase)) continue;
+    const end = yield* pollPhase(context, run, step, phaseBudgetMinutes(settings, phase));
+    if (end === 'continue-as-new') return run.continueAsNew();
+    run.enter(end === 'done' ? then : 'report', run.stop ? `stopped: ${run.stop.message}` : undefined);
   }
 
-  if (!outcome) throw new Error(`run ${runId}: ended without a report`);
-  const final: RunOutcome = { ...outcome, ...(recordsLeft === undefined ? {} : { importRecordsLeft: recordsLeft }), ...(stop ? { stopped: stop } : {}) };
-  status(phase === 'cleanup' ? 'cleanup' : 'report', 'done');
-  log(`finished: ${final.status}, ${counts.confirmed} confirmed, ${counts.failed} failed${recordsLeft ? `, ${recordsLeft} import records left` : ''}`);
-  return final;
+  if (run.at('report')) {
+    run.outcome = yield* callActivity(context, FinalizeStep, { runId, source, now: run.now(), ...(run.stop ? { stop: run.stop } : {}) });
+    run.counts = run.outcome.counts;
+    run.log(`report written: ${run.outcome.status}, ${run.counts.confirmed} confirmed, ${run.counts.failed} failed`);
+    if (!run.needsCleanup) return run.finish();
+    run.enter('cleanup', 'report written; deleting the import records');
+  }
+
+  if (run.at('cleanup')) {
+    const end = yield* pollPhase(context, run, CleanupStep, phaseBudgetMinutes(settings, 'cleanup'));
+    if (end === 'continue-as-new') return run.continueAsNew();
+  }
+  return run.finish();
 };

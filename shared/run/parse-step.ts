@@ -5,20 +5,11 @@
  * written last, so a re-run after a crash either finds it (and returns it) or starts over and
  * rewrites the same blobs — the output is a pure function of the input blob.
  */
-import { z } from 'zod';
-import { BlobRef, emptyCounts, type ParseResult } from '../contracts';
+import { emptyCounts, type ParseInput, type ParseResult } from '../contracts/run';
 import { readIntakeCsv } from '../intake';
 import type { ObjectStore } from '../storage/object-store';
 import type { ChunkState, ImportDevice, RowRecord } from './model';
 import { ROWS_PER_PART, type RunStore } from './run-store';
-
-export const ParseInput = z.object({
-  runId: z.string().min(1),
-  source: BlobRef,
-  chunkSize: z.number().int().min(1),
-  now: z.string(),
-});
-export type ParseInput = z.infer<typeof ParseInput>;
 
 export interface ParseStepDeps {
   objects: ObjectStore;

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { intakeOrchestrator, STEPS_PER_GENERATION } from '../../orchestrations/intake';
-import { ACTIVITY, emptyCounts, type IntakeInput } from '../../shared/contracts';
+import { CleanupStep, ConfirmStep, FinalizeStep, ImportStep, ParseStep } from '../../shared/contracts/activities';
+import { emptyCounts, type IntakeInput } from '../../shared/contracts/run';
+
+const ACTIVITY = { parse: ParseStep.name, importStep: ImportStep.name, confirmStep: ConfirmStep.name, finalize: FinalizeStep.name, cleanupStep: CleanupStep.name };
 import { replay, type ActivityScript } from '../support/replay-driver';
 import { settings } from '../support/run-fixtures';
 

@@ -51,9 +51,20 @@ export async function replay(
   handler: OrchestrationHandler,
   input: unknown,
   script: ActivityScript,
-  options: { start?: string; maxEpisodes?: number; instanceId?: string } = {},
+  options: {
+    start?: string;
+    maxEpisodes?: number;
+    instanceId?: string;
+    /**
+     * An upgrade mid-run: from this episode on, the history written so far is replayed by another
+     * orchestrator (the new code), as the host does after a deployment with instances in flight.
+     */
+    upgrade?: { atEpisode: number; handler: OrchestrationHandler };
+  } = {},
 ): Promise<ReplayResult> {
-  const run = createOrchestrator(handler);
+  let run = createOrchestrator(handler);
+  /** Every action decided so far in this generation: a replay must decide the same ones again. */
+  let decided: Action[] = [];
   let clock = Date.parse(options.start ?? '2026-11-28T10:00:00.000Z');
   const stamp = () => new Date(clock).toISOString();
   const result: ReplayResult = { output: undefined, customStatuses: [], maxHistoryLength: 0, generations: 1, activityCalls: [], timers: [], finalTime: '' };
@@ -88,6 +99,7 @@ export async function replay(
   };
 
   for (let episode = 0; episode < (options.maxEpisodes ?? 10_000); episode++) {
+    if (options.upgrade && episode === options.upgrade.atEpisode) run = createOrchestrator(options.upgrade.handler);
     const context = new df.DummyOrchestrationContext('orchestrator', `episode-${episode}`, () => {});
     const state = await run(
       {
@@ -107,14 +119,20 @@ export async function replay(
     result.customStatuses.push(state.customStatus);
     result.maxHistoryLength = Math.max(result.maxHistoryLength, history.length);
     const actions = flatten(state.actions.flat());
+    // The replay must decide what the history says was decided: same kind, function and fire time.
+    const key = (a: Action) => `${a.actionType}:${a.functionName ?? ''}:${a.fireAt ?? ''}`;
+    const diverged = decided.findIndex((a, i) => !actions[i] || key(actions[i]!) !== key(a));
+    if (diverged >= 0) throw new Error(`replay driver: episode ${episode} replayed action ${diverged} as ${actions[diverged] ? key(actions[diverged]!) : 'nothing'}, the history has ${key(decided[diverged]!)}`);
     const fresh = actions.slice(processed);
     processed = actions.length;
+    decided = actions;
     for (const e of history) e.IsPlayed = true;
     const continueAsNew = fresh.find((a) => a.actionType === 4);
     if (continueAsNew) {
       currentInput = continueAsNew.input;
       result.generations++;
       queue.length = 0;
+      decided = [];
       begin();
       continue;
     }

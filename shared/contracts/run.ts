@@ -1,8 +1,9 @@
 /**
- * The shapes that cross the orchestration boundary: orchestration input, activity inputs and
- * outputs. Each is a zod schema, parsed once where it enters (the orchestrator parses its input,
- * every activity parses its own). They carry references and counts only — device lists live in
- * blobs — so orchestration history stays small whatever the size of the file.
+ * The shapes of a run that cross the orchestration boundary: settings, counts, outcome, the
+ * orchestration's input and custom status, and the inputs and results of its steps. Each is a zod
+ * schema, parsed once where it enters (activities.ts ties each activity to its input and output).
+ * They carry references and counts only — device lists live in blobs — so orchestration history
+ * stays small whatever the size of the file.
  */
 import { z } from 'zod';
 
@@ -35,6 +36,19 @@ export const RunSettings = z.object({
   }),
 });
 export type RunSettings = z.infer<typeof RunSettings>;
+
+/** Slack past a phase's own deadlines before the orchestration stops polling it (a step that keeps failing). */
+const BUDGET_SLACK_MINUTES = 10;
+
+/**
+ * How long each polling phase may run before the orchestration gives up on it and reports what is
+ * known: its devices' deadlines plus a little slack. A new stage adds its deadline here, once.
+ */
+export function phaseBudgetMinutes(settings: RunSettings, phase: 'import' | 'confirm' | 'cleanup'): number {
+  const d = settings.deadlines;
+  const deadlines = phase === 'confirm' ? d.registrationMinutes + d.groupMinutes + d.profileMinutes + d.espMinutes : d.importMinutes;
+  return deadlines + BUDGET_SLACK_MINUTES;
+}
 
 /** 'cleanup' follows the report: the run's import records are deleted once the report is written. */
 export const Phase = z.enum(['parse', 'import', 'confirm', 'report', 'cleanup']);
@@ -127,6 +141,14 @@ export const IntakeInput = z.object({
 });
 export type IntakeInput = z.infer<typeof IntakeInput>;
 
+export const ParseInput = z.object({
+  runId: z.string().min(1),
+  source: BlobRef,
+  chunkSize: z.number().int().min(1),
+  now: z.string(),
+});
+export type ParseInput = z.infer<typeof ParseInput>;
+
 export const ParseResult = z.object({
   runId: z.string(),
   fileRejected: z.string().optional(),
@@ -186,13 +208,3 @@ export const CustomStatus = z.object({
   note: z.string().optional(),
 });
 export type CustomStatus = z.infer<typeof CustomStatus>;
-
-export const ACTIVITY = {
-  parse: 'intakeParse',
-  importStep: 'intakeImportStep',
-  confirmStep: 'intakeConfirmStep',
-  finalize: 'intakeFinalize',
-  cleanupStep: 'intakeCleanupStep',
-} as const;
-
-export const ORCHESTRATOR = 'intakeOrchestrator';

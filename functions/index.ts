@@ -1,0 +1,73 @@
+/**
+ * The app's one entry point and composition root (package.json `main`): every function registered
+ * here, each handler built by a factory over the services it needs (functions/*.ts), the services
+ * built once from the configuration validated once (shared/config.ts).
+ *
+ * The configuration is read on the first invocation rather than at load, so a wrong setting fails
+ * that invocation with every problem listed (and GET /api/health says so) instead of keeping the
+ * whole app from loading.
+ */
+import { app, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { randomUUID } from 'node:crypto';
+import { intakeOrchestrator } from '../orchestrations/intake';
+import { IntakeOrchestration } from '../shared/contracts/activities';
+import { ConfigError, loadConfig } from '../shared/config';
+import { CONTAINERS } from '../shared/storage/object-store';
+import { INTAKE_ACTIVITIES } from './activities';
+import { healthHandler } from './http-health';
+import { intakeUploadHandler } from './http-intake';
+import { getRunHandler, listRunsHandler } from './http-runs';
+import { intakeBlobHandler } from './intake-blob-trigger';
+import { buildServices, type Services } from './services';
+
+let built: Services | undefined;
+const services = (): Services => (built ??= buildServices(loadConfig(process.env)));
+
+/** A handler made by `factory` over the services on its first call, then kept. */
+function lazy<A extends unknown[], R>(factory: (s: Services) => (...args: A) => R): (...args: A) => R {
+  let handler: ((...args: A) => R) | undefined;
+  return (...args) => (handler ??= factory(services()))(...args);
+}
+
+const clientOf = (context: InvocationContext) => df.getClient(context);
+
+df.app.orchestration(IntakeOrchestration.name, intakeOrchestrator);
+for (const activity of INTAKE_ACTIVITIES) {
+  df.app.activity(activity.name, { handler: (raw: unknown, context: InvocationContext) => activity.run(services(), raw, (message) => context.log(message)) });
+}
+
+app.storageBlob('intakeBlobTrigger', {
+  path: `${CONTAINERS.intake}/{name}`,
+  connection: 'AzureWebJobsStorage',
+  source: 'EventGrid',
+  extraInputs: [df.input.durableClient()],
+  handler: lazy((s) => intakeBlobHandler({ settings: s.config.settings, clientOf })),
+});
+
+const durable = { authLevel: 'function' as const, extraInputs: [df.input.durableClient()] };
+app.http('intakeUpload', {
+  route: 'intake',
+  methods: ['POST'],
+  ...durable,
+  handler: lazy((s) =>
+    intakeUploadHandler({ objects: s.objects, settings: s.config.settings, maxUploadBytes: s.config.maxUploadBytes, clientOf, newId: randomUUID, today: () => new Date().toISOString().slice(0, 10) }),
+  ),
+});
+app.http('listRuns', { route: 'runs', methods: ['GET'], ...durable, handler: lazy((s) => listRunsHandler({ runs: s.runs, clientOf })) });
+app.http('getRun', { route: 'runs/{runId}', methods: ['GET'], ...durable, handler: lazy((s) => getRunHandler({ runs: s.runs, clientOf })) });
+const health = lazy((s) => healthHandler({ graph: s.graph, token: () => s.tokens.getToken(), expected: s.config.settings.expected, endpoint: s.config.graph.endpoint }));
+app.http('health', {
+  route: 'health',
+  methods: ['GET'],
+  authLevel: 'function',
+  // The one function that answers a wrong configuration with a report instead of failing.
+  handler: async (request, context) => {
+    try {
+      return await health(request, context);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return { status: 503, jsonBody: { ok: false, checks: [{ id: 'config', status: 'fail', title: 'The app settings are invalid', detail: error.problems.join('; '), fix: 'Fix the app settings listed (README, "Point it at a real tenant").' }] } };
+    }
+  },
+});

@@ -1,0 +1,33 @@
+/**
+ * The services every function is built over, constructed once from the validated configuration:
+ * the Graph gateway (with its token source), the blob store and the run store. Pure construction —
+ * no environment read here (index.ts reads it), so tests build their own.
+ */
+import type { AppConfig } from '../shared/config';
+import { createClientGateway, type TokenSource } from '../shared/graph/client-gateway';
+import type { GraphGateway } from '../shared/graph/gateway';
+import { tokenSource } from '../shared/graph/token-source';
+import { RunStore } from '../shared/run/run-store';
+import { BlobObjectStore, blobServiceFor } from '../shared/storage/blob-store';
+import type { ObjectStore } from '../shared/storage/object-store';
+
+export interface Services {
+  config: AppConfig;
+  graph: GraphGateway;
+  /** The token the gateway sends (the preflight reads its app roles). */
+  tokens: TokenSource;
+  objects: ObjectStore;
+  runs: RunStore;
+}
+
+export function buildServices(config: AppConfig): Services {
+  const objects = new BlobObjectStore(blobServiceFor(config.storage));
+  const tokens = tokenSource(config.graph.auth);
+  return {
+    config,
+    tokens,
+    graph: createClientGateway({ endpoint: config.graph.endpoint, tokens, intuneBudget: config.graph.intuneBudget }),
+    objects,
+    runs: new RunStore(objects),
+  };
+}

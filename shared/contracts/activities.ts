@@ -1,0 +1,29 @@
+/**
+ * Every activity of the intake orchestration, by contract (contract.ts). The names are the ones
+ * deployed histories hold: never rename one (docs/DEPLOY.md, "Upgrading with runs in flight").
+ */
+import type { runCleanupStep } from '../run/cleanup-step';
+import type { runConfirmStep } from '../run/confirm-step';
+import type { runFinalizeStep } from '../run/finalize-step';
+import type { runImportStep } from '../run/import-step';
+import type { runParseStep } from '../run/parse-step';
+import { activity } from './contract';
+import { FinalizeInput, IntakeInput, ParseInput, ParseResult, RunOutcome, StepInput, StepResult } from './run';
+
+/** Streams the blob version through the CSV intake; verdicts and import chunks to blobs. @see {@link runParseStep} */
+export const ParseStep = activity('intakeParse', ParseInput, ParseResult);
+
+/** One bounded step of the import phase: send, poll, settle, delete alongside. @see {@link runImportStep} */
+export const ImportStep = activity('intakeImportStep', StepInput, StepResult);
+
+/** One bounded step of the confirm phase: registration, group, profile, ESP per device. @see {@link runConfirmStep} */
+export const ConfirmStep = activity('intakeConfirmStep', StepInput, StepResult);
+
+/** Writes the report and archives the source blob. @see {@link runFinalizeStep} */
+export const FinalizeStep = activity('intakeFinalize', FinalizeInput, RunOutcome);
+
+/** Deletes the run's remaining import records after the report. @see {@link runCleanupStep} */
+export const CleanupStep = activity('intakeCleanupStep', StepInput, StepResult);
+
+/** The intake orchestration: one per blob version (orchestrations/intake.ts). */
+export const IntakeOrchestration = { name: 'intakeOrchestrator', input: IntakeInput, output: RunOutcome } as const;

@@ -1,0 +1,3 @@
+export * from './run';
+export * from './contract';
+export * from './activities';

@@ -1,0 +1,151 @@
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { intakeUploadHandler } from '../../functions/http-intake';
+import { getRunHandler, listRunsHandler } from '../../functions/http-runs';
+import { intakeBlobHandler } from '../../functions/intake-blob-trigger';
+import { startRunIfNew } from '../../functions/start-run';
+import { emptyCounts } from '../../shared/contracts/run';
+import { runParseStep } from '../../shared/run/parse-step';
+import { RunStore } from '../../shared/run/run-store';
+import { runIdFor } from '../../shared/run/run-id';
+import { MemoryObjectStore } from '../../shared/storage/memory-store';
+import { CONTAINERS } from '../../shared/storage/object-store';
+import { startExtension, type Extension } from '../support/durable-extension';
+import { csvOf, settings, T0 } from '../support/run-fixtures';
+
+/**
+ * The trigger and HTTP functions through their handler factories, over the real durable-functions
+ * client (talking to a scripted extension) and the in-memory blob store — no module mocks.
+ */
+describe('functions through their handlers', () => {
+  let ext: Extension;
+  const context = () => new InvocationContext({ functionName: 'test', invocationId: 'inv-1' });
+  beforeAll(async () => {
+    ext = await startExtension();
+  });
+  afterAll(async () => ext.close());
+  beforeEach(() => {
+    ext.instances.clear();
+    ext.starts.length = 0;
+  });
+
+  describe('startRunIfNew', () => {
+    const source = { container: CONTAINERS.intake, name: 'oem/a.csv', etag: '"0x8D1"' };
+
+    it('starts the intake orchestration under the id derived from the blob version, with the settings', async () => {
+      const result = await startRunIfNew(ext.client, source, settings());
+      expect(result).toEqual({ runId: runIdFor(source.container, source.name, source.etag), started: true });
+      expect(ext.starts).toEqual([{ name: 'intakeOrchestrator', instanceId: result.runId }]);
+      expect(ext.instances.get(result.runId)!.input).toMatchObject({ runId: result.runId, source, settings: settings() });
+    });
+
+    it('a redelivery of the same version finds the run (the library answers an unknown id with its 404 error) and starts nothing', async () => {
+      await startRunIfNew(ext.client, source, settings());
+      const again = await startRunIfNew(ext.client, source, settings());
+      expect(again.started).toBe(false);
+      expect(ext.starts).toHaveLength(1);
+    });
+
+    it('two deliveries racing: the loser sees the winner\'s instance and reports not started', async () => {
+      ext.raceNextStart();
+      const result = await startRunIfNew(ext.client, source, settings());
+      expect(result.started).toBe(false);
+      expect(ext.instances.has(result.runId)).toBe(true);
+    });
+
+    it('pins the run id of a known blob version (a changed derivation would restart every in-flight blob after an upgrade)', () => {
+      expect(runIdFor('autopilot-intake', 'oem/a.csv', '"0x8D1"')).toBe(runIdFor('autopilot-intake', 'oem/a.csv', '0x8D1'));
+      expect(runIdFor('autopilot-intake', 'oem/a.csv', '"0x8D1"')).toBe('intake-09880101a75afb37a729c75256a728f7');
+    });
+  });
+
+  describe('the blob trigger', () => {
+    it('starts one run per blob version from the trigger metadata, and refuses metadata without an ETag', async () => {
+      const handler = intakeBlobHandler({ settings: settings(), clientOf: () => ext.client });
+      const ctx = new InvocationContext({ triggerMetadata: { blobTrigger: 'autopilot-intake/oem/b.csv', properties: { eTag: '"0x1"' } } });
+      await handler(Buffer.alloc(0), ctx);
+      await handler(Buffer.alloc(0), ctx);
+      expect(ext.starts.map((s) => s.instanceId)).toEqual([runIdFor('autopilot-intake', 'oem/b.csv', '"0x1"')]);
+      const noEtag = new InvocationContext({ triggerMetadata: { blobTrigger: 'autopilot-intake/oem/c.csv', properties: {} } });
+      await expect(handler(Buffer.alloc(0), noEtag)).rejects.toThrow(/no ETag/);
+    });
+  });
+
+  describe('POST /api/intake', () => {
+    const objects = new MemoryObjectStore();
+    const handler = () => intakeUploadHandler({ objects, settings: settings(), maxUploadBytes: 1_000, clientOf: () => ext.client, newId: () => 'id-1', today: () => '2026-12-07' });
+    const post = (body: string, headers: Record<string, string>, query = '') => new HttpRequest({ method: 'POST', url: `http://localhost/api/intake${query}`, body: { string: body }, headers });
+
+    it('stores the upload under api/<day>/<id>-<name> and answers 202 with the run and its status URL', async () => {
+      const res = await handler()(post('a,b\r\n', { 'content-type': 'text/csv; charset=utf-8' }, '?fileName=po-17.csv'), context());
+      expect(res.status).toBe(202);
+      const body = res.jsonBody as { runId: string; statusUrl: string; blob: string };
+      expect(body.blob).toBe('autopilot-intake/api/2026-12-07/id-1-po-17.csv');
+      expect(body.statusUrl).toBe(`http://localhost/api/runs/${body.runId}`);
+      expect((res.headers as Record<string, string>).Location).toBe(body.statusUrl);
+      expect((await objects.get(CONTAINERS.intake, 'api/2026-12-07/id-1-po-17.csv'))!.data.toString()).toBe('a,b\r\n');
+      expect(ext.starts.map((s) => s.instanceId)).toEqual([body.runId]);
+    });
+
+    it('takes the name from the x-file-name header when there is no query', async () => {
+      const res = await handler()(post('x\r\n', { 'content-type': 'text/csv', 'x-file-name': 'from-header.csv' }), context());
+      expect((res.jsonBody as { blob: string }).blob).toBe('autopilot-intake/api/2026-12-07/id-1-from-header.csv');
+    });
+
+    it('refuses what it cannot take, each with its own status and reason', async () => {
+      const cases: [HttpRequest, number, RegExp][] = [
+        [post('a', { 'content-type': 'application/json' }), 415, /Content-Type must be one of/],
+        [post('a', { 'content-type': 'text/csv', 'content-length': '5000' }), 413, /1000-byte limit/],
+        [post('x'.repeat(1_001), { 'content-type': 'text/csv' }), 413, /1000-byte limit/],
+        [post('', { 'content-type': 'text/csv' }), 400, /body is empty/],
+        [post('a', { 'content-type': 'text/csv' }, '?fileName=../../etc/passwd'), 400, /plain name ending in \.csv/],
+        [post('a', { 'content-type': 'text/csv' }, '?fileName=devices.xlsx'), 400, /ending in \.csv/],
+      ];
+      for (const [request, status, message] of cases) {
+        const res = await handler()(request, context());
+        expect(res.status, message.source).toBe(status);
+        expect((res.jsonBody as { error: string }).error).toMatch(message);
+      }
+      expect(ext.starts).toHaveLength(0);
+    });
+  });
+
+  describe('GET /api/runs and /api/runs/{runId}', () => {
+    it('lists intake runs newest first, at most ?top (clamped to 1–500), with their custom status', async () => {
+      const now = Date.parse(T0);
+      for (let i = 0; i < 4; i++) {
+        const id = `intake-${String(i).padStart(32, '0')}`;
+        ext.instances.set(id, { name: 'intakeOrchestrator', instanceId: id, runtimeStatus: 'Running', createdTime: new Date(now + i * 1000).toISOString(), lastUpdatedTime: T0, customStatus: { runId: id, source: 'autopilot-intake/x.csv', phase: 'confirm', counts: { ...emptyCounts(), rows: 1 } } });
+      }
+      ext.instances.set('other', { name: 'somethingElse', instanceId: 'other', runtimeStatus: 'Running', createdTime: T0, lastUpdatedTime: T0 });
+      const list = listRunsHandler({ runs: new RunStore(new MemoryObjectStore()), clientOf: () => ext.client });
+      const get = async (query: string) => ((await list(new HttpRequest({ method: 'GET', url: `http://localhost/api/runs${query}` }), context())).jsonBody as { runs: { runId: string; phase: string }[] }).runs;
+      expect((await get('')).map((r) => r.runId.slice(-1))).toEqual(['3', '2', '1', '0']);
+      expect(await get('?top=2')).toHaveLength(2);
+      expect(await get('?top=0')).toHaveLength(1);
+      expect(await get('?top=nonsense')).toHaveLength(4);
+      expect((await get(''))[0]).toMatchObject({ phase: 'confirm', source: 'autopilot-intake/x.csv' });
+    });
+
+    it('answers one run with every row and its device, 404 for an unknown run, 400 for a malformed id', async () => {
+      const objects = new MemoryObjectStore();
+      const runs = new RunStore(objects);
+      const runId = `intake-${'a'.repeat(32)}`;
+      const etag = await objects.put(CONTAINERS.intake, 'r.csv', csvOf(['SN-1', 'SN-2']) + 'bad,row\r\n', 'text/csv');
+      await runParseStep({ objects, runs, log: () => {} }, { runId, source: { container: CONTAINERS.intake, name: 'r.csv', etag }, chunkSize: 1, now: T0 });
+      ext.instances.set(runId, { name: 'intakeOrchestrator', instanceId: runId, runtimeStatus: 'Running', createdTime: T0, lastUpdatedTime: T0 });
+      const handler = getRunHandler({ runs, clientOf: () => ext.client });
+      const get = (id: string) => handler(new HttpRequest({ method: 'GET', url: `http://localhost/api/runs/${id}`, params: { runId: id } }), context());
+      const res = await get(runId);
+      expect(res.status).toBe(200);
+      const rows = (res.jsonBody as { rows: { line: number; serialNumber?: string; rowStatus: string; stage?: string }[] }).rows;
+      expect(rows.map((r) => [r.line, r.serialNumber, r.rowStatus, r.stage])).toEqual([
+        [2, 'SN-1', 'valid', 'import'],
+        [3, 'SN-2', 'valid', 'import'],
+        [4, 'bad', 'rejected', undefined],
+      ]);
+      expect((await get(`intake-${'b'.repeat(32)}`)).status).toBe(404);
+      expect((await get('not-a-run')).status).toBe(400);
+    });
+  });
+});
