@@ -65,19 +65,19 @@ function storageProblems(b: RpcBindingInfo, env: NodeJS.ProcessEnv): string[] {
 /** What would stop the timer or blob listener from taking this function on (checked per function, not per host). */
 function triggerProblems(bindings: RpcBindingInfo[], env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
-  const attempt = (what: string, fn: () => unknown) => {
+  const attempt = (prefix: string, fn: () => unknown) => {
     try {
       fn();
     } catch (err) {
-      problems.push(`${what}: ${(err as Error).message}`);
+      problems.push(`${prefix}${(err as Error).message}`);
     }
   };
   for (const b of bindings) {
     if (b.type === 'blobTrigger') {
       problems.push(...storageProblems(b, env));
-      attempt('blob trigger path', () => parseBlobTriggerPath(resolveSettingRefs(String(b.path ?? ''), env)));
+      attempt('', () => parseBlobTriggerPath(resolveSettingRefs(String(b.path ?? ''), env)));
     }
-    if (b.type === 'timerTrigger') attempt('timer schedule', () => parseNcrontab(resolveSettingRefs(String(b.schedule ?? ''), env)));
+    if (b.type === 'timerTrigger') attempt('Timer schedule: ', () => parseNcrontab(resolveSettingRefs(String(b.schedule ?? ''), env)));
   }
   return problems;
 }
