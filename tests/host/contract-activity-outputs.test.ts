@@ -45,7 +45,8 @@ describe('output bindings on activities', () => {
   it('writes every fanned-out activity blob at the path resolved from its input, before the orchestration completes', async () => {
     const s = await start('archiveAll', 'arch-1', sites);
     const bodies = sites.map((site, i) => JSON.stringify({ site, rows: i + 1 }));
-    expect(s).toMatchObject({ runtimeStatus: 'Completed', output: bodies.reduce((n, b) => n + b.length, 0) });
+    const total = bodies.reduce((n, b) => n + b.length, 0);
+    expect(s).toMatchObject({ runtimeStatus: 'Completed', output: { total, summary: `total=${total}` } });
 
     // Outputs are written before the activity result is committed, so they are all there already.
     expect(await blobsIn('archive')).toEqual(Object.fromEntries(sites.map((site, i) => [`${site}/2026/report-${i}.json`, bodies[i]])));
@@ -57,6 +58,8 @@ describe('output bindings on activities', () => {
       'emea/arch-1-site-c-False.txt': 'rows=3',
       'amer/arch-1-site-d-True.txt': 'rows=4',
     });
+    // A `return:` output gets the activity's result, which the orchestration received as well.
+    expect(await blobsIn('summaries')).toEqual({ 'arch-1.txt': `total=${total}` });
   });
 
   it('sends the queue output to the queue named from the input', async () => {

@@ -20,6 +20,12 @@ df.app.activity('archiveReport', {
   },
 });
 
+// A return-value output: the activity's result is both the blob's content and the orchestration's value.
+df.app.activity('summarize', {
+  return: output.storageBlob({ path: 'summaries/{label}.txt', connection: 'ArchiveStorage' }),
+  handler: ({ total }) => `total=${total}`,
+});
+
 // The same output with an expression the input does not provide: the activity must fail, loudly.
 const unresolvable = output.storageBlob({ path: 'archive/{missingKey}.json', connection: 'ArchiveStorage' });
 df.app.activity('archiveWithoutKey', {
@@ -43,7 +49,9 @@ df.app.orchestration('archiveAll', function* (context) {
       }),
     ),
   );
-  return sizes.reduce((a, b) => a + b, 0);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const summary = yield context.df.callActivity('summarize', { label: context.df.instanceId, total });
+  return { total, summary };
 });
 
 df.app.orchestration('archiveBroken', function* (context) {
