@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadApp } from './app/loader';
 import { readHostSettings, readLocalSettingsValues } from './app/settings';
-import { assertSupportedBindings } from './core/bindings-check';
-import { installCoreApi } from './core/core-api';
+import { findFunctionErrors, formatFunctionErrors } from './core/function-errors';
+import { installCoreApi, type RegisteredFunction } from './core/core-api';
 import { Invoker } from './core/invoker';
 import { writeStorageOutputs } from './core/outputs';
+import type { RpcInvocationResponse } from './core/types';
 import { clientBindingJson, type ClientUrls } from './durable/client-binding';
 import { DurableEngine, type EpisodeTiming } from './durable/engine';
 import { JournalStore } from './durable/journal';
@@ -40,8 +41,10 @@ export interface InstanceResult {
 
 export interface LocalHost {
   url: string;
-  /** Number of functions the app registered. */
+  /** Number of functions that run (registered and not in error). */
   functionCount: number;
+  /** Functions in error and why (the host runs the others; calling one of these answers with its reasons). */
+  functionErrors: Readonly<Record<string, readonly string[]>>;
   stop(): Promise<void>;
   waitForInstance(instanceId: string, opts?: { timeoutMs?: number }): Promise<InstanceResult>;
   getStatus(instanceId: string): Promise<unknown>;
@@ -83,13 +86,18 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   };
   await loadApp(appDir, registry);
   const functions = [...registry.functions.values()];
-  assertSupportedBindings(functions);
-  const invoker = new Invoker(registry, log);
+  // As the Functions host: a function it cannot serve is reported in error and the rest of the app runs.
+  const functionErrors = findFunctionErrors(functions, process.env);
+  if (functionErrors.size > 0) log(formatFunctionErrors(functionErrors));
+  const runnable = functions.filter((f) => !functionErrors.has(f.name));
+  const invoker = new Invoker(registry, log, functionErrors);
+  const writeOutputs = (fn: RegisteredFunction, res: RpcInvocationResponse, data: Record<string, unknown>) => writeStorageOutputs(fn, res, data, process.env);
 
   const store = new JournalStore(stateDir, { afterCommit: intEnv('LOCAL_HOST_CRASH_AFTER_COMMIT'), torn: process.env.LOCAL_HOST_CRASH_TORN === '1' }, log);
   const crashAfterActivity = intEnv('LOCAL_HOST_CRASH_AFTER_ACTIVITY');
   const engine = new DurableEngine(store, invoker, {
     log,
+    writeOutputs,
     activityConcurrency: settings.maxConcurrentActivities,
     ...(crashAfterActivity !== undefined ? { crashAfterActivity } : {}),
     ...(opts.onEpisode ? { onEpisode: opts.onEpisode } : {}),
@@ -105,8 +113,12 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     routes: httpRoutes(functions, settings.routePrefix),
     urls: () => urls,
     clientBinding: () => binding,
-    afterInvoke: (fn, res, data) => writeStorageOutputs(fn, res, data, process.env),
-    blobWebhook: (req) => handleBlobWebhook({ functions, sink: () => blobListener, log }, req),
+    afterInvoke: writeOutputs,
+    functionStatus: (name) => {
+      const fn = invoker.find(name);
+      return fn ? { errors: invoker.errorsOf(fn.name) ?? null } : undefined;
+    },
+    blobWebhook: (req) => handleBlobWebhook({ functions, errorsOf: (name) => invoker.errorsOf(name), sink: () => blobListener, log }, req),
     log,
   });
   const port = await listen(server, opts.port ?? 7071);
@@ -123,7 +135,8 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     const blobMessageLeaseMs = intEnv('LOCAL_HOST_BLOB_LEASE_MS');
     const blobStopTimeoutMs = intEnv('LOCAL_HOST_BLOB_STOP_MS');
     const started = await startTriggerListeners({
-      functions,
+      // Functions in error are never triggered (their reasons were logged above).
+      functions: runnable,
       invoker,
       settings,
       clientBinding: () => binding,
@@ -145,7 +158,8 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   let stopping: Promise<void> | undefined;
   return {
     url,
-    functionCount: functions.length,
+    functionCount: runnable.length,
+    functionErrors: Object.fromEntries(functionErrors),
     stop() {
       stopping ??= (async () => {
         blobListener = undefined;

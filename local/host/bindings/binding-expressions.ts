@@ -10,6 +10,49 @@ import { randomUUID } from 'node:crypto';
  * - `{{` and `}}`: literal braces.
  * Anything unresolvable fails loudly instead of writing to a wrong path.
  */
+
+/** A template split into literal text and `{token}`s, with `%Setting%` references already substituted. */
+export type TemplatePart = { literal: string } | { token: string };
+
+/**
+ * Parses a template and substitutes its app settings. Syntax errors, formatted expressions and unset
+ * settings throw here, so the host can check a binding at start-up before any invocation needs it.
+ */
+export function parseBindingTemplate(template: string, env: NodeJS.ProcessEnv = process.env): TemplatePart[] {
+  const withSettings = template.replace(/%([^%]+)%/g, (_m, name: string) => {
+    const value = env[name];
+    if (value === undefined) throw new Error(`Binding expression '%${name}%' in '${template}': app setting '${name}' is not set.`);
+    return value;
+  });
+  const parts: TemplatePart[] = [];
+  let literal = '';
+  let i = 0;
+  while (i < withSettings.length) {
+    const pair = withSettings.slice(i, i + 2);
+    const ch = withSettings[i] as string;
+    if (pair === '{{' || pair === '}}') {
+      literal += ch;
+      i += 2;
+    } else if (ch === '{') {
+      const close = withSettings.indexOf('}', i);
+      if (close < 0) throw new Error(`Binding expression '${template}': unclosed '{'.`);
+      const token = withSettings.slice(i + 1, close).trim();
+      if (token.includes(':')) throw new Error(`Binding expression '{${token}}' in '${template}': formatted expressions are not supported by the local host.`);
+      if (literal) parts.push({ literal });
+      literal = '';
+      parts.push({ token });
+      i = close + 1;
+    } else if (ch === '}') {
+      throw new Error(`Binding expression '${template}': unmatched '}' (write '}}' for a literal brace).`);
+    } else {
+      literal += ch;
+      i += 1;
+    }
+  }
+  if (literal) parts.push({ literal });
+  return parts;
+}
+
 function lookup(data: Record<string, unknown>, key: string): unknown {
   const exact = data[key];
   if (exact !== undefined) return exact;
@@ -23,7 +66,6 @@ function resolveToken(token: string, data: Record<string, unknown>, template: st
   if (lower === 'rand-guid' || lower === 'sys.randguid') return randomUUID();
   if (lower === 'datetime') return `${now.toISOString().slice(0, 19).replace(/:/g, '-')}Z`;
   if (lower === 'sys.utcnow') return now.toISOString();
-  if (token.includes(':')) throw new Error(`Binding expression '{${token}}' in '${template}': formatted expressions are not supported by the local host.`);
   const [head, ...rest] = token.split('.');
   let value: unknown = lookup(data, head ?? '');
   for (const part of rest) {
@@ -45,30 +87,7 @@ export function resolveBindingExpression(
   env: NodeJS.ProcessEnv = process.env,
   now: Date = new Date(),
 ): string {
-  const withSettings = template.replace(/%([^%]+)%/g, (_m, name: string) => {
-    const value = env[name];
-    if (value === undefined) throw new Error(`Binding expression '%${name}%' in '${template}': app setting '${name}' is not set.`);
-    return value;
-  });
-  let out = '';
-  let i = 0;
-  while (i < withSettings.length) {
-    const pair = withSettings.slice(i, i + 2);
-    const ch = withSettings[i] as string;
-    if (pair === '{{' || pair === '}}') {
-      out += ch;
-      i += 2;
-    } else if (ch === '{') {
-      const close = withSettings.indexOf('}', i);
-      if (close < 0) throw new Error(`Binding expression '${template}': unclosed '{'.`);
-      out += resolveToken(withSettings.slice(i + 1, close).trim(), data, template, now);
-      i = close + 1;
-    } else if (ch === '}') {
-      throw new Error(`Binding expression '${template}': unmatched '}' (write '}}' for a literal brace).`);
-    } else {
-      out += ch;
-      i += 1;
-    }
-  }
-  return out;
+  return parseBindingTemplate(template, env)
+    .map((p) => ('literal' in p ? p.literal : resolveToken(p.token, data, template, now)))
+    .join('');
 }

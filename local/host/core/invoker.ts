@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CoreRegistry, RegisteredFunction } from './core-api';
+import { FunctionInErrorError, type FunctionErrors } from './function-errors';
 import type { CoreInvocationContext, RpcInvocationResponse, RpcParameterBinding, RpcTypedData } from './types';
 
 export type InputsByType = Partial<Record<string, RpcTypedData>>;
@@ -19,7 +20,14 @@ export class Invoker {
   constructor(
     private readonly registry: CoreRegistry,
     private readonly log: (line: string) => void,
+    /** Functions in error (./function-errors.ts): every invocation of one is refused with its reasons. */
+    private readonly errors: FunctionErrors = new Map(),
   ) {}
+
+  /** The reasons a function is in error, or undefined when it can run. */
+  errorsOf(functionName: string): readonly string[] | undefined {
+    return this.errors.get(functionName);
+  }
 
   get(functionName: string): RegisteredFunction {
     const fn = this.registry.functions.get(functionName);
@@ -39,6 +47,13 @@ export class Invoker {
 
   async invoke(req: InvokeRequest): Promise<RpcInvocationResponse> {
     const fn = this.get(req.functionName);
+    const reasons = this.errors.get(fn.name);
+    if (reasons) {
+      // Loud at every call: whoever called it (HTTP, an orchestration, a listener) gets the reason.
+      const err = new FunctionInErrorError(fn.name, reasons);
+      this.log(`[${fn.name}] error: invocation refused: ${err.message}`);
+      throw err;
+    }
     const pm = this.registry.programmingModel;
     if (!pm) throw new Error('The app registered no programming model (is @azure/functions loaded?).');
     const inputData: RpcParameterBinding[] = [];

@@ -12,12 +12,18 @@ export function connectionFor(connection: unknown, env: NodeJS.ProcessEnv): stri
   return expandConnectionString(value);
 }
 
-/** Writes the storage output bindings (blob, queue) of one invocation; http outputs are the caller's job. */
+/**
+ * Writes the storage output bindings (blob, queue) of one invocation; http outputs are the caller's job.
+ * A `$return` output (`return: output.storageBlob(…)`) gets the function's return value, which
+ * `@azure/functions` puts in `returnValue` rather than `outputData`.
+ */
 export async function writeStorageOutputs(fn: RegisteredFunction, response: RpcInvocationResponse, bindingData: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<void> {
-  for (const out of response.outputData ?? []) {
-    const binding = out.name ? fn.bindings[out.name] : undefined;
+  const outputs = (response.outputData ?? []).map((out) => ({ binding: out.name ? fn.bindings[out.name] : undefined, data: out.data }));
+  const returned = fn.bindings.$return;
+  if (returned && returned.type !== 'http') outputs.push({ binding: returned, data: response.returnValue });
+  for (const { binding, data } of outputs) {
     if (!binding || binding.type === 'http') continue;
-    const value = fromTypedData(out.data);
+    const value = fromTypedData(data);
     if (value === undefined || value === null) continue;
     if (binding.type === 'blob' || binding.type === 'queue') {
       await writeOutputBinding(

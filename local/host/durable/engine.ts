@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { activityBindingData } from '../bindings/activity-binding-data';
+import type { RegisteredFunction } from '../core/core-api';
+import { FunctionInErrorError } from '../core/function-errors';
 import type { Invoker } from '../core/invoker';
+import type { RpcInvocationResponse } from '../core/types';
 import { typedDataToJsonText } from '../core/typed-data';
 import { runEpisode, HistoryCache, type OrchestratorOutcome } from './episode';
 import { EventType, historyEvent } from './history';
@@ -9,8 +13,13 @@ import { runEntityBatch } from './entity-batch';
 import { failureDetailsFromMessage } from './failure-details';
 import { applyRecord, TERMINAL, type ActivityWork, type HostState, type InstanceState, type JournalRecord, type Message, type TimerWork } from './state';
 
+/** Writes an invocation's output bindings (blob, queue) against the given binding data; throws if it cannot. */
+export type OutputWriter = (fn: RegisteredFunction, response: RpcInvocationResponse, bindingData: Record<string, unknown>) => Promise<void>;
+
 export interface EngineOptions {
   log: (line: string) => void;
+  /** Required: an activity's output bindings must be written or fail the activity, never dropped. */
+  writeOutputs: OutputWriter;
   /** Test hook: SIGKILL the process after the N-th activity returns, before its result is committed. */
   crashAfterActivity?: number;
   activityConcurrency?: number;
@@ -271,6 +280,10 @@ export class DurableEngine {
       const fn = this.invoker.find(work.name, 'activityTrigger');
       if (!fn) throw new Error(`The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`);
       const res = await this.invoker.invoke({ functionName: fn.name, inputs: { activityTrigger: input } });
+      // The host binds outputs after the worker answers and before the activity completes, so a write
+      // that fails (a bad path, storage down) fails the activity and reaches the orchestration.
+      const triggerName = Object.entries(fn.bindings).find(([, b]) => b.type === 'activityTrigger')?.[0];
+      await this.opts.writeOutputs(fn, res, activityBindingData(work.input, work.instanceId, triggerName));
       event = historyEvent(EventType.TaskCompleted, { TaskScheduledId: work.taskId, Result: typedDataToJsonText(res.returnValue) });
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
@@ -344,6 +357,7 @@ export class DurableEngine {
   async startNew(name: string, instanceId: string | undefined, inputText: string): Promise<string> {
     const fn = this.invoker.find(name, 'orchestrationTrigger');
     if (!fn) throw new HttpError(400, `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+    this.refuseInError(fn);
     const id = instanceId ?? randomUUID().replace(/-/g, '');
     const existing = this.state.instances[id];
     if (existing && !TERMINAL.has(existing.status)) {
@@ -402,13 +416,21 @@ export class DurableEngine {
   }
 
   async signalEntity(name: string, key: string, op: string, inputText: string): Promise<void> {
-    if (!this.invoker.find(name, 'entityTrigger')) throw new HttpError(400, `The function '${name}' doesn't exist or is not an entity function.`);
+    const fn = this.invoker.find(name, 'entityTrigger');
+    if (!fn) throw new HttpError(400, `The function '${name}' doesn't exist or is not an entity function.`);
+    this.refuseInError(fn);
     const input = inputText.trim() === '' ? undefined : inputText;
     await this.commit({
       t: 'entityOp',
       delivery: { schedulerId: `@${name.toLowerCase()}@${key}`, op: { id: randomUUID(), name: op, ...(input !== undefined ? { input } : {}), isSignal: true } },
       time: new Date().toISOString(),
     });
+  }
+
+  /** A client call that targets a function in error is answered with its reasons at once (400), not queued to fail later. */
+  private refuseInError(fn: RegisteredFunction): void {
+    const reasons = this.invoker.errorsOf(fn.name);
+    if (reasons) throw new HttpError(400, new FunctionInErrorError(fn.name, reasons).message);
   }
 
   private requireInstance(instanceId: string): InstanceState {

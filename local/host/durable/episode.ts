@@ -96,7 +96,9 @@ export async function runEpisode(inst: InstanceState, cache: HistoryCache, deps:
     if (armed) timers.push({ key: timerKey(inst.instanceId, exec, id), instanceId: inst.instanceId, executionId: exec, timerId: id, fireAt });
   };
   const scheduleActivity = (id: number, name: string, input: unknown, retry?: RetryState) => {
-    added.push(historyEvent(EventType.TaskScheduled, { EventId: id, Name: name, Input: JSON.stringify(input ?? null) }, startedAt));
+    // DTFx's ScheduleTask serialises its parameters array, so the recorded Input is `[input]` (the
+    // extension's activity trigger unwraps that one-element array); the SDK ignores this event's Input.
+    added.push(historyEvent(EventType.TaskScheduled, { EventId: id, Name: name, Input: JSON.stringify([input ?? null]) }, startedAt));
     activities.push({ key: activityKey(inst.instanceId, exec, id), instanceId: inst.instanceId, executionId: exec, taskId: id, name, input });
     if (retry) retries[id] = retry;
   };

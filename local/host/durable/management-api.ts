@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { managementUrls, type ClientUrls } from './client-binding';
 import { HttpError, type DurableEngine } from './engine';
-import { EventType, type HistoryEvent } from './history';
+import { historyView } from './history-view';
 import { TERMINAL, type InstanceState, type RuntimeStatus } from './state';
 
 export interface ApiResponse {
@@ -35,41 +35,6 @@ const ListQuery = z.object({
 const shortTime = (iso: string) => `${iso.slice(0, 19)}Z`;
 const parseJson = (t: string): unknown => (t === '' ? null : (JSON.parse(t) as unknown));
 
-const EVENT_NAMES: Record<number, string> = Object.fromEntries(Object.entries(EventType).map(([k, v]) => [v, k]));
-
-/** The history as the real status API shows it: scheduling folded into completions, no episode markers. */
-function historyJson(inst: InstanceState, showOutput: boolean): unknown[] {
-  const scheduled = new Map<number, HistoryEvent>();
-  const out: unknown[] = [];
-  for (const e of inst.history) {
-    if (e.EventType === EventType.OrchestratorStarted || e.EventType === EventType.OrchestratorCompleted) continue;
-    if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated || e.EventType === EventType.TimerCreated) {
-      scheduled.set(e.EventId, e);
-      if (e.EventType !== EventType.TimerCreated) continue;
-    }
-    const row: Record<string, unknown> = { EventType: EVENT_NAMES[e.EventType] ?? String(e.EventType), Timestamp: e.Timestamp };
-    const sid = typeof e.TaskScheduledId === 'number' ? e.TaskScheduledId : undefined;
-    const origin = sid !== undefined ? scheduled.get(sid) : undefined;
-    if (origin) {
-      row.FunctionName = origin.Name;
-      row.ScheduledTime = origin.Timestamp;
-      if (typeof origin.InstanceId === 'string') row.InstanceId = origin.InstanceId;
-    }
-    if (e.EventType === EventType.ExecutionStarted) row.FunctionName = e.Name;
-    if (e.EventType === EventType.TimerCreated || e.EventType === EventType.TimerFired) row.FireAt = e.FireAt;
-    if (e.EventType === EventType.EventRaised || e.EventType === EventType.EventSent) row.Name = e.Name;
-    if (e.EventType === EventType.TaskFailed || e.EventType === EventType.SubOrchestrationInstanceFailed) {
-      row.Reason = e.Reason;
-      row.Details = e.Details;
-    }
-    if (e.EventType === EventType.ExecutionCompleted) row.OrchestrationStatus = e.OrchestrationStatus;
-    if (showOutput && typeof e.Result === 'string') row.Result = parseJson(e.Result);
-    if (showOutput && (e.EventType === EventType.EventRaised || e.EventType === EventType.ExecutionStarted) && typeof e.Input === 'string') row.Input = parseJson(e.Input);
-    out.push(row);
-  }
-  return out;
-}
-
 export function statusBody(inst: InstanceState, opts: { showInput: boolean; showHistory: boolean; showHistoryOutput: boolean }): Record<string, unknown> {
   return {
     name: inst.name,
@@ -80,7 +45,8 @@ export function statusBody(inst: InstanceState, opts: { showInput: boolean; show
     output: inst.output ?? null,
     createdTime: shortTime(inst.createdTime),
     lastUpdatedTime: shortTime(inst.lastUpdatedTime),
-    ...(opts.showHistory ? { historyEvents: historyJson(inst, opts.showHistoryOutput) } : {}),
+    // As the extension: no history for a Pending instance (StatusResponsePayload omits a null historyEvents).
+    ...(opts.showHistory && inst.status !== 'Pending' ? { historyEvents: historyView(inst.history, { showInput: opts.showInput, showHistoryOutput: opts.showHistoryOutput }) } : {}),
   };
 }
 

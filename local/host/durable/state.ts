@@ -1,4 +1,4 @@
-import { EventType, historyEvent, type HistoryEvent } from './history';
+import { EventType, historyEvent, OrchestrationStatusCode, type HistoryEvent } from './history';
 
 /**
  * All durable state of the host, as plain JSON-able objects, and the one reducer that changes it.
@@ -319,7 +319,12 @@ export function applyRecord(state: HostState, rec: JournalRecord): void {
     case 'terminate': {
       const inst = state.instances[rec.instanceId];
       if (!inst || TERMINAL.has(inst.status)) return;
-      inst.history.push(historyEvent(EventType.ExecutionTerminated, { Input: JSON.stringify(rec.reason) }, rec.time));
+      // As DTFx records a termination: the reason as given, then ExecutionCompleted(Terminated) carrying it
+      // (TaskOrchestrationContext.HandleExecutionTerminatedEvent → CompleteOrchestration).
+      inst.history.push(
+        historyEvent(EventType.ExecutionTerminated, { Input: rec.reason }, rec.time),
+        historyEvent(EventType.ExecutionCompleted, { OrchestrationStatus: OrchestrationStatusCode.Terminated, Result: rec.reason }, rec.time),
+      );
       Object.assign(inst, { status: 'Terminated', output: rec.reason, lastUpdatedTime: rec.time, inbox: [] });
       dropWorkOf(state, inst.instanceId);
       for (const m of rec.messages) deliver(state, m);

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RegisteredFunction } from '../core/core-api';
+import { FunctionInErrorError } from '../core/function-errors';
 import { parseEventGridBlobRequest } from '../triggers/blob-event-grid';
 
 /**
@@ -20,6 +21,8 @@ export interface BlobEventSink {
 
 export interface BlobWebhookDeps {
   functions: readonly RegisteredFunction[];
+  /** Reasons a function is in error (it has no listener, so a delivery to it answers with them). */
+  errorsOf: (functionName: string) => readonly string[] | undefined;
   /** The running blob listener; undefined while the host starts or stops, or when the app has no blob trigger. */
   sink: () => BlobEventSink | undefined;
   log: (line: string) => void;
@@ -63,6 +66,8 @@ export async function handleBlobWebhook(deps: BlobWebhookDeps, req: BlobWebhookR
     const known = eventGrid.length > 0 ? eventGrid.map((f) => f.name).join(', ') : 'none in this app';
     return text(404, `No function named '${requested}'. Blob triggers with source 'EventGrid': ${known}.`);
   }
+  const reasons = deps.errorsOf(fn.name);
+  if (reasons) return text(500, new FunctionInErrorError(fn.name, reasons).message);
   const trigger = Object.values(fn.bindings).find((b) => b.type === 'blobTrigger');
   if (!trigger) return text(400, `Function '${fn.name}' is not a blob trigger; only blob triggers with source 'EventGrid' take Event Grid deliveries.`);
   if (trigger.source !== 'EventGrid') {

@@ -9,6 +9,7 @@ import { fromRpcHttpResponse, toRpcHttpRequest, type HttpFunctionRoute } from '.
 import { matchRoute } from './routes';
 import type { RpcInvocationResponse } from '../core/types';
 import type { RegisteredFunction } from '../core/core-api';
+import { FunctionInErrorError } from '../core/function-errors';
 
 export interface ServerDeps {
   invoker: Invoker;
@@ -17,6 +18,8 @@ export interface ServerDeps {
   urls: () => ClientUrls;
   clientBinding: () => string;
   afterInvoke: (fn: RegisteredFunction, res: RpcInvocationResponse, bindingData: Record<string, unknown>) => Promise<void>;
+  /** `GET /admin/functions/{name}/status` as the Functions host answers it; undefined for an unknown function. */
+  functionStatus: (name: string) => { errors: readonly string[] | null } | undefined;
   /** Event Grid deliveries for blob triggers (./blob-webhook.ts). */
   blobWebhook: (req: BlobWebhookRequest) => Promise<BlobWebhookResponse>;
   log: (line: string) => void;
@@ -54,6 +57,13 @@ export function createHostServer(deps: ServerDeps): Server {
         return send(res, r.status, r.headers, r.body);
       }
       if (url.pathname === '/admin/host/status') return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ state: 'Running' }));
+      const fnStatus = /^\/admin\/functions\/([^/]+)\/status\/?$/.exec(url.pathname);
+      if (fnStatus?.[1] && method === 'GET') {
+        const status = deps.functionStatus(decodeURIComponent(fnStatus[1]));
+        return status
+          ? send(res, 200, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify(status))
+          : send(res, 404, { 'content-type': 'text/plain' }, `No function named '${decodeURIComponent(fnStatus[1])}'.`);
+      }
       const parts = url.pathname.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
       let methodMismatch = false;
       for (const r of deps.routes) {
@@ -73,6 +83,8 @@ export function createHostServer(deps: ServerDeps): Server {
       }
       send(res, methodMismatch ? 405 : 404, { 'content-type': 'text/plain' }, methodMismatch ? 'Method not allowed' : 'Not found');
     })().catch((err: unknown) => {
+      // A function in error answers every call with its reasons (the invoker already logged the refusal).
+      if (err instanceof FunctionInErrorError) return send(res, 500, { 'content-type': 'text/plain; charset=utf-8' }, err.message);
       deps.log(`http: ${req.method} ${req.url} failed: ${(err as Error).stack ?? String(err)}`);
       if (!res.headersSent) send(res, 500, { 'content-type': 'text/plain' }, `Function invocation failed: ${(err as Error).message}`);
       else res.end();

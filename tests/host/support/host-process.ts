@@ -6,6 +6,8 @@ export const APPS = join(REPO_ROOT, 'tests/host/apps');
 
 export interface HostProcess {
   url: string;
+  /** The function count of the ready line (functions that run; those in error are not counted). */
+  functionCount: number;
   child: ChildProcess;
   stderr: () => string;
   /** Resolves with the exit code or signal name once the process is gone. */
@@ -34,11 +36,12 @@ export function startHostProcess(opts: { appDir: string; stateDir: string; env?:
     child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /Local host ready on (http:\/\/127\.0\.0\.1:\d+) \(\d+ functions\)\n/.exec(out);
+      const m = /Local host ready on (http:\/\/127\.0\.0\.1:\d+) \((\d+) functions\)\n/.exec(out);
       if (m?.[1]) {
         clearTimeout(timer);
         resolveReady({
           url: m[1],
+          functionCount: Number(m[2]),
           child,
           stderr: () => err,
           exited,
