@@ -7,6 +7,7 @@ import type { runConfirmStep } from '../run/confirm-step';
 import type { runFinalizeStep } from '../run/finalize-step';
 import type { runImportStep } from '../run/import-step';
 import type { runParseStep } from '../run/parse-step';
+import type { z } from 'zod';
 import { activity } from './contract';
 import { FinalizeInput, IntakeInput, ParseInput, ParseResult, RunOutcome, StepInput, StepResult } from './run';
 
@@ -24,6 +25,19 @@ export const FinalizeStep = activity('intakeFinalize', FinalizeInput, RunOutcome
 
 /** Deletes the run's remaining import records after the report. @see {@link runCleanupStep} */
 export const CleanupStep = activity('intakeCleanupStep', StepInput, StepResult);
+
+/**
+ * Compile-time proof that each implementation takes its contract's input and returns its output
+ * (a step whose result drifted from its contract does not build).
+ */
+type Implements<C extends { input: z.ZodType; output: z.ZodType }, F> = F extends (deps: never, input: z.output<C['input']>) => Promise<infer R> ? (R extends z.input<C['output']> ? true : false) : false;
+export const IMPLEMENTED: [
+  Implements<typeof ParseStep, typeof runParseStep>,
+  Implements<typeof ImportStep, typeof runImportStep>,
+  Implements<typeof ConfirmStep, typeof runConfirmStep>,
+  Implements<typeof FinalizeStep, typeof runFinalizeStep>,
+  Implements<typeof CleanupStep, typeof runCleanupStep>,
+] = [true, true, true, true, true];
 
 /** The intake orchestration: one per blob version (orchestrations/intake.ts). */
 export const IntakeOrchestration = { name: 'intakeOrchestrator', input: IntakeInput, output: RunOutcome } as const;
