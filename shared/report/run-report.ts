@@ -4,12 +4,11 @@
  * report.json (machines), report.csv (Excel; formula-injection safe) and summary.md (people).
  * Hardware hashes and user principal names never appear in any of them.
  * Everything here works row by row (reportHeader, reportRow, reportCsvRow, SummaryBuilder), so the
- * finalize step can stream a report of any size (report-stream.ts); buildReport and friends render
- * a report held whole, for small runs and tests, with the same output.
+ * finalize step streams a report of any size (report-stream.ts).
  */
 import type { RunStop, StageCounts } from '../contracts';
-import type { ChunkState, DeviceState, RowRecord, RunManifest } from '../run/model';
-import { toCsv, type CsvRow } from './csv-writer';
+import type { DeviceState, RowRecord, RunManifest } from '../run/model';
+import type { CsvRow } from './csv-writer';
 
 export interface ReportRow extends RowRecord {
   device?: Omit<DeviceState, 'line' | 'serialNumber' | 'groupTag'>;
@@ -55,11 +54,6 @@ export function reportRow(row: RowRecord, d: DeviceState | undefined): ReportRow
   return { ...row, device };
 }
 
-export function buildReport(manifest: RunManifest, rows: RowRecord[], chunks: ChunkState[], counts: StageCounts, now: string): RunReport {
-  const devices = new Map<number, DeviceState>();
-  for (const chunk of chunks) for (const d of chunk.devices) devices.set(d.line, d);
-  return { ...reportHeader(manifest, counts, now), rows: rows.map((row) => reportRow(row, devices.get(row.line))) };
-}
 
 export const REPORT_COLUMNS = [
   'line',
@@ -124,9 +118,6 @@ export function reportCsvRow(row: ReportRow): CsvRow {
   };
 }
 
-export function reportCsv(report: RunReport): string {
-  return toCsv(REPORT_COLUMNS, report.rows.map(reportCsvRow));
-}
 
 /** Lines shown per problem; the rest are counted. */
 const LINES_SHOWN = 10;
@@ -213,10 +204,4 @@ export class SummaryBuilder {
     lines.push('Per-device details: `report.csv` and `report.json` next to this file.', '');
     return lines.join('\n');
   }
-}
-
-export function reportSummary(report: RunReport): string {
-  const summary = new SummaryBuilder();
-  for (const row of report.rows) summary.add(row);
-  return summary.render(report);
 }

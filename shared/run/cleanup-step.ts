@@ -40,7 +40,7 @@ export async function runCleanupStep(deps: CleanupStepDeps, input: StepInput): P
   // One pass over the chunks, a few at a time: count, and note the ids of the first records to
   // delete. After the report every record goes, including one whose import never settled (the
   // report already says so): leaving it would hold the serial number in Intune's import list forever.
-  const counts = countRun(manifest, []);
+  const counts = countRun(manifest);
   const limit = deps.maxDeletesPerStep ?? 400;
   const batch: RecordRef[] = [];
   let records = 0;

@@ -199,7 +199,7 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
 
   // Pass 1: what the reads need, and the counts of the chunks with nothing in flight.
   const s: Survey = { revisit: [], registering: 0, ztdIds: new Set(), bySerial: [], aadIds: new Set(), uncovered: new Set() };
-  const counts = countRun(manifest, []);
+  const counts = countRun(manifest);
   let allFinished = true;
   for await (const chunk of deps.runs.chunkStates(runId, manifest.chunkCount)) {
     const before = s.revisit.length;

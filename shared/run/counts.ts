@@ -1,15 +1,16 @@
 import { emptyCounts, type StageCounts } from '../contracts';
 import type { ChunkState, RunManifest } from './model';
 
-/** Progress counts, derived from the device states rather than kept alongside them. */
-export function countRun(manifest: RunManifest, chunks: Iterable<ChunkState>): StageCounts {
-  const c = { ...emptyCounts(), rows: manifest.counts.rows, valid: manifest.counts.valid, rejectedRows: manifest.counts.rejectedRows, duplicateRows: manifest.counts.duplicateRows };
-  for (const chunk of chunks) countChunk(c, chunk);
-  return c;
+/**
+ * Progress counts, derived from the device states rather than kept alongside them: the row counts
+ * of the parse, to which the steps add each chunk's devices as they read them (countChunk).
+ */
+export function countRun(manifest: RunManifest): StageCounts {
+  return { ...emptyCounts(), rows: manifest.counts.rows, valid: manifest.counts.valid, rejectedRows: manifest.counts.rejectedRows, duplicateRows: manifest.counts.duplicateRows };
 }
 
 /**
- * Adds one chunk's devices to counts begun by `countRun(manifest, [])` (for callers that read chunks
+ * Adds one chunk's devices to counts begun by `countRun(manifest)` (for callers that read chunks
  * one at a time); with `sign` -1 takes them out again (a step that counted a chunk, then changed it).
  */
 export function countChunk(c: StageCounts, chunk: ChunkState, sign: 1 | -1 = 1): void {

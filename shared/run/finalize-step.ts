@@ -25,7 +25,7 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
   if (!manifest) throw new Error(`run ${runId}: no manifest`);
   // The counts open report.json and summary.md, so they are taken in a first pass over the chunks.
   // A run stopped by a permanent failure settles its devices still in flight with it, first.
-  const counts = countRun(manifest, []);
+  const counts = countRun(manifest);
   for await (const chunk of deps.runs.chunkStates(runId, manifest.chunkCount)) {
     if (input.stop && failUnfinished(chunk, input.stop, input.now)) await deps.runs.writeChunkState(runId, chunk);
     countChunk(counts, chunk);

@@ -5,13 +5,12 @@
 export type ImportOutcome =
   | { kind: 'imported' }
   | { kind: 'already-registered' }
-  | { kind: 'failed'; code: string; message: string; remediation: string; retryable: boolean };
+  | { kind: 'failed'; code: string; message: string; remediation: string };
 
-const REMEDIATION: Record<number, { message: string; remediation: string; retryable?: boolean }> = {
+const REMEDIATION: Record<number, { message: string; remediation: string }> = {
   801: {
     message: 'Intune rejected the request body (801 InvalidZtdRequestBody).',
     remediation: 'A service-side fault: drop the file again later; if it persists, open a Microsoft support case.',
-    retryable: true,
   },
   802: {
     message: 'The hardware hash is invalid, or its manufacturer or serial number is empty (802 InvalidZtdHardwareHash).',
@@ -45,7 +44,6 @@ export function mapImportOutcome(status: string, errorCode: number | undefined, 
       code: 'ZtdDeviceDuplicated',
       message: 'The same hardware hash was sent twice in one import call; only one copy was processed.',
       remediation: 'See the row with the same hash in this report; remove the duplicate from the source file.',
-      retryable: false,
     };
   }
   if (errorName === 'StorageError') {
@@ -54,16 +52,14 @@ export function mapImportOutcome(status: string, errorCode: number | undefined, 
       code: 'StorageError',
       message: 'Intune reported a storage error while importing.',
       remediation: 'A service-side fault: drop the row again later; if it persists, open a Microsoft support case.',
-      retryable: true,
     };
   }
   const known = errorCode !== undefined ? REMEDIATION[errorCode] : undefined;
-  if (known) return { kind: 'failed', code: String(errorCode), message: known.message, remediation: known.remediation, retryable: known.retryable ?? false };
+  if (known) return { kind: 'failed', code: String(errorCode), message: known.message, remediation: known.remediation };
   return {
     kind: 'failed',
     code: errorCode !== undefined && errorCode !== 0 ? String(errorCode) : (errorName ?? 'unknown'),
     message: `The import ended in state "${status}" with error ${errorCode ?? '?'} ${errorName ?? ''}`.trim(),
     remediation: 'Check the device in Intune (Devices > Enrollment > Windows Autopilot devices) and drop the row again; if it persists, open a support case.',
-    retryable: false,
   };
 }

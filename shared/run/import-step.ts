@@ -49,7 +49,7 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
   // devices): send the chunks not sent yet, count, and note the ids of the records to poll and of
   // those settled by earlier steps. Only these ids outlive the chunk.
   let calls = deps.maxImportCallsPerStep ?? 50;
-  const counts = countRun(manifest, []);
+  const counts = countRun(manifest);
   const toPoll: RecordRef[] = [];
   const settledBefore: RecordRef[] = [];
   const withPending: number[] = [];

@@ -2,7 +2,7 @@
  * What the pipeline remembers about a run, stored as blobs under autopilot-state/runs/{runId}/:
  *   manifest.json        the parse result (written last by the parse step: its commit marker)
  *   rows/{p}.ndjson      one verdict per CSV row (no hash, no UPN), in file order, ROWS_PER_PART
- *                        rows per part (runs parsed before parts existed have one rows.ndjson)
+ *                        rows per part
  *   chunks/{k}.input.json  the devices of import chunk k (hashes included: needed to import)
  *   chunks/{k}.state.json  per-device progress of chunk k (no hash)
  * Every write is a whole-blob replace, so a step re-run after a crash sees either the old or the new state.
@@ -114,8 +114,8 @@ export const RunManifest = z.object({
   warnings: z.array(z.string()).default([]),
   fileRejected: z.string().optional(),
   chunkCount: z.number().int(),
-  /** How many rows/{p}.ndjson parts the parse wrote; absent for runs parsed when one rows.ndjson held every row. */
-  rowParts: z.number().int().optional(),
+  /** How many rows/{p}.ndjson parts the parse wrote. */
+  rowParts: z.number().int(),
   counts: StageCounts,
 });
 export type RunManifest = z.infer<typeof RunManifest>;

@@ -23,12 +23,9 @@ export class RunStore {
     await this.objects.put(CONTAINERS.state, path, JSON.stringify(value));
   }
 
-  private async readRowsBlob(path: string, required: boolean): Promise<RowRecord[]> {
+  private async readRowsBlob(path: string): Promise<RowRecord[]> {
     const blob = await this.objects.get(CONTAINERS.state, path);
-    if (!blob) {
-      if (required) throw new Error(`${path} is missing`);
-      return [];
-    }
+    if (!blob) throw new Error(`${path} is missing`);
     const text = blob.data.toString('utf8');
     return text ? text.split('\n').map((line) => RowRecord.parse(JSON.parse(line))) : [];
   }
@@ -47,22 +44,7 @@ export class RunStore {
 
   /** Every row verdict of a parsed run in file order, one part in memory at a time. */
   async *rows(manifest: RunManifest): AsyncGenerator<RowRecord, void, undefined> {
-    const runId = manifest.runId;
-    if (manifest.rowParts === undefined) {
-      // Parsed before rows were written in parts: one blob, absent when there were none.
-      yield* await this.readRowsBlob(`${base(runId)}/rows.ndjson`, false);
-      return;
-    }
-    for (let part = 0; part < manifest.rowParts; part++) yield* await this.readRowsBlob(`${base(runId)}/rows/${part}.ndjson`, true);
-  }
-
-  /** Every row verdict at once: for callers that need them together (the status API); the report streams `rows`. */
-  async readRows(runId: string): Promise<RowRecord[]> {
-    const manifest = await this.readManifest(runId);
-    if (!manifest) return [];
-    const all: RowRecord[] = [];
-    for await (const row of this.rows(manifest)) all.push(row);
-    return all;
+    for (let part = 0; part < manifest.rowParts; part++) yield* await this.readRowsBlob(`${base(manifest.runId)}/rows/${part}.ndjson`);
   }
 
   readChunkInput(runId: string, index: number): Promise<ImportDevice[] | undefined> {
@@ -106,12 +88,5 @@ export class RunStore {
       if (!state) throw new Error(`run ${runId}: chunk ${index} state is missing`);
       yield state;
     }
-  }
-
-  /** Every chunk state at once: for the status API only; the steps go through them with `chunkStates`. */
-  async readAllChunkStates(runId: string, chunkCount: number): Promise<ChunkState[]> {
-    const states: ChunkState[] = [];
-    for await (const state of this.chunkStates(runId, chunkCount)) states.push(state);
-    return states;
   }
 }

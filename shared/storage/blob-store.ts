@@ -104,10 +104,6 @@ export class BlobObjectStore implements ObjectStore {
     }
   }
 
-  async delete(container: string, path: string): Promise<void> {
-    await (await this.container(container)).getBlockBlobClient(path).deleteIfExists();
-  }
-
   async deleteIf(container: string, path: string, etag: string): Promise<void> {
     try {
       await (await this.container(container)).getBlockBlobClient(path).delete({ conditions: { ifMatch: etag } });
@@ -129,7 +125,4 @@ export class BlobObjectStore implements ObjectStore {
     });
   }
 
-  async *list(container: string, prefix: string): AsyncIterable<string> {
-    for await (const blob of (await this.container(container)).listBlobsFlat({ prefix })) yield blob.name;
-  }
 }

@@ -45,10 +45,6 @@ export class MemoryObjectStore implements ObjectStore {
     return true;
   }
 
-  async delete(container: string, path: string): Promise<void> {
-    this.blobs.delete(this.key(container, path));
-  }
-
   async deleteIf(container: string, path: string, etag: string): Promise<void> {
     if (this.blobs.get(this.key(container, path))?.etag === etag) this.blobs.delete(this.key(container, path));
   }
@@ -59,6 +55,7 @@ export class MemoryObjectStore implements ObjectStore {
     await this.put(to.container, to.path, blob.data);
   }
 
+  /** The names under a prefix: for tests that look at what a step wrote (not part of ObjectStore). */
   async *list(container: string, prefix: string): AsyncIterable<string> {
     const start = `${container}/${prefix}`;
     for (const key of [...this.blobs.keys()].sort()) if (key.startsWith(start)) yield key.slice(container.length + 1);

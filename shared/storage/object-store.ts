@@ -21,12 +21,10 @@ export interface ObjectStore {
   putStream(container: string, path: string, pieces: AsyncIterable<string | Uint8Array>, contentType?: string): Promise<string>;
   /** Optimistic concurrency: `ifMatch` = current etag, or null to create only if absent. False on conflict. */
   putIf(container: string, path: string, data: Buffer | string, ifMatch: string | null): Promise<boolean>;
-  delete(container: string, path: string): Promise<void>;
   /** Deletes only that version; a newer upload under the same name is left alone. */
   deleteIf(container: string, path: string, etag: string): Promise<void>;
   /** Server-side copy of an exact version; resolves once the copy is complete. */
   copy(from: { container: string; path: string; etag?: string }, to: { container: string; path: string }): Promise<void>;
-  list(container: string, prefix: string): AsyncIterable<string>;
 }
 
 export const CONTAINERS = {

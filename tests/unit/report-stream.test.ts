@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { emptyCounts } from '../../shared/contracts';
 import { joinReportRows, reportCsvPieces, reportJsonPieces } from '../../shared/report/report-stream';
-import { buildReport, reportCsv, reportHeader, reportSummary } from '../../shared/report/run-report';
+import { reportHeader } from '../../shared/report/run-report';
+import { buildReport, reportCsv, reportSummary } from '../support/whole-report';
 import type { ChunkState, DeviceState, RowRecord, RunManifest } from '../../shared/run/model';
 
 /** A run of `n` rows, every fifth rejected, the valid ones cut into chunks of 7 devices. */
@@ -37,6 +38,7 @@ function run(n: number): { manifest: RunManifest; rows: RowRecord[]; chunks: Chu
     encoding: 'utf-8',
     warnings: ['a file warning'],
     chunkCount: chunks.length,
+    rowParts: 1,
     counts: { ...emptyCounts(), rows: n, valid: devices.length, rejectedRows: n - devices.length },
   };
   return { manifest, rows, chunks };

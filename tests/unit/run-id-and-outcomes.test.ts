@@ -28,7 +28,7 @@ describe('import outcome mapping', () => {
 
   it('gives 808 the deregistration remediation, 802 the re-capture one, and never loses an unknown code', () => {
     const o808 = mapImportOutcome('error', 808, 'ZtdDeviceAssignedToAnotherTenant');
-    expect(o808).toMatchObject({ kind: 'failed', code: '808', retryable: false });
+    expect(o808).toMatchObject({ kind: 'failed', code: '808' });
     expect(o808.kind === 'failed' && o808.remediation).toMatch(/deregister/);
     const o802 = mapImportOutcome('error', 802, undefined);
     expect(o802.kind === 'failed' && o802.remediation).toMatch(/Capture the hash again/);

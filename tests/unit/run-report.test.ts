@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, reportCsv, reportSummary } from '../../shared/report/run-report';
+import { buildReport, reportCsv, reportSummary } from '../support/whole-report';
 import { emptyCounts } from '../../shared/contracts';
 import type { ChunkState, RowRecord, RunManifest } from '../../shared/run/model';
 
@@ -11,6 +11,7 @@ const manifest: RunManifest = {
   encoding: 'utf-8',
   warnings: [],
   chunkCount: 1,
+  rowParts: 1,
   counts: { ...emptyCounts(), rows: 3, valid: 2, rejectedRows: 1 },
 };
 const rows: RowRecord[] = [

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { emptyCounts } from '../../shared/contracts';
 import { runParseStep } from '../../shared/run/parse-step';
 import { ROWS_PER_PART, RunStore } from '../../shared/run/run-store';
 import { MemoryObjectStore } from '../../shared/storage/memory-store';
@@ -24,24 +23,21 @@ describe('run store: rows in parts', () => {
     const manifest = (await runs.readManifest(RUN))!;
     expect(manifest.rowParts).toBe(3);
     expect(await list(objects, `runs/${RUN}/rows`)).toEqual([`runs/${RUN}/rows/0.ndjson`, `runs/${RUN}/rows/1.ndjson`, `runs/${RUN}/rows/2.ndjson`]);
-    const rows = await runs.readRows(RUN);
+    const rows = [];
+    for await (const row of runs.rows(manifest)) rows.push(row);
     expect(rows.map((r) => r.line)).toEqual(serials.map((_, i) => i + 2));
     expect(rows[7]).toMatchObject({ status: 'duplicate', duplicateOfLine: 2 });
-    const streamed: number[] = [];
-    for await (const row of runs.rows(manifest)) streamed.push(row.line);
-    expect(streamed).toEqual(rows.map((r) => r.line));
   });
 
-  it('still reads the single rows.ndjson of a run parsed before parts existed', async () => {
-    const objects = new MemoryObjectStore();
-    const runs = new RunStore(objects);
-    const rows = [
-      { line: 2, status: 'valid', serialNumber: 'A', warnings: [] },
-      { line: 3, status: 'rejected', serialNumber: 'B', code: 'x', message: 'y', warnings: [] },
-    ];
-    await objects.put(CONTAINERS.state, `runs/${RUN}/rows.ndjson`, rows.map((r) => JSON.stringify(r)).join('\n'));
-    await runs.writeManifest({ runId: RUN, source: { container: 'c', name: 'n', etag: 'e' }, parsedAt: T0, warnings: [], chunkCount: 0, counts: emptyCounts() });
-    expect(await runs.readRows(RUN)).toEqual(rows);
+  it('a missing part is an error, not a shorter run', async () => {
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1']));
+    await runParseStep({ objects, runs, log: () => {} }, { runId: RUN, source, chunkSize: 100, now: T0 });
+    const manifest = (await runs.readManifest(RUN))!;
+    await runs.writeManifest({ ...manifest, rowParts: 2 });
+    const read = async () => {
+      for await (const _row of runs.rows({ ...manifest, rowParts: 2 })) void _row;
+    };
+    await expect(read()).rejects.toThrow(/rows\/1\.ndjson is missing/);
   });
 
   it('hands chunk states over in index order and fails on a missing one', async () => {
@@ -51,6 +47,9 @@ describe('run store: rows in parts', () => {
     const seen: number[] = [];
     for await (const state of runs.chunkStates(RUN, 3)) seen.push(state.index);
     expect(seen).toEqual([0, 1, 2]);
-    await expect(runs.readAllChunkStates(RUN, 5)).rejects.toThrow(/chunk 3 state is missing/);
+    const all = async () => {
+      for await (const _state of runs.chunkStates(RUN, 5)) void _state;
+    };
+    await expect(all()).rejects.toThrow(/chunk 3 state is missing/);
   });
 });
