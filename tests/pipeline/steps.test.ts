@@ -7,7 +7,8 @@ import { runCleanupStep } from '../../shared/run/cleanup-step';
 import type { GraphRequestSpec } from '../../shared/graph/gateway';
 import { CONTAINERS } from '../../shared/storage/object-store';
 import { FakeGraph, err, ok } from '../support/fake-graph';
-import { decodeHardwareHash, generateHardwareHash } from '../../shared/hardware-hash';
+import { decodeHardwareHash } from '../../shared/hardware-hash';
+import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
 import { GraphPermissionError, GraphTransientError } from '../../shared/graph/errors';
 import { ESP_ID, GROUP_ID, PROFILE_ID, T0, at, csvOf, settings, storeWithCsv } from '../support/run-fixtures';
 

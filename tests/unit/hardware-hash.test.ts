@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeHardwareHash, generateHardwareHash } from '../../shared/hardware-hash';
+import { decodeHardwareHash } from '../../shared/hardware-hash';
+import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
 
 describe('hardware hash', () => {
   it('round-trips a synthetic hash and starts with T0 like a real one', () => {
