@@ -60,6 +60,8 @@ export function decodeHardwareHash(base64: string): HashDecodeResult {
     return fail('bad-magic', 'the hardware hash does not start with the OA3 magic "OA" (base64 "T0")');
   }
   const total = bytes.readUInt16LE(2);
+  // Less than the data is normal: captured hashes follow the record area with a checksum block and
+  // zero padding to 3000 bytes (tests/fixtures/hardware-hashes/README.md).
   if (total < HEADER || total > bytes.length) {
     return fail('bad-total-length', `the hardware hash declares ${total} bytes but holds ${bytes.length}: it is truncated or corrupt`);
   }
