@@ -42,9 +42,10 @@ export type Oa3Reading = { ok: true; identity: Oa3Identity } | { ok: false; reje
 const reject = (rejection: Oa3Rejection): Oa3Reading => ({ ok: false, rejection });
 
 /** A string record's value: up to its NUL, trimmed (SMBIOS strings are often space-padded). */
-function stringValue(value: Uint8Array): string {
+function stringValue(value: Buffer): string {
   const end = value.indexOf(0);
-  return Buffer.from(end === -1 ? value : value.subarray(0, end))
+  return value
+    .subarray(0, end === -1 ? value.length : end)
     .toString('utf8')
     .trim();
 }
