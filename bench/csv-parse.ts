@@ -13,7 +13,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync,
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { generateHardwareHash } from '../shared/hardware-hash';
+import { generateHardwareHash } from '../local/fixtures/hardware-hash-generator';
 import { readIntakeCsv } from '../shared/intake';
 
 const Args = z.object({

@@ -13,7 +13,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TUTORIAL_TENANT } from '../local/graph-emulator/seeds/tutorial-tenant';
-import { generateHardwareHash } from '../shared/hardware-hash';
+import { generateHardwareHash } from '../local/fixtures/hardware-hash-generator';
 
 const { values } = parseArgs({ options: { devices: { type: 'string' }, seconds: { type: 'string' }, concurrency: { type: 'string' }, 'log-bodies': { type: 'string' } } });
 const DEVICES = Number(values.devices ?? 20_000);

@@ -60,6 +60,8 @@ export function decodeHardwareHash(base64: string): HashDecodeResult {
     return fail('bad-magic', 'the hardware hash does not start with the OA3 magic "OA" (base64 "T0")');
   }
   const total = bytes.readUInt16LE(2);
+  // Less than the data is normal: captured hashes follow the record area with a checksum block and
+  // zero padding to 3000 bytes (tests/fixtures/hardware-hashes/README.md).
   if (total < HEADER || total > bytes.length) {
     return fail('bad-total-length', `the hardware hash declares ${total} bytes but holds ${bytes.length}: it is truncated or corrupt`);
   }
@@ -85,64 +87,4 @@ export function decodeHardwareHash(base64: string): HashDecodeResult {
   if (!manufacturer) return fail('missing-manufacturer', 'the hardware hash holds no SMBIOS system manufacturer');
   const model = strings.get(RECORD.model) || undefined;
   return { ok: true, value: { serialNumber, manufacturer, model, size: bytes.length, recordTypes } };
-}
-
-export interface SyntheticHashSpec {
-  serialNumber: string;
-  manufacturer: string;
-  model: string;
-  /** Extra bytes so sizes look like real hashes (1–4 KB). Deterministic filler. */
-  padding?: number;
-  /** Seed for the filler bytes, so two devices with the same serial still differ. */
-  seed?: string;
-}
-
-function stringRecord(type: number, value: string): Buffer {
-  const body = Buffer.concat([Buffer.from(value, 'utf8'), Buffer.from([0])]);
-  const header = Buffer.alloc(HEADER);
-  header.writeUInt8(type, 0);
-  header.writeUInt16LE(body.length + HEADER, 2);
-  return Buffer.concat([header, body]);
-}
-
-function bytesRecord(type: number, body: Buffer): Buffer {
-  const header = Buffer.alloc(HEADER);
-  header.writeUInt8(type, 0);
-  header.writeUInt16LE(body.length + HEADER, 2);
-  return Buffer.concat([header, body]);
-}
-
-/** FNV-1a based deterministic filler: synthetic hashes must be reproducible in tests and samples. */
-function filler(seed: string, length: number): Buffer {
-  const out = Buffer.alloc(length);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 0x01000193) >>> 0;
-  for (let i = 0; i < length; i++) {
-    h = Math.imul(h ^ i, 0x01000193) >>> 0;
-    out[i] = h & 0xff;
-  }
-  return out;
-}
-
-/**
- * Builds a structurally valid synthetic hardware hash (base64). Never a real device's: the
- * identifying records other than serial, manufacturer and model are deterministic filler.
- */
-export function generateHardwareHash(spec: SyntheticHashSpec): string {
-  const seed = spec.seed ?? spec.serialNumber;
-  const records = [
-    bytesRecord(1, filler(`${seed}:versions`, 20)),
-    stringRecord(3, 'GenuineIntel'),
-    bytesRecord(12, filler(`${seed}:uuid`, 16)),
-    stringRecord(13, '2.0'),
-    stringRecord(RECORD.serialNumber, spec.serialNumber),
-    stringRecord(RECORD.manufacturer, spec.manufacturer),
-    stringRecord(RECORD.model, spec.model),
-    bytesRecord(25, filler(`${seed}:ek`, Math.max(0, spec.padding ?? 256))),
-  ];
-  const body = Buffer.concat(records);
-  const header = Buffer.alloc(HEADER);
-  header.write('OA', 0, 'latin1');
-  header.writeUInt16LE(body.length + HEADER, 2);
-  return Buffer.concat([header, body]).toString('base64');
 }

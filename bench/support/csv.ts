@@ -1,5 +1,5 @@
 /** Synthetic intake files: valid Autopilot CSVs with generated hardware hashes. */
-import { generateHardwareHash } from '../../shared/hardware-hash';
+import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
 
 export const CSV_HEADER = 'Device Serial Number,Windows Product ID,Hardware Hash,Group Tag';
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { decodeHardwareHash } from '../../shared/hardware-hash';
 import { newId } from './domain/ids';
 import { parseMembershipRule } from './membership';
 import { addMember, settleMembership } from './domain/membership';
 import { intendedProfile } from './domain/profiles';
+import { readOa3Identity, type Oa3Identity } from './domain/oa3';
 import { registerDevice, serialKey } from './domain/registration';
 import type { Tenant } from './domain/tenant';
 import { applyEspBody, renumber } from './handlers/enrollment';
@@ -146,10 +146,11 @@ function seedAssignments(ownerId: string, list: z.infer<typeof SeedAssignment>[]
   );
 }
 
-function serialOf(hash: string, what: string): { serialNumber: string; manufacturer: string; model: string } {
-  const decoded = decodeHardwareHash(hash);
-  if (!decoded.ok) throw new Error(`seed: ${what} has an invalid hardwareIdentifier: ${decoded.detail}`);
-  return { serialNumber: decoded.value.serialNumber, manufacturer: decoded.value.manufacturer, model: decoded.value.model ?? '' };
+/** A seeded hash is read like an imported one (./domain/oa3.ts): one that DDS would answer 802 is refused. */
+function serialOf(hash: string, what: string): Oa3Identity {
+  const reading = readOa3Identity(hash);
+  if (!reading.ok) throw new Error(`seed: ${what} has an invalid hardwareIdentifier (${reading.rejection})`);
+  return reading.identity;
 }
 
 /** Applies a seed on top of the current tenant. Throws (before or during) on inconsistent input. */

@@ -10,7 +10,7 @@ import { readSeedFile, startGraphEmulator, TUTORIAL_TENANT, type GraphEmulator }
 import { checkGraphResponse, loadGraphSchema, type GraphVersion } from '../../local/graph-emulator/conformance/check';
 import type { Route } from '../../local/graph-emulator/handlers/types';
 import { normalizeSegments, route, ROUTES } from '../../local/graph-emulator/router';
-import { generateHardwareHash } from '../../shared/hardware-hash';
+import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
 
 const DM = '/deviceManagement';
 const IMPORTS = `${DM}/importedWindowsAutopilotDeviceIdentities`;

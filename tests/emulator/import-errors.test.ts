@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateHardwareHash } from '../../shared/hardware-hash';
+import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
 import { getImport, hashFor, importBody, importDevices, raw, startHarness, type Harness } from './support';
 
 /** A structurally valid OA3 record set with only the given string records (type → value). */

@@ -1,6 +1,6 @@
 import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import { createEmulatorGraphClient, relativeLink, startGraphEmulator, type EmulatorOptions, type GraphEmulator } from '../../local/graph-emulator';
-import { generateHardwareHash } from '../../shared/hardware-hash';
+import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
 
 export interface Harness {
   emu: GraphEmulator;

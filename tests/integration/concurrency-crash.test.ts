@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateHardwareHash } from '../../shared/hardware-hash';
+import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
 import { drop, lines, readReport, waitForRun, withStack } from './support';
 
 type Stack = Awaited<ReturnType<typeof withStack>>;

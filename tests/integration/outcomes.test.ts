@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { generateHardwareHash } from '../../shared/hardware-hash';
+import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
 import { CONTAINERS } from '../../shared/storage/object-store';
 import { tutorialSeed } from '../../local/stack';
 import { drop, lines, readReport, readText, waitForRun, withStack, type Report } from './support';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { appToken } from '../../local/app-token';
-import { generateHardwareHash } from '../../shared/hardware-hash';
+import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
 import { CONTAINERS } from '../../shared/storage/object-store';
 import { drop, readReport, readText, waitForRun, withStack } from './support';
 

@@ -7,7 +7,7 @@ import { runCleanupStep } from '../../shared/run/cleanup-step';
 import type { GraphRequestSpec } from '../../shared/graph/gateway';
 import { CONTAINERS } from '../../shared/storage/object-store';
 import { FakeGraph, err, ok } from '../support/fake-graph';
-import { decodeHardwareHash, generateHardwareHash } from '../../shared/hardware-hash';
+import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
 import { GraphPermissionError, GraphTransientError } from '../../shared/graph/errors';
 import { ESP_ID, GROUP_ID, PROFILE_ID, T0, at, csvOf, settings, storeWithCsv } from '../support/run-fixtures';
 
@@ -22,8 +22,13 @@ interface Record {
   polls: number;
 }
 
-/** A small stateful tenant: imports complete on the second poll, serials in `registered` answer 806, `otherTenant` 808. */
-function tenant(options: { registered?: string[]; otherTenant?: string[]; notInGroup?: string[]; espFor?: (serial: string) => string; otherDevices?: number } = {}) {
+/**
+ * A small stateful tenant: imports complete on the second poll, serials in `registered` answer 806, `otherTenant` 808.
+ * `serialInHash` says which device a hash belongs to when that is not the row's serial: the fake
+ * knows it from the test, never from the product's decoder, so a misreading decoder cannot agree
+ * with it.
+ */
+function tenant(options: { registered?: string[]; otherTenant?: string[]; notInGroup?: string[]; espFor?: (serial: string) => string; otherDevices?: number; serialInHash?: ReadonlyMap<string, string> } = {}) {
   const records = new Map<string, Record>();
   /** Every record ever created (the service forgets deleted ones): id → serial. */
   const created = new Map<string, string>();
@@ -48,8 +53,7 @@ function tenant(options: { registered?: string[]; otherTenant?: string[]; notInG
       return ok({
         value: body.importedWindowsAutopilotDeviceIdentities.map((d) => {
           // like the service, identity comes from the serial inside the hash
-          const decoded = decodeHardwareHash(d.hardwareIdentifier);
-          const hashSerial = decoded.ok ? decoded.value.serialNumber : d.serialNumber;
+          const hashSerial = options.serialInHash?.get(d.hardwareIdentifier) ?? d.serialNumber;
           const r = { id: `rec-${next++}`, serialNumber: d.serialNumber, hashSerial, importId: d.importId, polls: 0 };
           records.set(r.id, r);
           created.set(r.id, r.serialNumber);
@@ -218,8 +222,9 @@ describe('pipeline steps against a stateful fake tenant', () => {
   });
 
   it('finds an 806 device by the serial inside its hash when the row has a typo in the serial', async () => {
-    const t = tenant({ registered: ['SN-OLD'] });
-    const csv = `Device Serial Number,Windows Product ID,Hardware Hash\r\nTYPO-SN-OLD,,${generateHardwareHash({ serialNumber: 'SN-OLD', manufacturer: 'Contoso', model: 'M' })}\r\n`;
+    const hash = generateHardwareHash({ serialNumber: 'SN-OLD', manufacturer: 'Contoso', model: 'M' });
+    const t = tenant({ registered: ['SN-OLD'], serialInHash: new Map([[hash, 'SN-OLD']]) });
+    const csv = `Device Serial Number,Windows Product ID,Hardware Hash\r\nTYPO-SN-OLD,,${hash}\r\n`;
     const { report } = await runToEnd(csv, t);
     expect(report.rows[0].warnings.join(' ')).toMatch(/SN-OLD/);
     expect(report.rows[0].device).toMatchObject({ result: 'confirmed', alreadyRegistered: true, ztdId: 'ztd-SN-OLD' });

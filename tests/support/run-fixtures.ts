@@ -1,4 +1,4 @@
-import { generateHardwareHash } from '../../shared/hardware-hash';
+import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
 import type { RunSettings } from '../../shared/contracts';
 import { MemoryObjectStore } from '../../shared/storage/memory-store';
 import { RunStore } from '../../shared/run/run-store';

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { csvCell, csvChunks, neutralizeFormula, toCsv } from '../../shared/report/csv-writer';
 import { readIntakeCsv } from '../../shared/intake';
-import { generateHardwareHash } from '../../shared/hardware-hash';
+import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
 
 describe('csv writer', () => {
   it('writes a UTF-8 BOM, a header and CRLF rows, with empty cells for missing values', () => {

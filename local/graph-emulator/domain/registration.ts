@@ -1,8 +1,8 @@
-import { decodeHardwareHash } from '../../../shared/hardware-hash';
 import type { AutopilotDevice, EntraDevice, ImportRecord } from '../state/types';
 import { scaled, type TenantContext } from './context';
 import { digitsOf, newId } from './ids';
 import { devicesChanged } from './membership';
+import { readOa3Identity } from './oa3';
 import { reconcileProfile } from './profiles';
 
 export interface ImportInput {
@@ -72,12 +72,14 @@ export function processImports(ctx: TenantContext, recordIds: string[], at: numb
       else fail(r, 802, 'InvalidZtdHardwareHash');
       continue;
     }
-    const decoded = decodeHardwareHash(r.hardwareIdentifier);
-    if (!decoded.ok) {
+    // The emulator's own OA3 reading (./oa3.ts), never the product's decoder.
+    const reading = readOa3Identity(r.hardwareIdentifier);
+    if (!reading.ok) {
       fail(r, 802, 'InvalidZtdHardwareHash');
       continue;
     }
-    const key = serialKey(decoded.value.serialNumber);
+    const { identity } = reading;
+    const key = serialKey(identity.serialNumber);
     if (seenInCall.has(key)) {
       // No public numeric code exists for this one; 0 with the name (docs/GRAPH-EMULATOR.md).
       fail(r, 0, 'ZtdDeviceDuplicated');
@@ -93,9 +95,9 @@ export function processImports(ctx: TenantContext, recordIds: string[], at: numb
       continue;
     }
     const ap = registerDevice(ctx, {
-      serialNumber: decoded.value.serialNumber,
-      manufacturer: decoded.value.manufacturer,
-      model: decoded.value.model ?? '',
+      serialNumber: identity.serialNumber,
+      manufacturer: identity.manufacturer,
+      model: identity.model,
       groupTag: r.groupTag ?? '',
       purchaseOrderIdentifier: '',
       productKey: r.productKey ?? '',

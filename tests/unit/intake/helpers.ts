@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { generateHardwareHash } from '../../../shared/hardware-hash';
+import { generateHardwareHash } from '../../../local/fixtures/hardware-hash-generator';
 import { readIntakeCsv, type IntakeEvent, type IntakeOptions, type RowVerdict } from '../../../shared/intake';
 
 export const HEADER = 'Device Serial Number,Windows Product ID,Hardware Hash';

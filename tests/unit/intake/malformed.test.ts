@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateHardwareHash } from '../../../shared/hardware-hash';
+import { generateHardwareHash } from '../../../local/fixtures/hardware-hash-generator';
 import { readIntakeCsv } from '../../../shared/intake';
 import { chunked, expectNoSecretsInMessages, expectWellFormedStream, hash, HEADER, HEADER5, parse, verdicts } from './helpers';
 
