@@ -45,17 +45,18 @@ app.storageBlob('intakeBlobTrigger', {
   handler: lazy((s) => intakeBlobHandler({ settings: s.config.settings, clientOf })),
 });
 
-const durable = { authLevel: 'function' as const, extraInputs: [df.input.durableClient()] };
+// Serial numbers and uploads: every HTTP function needs a function key (Entra ID in front: docs/DEPLOY.md).
 app.http('intakeUpload', {
   route: 'intake',
   methods: ['POST'],
-  ...durable,
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
   handler: lazy((s) =>
     intakeUploadHandler({ objects: s.objects, settings: s.config.settings, maxUploadBytes: s.config.maxUploadBytes, clientOf, newId: randomUUID, today: () => new Date().toISOString().slice(0, 10) }),
   ),
 });
-app.http('listRuns', { route: 'runs', methods: ['GET'], ...durable, handler: lazy((s) => listRunsHandler({ runs: s.runs, clientOf })) });
-app.http('getRun', { route: 'runs/{runId}', methods: ['GET'], ...durable, handler: lazy((s) => getRunHandler({ runs: s.runs, clientOf })) });
+app.http('listRuns', { route: 'runs', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: lazy((s) => listRunsHandler({ runs: s.runs, clientOf })) });
+app.http('getRun', { route: 'runs/{runId}', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: lazy((s) => getRunHandler({ runs: s.runs, clientOf })) });
 const health = lazy((s) => healthHandler({ graph: s.graph, token: () => s.tokens.getToken(), expected: s.config.settings.expected, endpoint: s.config.graph.endpoint }));
 app.http('health', {
   route: 'health',
