@@ -4,7 +4,7 @@
  * through complex values, collections, $expand-ed navigation properties and `value` arrays; every
  * enum value must be a member; primitives must have their JSON type. OData annotations are allowed.
  */
-import { deriveGraphSchema } from '../../../scripts/derive-graph-schema';
+import { deriveGraphSchema } from './derive';
 import { resolveResponseTarget } from './resolve-target';
 import { isSameOrDerived, type GraphSchema, type GraphVersion, type PropertyShape } from './schema-model';
 
