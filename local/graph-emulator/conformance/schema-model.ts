@@ -17,6 +17,11 @@ export interface StructuredType {
   baseTypeSource: 'csdl' | 'openapi' | 'assumed' | 'none';
   /** Own and inherited properties (structural and navigation), by name. */
   properties: ReadonlyMap<string, PropertyShape>;
+  /**
+   * Set in the vendored subset on a type requests only walk through and none returns: it keeps
+   * just the navigation properties taken, so no body may be checked against it.
+   */
+  pathStepOnly?: true;
 }
 
 export interface GraphSchema {
