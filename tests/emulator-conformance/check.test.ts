@@ -39,7 +39,7 @@ const autopilotDeviceV1 = {
   displayName: '',
 };
 
-describe('derived schema', () => {
+describe('derived schema (as vendored)', () => {
   it('includes inherited properties and version differences', () => {
     const v1 = loadGraphSchema('v1.0');
     const beta = loadGraphSchema('beta');

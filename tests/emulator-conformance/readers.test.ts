@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsdl } from '../../local/graph-emulator/conformance/csdl';
+import { parseOpenApiPaths } from '../../local/graph-emulator/conformance/openapi-paths';
 import { parseOpenApiSchemas } from '../../local/graph-emulator/conformance/openapi-schemas';
 import { readEnumMappings, readStructuredMappings } from '../../local/graph-emulator/conformance/type-mappings';
 
@@ -30,6 +31,14 @@ describe('CSDL reader', () => {
     <Schema Namespace="microsoft.graph.security" Alias="self" xmlns="http://docs.oasis-open.org/odata/ns/edm">
       <EntityType Name="alarm" BaseType="graph.entity" />
     </Schema>
+    <Schema Namespace="microsoft.graph" xmlns="http://docs.oasis-open.org/odata/ns/edm">
+      <EntityContainer Name="GraphService">
+        <EntitySet Name="widgets" EntityType="graph.widget">
+          <NavigationPropertyBinding Path="parts" Target="parts" />
+        </EntitySet>
+        <Singleton Name="alarm" Type="self.alarm" />
+      </EntityContainer>
+    </Schema>
   </edmx:DataServices>
 </edmx:Edmx>`;
 
@@ -51,6 +60,13 @@ describe('CSDL reader', () => {
     expect(doc.types.get('microsoft.graph.emptyWidget')).toMatchObject({ baseType: 'microsoft.graph.widget', properties: [] });
     expect(doc.types.get('microsoft.graph.part')).toMatchObject({ kind: 'complex', properties: [{ name: 'size', type: 'Edm.Int32' }] });
     expect(doc.types.get('microsoft.graph.security.alarm')?.baseType).toBe('microsoft.graph.entity');
+  });
+
+  it('reads the entity sets and singletons of the entity container', () => {
+    expect(Object.fromEntries(parseCsdl(xml).roots)).toEqual({
+      widgets: { type: 'microsoft.graph.widget', collection: true },
+      alarm: { type: 'microsoft.graph.security.alarm', collection: false },
+    });
   });
 });
 
@@ -127,6 +143,46 @@ describe('OpenAPI schema reader', () => {
     expect(Object.fromEntries(part?.properties ?? [])).toEqual({
       count: { type: 'Edm.Int32', collection: false },
       enabled: { type: 'Edm.Boolean', collection: false },
+    });
+  });
+});
+
+describe('OpenAPI paths reader', () => {
+  const yaml = [
+    'openapi: 3.0.1',
+    'paths:',
+    '  /widgets:',
+    '    get:',
+    '      operationId: widget_List',
+    '      x-ms-docs-operation-type: operation',
+    '    post:',
+    '      operationId: widget_Create',
+    "  '/widgets/{widget-id}':",
+    '    get:',
+    '      x-ms-docs-operation-type: operation',
+    '    delete:',
+    '      x-ms-docs-operation-type: operation',
+    "  '/widgets/{widget-id}/microsoft.graph.paint':",
+    '    post:',
+    '      requestBody:',
+    '        description: Action parameters',
+    '      x-ms-docs-operation-type: action',
+    "  '/widgets(name=''{name}'')':",
+    '    get:',
+    '      x-ms-docs-operation-type: operation',
+    'components:',
+    '  schemas:',
+    '    /not-a-path:',
+    '      get:',
+  ].join('\n');
+
+  it('reads each template (unquoted), its methods and whether each is an operation, action or function', () => {
+    const paths = parseOpenApiPaths(yaml);
+    expect(Object.fromEntries([...paths].map(([template, methods]) => [template, Object.fromEntries(methods)]))).toEqual({
+      '/widgets': { get: 'operation', post: 'operation' },
+      '/widgets/{widget-id}': { get: 'operation', delete: 'operation' },
+      '/widgets/{widget-id}/microsoft.graph.paint': { post: 'action' },
+      "/widgets(name='{name}')": { get: 'operation' },
     });
   });
 });

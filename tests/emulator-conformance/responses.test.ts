@@ -1,8 +1,9 @@
 /**
  * Drives the Graph emulator through every endpoint it serves, in both versions where both exist,
  * and checks EVERY response body (successes and errors, inner $batch responses included) against
- * the schema derived from Microsoft's descriptions (../shared/graph-openapi). Each test fails
- * listing every violation its calls produced.
+ * the schema derived from Microsoft's descriptions, as vendored in
+ * local/graph-emulator/conformance/graph-schema.vendored.json. Each test fails listing every
+ * violation its calls produced.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -128,7 +129,7 @@ const importBody = (serialNumber: string, groupTag = 'Sales') => ({
 const ids = { importOk: '', importBeta: '', autopilot: '', deviceObject: '', entraDeviceId: '', dynamicGroup: '', assignedGroup: '', profile: '', esp: '' };
 
 beforeAll(async () => {
-  // Derive both schemas up front (seconds on a busy machine) so no scenario step pays for it.
+  // Read both schemas up front so no scenario step pays for it.
   for (const version of VERSIONS) loadGraphSchema(version);
   const seed = readSeedFile(TUTORIAL_TENANT.seedFile);
   emulator = await startGraphEmulator({ timeScale: 0, seed: { ...seed, otherTenantDevices: [{ serialNumber: 'SNOTHER1' }] } });

@@ -1,7 +1,8 @@
 /**
  * A single regex pass over a CSDL ($metadata) document: the structure (Schema > EntityType /
- * ComplexType / EnumType > Property / NavigationProperty / Member) is regular enough that a
- * tag scanner is all we need, and it avoids an XML dependency.
+ * ComplexType / EnumType > Property / NavigationProperty / Member, and the EntityContainer's
+ * EntitySet / Singleton) is regular enough that a tag scanner is all we need, and it avoids an XML
+ * dependency.
  */
 export interface CsdlProperty {
   name: string;
@@ -17,17 +18,25 @@ export interface CsdlType {
   properties: CsdlProperty[];
 }
 
+/** An entity set (a collection) or a singleton at the service root. */
+export interface CsdlRoot {
+  type: string;
+  collection: boolean;
+}
+
 export interface CsdlDocument {
   types: Map<string, CsdlType>;
   enums: Map<string, string[]>;
+  roots: Map<string, CsdlRoot>;
 }
 
-const TAG = /<(\/?)(Schema|EntityType|ComplexType|EnumType|Property|NavigationProperty|Member)\b([^>]*?)(\/?)>/g;
+const TAG = /<(\/?)(Schema|EntityType|ComplexType|EnumType|Property|NavigationProperty|Member|EntitySet|Singleton)\b([^>]*?)(\/?)>/g;
 const ATTRIBUTE = /([A-Za-z]+)="([^"]*)"/g;
 
 export function parseCsdl(xml: string): CsdlDocument {
   const types = new Map<string, CsdlType>();
   const enums = new Map<string, string[]>();
+  const roots = new Map<string, CsdlRoot>();
   let namespace = '';
   const aliases = new Map<string, string>();
   let currentType: CsdlType | undefined;
@@ -90,6 +99,12 @@ export function parseCsdl(xml: string): CsdlDocument {
       case 'Member':
         if (currentEnum && attributes.Name) currentEnum.push(attributes.Name);
         break;
+      case 'EntitySet':
+      case 'Singleton': {
+        const type = element === 'EntitySet' ? attributes.EntityType : attributes.Type;
+        if (attributes.Name && type) roots.set(attributes.Name, { type, collection: element === 'EntitySet' });
+        break;
+      }
     }
   }
   // Qualify references only once every alias is known.
@@ -97,7 +112,8 @@ export function parseCsdl(xml: string): CsdlDocument {
     if (type.baseType) type.baseType = qualify(type.baseType);
     for (const property of type.properties) property.type = qualify(property.type);
   }
-  return { types, enums };
+  for (const root of roots.values()) root.type = qualify(root.type);
+  return { types, enums, roots };
 }
 
 function readAttributes(text: string): Record<string, string | undefined> {

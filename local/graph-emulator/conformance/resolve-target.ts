@@ -67,9 +67,15 @@ export function resolveResponseTarget(schema: GraphSchema, method: string, url: 
       continue;
     }
     const { name, key } = splitKey(segment); // also accepts key syntax: assignments('id')
-    const property = schema.types.get(position.type)?.properties.get(name);
+    const owner = schema.types.get(position.type);
+    const property = owner?.properties.get(name);
+    if (property?.type && schema.leftOut.has(property.type)) {
+      return { kind: 'unresolved', reason: `'${name}' leads to ${property.type}, which the vendored ${schema.version} schema subset leaves out (npm run graph-schema:vendor)` };
+    }
     if (!property?.type || !schema.types.has(property.type)) {
-      return { kind: 'unresolved', reason: `'${name}' is not a navigation or structured property of ${position.type} in ${schema.version}` };
+      // A path-step type of the vendored subset keeps only the navigation properties taken.
+      const subset = owner?.pathStepOnly ? ' kept in the vendored subset (npm run graph-schema:vendor)' : '';
+      return { kind: 'unresolved', reason: `'${name}' is not a navigation or structured property of ${position.type} in ${schema.version}${subset}` };
     }
     position = { type: property.type, collection: property.collection && key === undefined };
   }
