@@ -3,9 +3,9 @@
  * deployed histories hold: never rename one (docs/DEPLOY.md, "Upgrading with runs in flight").
  */
 import type { runCleanupStep } from '../run/cleanup-step';
-import type { runConfirmStep } from '../run/confirm-step';
+import type { runConfirmStep } from '../run/confirm/step';
 import type { runFinalizeStep } from '../run/finalize-step';
-import type { runImportStep } from '../run/import-step';
+import type { runImportStep } from '../run/import/step';
 import type { runParseStep } from '../run/parse-step';
 import type { z } from 'zod';
 import { activity } from './contract';

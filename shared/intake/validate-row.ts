@@ -2,7 +2,7 @@
  * One data row's fields → a verdict (before duplicate detection). The first failing check decides the
  * code; messages name the line, the problem and the fix, and never echo the hash or the UPN.
  */
-import { decodeHardwareHash, type HashProblem } from '../hardware-hash';
+import { decodeHardwareHash, type HashProblem } from './hardware-hash';
 import type { Header } from './header';
 import { CANONICAL } from './header';
 import { groupTagProblem, isWellFormedUpn } from './rules';

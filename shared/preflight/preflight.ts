@@ -12,7 +12,7 @@ import { readEsps, readGroupDeviceIds, type EspConfig } from '../graph/autopilot
 import { GraphPermanentError, GraphTransientError } from '../graph/errors';
 import type { GraphGateway } from '../graph/gateway';
 import { GRAPH_OPERATIONS, requiredGraphPermissions, type GraphPermission } from '../graph/operations';
-import { resolveEsp } from '../run/esp';
+import { resolveEsp } from '../run/confirm/esp';
 import { readDeviceManagement, readGroup, readProfile, readProfileAssignments, readSyncSettings } from './reads';
 import { matchesAutopilotDevices } from './rule';
 import { rolesOf } from './token';

@@ -8,12 +8,12 @@
  *
  * Only the run's own records (ids it got back from its own import calls, or found tagged with its
  * chunks' importIds after a lost answer) are ever deleted, and only once their outcome is
- * persisted. A record counts as deleted once a read no longer finds it (record-refs.ts).
+ * persisted. A record counts as deleted once a read no longer finds it (import/record-refs.ts).
  */
 import type { GraphGateway } from '../graph/gateway';
 import type { StepInput, StepResult } from '../contracts';
 import { countChunk, countRun, minutesAfter } from './counts';
-import { deleteRecords, matches, refOf, refsByChunk, sortedChunks, type RecordRef } from './record-refs';
+import { deleteRecords, matches, refOf, refsByChunk, sortedChunks, type RecordRef } from './import/record-refs';
 import type { RunStore } from './run-store';
 
 export interface CleanupStepDeps {

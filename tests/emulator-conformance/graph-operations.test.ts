@@ -21,7 +21,7 @@ import { GRAPH_OPERATIONS, type GraphOperation } from '../../shared/graph/operat
 const OPERATIONS: Array<[string, GraphOperation]> = Object.entries(GRAPH_OPERATIONS);
 
 /**
- * What the product's zod readers (shared/graph/autopilot-api.ts, shared/run/sync-gate.ts,
+ * What the product's zod readers (shared/graph/autopilot-api.ts, shared/run/confirm/sync-gate.ts,
  * shared/preflight/reads.ts) and query
  * options ($select, $expand, $filter) read from each operation's response, as property paths from
  * the response type (syntax in property-paths.ts: `a.b`, `<cast>`, `=member|member` for enum
@@ -54,7 +54,7 @@ const READS: Record<string, readonly string[]> = {
   getImportedDevice: IMPORT_RECORD,
   listImportedDevices: IMPORT_RECORD,
   deleteImportedDevice: [],
-  // sync-gate.ts Settings.
+  // shared/run/confirm/sync-gate.ts Settings.
   getAutopilotSettings: ['lastSyncDateTime', 'lastManualSyncTriggerDateTime', 'syncStatus=inProgress'],
   syncAutopilot: [],
   // autopilot-api.ts AutopilotDevice; the GET asks for $expand=deploymentProfile, the list filters

@@ -8,8 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runParseStep } from '../../shared/run/parse-step';
-import { runImportStep } from '../../shared/run/import-step';
-import { BULK_LOOKUP_THRESHOLD, runConfirmStep } from '../../shared/run/confirm-step';
+import { runImportStep } from '../../shared/run/import/step';
+import { BULK_LOOKUP_THRESHOLD, runConfirmStep } from '../../shared/run/confirm/step';
 import { runCleanupStep } from '../../shared/run/cleanup-step';
 import { RunStore } from '../../shared/run/run-store';
 

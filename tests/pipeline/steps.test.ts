@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runParseStep } from '../../shared/run/parse-step';
-import { runImportStep } from '../../shared/run/import-step';
-import { BULK_LOOKUP_THRESHOLD, runConfirmStep } from '../../shared/run/confirm-step';
+import { runImportStep } from '../../shared/run/import/step';
+import { BULK_LOOKUP_THRESHOLD, runConfirmStep } from '../../shared/run/confirm/step';
 import { runFinalizeStep } from '../../shared/run/finalize-step';
 import { runCleanupStep } from '../../shared/run/cleanup-step';
 import type { GraphRequestSpec } from '../../shared/graph/gateway';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readEsps, isDefaultEsp } from '../../shared/graph/autopilot-api';
-import { resolveEsp, type EspConfig, type EspResolution } from '../../shared/run/esp';
+import { resolveEsp, type EspConfig, type EspResolution } from '../../shared/run/confirm/esp';
 import { FakeGraph, ok } from '../support/fake-graph';
 
 const def: EspConfig = { id: 'tenant_DefaultWindows10EnrollmentCompletionPageConfiguration', displayName: 'All users and all devices', priority: 0, isDefault: true, assignments: [{ kind: 'allDevices' }] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
-import { decodeHardwareHash } from '../../shared/hardware-hash';
+import { decodeHardwareHash } from '../../shared/intake/hardware-hash';
 import { readOa3Identity } from '../../local/graph-emulator/domain/oa3';
 
 // The generator's own test: what it builds is readable by the product and by the emulator. A round

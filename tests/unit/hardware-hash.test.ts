@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeHardwareHash } from '../../shared/hardware-hash';
+import { decodeHardwareHash } from '../../shared/intake/hardware-hash';
 import { CAPTURED_HASH_BYTES, HASH_FIXTURES, fixtureBytes } from '../support/hardware-hash-fixtures';
 import { QEMU_LAYOUT, damaged } from '../support/hardware-hash-damage';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RUN_ID_PATTERN, runIdFor } from '../../shared/run/run-id';
-import { mapImportOutcome } from '../../shared/run/import-outcomes';
+import { mapImportOutcome } from '../../shared/run/import/outcomes';
 
 describe('run ids', () => {
   it('are stable per blob version and differ between versions and names', () => {

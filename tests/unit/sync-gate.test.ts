@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ensureSync } from '../../shared/run/sync-gate';
+import { ensureSync } from '../../shared/run/confirm/sync-gate';
 import { MemoryObjectStore } from '../../shared/storage/memory-store';
 import { FakeGraph, err, ok } from '../support/fake-graph';
 

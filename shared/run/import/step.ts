@@ -9,15 +9,15 @@
  * chunk is marked 'sending' before its import call, and a record counts as deleted only once a read
  * no longer finds it.
  */
-import type { StepInput, StepResult } from '../contracts';
-import { findImportRecords, getImportRecords, type ImportRecord } from '../graph/autopilot-api';
-import type { GraphGateway } from '../graph/gateway';
-import { countChunk, countRun, minutesAfter } from './counts';
-import { resolveInDoubt, sendChunk, type RunRecords } from './import-send';
-import { recordVanished, settleImport, timeOutImport } from './import-settle';
-import type { ChunkState } from './model';
+import type { StepInput, StepResult } from '../../contracts/index';
+import { findImportRecords, getImportRecords, type ImportRecord } from '../../graph/autopilot-api';
+import type { GraphGateway } from '../../graph/gateway';
+import { countChunk, countRun, minutesAfter } from '../counts';
+import { resolveInDoubt, sendChunk, type RunRecords } from './send';
+import { recordVanished, settleImport, timeOutImport } from './settle';
+import type { ChunkState } from '../model';
 import { deleteRecords, matches, refOf, refsByChunk, sortedChunks, type RecordRef } from './record-refs';
-import type { RunStore } from './run-store';
+import type { RunStore } from '../run-store';
 
 export interface ImportStepDeps {
   graph: GraphGateway;

@@ -5,11 +5,11 @@
  * table. Each returns true when it changed the device. A stage's deadline counts from the moment
  * the device passed the previous stage.
  */
-import type { RunSettings } from '../contracts';
-import { entraDeviceIdOf, type AutopilotDevice } from '../graph/autopilot-api';
-import { minutesAfter } from './counts';
+import type { RunSettings } from '../../contracts/index';
+import { entraDeviceIdOf, type AutopilotDevice } from '../../graph/autopilot-api';
+import { minutesAfter } from '../counts';
 import type { EspResolution } from './esp';
-import type { DeviceState } from './model';
+import type { DeviceState } from '../model';
 
 export interface StageContext {
   now: string;

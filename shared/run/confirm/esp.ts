@@ -9,7 +9,7 @@
  * cannot see: when the ESP that would win reaches the device only through a filtered assignment, the
  * answer is "cannot be confirmed", never a guess.
  */
-import type { EspAssignment, EspConfig } from '../graph/autopilot-api';
+import type { EspAssignment, EspConfig } from '../../graph/autopilot-api';
 
 export type { EspAssignment, EspConfig };
 

@@ -10,7 +10,7 @@
  * need, a second takes each device through its stages and writes each chunk back before reading
  * further ones. A list is read only when the first device that needs it comes up.
  */
-import type { StepInput, StepResult } from '../contracts';
+import type { StepInput, StepResult } from '../../contracts/index';
 import {
   entraDeviceIdOf,
   findAutopilotBySerial,
@@ -20,16 +20,16 @@ import {
   readGroupDeviceIds,
   readProfileDeviceIds,
   type AutopilotDevice,
-} from '../graph/autopilot-api';
-import { GraphPermissionError } from '../graph/errors';
-import type { GraphGateway } from '../graph/gateway';
-import type { ObjectStore } from '../storage/object-store';
-import { espStage, groupStage, profileStage, registrationStage, type GroupFacts, type StageContext } from './confirm-stages';
-import { countChunk, countRun } from './counts';
+} from '../../graph/autopilot-api';
+import { GraphPermissionError } from '../../graph/errors';
+import type { GraphGateway } from '../../graph/gateway';
+import type { ObjectStore } from '../../storage/object-store';
+import { espStage, groupStage, profileStage, registrationStage, type GroupFacts, type StageContext } from './stages';
+import { countChunk, countRun } from '../counts';
 import { espGroupIds, resolveEsp, type EspResolution } from './esp';
-import type { ChunkState, DeviceState } from './model';
-import type { RunStore } from './run-store';
-import { registeredSerial } from './serials';
+import type { ChunkState, DeviceState } from '../model';
+import type { RunStore } from '../run-store';
+import { registeredSerial } from '../serials';
 import { ensureSync } from './sync-gate';
 
 export interface ConfirmStepDeps {

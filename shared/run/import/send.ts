@@ -14,13 +14,13 @@
  * before this run. The rest were never received and are sent again, once a polling interval has
  * let the list catch up. Records are matched to devices by serial number or hash, never by position.
  */
-import { findAutopilotBySerial, importDevices, type ImportRecord } from '../graph/autopilot-api';
-import { GraphPermanentError, GraphTransientError } from '../graph/errors';
-import type { GraphGateway } from '../graph/gateway';
-import { failImport, markAlreadyRegistered } from './import-settle';
-import type { ChunkState, DeviceState, ImportDevice } from './model';
-import type { RunStore } from './run-store';
-import { registeredSerial } from './serials';
+import { findAutopilotBySerial, importDevices, type ImportRecord } from '../../graph/autopilot-api';
+import { GraphPermanentError, GraphTransientError } from '../../graph/errors';
+import type { GraphGateway } from '../../graph/gateway';
+import { failImport, markAlreadyRegistered } from './settle';
+import type { ChunkState, DeviceState, ImportDevice } from '../model';
+import type { RunStore } from '../run-store';
+import { registeredSerial } from '../serials';
 
 export interface SendDeps {
   graph: GraphGateway;

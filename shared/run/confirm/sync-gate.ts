@@ -9,9 +9,9 @@
  * answers 409 if a sync really runs, so asking costs nothing but the window).
  */
 import { z } from 'zod';
-import type { GraphGateway } from '../graph/gateway';
-import { GraphContractError } from '../graph/errors';
-import { CONTAINERS, type ObjectStore } from '../storage/object-store';
+import type { GraphGateway } from '../../graph/gateway';
+import { GraphContractError } from '../../graph/errors';
+import { CONTAINERS, type ObjectStore } from '../../storage/object-store';
 
 export const SYNC_WINDOW_MS = 10 * 60_000;
 /** A sync takes minutes; one said to run for longer than this is not waited for any more. */

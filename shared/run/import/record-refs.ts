@@ -3,9 +3,9 @@
  * chunk, line) rather than by chunk state, so no step holds chunk states while Graph is called,
  * and the one way they are deleted.
  */
-import { deleteImportRecords } from '../graph/autopilot-api';
-import type { GraphGateway } from '../graph/gateway';
-import type { ChunkState, DeviceState } from './model';
+import { deleteImportRecords } from '../../graph/autopilot-api';
+import type { GraphGateway } from '../../graph/gateway';
+import type { ChunkState, DeviceState } from '../model';
 
 /**
  * One of the run's import records, by where its device is: the record id and the device's chunk

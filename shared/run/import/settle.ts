@@ -1,11 +1,11 @@
 /**
  * What an import record's state means for its device — pure rules, no I/O: settle a finished
  * record, fail a device, time out an import. Decisions use the numeric DDS code
- * (import-outcomes.ts).
+ * (outcomes.ts).
  */
-import type { ImportRecord } from '../graph/autopilot-api';
-import { mapImportOutcome } from './import-outcomes';
-import type { DeviceState } from './model';
+import type { ImportRecord } from '../../graph/autopilot-api';
+import { mapImportOutcome } from './outcomes';
+import type { DeviceState } from '../model';
 
 /** Still being processed: `partial` is a state of the whole import, not a final one (CSDL enum 0-4). */
 const IN_PROGRESS = new Set(['unknown', 'pending', 'partial']);
