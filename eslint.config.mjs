@@ -27,12 +27,36 @@ const deterministic = {
       {
         patterns: [
           { group: ['node:*', 'fs', 'http', 'https', 'net', 'crypto', 'os', 'child_process'], message: 'Orchestrations do no I/O.' },
-          { group: ['@azure/storage-*', '@azure/identity', '@microsoft/microsoft-graph-client', '**/functions/**', '**/graph/**', '**/storage/**'], message: 'Orchestrations do no I/O; call an activity.' },
+          { group: ['@azure/storage-*', '@azure/identity', '@microsoft/microsoft-graph-client', '**/functions/**', '**/graph/**', '**/storage/**', '**/shared/run/**'], message: 'Orchestrations do no I/O; call an activity.' },
+          // (flat config: this rule replaces the product fence's here, so its patterns are repeated)
+          { group: ['**/local/**', '**/tests/**', '**/bench/**', '**/scripts/**', '**/infra/**', '@autopilot-intake/*'], message: 'The app may not import tooling (local stack, tests, bench, scripts, infra).' },
         ],
       },
     ],
   },
 };
+
+// The deployed app is functions/, orchestrations/ and shared/: it may not import the local stack,
+// tests, benchmarks or scripts (the product build and package must not carry tooling).
+const productFence = {
+  files: ['functions/**/*.ts', 'orchestrations/**/*.ts', 'shared/**/*.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { group: ['**/local/**', '**/tests/**', '**/bench/**', '**/scripts/**', '**/infra/**', '@autopilot-intake/*'], message: 'The app may not import tooling (local stack, tests, bench, scripts, infra).' },
+        ],
+      },
+    ],
+  },
+};
+
+// Small files with one job: the orchestration reads as the process, a run step stays one role.
+const fileSize = [
+  { files: ['orchestrations/**/*.ts'], rules: { 'max-lines': ['error', { max: 80, skipBlankLines: true, skipComments: true }] } },
+  { files: ['shared/run/**/*.ts'], rules: { 'max-lines': ['error', { max: 200, skipBlankLines: true, skipComments: true }] } },
+];
 
 export default defineConfig(
   { ignores: ['dist/**', 'node_modules/**', '.azurite/**', '.local/**', 'coverage/**', '.bench/**'] },
@@ -44,5 +68,7 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  productFence,
+  ...fileSize,
   deterministic,
 );

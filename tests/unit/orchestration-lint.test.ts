@@ -17,8 +17,30 @@ describe('orchestration determinism lint fence', () => {
     expect((await lint(code)).some((m) => message.test(m))).toBe(true);
   });
 
+  it('rejects an import of a run step (the orchestration calls it as an activity)', async () => {
+    expect((await lint("import { runImportStep } from '../shared/run/import/step'; void runImportStep;")).some((m) => /call an activity/.test(m))).toBe(true);
+  });
+
   it('accepts the real orchestration', async () => {
     const results = await eslint.lintFiles(['orchestrations/intake.ts']);
     expect(results[0]!.errorCount).toBe(0);
+  });
+});
+
+describe('product fence and file sizes', () => {
+  const eslint = new ESLint();
+  const messages = async (code: string, filePath: string) => (await eslint.lintText(code, { filePath }))[0]!.messages.map((m) => m.message);
+
+  it.each(['functions/x.ts', 'shared/run/x.ts', 'orchestrations/x.ts'])('%s may not import the local stack, tests or bench', async (file) => {
+    for (const spec of ['../local/stack', '../../tests/support/fake-graph', '../bench/support/run']) {
+      expect((await messages(`import { x } from '${spec}'; void x;`, file)).some((m) => /may not import tooling/.test(m)), `${file} → ${spec}`).toBe(true);
+    }
+  });
+
+  it('keeps a run step and an orchestration small', async () => {
+    const body = (n: number) => Array.from({ length: n }, (_, i) => `export const v${i} = ${i};`).join('\n');
+    expect((await messages(body(201), 'shared/run/big.ts')).some((m) => /Maximum allowed is 200/.test(m))).toBe(true);
+    expect((await messages(body(81), 'orchestrations/big.ts')).some((m) => /Maximum allowed is 80/.test(m))).toBe(true);
+    expect(await messages(body(150), 'shared/run/fine.ts')).toEqual([]);
   });
 });
