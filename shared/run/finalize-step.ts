@@ -8,7 +8,7 @@
 import type { FinalizeInput, RunOutcome, RunStop } from '../contracts';
 import { joinReportRows, reportCsvPieces, reportJsonPieces } from '../report/report-stream';
 import { SummaryBuilder, reportHeader, type ReportRow } from '../report/run-report';
-import { CONTAINERS, type ObjectStore } from '../storage/object-store';
+import { CONTAINERS, sameEtag, type ObjectStore } from '../storage/object-store';
 import { countChunk, countRun } from './counts';
 import type { ChunkState, RunManifest } from './model';
 import type { RunStore } from './run-store';
@@ -77,9 +77,4 @@ const STOP_CODES: Record<RunStop['kind'], string> = { permission: 'PermissionDen
 /** One pass over the run's rows joined with their devices' states. */
 function reportRows(runs: RunStore, manifest: RunManifest): AsyncGenerator<ReportRow, void, undefined> {
   return joinReportRows(runs.rows(manifest), runs.chunkStates(manifest.runId, manifest.chunkCount));
-}
-
-function sameEtag(a: string, b: string): boolean {
-  const norm = (e: string) => e.replace(/^W\//, '').replace(/"/g, '');
-  return norm(a) === norm(b);
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { normalizeEtag } from '../storage/object-store';
 
 /**
  * One run per blob version: the orchestration instance id is a digest of container, name and
@@ -7,8 +8,7 @@ import { createHash } from 'node:crypto';
  * instance ids and blob paths reject.
  */
 export function runIdFor(container: string, name: string, etag: string): string {
-  const normalizedEtag = etag.replace(/^W\//, '').replace(/"/g, '');
-  const digest = createHash('sha256').update(`${container}\n${name}\n${normalizedEtag}`).digest('hex');
+  const digest = createHash('sha256').update(`${container}\n${name}\n${normalizeEtag(etag)}`).digest('hex');
   return `intake-${digest.slice(0, 32)}`;
 }
 

@@ -33,3 +33,12 @@ export const CONTAINERS = {
   archive: 'autopilot-intake-archive',
   state: 'autopilot-state',
 } as const;
+
+/** An ETag as a version's identity: weak prefix and quotes dropped (services and SDKs differ in both). */
+export function normalizeEtag(etag: string): string {
+  return etag.replace(/^W\//, '').replace(/"/g, '');
+}
+
+export function sameEtag(a: string, b: string): boolean {
+  return normalizeEtag(a) === normalizeEtag(b);
+}
