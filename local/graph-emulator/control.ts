@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { resolveEsp } from './domain/esp';
 import { enrollmentConfiguration } from './serialize/intune';
+import { HoldRuleSchema } from './holds';
 import { applySeed } from './seed';
 import { SettingsPatchSchema } from './settings';
 import type { EmulatorCore } from './server';
@@ -86,6 +87,14 @@ export function handleControl(core: EmulatorCore, method: string, path: string, 
       const config = resolveEsp(tenant, id);
       return { status: 200, body: config ? enrollmentConfiguration(config, 'beta') : null };
     }
+    if (route === 'POST /_emulator/holds') {
+      const parsed = HoldRuleSchema.safeParse(body ?? {});
+      if (!parsed.success) return fail(400, zodMessage(parsed.error));
+      core.holds.add(parsed.data);
+      return { status: 200, body: core.holds.status() };
+    }
+    if (route === 'GET /_emulator/holds') return { status: 200, body: core.holds.status() };
+    if (route === 'POST /_emulator/holds/release') return { status: 200, body: { released: core.holds.releaseAll() } };
     if (route === 'POST /_emulator/state/save') {
       if (!core.stateFile) return fail(400, 'the emulator was started without --state');
       core.saveState();

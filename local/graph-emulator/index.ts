@@ -4,6 +4,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import type { z } from 'zod';
+import { HoldRuleSchema, type Holds } from './holds';
 import type { LogEntry, LogSummary } from './request-log';
 import { applySeed, SeedSchema, type Seed } from './seed';
 import { createEmulatorServer, EmulatorCore, listen } from './server';
@@ -31,6 +33,8 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
 }
 
+export type HoldRuleInput = z.input<typeof HoldRuleSchema>;
+
 export interface GraphEmulator {
   /** http://127.0.0.1:<port>; Graph roots are url+'/v1.0' and url+'/beta'. */
   url: string;
@@ -48,6 +52,10 @@ export interface GraphEmulator {
   requestLog(since?: number, limit?: number, withBodies?: boolean): { entries: LogEntry[]; next: number };
   logSummary(): LogSummary;
   clearLog(): void;
+  /** Holds the next matching request(s) until released (holds.ts): a deterministic "in flight". */
+  hold(rule: HoldRuleInput): void;
+  holds(): ReturnType<Holds['status']>;
+  releaseHolds(): number;
 }
 
 export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<GraphEmulator> {
@@ -104,6 +112,9 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
     requestLog: (since = 0, limit = 100_000, withBodies = true) => core.log.read(since, limit, withBodies),
     logSummary: () => core.log.summary(),
     clearLog: () => core.log.clear(),
+    hold: (rule) => core.holds.add(HoldRuleSchema.parse(rule)),
+    holds: () => core.holds.status(),
+    releaseHolds: () => core.holds.releaseAll(),
   };
 }
 

@@ -10,6 +10,7 @@ import { Tenant } from './domain/tenant';
 import { FaultDice } from './faults';
 import { errorResult, executeOperation, flavorOf, type PipelineDeps } from './graph-pipeline';
 import type { GraphCall, GraphResult } from './handlers/types';
+import { Holds } from './holds';
 import { errors, GraphError } from './odata/errors';
 import { loadState, saveState } from './persistence';
 import { RequestLog } from './request-log';
@@ -29,6 +30,7 @@ export class EmulatorCore {
   readonly dice: FaultDice;
   readonly log: RequestLog;
   readonly deps: PipelineDeps;
+  readonly holds = new Holds();
 
   constructor(
     public settings: Settings,
@@ -109,7 +111,10 @@ function parseJson(text: string, flavor: 'intune' | 'graph'): unknown {
   }
 }
 
-async function handleGraph(core: EmulatorCore, req: IncomingMessage, url: URL, version: ApiVersion, rest: string, text: string): Promise<GraphResult> {
+/** A request held `before` whose client went away is dropped: the service never saw it. */
+const DROPPED: unique symbol = Symbol('dropped');
+
+async function handleGraph(core: EmulatorCore, req: IncomingMessage, url: URL, version: ApiVersion, rest: string, text: string, gone: () => boolean): Promise<GraphResult | typeof DROPPED> {
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
   let segments: string[];
@@ -164,6 +169,11 @@ async function handleGraph(core: EmulatorCore, req: IncomingMessage, url: URL, v
     return result;
   }
   if (settings.faults.latencyMs > 0) await sleep(settings.faults.latencyMs);
+  const hold = core.holds.claim(call.method, `/${rest}`);
+  if (hold?.when === 'before') {
+    await core.holds.wait(hold, call.method, `/${rest}`, gone);
+    if (gone()) return DROPPED;
+  }
   // Deferred service work that is due happens before the request observes the tenant.
   core.tenant.runDue();
   if (isBatch) {
@@ -179,7 +189,9 @@ async function handleGraph(core: EmulatorCore, req: IncomingMessage, url: URL, v
     logOuter(result, { batch: true });
     return result;
   }
-  return executeOperation(core.deps, call, { appId, caller, inBatch: false, ...(clientRequestId ? { clientRequestId } : {}) });
+  const result = executeOperation(core.deps, call, { appId, caller, inBatch: false, ...(clientRequestId ? { clientRequestId } : {}) });
+  if (hold?.when === 'after') await core.holds.wait(hold, call.method, `/${rest}`, gone);
+  return result;
 }
 
 export function createEmulatorServer(core: EmulatorCore): Server {
@@ -211,8 +223,11 @@ export function createEmulatorServer(core: EmulatorCore): Server {
         send(res, { status: 400, body: { error: { code: 'BadRequest', message: `Invalid version: the path must start with /v1.0 or /beta (got '${url.pathname}').` } } });
         return;
       }
-      const result = await handleGraph(core, req, url, m[1] as ApiVersion, (m[2] ?? '').replace(/^\//, ''), text);
-      send(res, result);
+      let closed = false;
+      res.once('close', () => (closed = true));
+      const result = await handleGraph(core, req, url, m[1] as ApiVersion, (m[2] ?? '').replace(/^\//, ''), text, () => closed || req.socket.destroyed);
+      if (result === DROPPED) return;
+      if (!closed) send(res, result);
     })().catch((error: unknown) => {
       core.diagnostic(`graph-emulator: request failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
       if (!res.headersSent) send(res, { status: 500, body: { error: { code: 'generalException', message: 'Emulator failure (see its log).' } } });

@@ -60,7 +60,8 @@ function badFiles(): BadFile[] {
     mk((s) => ({ name: 'enc/utf8-bom.csv', body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8(s.ok3)]), rows: 3 })),
     mk((s) => ({ name: 'enc/ansi-1252.csv', body: Buffer.from(lines(`${s.a},,${hashFor(s.a)},Café`, `${s.b},,${hashFor(s.b)},Ventes`), 'latin1'), rows: 2 })),
     mk((s) => ({ name: 'enc/invalid-utf8.csv', body: Buffer.concat([utf8(lines(csvRow(s.a))), Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0x2c, 0x2c, 0x0d, 0x0a])]), rows: 2, ci: true })),
-    mk((s) => ({ name: 'enc/utf32-bom.csv', body: Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x00]), Buffer.from(s.ok3, 'utf16le')]) })),
+    // UTF-32 is not an encoding device CSVs come in (nor one the intake reads): the file is refused as a whole.
+    mk((s) => ({ name: 'enc/utf32-bom.csv', body: Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x00]), Buffer.from(s.ok3, 'utf16le')]), rejected: true })),
     mk((s) => ({ name: 'enc/bom-mid-file.csv', body: utf8(lines(csvRow(s.a), `\uFEFF${csvRow(s.b)}`)), rows: 2 })),
     mk((s) => ({ name: 'enc/smart-quotes-1252.csv', body: Buffer.from(lines(`\u201C${s.a}\u201D,,${hashFor(s.a)},`), 'latin1'), rows: 1 })),
     // Truncation
@@ -73,14 +74,14 @@ function badFiles(): BadFile[] {
     // Huge lines
     mk((s) => ({ name: 'huge/5mb-line.csv', body: utf8(lines(csvRow(s.a), `${s.b},,${'A'.repeat(5 * 1024 * 1024)},`, csvRow(s.c))), rows: 3, ci: true })),
     mk((s) => ({ name: 'huge/long-serial.csv', body: utf8(lines(`${'S'.repeat(10_000)},,${hashFor(s.a)},`)), rows: 1 })),
-    mk((s) => ({ name: 'huge/1000-columns-header.csv', body: utf8([CSV_HEADER + ','.repeat(1000) + 'X', csvRow(s.a)].join(CRLF) + CRLF) })),
+    mk((s) => ({ name: 'huge/1000-columns-header.csv', body: utf8([CSV_HEADER + ','.repeat(1000) + 'X', csvRow(s.a)].join(CRLF) + CRLF), rows: 1 })),
     // Formula payloads and markup
     mk((s) => ({ name: 'formula/serial-cmd.csv', body: utf8(lines(`=cmd|' /C calc'!A0,,${hashFor(s.a)},`, `+SUM(1+1),,${hashFor(s.b)},`, `@HYPERLINK("http://x"),,${hashFor(s.c)},`, `-2+3,,${hashFor(s.d)},`)), rows: 4, ci: true })),
     mk((s) => ({ name: 'formula/group-tag.csv', body: utf8(lines(`${s.a},,${hashFor(s.a)},=1+1`, `${s.b},,${hashFor(s.b)},"=HYPERLINK(""http://evil"",""x"")"`, `${s.c},,${hashFor(s.c)},\t=2`)), rows: 3 })),
     mk((s) => ({ name: 'formula/html-script.csv', body: utf8(lines(`<script>alert(1)</script>,,${hashFor(s.a)},<b>x</b>`)), rows: 1 })),
     mk((s) => ({ name: 'formula/rtl-override.csv', body: utf8(lines(`${s.a}\u202Egpj.exe,,${hashFor(s.a)},`)), rows: 1 })),
     // Binary and other formats
-    mk(() => ({ name: 'bin/random.csv', body: junk(64 * 1024, 1), ci: true })),
+    mk(() => ({ name: 'bin/random.csv', body: junk(64 * 1024, 1), rejected: true, ci: true })),
     mk(() => ({ name: 'bin/png.csv', body: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), junk(4096, 2)]), rejected: true })),
     mk((s) => ({ name: 'bin/gzip.csv', body: gzipSync(utf8(s.ok3)), rejected: true })),
     mk(() => ({ name: 'bin/zip-xlsx.csv', body: Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), junk(4096, 3)]), rejected: true })),
@@ -93,12 +94,14 @@ function badFiles(): BadFile[] {
     mk((s) => ({ name: 'dialect/cr-only.csv', body: utf8(s.ok3.replace(/\r\n/g, '\r')), rows: 3 })),
     mk((s) => ({ name: 'dialect/mixed-endings.csv', body: utf8([CSV_HEADER, csvRow(s.a), csvRow(s.b), csvRow(s.c)].join('\n') + '\r\n'), rows: 3 })),
     mk((s) => ({ name: 'struct/unbalanced-quotes.csv', body: utf8(lines(`"${s.a},,${hashFor(s.a)},`, csvRow(s.b))), rows: 2, ci: true })),
-    mk((s) => ({ name: 'struct/quoted-newline.csv', body: utf8(lines(`"${s.a}\nX",,${hashFor(s.a)},`, csvRow(s.b))) })),
+    // Device CSVs have no multi-line values: each physical line is a row, the two halves rejected on their own.
+    mk((s) => ({ name: 'struct/quoted-newline.csv', body: utf8(lines(`"${s.a}\nX",,${hashFor(s.a)},`, csvRow(s.b))), rows: 3 })),
     mk((s) => ({ name: 'struct/extra-columns.csv', body: utf8(lines(`${s.a},,${hashFor(s.a)},,extra,more`)), rows: 1 })),
     mk((s) => ({ name: 'struct/no-hash-column.csv', body: utf8(['Device Serial Number,Windows Product ID,Group Tag', `${s.a},,`].join(CRLF)), rejected: true })),
     mk((s) => ({ name: 'struct/duplicate-header.csv', body: utf8(['Device Serial Number,Hardware Hash,Hardware Hash', `${s.a},${hashFor(s.a)},${hashFor(s.a)}`].join(CRLF)), rejected: true })),
     mk((s) => ({ name: 'struct/header-repeated.csv', body: utf8(lines(csvRow(s.a), CSV_HEADER, csvRow(s.b))), rows: 3 })),
-    mk((s) => ({ name: 'struct/only-commas.csv', body: utf8(lines(',,,', ',,,', csvRow(s.a))) })),
+    // Lines of empty fields are blank lines, not rows.
+    mk((s) => ({ name: 'struct/only-commas.csv', body: utf8(lines(',,,', ',,,', csvRow(s.a))), rows: 1 })),
     mk((s) => ({ name: 'struct/duplicate-rows.csv', body: utf8(lines(csvRow(s.a), csvRow(s.a), csvRow(s.a))), rows: 3 })),
     mk((s) => ({ name: 'struct/hash-with-spaces.csv', body: utf8(lines(`${s.a},,"${hashFor(s.a).replace(/(.{76})/g, '$1 ')}",`)), rows: 1 })),
     mk((s) => ({ name: 'struct/case-and-order.csv', body: utf8(['hardware hash,DEVICE SERIAL NUMBER', `${hashFor(s.a)},${s.a}`].join(CRLF)), rows: 1 })),
@@ -115,6 +118,45 @@ function badFiles(): BadFile[] {
   const many = Array.from({ length: 100_000 }, (_, i) => `MANY${i},,AAAA${i},`);
   files.push({ name: 'size/100000-rows.csv', body: utf8(lines(...many)), rows: 100_000 });
   return files;
+}
+
+/**
+ * Cells a spreadsheet would run as a formula: after unquoting (RFC 4180), a text cell whose first
+ * character is one of OWASP's CSV-injection triggers — = + - @ tab carriage-return
+ * (owasp.org/www-community/attacks/CSV_Injection). The product prefixes such cells with '. Read here
+ * from the file's own bytes, independent of the product's writer; the header row is skipped.
+ */
+function liveFormulaCells(csv: string): string[] {
+  const cells: string[] = [];
+  const text = csv.replace(/^\uFEFF/, '');
+  let i = text.indexOf('\n') + 1;
+  while (i > 0 && i < text.length) {
+    let value = '';
+    if (text[i] === '"') {
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q < 0) throw new Error('report.csv: unclosed quote');
+        value += text.slice(j, q);
+        if (text[q + 1] === '"') {
+          value += '"';
+          j = q + 2;
+          continue;
+        }
+        i = q + 1;
+        break;
+      }
+    } else {
+      const end = text.slice(i).search(/,|\r\n|\n/);
+      value = end < 0 ? text.slice(i) : text.slice(i, i + end);
+      i = end < 0 ? text.length : i + end;
+    }
+    // A number is a number, not a formula (the line column); any other cell is text.
+    if (/^[=+\-@\t\r]/.test(value) && !/^-?\d+(\.\d+)?$/.test(value)) cells.push(value);
+    if (text.startsWith('\r\n', i)) i += 2;
+    else if (text[i] === ',' || text[i] === '\n') i += 1;
+  }
+  return cells;
 }
 
 describe('bad input: malformed and hostile files', () => {
@@ -140,6 +182,8 @@ describe('bad input: malformed and hostile files', () => {
       }
       const report = await readReport(stack, runId);
       const rejected = report.fileRejected !== undefined;
+      if (!file.rejected && file.rows === undefined) problems.push(`${where}: the suite gives this file no expected verdict`);
+      if (!file.rejected && rejected) problems.push(`${where}: rejected whole (${report.fileRejected}), expected ${file.rows} rows`);
       if (file.rejected && !rejected) problems.push(`${where}: expected the whole file rejected, got ${report.status}`);
       if (!rejected) {
         const lineNumbers = report.rows.map((r) => r.line);
@@ -152,7 +196,7 @@ describe('bad input: malformed and hostile files', () => {
         problems.push(`${where}: rejected file lists rows`);
       }
       const csv = (await readBlobText(stack, CONTAINERS.reports, `${runId}/report.csv`)) ?? '';
-      const live = csv.split(/\r?\n/).filter((line) => /(^|,)"?[=+@\t]/.test(line));
+      const live = liveFormulaCells(csv);
       if (live.length > 0) problems.push(`${where}: report.csv has a live formula cell: ${live[0]!.slice(0, 120)}`);
     }
     const archived = new Set(await listBlobs(stack, CONTAINERS.archive));

@@ -22,30 +22,48 @@ function dice(seed: number): () => number {
 
 const PHASES = ['parse', 'import', 'confirm', 'report', 'cleanup'] as const;
 
-/** Polls the run until its custom status names `phase` (or it is past it, or the time is up); returns what it saw. */
+/** The run's phase as its custom status names it ('done' once completed), or 'not started'. */
+async function phaseOf(hostUrl: string, runId: string): Promise<string> {
+  const res = await fetch(`${hostUrl}/runtime/webhooks/durabletask/instances/${runId}`).catch(() => undefined);
+  if (!res || res.status === 404) {
+    await res?.body?.cancel();
+    return 'not started';
+  }
+  const body = (await res.json()) as { runtimeStatus?: string; customStatus?: { phase?: string } };
+  return body.runtimeStatus === 'Completed' ? 'done' : (body.customStatus?.phase ?? 'parse');
+}
+
+/** Polls until the run's status names `phase` (or is past it); returns the phase seen last. */
 async function reachPhase(hostUrl: string, runId: string, phase: string, until: number): Promise<string> {
   const order = ['not started', ...PHASES, 'done'];
   let seen = 'not started';
   while (Date.now() < until) {
-    const res = await fetch(`${hostUrl}/runtime/webhooks/durabletask/instances/${runId}`).catch(() => undefined);
-    if (res && res.status !== 404) {
-      const body = (await res.json()) as { runtimeStatus?: string; customStatus?: { phase?: string } };
-      seen = body.runtimeStatus === 'Completed' ? 'done' : (body.customStatus?.phase ?? 'parse');
-      if (order.indexOf(seen) >= order.indexOf(phase)) return `${seen} (aimed at ${phase})`;
-    } else {
-      await res?.body?.cancel();
-    }
-    await new Promise((r) => setTimeout(r, 15));
+    seen = await phaseOf(hostUrl, runId);
+    if (order.indexOf(seen) >= order.indexOf(phase)) return seen;
+    await new Promise((r) => setTimeout(r, 10));
   }
-  return `${seen} (aimed at ${phase}, not reached)`;
+  return seen;
 }
 
-async function reachImportCall(stack: BenchStack, since: number, until: number): Promise<string> {
-  while (Date.now() < until) {
-    if (stack.emulator.requestLog(since, 100_000).entries.some((e) => e.path.endsWith('/importedWindowsAutopilotDeviceIdentities/import'))) return 'import (after the first import call)';
+/**
+ * Where each phase's kill lands. Import and confirm kills are deterministic: the emulator holds the
+ * run's first call of that phase (the import call; the sync-gate read of the first confirm step)
+ * and the host is killed while it is in flight — `before` the service saw it (the call is lost) or
+ * `after` it processed it (the answer is lost). Parse, report and cleanup are caught by the run's
+ * status (polled every 10 ms) and killed at once; the phase read just before the kill is recorded.
+ */
+const HELD: Partial<Record<(typeof PHASES)[number], { method: string; path: string }>> = {
+  import: { method: 'POST', path: '/importedWindowsAutopilotDeviceIdentities/import' },
+  confirm: { method: 'GET', path: '/deviceManagement/windowsAutopilotSettings' },
+};
+
+async function waitFor<T>(what: string, probe: () => T | Promise<T>, until: number): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`${what}: not reached in time`);
     await new Promise((r) => setTimeout(r, 5));
   }
-  return 'import (no import call seen)';
 }
 
 describe('crash: the host killed at random moments and restarted', () => {
@@ -70,24 +88,34 @@ describe('crash: the host killed at random moments and restarted', () => {
 
     const roll = dice(seed);
     const killedAt: string[] = [];
+    const phaseAtKill: { aimed: string; hit: boolean }[] = [];
     const failures: string[] = [];
     for (let run = 0; run < runs; run++) {
       const file = mixedFile(`CR${run}X`, fresh);
       const since = lastSeq(stack.emulator);
-      // Each run aims its kill at one phase in turn (parse, import, confirm, report, cleanup): wait until the
-      // run is in it, then a seeded random delay within the phase's usual length.
+      // Each run aims its kill at one phase in turn (parse, import, confirm, report, cleanup).
       const target = PHASES[run % PHASES.length]!;
-      const delayMs = Math.round(roll() * 400);
+      const held = HELD[target];
+      const when = roll() < 0.5 ? 'before' : 'after';
+      if (held) stack.emulator.hold({ ...held, when });
       const { runId, droppedAt } = await dropBlob(stack, `crash/run-${run}.csv`, file.csv);
-      // The orchestration's status names the import phase only after its first step, so the import
-      // kill is aimed from the emulator's log instead: after the run's first import call.
-      const status =
-        target === 'import'
-          ? await reachImportCall(stack, since, droppedAt + Math.max(90_000, refWatch.elapsedMs * 3))
-          : await reachPhase(stack.hostUrl, runId, target, droppedAt + Math.max(90_000, refWatch.elapsedMs * 3));
-      await new Promise((r) => setTimeout(r, target === 'import' ? delayMs / 4 : delayMs));
+      const until = droppedAt + Math.max(90_000, refWatch.elapsedMs * 3);
+      let status: string;
+      if (held) {
+        await waitFor(`run ${run}: the ${target} call held`, () => stack.emulator.holds().waiting.length > 0, until);
+        status = `${target} (${held.method} …${held.path.split('/').pop()} held ${when} the service)`;
+      } else {
+        const seen = await reachPhase(stack.hostUrl, runId, target, until);
+        status = seen === target ? target : `${seen} (aimed at ${target}, missed)`;
+      }
       const killAfterMs = Date.now() - droppedAt;
       await stack.killHost();
+      if (held) {
+        // The emulator must see the client gone before a `before`-held call is let go (dropped).
+        await waitFor(`run ${run}: the held call's client gone`, () => stack.emulator.holds().waiting.every((w) => w.clientGone), until);
+        stack.emulator.releaseHolds();
+      }
+      phaseAtKill.push({ aimed: target, hit: !status.includes('missed') });
       killedAt.push(`${killAfterMs} ms ${status}`);
       await stack.startHost();
       await waitForRun(stack, runId, droppedAt, { timeoutMs: 240_000 });
@@ -106,5 +134,12 @@ describe('crash: the host killed at random moments and restarted', () => {
     }
     console.log(`crash suite: ${runs} runs, kills at ${killedAt.join(', ')}`);
     expect(failures).toEqual([]);
+    // Every kill happened where it was aimed — or, for the phases caught by their status (a report
+    // is written in a blink), at least one of them did: a suite whose kills all miss proves nothing.
+    for (const phase of new Set(phaseAtKill.map((p) => p.aimed))) {
+      const hits = phaseAtKill.filter((p) => p.aimed === phase && p.hit).length;
+      if (HELD[phase as (typeof PHASES)[number]] || phase === 'parse') expect(hits, `kills aimed at ${phase}`).toBe(phaseAtKill.filter((p) => p.aimed === phase).length);
+      else expect(hits, `kills aimed at ${phase}`).toBeGreaterThan(0);
+    }
   }, 60_000 + runs * 300_000);
 });

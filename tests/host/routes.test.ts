@@ -16,7 +16,7 @@ describe('route templates', () => {
     expect(m('api/items/{id:int}', 'api/items/x')).toBeUndefined();
     expect(m('api/n/{name:alpha:maxlength(3)}', 'api/n/abc')).toEqual({ name: 'abc' });
     expect(m('api/n/{name:alpha:maxlength(3)}', 'api/n/abcd')).toBeUndefined();
-    expect(m('api/g/{id:guid}', 'api/g/8f14e45f-ceea-467f-a8f0-3d1b5e0c9a11')).toBeDefined();
+    expect(m('api/g/{id:guid}', 'api/g/8f14e45f-ceea-467f-a8f0-3d1b5e0c9a11')).toEqual({ id: '8f14e45f-ceea-467f-a8f0-3d1b5e0c9a11' });
   });
 
   it('does not match extra or missing segments', () => {

@@ -69,9 +69,12 @@ describe('local stack: outcomes per device', () => {
     expect(byLine[5]).toMatchObject({ status: 'rejected', code: 'hash-missing-manufacturer' });
     expect(byLine[6]).toMatchObject({ status: 'duplicate' });
     expect(byLine[7]).toMatchObject({ status: 'rejected', code: 'missing-serial' });
-    // a serial that does not match the hash is imported but flagged
-    expect(byLine[8]?.device?.result).toBeDefined();
-    expect((byLine[8] as unknown as { warnings: string[] }).warnings.join(' ')).toMatch(/SOMETHING-ELSE|serial/i);
+    // a serial that does not match the hash is imported (the hash is what Autopilot registers) and flagged
+    expect(byLine[8]?.device).toMatchObject({ result: 'confirmed', alreadyRegistered: false, importStatus: 'complete' });
+    expect(byLine[8]?.device?.ztdId).toMatch(/^[0-9a-f-]{36}$/);
+    expect((byLine[8] as unknown as { warnings: string[] }).warnings).toEqual([
+      "Line 8: the row's serial MIX-0007 differs from the serial inside its hardware hash (SOMETHING-ELSE). The hash is what Autopilot registers, so that device is imported; check that the row and the hash were not mixed up.",
+    ]);
     const sent = importedSerials(stack);
     expect(sent.filter((s) => s === 'MIX-0001')).toHaveLength(1);
     expect(sent).not.toContain('MIX-0002');

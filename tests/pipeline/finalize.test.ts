@@ -29,7 +29,7 @@ describe('finalize step', () => {
         expect(archived).toBeUndefined();
         expect(left?.etag).toBe(newer);
       } else {
-        expect(archived).toBeDefined();
+        expect(archived!.data.toString()).toBe(csvOf(['SN-1', 'SN-2', 'SN-3']));
         expect(left).toBeUndefined();
       }
     }

@@ -14,7 +14,8 @@ describe('finalize: archiving the source', () => {
     const outcome = await runFinalizeStep({ objects, runs, log }, { runId: RUN, source, now: T0 });
     expect(outcome.archivedAs).toBe(`${CONTAINERS.archive}/processed/${source.name}`);
     expect(await objects.get(source.container, source.name)).toBeUndefined();
-    expect(await objects.get(CONTAINERS.archive, `processed/${source.name}`)).toBeDefined();
+    // The archived copy is the version the run read, byte for byte.
+    expect((await objects.get(CONTAINERS.archive, `processed/${source.name}`))!.data.toString()).toBe(csvOf(['SN-1']));
     // a repeated attempt (the source already moved) reports the same place
     expect((await runFinalizeStep({ objects, runs, log }, { runId: RUN, source, now: T0 })).archivedAs).toBe(outcome.archivedAs);
   });
