@@ -83,6 +83,6 @@ export function parseCsvLine(line: string, delimiter: string): LineFields {
     const index = typeof error.index === 'number' ? error.index : 0;
     return { ok: false, problem, column: index + 1 };
   }
-  // An empty line is no record at all; a blank line is one empty field, as the header expects.
+  // To csv-parse an empty line holds no record; as one empty field it counts as blank, like `,,`.
   return { ok: true, fields: records[0] ?? [''] };
 }
