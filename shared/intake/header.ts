@@ -3,7 +3,7 @@
  * whitespace (the portal is strict about both; real files from ConfigMgr, Excel and hand edits are
  * not), and every deviation from the documented spelling becomes a warning in the report.
  */
-import { splitFields } from './fields';
+import { parseCsvLine } from './csv-line';
 import type { IntakeFormat } from './types';
 import { EXPECTED_FILE } from './expected';
 
@@ -88,7 +88,7 @@ export function recognizeHeader(line: string): HeaderResult {
   }
   let best: { delimiter: { char: string; name: string }; cells: string[]; found: ReturnType<typeof tryDelimiter> } | undefined;
   for (const delimiter of DELIMITERS) {
-    const split = splitFields(line, delimiter.char);
+    const split = parseCsvLine(line, delimiter.char);
     if (!split.ok) continue;
     const found = tryDelimiter(split.fields);
     const score = Object.keys(found.index).length;
