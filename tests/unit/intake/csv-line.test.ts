@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
 import { parseCsvLine } from '../../../shared/intake/csv-line';
 
 /** One line through csv-parse: the fields, or the quote problem (by csv-parse's error code) and its 1-based column. */
@@ -50,5 +51,35 @@ describe('parseCsvLine (csv-parse, one physical line)', () => {
   it('reads a long quote-free line whole', () => {
     const hash = 'A'.repeat(60_000);
     expect(parseCsvLine(`S-1,,${hash},Sales`, ',')).toEqual({ ok: true, fields: ['S-1', '', hash, 'Sales'] });
+  });
+});
+
+describe('the quote-free fast path reads every line exactly as csv-parse does', () => {
+  // The same options as csv-line.ts, through csv-parse itself: the oracle.
+  const viaCsvParse = (line: string, delimiter: string): string[] =>
+    parse(line, { quote: '"', escape: '"', relax_quotes: true, ltrim: true, rtrim: true, relax_column_count: true, record_delimiter: '\n', delimiter })[0] ?? [''];
+
+  /** mulberry32, so a failure names a reproducible line. */
+  function dice(seed: number): () => number {
+    let s = seed >>> 0;
+    return () => {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(s ^ (s >>> 15), s | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  // Delimiters, every kind of blank String.prototype.trim removes (and some it does not), text, NUL.
+  const ALPHABET = [',', ';', '\t', ' ', '\u00a0', '\u2003', '\u3000', '\ufeff', '\u200b', '\u000b', '\u000c', 'a', 'Z', '9', '-', '=', '+', '@', "'", 'é', '名', '\u0000', '|'];
+
+  it.each([',', ';', '\t', '|'])('on 20,000 random quote-free lines with delimiter %j', (delimiter) => {
+    const roll = dice(delimiter.charCodeAt(0));
+    for (let n = 0; n < 20_000; n++) {
+      const length = Math.floor(roll() * 24);
+      let line = '';
+      for (let i = 0; i < length; i++) line += ALPHABET[Math.floor(roll() * ALPHABET.length)];
+      const fast = parseCsvLine(line, delimiter);
+      expect(fast, JSON.stringify(line)).toEqual({ ok: true, fields: viaCsvParse(line, delimiter) });
+    }
   });
 });
