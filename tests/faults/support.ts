@@ -55,9 +55,12 @@ export function mixedFile(prefix: string, fresh: number, tenantSerialIndex = 1):
     rows.push(row);
     truth.push({ ...t, line: rows.length + 1 });
   };
-  for (const s of serials) add(csvRow(s), { serial: s, status: 'valid', result: 'confirmed', alreadyRegistered: false, fresh: true });
+  // The device the tenant already holds and the foreign one come first, so they share the first
+  // import chunk — the one the crash suite's import kill leaves in doubt (a device registered
+  // before the run must still be told apart from one the lost call registered).
   add(csvRow(tenantSerial), { serial: tenantSerial, status: 'valid', result: 'confirmed', alreadyRegistered: true, fresh: false });
   add(csvRow(FOREIGN_SERIALS[0]!), { serial: FOREIGN_SERIALS[0]!, status: 'valid', result: 'failed', failureCode: '808', fresh: false });
+  for (const s of serials) add(csvRow(s), { serial: s, status: 'valid', result: 'confirmed', alreadyRegistered: false, fresh: true });
   add(csvRow(serials[0]!), { serial: serials[0]!, status: 'duplicate', fresh: false });
   add(`${prefix}BAD,,AAAA-not-base64!!,`, { serial: `${prefix}BAD`, status: 'rejected', fresh: false });
   return { csv: [CSV_HEADER, ...rows].join('\r\n') + '\r\n', truth, freshSerials: serials };

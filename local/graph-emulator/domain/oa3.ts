@@ -5,7 +5,7 @@
  * decoder would agree with it, and every suite would stay green while the real service answered
  * 802.
  *
- * Source: ../shared/reference/hardware-hash.md ("Layout", "Record types"), which cites Michael
+ * Source: the team reference hardware-hash.md (reference folder beside the repository) ("Layout", "Record types"), which cites Michael
  * Niehaus's AutopilotUtility (`ConvertFrom-AutopilotHash`), the public decoder
  * MrWyss/DecodeAutopilotHash (utils/autopilotutility.py) and oofhours.com, "Breaking down the
  * Windows Autopilot hardware hash" (2022-06-03). In short, all integers little-endian:

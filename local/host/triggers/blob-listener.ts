@@ -1,5 +1,5 @@
 /**
- * Polling blob trigger on Azurite, modelled on the real host (../shared/reference/durable-host.md §4;
+ * Polling blob trigger on Azurite, modelled on the real host (the team reference durable-host.md in the reference folder beside the repository §4;
  * azure-sdk-for-net `Microsoft.Azure.WebJobs.Extensions.Storage.Blobs/src/Listeners/`):
  * 1. scan (./blob-scanner.ts): each container is listed one page per poll (continuation token kept between polls); after a
  *    complete sweep only blobs modified since the last sweep are looked at (`blobscaninfo` cursor);
