@@ -104,24 +104,40 @@ export async function findImportRecords(graph: GraphGateway, belongs: (importId:
 }
 
 /**
- * Deletes import records and checks that they are gone. A DELETE's 2xx proves nothing for this
- * entity: the service is reported to answer 200 for an id it never had (microsoft-graph-docs
- * #7129) and, in beta, to answer without deleting (#5180). A record counts as deleted only when a
- * GET right after answers 404; the others are left for a later attempt.
+ * Asks the service to delete import records: the ids whose DELETE was accepted, and the failures.
+ * An accepted DELETE proves nothing for this entity — the service is reported to answer 200 for an
+ * id it never had (microsoft-graph-docs #7129) and, in beta, to answer without deleting (#5180) —
+ * so the caller checks with `importRecordsStillThere` before counting a record as deleted.
  */
-export async function deleteImportRecords(graph: GraphGateway, ids: readonly string[]): Promise<{ gone: string[]; left: string[]; failures: { id: string; status: number; code: string }[] }> {
-  const failures: { id: string; status: number; code: string }[] = [];
-  if (ids.length === 0) return { gone: [], left: [], failures };
-  const answers = await graph.batch(ids.map((id) => ({ op: 'deleteImportedDevice' as const, params: { id } })));
+export async function deleteImportRecords(graph: GraphGateway, ids: readonly string[]): Promise<{ asked: string[]; failures: { id: string; status: number; code: string }[] }> {
   const asked: string[] = [];
+  const failures: { id: string; status: number; code: string }[] = [];
+  if (ids.length === 0) return { asked, failures };
+  const answers = await graph.batch(ids.map((id) => ({ op: 'deleteImportedDevice' as const, params: { id } })));
   answers.forEach((result, i) => {
     if (result.ok || result.status === 404) asked.push(ids[i]!);
     else failures.push({ id: ids[i]!, status: result.status, code: result.code });
   });
-  const after = await getImportRecords(graph, asked);
-  const gone = asked.filter((id) => after.has(id) && after.get(id) === undefined);
-  const goneSet = new Set(gone);
-  return { gone, left: ids.filter((id) => !goneSet.has(id)), failures };
+  return { asked, failures };
+}
+
+/**
+ * Which of `ids` the tenant's import list still holds. One paged walk of the list (1,000 records a
+ * page) checks any number of deletions at once — far fewer requests than a GET per record, since
+ * import records are transient and the list stays short.
+ */
+export async function importRecordsStillThere(graph: GraphGateway, ids: ReadonlySet<string>): Promise<Set<string>> {
+  const there = new Set<string>();
+  if (ids.size === 0) return there;
+  const walked = await graph.forEachPage({ op: 'listImportedDevices' }, (items) => {
+    for (const item of items) {
+      const record = ImportRecord.safeParse(item);
+      if (!record.success) throw new GraphContractError('imported record: unexpected shape', { operation: 'listImportedDevices' });
+      if (ids.has(record.data.id)) there.add(record.data.id);
+    }
+  });
+  if (!walked.ok) throw new GraphContractError(`importedWindowsAutopilotDeviceIdentities: ${walked.status} ${walked.code}`, { operation: 'listImportedDevices', status: walked.status, code: walked.code });
+  return there;
 }
 
 // ---------------------------------------------------------------------------------------------

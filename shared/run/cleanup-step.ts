@@ -13,7 +13,7 @@
 import type { GraphGateway } from '../graph/gateway';
 import type { StepInput, StepResult } from '../contracts';
 import { countChunk, countRun, minutesAfter } from './counts';
-import { deleteRecords, matches, refOf, refsByChunk, sortedChunks, type RecordRef } from './import/record-refs';
+import { confirmGone, deleteRecords, matches, refOf, refsByChunk, sortedChunks, type RecordRef } from './import/record-refs';
 import type { RunStore } from './run-store';
 
 export interface CleanupStepDeps {
@@ -58,7 +58,8 @@ export async function runCleanupStep(deps: CleanupStepDeps, input: StepInput): P
   }
   if (records === 0) return { next: 'done', counts, recordsLeft: 0, note: 'import records deleted' };
 
-  const { deleted, failed } = await deleteRecords(deps, runId, batch);
+  const { asked, failed } = await deleteRecords(deps, runId, batch);
+  const deleted = await confirmGone(deps, runId, asked);
   // Then only the chunks whose records went: read again, marked, written.
   const byChunk = refsByChunk(deleted.filter((r) => r.line !== STRAY));
   const strays = new Set(deleted.filter((r) => r.line === STRAY).map((r) => r.recordId));
@@ -76,7 +77,7 @@ export async function runCleanupStep(deps: CleanupStepDeps, input: StepInput): P
   // Nothing could be deleted this time. Keep trying at the polling pace for as long as an import
   // may take; after that the records are left (the report is written; they are listed in the log).
   const giveUp = Date.parse(now) >= minutesAfter(input.phaseStartedAt, input.settings.deadlines.importMinutes);
-  if (giveUp) deps.log(`run ${runId}: ${recordsLeft} import records could not be deleted (${failed} failed this step); leaving them`);
+  if (giveUp) deps.log(`run ${runId}: ${recordsLeft} import records could not be deleted (${failed} refused this step); leaving them`);
   return {
     next: giveUp ? 'done' : 'wait',
     counts,

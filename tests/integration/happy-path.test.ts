@@ -45,15 +45,16 @@ describe('local stack: a dropped CSV becomes verified Autopilot devices', () => 
     expect(summary).toContain('**confirmed** | **2**');
     const reportCsv = await readText(stack, CONTAINERS.reports, `${runId}/report.csv`);
     expect(reportCsv?.split('\n').filter(Boolean)).toHaveLength(3);
-    // The run read and deleted only its own import records: none are left behind.
+    // The run deleted only its own import records, none are left behind…
     const log = stack.emulator.requestLog(0, 10_000).entries;
-    expect(log.filter((e) => e.method === 'GET' && /importedWindowsAutopilotDeviceIdentities\/?(\?|$)/.test(e.path))).toHaveLength(0);
     const deletes = log.filter((e) => e.method === 'DELETE' && /importedWindowsAutopilotDeviceIdentities\/[^/?]+$/.test(e.path));
     expect(deletes.map((e) => e.status)).toEqual([200, 200]);
-    // …and counted a record deleted only once a GET after its DELETE answered 404.
+    // …and counted each deleted only once a read of the import list after its DELETE no longer held it.
+    const lists = log.filter((e) => e.method === 'GET' && /importedWindowsAutopilotDeviceIdentities\/?(\?|$)/.test(e.path));
     for (const d of deletes) {
-      const after = log.find((e) => e.method === 'GET' && e.path === d.path && e.at >= d.at && e.status === 404);
-      expect(after, `a GET confirming ${d.path} is gone`).toBeDefined();
+      const id = d.path.split('/').pop()!;
+      const after = lists.find((e) => e.at >= d.at && e.status === 200 && !JSON.stringify(e.responseBody).includes(id));
+      expect(after, `a list read confirming ${id} is gone`).toBeDefined();
     }
     // The group members were read as an advanced query, with the app's own grant (no 403 anywhere).
     const members = log.filter((e) => e.path.includes('/transitiveMembers/microsoft.graph.device'));

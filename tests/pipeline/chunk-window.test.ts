@@ -93,6 +93,7 @@ class Tenant extends FakeGraph {
         return ok({ id, serialNumber: serial, state: { deviceImportStatus: 'complete', deviceRegistrationId: `ztd-${serial}`, deviceErrorCode: 0, deviceErrorName: 'None' } });
       },
       deleteImportedDevice: (spec) => (this.records.delete(spec.params!.id!) ? ok(undefined, 204) : err(404)),
+      listImportedDevices: () => ok({ value: [...this.records].map((id) => ({ id, serialNumber: id.split('|')[1] })) }),
       getAutopilotSettings: () => ok({ lastSyncDateTime: '2026-01-01T00:00:00Z', lastManualSyncTriggerDateTime: null, syncStatus: 'completed' }),
       syncAutopilot: () => ok(undefined, 204),
       getAutopilotDevice: (spec) => {
@@ -107,10 +108,7 @@ class Tenant extends FakeGraph {
     };
   }
   override async batch(specs: GraphRequestSpec[]): Promise<GraphResult[]> {
-    const op = specs[0]?.op ?? '';
-    // GETs right after a DELETE batch check that the deleted records are gone: not polls.
-    const previous = this.batches[this.batches.length - 1]?.op;
-    this.batches.push({ op: op === 'getImportedDevice' && previous === 'deleteImportedDevice' ? 'verifyDeleted' : op, size: specs.length });
+    this.batches.push({ op: specs[0]?.op ?? '', size: specs.length });
     return super.batch(specs);
   }
   /** $batch round trips (20 requests each) spent on an operation. */

@@ -3,7 +3,7 @@
  * chunk, line) rather than by chunk state, so no step holds chunk states while Graph is called,
  * and the one way they are deleted.
  */
-import { deleteImportRecords } from '../../graph/autopilot-api';
+import { deleteImportRecords, importRecordsStillThere } from '../../graph/autopilot-api';
 import type { GraphGateway } from '../../graph/gateway';
 import type { ChunkState, DeviceState } from '../model';
 
@@ -22,22 +22,31 @@ export function refOf(chunk: ChunkState, device: DeviceState): RecordRef {
 }
 
 /**
- * Deletes the given records and checks each is gone (autopilot-api.ts: a DELETE's 2xx proves
- * nothing for this entity); returns those confirmed gone, and how many are left for a later
- * attempt (logged by record id, never by serial number). Marking them is the caller's.
+ * Asks the service to delete the given records (one $batch round trip per 19–20, paced by the
+ * gateway); returns those whose DELETE was accepted — not yet known to be gone (see `confirmGone`)
+ * — and how many failed. A failure is left for a later attempt (logged by record id, never by
+ * serial number).
  */
 export async function deleteRecords<T extends { recordId: string }>(
   deps: { graph: GraphGateway; log: (message: string) => void },
   runId: string,
   records: readonly T[],
-): Promise<{ deleted: T[]; failed: number }> {
-  if (records.length === 0) return { deleted: [], failed: 0 };
-  const { gone, left, failures } = await deleteImportRecords(deps.graph, records.map((r) => r.recordId));
+): Promise<{ asked: T[]; failed: number }> {
+  if (records.length === 0) return { asked: [], failed: 0 };
+  const { asked, failures } = await deleteImportRecords(deps.graph, records.map((r) => r.recordId));
   for (const f of failures) deps.log(`run ${runId}: deleting import record ${f.id} failed with ${f.status} ${f.code}; will retry`);
-  const unconfirmed = left.length - failures.length;
-  if (unconfirmed > 0) deps.log(`run ${runId}: ${unconfirmed} import record(s) still there after their DELETE was accepted; will retry`);
-  const goneIds = new Set(gone);
-  return { deleted: records.filter((r) => goneIds.has(r.recordId)), failed: left.length };
+  const askedIds = new Set(asked);
+  return { asked: records.filter((r) => askedIds.has(r.recordId)), failed: failures.length };
+}
+
+/**
+ * The records among `asked` the tenant's import list no longer holds: the ones that count as
+ * deleted (autopilot-api.ts: a DELETE's answer proves nothing). One list walk for a whole step.
+ */
+export async function confirmGone<T extends { recordId: string }>(deps: { graph: GraphGateway; log: (message: string) => void }, runId: string, asked: readonly T[]): Promise<T[]> {
+  const there = await importRecordsStillThere(deps.graph, new Set(asked.map((r) => r.recordId)));
+  if (there.size > 0) deps.log(`run ${runId}: ${there.size} import record(s) still listed after their DELETE was accepted; will retry`);
+  return asked.filter((r) => !there.has(r.recordId));
 }
 
 /** The refs grouped by chunk, then by line: what a second pass over the chunks looks up. */

@@ -16,7 +16,7 @@ import { countChunk, countRun, minutesAfter } from '../counts';
 import { resolveInDoubt, sendChunk, type RunRecords } from './send';
 import { recordVanished, settleImport, timeOutImport } from './settle';
 import type { ChunkState } from '../model';
-import { deleteRecords, matches, refOf, refsByChunk, sortedChunks, type RecordRef } from './record-refs';
+import { confirmGone, deleteRecords, matches, refOf, refsByChunk, sortedChunks, type RecordRef } from './record-refs';
 import type { RunStore } from '../run-store';
 
 export interface ImportStepDeps {
@@ -155,9 +155,12 @@ async function pollWhileDeleting(deps: ImportStepDeps, runId: string, toPoll: Re
   });
   const deleted: RecordRef[] = [];
   const deleting = (async () => {
+    const asked: RecordRef[] = [];
     for (let i = 0; toPoll.length > 0 && !pollsDone && i < settledBefore.length; i += DELETE_SLICE) {
-      deleted.push(...(await deleteRecords(deps, runId, settledBefore.slice(i, i + DELETE_SLICE))).deleted);
+      asked.push(...(await deleteRecords(deps, runId, settledBefore.slice(i, i + DELETE_SLICE))).asked);
     }
+    // A deletion counts once the list no longer holds the record: one walk for the whole step.
+    if (asked.length > 0) deleted.push(...(await confirmGone(deps, runId, asked)));
   })();
   const outcomes = await Promise.allSettled([polling, deleting]);
   const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
