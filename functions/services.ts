@@ -7,6 +7,8 @@ import type { AppConfig } from '../shared/config';
 import { createClientGateway, type TokenSource } from '../shared/graph/client-gateway';
 import type { GraphGateway } from '../shared/graph/gateway';
 import { tokenSource } from '../shared/graph/token-source';
+import type { Ledger } from '../shared/ledger/ledger';
+import { TableLedger, tableClientFor } from '../shared/ledger/table-ledger';
 import { RunStore } from '../shared/run/run-store';
 import { BlobObjectStore, blobServiceFor } from '../shared/storage/blob-store';
 import type { ObjectStore } from '../shared/storage/object-store';
@@ -18,6 +20,8 @@ export interface Services {
   tokens: TokenSource;
   objects: ObjectStore;
   runs: RunStore;
+  /** The provenance ledger (Table storage beside the blobs). */
+  ledger: Ledger;
 }
 
 export function buildServices(config: AppConfig): Services {
@@ -29,5 +33,6 @@ export function buildServices(config: AppConfig): Services {
     graph: createClientGateway({ endpoint: config.graph.endpoint, tokens, intuneBudget: config.graph.intuneBudget }),
     objects,
     runs: new RunStore(objects),
+    ledger: new TableLedger(tableClientFor(config.storage)),
   };
 }

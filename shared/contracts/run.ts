@@ -197,6 +197,8 @@ export const FinalizeInput = z.object({
   now: z.string(),
   /** The run was stopped by a permanent failure: devices still in flight are reported as failed by it. */
   stop: RunStop.optional(),
+  /** What the run expected of every device, for the provenance ledger (absent in histories older than the ledger). */
+  expected: RunSettings.shape.expected.optional(),
 });
 export type FinalizeInput = z.infer<typeof FinalizeInput>;
 

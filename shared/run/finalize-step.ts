@@ -12,10 +12,14 @@ import { CONTAINERS, sameEtag, type ObjectStore } from '../storage/object-store'
 import { countChunk, countRun } from './counts';
 import type { ChunkState, RunManifest } from './model';
 import type { RunStore } from './run-store';
+import type { Ledger } from '../ledger/ledger';
+import { recordRun } from '../ledger/record-run';
 
 export interface FinalizeDeps {
   objects: ObjectStore;
   runs: RunStore;
+  /** Where the run's devices are recorded (reconciliation reads them). */
+  ledger: Ledger;
   log: (message: string) => void;
 }
 
@@ -55,6 +59,8 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
     archivedAs = undefined;
   }
   // (Source gone: an earlier attempt of this step archived it, or someone removed it.)
+  // The ledger last: a repeated attempt writes the same entries again.
+  if (input.expected) await recordRun(deps.ledger, deps.runs, manifest, { archivedAs, expected: input.expected, now: input.now });
   deps.log(`run ${runId}: ${header.status}; ${counts.confirmed} confirmed, ${counts.failed} failed; report at ${CONTAINERS.reports}/${reportPath}${archivedAs ? '' : '; source left in place (replaced by a newer upload)'}`);
   return { runId, status: header.status, reportPath: `${CONTAINERS.reports}/${reportPath}`, ...(archivedAs ? { archivedAs } : {}), counts, ...(input.stop ? { stopped: input.stop } : {}) };
 }

@@ -53,6 +53,8 @@ export const DeviceState = z.object({
   serialNumber: z.string(),
   /** The SMBIOS serial inside the hash, when it differs from the row's (the service registers this one). */
   hashSerialNumber: z.string().optional(),
+  /** sha256 of the hash (ledger/entry.ts): identifies the device in the ledger without keeping the hash here. */
+  hashDigest: z.string().optional(),
   groupTag: z.string().optional(),
   recordId: z.string().optional(),
   importStatus: z.enum(['not-sent', 'pending', 'complete', 'error', 'timed-out']),

@@ -7,6 +7,7 @@
  */
 import { emptyCounts, type ParseInput, type ParseResult } from '../contracts/run';
 import { readIntakeCsv } from '../intake';
+import { hashDigest } from '../ledger/entry';
 import type { ObjectStore } from '../storage/object-store';
 import type { ChunkState, ImportDevice, RowRecord } from './model';
 import { ROWS_PER_PART, type RunStore } from './run-store';
@@ -55,6 +56,7 @@ export async function runParseStep(deps: ParseStepDeps, input: ParseInput): Prom
         line: d.line,
         serialNumber: d.serialNumber,
         hashSerialNumber: d.hashSerialNumber,
+        hashDigest: hashDigest(d.hardwareHash),
         groupTag: d.groupTag,
         importStatus: 'not-sent',
         recordDeleted: false,

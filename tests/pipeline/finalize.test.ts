@@ -3,6 +3,7 @@ import { runFinalizeStep } from '../../shared/run/finalize-step';
 import { runParseStep } from '../../shared/run/parse-step';
 import { CONTAINERS } from '../../shared/storage/object-store';
 import { T0, at, csvOf, storeWithCsv } from '../support/run-fixtures';
+import { MemoryLedger } from '../../shared/ledger/ledger';
 
 const RUN = 'intake-00000000000000000000000000000003';
 const log = () => {};
@@ -13,7 +14,7 @@ describe('finalize step', () => {
       const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2', 'SN-3']));
       await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
       const newer = overwritten ? await objects.put(source.container, source.name, csvOf(['SN-9'])) : undefined;
-      const outcome = await runFinalizeStep({ objects, runs, log }, { runId: RUN, source, now: at(1) });
+      const outcome = await runFinalizeStep({ objects, runs, log, ledger: new MemoryLedger() }, { runId: RUN, source, now: at(1) });
       expect(outcome.counts).toMatchObject({ rows: 3, valid: 3, pending: 3 });
       const report = JSON.parse((await objects.get(CONTAINERS.reports, `${RUN}/report.json`))!.data.toString('utf8'));
       expect(report.rows.map((r: { line: number; device: { importStatus: string } }) => [r.line, r.device.importStatus])).toEqual([

@@ -10,6 +10,7 @@ import { FakeGraph, err, ok } from '../support/fake-graph';
 import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
 import { GraphPermissionError, GraphTransientError } from '../../shared/graph/errors';
 import { ESP_ID, GROUP_ID, PROFILE_ID, T0, at, csvOf, settings, storeWithCsv } from '../support/run-fixtures';
+import { MemoryLedger } from '../../shared/ledger/ledger';
 
 const RUN = 'intake-00000000000000000000000000000001';
 const log = () => {};
@@ -125,7 +126,8 @@ async function runToEnd(csv: string, t: ReturnType<typeof tenant>, runSettings =
     minute += 1;
     if (step.next === 'done') break;
   }
-  const outcome = await runFinalizeStep({ objects, runs, log }, { runId: RUN, source, now: at(minute) });
+  const ledger = new MemoryLedger();
+  const outcome = await runFinalizeStep({ objects, runs, log, ledger }, { runId: RUN, source, now: at(minute), expected: runSettings.expected });
   const report = JSON.parse((await objects.get(CONTAINERS.reports, `${RUN}/report.json`))!.data.toString('utf8'));
   // The records are deleted after the report is written.
   const recordsAtReport = t.records.size;
@@ -134,7 +136,7 @@ async function runToEnd(csv: string, t: ReturnType<typeof tenant>, runSettings =
     const step = await runCleanupStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(minute), phaseStartedAt: cleanupStart, settings: runSettings });
     if (step.next === 'done') break;
   }
-  return { parsed, outcome, report, objects, source, recordsAtReport };
+  return { parsed, outcome, report, objects, source, recordsAtReport, ledger };
 }
 
 describe('pipeline steps against a stateful fake tenant', () => {
@@ -164,6 +166,27 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect(bySerial['SN-OLD'].device).toMatchObject({ result: 'confirmed', alreadyRegistered: true, ztdId: 'ztd-SN-OLD', importErrorCode: 806 });
     expect(bySerial['SN-OTHER'].device).toMatchObject({ result: 'failed', failure: { stage: 'import', code: '808' } });
     expect(bySerial['SN-OTHER'].device.failure.remediation).toMatch(/deregister/);
+  });
+
+  it('records every device it imported or found registered in the provenance ledger, and none that never reached the tenant', async () => {
+    const t = tenant({ registered: ['SN-OLD'], otherTenant: ['SN-OTHER'] });
+    const { ledger } = await runToEnd(csvOf(['SN-NEW', 'SN-OLD', 'SN-OTHER']), t);
+    const entries = [];
+    for await (const e of ledger.entries()) entries.push(e);
+    expect(entries.map((e) => e.serialNumber).sort()).toEqual(['SN-NEW', 'SN-OLD']);
+    const fresh = await ledger.get('sn-new');
+    expect(fresh).toMatchObject({
+      runId: RUN,
+      sourceKind: 'drop',
+      archived: { path: 'autopilot-intake-archive/processed/drops/devices.csv', line: 2 },
+      expected: { groupIds: [GROUP_ID], profileId: PROFILE_ID, espId: ESP_ID },
+      ztdId: 'ztd-SN-NEW',
+      import: { outcome: 'imported' },
+      confirm: { outcome: 'confirmed' },
+    });
+    expect(fresh!.hashDigest).toMatch(/^[0-9a-f]{64}$/);
+    expect(await ledger.get('SN-OLD')).toMatchObject({ import: { outcome: 'already-registered' }, confirm: { outcome: 'confirmed' } });
+    expect(await ledger.get('SN-OTHER')).toBeUndefined();
   });
 
   it('reads registrations, profiles and groups in bulk for a large run instead of a call per device', async () => {

@@ -7,6 +7,7 @@ import type { ChunkState, RowRecord, RunManifest } from '../../shared/run/model'
 import { RunStore } from '../../shared/run/run-store';
 import { MemoryObjectStore } from '../../shared/storage/memory-store';
 import { CONTAINERS } from '../../shared/storage/object-store';
+import { MemoryLedger } from '../../shared/ledger/ledger';
 
 /**
  * The report as the finalize step streams it, against files checked by hand
@@ -88,7 +89,7 @@ async function finalizeGoldenRun(): Promise<MemoryObjectStore> {
   await runs.writeRowPart(RUN, 0, rows);
   await runs.writeChunkState(RUN, chunk);
   await runs.writeManifest(manifest);
-  await runFinalizeStep({ objects, runs, log: () => {} }, { runId: RUN, source: manifest.source, now: '2026-11-28T11:00:00.000Z' });
+  await runFinalizeStep({ objects, runs, log: () => {}, ledger: new MemoryLedger() }, { runId: RUN, source: manifest.source, now: '2026-11-28T11:00:00.000Z' });
   return objects;
 }
 
