@@ -28,6 +28,8 @@ export const LedgerEntry = z.object({
   recordedAt: z.string(),
   /** Set by a reconciliation that found a device its run reported failed by a deadline in order after all. */
   lateSuccessAt: z.string().optional(),
+  /** An admin approved deleting the registration and importing the device again from its archived hash. */
+  pendingReimport: z.object({ approvedAt: z.string(), reconcileId: z.string() }).optional(),
 });
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
 
