@@ -151,6 +151,7 @@ export const AutopilotDevice = z.object({
   azureAdDeviceId: z.string().nullish(),
   deploymentProfileAssignmentStatus: z.string().nullish(),
   deploymentProfileAssignmentDetailedStatus: z.string().nullish(),
+  enrollmentState: z.string().nullish(),
   deploymentProfile: z.object({ id: z.string() }).passthrough().nullish(),
 });
 export type AutopilotDevice = z.infer<typeof AutopilotDevice>;

@@ -113,12 +113,33 @@ export const GRAPH_OPERATIONS = {
     permissions: ['DeviceManagementServiceConfig.Read.All'],
     purpose: 'Read the ESPs, their priorities and assignments to resolve the ESP that applies.',
   },
+  listDevices: {
+    method: 'GET',
+    version: 'v1.0',
+    path: '/devices',
+    permissions: ['Device.Read.All'],
+    purpose: 'Reconciliation: the Entra devices of the tenant’s registrations and their physical ids ([ZTDID], [OrderID]), in one paged read.',
+  },
+  updateAutopilotDeviceProperties: {
+    method: 'POST',
+    version: 'v1.0',
+    path: '/deviceManagement/windowsAutopilotDeviceIdentities/{id}/updateDeviceProperties',
+    permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    purpose: 'Reconciliation: put the ledger’s group tag back on the pipeline’s own registrations not yet enrolled (and on enrolled ones once an admin approves).',
+  },
+  deleteAutopilotDevice: {
+    method: 'DELETE',
+    version: 'v1.0',
+    path: '/deviceManagement/windowsAutopilotDeviceIdentities/{id}',
+    permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    purpose: 'Reconciliation, only after an admin approves it: delete a registration whose Entra object is gone, to import the device again from its archived hash.',
+  },
   getGroup: {
     method: 'GET',
     version: 'v1.0',
     path: '/groups/{id}',
     permissions: ['GroupMember.Read.All'],
-    purpose: 'Preflight (doctor, /api/health): the expected group exists, is dynamic, its rule matches Autopilot devices and processing is on.',
+    purpose: 'Preflight (doctor, /api/health) and reconciliation: the expected group exists, is dynamic, its rule matches Autopilot devices and processing is on.',
   },
   getDeploymentProfile: {
     method: 'GET',
@@ -132,7 +153,7 @@ export const GRAPH_OPERATIONS = {
     version: 'beta',
     path: '/deviceManagement/windowsAutopilotDeploymentProfiles/{id}/assignments',
     permissions: ['DeviceManagementServiceConfig.Read.All'],
-    purpose: 'Preflight: the expected deployment profile is assigned to the expected group.',
+    purpose: 'Preflight and reconciliation: the groups the expected deployment profile targets and excludes.',
   },
   getDeviceManagement: {
     method: 'GET',

@@ -116,7 +116,7 @@ export function classify(entry: LedgerEntry, view: TenantView): Finding {
     return finding(stuck ? 'profile-stuck' : 'profile-not-assigned', evidence, [{ kind: 'request-sync' }], [], reg.id);
   }
 
-  if (entry.confirm.outcome === 'failed' && !entry.lateSuccessAt) {
+  if (entry.confirm.outcome !== 'confirmed' && !entry.lateSuccessAt) {
     return finding('late-success', [`its run reported ${entry.confirm.code ?? 'a failure'}${entry.confirm.stage ? ` at ${entry.confirm.stage}` : ''}; every stage is in order now`], [{ kind: 'mark-late-success', serialNumber: entry.serialNumber, runId: entry.runId }], [], reg.id);
   }
   return finding('in-order', [], [], [], reg.id);
@@ -127,9 +127,18 @@ export function foreign(reg: Registration): Finding {
   return { serialNumber: reg.serialNumber, class: 'foreign', evidence: [`registered outside the pipeline (no ledger entry); group tag "${reg.groupTag}", ${reg.enrollmentState || 'state unknown'}`], ztdId: reg.id, auto: [], proposed: [] };
 }
 
+/**
+ * The run an importId belongs to, when it is one of this app's: an intake run's chunk
+ * (`{runId}-c{k}`) or a reconciliation's re-import (`{reconcileId}-r`).
+ */
+export function ownerOf(importId: string): string | undefined {
+  return (/^(intake-[0-9a-f]{32})-c\d+$/.exec(importId) ?? /^(reconcile-[0-9a-zA-Z]+)-r$/.exec(importId))?.[1];
+}
+
 /** Whether an import record is the pipeline's own and may be deleted: one of its runs' importIds, settled. */
 export function leftoverRecord(record: { id: string; serialNumber: string; importId: string; status: string }, runExists: (runId: string) => boolean): Finding | undefined {
-  const m = /^(intake-[0-9a-f]{32})-c\d+$/.exec(record.importId);
+  const owner = ownerOf(record.importId);
+  const m = owner ? [record.importId, owner] : null;
   if (!m || !runExists(m[1]!)) return undefined;
   const settled = record.status === 'complete' || record.status === 'error';
   return {

@@ -59,6 +59,8 @@ export const Finding = z.object({
   ztdId: z.string().optional(),
   auto: z.array(AutoAction),
   proposed: z.array(ProposedAction),
+  /** What became of each auto action, in its order (written by the repair step; a resumed step skips those done). */
+  results: z.array(z.object({ outcome: z.enum(['done', 'not-needed', 'failed', 'dry-run']), detail: z.string().optional() })).optional(),
 });
 export type Finding = z.infer<typeof Finding>;
 

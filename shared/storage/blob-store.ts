@@ -125,4 +125,7 @@ export class BlobObjectStore implements ObjectStore {
     });
   }
 
+  async *list(container: string, prefix: string): AsyncIterable<string> {
+    for await (const blob of (await this.container(container)).listBlobsFlat({ prefix })) yield blob.name;
+  }
 }

@@ -55,7 +55,6 @@ export class MemoryObjectStore implements ObjectStore {
     await this.put(to.container, to.path, blob.data);
   }
 
-  /** The names under a prefix: for tests that look at what a step wrote (not part of ObjectStore). */
   async *list(container: string, prefix: string): AsyncIterable<string> {
     const start = `${container}/${prefix}`;
     for (const key of [...this.blobs.keys()].sort()) if (key.startsWith(start)) yield key.slice(container.length + 1);

@@ -23,6 +23,8 @@ export interface ObjectStore {
   putIf(container: string, path: string, data: Buffer | string, ifMatch: string | null): Promise<boolean>;
   /** Deletes only that version; a newer upload under the same name is left alone. */
   deleteIf(container: string, path: string, etag: string): Promise<void>;
+  /** Names under a prefix, a page at a time (reconciliation's backfill walks the reports). */
+  list(container: string, prefix: string): AsyncIterable<string>;
   /** Server-side copy of an exact version; resolves once the copy is complete. */
   copy(from: { container: string; path: string; etag?: string }, to: { container: string; path: string }): Promise<void>;
 }

@@ -46,6 +46,7 @@ const AUTOPILOT_DEVICE = [
   'azureAdDeviceId',
   'deploymentProfileAssignmentStatus',
   'deploymentProfileAssignmentDetailedStatus',
+  'enrollmentState',
   'deploymentProfile.id',
 ];
 const READS: Record<string, readonly string[]> = {
@@ -88,6 +89,10 @@ const READS: Record<string, readonly string[]> = {
     'target<allDevicesAssignmentTarget>',
   ],
   getDeviceManagement: ['subscriptionState=active'],
+  // shared/reconcile/tenant-view.ts, with $select=id,deviceId,physicalIds.
+  listDevices: ['id', 'deviceId', 'physicalIds'],
+  updateAutopilotDeviceProperties: [],
+  deleteAutopilotDevice: [],
 };
 
 /** Request bodies the product sends, by operation: the body's element type and the properties it writes. */

@@ -109,10 +109,10 @@ describe('foreign devices and import records', () => {
     expect(f?.auto.map((a) => a.kind)).toEqual(expected);
   });
 
-  it.each([
+  it.each<[string, string, () => boolean]>([
     ['another tool\'s importId', 'Kieselbach-2026-01-01', () => true],
     ['an intake-looking id of a run this app never had', 'intake-ffffffffffffffffffffffffffffffff-c0', () => false],
-  ] as const)('never touches %s', (_, importId, runExists) => {
+  ])('never touches %s', (_, importId, runExists) => {
     expect(leftoverRecord({ id: 'r1', serialNumber: 'SN-9', importId, status: 'complete' }, runExists)).toBeUndefined();
   });
 });
