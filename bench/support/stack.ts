@@ -45,14 +45,18 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
       ...(options.onHostLine ? { onHostLine: options.onHostLine } : {}),
     });
   } catch (error) {
+    // startLocalStack has stopped whatever it had started; the state directory is ours to remove.
     rmSync(stateDir, { recursive: true, force: true });
     throw error;
   }
   return Object.assign(stack, {
     stateDir,
     async dispose() {
-      await stack.stop();
-      rmSync(stateDir, { recursive: true, force: true });
+      try {
+        await stack.stop();
+      } finally {
+        rmSync(stateDir, { recursive: true, force: true });
+      }
     },
   });
 }
