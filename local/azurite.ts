@@ -1,16 +1,22 @@
 /**
  * Azurite (the npm package) as a child process: blobs, queues and tables on loopback. In memory
  * for tests; persisted in a folder for `npm start`. Killed by PID (npx would leave a child behind).
+ *
+ * Started when Azurite itself says so: each service prints `… successfully listening at <url>` once
+ * its own server is bound. A port that merely answers could belong to another process; that line
+ * can only come from our child. Without fixed ports Azurite binds port 0 and the line names the
+ * port the OS gave it, so there is no window in which another process can take a probed port.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 
 /** The well-known Azurite development account (public, documented by Microsoft; not a secret). */
 export const DEV_ACCOUNT = 'devstoreaccount1';
 export const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface AzuriteInstance {
+  /** The Azurite process (tests check it is gone after a stop). */
+  pid: number;
   blobPort: number;
   queuePort: number;
   tablePort: number;
@@ -21,54 +27,18 @@ export interface AzuriteInstance {
 export interface AzuriteOptions {
   /** Persist data in this folder; without it, data lives in memory. */
   location?: string;
-  /** Fixed ports (npm start); free ports otherwise. */
+  /** Fixed ports (npm start); without them Azurite binds free ones itself. */
   ports?: { blob: number; queue: number; table: number };
+  /** How long Azurite may take to listen. Default 60 s. */
+  timeoutMs?: number;
 }
 
-/** Asks the OS for free loopback ports, holding them all open together so none is handed out twice. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.unref();
-          server.on('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => {
-    const address = server.address();
-    return address && typeof address === 'object' ? address.port : 0;
-  });
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  if (ports.some((p) => p === 0)) throw new Error('no free port');
-  return ports;
-}
+type Service = 'blob' | 'queue' | 'table';
 
-export async function freePort(): Promise<number> {
-  return (await freePorts(1))[0]!;
-}
-
-export function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = createConnection({ port, host: '127.0.0.1' });
-      socket.once('connect', () => {
-        socket.end();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`nothing listened on port ${port} within ${timeoutMs} ms`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
+/** `Azurite Blob service is successfully listening at http://127.0.0.1:10000` → blob, 10000. */
+export function parseListeningLine(line: string): { service: Service; port: number } | undefined {
+  const m = /^Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)\s*$/.exec(line);
+  return m?.[1] && m[2] ? { service: m[1].toLowerCase() as Service, port: Number(m[2]) } : undefined;
 }
 
 export function connectionStringFor(blobPort: number, queuePort: number, tablePort: number): string {
@@ -83,20 +53,7 @@ export function connectionStringFor(blobPort: number, queuePort: number, tablePo
 }
 
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteInstance> {
-  // Free ports can be taken by another process between our probe and Azurite's bind: try again
-  // with new ones (fixed ports are the caller's to fix).
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(options);
-    } catch (error) {
-      if (options.ports || attempt >= 3) throw error;
-    }
-  }
-}
-
-async function startOnce(options: AzuriteOptions): Promise<AzuriteInstance> {
-  const [blob, queue, table] = options.ports ? [options.ports.blob, options.ports.queue, options.ports.table] : await freePorts(3);
-  const ports = { blob: blob!, queue: queue!, table: table! };
+  const requested = options.ports ?? { blob: 0, queue: 0, table: 0 };
   const location = options.location;
   if (location) mkdirSync(location, { recursive: true });
   const bin = require.resolve('azurite/dist/src/azurite.js');
@@ -107,42 +64,66 @@ async function startOnce(options: AzuriteOptions): Promise<AzuriteInstance> {
     '--disableTelemetry',
     // Azurite refuses --location together with --inMemoryPersistence.
     ...(location ? ['--location', location] : ['--inMemoryPersistence']),
-    '--blobHost',
-    '127.0.0.1',
-    '--queueHost',
-    '127.0.0.1',
-    '--tableHost',
-    '127.0.0.1',
-    '--blobPort',
-    String(ports.blob),
-    '--queuePort',
-    String(ports.queue),
-    '--tablePort',
-    String(ports.table),
+    ...['--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1', '--tableHost', '127.0.0.1'],
+    ...['--blobPort', String(requested.blob), '--queuePort', String(requested.queue), '--tablePort', String(requested.table)],
   ];
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+
+  let output = '';
+  const ports: Partial<Record<Service, number>> = {};
   try {
-    await Promise.race([
-      Promise.all([waitForPort(ports.blob, 60_000), waitForPort(ports.queue, 60_000), waitForPort(ports.table, 60_000)]),
-      exited.then(() => {
-        throw new Error(`Azurite exited during start-up (ports ${ports.blob}/${ports.queue}/${ports.table} in use?)`);
-      }),
-    ]);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Azurite did not listen within ${options.timeoutMs ?? 60_000} ms:\n${output}`)), options.timeoutMs ?? 60_000);
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+      child.once('error', (error) => done(new Error(`Azurite could not be started: ${error.message}`)));
+      void exited.then((how) => done(new Error(`Azurite exited (${how}) during start-up (ports ${requested.blob}/${requested.queue}/${requested.table} in use?):\n${output}`)));
+      let pending = '';
+      const onData = (chunk: Buffer) => {
+        // Kept short: only start-up output is of use, in the error above.
+        output = (output + chunk.toString()).slice(-4000);
+        pending += chunk.toString();
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          const listening = parseListeningLine(line);
+          if (listening) ports[listening.service] = listening.port;
+        }
+        if (ports.blob && ports.queue && ports.table) done();
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+    });
   } catch (error) {
-    child.kill('SIGKILL');
+    await kill();
     throw error;
   }
+  // Azurite may still write (errors) after start-up; the pipes are drained so it never blocks on them.
+  for (const pipe of [child.stdout, child.stderr]) {
+    pipe.removeAllListeners('data');
+    pipe.resume();
+  }
+  const { blob = 0, queue = 0, table = 0 } = ports;
+  for (const [service, port] of [['blob', blob], ['queue', queue], ['table', table]] as const) {
+    if (requested[service] !== 0 && requested[service] !== port) {
+      await kill();
+      throw new Error(`Azurite's ${service} service listens on ${port}, not on the requested ${requested[service]}`);
+    }
+  }
   return {
-    blobPort: ports.blob,
-    queuePort: ports.queue,
-    tablePort: ports.table,
-    connectionString: connectionStringFor(ports.blob, ports.queue, ports.table),
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    },
+    pid: child.pid ?? 0,
+    blobPort: blob,
+    queuePort: queue,
+    tablePort: table,
+    connectionString: connectionStringFor(blob, queue, table),
+    stop: kill,
   };
 }

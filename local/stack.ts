@@ -3,15 +3,18 @@
  * local Functions host running this app, wired together the way Azure wires the real services.
  * Used by `npm start` and by the integration tests; only configuration differs from production.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { CONTAINERS } from '../shared/storage/object-store';
 import { appToken, grantedAppRoles } from './app-token';
 import { startAzurite, type AzuriteInstance } from './azurite';
+import { spawnHost, stopHost, type HostChild } from './host-child';
 import { startGraphEmulator, type EmulatorOptions, type GraphEmulator, type Seed } from './graph-emulator';
 import { TUTORIAL_TENANT } from './graph-emulator/seeds/tutorial-tenant';
+import { Teardown } from './teardown';
+
+export { workerNodeArgs, type HostChild } from './host-child';
 
 export const REPO_ROOT = resolve(__dirname, '..');
 /** The app's Graph token on the local stack: the app roles infra grants, nothing more (app-token.ts). */
@@ -35,13 +38,11 @@ export interface StackOptions {
   appSettings?: Record<string, string>;
   /** Where host output goes (default: kept in memory, readable through hostLog()). */
   onHostLine?: (line: string) => void;
+  /** Each part as it comes up (diagnostics; tests check a failed start stops them all again). */
+  onStarted?: (part: StartedPart) => void;
 }
 
-export interface HostChild {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<string>;
-}
+export type StartedPart = { part: 'azurite'; url: string; pid: number } | { part: 'graph-emulator'; url: string } | { part: 'host'; url: string; pid: number };
 
 export interface LocalStack {
   azurite: AzuriteInstance;
@@ -84,47 +85,6 @@ export function stackAppSettings(connectionString: string, graphUrl: string): Re
 }
 
 /**
- * Node arguments for the host child, from the app setting Azure passes to the Node worker
- * (`languageWorkers__node__arguments`): locally the worker is the host process itself.
- */
-export function workerNodeArgs(env: Record<string, string>): string[] {
-  return (env.languageWorkers__node__arguments ?? '').split(/\s+/).filter((a) => a.length > 0);
-}
-
-function spawnHost(port: number, stateDir: string, env: Record<string, string>, onLine: (line: string) => void): Promise<HostChild> {
-  const child = spawn(process.execPath, [...workerNodeArgs(env), '--import', 'tsx', join(REPO_ROOT, 'local/host/cli.ts'), '--app', REPO_ROOT, '--port', String(port), '--state-dir', stateDir], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<string>((r) => child.once('exit', (code, signal) => r(signal ?? String(code))));
-  let out = '';
-  const lines = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (line.trim()) onLine(line);
-  };
-  child.stderr?.on('data', lines);
-  return new Promise((resolveReady, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error('the local host did not become ready within 60 s'));
-    }, 60_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      lines(chunk);
-      out += chunk.toString();
-      const ready = /Local host ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (ready?.[1]) {
-        clearTimeout(timer);
-        resolveReady({ url: ready[1], child, exited });
-      }
-    });
-    void exited.then((how) => {
-      clearTimeout(timer);
-      reject(new Error(`the local host exited (${how}) before it was ready`));
-    });
-  });
-}
-
-/**
  * The app's containers, created as infra creates them in Azure (infra/main.bicep `appContainerNames`),
  * so someone opening Storage Explorer on a fresh stack finds where to drop before the first run.
  */
@@ -134,54 +94,59 @@ export async function createAppContainers(connectionString: string): Promise<voi
 }
 
 export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
-  const azurite = await startAzurite(options.azurite ?? {});
-  await createAppContainers(azurite.connectionString);
-  const emulator = await startGraphEmulator({
-    port: options.graphPort ?? 0,
-    timeScale: options.timeScale ?? 0,
-    throttling: options.throttling ?? false,
-    faults: options.faults,
-    stateFile: options.emulatorStateFile,
-    seed: options.emulatorStateFile && existsSync(options.emulatorStateFile) ? undefined : (options.seed ?? tutorialSeed()),
-  });
-  const appSettings = {
-    ...stackAppSettings(azurite.connectionString, emulator.url),
-    // An emulator that enforces no limits gets an app that paces to none: runs then measure the
-    // pipeline itself. With throttling on, the app paces to the documented limits as in Azure.
-    ...(options.throttling ? {} : { INTUNE_WRITES_PER_20S: '1000000', INTUNE_REQUESTS_PER_20S: '1000000' }),
-    ...options.appSettings,
-  };
-  let log = '';
-  const onLine = options.onHostLine ?? ((line: string) => (log += `${line}\n`));
-  // A restarted host must come back on the same port: status URLs and the drop tool point at it.
-  let port = options.hostPort ?? 0;
-  let host = await spawnHost(port, options.stateDir, appSettings, onLine);
-  port = Number(new URL(host.url).port);
-  const stack: LocalStack = {
-    azurite,
-    emulator,
-    host,
-    hostUrl: host.url,
-    appSettings,
-    hostLog: () => log,
-    async killHost() {
-      if (host.child.exitCode === null && host.child.signalCode === null) host.child.kill('SIGKILL');
-      await host.exited;
-    },
-    async startHost() {
-      host = await spawnHost(port, options.stateDir, appSettings, onLine);
-      stack.host = host;
-    },
-    async stop() {
-      if (host.child.exitCode === null && host.child.signalCode === null) {
-        host.child.kill('SIGTERM');
-        const timeout = setTimeout(() => host.child.kill('SIGKILL'), 5_000);
+  // Whatever has started is stopped again if a later part fails: Azurite is a child process that
+  // would outlive the caller, who gets no stack to stop.
+  const started = new Teardown();
+  try {
+    const azurite = await startAzurite(options.azurite ?? {});
+    started.add(() => azurite.stop());
+    options.onStarted?.({ part: 'azurite', url: `http://127.0.0.1:${azurite.blobPort}`, pid: azurite.pid });
+    await createAppContainers(azurite.connectionString);
+    const emulator = await startGraphEmulator({
+      port: options.graphPort ?? 0,
+      timeScale: options.timeScale ?? 0,
+      throttling: options.throttling ?? false,
+      faults: options.faults,
+      stateFile: options.emulatorStateFile,
+      seed: options.emulatorStateFile && existsSync(options.emulatorStateFile) ? undefined : (options.seed ?? tutorialSeed()),
+    });
+    started.add(() => emulator.stop());
+    options.onStarted?.({ part: 'graph-emulator', url: emulator.url });
+    const appSettings = {
+      ...stackAppSettings(azurite.connectionString, emulator.url),
+      // An emulator that enforces no limits gets an app that paces to none: runs then measure the
+      // pipeline itself. With throttling on, the app paces to the documented limits as in Azure.
+      ...(options.throttling ? {} : { INTUNE_WRITES_PER_20S: '1000000', INTUNE_REQUESTS_PER_20S: '1000000' }),
+      ...options.appSettings,
+    };
+    let log = '';
+    const onLine = options.onHostLine ?? ((line: string) => (log += `${line}\n`));
+    // A restarted host must come back on the same port: status URLs and the drop tool point at it.
+    let port = options.hostPort ?? 0;
+    let host = await spawnHost(REPO_ROOT, port, options.stateDir, appSettings, onLine);
+    started.add(() => stopHost(host));
+    options.onStarted?.({ part: 'host', url: host.url, pid: host.child.pid ?? 0 });
+    port = Number(new URL(host.url).port);
+    const stack: LocalStack = {
+      azurite,
+      emulator,
+      host,
+      hostUrl: host.url,
+      appSettings,
+      hostLog: () => log,
+      async killHost() {
+        if (host.child.exitCode === null && host.child.signalCode === null) host.child.kill('SIGKILL');
         await host.exited;
-        clearTimeout(timeout);
-      }
-      await emulator.stop();
-      await azurite.stop();
-    },
-  };
-  return stack;
+      },
+      async startHost() {
+        host = await spawnHost(REPO_ROOT, port, options.stateDir, appSettings, onLine);
+        stack.host = host;
+      },
+      // Host, then emulator, then Azurite; each is stopped even if stopping the one before failed.
+      stop: () => started.run(),
+    };
+    return stack;
+  } catch (error) {
+    return started.abandon(error);
+  }
 }

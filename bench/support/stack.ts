@@ -7,7 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalStack, tutorialSeed, type LocalStack, type StackOptions } from '../../local/stack';
+import { assertBuildFresh } from '../../local/dist-freshness';
+import { REPO_ROOT, startLocalStack, tutorialSeed, type LocalStack, type StackOptions } from '../../local/stack';
 
 export interface BenchStackOptions {
   /** Autopilot devices already in the tenant (serials SEED00001…). Default 20,000. */
@@ -29,6 +30,8 @@ export type BenchStack = LocalStack & { stateDir: string; dispose(): Promise<voi
 export const FAST_POLL = { POLL_INITIAL_SECONDS: '0.5', POLL_MAX_SECONDS: '2', POLL_FACTOR: '1.5' } as const;
 
 export async function startBenchStack(options: BenchStackOptions = {}): Promise<BenchStack> {
+  // The host runs dist/: a benchmark after a source edit without a build would measure the old code.
+  assertBuildFresh(REPO_ROOT);
   const stateDir = mkdtempSync(join(tmpdir(), 'intake-bench-'));
   const seed = { ...tutorialSeed() };
   const count = options.tenantDevices ?? 20_000;
@@ -45,14 +48,18 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
       ...(options.onHostLine ? { onHostLine: options.onHostLine } : {}),
     });
   } catch (error) {
+    // startLocalStack has stopped whatever it had started; the state directory is ours to remove.
     rmSync(stateDir, { recursive: true, force: true });
     throw error;
   }
   return Object.assign(stack, {
     stateDir,
     async dispose() {
-      await stack.stop();
-      rmSync(stateDir, { recursive: true, force: true });
+      try {
+        await stack.stop();
+      } finally {
+        rmSync(stateDir, { recursive: true, force: true });
+      }
     },
   });
 }

@@ -118,6 +118,10 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
       const fn = invoker.find(name);
       return fn ? { errors: invoker.errorsOf(fn.name) ?? null } : undefined;
     },
+    localActivity: () => ({
+      blob: blobListener?.scanCounts() ?? null,
+      durable: { episodes: engine.episodes, runningEpisodes: engine.runningEpisodes },
+    }),
     blobWebhook: (req) => handleBlobWebhook({ functions, errorsOf: (name) => invoker.errorsOf(name), sink: () => blobListener, log }, req),
     log,
   });

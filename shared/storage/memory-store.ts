@@ -10,7 +10,9 @@ export class MemoryObjectStore implements ObjectStore {
   }
 
   async get(container: string, path: string): Promise<StoredObject | undefined> {
-    return this.blobs.get(this.key(container, path));
+    const blob = this.blobs.get(this.key(container, path));
+    // A copy, as a download is: a caller that changes what it read must not change what is stored.
+    return blob && { data: Buffer.from(blob.data), etag: blob.etag };
   }
 
   async etagOf(container: string, path: string): Promise<string | undefined> {

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulatorGraphClient, startGraphEmulator, TUTORIAL_TENANT, type GraphEmulator } from '../../local/graph-emulator';
-import { freePort } from '../support/ports';
 import { getImport, hashFor, importDevices, raw, startHarness, type Harness } from './support';
 
 describe('authentication and error bodies', () => {
@@ -125,11 +124,12 @@ describe('state file and CLI', () => {
     }
   });
 
-  it('starts from the CLI with a seed and prints one ready line', async () => {
-    const port = await freePort();
+  it('starts from the CLI with a seed on a port it binds itself and prints one ready line naming it', async () => {
     const seedFile = join(dir, 'seed.json');
     writeFileSync(seedFile, JSON.stringify({ devices: [{ serialNumber: 'CLI1' }] }));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/graph-emulator/cli.ts', '--port', String(port), '--time-scale', '0', '--seed', seedFile, '--throttling'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Port 0: the CLI binds a free port itself and names it, so no other process can take it first.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/graph-emulator/cli.ts', '--port', '0', '--time-scale', '0', '--seed', seedFile, '--throttling'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -141,16 +141,22 @@ describe('state file and CLI', () => {
             resolve(out.split('\n')[0]!);
           }
         });
-        child.on('exit', (code) => reject(new Error(`CLI exited with ${code}: ${out}`)));
+        void exited.then(() => {
+          clearTimeout(timer);
+          reject(new Error(`CLI exited with ${child.exitCode ?? child.signalCode}: ${out}`));
+        });
       });
-      expect(line).toBe(`graph-emulator ready http://127.0.0.1:${port} (time scale 0, throttling on)`);
-      const r = await fetch(`http://127.0.0.1:${port}/v1.0/deviceManagement/windowsAutopilotDeviceIdentities`, { headers: { Authorization: 'Bearer t' } });
+      const ready = /^graph-emulator ready (http:\/\/127\.0\.0\.1:(\d+)) \(time scale 0, throttling on\)$/.exec(line);
+      expect(ready, line).not.toBeNull();
+      const url = ready?.[1] ?? '';
+      expect(Number(ready?.[2])).toBeGreaterThan(0);
+      const r = await fetch(`${url}/v1.0/deviceManagement/windowsAutopilotDeviceIdentities`, { headers: { Authorization: 'Bearer t' } });
       expect(((await r.json()) as { value: { serialNumber: string }[] }).value.map((d) => d.serialNumber)).toEqual(['CLI1']);
-      const settings = (await (await fetch(`http://127.0.0.1:${port}/_emulator/settings`)).json()) as { throttling: boolean };
+      const settings = (await (await fetch(`${url}/_emulator/settings`)).json()) as { throttling: boolean };
       expect(settings.throttling).toBe(true);
     } finally {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
+      // A CLI that already exited has fired 'exit': waiting for another would hang the test.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     }
   });

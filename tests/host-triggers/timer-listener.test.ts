@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatHostDate, resolveScheduleExpression, startTimerListener, type TimerInfo } from '../../local/host/triggers/timer-listener';
+import { formatHostDate, resolveScheduleExpression, startTimerListener, type TimerFunctions, type TimerInfo } from '../../local/host/triggers/timer-listener';
+import { liveTimeouts } from './live-timeouts';
 import { waitFor } from './wait';
 
 interface Call {
@@ -34,6 +35,7 @@ async function start(opts: {
   runOnStartup?: boolean;
   useMonitor?: boolean;
   now?: () => Date;
+  timers?: TimerFunctions;
   invoke?: (functionName: string, info: TimerInfo) => Promise<void>;
 }) {
   const calls: Call[] = [];
@@ -41,6 +43,7 @@ async function start(opts: {
     bindings: [{ functionName: 'tick', schedule: opts.schedule, runOnStartup: opts.runOnStartup ?? false, useMonitor: opts.useMonitor ?? true }],
     stateDir,
     now: opts.now,
+    timers: opts.timers,
     invoke: async (functionName, info) => {
       calls.push({ functionName, info });
       await opts.invoke?.(functionName, info);
@@ -140,9 +143,11 @@ describe('timer listener: schedule (real clock)', () => {
   it('fires every second, keeps going after a failed invocation, and stop() waits for the running one', async () => {
     let release: () => void = () => undefined;
     let finished = 0;
+    const timers = liveTimeouts();
     const { calls, listener } = await start({
       schedule: '* * * * * *',
       useMonitor: false,
+      timers,
       invoke: async () => {
         if (calls.length === 1) throw new Error('first run fails');
         if (calls.length === 3) {
@@ -151,18 +156,28 @@ describe('timer listener: schedule (real clock)', () => {
         finished++;
       },
     });
+    expect(timers.live()).toBe(1);
     await waitFor(() => calls.length >= 3, 10_000, 'three timer invocations');
     const stopped = listener.stop();
-    let stopDone = false;
-    void stopped.then(() => (stopDone = true));
-    await new Promise((r) => setTimeout(r, 100));
-    expect(stopDone).toBe(false);
+    // Only release() lets the third invocation finish. A turn of the event loop settles everything
+    // that does not wait for it; stop() must still be pending then.
+    const first = await Promise.race([stopped.then(() => 'stop() resolved'), new Promise<string>((r) => setImmediate(() => r('still stopping')))]);
+    expect(first).toBe('still stopping');
     release();
     await stopped;
     expect(finished).toBe(2);
-    const countAtStop = calls.length;
-    await new Promise((r) => setTimeout(r, 1200));
-    expect(calls.length).toBe(countAtStop);
+    // No timeout is set once stop() has resolved, so no invocation can follow (checked, not waited for).
+    expect(timers.live()).toBe(0);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('stop() disarms a timer that is waiting for its next occurrence', async () => {
+    const timers = liveTimeouts();
+    const { calls, listener } = await start({ schedule: '0 0 0 1 1 *', useMonitor: false, timers });
+    expect(timers.live()).toBe(1);
+    await listener.stop();
+    expect(timers.live()).toBe(0);
+    expect(calls).toHaveLength(0);
   });
 });
 

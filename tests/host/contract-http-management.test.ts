@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, APPS, startHostProcess, waitForStatus, type HostProcess } from './support/host-process';
+import { api, APPS, localActivity, pollUntil, startHostProcess, waitForStatus, type HostProcess } from './support/host-process';
 
 let host: HostProcess;
 let stateDir: string;
@@ -107,8 +107,9 @@ describe('durable management API', () => {
     expect(held.status).toBe(202);
     expect(held.body).toMatchObject({ runtimeStatus: 'Suspended' });
     expect((await api(`${rpc()}/instances/susp-1/raiseEvent/approve`, { method: 'POST', body: '"later"' })).status).toBe(202);
-    // The event is queued, not processed, while suspended.
-    await new Promise((r) => setTimeout(r, 500));
+    // The event is queued, not processed, while suspended. An episode for it would have been under
+    // way before the 202 (the engine starts one as it commits the event): once none runs, look.
+    await pollUntil('no episode running', async () => ((await localActivity(host.url)).durable.runningEpisodes === 0 ? true : undefined));
     expect((await api(`${rpc()}/instances/susp-1`)).body).toMatchObject({ runtimeStatus: 'Suspended' });
     expect((await api(`${rpc()}/instances/?runtimeStatus=Suspended`)).body).toEqual([expect.objectContaining({ instanceId: 'susp-1' })]);
     expect((await api(`${rpc()}/instances/susp-1/resume?reason=go`, { method: 'POST' })).status).toBe(202);

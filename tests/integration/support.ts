@@ -20,13 +20,28 @@ export interface Report {
   }[];
 }
 
-export async function withStack(options: Partial<StackOptions> = {}): Promise<LocalStack & { dispose(): Promise<void> }> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'intake-host-'));
-  const stack = await startLocalStack({ stateDir, ...options });
+/**
+ * The local stack in a throw-away state directory (under `tempRoot`, default the OS temp dir). A
+ * start that fails removes the directory, and the stack stops what it had started.
+ */
+export async function withStack(options: Partial<StackOptions> & { tempRoot?: string } = {}): Promise<LocalStack & { dispose(): Promise<void> }> {
+  const { tempRoot = tmpdir(), ...stackOptions } = options;
+  const stateDir = mkdtempSync(join(tempRoot, 'intake-host-'));
+  const removeDir = () => rmSync(stateDir, { recursive: true, force: true });
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({ stateDir, ...stackOptions });
+  } catch (error) {
+    removeDir();
+    throw error;
+  }
   return Object.assign(stack, {
     async dispose() {
-      await stack.stop();
-      rmSync(stateDir, { recursive: true, force: true });
+      try {
+        await stack.stop();
+      } finally {
+        removeDir();
+      }
     },
   });
 }

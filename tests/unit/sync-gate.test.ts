@@ -6,6 +6,8 @@ import { FakeGraph, err, ok } from '../support/fake-graph';
 const settings = (over: Record<string, unknown> = {}) => ok({ lastSyncDateTime: '2026-11-28T09:00:00Z', lastManualSyncTriggerDateTime: '2026-11-28T09:00:00Z', syncStatus: 'completed', ...over });
 
 describe('tenant-wide sync gate', () => {
+  // The race below runs on the in-memory store; the same five-way race on the blob store (Azurite),
+  // whose conditional write is the real guard, is in tests/storage/object-store-contract.ts.
   it('syncs once for concurrent runs inside one ten-minute window', async () => {
     const objects = new MemoryObjectStore();
     const graph = new FakeGraph({ getAutopilotSettings: () => settings(), syncAutopilot: () => ok(undefined, 204) });

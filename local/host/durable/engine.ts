@@ -95,6 +95,11 @@ export class DurableEngine {
     await this.store.close();
   }
 
+  /** Instances with an episode running or about to run (0: the engine has nothing in hand). */
+  get runningEpisodes(): number {
+    return this.busy.size;
+  }
+
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -10,6 +10,7 @@ import { matchRoute } from './routes';
 import type { RpcInvocationResponse } from '../core/types';
 import type { RegisteredFunction } from '../core/core-api';
 import { FunctionInErrorError } from '../core/function-errors';
+import { LOCAL_ACTIVITY_PATH, type LocalActivity } from './local-activity';
 
 export interface ServerDeps {
   invoker: Invoker;
@@ -20,6 +21,8 @@ export interface ServerDeps {
   afterInvoke: (fn: RegisteredFunction, res: RpcInvocationResponse, bindingData: Record<string, unknown>) => Promise<void>;
   /** `GET /admin/functions/{name}/status` as the Functions host answers it; undefined for an unknown function. */
   functionStatus: (name: string) => { errors: readonly string[] | null } | undefined;
+  /** `GET /admin/local/activity`: counters tests wait on instead of sleeping (./local-activity.ts). */
+  localActivity: () => LocalActivity;
   /** Event Grid deliveries for blob triggers (./blob-webhook.ts). */
   blobWebhook: (req: BlobWebhookRequest) => Promise<BlobWebhookResponse>;
   log: (line: string) => void;
@@ -56,6 +59,7 @@ export function createHostServer(deps: ServerDeps): Server {
         const r = await deps.blobWebhook({ method, query: url.searchParams, headers: req.headers, body });
         return send(res, r.status, r.headers, r.body);
       }
+      if (url.pathname === LOCAL_ACTIVITY_PATH && method === 'GET') return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(deps.localActivity()));
       if (url.pathname === '/admin/host/status') return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ state: 'Running' }));
       const fnStatus = /^\/admin\/functions\/([^/]+)\/status\/?$/.exec(url.pathname);
       if (fnStatus?.[1] && method === 'GET') {

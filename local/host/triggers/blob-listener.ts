@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { parseBlobTriggerPath, type BlobTriggerPath } from './blob-path';
 import { BlobQueueWorker, type RegisteredBlobFunction } from './blob-queue-worker';
 import { BlobReceipts } from './blob-receipts';
-import { BlobScanner } from './blob-scanner';
+import { BlobScanner, type ScanCounts } from './blob-scanner';
 import { functionIdFor, internalQueueName, POISON_QUEUE } from './blob-trigger-message';
 import { blobServiceFor, queueServiceFor } from './storage-clients';
 
@@ -67,6 +67,8 @@ export interface BlobListener {
    * function; a blob that does not exist or does not match the function's path is ignored, as the host does.
    */
   notifyBlobCreated(functionName: string, container: string, blobName: string): Promise<void>;
+  /** Complete sweeps and dispatches so far (tests wait for a scan rather than for time to pass). */
+  scanCounts(): ScanCounts;
 }
 
 const HostId = z
@@ -103,6 +105,7 @@ export async function startBlobListener(opts: BlobListenerOptions): Promise<Blob
       notifyBlobCreated: async (functionName) => {
         throw new Error(`Blob trigger function '${functionName}' is not registered.`);
       },
+      scanCounts: () => ({ sweeps: 0, dispatches: 0 }),
     };
   }
 
@@ -222,5 +225,6 @@ export async function startBlobListener(opts: BlobListenerOptions): Promise<Blob
       }
       await exclusive(() => scanner.dispatchOne(fn, blobName));
     },
+    scanCounts: () => scanner.scanCounts(),
   };
 }

@@ -47,9 +47,18 @@ interface PendingBlob {
   lastModified: Date;
 }
 
+/** What the scanner has done so far: tests wait for scans instead of sleeping (GET /admin/local/activity). */
+export interface ScanCounts {
+  /** Polls or sweeps after which every watched container had been listed to its end. */
+  sweeps: number;
+  /** Blob versions put on the internal queue (a version whose receipt exists is not counted). */
+  dispatches: number;
+}
+
 export class BlobScanner {
   private readonly containers = new Map<string, WatchedContainer>();
   private readonly pending = new Map<string, PendingBlob>();
+  private readonly counts: ScanCounts = { sweeps: 0, dispatches: 0 };
 
   constructor(private readonly deps: ScannerDeps) {}
 
@@ -83,10 +92,15 @@ export class BlobScanner {
     }
   }
 
+  scanCounts(): ScanCounts {
+    return { ...this.counts };
+  }
+
   /** One poll: retry pending blobs, then one page of every container. */
   async pollAll(): Promise<void> {
     await this.retryPending();
     for (const c of this.containers.values()) await this.pollPage(c);
+    if ([...this.containers.values()].every((c) => !c.continuationToken)) this.counts.sweeps++;
   }
 
   /** Finishes the sweep in progress, then sweeps once from the start, so every blob present now is seen. */
@@ -97,6 +111,7 @@ export class BlobScanner {
       do await this.pollPage(c);
       while (c.continuationToken);
     }
+    this.counts.sweeps++;
   }
 
   /** A queued version went stale: look at the blob's current version on the next poll. */
@@ -151,7 +166,10 @@ export class BlobScanner {
             }),
           );
         });
-        if (outcome === 'dispatched') this.deps.onDispatched();
+        if (outcome === 'dispatched') {
+          this.counts.dispatches++;
+          this.deps.onDispatched();
+        }
         if (outcome === 'busy') this.pending.set(`${c.key}|${blobName}`, { container: c, blobName, lastModified });
       } catch (err) {
         this.deps.log(

@@ -10,7 +10,7 @@ const blobClients = new Map<string, BlobServiceClient>();
  * Local storage answers in milliseconds or not at all: retry briefly so a stopped Azurite fails a start
  * or a scan within seconds instead of the SDK's default minutes-long backoff.
  */
-const retryOptions = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 60_000 };
+export const STORAGE_RETRY = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 60_000 } as const;
 const queueClients = new Map<string, QueueServiceClient>();
 
 function describe(connectionString: string): string {
@@ -23,7 +23,7 @@ export function blobServiceFor(connectionString: string): BlobServiceClient {
   let client = blobClients.get(connectionString);
   if (!client) {
     try {
-      client = BlobServiceClient.fromConnectionString(connectionString, { retryOptions });
+      client = BlobServiceClient.fromConnectionString(connectionString, { retryOptions: STORAGE_RETRY });
     } catch (err) {
       throw new Error(`Cannot create a blob client for ${describe(connectionString)}: ${(err as Error).message}`, { cause: err });
     }
@@ -36,7 +36,7 @@ export function queueServiceFor(connectionString: string): QueueServiceClient {
   let client = queueClients.get(connectionString);
   if (!client) {
     try {
-      client = QueueServiceClient.fromConnectionString(connectionString, { retryOptions });
+      client = QueueServiceClient.fromConnectionString(connectionString, { retryOptions: STORAGE_RETRY });
     } catch (err) {
       throw new Error(`Cannot create a queue client for ${describe(connectionString)}: ${(err as Error).message}`, { cause: err });
     }

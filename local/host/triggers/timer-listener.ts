@@ -34,7 +34,14 @@ export interface TimerListenerOptions {
   stateDir: string;
   /** Clock, injectable for tests. Defaults to the system clock. */
   now?: () => Date;
+  /** Timer functions, injectable so a test can see which timeouts are still set. Default: Node's. */
+  timers?: TimerFunctions;
   log?: (msg: string) => void;
+}
+
+export interface TimerFunctions {
+  setTimeout(callback: () => void, ms: number): NodeJS.Timeout;
+  clearTimeout(handle: NodeJS.Timeout): void;
 }
 
 const BindingSchema = z.object({
@@ -89,7 +96,7 @@ interface RunningTimer {
 async function startOne(binding: TimerTriggerBinding, opts: Required<Omit<TimerListenerOptions, 'bindings'>>): Promise<RunningTimer> {
   const { functionName, runOnStartup, useMonitor } = binding;
   const schedule = parseSchedule(functionName, binding.schedule);
-  const { now, log, stateDir } = opts;
+  const { now, log, stateDir, timers } = opts;
   const nextFrom = (t: Date): Date => {
     const n = schedule.nextAfter(t);
     if (!n) throw new Error(`Timer function '${functionName}': schedule '${schedule.expression}' never fires after ${t.toISOString()}.`);
@@ -159,9 +166,9 @@ async function startOne(binding: TimerTriggerBinding, opts: Required<Omit<TimerL
       if (stopped) return;
       const remaining = due - now().getTime();
       if (remaining > MAX_TIMEOUT_MS) {
-        handle = setTimeout(wait, MAX_TIMEOUT_MS);
+        handle = timers.setTimeout(wait, MAX_TIMEOUT_MS);
       } else {
-        handle = setTimeout(() => run(false, false), Math.max(0, remaining));
+        handle = timers.setTimeout(() => run(false, false), Math.max(0, remaining));
       }
     };
     wait();
@@ -179,7 +186,7 @@ async function startOne(binding: TimerTriggerBinding, opts: Required<Omit<TimerL
   return {
     async stop() {
       stopped = true;
-      if (handle) clearTimeout(handle);
+      if (handle) timers.clearTimeout(handle);
       await running;
     },
   };
@@ -201,6 +208,7 @@ export async function startTimerListener(opts: TimerListenerOptions): Promise<{ 
     invoke: opts.invoke,
     stateDir: opts.stateDir,
     now: opts.now ?? (() => new Date()),
+    timers: opts.timers ?? { setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms), clearTimeout: (handle: NodeJS.Timeout) => clearTimeout(handle) },
     log: opts.log ?? (() => undefined),
   };
   // Parse every schedule before arming any, so a bad one fails the start instead of half-starting.

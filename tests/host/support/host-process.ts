@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { LOCAL_ACTIVITY_PATH, type LocalActivity } from '../../../local/host/http/local-activity';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 export const APPS = join(REPO_ROOT, 'tests/host/apps');
@@ -91,4 +92,11 @@ export async function pollUntil<T>(what: string, fn: () => Promise<T | undefined
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((res) => setTimeout(res, 50));
   }
+}
+
+/** The host's own counters (blob sweeps and dispatches, durable episodes): what tests wait on instead of sleeping. */
+export async function localActivity(baseUrl: string): Promise<LocalActivity> {
+  const r = await api(`${baseUrl}${LOCAL_ACTIVITY_PATH}`);
+  if (r.status !== 200) throw new Error(`${LOCAL_ACTIVITY_PATH} answered ${r.status}`);
+  return r.body as LocalActivity;
 }
