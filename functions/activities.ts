@@ -21,7 +21,7 @@ export interface BoundActivity {
   run(services: Services, raw: unknown, log: Log): Promise<unknown>;
 }
 
-function bind<I extends z.ZodType, O extends z.ZodType>(contract: ActivityContract<I, O>, implementation: (s: Services, input: z.output<I>, log: Log) => Promise<z.input<O>>): BoundActivity {
+export function bind<I extends z.ZodType, O extends z.ZodType>(contract: ActivityContract<I, O>, implementation: (s: Services, input: z.output<I>, log: Log) => Promise<z.input<O>>): BoundActivity {
   return { name: contract.name, run: (s, raw, log) => implementation(s, contract.input.parse(raw), log) };
 }
 

@@ -1,27 +1,33 @@
 /**
- * GET /api/runs — recent runs with counts per stage; GET /api/runs/{runId} — one run with the
+ * GET /api/runs — recent intake runs with counts per stage, and reconciliations (`kind`); GET /api/runs/{runId} — one run with the
  * state of every row and device. Serial numbers are in here, so both require a function key in
  * Azure (authLevel 'function'); see docs/DEPLOY.md for Entra ID authentication.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { IntakeOrchestration } from '../shared/contracts/activities';
+import { ReconcileStatus } from '../shared/contracts/reconcile';
+import { ReconcileOrchestration } from '../shared/contracts/reconcile-activities';
 import { CustomStatus } from '../shared/contracts/run';
 import { joinReportRows } from '../shared/report/report-stream';
 import { RUN_ID_PATTERN } from '../shared/run/run-id';
 import type { RunStore } from '../shared/run/run-store';
+import { CONTAINERS, type ObjectStore } from '../shared/storage/object-store';
 import { statusOf } from './durable-status';
 
 export type RunsClient = Pick<DurableClient, 'getStatus' | 'getStatusBy'>;
 
 export interface RunsDeps {
   runs: RunStore;
+  /** Where earlier reconciliations' reports are (GET /api/runs lists them). */
+  objects: ObjectStore;
   clientOf: (context: InvocationContext) => RunsClient;
 }
 
 function summary(status: DurableOrchestrationStatus) {
   const custom = CustomStatus.safeParse(status.customStatus);
   return {
+    kind: 'intake' as const,
     runId: status.instanceId,
     runtimeStatus: status.runtimeStatus,
     createdTime: status.createdTime,
@@ -33,6 +39,35 @@ function summary(status: DurableOrchestrationStatus) {
   };
 }
 
+/** The reconciliation running now (its instance id is fixed), listed under its own id. */
+function reconcileSummary(status: DurableOrchestrationStatus) {
+  const custom = ReconcileStatus.safeParse(status.customStatus);
+  const input = ReconcileOrchestration.input.safeParse(status.input);
+  return {
+    kind: 'reconcile' as const,
+    runId: custom.success ? custom.data.reconcileId : input.success ? input.data.reconcileId : status.instanceId,
+    runtimeStatus: status.runtimeStatus,
+    createdTime: status.createdTime,
+    lastUpdatedTime: status.lastUpdatedTime,
+    phase: custom.success ? custom.data.phase : undefined,
+    mode: custom.success ? custom.data.mode : undefined,
+    findings: custom.success ? custom.data.findings : undefined,
+    note: custom.success ? custom.data.note : undefined,
+  };
+}
+
+/** Earlier reconciliations (the instance keeps only the latest): one per report folder, timed by its id. */
+async function pastReconciliations(objects: ObjectStore, except: ReadonlySet<string>) {
+  const out = [];
+  for await (const name of objects.list(CONTAINERS.reports, 'reconcile-')) {
+    const m = /^(reconcile-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z)\/report\.json$/.exec(name);
+    if (!m || except.has(m[1]!)) continue;
+    const createdTime = `${m[2]}-${m[3]}-${m[4]}T${m[5]}:${m[6]}:${m[7]}.${m[8]}Z`;
+    out.push({ kind: 'reconcile' as const, runId: m[1]!, runtimeStatus: 'Completed', createdTime, lastUpdatedTime: createdTime, phase: 'done', report: `${CONTAINERS.reports}/${m[1]}/` });
+  }
+  return out;
+}
+
 /** ?top= clamped to 1–500 (50 when absent or not a number). */
 export function topOf(request: HttpRequest): number {
   const asked = Number(request.query.get('top') ?? '50');
@@ -42,11 +77,12 @@ export function topOf(request: HttpRequest): number {
 export function listRunsHandler(deps: RunsDeps) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const statuses = await deps.clientOf(context).getStatusBy({});
-    const runs = statuses
-      .filter((s) => s.name === IntakeOrchestration.name)
+    const intake = statuses.filter((s) => s.name === IntakeOrchestration.name).map(summary);
+    const reconcile = statuses.filter((s) => s.name === ReconcileOrchestration.name).map(reconcileSummary);
+    const past = await pastReconciliations(deps.objects, new Set(reconcile.map((r) => r.runId)));
+    const runs = [...intake, ...reconcile, ...past]
       .sort((a, b) => new Date(b.createdTime).getTime() - new Date(a.createdTime).getTime())
-      .slice(0, topOf(request))
-      .map(summary);
+      .slice(0, topOf(request));
     return { status: 200, jsonBody: { runs } };
   };
 }

@@ -19,6 +19,11 @@ import { healthHandler } from './http-health';
 import { intakeUploadHandler } from './http-intake';
 import { getRunHandler, listRunsHandler } from './http-runs';
 import { intakeBlobHandler } from './intake-blob-trigger';
+import { approveHandler, getReconcileHandler, startReconcileHandler } from './http-reconcile';
+import { RECONCILE_ACTIVITIES } from './reconcile-activities';
+import { DEFAULT_RECONCILE_SCHEDULE, reconcileTimerHandler } from './reconcile-timer';
+import { reconcileOrchestrator } from '../orchestrations/reconcile';
+import { ReconcileOrchestration } from '../shared/contracts/reconcile-activities';
 import { buildServices, type Services } from './services';
 
 let built: Services | undefined;
@@ -33,7 +38,8 @@ function lazy<A extends unknown[], R>(factory: (s: Services) => (...args: A) => 
 const clientOf = (context: InvocationContext) => df.getClient(context);
 
 df.app.orchestration(IntakeOrchestration.name, intakeOrchestrator);
-for (const activity of INTAKE_ACTIVITIES) {
+df.app.orchestration(ReconcileOrchestration.name, reconcileOrchestrator);
+for (const activity of [...INTAKE_ACTIVITIES, ...RECONCILE_ACTIVITIES]) {
   df.app.activity(activity.name, { handler: (raw: unknown, context: InvocationContext) => activity.run(services(), raw, (message) => context.log(message)) });
 }
 
@@ -55,8 +61,21 @@ app.http('intakeUpload', {
     intakeUploadHandler({ objects: s.objects, settings: s.config.settings, maxUploadBytes: s.config.maxUploadBytes, clientOf, newId: randomUUID, today: () => new Date().toISOString().slice(0, 10) }),
   ),
 });
-app.http('listRuns', { route: 'runs', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: lazy((s) => listRunsHandler({ runs: s.runs, clientOf })) });
-app.http('getRun', { route: 'runs/{runId}', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: lazy((s) => getRunHandler({ runs: s.runs, clientOf })) });
+app.http('listRuns', { route: 'runs', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: lazy((s) => listRunsHandler({ runs: s.runs, objects: s.objects, clientOf })) });
+app.http('getRun', { route: 'runs/{runId}', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: lazy((s) => getRunHandler({ runs: s.runs, objects: s.objects, clientOf })) });
+const now = () => new Date();
+const reconcileDeps = (s: Services) => ({ graph: s.graph, ledger: s.ledger, objects: s.objects, store: s.reconcile, settings: s.config.reconcile, clientOf, now });
+app.http('startReconcile', { route: 'reconcile', methods: ['POST'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: lazy((s) => startReconcileHandler(reconcileDeps(s))) });
+app.http('getReconcile', { route: 'reconcile/{reconcileId}', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: lazy((s) => getReconcileHandler(reconcileDeps(s))) });
+app.http('approveReconcile', { route: 'reconcile/{reconcileId}/approve', methods: ['POST'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: lazy((s) => approveHandler(reconcileDeps(s))) });
+// A timer's schedule is fixed when the app loads (changing an app setting restarts the app), so these two are read here.
+if (process.env.RECONCILE_ENABLED !== 'false') {
+  app.timer('reconcileTimer', {
+    schedule: process.env.RECONCILE_SCHEDULE?.trim() || DEFAULT_RECONCILE_SCHEDULE,
+    extraInputs: [df.input.durableClient()],
+    handler: lazy((s) => reconcileTimerHandler(reconcileDeps(s))),
+  });
+}
 const health = lazy((s) => healthHandler({ graph: s.graph, token: () => s.tokens.getToken(), expected: s.config.settings.expected, endpoint: s.config.graph.endpoint }));
 app.http('health', {
   route: 'health',

@@ -9,6 +9,7 @@ import type { GraphGateway } from '../shared/graph/gateway';
 import { tokenSource } from '../shared/graph/token-source';
 import type { Ledger } from '../shared/ledger/ledger';
 import { TableLedger, tableClientFor } from '../shared/ledger/table-ledger';
+import { ReconcileStore } from '../shared/reconcile/store';
 import { RunStore } from '../shared/run/run-store';
 import { BlobObjectStore, blobServiceFor } from '../shared/storage/blob-store';
 import type { ObjectStore } from '../shared/storage/object-store';
@@ -22,6 +23,8 @@ export interface Services {
   runs: RunStore;
   /** The provenance ledger (Table storage beside the blobs). */
   ledger: Ledger;
+  /** A reconciliation's findings (blobs under autopilot-state/reconcile/). */
+  reconcile: ReconcileStore;
 }
 
 export function buildServices(config: AppConfig): Services {
@@ -34,5 +37,6 @@ export function buildServices(config: AppConfig): Services {
     objects,
     runs: new RunStore(objects),
     ledger: new TableLedger(tableClientFor(config.storage)),
+    reconcile: new ReconcileStore(objects),
   };
 }

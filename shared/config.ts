@@ -4,7 +4,7 @@
  * these values differ.
  */
 import { z } from 'zod';
-import type { RunSettings } from './contracts';
+import type { ReconcileSettings, RunSettings } from './contracts';
 
 const csvList = z
   .string()
@@ -61,6 +61,16 @@ const EnvSchema = z
     MAX_UPLOAD_BYTES: num(50 * 1024 * 1024),
     INTUNE_WRITES_PER_20S: num(96),
     INTUNE_REQUESTS_PER_20S: num(960),
+    /** `repair` carries out the auto tier; `report-only` is a dry run (reports, changes nothing). */
+    RECONCILE_MODE: z.enum(['repair', 'report-only']).default('repair'),
+    /** A profile assignment `pending` for longer than this is reported stuck. */
+    RECONCILE_STUCK_MINUTES: num(120),
+    /** Read at load by functions/index.ts (a timer's schedule is fixed when the app starts); validated here so /api/health reports a wrong one. */
+    RECONCILE_ENABLED: z.enum(['true', 'false']).optional(),
+    RECONCILE_SCHEDULE: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v.trim() === '' || v.trim().split(/\s+/).length === 6, 'expected six NCRONTAB fields ({second} {minute} {hour} {day} {month} {day-of-week}), e.g. "0 0 3 * * *"'),
     AzureWebJobsStorage: z.string().optional(),
     AzureWebJobsStorage__blobServiceUri: z.string().url().optional(),
     AzureWebJobsStorage__accountName: z.string().optional(),
@@ -100,6 +110,8 @@ function crossCheck(env: Record<string, string | undefined>, needsStorage: boole
       problems.push(`${key}: must be an integer of at least 20 (one full $batch)`);
     }
   }
+  const stuck = env.RECONCILE_STUCK_MINUTES;
+  if (stuck !== undefined && stuck.trim() !== '' && !(Number(stuck) > 0)) problems.push('RECONCILE_STUCK_MINUTES: must be a number of minutes above 0');
   const initial = Number(env.POLL_INITIAL_SECONDS ?? POLL_DEFAULTS.initialSeconds);
   const max = Number(env.POLL_MAX_SECONDS ?? POLL_DEFAULTS.maxSeconds);
   if (Number.isFinite(initial) && Number.isFinite(max) && max < initial) problems.push('POLL_MAX_SECONDS: must be at least POLL_INITIAL_SECONDS');
@@ -117,6 +129,7 @@ export interface AppConfig {
   graph: { endpoint: string; auth: GraphAuth; intuneBudget: { writesPer20s: number; requestsPer20s: number } };
   storage: StorageAuth;
   settings: RunSettings;
+  reconcile: ReconcileSettings;
   maxUploadBytes: number;
 }
 
@@ -158,6 +171,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { s
     },
     storage,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    reconcile: { mode: e.RECONCILE_MODE, stuckMinutes: e.RECONCILE_STUCK_MINUTES },
     settings: {
       chunkSize: e.IMPORT_CHUNK_SIZE,
       poll: { initialSeconds: e.POLL_INITIAL_SECONDS, maxSeconds: e.POLL_MAX_SECONDS, factor: e.POLL_FACTOR },

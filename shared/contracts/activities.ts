@@ -7,8 +7,7 @@ import type { runConfirmStep } from '../run/confirm/step';
 import type { runFinalizeStep } from '../run/finalize-step';
 import type { runImportStep } from '../run/import/step';
 import type { runParseStep } from '../run/parse-step';
-import type { z } from 'zod';
-import { activity } from './contract';
+import { activity, type Implements } from './contract';
 import { FinalizeInput, IntakeInput, ParseInput, ParseResult, RunOutcome, StepInput, StepResult } from './run';
 
 /** Streams the blob version through the CSV intake; verdicts and import chunks to blobs. @see {@link runParseStep} */
@@ -30,7 +29,6 @@ export const CleanupStep = activity('intakeCleanupStep', StepInput, StepResult);
  * Compile-time proof that each implementation takes its contract's input and returns its output
  * (a step whose result drifted from its contract does not build).
  */
-type Implements<C extends { input: z.ZodType; output: z.ZodType }, F> = F extends (deps: never, input: z.output<C['input']>) => Promise<infer R> ? (R extends z.input<C['output']> ? true : false) : false;
 export const IMPLEMENTED: [
   Implements<typeof ParseStep, typeof runParseStep>,
   Implements<typeof ImportStep, typeof runImportStep>,

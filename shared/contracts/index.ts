@@ -1,3 +1,5 @@
 export * from './run';
 export * from './contract';
 export * from './activities';
+export * from './reconcile';
+export * from './reconcile-activities';

@@ -3,6 +3,7 @@
  * carry counts and references: the findings live in blobs (shared/reconcile/store.ts).
  */
 import { z } from 'zod';
+import { RunStop } from './run';
 
 export const ReconcileSettings = z.object({
   /** `report-only` (a dry run) writes the report and changes nothing. */
@@ -37,16 +38,34 @@ export const SurveyResult = z.object({
   pages: z.number().int(),
   /** Ledger entries written from earlier reports on the first reconciliation. */
   backfilled: z.number().int(),
+  /** Some ledger device waits for a profile: the reconciliation asks for the tenant's sync. */
+  needsSync: z.boolean(),
 });
 export type SurveyResult = z.infer<typeof SurveyResult>;
 
-export const RepairInput = ReconcileStepInput.extend({ parts: z.number().int() });
+/** What the reconciliation's sync request came to (the repair step records it on every finding that waited for it). */
+export const SyncNote = z.object({ status: z.enum(['synced', 'requested', 'waiting']), note: z.string(), retryAfterSeconds: z.number().optional() });
+export type SyncNote = z.infer<typeof SyncNote>;
+
+/** One part of the findings is repaired per activity call, so a crash costs one part's checks, never a duplicate write. */
+export const RepairInput = ReconcileStepInput.extend({ part: z.number().int().nonnegative(), sync: SyncNote.optional() });
 export type RepairInput = z.infer<typeof RepairInput>;
 
-export const RepairResult = z.object({ done: z.number().int(), notNeeded: z.number().int(), failed: z.number().int(), writes: z.number().int() });
+export const RepairResult = z.object({
+  done: z.number().int(),
+  notNeeded: z.number().int(),
+  skipped: z.number().int(),
+  failed: z.number().int(),
+  /** Graph write requests made (deletes, tag updates, imports). */
+  writes: z.number().int(),
+});
 export type RepairResult = z.infer<typeof RepairResult>;
 
-export const ReconcileReportInput = ReconcileStepInput.extend({ survey: SurveyResult, repair: RepairResult.optional() });
+/** A step that met a permanent Graph failure (401/403, a contract break) answers with it instead of throwing (shared/run/stop.ts). */
+export const Stopped = z.object({ stopped: RunStop });
+export type Stopped = z.infer<typeof Stopped>;
+
+export const ReconcileReportInput = ReconcileStepInput.extend({ survey: SurveyResult.optional(), repair: RepairResult.optional(), sync: SyncNote.optional(), stopped: RunStop.optional() });
 export type ReconcileReportInput = z.infer<typeof ReconcileReportInput>;
 
 export const ReconcileOutcome = z.object({
@@ -56,6 +75,7 @@ export const ReconcileOutcome = z.object({
   findings: z.number().int(),
   byClass: z.record(z.string(), z.number().int()),
   repair: RepairResult.optional(),
+  stopped: RunStop.optional(),
 });
 export type ReconcileOutcome = z.infer<typeof ReconcileOutcome>;
 

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { GraphContractError } from './errors';
-import type { GraphGateway, GraphRequestSpec } from './gateway';
+import type { GraphGateway, GraphRequestSpec, GraphResult } from './gateway';
 
 // ---------------------------------------------------------------------------------------------
 // Import records (importedWindowsAutopilotDeviceIdentity, v1.0)
@@ -187,6 +187,32 @@ export async function readAutopilotDevices(graph: GraphGateway, wanted: Readonly
   });
   if (!walked.ok) throw new GraphContractError(`windowsAutopilotDeviceIdentities: ${walked.status} ${walked.code}`, { operation: 'listAutopilotDevices', status: walked.status, code: walked.code });
   return byId;
+}
+
+/** A write's answer per id: accepted, or the service's status and code (a 404: the registration is gone). */
+export type WriteAnswers = Map<string, { ok: true } | { ok: false; status: number; code: string }>;
+
+function answersOf(ids: readonly string[], results: readonly GraphResult[]): WriteAnswers {
+  const out: WriteAnswers = new Map();
+  results.forEach((r, i) => out.set(ids[i]!, r.ok ? { ok: true } : { ok: false, status: r.status, code: r.code }));
+  return out;
+}
+
+/** Sets the group tag of registrations (updateDeviceProperties, one $batch per 20; 204 when accepted). */
+export async function setGroupTags(graph: GraphGateway, updates: readonly { id: string; groupTag: string }[]): Promise<WriteAnswers> {
+  if (updates.length === 0) return new Map();
+  const results = await graph.batch(updates.map((u) => ({ op: 'updateAutopilotDeviceProperties' as const, params: { id: u.id }, body: { groupTag: u.groupTag } })));
+  return answersOf(updates.map((u) => u.id), results);
+}
+
+/**
+ * Deletes registrations (one $batch per 20). Only an admin's approval leads here. The service
+ * removes a registration asynchronously (minutes, longer for a device still known to Intune), so
+ * the caller reads the list again later rather than trusting the answer.
+ */
+export async function deleteAutopilotDevices(graph: GraphGateway, ids: readonly string[]): Promise<WriteAnswers> {
+  if (ids.length === 0) return new Map();
+  return answersOf(ids, await graph.batch(ids.map((id) => ({ op: 'deleteAutopilotDevice' as const, params: { id } }))));
 }
 
 /**

@@ -117,7 +117,8 @@ export function classify(entry: LedgerEntry, view: TenantView): Finding {
   }
 
   if (entry.confirm.outcome !== 'confirmed' && !entry.lateSuccessAt) {
-    return finding('late-success', [`its run reported ${entry.confirm.code ?? 'a failure'}${entry.confirm.stage ? ` at ${entry.confirm.stage}` : ''}; every stage is in order now`], [{ kind: 'mark-late-success', serialNumber: entry.serialNumber, runId: entry.runId }], [], reg.id);
+    const reported = entry.confirm.outcome === 'pending' ? `re-imported by ${entry.runId}` : `its run reported ${entry.confirm.code ?? 'a failure'}${entry.confirm.stage ? ` at ${entry.confirm.stage}` : ''}`;
+    return finding('late-success', [`${reported}; every stage is in order now`], [{ kind: 'mark-late-success', serialNumber: entry.serialNumber, runId: entry.runId }], [], reg.id);
   }
   return finding('in-order', [], [], [], reg.id);
 }

@@ -48,6 +48,14 @@ export const ProposedAction = z.discriminatedUnion('kind', [
 ]);
 export type ProposedAction = z.infer<typeof ProposedAction>;
 
+/**
+ * What became of one auto action: `done`; `not-needed` (the tenant was already right when checked
+ * just before acting); `skipped` (the tenant changed since the survey in a way that makes the action
+ * wrong now — left for the next survey); `failed` (the service refused; tried again next time).
+ */
+export const ActionResult = z.object({ outcome: z.enum(['done', 'not-needed', 'skipped', 'failed']), detail: z.string().optional() });
+export type ActionResult = z.infer<typeof ActionResult>;
+
 export const Finding = z.object({
   serialNumber: z.string(),
   class: DriftClass,
@@ -59,8 +67,10 @@ export const Finding = z.object({
   ztdId: z.string().optional(),
   auto: z.array(AutoAction),
   proposed: z.array(ProposedAction),
-  /** What became of each auto action, in its order (written by the repair step; a resumed step skips those done). */
-  results: z.array(z.object({ outcome: z.enum(['done', 'not-needed', 'failed', 'dry-run']), detail: z.string().optional() })).optional(),
+  /** What became of each auto action, in its order (written by the repair step; a re-run step redoes only those failed or missing). */
+  results: z.array(ActionResult.nullable()).optional(),
+  /** What became of each proposed action an admin approved, in its order (approve.ts). */
+  approvals: z.array(ActionResult.extend({ at: z.string(), by: z.string() }).nullable()).optional(),
 });
 export type Finding = z.infer<typeof Finding>;
 

@@ -26,6 +26,13 @@ export class ReconcileStore {
     return text ? text.split('\n').map((line) => Finding.parse(JSON.parse(line))) : [];
   }
 
+  /** How many parts the survey wrote (0: no such reconciliation). */
+  async partCount(reconcileId: string): Promise<number> {
+    let n = 0;
+    for await (const name of this.objects.list(CONTAINERS.state, `reconcile/${reconcileId}/findings/`)) if (name.endsWith('.ndjson')) n++;
+    return n;
+  }
+
   async exists(reconcileId: string): Promise<boolean> {
     return (await this.objects.etagOf(CONTAINERS.state, this.path(reconcileId, 0))) !== undefined;
   }

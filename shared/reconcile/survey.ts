@@ -50,9 +50,11 @@ export async function runReconcileSurvey(deps: SurveyDeps, input: ReconcileStepI
   let findings = 0;
   let autoActions = 0;
   let proposedActions = 0;
+  let needsSync = false;
   const add = async (f: Finding) => {
     byClass[f.class] = (byClass[f.class] ?? 0) + 1;
     autoActions += f.auto.length;
+    if (f.auto.some((a) => a.kind === 'request-sync')) needsSync = true;
     proposedActions += f.proposed.length;
     findings++;
     part.push(f);
@@ -73,5 +75,5 @@ export async function runReconcileSurvey(deps: SurveyDeps, input: ReconcileStepI
   }
   await deps.store.writePart(reconcileId, parts++, part);
   deps.log(`reconciliation ${reconcileId}: ${findings} findings (${Object.entries(byClass).map(([c, n]) => `${n} ${c}`).join(', ')}) from ${tenant.pages} pages of reads`);
-  return { reconcileId, parts, findings, byClass, autoActions, proposedActions, pages: tenant.pages, backfilled };
+  return { reconcileId, parts, findings, byClass, autoActions, proposedActions, pages: tenant.pages, backfilled, needsSync };
 }

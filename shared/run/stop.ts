@@ -21,3 +21,15 @@ export async function stopOnPermanentFailure<R extends StepResult>(
     return { next: 'stop', stop, counts: emptyCounts() };
   }
 }
+
+/** The same rule for steps whose answer has no `next` (the reconciliation's): the failure comes back as `{ stopped }`. */
+export async function stoppedOnPermanentFailure<R>(phase: string, now: string, log: (message: string) => void, step: () => Promise<R>): Promise<R | { stopped: RunStop }> {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof GraphPermanentError)) throw error;
+    const stopped: RunStop = { ...error.failure, phase, at: now };
+    log(`${phase} stopped by a permanent failure (${stopped.kind}, ${stopped.operation}): ${stopped.message}`);
+    return { stopped };
+  }
+}

@@ -118,7 +118,7 @@ describe('functions through their handlers', () => {
         ext.instances.set(id, { name: 'intakeOrchestrator', instanceId: id, runtimeStatus: 'Running', createdTime: new Date(now + i * 1000).toISOString(), lastUpdatedTime: T0, customStatus: { runId: id, source: 'autopilot-intake/x.csv', phase: 'confirm', counts: { ...emptyCounts(), rows: 1 } } });
       }
       ext.instances.set('other', { name: 'somethingElse', instanceId: 'other', runtimeStatus: 'Running', createdTime: T0, lastUpdatedTime: T0 });
-      const list = listRunsHandler({ runs: new RunStore(new MemoryObjectStore()), clientOf: () => ext.client });
+      const list = listRunsHandler({ runs: new RunStore(new MemoryObjectStore()), objects: new MemoryObjectStore(), clientOf: () => ext.client });
       const get = async (query: string) => ((await list(new HttpRequest({ method: 'GET', url: `http://localhost/api/runs${query}` }), context())).jsonBody as { runs: { runId: string; phase: string }[] }).runs;
       expect((await get('')).map((r) => r.runId.slice(-1))).toEqual(['3', '2', '1', '0']);
       expect(await get('?top=2')).toHaveLength(2);
@@ -134,7 +134,7 @@ describe('functions through their handlers', () => {
       const etag = await objects.put(CONTAINERS.intake, 'r.csv', csvOf(['SN-1', 'SN-2']) + 'bad,row\r\n', 'text/csv');
       await runParseStep({ objects, runs, log: () => {} }, { runId, source: { container: CONTAINERS.intake, name: 'r.csv', etag }, chunkSize: 1, now: T0 });
       ext.instances.set(runId, { name: 'intakeOrchestrator', instanceId: runId, runtimeStatus: 'Running', createdTime: T0, lastUpdatedTime: T0 });
-      const handler = getRunHandler({ runs, clientOf: () => ext.client });
+      const handler = getRunHandler({ runs, objects, clientOf: () => ext.client });
       const get = (id: string) => handler(new HttpRequest({ method: 'GET', url: `http://localhost/api/runs/${id}`, params: { runId: id } }), context());
       const res = await get(runId);
       expect(res.status).toBe(200);

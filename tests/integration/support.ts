@@ -30,7 +30,8 @@ export async function withStack(options: Partial<StackOptions> & { tempRoot?: st
   const removeDir = () => rmSync(stateDir, { recursive: true, force: true });
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({ stateDir, ...stackOptions });
+    // No scheduled reconciliation in a test stack (a suite running at 03:00 UTC would meet one); tests start theirs.
+    stack = await startLocalStack({ stateDir, ...stackOptions, appSettings: { RECONCILE_ENABLED: 'false', ...stackOptions.appSettings } });
   } catch (error) {
     removeDir();
     throw error;

@@ -1,0 +1,55 @@
+/**
+ * The reconciliation: survey → (sync) → repair, one findings part at a time → report. In
+ * `report-only` mode the repair is skipped and the report says what would be done. A permanent
+ * Graph failure in any step goes straight to the report, which says what failed and the fix.
+ * Deterministic (lint-fenced, like intake.ts): the activities read and write; this history holds
+ * counts only.
+ */
+import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import { ReconcileInput, type RepairResult, type RunStop, type SyncNote } from '../shared/contracts';
+import { ReconcileRepair, ReconcileReport, ReconcileSurvey, ReconcileSync } from '../shared/contracts/reconcile-activities';
+import type { ReconcileStatus } from '../shared/contracts/reconcile';
+import { callActivity } from './call-activity';
+
+/** Times the sync gate is asked again after it says "wait" (the window is ten minutes). */
+const SYNC_TRIES = 3;
+
+export const reconcileOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = ReconcileInput.parse(context.df.getInput());
+  const { reconcileId, settings } = input;
+  const now = () => context.df.currentUtcDateTime.toISOString();
+  const status = (phase: ReconcileStatus['phase'], extra: Partial<ReconcileStatus> = {}) =>
+    context.df.setCustomStatus({ kind: 'reconcile', reconcileId, phase, mode: settings.mode, ...extra } satisfies ReconcileStatus);
+  const step = () => ({ reconcileId, settings, now: now() });
+  let stopped: RunStop | undefined;
+
+  status('survey');
+  const surveyed = yield* callActivity(context, ReconcileSurvey, step());
+  const survey = 'stopped' in surveyed ? undefined : surveyed;
+  if ('stopped' in surveyed) stopped = surveyed.stopped;
+
+  let sync: SyncNote | undefined;
+  let repair: RepairResult | undefined;
+  if (survey && settings.mode === 'repair') {
+    for (let tries = 1; survey.needsSync && tries <= SYNC_TRIES; tries++) {
+      const answer = yield* callActivity(context, ReconcileSync, step());
+      // A refused sync is no reason to stop the repair: every device that waited for it says why.
+      sync = 'stopped' in answer ? { status: 'waiting', note: `the sync was refused: ${answer.stopped.message}` } : answer;
+      if ('stopped' in answer) break;
+      if (sync.status !== 'waiting' || tries === SYNC_TRIES) break;
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + Math.min(sync.retryAfterSeconds ?? 60, 600) * 1000));
+    }
+    status('repair', { findings: survey.findings });
+    repair = { done: 0, notNeeded: 0, skipped: 0, failed: 0, writes: 0 };
+    for (let part = 0; part < survey.parts && !stopped; part++) {
+      const r = yield* callActivity(context, ReconcileRepair, { ...step(), part, ...(sync ? { sync } : {}) });
+      if ('stopped' in r) stopped = r.stopped;
+      else for (const k of ['done', 'notNeeded', 'skipped', 'failed', 'writes'] as const) repair[k] += r[k];
+    }
+  }
+
+  status('report', survey ? { findings: survey.findings } : {});
+  const outcome = yield* callActivity(context, ReconcileReport, { ...step(), ...(survey ? { survey } : {}), ...(repair ? { repair } : {}), ...(sync ? { sync } : {}), ...(stopped ? { stopped } : {}) });
+  status('done', { findings: outcome.findings, ...(stopped ? { note: `stopped: ${stopped.message}` } : {}) });
+  return outcome;
+};
