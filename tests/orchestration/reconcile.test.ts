@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { reconcileOrchestrator } from '../../orchestrations/reconcile';
+import type { ReconcileInput, RepairInput, SurveyResult } from '../../shared/contracts/reconcile';
+import { ReconcileRepair, ReconcileReport, ReconcileSurvey, ReconcileSync } from '../../shared/contracts/reconcile-activities';
+import { replay, type ActivityScript } from '../support/replay-driver';
+
+const input = (mode: ReconcileInput['settings']['mode'] = 'repair'): ReconcileInput => ({ reconcileId: 'reconcile-20261207T030000000Z', trigger: 'timer', settings: { mode, stuckMinutes: 120 } });
+const survey = (over: Partial<SurveyResult> = {}): SurveyResult => ({
+  reconcileId: input().reconcileId,
+  parts: 3,
+  findings: 2500,
+  byClass: { 'in-order': 2400, 'group-tag-drift': 100 },
+  autoActions: 100,
+  proposedActions: 0,
+  pages: 30,
+  backfilled: 0,
+  needsSync: false,
+  ...over,
+});
+const stop = { kind: 'permission', operation: 'listAutopilotDevices', status: 403, message: 'Forbidden', fix: 'grant DeviceManagementServiceConfig.ReadWrite.All', phase: 'survey', at: '2026-12-07T03:00:00.000Z' } as const;
+
+function script(opts: { survey?: SurveyResult | { stopped: typeof stop }; sync?: { status: string; note: string; retryAfterSeconds?: number }[]; repairStopsAt?: number } = {}): ActivityScript {
+  let syncs = 0;
+  return (name, raw) => {
+    if (name === ReconcileSurvey.name) return { result: opts.survey ?? survey() };
+    if (name === ReconcileSync.name) return { result: opts.sync?.[syncs++] ?? { status: 'requested', note: 'sync requested' } };
+    if (name === ReconcileRepair.name) {
+      const { part } = raw as RepairInput;
+      if (part === opts.repairStopsAt) return { result: { stopped: { ...stop, phase: 'repair' } } };
+      return { result: { done: 10, notNeeded: 1, skipped: 2, failed: 3, writes: 11 } };
+    }
+    if (name === ReconcileReport.name) {
+      const r = raw as { reconcileId: string; settings: { mode: string }; survey?: SurveyResult; repair?: unknown; stopped?: unknown };
+      return { result: { reconcileId: r.reconcileId, mode: r.settings.mode, reportPath: `autopilot-reports/${r.reconcileId}/report.json`, findings: r.survey?.findings ?? 0, byClass: r.survey?.byClass ?? {}, ...(r.repair ? { repair: r.repair } : {}), ...(r.stopped ? { stopped: r.stopped } : {}) } };
+    }
+    return { error: `unexpected activity ${name}` };
+  };
+}
+
+const names = (r: { activityCalls: { name: string }[] }) => r.activityCalls.map((c) => c.name);
+
+describe('reconcile orchestration (real durable-functions replay, synthetic histories)', () => {
+  it('surveys, repairs every findings part in order, then reports the summed repair', async () => {
+    const r = await replay(reconcileOrchestrator, input(), script());
+    expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileRepair.name, ReconcileRepair.name, ReconcileRepair.name, ReconcileReport.name]);
+    expect(r.activityCalls.filter((c) => c.name === ReconcileRepair.name).map((c) => (c.input as RepairInput).part)).toEqual([0, 1, 2]);
+    expect(r.output).toMatchObject({ mode: 'repair', findings: 2500, repair: { done: 30, notNeeded: 3, skipped: 6, failed: 9, writes: 33 } });
+    expect(r.customStatuses.map((s) => (s as { phase: string }).phase)).toEqual(expect.arrayContaining(['survey', 'repair', 'report', 'done']));
+  });
+
+  it('report-only: no sync, no repair — the report is written from the survey alone', async () => {
+    const r = await replay(reconcileOrchestrator, input('report-only'), script({ survey: survey({ needsSync: true }) }));
+    expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileReport.name]);
+    expect(r.output).toMatchObject({ mode: 'report-only' });
+    expect(r.output).not.toHaveProperty('repair');
+  });
+
+  it('asks the sync gate before repairing when devices wait for a profile, waits out the window on a durable timer and hands the answer to every part', async () => {
+    const r = await replay(reconcileOrchestrator, input(), script({ survey: survey({ needsSync: true, parts: 2 }), sync: [{ status: 'waiting', note: 'a sync was requested less than ten minutes ago', retryAfterSeconds: 240 }, { status: 'requested', note: 'sync requested' }] }), { start: '2026-12-07T03:00:00.000Z' });
+    expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileSync.name, ReconcileSync.name, ReconcileRepair.name, ReconcileRepair.name, ReconcileReport.name]);
+    expect(r.timers.map((t) => new Date(t).toISOString())).toEqual(['2026-12-07T03:04:00.000Z']);
+    for (const c of r.activityCalls.filter((c) => c.name === ReconcileRepair.name)) expect((c.input as RepairInput).sync).toEqual({ status: 'requested', note: 'sync requested' });
+  });
+
+  it('gives up on the sync after three answers of "wait" (the parts record why) and never waits more than ten minutes at a time', async () => {
+    const wait = { status: 'waiting', note: 'an Autopilot sync is running', retryAfterSeconds: 3600 };
+    const r = await replay(reconcileOrchestrator, input(), script({ survey: survey({ needsSync: true, parts: 1 }), sync: [wait, wait, wait] }), { start: '2026-12-07T03:00:00.000Z' });
+    expect(names(r).filter((n) => n === ReconcileSync.name)).toHaveLength(3);
+    expect(r.timers.map((t) => new Date(t).toISOString())).toEqual(['2026-12-07T03:10:00.000Z', '2026-12-07T03:20:00.000Z']);
+    expect((r.activityCalls.find((c) => c.name === ReconcileRepair.name)!.input as RepairInput).sync).toMatchObject({ status: 'waiting' });
+  });
+
+  it('a survey stopped by a permanent failure goes straight to the report, which carries the stop', async () => {
+    const r = await replay(reconcileOrchestrator, input(), script({ survey: { stopped: stop } }));
+    expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileReport.name]);
+    expect(r.activityCalls[1]!.input).toMatchObject({ stopped: { kind: 'permission', fix: stop.fix } });
+    expect(r.activityCalls[1]!.input).not.toHaveProperty('survey');
+  });
+
+  it('a repair part stopped by a permanent failure ends the repair there; the report has what was done and the stop', async () => {
+    const r = await replay(reconcileOrchestrator, input(), script({ repairStopsAt: 1 }));
+    expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileRepair.name, ReconcileRepair.name, ReconcileReport.name]);
+    expect(r.output).toMatchObject({ repair: { done: 10, writes: 11 }, stopped: { phase: 'repair' } });
+  });
+
+  it('refuses an input that is not a reconciliation (the id shape is checked before anything runs)', async () => {
+    await expect(replay(reconcileOrchestrator, { ...input(), reconcileId: 'intake-x' }, script())).rejects.toThrow();
+  });
+});
