@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { ReconcileSettings } from '../shared/contracts/reconcile';
 import { ReconcileStatus } from '../shared/contracts/reconcile';
 import { ApproveRequest, approveProposals, type ApproveDeps } from '../shared/reconcile/approve';
+import { ReconcileOrchestration } from '../shared/contracts/reconcile-activities';
 import { CONTAINERS } from '../shared/storage/object-store';
 import { statusOf } from './durable-status';
 import { RECONCILE_INSTANCE_ID, runningReconciliation, startReconcileOnce, type ReconcileStarter } from './start-reconcile';
@@ -54,9 +55,12 @@ export function getReconcileHandler(deps: Pick<ReconcileHttpDeps, 'objects' | 'c
     const reconcileId = request.params.reconcileId ?? '';
     if (!RECONCILE_ID.test(reconcileId)) return problem(400, 'reconcileId must look like reconcile-<timestamp>');
     const status = await statusOf(deps.clientOf(context), RECONCILE_INSTANCE_ID);
-    const custom = ReconcileStatus.safeParse(status?.customStatus);
-    if (status && custom.success && custom.data.reconcileId === reconcileId && status.runtimeStatus !== 'Completed') {
-      return { status: 200, jsonBody: { reconcileId, runtimeStatus: status.runtimeStatus, phase: custom.data.phase, mode: custom.data.mode, findings: custom.data.findings, output: status.output ?? undefined } };
+    const input = ReconcileOrchestration.input.safeParse(status?.input);
+    // The instance is this reconciliation's while it runs — and after it failed, when no report will come.
+    if (status && input.success && input.data.reconcileId === reconcileId && status.runtimeStatus !== 'Completed') {
+      const custom = ReconcileStatus.safeParse(status.customStatus);
+      const c = custom.success ? custom.data : undefined;
+      return { status: 200, jsonBody: { reconcileId, runtimeStatus: status.runtimeStatus, phase: c?.phase, mode: input.data.settings.mode, findings: c?.findings, output: status.output ?? undefined } };
     }
     const report = await deps.objects.get(CONTAINERS.reports, `${reconcileId}/report.json`);
     if (!report) return problem(404, `no reconciliation ${reconcileId}`);

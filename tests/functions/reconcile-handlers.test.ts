@@ -114,6 +114,9 @@ describe('reconciliation functions through their handlers', () => {
       await objects.put(CONTAINERS.reports, `${old}/report.json`, JSON.stringify({ reconcileId: old, mode: 'repair', byClass: { foreign: 2 }, findings: [{}, {}] }));
       expect((await get(old)).jsonBody).toMatchObject({ reconcileId: old, runtimeStatus: 'Completed', byClass: { foreign: 2 }, listed: 2 });
       expect((await get('reconcile-20200101T000000000Z')).status).toBe(404);
+      // A failed one (no custom status, no report) is answered from its instance, with the failure.
+      Object.assign(ext.instances.get(RECONCILE_INSTANCE_ID)!, { runtimeStatus: 'Failed', customStatus: undefined, output: 'boom' });
+      expect((await get(ID)).jsonBody).toMatchObject({ reconcileId: ID, runtimeStatus: 'Failed', mode: 'repair', output: 'boom' });
       expect((await get('intake-abc')).status).toBe(400);
     });
 
