@@ -76,18 +76,21 @@ describe('what is listed, in which order', () => {
     expect(json.findings.map((x) => x.serialNumber)).toEqual(EXPECTED_ORDER);
   });
 
-  it.each<[string, Finding, boolean]>([
-    ['a proposal waits for an admin', f('A', 'entra-device-deleted', { proposed: [{ kind: 'retag-enrolled', serialNumber: 'A', ztdId: 'z', from: 'x', to: 'y' }], since: '2026-12-01T00:00:00.000Z' }), true],
-    ['an auto action not attempted (report-only)', f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], since: '2026-12-01T00:00:00.000Z' }), true],
-    ['an auto action failed', f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], results: [{ outcome: 'failed' }], since: '2026-12-01T00:00:00.000Z' }), true],
-    ['an auto action skipped', f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], results: [{ outcome: 'skipped' }], since: '2026-12-01T00:00:00.000Z' }), true],
-    ['a drift with no action (duplicate registration)', f('A', 'duplicate-registration', { since: '2026-12-01T00:00:00.000Z' }), true],
-    ['auto actions done', f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], results: [{ outcome: 'done' }], since: '2026-12-01T00:00:00.000Z' }), false],
-    ['auto actions not needed', f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], results: [{ outcome: 'not-needed' }], since: '2026-12-01T00:00:00.000Z' }), false],
-    ['a foreign device', f('A', 'foreign', {}), false],
-  ])('%s: unresolved = %s (sorts before a resolved drift years older)', (_, finding, unresolved) => {
-    const resolvedOld = f('B', 'late-success', { since: '2000-01-01T00:00:00.000Z', auto: [{ kind: 'request-sync' }], results: [{ outcome: 'done' }] });
-    expect([resolvedOld, finding].sort(reportOrder)[0]!.serialNumber).toBe(unresolved ? 'A' : 'B');
+  it.each<[string, boolean, Finding]>([
+    ['a proposal waits for an admin', true, f('A', 'entra-device-deleted', { proposed: [{ kind: 'retag-enrolled', serialNumber: 'A', ztdId: 'z', from: 'x', to: 'y' }], since: '2026-12-01T00:00:00.000Z' })],
+    ['an auto action not attempted (report-only)', true, f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], since: '2026-12-01T00:00:00.000Z' })],
+    ['an auto action failed', true, f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], results: [{ outcome: 'failed' }], since: '2026-12-01T00:00:00.000Z' })],
+    ['an auto action skipped', true, f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], results: [{ outcome: 'skipped' }], since: '2026-12-01T00:00:00.000Z' })],
+    ['a drift with no action (duplicate registration)', true, f('A', 'duplicate-registration', { since: '2026-12-01T00:00:00.000Z' })],
+    ['auto actions done', false, f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], results: [{ outcome: 'done' }], since: '2026-12-01T00:00:00.000Z' })],
+    ['auto actions not needed', false, f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], results: [{ outcome: 'not-needed' }], since: '2026-12-01T00:00:00.000Z' })],
+    ['a foreign device', false, f('A', 'foreign', {})],
+  ])('%s: unresolved = %s', (_, unresolved, finding) => {
+    // Unresolved sorts before a resolved drift years older; resolved sorts after an unresolved one years newer.
+    const other = unresolved
+      ? f('B', 'late-success', { since: '2000-01-01T00:00:00.000Z', auto: [{ kind: 'request-sync' }], results: [{ outcome: 'done' }] })
+      : f('B', 'duplicate-registration', { since: '2030-01-01T00:00:00.000Z' });
+    expect([other, finding].sort(reportOrder).map((x) => x.serialNumber)).toEqual(unresolved ? ['A', 'B'] : ['B', 'A']);
   });
 
   it('devices in order are counted, not listed', async () => {
