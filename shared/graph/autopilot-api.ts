@@ -88,15 +88,16 @@ export async function getImportRecords(graph: GraphGateway, ids: readonly string
 /**
  * The import records whose importId `belongs`, from the tenant's whole list (paged). Used only to
  * recover an import call whose answer was lost: the service documents no filter on importId, so
- * the list is read and matched here. Other tools' records are read, never kept.
+ * the list is read and matched here. Other tools' records are read, never kept (unless `belongs`
+ * asks for one by its id: the reconciliation checks the records it means to delete).
  */
-export async function findImportRecords(graph: GraphGateway, belongs: (importId: string) => boolean): Promise<ImportRecord[]> {
+export async function findImportRecords(graph: GraphGateway, belongs: (importId: string, record: ImportRecord) => boolean): Promise<ImportRecord[]> {
   const mine: ImportRecord[] = [];
   const walked = await graph.forEachPage({ op: 'listImportedDevices' }, (items) => {
     for (const item of items) {
       const record = ImportRecord.safeParse(item);
       if (!record.success) throw new GraphContractError('imported record: unexpected shape', { operation: 'listImportedDevices' });
-      if (record.data.importId && belongs(record.data.importId)) mine.push(record.data);
+      if (record.data.importId && belongs(record.data.importId, record.data)) mine.push(record.data);
     }
   });
   if (!walked.ok) throw new GraphContractError(`importedWindowsAutopilotDeviceIdentities: ${walked.status} ${walked.code}`, { operation: 'listImportedDevices', status: walked.status, code: walked.code });

@@ -58,7 +58,11 @@ export function summaryMarkdown(input: ReconcileReportInput, listed: readonly Fi
   if (sync) lines.push(`Sync: ${sync.status} (${sync.note}).`);
   const proposals = listed.filter((f) => f.proposed.length > 0);
   if (proposals.length > 0) {
-    lines.push('', '## Waiting for approval', '', `Approve with \`POST /api/reconcile/${input.reconcileId}/approve\` (body \`{"serialNumbers": [...]}\`, or \`{"all": true}\`), or \`npm run reconcile -- --approve ${input.reconcileId}\` locally.`, '');
+    // The body shown is one ApproveRequest (approve.ts) takes as it is: the first proposal, named.
+    // (It said `{"serialNumbers": [...]}`, which the endpoint answers with 400.)
+    const first = proposals[0]!;
+    const example = JSON.stringify({ actions: [{ serialNumber: first.serialNumber, kind: first.proposed[0]!.kind }] });
+    lines.push('', '## Waiting for approval', '', `Approve with \`POST /api/reconcile/${input.reconcileId}/approve\` and a body naming the actions (e.g. \`${example}\`), or \`{"all": true}\` for every one; or \`npm run reconcile -- --approve ${input.reconcileId}\` locally.`, '');
     for (const f of proposals.slice(0, 50)) lines.push(`- ${f.serialNumber} (${f.class}): ${f.proposed.map((p) => p.kind).join(', ')} — ${f.evidence.join('; ')}`);
     if (proposals.length > 50) lines.push(`- … and ${proposals.length - 50} more in report.csv`);
   }

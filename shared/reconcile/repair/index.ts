@@ -50,7 +50,10 @@ export async function runReconcileRepair(deps: RepairDeps, input: RepairInput): 
   // The import list is walked once for the part, and only when a handler needs it.
   let listed: Map<string, ImportRecord> | undefined;
   if (byKind['delete-import-record'].length + byKind.reimport.length > 0) {
-    listed = new Map((await findImportRecords(deps.graph, (importId) => ownerOf(importId) !== undefined)).map((r) => [r.id, r]));
+    // The records the part means to delete are kept whatever their importId is now: one that changed
+    // hands since the survey must be seen and skipped, not taken for gone ("not needed").
+    const wanted = new Set(byKind['delete-import-record'].map((p) => p.action.recordId));
+    listed = new Map((await findImportRecords(deps.graph, (importId, r) => ownerOf(importId) !== undefined || wanted.has(r.id))).map((r) => [r.id, r]));
   }
   let writes = 0;
   writes += await deleteLeftoverRecords(deps.graph, listed ?? new Map(), byKind['delete-import-record']);
@@ -59,11 +62,17 @@ export async function runReconcileRepair(deps: RepairDeps, input: RepairInput): 
   writes += await reimportApproved(deps, reconcileId, now, listed ?? new Map(), byKind.reimport);
   await deps.store.writePart(reconcileId, part, findings);
 
-  const tally: RepairResult = { done: 0, notNeeded: 0, skipped: 0, failed: 0, writes };
   for (const kind of Object.keys(byKind) as AutoAction['kind'][]) {
     for (const p of byKind[kind] as Pending[]) {
-      const r = p.finding.results?.[p.finding.auto.indexOf(p.action)];
-      if (!r) throw new Error(`reconciliation ${reconcileId}: a ${kind} action was left without a result`);
+      if (!p.finding.results?.[p.finding.auto.indexOf(p.action)]) throw new Error(`reconciliation ${reconcileId}: a ${kind} action was left without a result`);
+    }
+  }
+  // The tally is the part's (every result written into it), not only this attempt's: a retry of the
+  // step after a crash that lost its first answer but not its results must not report zero.
+  const tally: RepairResult = { done: 0, notNeeded: 0, skipped: 0, failed: 0, writes };
+  for (const f of findings) {
+    for (const r of f.results ?? []) {
+      if (!r) continue;
       if (r.outcome === 'done') tally.done++;
       else if (r.outcome === 'not-needed') tally.notNeeded++;
       else if (r.outcome === 'skipped') tally.skipped++;

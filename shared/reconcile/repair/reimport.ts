@@ -20,15 +20,23 @@ const PER_CALL = 100;
 
 export const reimportIdOf = (reconcileId: string) => `${reconcileId}-r`;
 
-async function rowsAt(objects: ObjectStore, archivedPath: string, lines: ReadonlySet<number>): Promise<Map<number, DeviceToImport>> {
+/**
+ * The valid rows at `lines`, each with the serials it answers to: the row's and the one inside its
+ * hash. The ledger holds the serial Autopilot registers (the hash's, ledger/record-run.ts), which a
+ * row may misspell (the intake imports it with a warning); the import carries the row's, as the
+ * intake sent it, so its record holds that one. Matching on the row's serial alone failed such a
+ * device for ever, and missed its record on a re-run.
+ */
+async function rowsAt(objects: ObjectStore, archivedPath: string, lines: ReadonlySet<number>): Promise<Map<number, { device: DeviceToImport; serials: Set<string> }>> {
   const slash = archivedPath.indexOf('/');
   const stream = await objects.openRead(archivedPath.slice(0, slash), archivedPath.slice(slash + 1));
-  const found = new Map<number, DeviceToImport>();
+  const found = new Map<number, { device: DeviceToImport; serials: Set<string> }>();
   if (!stream) return found;
   for await (const event of readIntakeCsv(stream)) {
     if (event.kind !== 'row' || event.row.status !== 'valid' || !lines.has(event.row.line)) continue;
     const r = event.row;
-    found.set(r.line, { serialNumber: r.serialNumber, hardwareHash: r.hardwareHash, ...(r.productKey ? { productKey: r.productKey } : {}), ...(r.groupTag ? { groupTag: r.groupTag } : {}), ...(r.assignedUser ? { assignedUser: r.assignedUser } : {}) });
+    const device = { serialNumber: r.serialNumber, hardwareHash: r.hardwareHash, ...(r.productKey ? { productKey: r.productKey } : {}), ...(r.groupTag ? { groupTag: r.groupTag } : {}), ...(r.assignedUser ? { assignedUser: r.assignedUser } : {}) };
+    found.set(r.line, { device, serials: new Set([serialKey(r.serialNumber), serialKey(r.hashSerialNumber)]) });
   }
   return found;
 }
@@ -54,10 +62,11 @@ export async function reimportApproved(
     const rows = await rowsAt(deps.objects, path, new Set(group.map((p) => p.action.line)));
     const toSend: { p: Pending<'reimport'>; device: DeviceToImport }[] = [];
     for (const p of group) {
-      const device = rows.get(p.action.line);
-      if (sentBefore.has(serialKey(p.action.serialNumber))) sent.push(p);
-      else if (!device || serialKey(device.serialNumber) !== serialKey(p.action.serialNumber)) p.settle(failed(`line ${p.action.line} of ${path} no longer holds the device's valid row`));
-      else toSend.push({ p, device });
+      const row = rows.get(p.action.line);
+      const holds = row?.serials.has(serialKey(p.action.serialNumber)) ?? false;
+      if (sentBefore.has(serialKey(p.action.serialNumber)) || (holds && [...row!.serials].some((s) => sentBefore.has(s)))) sent.push(p);
+      else if (!row || !holds) p.settle(failed(`line ${p.action.line} of ${path} no longer holds the device's valid row`));
+      else toSend.push({ p, device: row.device });
     }
     for (let i = 0; i < toSend.length; i += PER_CALL) {
       const slice = toSend.slice(i, i + PER_CALL);
