@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { handleDrift } from './drift';
 import { resolveEsp } from './domain/esp';
 import { enrollmentConfiguration } from './serialize/intune';
 import { HoldRuleSchema } from './holds';
@@ -100,6 +101,8 @@ export function handleControl(core: EmulatorCore, method: string, path: string, 
       core.saveState();
       return { status: 200, body: { ok: true, file: core.stateFile } };
     }
+    const drift = handleDrift(tenant, method, path.replace(/\/+$/, ''), body);
+    if (drift) return drift;
     return fail(404, `unknown control endpoint ${route}`);
   } catch (error) {
     if (error instanceof z.ZodError) return fail(400, zodMessage(error));

@@ -12,12 +12,24 @@ const VERSION = 1;
 
 type Plain<T> = { [K in keyof T]: T[K] extends Set<string> ? string[] : T[K] extends Map<string, Assignment> ? Assignment[] : T[K] };
 
+/** Registration fields added since format 1 was first written: older files lack them, and get
+ * the values a registration starts with. */
+type Added = 'profileDetailedStatus' | 'profilePinned' | 'enrollmentState' | 'lastContactedAt' | 'managedDeviceId';
+type StoredAutopilot = Omit<AutopilotDevice, Added> & Partial<Pick<AutopilotDevice, Added>>;
+const ADDED_DEFAULTS: Pick<AutopilotDevice, Added> = {
+  profileDetailedStatus: 'none',
+  profilePinned: false,
+  enrollmentState: 'notContacted',
+  lastContactedAt: undefined,
+  managedDeviceId: undefined,
+};
+
 interface Snapshot {
   version: number;
   tenantId: string;
   clockOffsetMs: number;
   imports: ImportRecord[];
-  autopilot: AutopilotDevice[];
+  autopilot: StoredAutopilot[];
   visibleOrder: string[];
   foreignSerials: string[];
   unpublished: string[];
@@ -65,7 +77,7 @@ export function loadState(tenant: Tenant, file: string): void {
   tenant.clock.restoreOffset(snapshot.clockOffsetMs);
   for (const r of snapshot.imports) s.imports.set(r.id, r);
   const visible = new Set(snapshot.visibleOrder);
-  for (const ap of snapshot.autopilot) s.addAutopilot({ ...ap, visible: false });
+  for (const ap of snapshot.autopilot) s.addAutopilot({ ...ADDED_DEFAULTS, ...ap, visible: false });
   for (const id of snapshot.visibleOrder) {
     const ap = s.autopilotAll.get(id);
     if (ap && visible.has(id)) s.publishAutopilot(ap);

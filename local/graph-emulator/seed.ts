@@ -9,7 +9,8 @@ import type { Tenant } from './domain/tenant';
 import { applyEspBody, renumber } from './handlers/enrollment';
 import { createGroup } from './handlers/groups';
 import { newProfile } from './handlers/profiles';
-import type { Assignment, AssignmentTarget, EnrollmentConfiguration } from './state/types';
+import { setEnrollmentState } from './domain/enrollment';
+import { ENROLLMENT_STATES, type Assignment, type AssignmentTarget, type EnrollmentConfiguration } from './state/types';
 import { defaultEspSettings } from './domain/tenant';
 
 /** An assignment filter on an include target (Intune evaluates it on the device at enrollment). */
@@ -47,6 +48,9 @@ const DeviceSeed = z
     userPrincipalName: z.string().optional(),
     deviceObjectId: z.string().optional(),
     azureAdDeviceId: z.string().optional(),
+    /** Where the device stands in enrollment (default `notContacted`): a device registered outside
+     * the pipeline may have been through OOBE long ago. */
+    enrollmentState: z.enum(ENROLLMENT_STATES).optional(),
   })
   .refine((d) => d.serialNumber !== undefined || d.hardwareIdentifier !== undefined, 'a seeded device needs a serialNumber or a hardwareIdentifier');
 
@@ -120,6 +124,7 @@ export const SeedSchema = z.strictObject({
       manufacturer: z.string().min(1).default('Contoso'),
       model: z.string().default('Surface Laptop 5'),
       groupTag: z.string().default(''),
+      enrollmentState: z.enum(ENROLLMENT_STATES).default('notContacted'),
     })
     .optional(),
   /** Hardware hashes or serials registered to another tenant: importing them gives 808. */
@@ -194,6 +199,7 @@ export function applySeed(tenant: Tenant, input: unknown): { groups: number; dev
       hardwareIdentifier: d.hardwareIdentifier,
       at: now,
     });
+    if (d.enrollmentState) setEnrollmentState(tenant, ap, d.enrollmentState);
     store.publishAutopilot(ap);
     return ap;
   });
@@ -214,6 +220,7 @@ export function applySeed(tenant: Tenant, input: unknown): { groups: number; dev
         hardwareIdentifier: undefined,
         at: now,
       });
+      if (g.enrollmentState !== 'notContacted') setEnrollmentState(tenant, ap, g.enrollmentState);
       store.publishAutopilot(ap);
       devices.push(ap);
     }
@@ -303,6 +310,8 @@ function settle(tenant: Tenant, now: number): void {
   settleMembership(tenant, now);
   let renamed = false;
   for (const ap of tenant.store.autopilotVisible.values()) {
+    // A status pinned through the drift control API stays pinned when a later seed is applied.
+    if (ap.profilePinned) continue;
     const intended = intendedProfile(tenant, ap);
     if (intended === ap.profileId && ap.profileStatus === 'assignedInSync') continue;
     ap.intendedProfileId = intended;

@@ -1,4 +1,4 @@
-import type { AutopilotDevice } from '../state/types';
+import type { AutopilotDevice, ProfileDetailedStatus } from '../state/types';
 import { scaled, type TenantContext } from './context';
 import { devicesChanged } from './membership';
 import { deviceGroups, targetsDevice } from './targeting';
@@ -23,7 +23,7 @@ export function intendedProfile(ctx: TenantContext, ap: AutopilotDevice): string
  * intended profile restarts the pending period, and stale completions are dropped by generation.
  */
 export function reconcileProfile(ctx: TenantContext, ap: AutopilotDevice): void {
-  if (!ap.visible) return;
+  if (!ap.visible || ap.profilePinned) return;
   const intended = intendedProfile(ctx, ap);
   if (intended === ap.intendedProfileId && (ap.profileStatus === 'pending' || ap.profileId === intended)) return;
   ap.intendedProfileId = intended;
@@ -47,7 +47,7 @@ export function reconcileProfile(ctx: TenantContext, ap: AutopilotDevice): void 
 export function completeProfileAssignment(ctx: TenantContext, autopilotId: string, profileId: string, generation: number, at: number): void {
   const ap = ctx.store.autopilotAll.get(autopilotId);
   const profile = ctx.store.profiles.get(profileId);
-  if (!ap || !profile || ap.profileGeneration !== generation) return;
+  if (!ap || !profile || ap.profileGeneration !== generation || ap.profilePinned) return;
   ctx.store.setDeviceProfile(ap, profileId);
   ap.profileStatus = 'assignedInSync';
   ap.profileAssignedAt = at;
@@ -61,4 +61,35 @@ export function completeProfileAssignment(ctx: TenantContext, autopilotId: strin
 
 export function reconcileAll(ctx: TenantContext): void {
   for (const ap of ctx.store.autopilotVisible.values()) reconcileProfile(ctx, ap);
+}
+
+/** The statuses a registration can be stuck in (docs/GRAPH-EMULATOR.md, "Drift"). */
+export type StuckProfileStatus = 'pending' | 'failed' | 'notAssigned' | 'unknown';
+
+/**
+ * Holds a registration in a status the lifecycle would move it out of: "Not assigned" for ~50 h
+ * with the device in the targeted group (IntuneDocs#2286), or an assignment that never completes
+ * (no SLA, IntuneDocs#2262). `pending` keeps the profile the device had (an assignment in flight
+ * that never lands); the others mean no profile is assigned, so `deploymentProfile` and the assigned
+ * time are cleared. Queued completions are dropped while pinned (completeProfileAssignment).
+ */
+export function pinProfileStatus(ctx: TenantContext, ap: AutopilotDevice, status: StuckProfileStatus, detailed: ProfileDetailedStatus): void {
+  ap.profilePinned = true;
+  ap.profileStatus = status;
+  ap.profileDetailedStatus = detailed;
+  if (status !== 'pending') {
+    ctx.store.setDeviceProfile(ap, undefined);
+    ap.profileAssignedAt = undefined;
+  }
+}
+
+/** Lets the lifecycle move a pinned registration on: targeting is worked out afresh, and a device
+ * that should have a profile goes through `pending` again. */
+export function releaseProfileStatus(ctx: TenantContext, ap: AutopilotDevice): void {
+  ap.profilePinned = false;
+  ap.profileDetailedStatus = 'none';
+  // Forget the remembered target and status so reconcileProfile cannot take its no-change exit.
+  ap.intendedProfileId = undefined;
+  ap.profileStatus = 'notAssigned';
+  reconcileProfile(ctx, ap);
 }

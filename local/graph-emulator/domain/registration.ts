@@ -166,11 +166,16 @@ export function registerDevice(ctx: TenantContext, spec: RegistrationSpec): Auto
     registeredAt: spec.at,
     visible: false,
     profileStatus: 'notAssigned',
+    profileDetailedStatus: 'none',
+    profilePinned: false,
     profileAssignedAt: undefined,
     profileId: undefined,
     intendedProfileId: undefined,
     profileGeneration: 0,
     directProfileId: undefined,
+    enrollmentState: 'notContacted',
+    lastContactedAt: undefined,
+    managedDeviceId: undefined,
   };
   const hwid = digitsOf(spec.hardwareIdentifier ?? `${ap.serialKey}|${spec.manufacturer}`);
   const device: EntraDevice = {
@@ -203,12 +208,39 @@ export function publish(ctx: TenantContext, autopilotIds: Iterable<string>): voi
   }
 }
 
-/** groupTag/PO changes rewrite the Entra physical ids, which dynamic rules then see. */
+/**
+ * groupTag/PO changes rewrite the Entra physical ids, which dynamic rules then see. A device that
+ * lost its `[ZTDID]` (drift) does not get it back from a tag change: nothing documented restores it
+ * short of deregistering and importing the hash again (azure-docs#60324).
+ */
 export function refreshPhysicalIds(ctx: TenantContext, ap: AutopilotDevice): void {
   const device = ctx.store.devices.get(ap.deviceObjectId);
   if (!device) return;
   const hwid = device.physicalIds.find((p) => p.startsWith('[HWID]:h:'))?.slice('[HWID]:h:'.length) ?? digitsOf(ap.serialKey);
+  const hadZtdid = device.physicalIds.some((p) => /^\[ZTDID\]:/i.test(p));
   const others = device.physicalIds.filter((p) => !/^\[(ZTDID|OrderID|PurchaseOrderId|HWID)\]:/i.test(p));
-  ctx.store.setPhysicalIds(device, [...physicalIdsFor(ap, hwid).slice(0, -1), ...others, `[HWID]:h:${hwid}`]);
+  const owned = physicalIdsFor(ap, hwid)
+    .slice(0, -1)
+    .filter((p) => hadZtdid || !p.startsWith('[ZTDID]:'));
+  ctx.store.setPhysicalIds(device, [...owned, ...others, `[HWID]:h:${hwid}`]);
   devicesChanged(ctx, [device.id]);
+}
+
+export interface DevicePropertiesUpdate {
+  userPrincipalName?: string | null | undefined;
+  addressableUserName?: string | null | undefined;
+  groupTag?: string | null | undefined;
+  displayName?: string | null | undefined;
+}
+
+/** The `updateDeviceProperties` action: null or absent leaves a property as it is; a new group tag
+ * rewrites `[OrderID]` and the rules re-evaluate (graph-api reference §3.2). */
+export function updateDeviceProperties(ctx: TenantContext, ap: AutopilotDevice, update: DevicePropertiesUpdate): void {
+  if (update.userPrincipalName != null) ap.userPrincipalName = update.userPrincipalName;
+  if (update.addressableUserName != null) ap.addressableUserName = update.addressableUserName;
+  if (update.displayName != null) ap.displayName = update.displayName;
+  if (update.groupTag != null && update.groupTag !== ap.groupTag) {
+    ap.groupTag = update.groupTag;
+    refreshPhysicalIds(ctx, ap);
+  }
 }

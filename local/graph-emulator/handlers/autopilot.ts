@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { refreshPhysicalIds } from '../domain/registration';
+import { updateDeviceProperties } from '../domain/registration';
 import { startSync } from '../domain/sync';
 import { odataType, parseBody } from '../odata/body';
 import { errors, GraphError, type ErrorFlavor } from '../odata/errors';
@@ -159,14 +159,7 @@ export const autopilotRoutes: Route[] = [
     area: 'intune',
     handle: ({ tenant, call, params, flavor }) => {
       const body = parseBody(UpdatePropsSchema, call.body, TYPE, flavor, 'updateDeviceProperties');
-      const ap = find(tenant, params.id!);
-      if (body.userPrincipalName != null) ap.userPrincipalName = body.userPrincipalName;
-      if (body.addressableUserName != null) ap.addressableUserName = body.addressableUserName;
-      if (body.displayName != null) ap.displayName = body.displayName;
-      if (body.groupTag != null && body.groupTag !== ap.groupTag) {
-        ap.groupTag = body.groupTag;
-        refreshPhysicalIds(tenant, ap);
-      }
+      updateDeviceProperties(tenant, find(tenant, params.id!), body);
       return noContent();
     },
   },

@@ -25,7 +25,11 @@ export class TenantStore {
   readonly autopilotAll = new Map<string, AutopilotDevice>();
   /** Only the registrations published to windowsAutopilotDeviceIdentities, in publication order. */
   readonly autopilotVisible = new OrderedCollection<AutopilotDevice>();
+  /** Serial key → the registration DDS matches imports on (806): the first one, while it exists. */
   readonly registeredBySerial = new Map<string, string>();
+  /** Serial key → every registration with that serial, in registration order. Usually one; a
+   * re-registered device whose old record was never deleted has two (docs/GRAPH-EMULATOR.md, "Drift"). */
+  private readonly registrationsBySerial = new Map<string, Set<string>>();
   /** Trigram → published Autopilot ids whose serial key contains it: `contains(serialNumber,…)`
    * without scanning the tenant. */
   private readonly serialTrigrams = new Map<string, Set<string>>();
@@ -51,11 +55,17 @@ export class TenantStore {
   // Autopilot
   addAutopilot(device: AutopilotDevice): void {
     this.autopilotAll.set(device.id, device);
-    this.registeredBySerial.set(device.serialKey, device.id);
+    if (!this.registeredBySerial.has(device.serialKey)) this.registeredBySerial.set(device.serialKey, device.id);
+    addToIndex(this.registrationsBySerial, device.serialKey, device.id);
     if (device.visible) {
       this.autopilotVisible.set(device.id, device);
       this.indexSerial(device, true);
     }
+  }
+
+  /** Every registration with this serial key (upper-cased), oldest first. */
+  registrationsOfSerial(key: string): AutopilotDevice[] {
+    return [...(this.registrationsBySerial.get(key) ?? [])].map((id) => this.autopilotAll.get(id)!).filter(Boolean);
   }
 
   publishAutopilot(device: AutopilotDevice): boolean {
@@ -100,7 +110,12 @@ export class TenantStore {
     this.autopilotAll.delete(id);
     if (device.visible) this.indexSerial(device, false);
     this.autopilotVisible.delete(id);
-    if (this.registeredBySerial.get(device.serialKey) === id) this.registeredBySerial.delete(device.serialKey);
+    removeFromIndex(this.registrationsBySerial, device.serialKey, id);
+    if (this.registeredBySerial.get(device.serialKey) === id) {
+      const next = this.registrationsBySerial.get(device.serialKey)?.values().next();
+      if (next && !next.done) this.registeredBySerial.set(device.serialKey, next.value);
+      else this.registeredBySerial.delete(device.serialKey);
+    }
     this.setDeviceProfile(device, undefined);
     return device;
   }

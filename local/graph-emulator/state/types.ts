@@ -22,6 +22,23 @@ export interface ImportRecord {
 
 export type ProfileStatus = 'notAssigned' | 'pending' | 'assignedInSync' | 'assignedOutOfSync' | 'failed' | 'unknown';
 
+/** `windowsAutopilotProfileAssignmentDetailedStatus` (beta type mappings; vendored schema). */
+export const PROFILE_DETAILED_STATUSES = [
+  'none',
+  'hardwareRequirementsNotMet',
+  'surfaceHubProfileNotSupported',
+  'holoLensProfileNotSupported',
+  'windowsPcProfileNotSupported',
+  'surfaceHub2SProfileNotSupported',
+  'unknownFutureValue',
+] as const;
+export type ProfileDetailedStatus = (typeof PROFILE_DETAILED_STATUSES)[number];
+
+/** `enrollmentState` (beta type mappings; v1.0 lacks `blocked`). A fresh registration is
+ * `notContacted` ("Device is imported but not enrolled."). */
+export const ENROLLMENT_STATES = ['unknown', 'enrolled', 'pendingReset', 'failed', 'notContacted', 'blocked'] as const;
+export type EnrollmentState = (typeof ENROLLMENT_STATES)[number];
+
 export interface AutopilotDevice {
   id: string;
   serialNumber: string;
@@ -46,6 +63,9 @@ export interface AutopilotDevice {
   /** False until a sync or the automatic sync delay has published the registration. */
   visible: boolean;
   profileStatus: ProfileStatus;
+  profileDetailedStatus: ProfileDetailedStatus;
+  /** Set by the drift control API: the assignment lifecycle leaves status and profile as they are. */
+  profilePinned: boolean;
   profileAssignedAt: number | undefined;
   /** The profile the device has (navigation `deploymentProfile`). */
   profileId: string | undefined;
@@ -55,6 +75,12 @@ export interface AutopilotDevice {
   profileGeneration: number;
   /** Set by the profile `assign` action; wins over group targeting. */
   directProfileId: string | undefined;
+  /** Nothing enrolls in the emulator; seeds and the drift control API set it. */
+  enrollmentState: EnrollmentState;
+  /** `lastContactedDateTime`; undefined until the device has contacted the service. */
+  lastContactedAt: number | undefined;
+  /** The Intune managed device once enrolled; undefined serializes as the zero GUID. */
+  managedDeviceId: string | undefined;
 }
 
 export interface EntraDevice {
@@ -71,7 +97,8 @@ export interface EntraDevice {
   registrationDateTime: number;
   /** Group ids this device is a direct member of. */
   memberOf: Set<string>;
-  /** Autopilot id when the device carries a ZTDID. */
+  /** The registration DDS pre-created this object for. It stays when the object loses its
+   * `[ZTDID]` (drift): the registration still names the object through azureAdDeviceId. */
   autopilotId: string | undefined;
 }
 
