@@ -9,7 +9,7 @@
  * actions a survey proposed can be approved: the request names them, it cannot invent one.
  */
 import { z } from 'zod';
-import { deleteAutopilotDevices, getAutopilotDevices, setGroupTags } from '../graph/autopilot-api';
+import { deleteAutopilotDevices, readRegistrationsNow, setGroupTags } from '../graph/autopilot-api';
 import type { GraphGateway } from '../graph/gateway';
 import { serialKey } from '../ledger/entry';
 import type { Ledger } from '../ledger/ledger';
@@ -44,13 +44,16 @@ type Target = { finding: Finding; index: number; action: ProposedAction };
 async function carryOut(deps: ApproveDeps, reconcileId: string, now: string, targets: readonly Target[]): Promise<Map<Target, ActionResult>> {
   const out = new Map<Target, ActionResult>();
   const ids = targets.map((t) => ('ztdId' in t.action ? t.action.ztdId : undefined)).filter((id): id is string => !!id);
-  const current = await getAutopilotDevices(deps.graph, ids);
+  const current = await readRegistrationsNow(deps.graph, ids);
   const toDelete: Target[] = [];
   const toTag: Target[] = [];
   for (const t of targets) {
     const a = t.action;
-    const reg = a.ztdId ? current.get(a.ztdId) : undefined;
-    if (a.kind === 'retag-enrolled') {
+    const now = a.ztdId ? current.get(a.ztdId) : 'gone';
+    const reg = typeof now === 'object' ? now : undefined;
+    // An answer other than 404 says nothing about the registration: decide nothing on it.
+    if (now === 'unknown') out.set(t, { outcome: 'failed', detail: `registration ${a.ztdId} could not be read; approve again` });
+    else if (a.kind === 'retag-enrolled') {
       if (!reg) out.set(t, { outcome: 'not-needed', detail: 'the registration is gone' });
       else if ((reg.groupTag ?? '') === a.to) out.set(t, { outcome: 'not-needed', detail: `the tag is "${a.to}" already` });
       else if ((reg.groupTag ?? '') !== a.from) out.set(t, { outcome: 'skipped', detail: `the tag changed since the survey (now "${reg.groupTag ?? ''}")` });

@@ -6,13 +6,15 @@
  * the number of ledger devices; what is kept is compact (a few fields per registration).
  */
 import { z } from 'zod';
-import { AutopilotDevice, entraDeviceIdOf, ImportRecord, readGroupDeviceIds, readProfileDeviceIds } from '../graph/autopilot-api';
+import { AutopilotDevice, entraDeviceIdOf, ImportRecord, RECORD_FIELDS_WITHOUT_HASH, readGroupDeviceIds, readProfileDeviceIds } from '../graph/autopilot-api';
 import { GraphContractError } from '../graph/errors';
 import type { GraphGateway } from '../graph/gateway';
 import { serialKey } from '../ledger/entry';
 import { readGroup, readProfileAssignments } from '../preflight/reads';
 import type { Registration, TenantView } from './classify';
 
+/** The registration fields the rules read (a third of the whole entity's bytes; all of them beta properties). */
+const REGISTRATION_FIELDS = ['id', 'serialNumber', 'groupTag', 'azureActiveDirectoryDeviceId', 'azureAdDeviceId', 'deploymentProfileAssignmentStatus', 'deploymentProfileAssignmentDetailedStatus', 'enrollmentState'] as const;
 const EntraDevice = z.object({ id: z.string(), deviceId: z.string().nullish(), physicalIds: z.array(z.string()).nullish() }).passthrough();
 /** The most devices one page of a directory collection returns. */
 const DIRECTORY_PAGE = 999;
@@ -46,7 +48,7 @@ function failed(op: string, walked: { status: number; code: string }): never {
 export async function readTenant(graph: GraphGateway, options: ReadTenantOptions): Promise<TenantSnapshot> {
   let pages = 0;
   const bySerial = new Map<string, Registration[]>();
-  const walked = await graph.forEachPage({ op: 'listAutopilotDevices' }, (items) => {
+  const walked = await graph.forEachPage({ op: 'listAutopilotDevices', query: { select: [...REGISTRATION_FIELDS] } }, (items) => {
     for (const item of items) {
       const d = AutopilotDevice.safeParse(item);
       if (!d.success) throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape', { operation: 'listAutopilotDevices' });
@@ -105,7 +107,7 @@ export async function readTenant(graph: GraphGateway, options: ReadTenantOptions
   }
 
   const importRecords: ImportRecordView[] = [];
-  const records = await graph.forEachPage({ op: 'listImportedDevices' }, (items) => {
+  const records = await graph.forEachPage({ op: 'listImportedDevices', query: { select: [...RECORD_FIELDS_WITHOUT_HASH] } }, (items) => {
     for (const item of items) {
       const r = ImportRecord.safeParse(item);
       if (!r.success) throw new GraphContractError('imported record: unexpected shape', { operation: 'listImportedDevices' });

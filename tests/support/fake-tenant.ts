@@ -51,7 +51,7 @@ export class FakeTenant {
   readonly profiles = new Map<string, TenantProfile>();
   /** Import records whose DELETE is accepted but which stay listed (the service is reported to do that). */
   readonly stickyImportRecords = new Set<string>();
-  /** Write operations the service refuses with this status. */
+  /** Operations (writes, and the registration read) the service refuses with this status. */
   readonly refuse = new Map<GraphOperationName, number>();
   readonly graph: FakeGraph;
   private nextRecord = 1;
@@ -91,6 +91,8 @@ export class FakeTenant {
     return {
       listAutopilotDevices: () => ok({ value: [...this.registrations.values()] }),
       getAutopilotDevice: (spec) => {
+        const refused = this.refused(spec.op);
+        if (refused) return refused;
         const reg = this.registrations.get(id(spec));
         return reg ? ok(reg) : err(404, 'ResourceNotFound');
       },

@@ -135,6 +135,7 @@ describe('delete-and-reimport: the registration is deleted only if it still hold
     ['now holds another serial: skipped, nothing deleted', [{ id: 'ztd-e', serialNumber: 'SN-OTHER' }], () => {}, 'skipped', 'registration ztd-e now holds another serial', 0, false],
     ['already gone: nothing to delete, ledger marked', [], () => {}, 'done', 'no registration to delete; the device is imported again by the next reconciliation', 0, true],
     ['the DELETE refused: failed, ledger not marked', [{ id: 'ztd-e', serialNumber: 'SN-E' }], (t) => t.refuse.set('deleteAutopilotDevice', 400), 'failed', 'DELETE answered 400 BadRequest', 1, false],
+    ['the registration unreadable (400, not 404): failed, nothing deleted, ledger not marked', [{ id: 'ztd-e', serialNumber: 'SN-E' }], (t) => t.refuse.set('getAutopilotDevice', 400), 'failed', 'registration ztd-e could not be read; approve again', 0, false],
   ])('%s', async (_, regs, arrange, outcome, detail, deletes, marked) => {
     const w = await world(regs);
     arrange(w.tenant);

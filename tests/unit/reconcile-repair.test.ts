@@ -173,6 +173,16 @@ describe('restore-group-tag: the registration read again before the write', () =
     expect(w.tenant.writes()).toEqual([{ op: 'updateAutopilotDeviceProperties', params: { id: 'ztd-1' }, body: { groupTag: 'Sales' } }]);
   });
 
+  it('a read answered with something other than 404 is not taken for "gone": failed, nothing written, tried again', async () => {
+    const w = world();
+    w.tenant.register(reg());
+    w.tenant.refuse.set('getAutopilotDevice', 400);
+    await w.surveyed([finding('SN-1', 'group-tag-drift', [action], { ztdId: 'ztd-1' })]);
+    await w.repair();
+    expect(await w.results()).toEqual([[{ outcome: 'failed', detail: 'the registration could not be read; tried again next time' }]]);
+    expect(w.tenant.writes()).toHaveLength(0);
+  });
+
   it('a refused write is failed (and tried again by the next run of the part)', async () => {
     const w = world();
     w.tenant.register(reg());

@@ -53,7 +53,7 @@ export async function runReconcileRepair(deps: RepairDeps, input: RepairInput): 
     // The records the part means to delete are kept whatever their importId is now: one that changed
     // hands since the survey must be seen and skipped, not taken for gone ("not needed").
     const wanted = new Set(byKind['delete-import-record'].map((p) => p.action.recordId));
-    listed = new Map((await findImportRecords(deps.graph, (importId, r) => ownerOf(importId) !== undefined || wanted.has(r.id))).map((r) => [r.id, r]));
+    listed = new Map((await findImportRecords(deps.graph, (importId, r) => ownerOf(importId) !== undefined || wanted.has(r.id), { withoutHashes: true })).map((r) => [r.id, r]));
   }
   let writes = 0;
   writes += await deleteLeftoverRecords(deps.graph, listed ?? new Map(), byKind['delete-import-record']);
