@@ -41,10 +41,17 @@ export const reconcileOrchestrator: OrchestrationHandler = function* (context: O
     }
     status('repair', { findings: survey.findings });
     repair = { done: 0, notNeeded: 0, skipped: 0, failed: 0, writes: 0 };
+    let reimported = 0;
     for (let part = 0; part < survey.parts && !stopped; part++) {
       const r = yield* callActivity(context, ReconcileRepair, { ...step(), part, ...(sync ? { sync } : {}) });
       if ('stopped' in r) stopped = r.stopped;
       else for (const k of ['done', 'notNeeded', 'skipped', 'failed', 'writes'] as const) repair[k] += r[k];
+      if (!('stopped' in r)) reimported += r.reimported ?? 0;
+    }
+    // Devices imported again show up after a sync: ask once (if the window is closed, the next reconciliation asks).
+    if (reimported > 0 && !stopped) {
+      const after = yield* callActivity(context, ReconcileSync, step());
+      if (!('stopped' in after)) sync = { ...after, note: `after ${reimported} re-import(s): ${after.note}` };
     }
   }
 

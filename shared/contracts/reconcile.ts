@@ -58,6 +58,8 @@ export const RepairResult = z.object({
   failed: z.number().int(),
   /** Graph write requests made (deletes, tag updates, imports). */
   writes: z.number().int(),
+  /** Devices imported again in this step: the reconciliation asks for a sync to register them. */
+  reimported: z.number().int().optional(),
 });
 export type RepairResult = z.infer<typeof RepairResult>;
 

@@ -59,7 +59,13 @@ export function classify(entry: LedgerEntry, view: TenantView): Finding {
         { kind: 'reimport', serialNumber: entry.serialNumber, archivedPath: entry.archived.path, line: entry.archived.line },
       ]);
     }
-    return finding('registration-missing', [`no Autopilot registration has serial ${entry.serialNumber} (the run registered it${entry.ztdId ? ` as ${entry.ztdId}` : ''})`], [], reimport(entry));
+    // Re-imported by a reconciliation: like an intake run, wait for the registration and ask for the
+    // Autopilot sync that brings it (the intake's confirm phase does the same), until it is late by
+    // as long as a profile may take to assign; then propose again.
+    if (entry.confirm.outcome === 'pending' && entry.import.at && Date.parse(view.now) - Date.parse(entry.import.at) <= view.stuckMinutes * 60_000) {
+      return finding('registration-missing', [`imported again by ${entry.runId} at ${entry.import.at}; waiting for the Autopilot sync to register it`], [{ kind: 'request-sync' }]);
+    }
+    return finding('registration-missing', [`no Autopilot registration has serial ${entry.serialNumber} (${entry.confirm.outcome === 'pending' ? `imported again by ${entry.runId} at ${entry.import.at ?? '?'}, still not registered` : `the run registered it${entry.ztdId ? ` as ${entry.ztdId}` : ''}`})`], [], reimport(entry));
   }
   if (regs.length > 1) {
     return finding('duplicate-registration', [`${regs.length} Autopilot registrations have serial ${entry.serialNumber}: ${regs.map((r) => r.id).join(', ')}`]);

@@ -70,6 +70,17 @@ describe('reconcile orchestration (real durable-functions replay, synthetic hist
     expect((r.activityCalls.find((c) => c.name === ReconcileRepair.name)!.input as RepairInput).sync).toMatchObject({ status: 'waiting' });
   });
 
+  it('asks for a sync once more after the parts when some part imported devices again (they register after a sync)', async () => {
+    const base = script({ survey: survey({ parts: 2 }) });
+    const withReimport: ActivityScript = (name, raw, attempt) => {
+      const answer = base(name, raw, attempt);
+      return name === ReconcileRepair.name && (raw as RepairInput).part === 1 && 'result' in answer ? { result: { ...(answer.result as object), reimported: 2 } } : answer;
+    };
+    const r = await replay(reconcileOrchestrator, input(), withReimport);
+    expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileRepair.name, ReconcileRepair.name, ReconcileSync.name, ReconcileReport.name]);
+    expect(r.activityCalls.at(-1)!.input).toMatchObject({ sync: { status: 'requested', note: 'after 2 re-import(s): sync requested' } });
+  });
+
   it('a survey stopped by a permanent failure goes straight to the report, which carries the stop', async () => {
     const r = await replay(reconcileOrchestrator, input(), script({ survey: { stopped: stop } }));
     expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileReport.name]);

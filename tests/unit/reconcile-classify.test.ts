@@ -62,6 +62,8 @@ describe('reconciliation classifier: each drift class from its evidence', () => 
     ['registration gone, nothing archived to import again', { archived: undefined }, { regs: [] }, { class: 'registration-missing', auto: [], proposed: [] }],
     ['approved re-import, old registration gone: import again', { pendingReimport: { approvedAt: NOW, reconcileId: 'r' } }, { regs: [] }, { class: 'registration-missing', auto: ['reimport'], proposed: [] }],
     ['approved re-import, old registration still there: wait', { pendingReimport: { approvedAt: NOW, reconcileId: 'r' } }, {}, { class: 'registration-missing', auto: [], proposed: [] }],
+    ['re-imported 10 minutes ago, not registered yet: wait and ask for the sync', { runId: 'reconcile-1', confirm: { outcome: 'pending' }, import: { outcome: 'imported', at: '2026-12-07T11:50:00.000Z' } }, { regs: [] }, { class: 'registration-missing', auto: ['request-sync'], proposed: [] }],
+    ['re-imported 2 hours ago, still not registered: propose again', { runId: 'reconcile-1', confirm: { outcome: 'pending' }, import: { outcome: 'imported', at: '2026-12-07T10:00:00.000Z' } }, { regs: [] }, { class: 'registration-missing', auto: [], proposed: ['delete-and-reimport'] }],
     ['registered twice', {}, { regs: [reg(), reg({ id: 'ztd-2' })] }, { class: 'duplicate-registration', auto: [], proposed: [] }],
     ['Entra device deleted, registration stays', {}, { entra: {} }, { class: 'entra-device-deleted', auto: [], proposed: ['delete-and-reimport'] }],
     ['no Entra device linked', {}, { regs: [reg({ aadDeviceId: '' })] }, { class: 'entra-device-deleted', auto: [], proposed: ['delete-and-reimport'] }],

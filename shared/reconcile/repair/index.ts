@@ -69,10 +69,11 @@ export async function runReconcileRepair(deps: RepairDeps, input: RepairInput): 
   }
   // The tally is the part's (every result written into it), not only this attempt's: a retry of the
   // step after a crash that lost its first answer but not its results must not report zero.
-  const tally: RepairResult = { done: 0, notNeeded: 0, skipped: 0, failed: 0, writes };
+  const tally: RepairResult = { done: 0, notNeeded: 0, skipped: 0, failed: 0, writes, reimported: 0 };
   for (const f of findings) {
-    for (const r of f.results ?? []) {
+    for (const [i, r] of (f.results ?? []).entries()) {
       if (!r) continue;
+      if (r.outcome === 'done' && f.auto[i]?.kind === 'reimport') tally.reimported!++;
       if (r.outcome === 'done') tally.done++;
       else if (r.outcome === 'not-needed') tally.notNeeded++;
       else if (r.outcome === 'skipped') tally.skipped++;
