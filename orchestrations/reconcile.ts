@@ -11,9 +11,6 @@ import { ReconcileRepair, ReconcileReport, ReconcileSurvey, ReconcileSync } from
 import type { ReconcileStatus } from '../shared/contracts/reconcile';
 import { callActivity } from './call-activity';
 
-/** Times the sync gate is asked again after it says "wait" (the window is ten minutes). */
-const SYNC_TRIES = 3;
-
 export const reconcileOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = ReconcileInput.parse(context.df.getInput());
   const { reconcileId, settings } = input;
@@ -31,13 +28,11 @@ export const reconcileOrchestrator: OrchestrationHandler = function* (context: O
   let sync: SyncNote | undefined;
   let repair: RepairResult | undefined;
   if (survey && settings.mode === 'repair') {
-    for (let tries = 1; survey.needsSync && tries <= SYNC_TRIES; tries++) {
+    // Asked once, through the gate every run shares: if the window is closed (a run synced minutes
+    // ago), the devices get that sync's results anyway, and the next reconciliation asks again.
+    if (survey.needsSync) {
       const answer = yield* callActivity(context, ReconcileSync, step());
-      // A refused sync is no reason to stop the repair: every device that waited for it says why.
-      sync = 'stopped' in answer ? { status: 'waiting', note: `the sync was refused: ${answer.stopped.message}` } : answer;
-      if ('stopped' in answer) break;
-      if (sync.status !== 'waiting' || tries === SYNC_TRIES) break;
-      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + Math.min(sync.retryAfterSeconds ?? 60, 600) * 1000));
+      sync = 'stopped' in answer ? { status: 'refused', note: `the sync was refused: ${answer.stopped.message}` } : answer;
     }
     status('repair', { findings: survey.findings });
     repair = { done: 0, notNeeded: 0, skipped: 0, failed: 0, writes: 0 };

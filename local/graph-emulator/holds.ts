@@ -1,7 +1,8 @@
 /**
  * Holding requests, for tests that need a moment to happen deterministically — a host killed while
  * its import call is in flight, say — instead of aiming at it with a clock. A hold rule matches a
- * method and a path fragment; the next matching request(s) wait until released:
+ * method and a path fragment — of the request, or of one of a $batch's requests (then the whole
+ * $batch is held); the next matching request(s) wait until released:
  * - `before`: the service has not seen it yet. Released after its client went away, it is dropped
  *   unprocessed (the call never arrived); released with the client still there, it proceeds.
  * - `after`: the service processed it; the answer waits (the answer is lost if the client dies).

@@ -10,7 +10,7 @@ import { Tenant } from './domain/tenant';
 import { FaultDice } from './faults';
 import { errorResult, executeOperation, flavorOf, type PipelineDeps } from './graph-pipeline';
 import type { GraphCall, GraphResult } from './handlers/types';
-import { Holds } from './holds';
+import { Holds, type HoldRule } from './holds';
 import { errors, GraphError } from './odata/errors';
 import { loadState, saveState } from './persistence';
 import { RequestLog } from './request-log';
@@ -169,7 +169,8 @@ async function handleGraph(core: EmulatorCore, req: IncomingMessage, url: URL, v
     return result;
   }
   if (settings.faults.latencyMs > 0) await sleep(settings.faults.latencyMs);
-  const hold = core.holds.claim(call.method, `/${rest}`);
+  // A $batch is held when one of its requests matches (a write made inside a batch is still that write).
+  const hold = core.holds.claim(call.method, `/${rest}`) ?? (isBatch ? claimInner(core, call.body) : undefined);
   if (hold?.when === 'before') {
     await core.holds.wait(hold, call.method, `/${rest}`, gone);
     if (gone()) return DROPPED;
@@ -187,11 +188,24 @@ async function handleGraph(core: EmulatorCore, req: IncomingMessage, url: URL, v
     }
     result.headers = { ...result.headers, 'request-id': requestId, 'client-request-id': clientRequestId ?? requestId };
     logOuter(result, { batch: true });
+    if (hold?.when === 'after') await core.holds.wait(hold, call.method, `/${rest}`, gone);
     return result;
   }
   const result = executeOperation(core.deps, call, { appId, caller, inBatch: false, ...(clientRequestId ? { clientRequestId } : {}) });
   if (hold?.when === 'after') await core.holds.wait(hold, call.method, `/${rest}`, gone);
   return result;
+}
+
+/** The hold rule one of a $batch's requests matches, if any (their urls are relative to the version root). */
+function claimInner(core: EmulatorCore, body: unknown): HoldRule | undefined {
+  const requests = (body as { requests?: unknown } | undefined)?.requests;
+  if (!Array.isArray(requests)) return undefined;
+  for (const r of requests as { method?: unknown; url?: unknown }[]) {
+    if (typeof r.method !== 'string' || typeof r.url !== 'string') continue;
+    const claimed = core.holds.claim(r.method.toUpperCase(), r.url.startsWith('/') ? r.url : `/${r.url}`);
+    if (claimed) return claimed;
+  }
+  return undefined;
 }
 
 export function createEmulatorServer(core: EmulatorCore): Server {

@@ -44,6 +44,24 @@ describe('request holds (control API)', () => {
     expect((await call).status).toBe(200);
   });
 
+  it('a $batch is held when one of its requests matches: after, the batch was processed and its answer waits', async () => {
+    h.emu.hold({ method: 'POST', path: '/import', when: 'after' });
+    const call = fetch(`${h.emu.url}/v1.0/$batch`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer t', 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        requests: [
+          { id: '1', method: 'GET', url: '/deviceManagement/importedWindowsAutopilotDeviceIdentities' },
+          { id: '2', method: 'POST', url: '/deviceManagement/importedWindowsAutopilotDeviceIdentities/import', headers: { 'Content-Type': 'application/json' }, body: importBody([{ serialNumber: 'HOLD-BATCH1', hardwareIdentifier: hashFor('HOLD-BATCH1') }]) },
+        ],
+      }),
+    });
+    await pollUntil('the batch held', async () => h.emu.holds().waiting.length, (n) => n === 1);
+    expect(await records()).toContain('HOLD-BATCH1');
+    h.emu.releaseHolds();
+    expect((await call).status).toBe(200);
+  });
+
   it('holds only what matches, as many as asked, and the control API shows them', async () => {
     const res = await fetch(`${h.emu.url}/_emulator/holds`, { method: 'POST', body: JSON.stringify({ method: 'POST', path: '/import', when: 'before', count: 1 }) });
     expect(await res.json()).toMatchObject({ rules: [{ path: '/import', when: 'before', left: 1 }], waiting: [] });

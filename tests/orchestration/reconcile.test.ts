@@ -55,19 +55,26 @@ describe('reconcile orchestration (real durable-functions replay, synthetic hist
     expect(r.output).not.toHaveProperty('repair');
   });
 
-  it('asks the sync gate before repairing when devices wait for a profile, waits out the window on a durable timer and hands the answer to every part', async () => {
-    const r = await replay(reconcileOrchestrator, input(), script({ survey: survey({ needsSync: true, parts: 2 }), sync: [{ status: 'waiting', note: 'a sync was requested less than ten minutes ago', retryAfterSeconds: 240 }, { status: 'requested', note: 'sync requested' }] }), { start: '2026-12-07T03:00:00.000Z' });
-    expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileSync.name, ReconcileSync.name, ReconcileRepair.name, ReconcileRepair.name, ReconcileReport.name]);
-    expect(r.timers.map((t) => new Date(t).toISOString())).toEqual(['2026-12-07T03:04:00.000Z']);
+  it('asks the sync gate once before repairing when devices wait for a profile, and hands the answer to every part', async () => {
+    const r = await replay(reconcileOrchestrator, input(), script({ survey: survey({ needsSync: true, parts: 2 }) }));
+    expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileSync.name, ReconcileRepair.name, ReconcileRepair.name, ReconcileReport.name]);
     for (const c of r.activityCalls.filter((c) => c.name === ReconcileRepair.name)) expect((c.input as RepairInput).sync).toEqual({ status: 'requested', note: 'sync requested' });
   });
 
-  it('gives up on the sync after three answers of "wait" (the parts record why) and never waits more than ten minutes at a time', async () => {
-    const wait = { status: 'waiting', note: 'an Autopilot sync is running', retryAfterSeconds: 3600 };
-    const r = await replay(reconcileOrchestrator, input(), script({ survey: survey({ needsSync: true, parts: 1 }), sync: [wait, wait, wait] }), { start: '2026-12-07T03:00:00.000Z' });
-    expect(names(r).filter((n) => n === ReconcileSync.name)).toHaveLength(3);
-    expect(r.timers.map((t) => new Date(t).toISOString())).toEqual(['2026-12-07T03:10:00.000Z', '2026-12-07T03:20:00.000Z']);
-    expect((r.activityCalls.find((c) => c.name === ReconcileRepair.name)!.input as RepairInput).sync).toMatchObject({ status: 'waiting' });
+  it('a closed sync window is not waited for (a sync minutes ago serves these devices too): no timer, the parts get the answer', async () => {
+    const wait = { status: 'waiting', note: 'a sync was requested less than ten minutes ago', retryAfterSeconds: 420 };
+    const r = await replay(reconcileOrchestrator, input(), script({ survey: survey({ needsSync: true, parts: 1 }), sync: [wait] }));
+    expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileSync.name, ReconcileRepair.name, ReconcileReport.name]);
+    expect(r.timers).toEqual([]);
+    expect((r.activityCalls.find((c) => c.name === ReconcileRepair.name)!.input as RepairInput).sync).toEqual(wait);
+  });
+
+  it('a refused sync (permission) does not stop the repair; the parts are told it was refused', async () => {
+    const base = script({ survey: survey({ needsSync: true, parts: 1 }) });
+    const refusing: ActivityScript = (name, raw, attempt) => (name === ReconcileSync.name ? { result: { stopped: { ...stop, phase: 'sync' } } } : base(name, raw, attempt));
+    const r = await replay(reconcileOrchestrator, input(), refusing);
+    expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileSync.name, ReconcileRepair.name, ReconcileReport.name]);
+    expect((r.activityCalls[2]!.input as RepairInput).sync).toEqual({ status: 'refused', note: 'the sync was refused: Forbidden' });
   });
 
   it('asks for a sync once more after the parts when some part imported devices again (they register after a sync)', async () => {

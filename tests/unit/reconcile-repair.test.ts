@@ -397,7 +397,8 @@ describe('reimport: an approved device imported again from its archived CSV line
 describe('request-sync: its result is the reconciliation\'s sync note', () => {
   it.each<[string, SyncNote | undefined, ActionResult]>([
     ['no sync requested', undefined, { outcome: 'failed', detail: 'no sync was requested' }],
-    ['the gate said wait', { status: 'waiting', note: 'a sync ran 3 minutes ago', retryAfterSeconds: 420 }, { outcome: 'failed', detail: 'sync not requested: a sync ran 3 minutes ago' }],
+    ['the gate said wait (a sync minutes ago covers them too)', { status: 'waiting', note: 'a sync ran 3 minutes ago', retryAfterSeconds: 420 }, { outcome: 'not-needed', detail: 'no new sync: a sync ran 3 minutes ago' }],
+    ['the sync was refused', { status: 'refused', note: 'the sync was refused: Forbidden' }, { outcome: 'failed', detail: 'the sync was refused: Forbidden' }],
     ['a sync was requested', { status: 'requested', note: 'sync requested at 12:00' }, { outcome: 'done', detail: 'sync requested at 12:00' }],
     ['the tenant synced since the devices were imported', { status: 'synced', note: 'synced at 11:58' }, { outcome: 'done', detail: 'synced at 11:58' }],
   ])('%s', async (_, sync, result) => {

@@ -16,7 +16,7 @@ import type { ReconcileStore } from '../store';
 import { restoreGroupTags } from './group-tags';
 import { deleteLeftoverRecords } from './import-records';
 import { markLateSuccesses } from './late-success';
-import { done, failed, type Pending } from './pending';
+import { done, failed, notNeeded, type Pending } from './pending';
 import { reimportApproved } from './reimport';
 
 export interface RepairDeps {
@@ -45,7 +45,8 @@ export async function runReconcileRepair(deps: RepairDeps, input: RepairInput): 
 
   for (const p of byKind['request-sync']) {
     const s = input.sync;
-    p.settle(!s ? failed('no sync was requested') : s.status === 'waiting' ? failed(`sync not requested: ${s.note}`) : done(s.note));
+    // `waiting`: a sync ran or was asked for minutes ago (the gate's window) — these devices get it too.
+    p.settle(!s ? failed('no sync was requested') : s.status === 'refused' ? failed(s.note) : s.status === 'waiting' ? notNeeded(`no new sync: ${s.note}`) : done(s.note));
   }
   // The import list is walked once for the part, and only when a handler needs it.
   let listed: Map<string, ImportRecord> | undefined;
