@@ -6,7 +6,7 @@
  * the higher it sits. Devices in order are counted, not listed.
  */
 import type { ReconcileOutcome, ReconcileReportInput, SurveyResult } from '../contracts/reconcile';
-import { toCsv, type CsvRow } from '../report/csv-writer';
+import { csvChunks, type CsvRow } from '../report/csv-writer';
 import { CONTAINERS, type ObjectStore } from '../storage/object-store';
 import type { Finding } from './model';
 import type { ReconcileStore } from './store';
@@ -69,18 +69,47 @@ export function summaryMarkdown(input: ReconcileReportInput, listed: readonly Fi
   return `${lines.join('\n')}\n`;
 }
 
+/** The findings of one class from the parts, in part order, a part at a time. */
+async function* ofClass(store: ReconcileStore, reconcileId: string, parts: number, cls: Finding['class']): AsyncGenerator<Finding> {
+  for (let part = 0; part < parts; part++) for (const f of await store.readPart(reconcileId, part)) if (f.class === cls) yield f;
+}
+
+async function* jsonPieces(header: object, sorted: readonly Finding[], foreign: () => AsyncIterable<Finding>): AsyncGenerator<string> {
+  yield `${JSON.stringify(header).slice(0, -1)},"findings":[`;
+  let first = true;
+  for (const f of sorted) {
+    yield `${first ? '' : ','}\n${JSON.stringify(f)}`;
+    first = false;
+  }
+  for await (const f of foreign()) {
+    yield `${first ? '' : ','}\n${JSON.stringify(f)}`;
+    first = false;
+  }
+  yield '\n]}\n';
+}
+
+/**
+ * Findings that need attention are held and sorted (as many as the ledger has drifts); devices in
+ * order are counted only; foreign registrations — as many as the tenant holds — are streamed from
+ * the parts after them, so the step's memory follows the ledger, not the tenant.
+ */
 export async function writeReconcileReport(deps: { objects: ObjectStore; store: ReconcileStore }, input: ReconcileReportInput): Promise<ReconcileOutcome> {
   const survey = input.survey ?? NO_SURVEY;
   const listed: Finding[] = [];
   for (let part = 0; part < survey.parts; part++) {
-    for (const f of await deps.store.readPart(input.reconcileId, part)) if (f.class !== 'in-order') listed.push(f);
+    for (const f of await deps.store.readPart(input.reconcileId, part)) if (f.class !== 'in-order' && f.class !== 'foreign') listed.push(f);
   }
   listed.sort(reportOrder);
+  const foreign = () => ofClass(deps.store, input.reconcileId, survey.parts, 'foreign');
   const folder = input.reconcileId;
   const { repair, sync, stopped } = input;
   const header = { reconcileId: input.reconcileId, generatedAt: input.now, mode: input.settings.mode, byClass: survey.byClass, examined: survey.findings, pages: survey.pages, ...(repair ? { repair } : {}), ...(sync ? { sync } : {}), ...(stopped ? { stopped } : {}) };
-  await deps.objects.put(CONTAINERS.reports, `${folder}/report.json`, JSON.stringify({ ...header, findings: listed }, null, 1), 'application/json');
-  await deps.objects.put(CONTAINERS.reports, `${folder}/report.csv`, toCsv(RECONCILE_REPORT_COLUMNS, listed.map(findingCsvRow)), 'text/csv; charset=utf-8');
+  await deps.objects.putStream(CONTAINERS.reports, `${folder}/report.json`, jsonPieces(header, listed, foreign), 'application/json');
+  async function* csvRows() {
+    for (const f of listed) yield findingCsvRow(f);
+    for await (const f of foreign()) yield findingCsvRow(f);
+  }
+  await deps.objects.putStream(CONTAINERS.reports, `${folder}/report.csv`, csvChunks(RECONCILE_REPORT_COLUMNS, csvRows()), 'text/csv; charset=utf-8');
   await deps.objects.put(CONTAINERS.reports, `${folder}/summary.md`, summaryMarkdown(input, listed), 'text/markdown; charset=utf-8');
   return {
     reconcileId: input.reconcileId,

@@ -42,8 +42,6 @@ export async function runReconcileSurvey(deps: SurveyDeps, input: ReconcileStepI
     if (e.expected.profileId) profileIds.add(e.expected.profileId);
     ledgerSerials.add(serialKey(e.serialNumber));
   }
-  const tenant = await readTenant(deps.graph, { groupIds, profileIds, now, stuckMinutes: input.settings.stuckMinutes });
-
   const byClass: Record<string, number> = {};
   let part: Finding[] = [];
   let parts = 0;
@@ -63,9 +61,10 @@ export async function runReconcileSurvey(deps: SurveyDeps, input: ReconcileStepI
       part = [];
     }
   };
-  // Pass 2: every ledger device, then every registration the ledger does not hold, then the records.
+  // The tenant, the registrations the ledger does not hold classified as the walk meets them; then
+  // pass 2 over the ledger, then the import records.
+  const tenant = await readTenant(deps.graph, { groupIds, profileIds, now, stuckMinutes: input.settings.stuckMinutes, ours: ledgerSerials, foreign: (reg) => add(foreign(reg)) });
   for await (const e of deps.ledger.entries()) await add(classify(e, tenant));
-  for (const reg of tenant.allRegistrations()) if (!ledgerSerials.has(serialKey(reg.serialNumber))) await add(foreign(reg));
   const runsSeen = new Map<string, boolean>();
   for (const record of tenant.importRecords) {
     const owner = ownerOf(record.importId);

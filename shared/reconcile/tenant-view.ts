@@ -3,7 +3,8 @@
  * the Entra devices those registrations link to (one paged read of /devices, keeping only theirs),
  * each expected group's state and device members, each expected profile's assigned devices and
  * targets, and the tenant's import records. A handful of round trips per thousand devices, whatever
- * the number of ledger devices; what is kept is compact (a few fields per registration).
+ * the number of ledger devices. Only the ledger's registrations are kept (a few fields each); the
+ * others are handed over as the walk meets them, so memory follows the ledger, not the tenant.
  */
 import { z } from 'zod';
 import { AutopilotDevice, entraDeviceIdOf, ImportRecord, RECORD_FIELDS_WITHOUT_HASH, readGroupDeviceIds, readProfileDeviceIds } from '../graph/autopilot-api';
@@ -31,11 +32,13 @@ export interface ReadTenantOptions {
   profileIds: ReadonlySet<string>;
   now: string;
   stuckMinutes: number;
+  /** The ledger's serial keys: only their registrations are kept (memory follows the ledger, not the tenant). */
+  ours: ReadonlySet<string>;
+  /** Every other registration, handed over as the walk meets it (and not kept). */
+  foreign: (registration: Registration) => Promise<void>;
 }
 
 export interface TenantSnapshot extends TenantView {
-  /** Every registration of the tenant (to find those the ledger does not hold). */
-  allRegistrations(): Iterable<Registration>;
   importRecords: ImportRecordView[];
   /** Round trips' worth of reads made (for the report). */
   pages: number;
@@ -48,7 +51,7 @@ function failed(op: string, walked: { status: number; code: string }): never {
 export async function readTenant(graph: GraphGateway, options: ReadTenantOptions): Promise<TenantSnapshot> {
   let pages = 0;
   const bySerial = new Map<string, Registration[]>();
-  const walked = await graph.forEachPage({ op: 'listAutopilotDevices', query: { select: [...REGISTRATION_FIELDS] } }, (items) => {
+  const walked = await graph.forEachPage({ op: 'listAutopilotDevices', query: { select: [...REGISTRATION_FIELDS] } }, async (items) => {
     for (const item of items) {
       const d = AutopilotDevice.safeParse(item);
       if (!d.success) throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape', { operation: 'listAutopilotDevices' });
@@ -62,7 +65,8 @@ export async function readTenant(graph: GraphGateway, options: ReadTenantOptions
         enrollmentState: d.data.enrollmentState ?? '',
       };
       const key = serialKey(r.serialNumber);
-      bySerial.set(key, [...(bySerial.get(key) ?? []), r]);
+      if (options.ours.has(key)) bySerial.set(key, [...(bySerial.get(key) ?? []), r]);
+      else await options.foreign(r);
     }
   });
   if (!walked.ok) failed('listAutopilotDevices', walked);
@@ -127,9 +131,6 @@ export async function readTenant(graph: GraphGateway, options: ReadTenantOptions
     },
     group: (groupId) => groups.get(groupId),
     profile: (profileId) => profiles.get(profileId),
-    *allRegistrations() {
-      for (const regs of bySerial.values()) yield* regs;
-    },
     importRecords,
     pages,
   };
