@@ -59,6 +59,16 @@ param profileDeadlineMinutes int = 0
 @description('Minutes to wait for the expected Enrollment Status Page to resolve. 0 keeps the app default.')
 param espDeadlineMinutes int = 0
 
+@allowed(['repair', 'report-only'])
+@description('Scheduled reconciliation: repair carries out the safe auto tier; report-only writes the report and changes nothing.')
+param reconcileMode string = 'repair'
+
+@description('When the reconciliation runs (NCRONTAB, six fields, UTC). Default: daily at 03:00.')
+param reconcileSchedule string = '0 0 3 * * *'
+
+@description('Run the reconciliation on its schedule (POST /api/reconcile works either way).')
+param reconcileEnabled bool = true
+
 @minLength(3)
 @maxLength(45)
 @description('Durable Functions task hub (Azure Storage backend): letters and digits, starting with a letter.')
@@ -236,6 +246,11 @@ module functionApp 'modules/function-app.bicep' = {
     expectedEspId: expectedEspId
     importChunkSize: importChunkSize
     taskHubName: taskHubName
+    reconcile: {
+      mode: reconcileMode
+      schedule: reconcileSchedule
+      enabled: reconcileEnabled
+    }
     deadlineMinutes: {
       IMPORT_DEADLINE_MINUTES: importDeadlineMinutes
       REGISTRATION_DEADLINE_MINUTES: registrationDeadlineMinutes

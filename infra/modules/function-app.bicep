@@ -35,6 +35,8 @@ param expectedProfileId string
 param expectedEspId string
 param importChunkSize int
 param taskHubName string
+@description('The scheduled reconciliation: mode (repair | report-only), schedule (NCRONTAB), enabled.')
+param reconcile object = { mode: 'repair', schedule: '0 0 3 * * *', enabled: true }
 @description('Deadline setting name -> minutes; entries of 0 are left out so the app default applies.')
 param deadlineMinutes object = {}
 
@@ -169,6 +171,9 @@ var appSettings = {
   IMPORT_CHUNK_SIZE: string(importChunkSize)
   TASKHUB_NAME: taskHubName
   STORAGE_ACCOUNT_NAME: account.name
+  RECONCILE_MODE: reconcile.mode
+  RECONCILE_SCHEDULE: reconcile.schedule
+  RECONCILE_ENABLED: string(reconcile.enabled)
 }
 
 // Learn (Durable Functions, Azure Storage provider on Flex): poll the Durable queues at most every

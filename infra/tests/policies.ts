@@ -171,6 +171,9 @@ export const REQUIRED_SETTINGS: Record<string, string | null> = {
   IMPORT_CHUNK_SIZE: null,
   TASKHUB_NAME: null,
   STORAGE_ACCOUNT_NAME: null,
+  RECONCILE_MODE: null,
+  RECONCILE_SCHEDULE: null,
+  RECONCILE_ENABLED: null,
   // Learn's Durable-on-Flex advice: poll the Durable queues at most every 10 s (host.json override).
   AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval: '00:00:10',
 };
