@@ -19,7 +19,10 @@ const deterministic = {
       'error',
       { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Use context.df.currentUtcDateTime.' },
       { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use context.df.currentUtcDateTime.' },
-      { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Orchestrations must be deterministic.' },
+      {
+        selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+        message: 'Orchestrations must be deterministic.',
+      },
       { selector: "CallExpression[callee.object.name='crypto']", message: 'Use context.df.newGuid.' },
     ],
     'no-restricted-imports': [
@@ -27,9 +30,23 @@ const deterministic = {
       {
         patterns: [
           { group: ['node:*', 'fs', 'http', 'https', 'net', 'crypto', 'os', 'child_process'], message: 'Orchestrations do no I/O.' },
-          { group: ['@azure/storage-*', '@azure/identity', '@microsoft/microsoft-graph-client', '**/functions/**', '**/graph/**', '**/storage/**', '**/shared/run/**'], message: 'Orchestrations do no I/O; call an activity.' },
+          {
+            group: [
+              '@azure/storage-*',
+              '@azure/identity',
+              '@microsoft/microsoft-graph-client',
+              '**/functions/**',
+              '**/graph/**',
+              '**/storage/**',
+              '**/shared/run/**',
+            ],
+            message: 'Orchestrations do no I/O; call an activity.',
+          },
           // (flat config: this rule replaces the product fence's here, so its patterns are repeated)
-          { group: ['**/local/**', '**/tests/**', '**/bench/**', '**/scripts/**', '**/infra/**', '@autopilot-intake/*'], message: 'The app may not import tooling (local stack, tests, bench, scripts, infra).' },
+          {
+            group: ['**/local/**', '**/tests/**', '**/bench/**', '**/scripts/**', '**/infra/**', '@autopilot-intake/*'],
+            message: 'The app may not import tooling (local stack, tests, bench, scripts, infra).',
+          },
         ],
       },
     ],
@@ -45,7 +62,10 @@ const productFence = {
       'error',
       {
         patterns: [
-          { group: ['**/local/**', '**/tests/**', '**/bench/**', '**/scripts/**', '**/infra/**', '@autopilot-intake/*'], message: 'The app may not import tooling (local stack, tests, bench, scripts, infra).' },
+          {
+            group: ['**/local/**', '**/tests/**', '**/bench/**', '**/scripts/**', '**/infra/**', '@autopilot-intake/*'],
+            message: 'The app may not import tooling (local stack, tests, bench, scripts, infra).',
+          },
         ],
       },
     ],

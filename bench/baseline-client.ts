@@ -95,7 +95,8 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
     }
     if (final.size === ids.size) {
       for (const r of final.values()) {
-        if (r.state?.deviceImportStatus === 'complete' && r.state.deviceRegistrationId) registrationIds.set(r.id, r.state.deviceRegistrationId);
+        if (r.state?.deviceImportStatus === 'complete' && r.state.deviceRegistrationId)
+          registrationIds.set(r.id, r.state.deviceRegistrationId);
         else errors++;
       }
       break;

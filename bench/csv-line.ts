@@ -41,7 +41,10 @@ function seededBytes(length: number, seed: number): Buffer {
 }
 
 function makeLines(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `BENCH-${i},,${seededBytes(1100 + (i % 800), i + 1).toString('base64')},Sales,user${i % 50}@contoso.com`);
+  return Array.from(
+    { length: count },
+    (_, i) => `BENCH-${i},,${seededBytes(1100 + (i % 800), i + 1).toString('base64')},Sales,user${i % 50}@contoso.com`,
+  );
 }
 
 function viaIntake(lines: string[]): number {
@@ -56,7 +59,8 @@ function viaIntake(lines: string[]): number {
 
 function viaSyncDiscovering(lines: string[]): number {
   let fields = 0;
-  for (const line of lines) fields += parse(line, { relax_quotes: true, ltrim: true, rtrim: true, relax_column_count: true })[0]?.length ?? 0;
+  for (const line of lines)
+    fields += parse(line, { relax_quotes: true, ltrim: true, rtrim: true, relax_column_count: true })[0]?.length ?? 0;
   return fields;
 }
 
@@ -96,7 +100,11 @@ async function main(): Promise<void> {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (fields !== sample.length * 5) throw new Error(`${name}: ${fields} fields for ${sample.length} lines`);
       const sampleMb = (mb * sample.length) / lines.length;
-      console.log([round, name, (seconds * 1000).toFixed(0), ((seconds / sample.length) * 1e6).toFixed(1), (sampleMb / seconds).toFixed(1)].join('\t'));
+      console.log(
+        [round, name, (seconds * 1000).toFixed(0), ((seconds / sample.length) * 1e6).toFixed(1), (sampleMb / seconds).toFixed(1)].join(
+          '\t',
+        ),
+      );
     }
   }
 }

@@ -102,7 +102,9 @@ async function main(): Promise<void> {
   const dir = resolve(__dirname, '..', '.bench');
   mkdirSync(dir, { recursive: true });
   const heap = args.heapMb ? [`--max-old-space-size=${args.heapMb}`] : [];
-  console.log(`node ${process.version}, ${args.encoding}, streaming from disk in 64 KiB reads${args.heapMb ? `, V8 old space capped at ${args.heapMb} MB` : ''}`);
+  console.log(
+    `node ${process.version}, ${args.encoding}, streaming from disk in 64 KiB reads${args.heapMb ? `, V8 old space capped at ${args.heapMb} MB` : ''}`,
+  );
   console.log('rows\tfile MB\tseconds\trows/s\tMB/s\tRSS before parse MB\tpeak RSS MB');
   for (const rows of args.rows) {
     const file = resolve(dir, `csv-${rows}-${args.encoding}.csv`);
@@ -114,7 +116,15 @@ async function main(): Promise<void> {
     if (m.rows !== rows || m.valid !== rows) throw new Error(`expected ${rows} valid rows, got ${m.valid}/${m.rows}`);
     const mb = m.bytes / 2 ** 20;
     console.log(
-      [rows, mb.toFixed(1), m.seconds.toFixed(2), Math.round(rows / m.seconds), (mb / m.seconds).toFixed(1), m.baselineRssMb.toFixed(0), m.peakRssMb.toFixed(0)].join('\t'),
+      [
+        rows,
+        mb.toFixed(1),
+        m.seconds.toFixed(2),
+        Math.round(rows / m.seconds),
+        (mb / m.seconds).toFixed(1),
+        m.baselineRssMb.toFixed(0),
+        m.peakRssMb.toFixed(0),
+      ].join('\t'),
     );
   }
 }

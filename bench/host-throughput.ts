@@ -60,9 +60,13 @@ async function main(): Promise<void> {
     console.log(`orchestrations            ${ORCHESTRATIONS} × ${STEPS} sequential activities`);
     console.log(`starting (HTTP, ${START_CONCURRENCY} parallel) ${fmt((started - t0) / 1000)} s`);
     console.log(`wall time                 ${fmt(wall)} s`);
-    console.log(`throughput                ${fmt(ORCHESTRATIONS / wall, 1)} orchestrations/s, ${fmt((ORCHESTRATIONS * STEPS) / wall, 0)} activities/s`);
+    console.log(
+      `throughput                ${fmt(ORCHESTRATIONS / wall, 1)} orchestrations/s, ${fmt((ORCHESTRATIONS * STEPS) / wall, 0)} activities/s`,
+    );
     console.log(`episodes                  ${episodeMs.length} (${fmt(episodeMs.length / wall, 0)}/s)`);
-    console.log(`episode time (ms)         mean ${fmt(mean)}  p50 ${fmt(pct(sorted, 50))}  p95 ${fmt(pct(sorted, 95))}  max ${fmt(sorted[sorted.length - 1] ?? 0)}`);
+    console.log(
+      `episode time (ms)         mean ${fmt(mean)}  p50 ${fmt(pct(sorted, 50))}  p95 ${fmt(pct(sorted, 95))}  max ${fmt(sorted[sorted.length - 1] ?? 0)}`,
+    );
     console.log(`episode CPU (ms)          mean ${fmt(cpuMean)} (process CPU while the episode ran)`);
     console.log(`process CPU               ${fmt((cpuTotal.user + cpuTotal.system) / 1e6)} s over ${fmt(wall)} s wall (incl. start-up)`);
     console.log(`journal                   ${(journal / 1e6).toFixed(1)} MB`);

@@ -17,7 +17,8 @@ import { dropBlob, readReport, waitForRun } from './support/run';
 import { startBenchStack } from './support/stack';
 import { logEntries, phases } from './support/traffic';
 
-const USAGE = 'usage: npx tsx bench/pipeline-delays.ts [--devices 100] [--time-scale 0.02] [--tenant 20000] [--poll-initial s] [--poll-max s]';
+const USAGE =
+  'usage: npx tsx bench/pipeline-delays.ts [--devices 100] [--time-scale 0.02] [--tenant 20000] [--poll-initial s] [--poll-max s]';
 const args = benchArgs(
   {
     devices: z.coerce.number().int().min(1).default(100),
@@ -37,11 +38,17 @@ const Assigned = z.object({ deploymentProfileAssignedDateTime: z.string().nullis
 
 async function main(): Promise<void> {
   console.log(`pipeline-delays: ${machine()}; ${new Date().toISOString()}`);
-  console.log(`tenant ${fmt.n(args.tenant)} devices, time scale ${args['time-scale']}, throttling off, ${fmt.n(args.devices)} devices, poll ${fmt.n(pollInitial, 2)}…${fmt.n(pollMax, 2)} s × ${POLL_DEFAULTS.factor}`);
+  console.log(
+    `tenant ${fmt.n(args.tenant)} devices, time scale ${args['time-scale']}, throttling off, ${fmt.n(args.devices)} devices, poll ${fmt.n(pollInitial, 2)}…${fmt.n(pollMax, 2)} s × ${POLL_DEFAULTS.factor}`,
+  );
   const stack = await startBenchStack({
     tenantDevices: args.tenant,
     timeScale: args['time-scale'],
-    appSettings: { POLL_INITIAL_SECONDS: String(pollInitial), POLL_MAX_SECONDS: String(pollMax), POLL_FACTOR: String(POLL_DEFAULTS.factor) },
+    appSettings: {
+      POLL_INITIAL_SECONDS: String(pollInitial),
+      POLL_MAX_SECONDS: String(pollMax),
+      POLL_FACTOR: String(POLL_DEFAULTS.factor),
+    },
   });
   const interrupt = () => void stack.dispose().finally(() => process.exit(130));
   process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
@@ -58,7 +65,9 @@ async function main(): Promise<void> {
     for (const row of report.rows) {
       const id = row.device?.['ztdId'];
       if (typeof id !== 'string') continue;
-      const res = await fetch(`${stack.emulator.url}/beta/deviceManagement/windowsAutopilotDeviceIdentities/${id}`, { headers: { Authorization: 'Bearer bench-reader' } });
+      const res = await fetch(`${stack.emulator.url}/beta/deviceManagement/windowsAutopilotDeviceIdentities/${id}`, {
+        headers: { Authorization: 'Bearer bench-reader' },
+      });
       const body = Assigned.parse(await res.json());
       if (body.deploymentProfileAssignedDateTime) lastAssigned = Math.max(lastAssigned, Date.parse(body.deploymentProfileAssignedDateTime));
     }
@@ -69,7 +78,11 @@ async function main(): Promise<void> {
       '\n' +
         table([
           ['', 'Measured', 'Target'],
-          ['Devices confirmed', `${fmt.n(report.rows.filter((r) => r.device?.result === 'confirmed').length)} / ${fmt.n(args.devices)}`, 'all'],
+          [
+            'Devices confirmed',
+            `${fmt.n(report.rows.filter((r) => r.device?.result === 'confirmed').length)} / ${fmt.n(args.devices)}`,
+            'all',
+          ],
           ['Drop → report', fmt.s(watch.reportedMs), ''],
           ['Drop → run completed (import records deleted)', fmt.s(watch.elapsedMs), ''],
           ['Service span (first import call → last profile assigned)', fmt.s(serviceMs), ''],

@@ -20,7 +20,8 @@ import { procMemory, sampleMemory } from './support/proc';
 import { dropBlob, readReport, waitForRun } from './support/run';
 import { startBenchStack } from './support/stack';
 
-const USAGE = 'usage: npx tsx bench/pipeline-memory.ts [--sizes 100,1000,5000,10000] [--tenant 20000] [--chunk 100] [--node-options=...] [--host-log file]';
+const USAGE =
+  'usage: npx tsx bench/pipeline-memory.ts [--sizes 100,1000,5000,10000] [--tenant 20000] [--chunk 100] [--node-options=...] [--host-log file]';
 const args = benchArgs(
   {
     sizes: z
@@ -62,9 +63,15 @@ interface SizeFigures {
   load: string;
 }
 
-const nodeOptions = [args['node-options'], args.probe ? `--import ${join(__dirname, 'support', 'memory-probe.mjs')}` : undefined].filter(Boolean).join(' ');
+const nodeOptions = [args['node-options'], args.probe ? `--import ${join(__dirname, 'support', 'memory-probe.mjs')}` : undefined]
+  .filter(Boolean)
+  .join(' ');
 
-const load = () => os.loadavg().map((l) => l.toFixed(1)).join('/');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join('/');
 
 async function measure(devices: number): Promise<SizeFigures> {
   // Phase peaks: one VmRSS sampler per phase, swapped when the phase's closing log line appears.
@@ -114,7 +121,8 @@ async function measure(devices: number): Promise<SizeFigures> {
     const { runId, droppedAt } = await dropBlob(stack, `bench/memory-${devices}.csv`, csv);
     const watch = await waitForRun(stack, runId, droppedAt, { timeoutMs: 30 * 60_000, pollMs: 250 });
     const peak = whole.stop();
-    if (phaseSampler) phasePeaks.set(PHASE_ENDS[phaseIndex]?.[0] ?? 'rest', (phaseSampler as ReturnType<typeof sampleMemory>).stop().peakRssMb);
+    if (phaseSampler)
+      phasePeaks.set(PHASE_ENDS[phaseIndex]?.[0] ?? 'rest', (phaseSampler as ReturnType<typeof sampleMemory>).stop().peakRssMb);
     phaseSampler = undefined;
     const report = await readReport(stack, runId);
     return {
@@ -141,7 +149,19 @@ async function main(): Promise<void> {
     `tenant ${fmt.n(args.tenant)} devices, time scale 0, throttling off, chunk ${args.chunk ?? 'default (100)'}, fresh stack per size` +
       (nodeOptions ? `, host NODE_OPTIONS="${nodeOptions}"` : ''),
   );
-  const rows: string[][] = [['Devices', 'Idle RSS', 'Peak RSS (sampled)', 'VmHWM', 'Peak − idle', 'parse / import / confirm / report / cleanup peak', 'Confirmed', 'Drop → report', 'Load (1/5/15)']];
+  const rows: string[][] = [
+    [
+      'Devices',
+      'Idle RSS',
+      'Peak RSS (sampled)',
+      'VmHWM',
+      'Peak − idle',
+      'parse / import / confirm / report / cleanup peak',
+      'Confirmed',
+      'Drop → report',
+      'Load (1/5/15)',
+    ],
+  ];
   const mb = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : fmt.n(v));
   for (const size of args.sizes) {
     const f = await measure(size);
@@ -157,8 +177,12 @@ async function main(): Promise<void> {
       fmt.s(f.elapsedMs),
       f.load,
     ]);
-    const live = args.probe ? `; live heap after major GC per phase ${PHASE_ENDS.map(([p]) => mb(f.phaseLiveHeap.get(p))).join(' / ')} MB, max external ${mb(f.maxExternalMb)} MB` : '';
-    console.log(`${fmt.n(size)} devices: peak ${mb(f.peakRssMb)} MB (VmHWM ${mb(f.hwmMb)} MB), idle ${mb(f.idleRssMb)} MB, phases ${phases} MB${live}, load ${f.load}`);
+    const live = args.probe
+      ? `; live heap after major GC per phase ${PHASE_ENDS.map(([p]) => mb(f.phaseLiveHeap.get(p))).join(' / ')} MB, max external ${mb(f.maxExternalMb)} MB`
+      : '';
+    console.log(
+      `${fmt.n(size)} devices: peak ${mb(f.peakRssMb)} MB (VmHWM ${mb(f.hwmMb)} MB), idle ${mb(f.idleRssMb)} MB, phases ${phases} MB${live}, load ${f.load}`,
+    );
   }
   console.log(`\n${table(rows)}`);
 }

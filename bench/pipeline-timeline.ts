@@ -59,7 +59,9 @@ async function main(): Promise<void> {
     }
     events.sort((a, b) => a.at - b.at);
     for (const e of events) console.log(`${String(e.at - droppedAt).padStart(8)} ms  ${e.what}`);
-    console.log(`\n${args.devices} devices, time scale ${scale}: report written ${watch.reportedMs} ms after the drop, run completed ${watch.elapsedMs} ms`);
+    console.log(
+      `\n${args.devices} devices, time scale ${scale}: report written ${watch.reportedMs} ms after the drop, run completed ${watch.elapsedMs} ms`,
+    );
     if (hidden) console.log(`(${hidden} polls and deletes of single import records not listed; --all 1 lists them)`);
   } finally {
     await stack.dispose();

@@ -22,7 +22,13 @@ import { importsPerSerial, lastSeq, logEntries, phases, summarize, type Phases, 
 const USAGE = 'usage: npx tsx bench/pipeline-traffic.ts [--devices 1000] [--large 10000] [--tenant 20000] [--chunk 100] [--baseline 1]';
 const count = z.coerce.number().int().min(0);
 const args = benchArgs(
-  { devices: count.default(1000), large: count.default(10_000), tenant: count.default(20_000), chunk: count.min(1).max(500).optional(), baseline: count.default(1) },
+  {
+    devices: count.default(1000),
+    large: count.default(10_000),
+    tenant: count.default(20_000),
+    chunk: count.min(1).max(500).optional(),
+    baseline: count.default(1),
+  },
   USAGE,
 );
 
@@ -72,7 +78,10 @@ async function main(): Promise<void> {
   console.log(`pipeline-traffic: ${machine()}; ${new Date().toISOString()}`);
   console.log(`tenant ${fmt.n(args.tenant)} devices, time scale 0, throttling off, chunk ${args.chunk ?? 'default (100)'}`);
   const started = Date.now();
-  const stack = await startBenchStack({ tenantDevices: args.tenant, ...(args.chunk ? { appSettings: { IMPORT_CHUNK_SIZE: String(args.chunk) } } : {}) });
+  const stack = await startBenchStack({
+    tenantDevices: args.tenant,
+    ...(args.chunk ? { appSettings: { IMPORT_CHUNK_SIZE: String(args.chunk) } } : {}),
+  });
   console.log(`stack up in ${fmt.s(Date.now() - started)} (host ${stack.hostUrl}, emulator ${stack.emulator.url})`);
   // Import request bodies must stay in the log to count imports per serial.
   stack.emulator.updateSettings({ logBodyLimit: 200_000, logLimit: 2_000_000 });
@@ -92,15 +101,30 @@ async function main(): Promise<void> {
     }
     const b = baseline;
     rows.push(
-      ['Devices confirmed', `${fmt.n(small.confirmed)} / ${fmt.n(small.devices)}`, b ? `${fmt.n(b.confirmed)} / ${fmt.n(args.devices)} (registration only)` : '', 'all'],
+      [
+        'Devices confirmed',
+        `${fmt.n(small.confirmed)} / ${fmt.n(small.devices)}`,
+        b ? `${fmt.n(b.confirmed)} / ${fmt.n(args.devices)} (registration only)` : '',
+        'all',
+      ],
       ['HTTP round trips', fmt.n(small.traffic.roundTrips), b ? fmt.n(b.traffic.roundTrips) : '', ''],
       ['Round trips / device', per(small.traffic.roundTrips, small.devices), b ? per(b.traffic.roundTrips, args.devices) : '', '≤ 0.2'],
       ['Graph operations', fmt.n(small.traffic.operations), b ? fmt.n(b.traffic.operations) : '', ''],
       ['Operations / device', per(small.traffic.operations, small.devices), b ? per(b.traffic.operations, args.devices) : '', '≤ 2.5'],
       ['Baseline ÷ pipeline round trips', b ? `${fmt.n(b.traffic.roundTrips / small.traffic.roundTrips, 1)}×` : '', '', '≥ 10×'],
-      ['Drop → report (→ records deleted)', `${fmt.s(small.watch.reportedMs)} (${fmt.s(small.watch.elapsedMs)})`, b ? `${fmt.s(b.elapsedMs)} (client run)` : '', '< 20 s'],
+      [
+        'Drop → report (→ records deleted)',
+        `${fmt.s(small.watch.reportedMs)} (${fmt.s(small.watch.elapsedMs)})`,
+        b ? `${fmt.s(b.elapsedMs)} (client run)` : '',
+        '< 20 s',
+      ],
       ['Largest history (events, one generation)', fmt.n(small.watch.maxHistoryEvents), '', 'constant'],
-      ['Peak RSS of the host process (sampled VmRSS / VmHWM)', `${fmt.n(small.memory?.peakRssMb ?? NaN)} MB / ${fmt.n(small.memory?.hwmMb ?? NaN)} MB`, '', '< 500 MB'],
+      [
+        'Peak RSS of the host process (sampled VmRSS / VmHWM)',
+        `${fmt.n(small.memory?.peakRssMb ?? NaN)} MB / ${fmt.n(small.memory?.hwmMb ?? NaN)} MB`,
+        '',
+        '< 500 MB',
+      ],
       ['continueAsNew generations', fmt.n(small.watch.generations), '', ''],
       ['Serials imported more than once', fmt.n(small.duplicateImports), '', '0'],
     );
@@ -122,7 +146,11 @@ async function main(): Promise<void> {
           ['', 'Pipeline', 'Target'],
           ['Devices confirmed', `${fmt.n(large.confirmed)} / ${fmt.n(large.devices)}`, 'all'],
           ['Drop → report (→ records deleted)', `${fmt.s(large.watch.reportedMs)} (${fmt.s(large.watch.elapsedMs)})`, '< 120 s'],
-          ['Peak RSS of the host process (sampled VmRSS / VmHWM)', `${fmt.n(large.memory?.peakRssMb ?? NaN)} MB / ${fmt.n(large.memory?.hwmMb ?? NaN)} MB`, '< 500 MB'],
+          [
+            'Peak RSS of the host process (sampled VmRSS / VmHWM)',
+            `${fmt.n(large.memory?.peakRssMb ?? NaN)} MB / ${fmt.n(large.memory?.hwmMb ?? NaN)} MB`,
+            '< 500 MB',
+          ],
           ['Round trips / device', per(large.traffic.roundTrips, large.devices), '≤ 0.2'],
           ['Operations / device', per(large.traffic.operations, large.devices), '≤ 2.5'],
           ['Largest history (events, one generation)', fmt.n(large.watch.maxHistoryEvents), 'constant'],
@@ -142,7 +170,9 @@ async function main(): Promise<void> {
 /** The emulator's app id for a token: ask it once with a harmless read and read the log entry back. */
 async function appIdOfToken(stack: BenchStack, token: string): Promise<string> {
   const since = lastSeq(stack.emulator);
-  const res = await fetch(`${stack.emulator.url}/v1.0/deviceManagement/windowsAutopilotDeviceIdentities?$top=1`, { headers: { Authorization: `Bearer ${token}` } });
+  const res = await fetch(`${stack.emulator.url}/v1.0/deviceManagement/windowsAutopilotDeviceIdentities?$top=1`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
   await res.body?.cancel();
   const entry = logEntries(stack.emulator, since)[0];
   if (!entry) throw new Error('the emulator did not log the probe request');

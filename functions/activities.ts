@@ -21,14 +21,25 @@ export interface BoundActivity {
   run(services: Services, raw: unknown, log: Log): Promise<unknown>;
 }
 
-export function bind<I extends z.ZodType, O extends z.ZodType>(contract: ActivityContract<I, O>, implementation: (s: Services, input: z.output<I>, log: Log) => Promise<z.input<O>>): BoundActivity {
+export function bind<I extends z.ZodType, O extends z.ZodType>(
+  contract: ActivityContract<I, O>,
+  implementation: (s: Services, input: z.output<I>, log: Log) => Promise<z.input<O>>,
+): BoundActivity {
   return { name: contract.name, run: (s, raw, log) => implementation(s, contract.input.parse(raw), log) };
 }
 
 export const INTAKE_ACTIVITIES: readonly BoundActivity[] = [
   bind(ParseStep, (s, input, log) => runParseStep({ objects: s.objects, runs: s.runs, log }, input)),
-  bind(ImportStep, (s, input, log) => stopOnPermanentFailure('import', input.now, log, () => runImportStep({ graph: s.graph, runs: s.runs, log }, input))),
-  bind(ConfirmStep, (s, input, log) => stopOnPermanentFailure('confirm', input.now, log, () => runConfirmStep({ graph: s.graph, runs: s.runs, objects: s.objects, log }, input))),
+  bind(ImportStep, (s, input, log) =>
+    stopOnPermanentFailure('import', input.now, log, () => runImportStep({ graph: s.graph, runs: s.runs, log }, input)),
+  ),
+  bind(ConfirmStep, (s, input, log) =>
+    stopOnPermanentFailure('confirm', input.now, log, () =>
+      runConfirmStep({ graph: s.graph, runs: s.runs, objects: s.objects, log }, input),
+    ),
+  ),
   bind(FinalizeStep, (s, input, log) => runFinalizeStep({ objects: s.objects, runs: s.runs, ledger: s.ledger, log }, input)),
-  bind(CleanupStep, (s, input, log) => stopOnPermanentFailure('cleanup', input.now, log, () => runCleanupStep({ graph: s.graph, runs: s.runs, log }, input))),
+  bind(CleanupStep, (s, input, log) =>
+    stopOnPermanentFailure('cleanup', input.now, log, () => runCleanupStep({ graph: s.graph, runs: s.runs, log }, input)),
+  ),
 ];

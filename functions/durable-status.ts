@@ -10,7 +10,10 @@ export function isNotFound(error: unknown): boolean {
 }
 
 /** The instance's status, or undefined when it does not exist. */
-export async function statusOf(client: Pick<DurableClient, 'getStatus'>, instanceId: string): Promise<DurableOrchestrationStatus | undefined> {
+export async function statusOf(
+  client: Pick<DurableClient, 'getStatus'>,
+  instanceId: string,
+): Promise<DurableOrchestrationStatus | undefined> {
   try {
     return await client.getStatus(instanceId);
   } catch (error) {

@@ -42,11 +42,22 @@ export function startReconcileHandler(deps: ReconcileHttpDeps) {
     const parsed = body.ok ? StartBody.safeParse(body.value ?? {}) : undefined;
     if (!parsed?.success) return problem(400, 'The body must be empty or {"mode": "repair" | "report-only"}.');
     const dryRun = request.query.get('dryRun') === 'true' || parsed.data.mode === 'report-only';
-    const settings: ReconcileSettings = { ...deps.settings, ...(dryRun ? { mode: 'report-only' as const } : parsed.data.mode ? { mode: parsed.data.mode } : {}) };
+    const settings: ReconcileSettings = {
+      ...deps.settings,
+      ...(dryRun ? { mode: 'report-only' as const } : parsed.data.mode ? { mode: parsed.data.mode } : {}),
+    };
     const { reconcileId, started } = await startReconcileOnce(deps.clientOf(context), { trigger: 'http', settings, now: deps.now() });
-    context.log(started ? `[${reconcileId}] reconciliation started (${settings.mode})` : `[${reconcileId}] a reconciliation is running; answering with it`);
+    context.log(
+      started
+        ? `[${reconcileId}] reconciliation started (${settings.mode})`
+        : `[${reconcileId}] a reconciliation is running; answering with it`,
+    );
     const statusUrl = new URL(`/api/reconcile/${reconcileId}`, request.url).toString();
-    return { status: started ? 202 : 200, headers: { Location: statusUrl }, jsonBody: { reconcileId, started, mode: started ? settings.mode : undefined, statusUrl } };
+    return {
+      status: started ? 202 : 200,
+      headers: { Location: statusUrl },
+      jsonBody: { reconcileId, started, mode: started ? settings.mode : undefined, statusUrl },
+    };
   };
 }
 
@@ -60,12 +71,31 @@ export function getReconcileHandler(deps: Pick<ReconcileHttpDeps, 'objects' | 'c
     if (status && input.success && input.data.reconcileId === reconcileId && status.runtimeStatus !== 'Completed') {
       const custom = ReconcileStatus.safeParse(status.customStatus);
       const c = custom.success ? custom.data : undefined;
-      return { status: 200, jsonBody: { reconcileId, runtimeStatus: status.runtimeStatus, phase: c?.phase, mode: input.data.settings.mode, findings: c?.findings, output: status.output ?? undefined } };
+      return {
+        status: 200,
+        jsonBody: {
+          reconcileId,
+          runtimeStatus: status.runtimeStatus,
+          phase: c?.phase,
+          mode: input.data.settings.mode,
+          findings: c?.findings,
+          output: status.output ?? undefined,
+        },
+      };
     }
     const report = await deps.objects.get(CONTAINERS.reports, `${reconcileId}/report.json`);
     if (!report) return problem(404, `no reconciliation ${reconcileId}`);
     const { findings, ...header } = JSON.parse(report.data.toString('utf8')) as { findings?: unknown[] } & Record<string, unknown>;
-    return { status: 200, jsonBody: { ...header, runtimeStatus: 'Completed', phase: 'done', listed: findings?.length ?? 0, reportPath: `${CONTAINERS.reports}/${reconcileId}/` } };
+    return {
+      status: 200,
+      jsonBody: {
+        ...header,
+        runtimeStatus: 'Completed',
+        phase: 'done',
+        listed: findings?.length ?? 0,
+        reportPath: `${CONTAINERS.reports}/${reconcileId}/`,
+      },
+    };
   };
 }
 
@@ -75,13 +105,24 @@ export function approveHandler(deps: ReconcileHttpDeps) {
     if (!RECONCILE_ID.test(reconcileId)) return problem(400, 'reconcileId must look like reconcile-<timestamp>');
     const body = await jsonBody(request);
     const parsed = body.ok ? ApproveRequest.safeParse(body.value) : undefined;
-    if (!parsed?.success) return problem(400, 'The body must be {"all": true} or {"actions": [{"serialNumber": "…", "kind": "delete-and-reimport" | "retag-enrolled"}, …]}.');
+    if (!parsed?.success)
+      return problem(
+        400,
+        'The body must be {"all": true} or {"actions": [{"serialNumber": "…", "kind": "delete-and-reimport" | "retag-enrolled"}, …]}.',
+      );
     // Its findings are still being written while it runs: approve once it has reported.
-    if ((await runningReconciliation(deps.clientOf(context))) === reconcileId) return problem(409, `${reconcileId} is still running; approve once its report is written`);
+    if ((await runningReconciliation(deps.clientOf(context))) === reconcileId)
+      return problem(409, `${reconcileId} is still running; approve once its report is written`);
     if ((await deps.store.partCount(reconcileId)) === 0) return problem(404, `no reconciliation ${reconcileId}`);
     // App Service authentication (Entra ID in front, docs/DEPLOY.md) names the caller by object id; a function key names nobody.
     const approvedBy = request.headers.get('x-ms-client-principal-id') ?? 'function-key';
-    const approvals = await approveProposals({ ...deps, log: (m) => context.log(m) }, reconcileId, parsed.data, deps.now().toISOString(), approvedBy);
+    const approvals = await approveProposals(
+      { ...deps, log: (m) => context.log(m) },
+      reconcileId,
+      parsed.data,
+      deps.now().toISOString(),
+      approvedBy,
+    );
     return { status: 200, jsonBody: { reconcileId, approvals } };
   };
 }

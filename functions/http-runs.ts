@@ -63,7 +63,15 @@ async function pastReconciliations(objects: ObjectStore, except: ReadonlySet<str
     const m = /^(reconcile-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z)\/report\.json$/.exec(name);
     if (!m || except.has(m[1]!)) continue;
     const createdTime = `${m[2]}-${m[3]}-${m[4]}T${m[5]}:${m[6]}:${m[7]}.${m[8]}Z`;
-    out.push({ kind: 'reconcile' as const, runId: m[1]!, runtimeStatus: 'Completed', createdTime, lastUpdatedTime: createdTime, phase: 'done', report: `${CONTAINERS.reports}/${m[1]}/` });
+    out.push({
+      kind: 'reconcile' as const,
+      runId: m[1]!,
+      runtimeStatus: 'Completed',
+      createdTime,
+      lastUpdatedTime: createdTime,
+      phase: 'done',
+      report: `${CONTAINERS.reports}/${m[1]}/`,
+    });
   }
   return out;
 }

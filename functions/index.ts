@@ -40,7 +40,9 @@ const clientOf = (context: InvocationContext) => df.getClient(context);
 df.app.orchestration(IntakeOrchestration.name, intakeOrchestrator);
 df.app.orchestration(ReconcileOrchestration.name, reconcileOrchestrator);
 for (const activity of [...INTAKE_ACTIVITIES, ...RECONCILE_ACTIVITIES]) {
-  df.app.activity(activity.name, { handler: (raw: unknown, context: InvocationContext) => activity.run(services(), raw, (message) => context.log(message)) });
+  df.app.activity(activity.name, {
+    handler: (raw: unknown, context: InvocationContext) => activity.run(services(), raw, (message) => context.log(message)),
+  });
 }
 
 app.storageBlob('intakeBlobTrigger', {
@@ -58,16 +60,61 @@ app.http('intakeUpload', {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: lazy((s) =>
-    intakeUploadHandler({ objects: s.objects, settings: s.config.settings, maxUploadBytes: s.config.maxUploadBytes, clientOf, newId: randomUUID, today: () => new Date().toISOString().slice(0, 10) }),
+    intakeUploadHandler({
+      objects: s.objects,
+      settings: s.config.settings,
+      maxUploadBytes: s.config.maxUploadBytes,
+      clientOf,
+      newId: randomUUID,
+      today: () => new Date().toISOString().slice(0, 10),
+    }),
   ),
 });
-app.http('listRuns', { route: 'runs', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: lazy((s) => listRunsHandler({ runs: s.runs, objects: s.objects, clientOf })) });
-app.http('getRun', { route: 'runs/{runId}', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: lazy((s) => getRunHandler({ runs: s.runs, objects: s.objects, clientOf })) });
+app.http('listRuns', {
+  route: 'runs',
+  methods: ['GET'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: lazy((s) => listRunsHandler({ runs: s.runs, objects: s.objects, clientOf })),
+});
+app.http('getRun', {
+  route: 'runs/{runId}',
+  methods: ['GET'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: lazy((s) => getRunHandler({ runs: s.runs, objects: s.objects, clientOf })),
+});
 const now = () => new Date();
-const reconcileDeps = (s: Services) => ({ graph: s.graph, ledger: s.ledger, objects: s.objects, store: s.reconcile, settings: s.config.reconcile, clientOf, now });
-app.http('startReconcile', { route: 'reconcile', methods: ['POST'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: lazy((s) => startReconcileHandler(reconcileDeps(s))) });
-app.http('getReconcile', { route: 'reconcile/{reconcileId}', methods: ['GET'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: lazy((s) => getReconcileHandler(reconcileDeps(s))) });
-app.http('approveReconcile', { route: 'reconcile/{reconcileId}/approve', methods: ['POST'], authLevel: 'function', extraInputs: [df.input.durableClient()], handler: lazy((s) => approveHandler(reconcileDeps(s))) });
+const reconcileDeps = (s: Services) => ({
+  graph: s.graph,
+  ledger: s.ledger,
+  objects: s.objects,
+  store: s.reconcile,
+  settings: s.config.reconcile,
+  clientOf,
+  now,
+});
+app.http('startReconcile', {
+  route: 'reconcile',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: lazy((s) => startReconcileHandler(reconcileDeps(s))),
+});
+app.http('getReconcile', {
+  route: 'reconcile/{reconcileId}',
+  methods: ['GET'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: lazy((s) => getReconcileHandler(reconcileDeps(s))),
+});
+app.http('approveReconcile', {
+  route: 'reconcile/{reconcileId}/approve',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: lazy((s) => approveHandler(reconcileDeps(s))),
+});
 // A timer's schedule is fixed when the app loads (changing an app setting restarts the app), so these two are read here.
 if (process.env.RECONCILE_ENABLED !== 'false') {
   app.timer('reconcileTimer', {
@@ -76,7 +123,14 @@ if (process.env.RECONCILE_ENABLED !== 'false') {
     handler: lazy((s) => reconcileTimerHandler(reconcileDeps(s))),
   });
 }
-const health = lazy((s) => healthHandler({ graph: s.graph, token: () => s.tokens.getToken(), expected: s.config.settings.expected, endpoint: s.config.graph.endpoint }));
+const health = lazy((s) =>
+  healthHandler({
+    graph: s.graph,
+    token: () => s.tokens.getToken(),
+    expected: s.config.settings.expected,
+    endpoint: s.config.graph.endpoint,
+  }),
+);
 app.http('health', {
   route: 'health',
   methods: ['GET'],
@@ -87,7 +141,21 @@ app.http('health', {
       return await health(request, context);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      return { status: 503, jsonBody: { ok: false, checks: [{ id: 'config', status: 'fail', title: 'The app settings are invalid', detail: error.problems.join('; '), fix: 'Fix the app settings listed (README, "Point it at a real tenant").' }] } };
+      return {
+        status: 503,
+        jsonBody: {
+          ok: false,
+          checks: [
+            {
+              id: 'config',
+              status: 'fail',
+              title: 'The app settings are invalid',
+              detail: error.problems.join('; '),
+              fix: 'Fix the app settings listed (README, "Point it at a real tenant").',
+            },
+          ],
+        },
+      };
     }
   },
 });

@@ -14,12 +14,29 @@ import { bind, type BoundActivity } from './activities';
 export const RECONCILE_ACTIVITIES: readonly BoundActivity[] = [
   bind(ReconcileSurvey, (s, input, log) =>
     stoppedOnPermanentFailure('survey', input.now, log, () =>
-      runReconcileSurvey({ graph: s.graph, ledger: s.ledger, objects: s.objects, runs: s.runs, store: s.reconcile, expected: s.config.settings.expected, log }, input),
+      runReconcileSurvey(
+        {
+          graph: s.graph,
+          ledger: s.ledger,
+          objects: s.objects,
+          runs: s.runs,
+          store: s.reconcile,
+          expected: s.config.settings.expected,
+          log,
+        },
+        input,
+      ),
     ),
   ),
   bind(ReconcileSync, (s, input, log) =>
-    stoppedOnPermanentFailure('sync', input.now, log, () => ensureSync({ graph: s.graph, objects: s.objects }, { runId: input.reconcileId, now: input.now, neededAfter: input.now })),
+    stoppedOnPermanentFailure('sync', input.now, log, () =>
+      ensureSync({ graph: s.graph, objects: s.objects }, { runId: input.reconcileId, now: input.now, neededAfter: input.now }),
+    ),
   ),
-  bind(ReconcileRepair, (s, input, log) => stoppedOnPermanentFailure('repair', input.now, log, () => runReconcileRepair({ graph: s.graph, ledger: s.ledger, objects: s.objects, store: s.reconcile, log }, input))),
+  bind(ReconcileRepair, (s, input, log) =>
+    stoppedOnPermanentFailure('repair', input.now, log, () =>
+      runReconcileRepair({ graph: s.graph, ledger: s.ledger, objects: s.objects, store: s.reconcile, log }, input),
+    ),
+  ),
   bind(ReconcileReport, (s, input) => writeReconcileReport({ objects: s.objects, store: s.reconcile }, input)),
 ];

@@ -16,7 +16,15 @@ export interface ReconcileTimerDeps {
 
 export function reconcileTimerHandler(deps: ReconcileTimerDeps) {
   return async (timer: Timer, context: InvocationContext): Promise<void> => {
-    const { reconcileId, started } = await startReconcileOnce(deps.clientOf(context), { trigger: 'timer', settings: deps.settings, now: deps.now() });
-    context.log(started ? `[${reconcileId}] scheduled reconciliation started (${deps.settings.mode})${timer.isPastDue ? ', late' : ''}` : `[${reconcileId}] still running; this tick starts nothing`);
+    const { reconcileId, started } = await startReconcileOnce(deps.clientOf(context), {
+      trigger: 'timer',
+      settings: deps.settings,
+      now: deps.now(),
+    });
+    context.log(
+      started
+        ? `[${reconcileId}] scheduled reconciliation started (${deps.settings.mode})${timer.isPastDue ? ', late' : ''}`
+        : `[${reconcileId}] still running; this tick starts nothing`,
+    );
   };
 }

@@ -15,7 +15,12 @@ export const RECONCILE_INSTANCE_ID = 'reconcile';
 
 export type ReconcileStarter = Pick<DurableClient, 'getStatus' | 'startNew'>;
 
-const ACTIVE = new Set<string>([OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.ContinuedAsNew, OrchestrationRuntimeStatus.Suspended]);
+const ACTIVE = new Set<string>([
+  OrchestrationRuntimeStatus.Running,
+  OrchestrationRuntimeStatus.Pending,
+  OrchestrationRuntimeStatus.ContinuedAsNew,
+  OrchestrationRuntimeStatus.Suspended,
+]);
 
 /** `reconcile-20261207T050312123Z`: sortable, and distinct for starts a millisecond apart. */
 export function reconcileIdFor(now: Date): string {
@@ -35,7 +40,11 @@ export async function startReconcileOnce(
 ): Promise<{ reconcileId: string; started: boolean }> {
   const running = await runningReconciliation(client);
   if (running) return { reconcileId: running, started: false };
-  const input = ReconcileOrchestration.input.parse({ reconcileId: reconcileIdFor(request.now), trigger: request.trigger, settings: request.settings });
+  const input = ReconcileOrchestration.input.parse({
+    reconcileId: reconcileIdFor(request.now),
+    trigger: request.trigger,
+    settings: request.settings,
+  });
   try {
     await client.startNew(ReconcileOrchestration.name, { instanceId: RECONCILE_INSTANCE_ID, input });
   } catch (error) {

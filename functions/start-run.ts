@@ -11,7 +11,11 @@ import { statusOf } from './durable-status';
 /** The part of the durable client starting a run needs (tests hand a fake). */
 export type RunStarter = Pick<DurableClient, 'getStatus' | 'startNew'>;
 
-export async function startRunIfNew(client: RunStarter, source: BlobRef, settings: RunSettings): Promise<{ runId: string; started: boolean }> {
+export async function startRunIfNew(
+  client: RunStarter,
+  source: BlobRef,
+  settings: RunSettings,
+): Promise<{ runId: string; started: boolean }> {
   const runId = runIdFor(source.container, source.name, source.etag);
   if (await statusOf(client, runId)) return { runId, started: false };
   const input: IntakeInput = IntakeOrchestration.input.parse({ runId, source, settings });

@@ -78,14 +78,23 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   const ports: Partial<Record<Service, number>> = {};
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Azurite did not listen within ${options.timeoutMs ?? 60_000} ms:\n${output}`)), options.timeoutMs ?? 60_000);
+      const timer = setTimeout(
+        () => reject(new Error(`Azurite did not listen within ${options.timeoutMs ?? 60_000} ms:\n${output}`)),
+        options.timeoutMs ?? 60_000,
+      );
       const done = (error?: Error) => {
         clearTimeout(timer);
         if (error) reject(error);
         else resolve();
       };
       child.once('error', (error) => done(new Error(`Azurite could not be started: ${error.message}`)));
-      void exited.then((how) => done(new Error(`Azurite exited (${how}) during start-up (ports ${requested.blob}/${requested.queue}/${requested.table} in use?):\n${output}`)));
+      void exited.then((how) =>
+        done(
+          new Error(
+            `Azurite exited (${how}) during start-up (ports ${requested.blob}/${requested.queue}/${requested.table} in use?):\n${output}`,
+          ),
+        ),
+      );
       let pending = '';
       const onData = (chunk: Buffer) => {
         // Kept short: only start-up output is of use, in the error above.
@@ -112,7 +121,11 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     pipe.resume();
   }
   const { blob = 0, queue = 0, table = 0 } = ports;
-  for (const [service, port] of [['blob', blob], ['queue', queue], ['table', table]] as const) {
+  for (const [service, port] of [
+    ['blob', blob],
+    ['queue', queue],
+    ['table', table],
+  ] as const) {
     if (requested[service] !== 0 && requested[service] !== port) {
       await kill();
       throw new Error(`Azurite's ${service} service listens on ${port}, not on the requested ${requested[service]}`);

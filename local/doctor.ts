@@ -30,14 +30,26 @@ function environment(values: { graph?: string; group?: string; profile?: string;
     ...(values.profile ? { EXPECTED_PROFILE_ID: values.profile } : {}),
     ...(values.esp ? { EXPECTED_ESP_ID: values.esp } : {}),
   };
-  if (values.graph) return { ...process.env, GRAPH_ENDPOINT: values.graph, GRAPH_AUTH: process.env.GRAPH_AUTH ?? 'default-azure-credential', ...overrides };
-  if (!existsSync(STACK_FILE)) throw new Error(`no local stack found (${STACK_FILE}): start one with \`npm start\`, or point at a tenant with --graph https://graph.microsoft.com`);
+  if (values.graph)
+    return { ...process.env, GRAPH_ENDPOINT: values.graph, GRAPH_AUTH: process.env.GRAPH_AUTH ?? 'default-azure-credential', ...overrides };
+  if (!existsSync(STACK_FILE))
+    throw new Error(
+      `no local stack found (${STACK_FILE}): start one with \`npm start\`, or point at a tenant with --graph https://graph.microsoft.com`,
+    );
   const stack = StackFile.parse(JSON.parse(readFileSync(STACK_FILE, 'utf8')));
   return { ...stackAppSettings(stack.connectionString, stack.graphUrl), ...overrides };
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { graph: { type: 'string' }, group: { type: 'string' }, profile: { type: 'string' }, esp: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      graph: { type: 'string' },
+      group: { type: 'string' },
+      profile: { type: 'string' },
+      esp: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
   let config;
   try {
     config = loadConfig(environment(values), { storage: false });
@@ -48,7 +60,10 @@ async function main(): Promise<number> {
   }
   const tokens = tokenSource(config.graph.auth);
   const graph = createClientGateway({ endpoint: config.graph.endpoint, tokens, intuneBudget: config.graph.intuneBudget });
-  const report = await runPreflight({ graph, token: () => tokens.getToken() }, { expected: config.settings.expected, endpoint: config.graph.endpoint });
+  const report = await runPreflight(
+    { graph, token: () => tokens.getToken() },
+    { expected: config.settings.expected, endpoint: config.graph.endpoint },
+  );
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `✔ Configuration is valid\n${renderPreflight(report)}`);
   return report.ok ? 0 : 1;
 }

@@ -24,7 +24,10 @@ const RunStatus = z
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { name: { type: 'string' }, 'timeout-minutes': { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { name: { type: 'string' }, 'timeout-minutes': { type: 'string' } },
+  });
   const file = positionals[0];
   if (!file) throw new Error('usage: npm run drop -- <file.csv> [--name <blob name>] [--timeout-minutes <n>]');
   if (!existsSync(file)) throw new Error(`no such file: ${file}`);
@@ -34,7 +37,9 @@ async function main(): Promise<void> {
   const service = BlobServiceClient.fromConnectionString(stack.connectionString);
   const container = service.getContainerClient(CONTAINERS.intake);
   await container.createIfNotExists();
-  const upload = await container.getBlockBlobClient(name).uploadData(readFileSync(file), { blobHTTPHeaders: { blobContentType: 'text/csv' } });
+  const upload = await container
+    .getBlockBlobClient(name)
+    .uploadData(readFileSync(file), { blobHTTPHeaders: { blobContentType: 'text/csv' } });
   const runId = runIdFor(CONTAINERS.intake, name, upload.etag ?? '');
   process.stdout.write(`Dropped ${file} as ${CONTAINERS.intake}/${name}\nRun ${runId}\n`);
 
@@ -50,7 +55,8 @@ async function main(): Promise<void> {
       shown = line;
       // The report is written before the cleanup phase (deleting the run's import records) starts.
       if (status.runtimeStatus === 'Completed' || status.phase === 'cleanup') break;
-      if (status.runtimeStatus === 'Failed' || status.runtimeStatus === 'Terminated') throw new Error(`the run ended ${status.runtimeStatus}`);
+      if (status.runtimeStatus === 'Failed' || status.runtimeStatus === 'Terminated')
+        throw new Error(`the run ended ${status.runtimeStatus}`);
     } else if (res.status !== 404) {
       throw new Error(`GET /api/runs/${runId} answered ${res.status}`);
     }

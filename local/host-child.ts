@@ -22,12 +22,33 @@ export function workerNodeArgs(env: Record<string, string>): string[] {
   return (env.languageWorkers__node__arguments ?? '').split(/\s+/).filter((a) => a.length > 0);
 }
 
-export function spawnHost(repoRoot: string, port: number, stateDir: string, env: Record<string, string>, onLine: (line: string) => void): Promise<HostChild> {
-  const child = spawn(process.execPath, [...workerNodeArgs(env), '--import', 'tsx', join(repoRoot, 'local/host/cli.ts'), '--app', repoRoot, '--port', String(port), '--state-dir', stateDir], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function spawnHost(
+  repoRoot: string,
+  port: number,
+  stateDir: string,
+  env: Record<string, string>,
+  onLine: (line: string) => void,
+): Promise<HostChild> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...workerNodeArgs(env),
+      '--import',
+      'tsx',
+      join(repoRoot, 'local/host/cli.ts'),
+      '--app',
+      repoRoot,
+      '--port',
+      String(port),
+      '--state-dir',
+      stateDir,
+    ],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<string>((r) => child.once('exit', (code, signal) => r(signal ?? String(code))));
   // The last lines, for the error when the host does not come up (its own reason is among them).
   const recent: string[] = [];

@@ -15,7 +15,9 @@ import { STACK_FILE } from './stack-file';
 const StackFile = z.object({ hostUrl: z.string().url(), connectionString: z.string().min(1) });
 const Started = z.object({ reconcileId: z.string(), started: z.boolean() });
 const Status = z.object({ runtimeStatus: z.string(), phase: z.string().optional(), findings: z.number().optional() }).passthrough();
-const Approvals = z.object({ approvals: z.array(z.object({ serialNumber: z.string(), kind: z.string(), outcome: z.string(), detail: z.string().optional() })) });
+const Approvals = z.object({
+  approvals: z.array(z.object({ serialNumber: z.string(), kind: z.string(), outcome: z.string(), detail: z.string().optional() })),
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,18 +37,28 @@ async function follow(hostUrl: string, connectionString: string, reconcileId: st
     if (line !== shown) process.stdout.write(`${line}\n`);
     shown = line;
     if (status.runtimeStatus === 'Completed') break;
-    if (status.runtimeStatus === 'Failed' || status.runtimeStatus === 'Terminated') throw new Error(`the reconciliation ended ${status.runtimeStatus}: ${JSON.stringify(status.output ?? '')}`);
-    if (Date.now() > deadline) throw new Error(`the reconciliation did not finish in time; follow it with GET ${hostUrl}/api/reconcile/${reconcileId}`);
+    if (status.runtimeStatus === 'Failed' || status.runtimeStatus === 'Terminated')
+      throw new Error(`the reconciliation ended ${status.runtimeStatus}: ${JSON.stringify(status.output ?? '')}`);
+    if (Date.now() > deadline)
+      throw new Error(`the reconciliation did not finish in time; follow it with GET ${hostUrl}/api/reconcile/${reconcileId}`);
     await sleep(1000);
   }
   const reports = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(CONTAINERS.reports);
   const summary = await reports.getBlockBlobClient(`${reconcileId}/summary.md`).downloadToBuffer();
-  process.stdout.write(`\n${summary.toString('utf8')}\nReport: ${CONTAINERS.reports}/${reconcileId}/ (report.json, report.csv, summary.md)\n`);
+  process.stdout.write(
+    `\n${summary.toString('utf8')}\nReport: ${CONTAINERS.reports}/${reconcileId}/ (report.json, report.csv, summary.md)\n`,
+  );
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { 'dry-run': { type: 'boolean' }, approve: { type: 'string' }, serial: { type: 'string', multiple: true }, kind: { type: 'string', multiple: true }, 'timeout-minutes': { type: 'string' } },
+    options: {
+      'dry-run': { type: 'boolean' },
+      approve: { type: 'string' },
+      serial: { type: 'string', multiple: true },
+      kind: { type: 'string', multiple: true },
+      'timeout-minutes': { type: 'string' },
+    },
   });
   if (!existsSync(STACK_FILE)) throw new Error('the local stack is not running: start it with `npm start` first');
   const stack = StackFile.parse(JSON.parse(readFileSync(STACK_FILE, 'utf8')));
@@ -54,16 +66,28 @@ async function main(): Promise<void> {
   if (values.approve) {
     const serials = values.serial ?? [];
     const kinds = values.kind ?? [];
-    if (serials.length !== kinds.length) throw new Error('name each action with both --serial and --kind (delete-and-reimport or retag-enrolled), or neither to approve all');
+    if (serials.length !== kinds.length)
+      throw new Error('name each action with both --serial and --kind (delete-and-reimport or retag-enrolled), or neither to approve all');
     const body = serials.length === 0 ? { all: true } : { actions: serials.map((serialNumber, i) => ({ serialNumber, kind: kinds[i] })) };
-    const answer = Approvals.parse(await call(`${stack.hostUrl}/api/reconcile/${values.approve}/approve`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }));
-    for (const a of answer.approvals) process.stdout.write(`${a.serialNumber}  ${a.kind}  ${a.outcome}${a.detail ? `  (${a.detail})` : ''}\n`);
+    const answer = Approvals.parse(
+      await call(`${stack.hostUrl}/api/reconcile/${values.approve}/approve`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+    );
+    for (const a of answer.approvals)
+      process.stdout.write(`${a.serialNumber}  ${a.kind}  ${a.outcome}${a.detail ? `  (${a.detail})` : ''}\n`);
     if (answer.approvals.length === 0) process.stdout.write(`${values.approve} proposed nothing to approve\n`);
     return;
   }
 
   const started = Started.parse(await call(`${stack.hostUrl}/api/reconcile${values['dry-run'] ? '?dryRun=true' : ''}`, { method: 'POST' }));
-  process.stdout.write(started.started ? `Reconciliation ${started.reconcileId}${values['dry-run'] ? ' (dry run: report only)' : ''}\n` : `Reconciliation ${started.reconcileId} is already running; following it\n`);
+  process.stdout.write(
+    started.started
+      ? `Reconciliation ${started.reconcileId}${values['dry-run'] ? ' (dry run: report only)' : ''}\n`
+      : `Reconciliation ${started.reconcileId} is already running; following it\n`,
+  );
   await follow(stack.hostUrl, stack.connectionString, started.reconcileId, Number(values['timeout-minutes'] ?? '15'));
 }
 

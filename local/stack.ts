@@ -42,7 +42,8 @@ export interface StackOptions {
   onStarted?: (part: StartedPart) => void;
 }
 
-export type StartedPart = { part: 'azurite'; url: string; pid: number } | { part: 'graph-emulator'; url: string } | { part: 'host'; url: string; pid: number };
+export type StartedPart =
+  { part: 'azurite'; url: string; pid: number } | { part: 'graph-emulator'; url: string } | { part: 'host'; url: string; pid: number };
 
 export interface LocalStack {
   azurite: AzuriteInstance;

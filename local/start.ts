@@ -19,7 +19,6 @@ const Args = z.object({
   verbose: z.boolean().default(false),
 });
 
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {

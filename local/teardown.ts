@@ -30,7 +30,9 @@ export class Teardown {
     try {
       await this.run();
     } catch (teardownError) {
-      throw new AggregateError([error, teardownError], `start-up failed (${String(error)}), and stopping what had started failed too`, { cause: teardownError });
+      throw new AggregateError([error, teardownError], `start-up failed (${String(error)}), and stopping what had started failed too`, {
+        cause: teardownError,
+      });
     }
     throw error;
   }

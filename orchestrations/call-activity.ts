@@ -17,7 +17,11 @@ export function activityRetry(): df.RetryOptions {
   return retry;
 }
 
-export function* callActivity<I extends z.ZodType, O extends z.ZodType>(context: OrchestrationContext, contract: ActivityContract<I, O>, input: z.input<I>): Generator<Task, z.output<O>, unknown> {
+export function* callActivity<I extends z.ZodType, O extends z.ZodType>(
+  context: OrchestrationContext,
+  contract: ActivityContract<I, O>,
+  input: z.input<I>,
+): Generator<Task, z.output<O>, unknown> {
   const checked = contract.input.parse(input);
   const raw: unknown = yield context.df.callActivityWithRetry(contract.name, activityRetry(), checked);
   return contract.output.parse(raw);

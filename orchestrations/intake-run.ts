@@ -5,7 +5,15 @@
  * bounded history. Deterministic: time is the orchestration's clock.
  */
 import type { OrchestrationContext } from 'durable-functions';
-import { emptyCounts, type CustomStatus, type IntakeInput, type Phase, type RunOutcome, type RunStop, type StageCounts } from '../shared/contracts/run';
+import {
+  emptyCounts,
+  type CustomStatus,
+  type IntakeInput,
+  type Phase,
+  type RunOutcome,
+  type RunStop,
+  type StageCounts,
+} from '../shared/contracts/run';
 
 export class IntakeRun {
   phase: Phase;
@@ -66,14 +74,8 @@ export class IntakeRun {
   /** Starts the next history generation where this one stands. */
   continueAsNew(): undefined {
     this.log(`continuing as new (generation ${this.generation + 1}) in phase ${this.phase}`);
-    const resume = {
-      phase: this.phase,
-      phaseStartedAt: this.phaseStartedAt,
-      intervalSeconds: this.intervalSeconds,
-      generation: this.generation + 1,
-      outcome: this.outcome,
-      ...(this.stop ? { stop: this.stop } : {}),
-    };
+    const { phase, phaseStartedAt, intervalSeconds, outcome, stop } = this;
+    const resume = { phase, phaseStartedAt, intervalSeconds, generation: this.generation + 1, outcome, ...(stop ? { stop } : {}) };
     this.context.df.continueAsNew({ ...this.input, resume });
     return undefined;
   }
@@ -81,9 +83,15 @@ export class IntakeRun {
   /** The orchestration's output: the report's outcome, with what cleanup left and what stopped the run. */
   finish(): RunOutcome {
     if (!this.outcome) throw new Error(`run ${this.input.runId}: ended without a report`);
-    const final: RunOutcome = { ...this.outcome, ...(this.recordsLeft === undefined ? {} : { importRecordsLeft: this.recordsLeft }), ...(this.stop ? { stopped: this.stop } : {}) };
+    const final: RunOutcome = {
+      ...this.outcome,
+      ...(this.recordsLeft === undefined ? {} : { importRecordsLeft: this.recordsLeft }),
+      ...(this.stop ? { stopped: this.stop } : {}),
+    };
     this.status('done');
-    this.log(`finished: ${final.status}, ${this.counts.confirmed} confirmed, ${this.counts.failed} failed${this.recordsLeft ? `, ${this.recordsLeft} import records left` : ''}`);
+    this.log(
+      `finished: ${final.status}, ${this.counts.confirmed} confirmed, ${this.counts.failed} failed${this.recordsLeft ? `, ${this.recordsLeft} import records left` : ''}`,
+    );
     return final;
   }
 }

@@ -44,7 +44,13 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
   }
 
   if (run.at('report')) {
-    run.outcome = yield* callActivity(context, FinalizeStep, { runId, source, now: run.now(), expected: settings.expected, ...(run.stop ? { stop: run.stop } : {}) });
+    run.outcome = yield* callActivity(context, FinalizeStep, {
+      runId,
+      source,
+      now: run.now(),
+      expected: settings.expected,
+      ...(run.stop ? { stop: run.stop } : {}),
+    });
     run.counts = run.outcome.counts;
     run.log(`report written: ${run.outcome.status}, ${run.counts.confirmed} confirmed, ${run.counts.failed} failed`);
     if (!run.needsCleanup) return run.finish();

@@ -51,7 +51,13 @@ export const reconcileOrchestrator: OrchestrationHandler = function* (context: O
   }
 
   status('report', survey ? { findings: survey.findings } : {});
-  const outcome = yield* callActivity(context, ReconcileReport, { ...step(), ...(survey ? { survey } : {}), ...(repair ? { repair } : {}), ...(sync ? { sync } : {}), ...(stopped ? { stopped } : {}) });
+  const outcome = yield* callActivity(context, ReconcileReport, {
+    ...step(),
+    ...(survey ? { survey } : {}),
+    ...(repair ? { repair } : {}),
+    ...(sync ? { sync } : {}),
+    ...(stopped ? { stopped } : {}),
+  });
   status('done', { findings: outcome.findings, ...(stopped ? { note: `stopped: ${stopped.message}` } : {}) });
   return outcome;
 };

@@ -17,7 +17,9 @@ function describeType(schema: GraphSchema, typeArg: string): string[] {
   if (type) {
     const lines = [`${name} (${type.kind}, base ${type.baseType ?? 'none'} [${type.baseTypeSource}])`];
     for (const [p, shape] of [...type.properties].sort(([a], [b]) => a.localeCompare(b))) {
-      lines.push(`  ${p}: ${shape.collection ? `Collection(${shape.type ?? '?'})` : (shape.type ?? '?')}${shape.navigation ? ' (navigation)' : ''}`);
+      lines.push(
+        `  ${p}: ${shape.collection ? `Collection(${shape.type ?? '?'})` : (shape.type ?? '?')}${shape.navigation ? ' (navigation)' : ''}`,
+      );
     }
     return lines;
   }

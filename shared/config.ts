@@ -40,42 +40,44 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export const POLL_DEFAULTS = { initialSeconds: 15, maxSeconds: 20, factor: 1.5 } as const;
 
-const EnvSchema = z
-  .object({
-    GRAPH_ENDPOINT: z.string().url().default('https://graph.microsoft.com'),
-    GRAPH_AUTH: z.enum(['managed-identity', 'default-azure-credential', 'static-token']).default('managed-identity'),
-    AZURE_CLIENT_ID: z.string().optional(),
-    GRAPH_STATIC_TOKEN: z.string().optional(),
-    EXPECTED_GROUP_IDS: csvList,
-    EXPECTED_PROFILE_ID: z.string().optional(),
-    EXPECTED_ESP_ID: z.string().optional(),
-    IMPORT_CHUNK_SIZE: num(100),
-    POLL_INITIAL_SECONDS: num(POLL_DEFAULTS.initialSeconds),
-    POLL_MAX_SECONDS: num(POLL_DEFAULTS.maxSeconds),
-    POLL_FACTOR: num(POLL_DEFAULTS.factor),
-    IMPORT_DEADLINE_MINUTES: num(60),
-    REGISTRATION_DEADLINE_MINUTES: num(60),
-    GROUP_DEADLINE_MINUTES: num(60),
-    PROFILE_DEADLINE_MINUTES: num(120),
-    ESP_DEADLINE_MINUTES: num(30),
-    MAX_UPLOAD_BYTES: num(50 * 1024 * 1024),
-    INTUNE_WRITES_PER_20S: num(96),
-    INTUNE_REQUESTS_PER_20S: num(960),
-    /** `repair` carries out the auto tier; `report-only` is a dry run (reports, changes nothing). */
-    RECONCILE_MODE: z.enum(['repair', 'report-only']).default('repair'),
-    /** A profile assignment `pending` for longer than this is reported stuck. */
-    RECONCILE_STUCK_MINUTES: num(120),
-    /** Read at load by functions/index.ts (a timer's schedule is fixed when the app starts); validated here so /api/health reports a wrong one. */
-    RECONCILE_ENABLED: z.enum(['true', 'false']).optional(),
-    RECONCILE_SCHEDULE: z
-      .string()
-      .optional()
-      .refine((v) => v === undefined || v.trim() === '' || v.trim().split(/\s+/).length === 6, 'expected six NCRONTAB fields ({second} {minute} {hour} {day} {month} {day-of-week}), e.g. "0 0 3 * * *"'),
-    AzureWebJobsStorage: z.string().optional(),
-    AzureWebJobsStorage__blobServiceUri: z.string().url().optional(),
-    AzureWebJobsStorage__accountName: z.string().optional(),
-    AzureWebJobsStorage__clientId: z.string().optional(),
-  });
+const EnvSchema = z.object({
+  GRAPH_ENDPOINT: z.string().url().default('https://graph.microsoft.com'),
+  GRAPH_AUTH: z.enum(['managed-identity', 'default-azure-credential', 'static-token']).default('managed-identity'),
+  AZURE_CLIENT_ID: z.string().optional(),
+  GRAPH_STATIC_TOKEN: z.string().optional(),
+  EXPECTED_GROUP_IDS: csvList,
+  EXPECTED_PROFILE_ID: z.string().optional(),
+  EXPECTED_ESP_ID: z.string().optional(),
+  IMPORT_CHUNK_SIZE: num(100),
+  POLL_INITIAL_SECONDS: num(POLL_DEFAULTS.initialSeconds),
+  POLL_MAX_SECONDS: num(POLL_DEFAULTS.maxSeconds),
+  POLL_FACTOR: num(POLL_DEFAULTS.factor),
+  IMPORT_DEADLINE_MINUTES: num(60),
+  REGISTRATION_DEADLINE_MINUTES: num(60),
+  GROUP_DEADLINE_MINUTES: num(60),
+  PROFILE_DEADLINE_MINUTES: num(120),
+  ESP_DEADLINE_MINUTES: num(30),
+  MAX_UPLOAD_BYTES: num(50 * 1024 * 1024),
+  INTUNE_WRITES_PER_20S: num(96),
+  INTUNE_REQUESTS_PER_20S: num(960),
+  /** `repair` carries out the auto tier; `report-only` is a dry run (reports, changes nothing). */
+  RECONCILE_MODE: z.enum(['repair', 'report-only']).default('repair'),
+  /** A profile assignment `pending` for longer than this is reported stuck. */
+  RECONCILE_STUCK_MINUTES: num(120),
+  /** Read at load by functions/index.ts (a timer's schedule is fixed when the app starts); validated here so /api/health reports a wrong one. */
+  RECONCILE_ENABLED: z.enum(['true', 'false']).optional(),
+  RECONCILE_SCHEDULE: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || v.trim() === '' || v.trim().split(/\s+/).length === 6,
+      'expected six NCRONTAB fields ({second} {minute} {hour} {day} {month} {day-of-week}), e.g. "0 0 3 * * *"',
+    ),
+  AzureWebJobsStorage: z.string().optional(),
+  AzureWebJobsStorage__blobServiceUri: z.string().url().optional(),
+  AzureWebJobsStorage__accountName: z.string().optional(),
+  AzureWebJobsStorage__clientId: z.string().optional(),
+});
 
 /**
  * Checks across settings, on the raw values, so they are reported together with the field errors
@@ -93,15 +95,23 @@ function crossCheck(env: Record<string, string | undefined>, needsStorage: boole
       // reported by the field check
     }
     if (host && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
-      problems.push(`GRAPH_AUTH: static-token is for the local Graph emulator only; ${endpoint} needs managed-identity or default-azure-credential`);
+      problems.push(
+        `GRAPH_AUTH: static-token is for the local Graph emulator only; ${endpoint} needs managed-identity or default-azure-credential`,
+      );
     }
   }
   if (needsStorage && !env.AzureWebJobsStorage && !env.AzureWebJobsStorage__blobServiceUri && !env.AzureWebJobsStorage__accountName) {
-    problems.push('AzureWebJobsStorage: set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName / __blobServiceUri (identity)');
+    problems.push(
+      'AzureWebJobsStorage: set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName / __blobServiceUri (identity)',
+    );
   }
-  const ids = (env.EXPECTED_GROUP_IDS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const ids = (env.EXPECTED_GROUP_IDS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const id of ids) if (!GUID.test(id)) problems.push(`EXPECTED_GROUP_IDS: "${id}" is not a GUID`);
-  if (env.EXPECTED_PROFILE_ID && !GUID.test(env.EXPECTED_PROFILE_ID)) problems.push(`EXPECTED_PROFILE_ID: "${env.EXPECTED_PROFILE_ID}" is not a GUID`);
+  if (env.EXPECTED_PROFILE_ID && !GUID.test(env.EXPECTED_PROFILE_ID))
+    problems.push(`EXPECTED_PROFILE_ID: "${env.EXPECTED_PROFILE_ID}" is not a GUID`);
   const chunk = Number(env.IMPORT_CHUNK_SIZE ?? '100');
   if (!Number.isInteger(chunk) || chunk < 1 || chunk > 500) problems.push('IMPORT_CHUNK_SIZE: must be an integer from 1 to 500');
   for (const key of ['INTUNE_WRITES_PER_20S', 'INTUNE_REQUESTS_PER_20S'] as const) {
@@ -111,10 +121,12 @@ function crossCheck(env: Record<string, string | undefined>, needsStorage: boole
     }
   }
   const stuck = env.RECONCILE_STUCK_MINUTES;
-  if (stuck !== undefined && stuck.trim() !== '' && !(Number(stuck) > 0)) problems.push('RECONCILE_STUCK_MINUTES: must be a number of minutes above 0');
+  if (stuck !== undefined && stuck.trim() !== '' && !(Number(stuck) > 0))
+    problems.push('RECONCILE_STUCK_MINUTES: must be a number of minutes above 0');
   const initial = Number(env.POLL_INITIAL_SECONDS ?? POLL_DEFAULTS.initialSeconds);
   const max = Number(env.POLL_MAX_SECONDS ?? POLL_DEFAULTS.maxSeconds);
-  if (Number.isFinite(initial) && Number.isFinite(max) && max < initial) problems.push('POLL_MAX_SECONDS: must be at least POLL_INITIAL_SECONDS');
+  if (Number.isFinite(initial) && Number.isFinite(max) && max < initial)
+    problems.push('POLL_MAX_SECONDS: must be at least POLL_INITIAL_SECONDS');
   return problems;
 }
 
@@ -123,7 +135,8 @@ export type GraphAuth =
   | { kind: 'default-azure-credential'; clientId: string | undefined }
   | { kind: 'static-token'; token: string };
 
-export type StorageAuth = { kind: 'connection-string'; connectionString: string } | { kind: 'identity'; blobServiceUri: string; clientId: string | undefined };
+export type StorageAuth =
+  { kind: 'connection-string'; connectionString: string } | { kind: 'identity'; blobServiceUri: string; clientId: string | undefined };
 
 export interface AppConfig {
   graph: { endpoint: string; auth: GraphAuth; intuneBudget: { writesPer20s: number; requestsPer20s: number } };
@@ -157,7 +170,10 @@ export function loadConfig(env: Record<string, string | undefined>, options: { s
       ? { kind: 'static-token', token: e.GRAPH_STATIC_TOKEN ?? '' }
       : { kind: e.GRAPH_AUTH, clientId: e.AZURE_CLIENT_ID };
   const storage: StorageAuth = e.AzureWebJobsStorage
-    ? { kind: 'connection-string', connectionString: e.AzureWebJobsStorage === 'UseDevelopmentStorage=true' ? DEV_STORAGE : e.AzureWebJobsStorage }
+    ? {
+        kind: 'connection-string',
+        connectionString: e.AzureWebJobsStorage === 'UseDevelopmentStorage=true' ? DEV_STORAGE : e.AzureWebJobsStorage,
+      }
     : {
         kind: 'identity',
         blobServiceUri: e.AzureWebJobsStorage__blobServiceUri ?? `https://${e.AzureWebJobsStorage__accountName}.blob.core.windows.net`,

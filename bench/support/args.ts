@@ -17,7 +17,10 @@ export function benchArgs<S extends z.ZodRawShape>(shape: S, usage: string): z.i
 }
 
 export function machine(): string {
-  return `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join('/')}`;
+  return `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join('/')}`;
 }
 
 export const fmt = {

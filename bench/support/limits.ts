@@ -41,7 +41,8 @@ function areaAndCost(e: LogEntry): { area: 'intune' | 'directory'; cost: number 
   if (root === 'devicemanagement') return { area: 'intune', cost: 1 };
   if (root === 'groups' || root === 'devices' || root === 'directoryobjects') {
     const rest = (m[3] ?? '').toLowerCase();
-    const cost = e.method === 'GET' && /^\/[^/]+\/transitivemembers/.test(rest) ? 5 : e.method === 'GET' && /^\/[^/]+\/members/.test(rest) ? 3 : 1;
+    const cost =
+      e.method === 'GET' && /^\/[^/]+\/transitivemembers/.test(rest) ? 5 : e.method === 'GET' && /^\/[^/]+\/members/.test(rest) ? 3 : 1;
     return { area: 'directory', cost };
   }
   return undefined;

@@ -9,7 +9,9 @@ import { isMainThread } from 'node:worker_threads';
 const mb = (n) => (n / 2 ** 20).toFixed(1);
 const line = (tag) => {
   const m = process.memoryUsage();
-  process.stderr.write(`${tag} rss=${mb(m.rss)} heapUsed=${mb(m.heapUsed)} heapTotal=${mb(m.heapTotal)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)}\n`);
+  process.stderr.write(
+    `${tag} rss=${mb(m.rss)} heapUsed=${mb(m.heapUsed)} heapTotal=${mb(m.heapTotal)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)}\n`,
+  );
 };
 // Worker threads load it too (NODE_OPTIONS); only the main isolate runs the app.
 if (isMainThread) {

@@ -140,7 +140,9 @@ export async function waitForRun(stack: LocalStack, runId: string, droppedAt: nu
       }
     }
     if (Date.now() > deadline) {
-      throw new Error(`run ${runId} not finished after ${timeoutMs} ms (last status ${JSON.stringify(last?.runtimeStatus)})\n${stack.hostLog().slice(-3000)}`);
+      throw new Error(
+        `run ${runId} not finished after ${timeoutMs} ms (last status ${JSON.stringify(last?.runtimeStatus)})\n${stack.hostLog().slice(-3000)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }

@@ -45,7 +45,10 @@ export function lastSeq(emulator: GraphEmulator): number {
 const GUIDISH = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(_\w+)?/gi;
 
 export function kindOf(e: LogEntry): string {
-  const path = e.path.split('?')[0]!.replace(GUIDISH, '{id}').replace(/\/intake-[0-9a-f]+-c\d+/g, '/{id}');
+  const path = e.path
+    .split('?')[0]!
+    .replace(GUIDISH, '{id}')
+    .replace(/\/intake-[0-9a-f]+-c\d+/g, '/{id}');
   const query = e.path.includes('?') ? (/\$filter=contains/.test(e.path) ? '?$filter=contains(serial)' : '?…') : '';
   return `${e.method} ${path}${query}`;
 }
@@ -65,7 +68,18 @@ export function summarize(entries: LogEntry[]): Traffic {
   const kinds = new Map<string, number>();
   const opTimes: number[] = [];
   const writeTimes: number[] = [];
-  const t: Traffic = { roundTrips: 0, operations: 0, batches: 0, throttled: 0, faults: 0, peakOpsPer20s: 0, peakWritesPer20s: 0, firstAt: Infinity, lastAt: 0, byKind: [] };
+  const t: Traffic = {
+    roundTrips: 0,
+    operations: 0,
+    batches: 0,
+    throttled: 0,
+    faults: 0,
+    peakOpsPer20s: 0,
+    peakWritesPer20s: 0,
+    firstAt: Infinity,
+    lastAt: 0,
+    byKind: [],
+  };
   for (const e of entries) {
     t.firstAt = Math.min(t.firstAt, e.at);
     t.lastAt = Math.max(t.lastAt, e.at);
@@ -92,7 +106,11 @@ const ImportBody = (body: unknown): string[] => {
   if (!body || typeof body !== 'object') return [];
   const b = body as Record<string, unknown>;
   const list = Array.isArray(b.importedWindowsAutopilotDeviceIdentities) ? (b.importedWindowsAutopilotDeviceIdentities as unknown[]) : [b];
-  return list.flatMap((d) => (d && typeof d === 'object' && typeof (d as Record<string, unknown>).serialNumber === 'string' ? [(d as Record<string, string>).serialNumber!] : []));
+  return list.flatMap((d) =>
+    d && typeof d === 'object' && typeof (d as Record<string, unknown>).serialNumber === 'string'
+      ? [(d as Record<string, string>).serialNumber!]
+      : [],
+  );
 };
 
 /**
@@ -103,7 +121,12 @@ const ImportBody = (body: unknown): string[] => {
 export function importsPerSerial(entries: LogEntry[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const e of entries) {
-    if (e.method !== 'POST' || e.batch || !/\/deviceManagement\/importedWindowsAutopilotDeviceIdentities(\/import)?$/i.test(e.path.split('?')[0]!)) continue;
+    if (
+      e.method !== 'POST' ||
+      e.batch ||
+      !/\/deviceManagement\/importedWindowsAutopilotDeviceIdentities(\/import)?$/i.test(e.path.split('?')[0]!)
+    )
+      continue;
     if (e.status !== 200 && e.status !== 201) continue;
     if (e.requestBody === undefined) throw new Error(`import request ${e.seq} has no body in the log: raise the emulator's logBodyLimit`);
     for (const serial of ImportBody(e.requestBody)) counts.set(serial.toLowerCase(), (counts.get(serial.toLowerCase()) ?? 0) + 1);
@@ -113,7 +136,9 @@ export function importsPerSerial(entries: LogEntry[]): Map<string, number> {
 
 /** Every call of the Autopilot sync action (whatever the answer), emulator time. */
 export function syncCalls(entries: LogEntry[]): { at: number; status: number }[] {
-  return entries.filter((e) => e.method === 'POST' && !e.batch && /windowsAutopilotSettings\/sync$/i.test(e.path.split('?')[0]!)).map((e) => ({ at: e.at, status: e.status }));
+  return entries
+    .filter((e) => e.method === 'POST' && !e.batch && /windowsAutopilotSettings\/sync$/i.test(e.path.split('?')[0]!))
+    .map((e) => ({ at: e.at, status: e.status }));
 }
 
 export interface Phases {

@@ -178,10 +178,12 @@ function parseCidr(cidr: string): Record<string, ArmValue> {
   };
 }
 
-const equal = (a: ArmValue, b: ArmValue): boolean => (a instanceof Opaque || b instanceof Opaque ? render(a) === render(b) : JSON.stringify(a) === JSON.stringify(b));
+const equal = (a: ArmValue, b: ArmValue): boolean =>
+  a instanceof Opaque || b instanceof Opaque ? render(a) === render(b) : JSON.stringify(a) === JSON.stringify(b);
 
 export function evaluate(value: unknown, scope: Scope): ArmValue {
-  if (typeof value === 'string') return isExpression(value) ? evalNode(parseExpression(value.slice(1, -1)), scope) : value.startsWith('[[') ? value.slice(1) : value;
+  if (typeof value === 'string')
+    return isExpression(value) ? evalNode(parseExpression(value.slice(1, -1)), scope) : value.startsWith('[[') ? value.slice(1) : value;
   if (Array.isArray(value)) return value.map((v) => evaluate(v, scope));
   if (value && typeof value === 'object') {
     const out: Record<string, ArmValue> = {};
@@ -238,7 +240,8 @@ function evalNode(node: Node, scope: Scope): ArmValue {
 }
 
 /** Functions whose value exists only at deployment time: kept as their call text. */
-const DEPLOYMENT_TIME = /^(resourceId|subscriptionResourceId|extensionResourceId|tenantResourceId|resourceGroup|subscription|tenant|environment|deployer|deployment|reference|guid|uniqueString|newGuid|utcNow|managementGroup|list\w*|pickZones)$/;
+const DEPLOYMENT_TIME =
+  /^(resourceId|subscriptionResourceId|extensionResourceId|tenantResourceId|resourceGroup|subscription|tenant|environment|deployer|deployment|reference|guid|uniqueString|newGuid|utcNow|managementGroup|list\w*|pickZones)$/;
 
 function call(node: Extract<Node, { k: 'call' }>, scope: Scope): ArmValue {
   const name = node.name;
@@ -277,10 +280,16 @@ function call(node: Extract<Node, { k: 'call' }>, scope: Scope): ArmValue {
   const a = args();
   const apply = (fn: ArmValue, ...values: ArmValue[]): ArmValue => {
     if (!(fn instanceof Lambda)) throw new Error(`${name}() expects a lambda`);
-    return evalNode(fn.body, { ...scope, lambdaVars: { ...scope.lambdaVars, ...Object.fromEntries(fn.params.map((p, i) => [p, values[i] ?? null])) } });
+    return evalNode(fn.body, {
+      ...scope,
+      lambdaVars: { ...scope.lambdaVars, ...Object.fromEntries(fn.params.map((p, i) => [p, values[i] ?? null])) },
+    });
   };
   const [x, y, z] = a as [ArmValue, ArmValue, ArmValue];
-  if (a.some((v) => v instanceof Opaque) && !['format', 'concat', 'createObject', 'createArray', 'union', 'string', 'equals', 'not', 'empty', 'coalesce'].includes(name)) {
+  if (
+    a.some((v) => v instanceof Opaque) &&
+    !['format', 'concat', 'createObject', 'createArray', 'union', 'string', 'equals', 'not', 'empty', 'coalesce'].includes(name)
+  ) {
     return new Opaque(`${name}(${a.map(render).join(', ')})`);
   }
   switch (name) {
@@ -370,7 +379,9 @@ function call(node: Extract<Node, { k: 'call' }>, scope: Scope): ArmValue {
     }
     case 'union':
       if (a.some((v) => v instanceof Opaque)) return new Opaque(`union(${a.map(render).join(', ')})`);
-      return Array.isArray(x) ? [...new Set(a.flatMap((v) => (v as ArmValue[]).map((e) => JSON.stringify(e))))].map((e) => JSON.parse(e) as ArmValue) : Object.assign({}, ...a);
+      return Array.isArray(x)
+        ? [...new Set(a.flatMap((v) => (v as ArmValue[]).map((e) => JSON.stringify(e))))].map((e) => JSON.parse(e) as ArmValue)
+        : Object.assign({}, ...a);
     case 'coalesce':
       return a.find((v) => v !== null) ?? null;
     case 'first':

@@ -100,7 +100,8 @@ export class SchemaChecker {
       if (kinds.some((k) => k.k === 'string' || k.k === 'any')) return [];
       const allowed = kinds.filter((k): k is Extract<TypeNode, { k: 'literal' }> => k.k === 'literal').map((k) => k.v);
       if (allowed.includes(lit)) return [];
-      if (allowed.length > 0 && kinds.every((k) => k.k === 'literal')) return [`${path}: '${lit}' is not one of ${allowed.map((a) => `'${a}'`).join(', ')}`];
+      if (allowed.length > 0 && kinds.every((k) => k.k === 'literal'))
+        return [`${path}: '${lit}' is not one of ${allowed.map((a) => `'${a}'`).join(', ')}`];
     }
     // Otherwise: fine if any member accepts it.
     let first: string[] | undefined;
@@ -112,7 +113,13 @@ export class SchemaChecker {
     return first ?? [];
   }
 
-  private checkObject(node: SyntaxNode, props: PropMap, additional: number | undefined, path: string, opts: { existing: boolean; topLevel?: boolean }): string[] {
+  private checkObject(
+    node: SyntaxNode,
+    props: PropMap,
+    additional: number | undefined,
+    path: string,
+    opts: { existing: boolean; topLevel?: boolean },
+  ): string[] {
     const problems: string[] = [];
     const seen = new Set<string>();
     for (const p of node.namedChildren) {
@@ -140,7 +147,12 @@ export class SchemaChecker {
     return problems;
   }
 
-  private checkDiscriminated(node: SyntaxNode, t: Extract<TypeNode, { k: 'disc' }>, path: string, opts: { existing: boolean; topLevel?: boolean }): string[] {
+  private checkDiscriminated(
+    node: SyntaxNode,
+    t: Extract<TypeNode, { k: 'disc' }>,
+    path: string,
+    opts: { existing: boolean; topLevel?: boolean },
+  ): string[] {
     const discNode = node.namedChildren.find((p) => p.type === 'object_property' && propertyKey(p) === t.d);
     const discValue = discNode ? stringLiteral(propertyValue(discNode)) : undefined;
     if (discValue === undefined) {
@@ -153,7 +165,12 @@ export class SchemaChecker {
       return this.checkObject(node, merged, undefined, path, opts);
     }
     const elIdx = t.el[discValue];
-    if (elIdx === undefined) return [`${path}.${t.d}: '${discValue}' is not one of ${Object.keys(t.el).map((k) => `'${k}'`).join(', ')}`];
+    if (elIdx === undefined)
+      return [
+        `${path}.${t.d}: '${discValue}' is not one of ${Object.keys(t.el)
+          .map((k) => `'${k}'`)
+          .join(', ')}`,
+      ];
     const elType = this.type(elIdx);
     if (elType.k !== 'object') return [];
     return this.checkObject(node, { ...t.base, ...elType.props }, elType.add, path, opts);
@@ -198,7 +215,13 @@ export function checkReadPath(index: ArmTypeIndex, typeWithVersion: string, path
       return `.${path.slice(0, i + 1).join('.')} is not a property of ${t.name}${near ? ` (did you mean ${near}?)` : ''}`;
     }
     if (t.k === 'disc') {
-      const candidates = [t.base, ...Object.values(t.el).map((e) => { const el = index.types[e]; return el?.k === 'object' ? el.props : {}; })];
+      const candidates = [
+        t.base,
+        ...Object.values(t.el).map((e) => {
+          const el = index.types[e];
+          return el?.k === 'object' ? el.props : {};
+        }),
+      ];
       const hit = candidates.find((c) => c[seg]);
       if (hit) return step(hit[seg]!.t, i + 1);
       return `.${path.slice(0, i + 1).join('.')} is not a property of ${t.name}`;

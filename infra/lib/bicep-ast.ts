@@ -221,9 +221,7 @@ export function parameters(file: BicepFile): Map<string, ParamDecl> {
 }
 
 export function outputNames(file: BicepFile): string[] {
-  return file.root.namedChildren
-    .filter((n) => n.type === 'output_declaration')
-    .map((n) => firstNamed(n, 'identifier')?.text ?? '');
+  return file.root.namedChildren.filter((n) => n.type === 'output_declaration').map((n) => firstNamed(n, 'identifier')?.text ?? '');
 }
 
 /** The key of an object_property (identifier or quoted string). */

@@ -70,7 +70,11 @@ export function buildInputs(): string[] {
 /** Changes whenever an input's content, the pinned compiler or this layout changes. */
 export function inputsFingerprint(): string {
   const hash = createHash('sha256').update(`layout ${LAYOUT_VERSION}\nbicep ${BICEP_VERSION}\n`);
-  for (const rel of buildInputs()) hash.update(`${rel}\n`).update(readFileSync(join(REPO_ROOT, rel))).update('\n');
+  for (const rel of buildInputs())
+    hash
+      .update(`${rel}\n`)
+      .update(readFileSync(join(REPO_ROOT, rel)))
+      .update('\n');
   return hash.digest('hex');
 }
 

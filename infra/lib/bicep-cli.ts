@@ -15,8 +15,7 @@ import { BICEP_VERSION, CLI_DIR, MIN_BICEP_VERSION } from './bicep-build-layout'
 export type CliSource = 'nuget (cached)' | 'nuget (restored now)' | 'PATH' | 'az bicep';
 
 export type CliLookup =
-  | { found: true; path: string; version: string; source: CliSource; notes: string[] }
-  | { found: false; reasons: string[] };
+  { found: true; path: string; version: string; source: CliSource; notes: string[] } | { found: false; reasons: string[] };
 
 /** NuGet runtime id of this machine, as the Azure.Bicep.CommandLine.<rid> packages name it. */
 export function runtimeId(platform: NodeJS.Platform = process.platform, arch: string = process.arch): string | undefined {
@@ -123,9 +122,13 @@ export function findBicepCli(log: (line: string) => void = () => undefined): Cli
     if (!path) continue;
     const version = cliVersion(path);
     if (!version) reasons.push(`${path} (${source}) did not report a Bicep CLI version`);
-    else if (!versionAtLeast(version, MIN_BICEP_VERSION)) reasons.push(`${path} (${source}) is Bicep ${version}; the Graph extension needs ${MIN_BICEP_VERSION} or newer`);
+    else if (!versionAtLeast(version, MIN_BICEP_VERSION))
+      reasons.push(`${path} (${source}) is Bicep ${version}; the Graph extension needs ${MIN_BICEP_VERSION} or newer`);
     else {
-      const notes = version === BICEP_VERSION ? [] : [`using Bicep ${version} from ${source}, not the pinned ${BICEP_VERSION}: linter findings may differ`];
+      const notes =
+        version === BICEP_VERSION
+          ? []
+          : [`using Bicep ${version} from ${source}, not the pinned ${BICEP_VERSION}: linter findings may differ`];
       return { found: true, path, version, source, notes };
     }
   }

@@ -31,8 +31,13 @@ export function graphTypesSource(): GraphTypesSource {
 /** The vendored index.json to pack, after checking every vendored file is unchanged since it was copied. */
 export function vendoredGraphIndex(source: GraphTypesSource = graphTypesSource()): string {
   for (const [rel, expected] of Object.entries(source.sha256)) {
-    const actual = createHash('sha256').update(readFileSync(join(VENDOR_GRAPH_DIR, rel))).digest('hex');
-    if (actual !== expected) throw new Error(`infra/vendor/msgraph-bicep-types/${rel} differs from the copy recorded in SOURCE.json (sha256 ${actual}); re-vendor it rather than editing it`);
+    const actual = createHash('sha256')
+      .update(readFileSync(join(VENDOR_GRAPH_DIR, rel)))
+      .digest('hex');
+    if (actual !== expected)
+      throw new Error(
+        `infra/vendor/msgraph-bicep-types/${rel} differs from the copy recorded in SOURCE.json (sha256 ${actual}); re-vendor it rather than editing it`,
+      );
   }
   const index = Object.keys(source.sha256).find((rel) => rel.endsWith('/index.json'));
   if (!index) throw new Error('infra/vendor/msgraph-bicep-types/SOURCE.json lists no index.json');
@@ -46,10 +51,17 @@ type BicepConfig = { extensions?: Record<string, string>; cacheRootDirectory?: s
  * at the locally packed extension and the compiler's artifact cache inside infra/.bicep (not ~/.bicep).
  * Fails if the project asks for a different extension version than the one vendored.
  */
-export function compileConfig(projectConfig: BicepConfig, configPath: string, packedExtension: string, source: GraphTypesSource): BicepConfig {
+export function compileConfig(
+  projectConfig: BicepConfig,
+  configPath: string,
+  packedExtension: string,
+  source: GraphTypesSource,
+): BicepConfig {
   const wanted = projectConfig.extensions?.[GRAPH_EXTENSION_ALIAS];
   if (wanted !== source.registryReference) {
-    throw new Error(`infra/bicepconfig.json maps ${GRAPH_EXTENSION_ALIAS} to ${String(wanted)}, but the vendored Graph types are ${source.registryReference}: vendor the matching version (infra/vendor/msgraph-bicep-types)`);
+    throw new Error(
+      `infra/bicepconfig.json maps ${GRAPH_EXTENSION_ALIAS} to ${String(wanted)}, but the vendored Graph types are ${source.registryReference}: vendor the matching version (infra/vendor/msgraph-bicep-types)`,
+    );
   }
   const fromConfig = (p: string) => `./${relative(dirname(configPath), p)}`;
   return {

@@ -88,14 +88,18 @@ function main(argv: string[]): number {
     previous.fingerprint === fingerprint &&
     Object.values(previous.outputs).every((p) => existsSync(join(REPO_ROOT, p)))
   ) {
-    log(`up to date (Bicep ${previous.bicepVersion}, ${Object.keys(previous.outputs).length} files, compiled ${previous.at}); --force to recompile`);
+    log(
+      `up to date (Bicep ${previous.bicepVersion}, ${Object.keys(previous.outputs).length} files, compiled ${previous.at}); --force to recompile`,
+    );
     return 0;
   }
 
   const cli = findBicepCli(log);
   if (!cli.found) return notRun(cli.reasons);
   const cliReady = Date.now();
-  log(`Bicep ${cli.version} from ${cli.source}${cli.source.startsWith('nuget') ? ` (${relative(REPO_ROOT, cli.path)})` : ` (${cli.path})`} in ${seconds(cliReady - started)}`);
+  log(
+    `Bicep ${cli.version} from ${cli.source}${cli.source.startsWith('nuget') ? ` (${relative(REPO_ROOT, cli.path)})` : ` (${cli.path})`} in ${seconds(cliReady - started)}`,
+  );
   for (const note of cli.notes) log(`NOTE: ${note}`);
 
   // The Graph extension from the vendored types (see infra/lib/graph-extension.ts).
@@ -107,8 +111,13 @@ function main(argv: string[]): number {
     return 1;
   }
   const projectConfig = JSON.parse(readFileSync(BICEPCONFIG_PATH, 'utf8')) as Parameters<typeof compileConfig>[0];
-  writeFileSync(COMPILE_CONFIG_PATH, `${JSON.stringify(compileConfig(projectConfig, COMPILE_CONFIG_PATH, GRAPH_EXTENSION_PATH, source), null, 2)}\n`);
-  log(`Microsoft Graph extension: ${source.registryReference} packed from the vendored types (${source.repo}@${source.commit.slice(0, 7)}), not restored from the registry`);
+  writeFileSync(
+    COMPILE_CONFIG_PATH,
+    `${JSON.stringify(compileConfig(projectConfig, COMPILE_CONFIG_PATH, GRAPH_EXTENSION_PATH, source), null, 2)}\n`,
+  );
+  log(
+    `Microsoft Graph extension: ${source.registryReference} packed from the vendored types (${source.repo}@${source.commit.slice(0, 7)}), not restored from the registry`,
+  );
 
   rmSync(ARM_DIR, { recursive: true, force: true });
   mkdirSync(ARM_DIR, { recursive: true });
@@ -128,7 +137,9 @@ function main(argv: string[]): number {
 
   for (const s of sources) {
     const mine = diagnostics.filter((d) => d.file === s);
-    log(`${missing.includes(s) ? 'NOT COMPILED' : 'compiled'}  ${s}${mine.length ? `  (${mine.length} finding${mine.length > 1 ? 's' : ''})` : ''}`);
+    log(
+      `${missing.includes(s) ? 'NOT COMPILED' : 'compiled'}  ${s}${mine.length ? `  (${mine.length} finding${mine.length > 1 ? 's' : ''})` : ''}`,
+    );
   }
   for (const d of diagnostics) log(`  ${formatDiagnostic(d)}`);
   for (const u of unexplained) log(`the Bicep CLI failed without a diagnostic:\n${u.output}`);

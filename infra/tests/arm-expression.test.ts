@@ -11,15 +11,22 @@ describe('ARM expression evaluator', () => {
     expect(evaluate("[createObject('a', createArray(1, 2)).a[1]]", scope())).toBe(2);
     expect(evaluate("[split('1.2.3.4', '.')[2]]", scope())).toBe('3');
     expect(evaluate("[if(greater(parameters('n'), 2), 'big', fail('never evaluated'))]", scope())).toBe('big');
-    expect(evaluate("[[not an expression]", scope())).toBe('[not an expression]');
+    expect(evaluate('[[not an expression]', scope())).toBe('[not an expression]');
     expect(evaluate("['it''s']", scope())).toBe("it's");
     expect(evaluate("[union(createObject('a', 1), createObject('b', 2))]", scope())).toEqual({ a: 1, b: 2 });
     expect(evaluate("[parseCidr('198.51.100.7/24').network]", scope())).toBe('198.51.100.0');
   });
 
   it('runs lambdas and variable loops', () => {
-    expect(evaluate("[filter(map(parameters('ips'), lambda('x', toUpper(lambdaVariables('x')))), lambda('y', not(equals(lambdaVariables('y'), 'B'))))]", scope())).toEqual(['A']);
-    const variables = { copy: [{ name: 'doubled', count: "[length(parameters('ips'))]", input: "[concat(parameters('ips')[copyIndex('doubled')], '!')]" }] };
+    expect(
+      evaluate(
+        "[filter(map(parameters('ips'), lambda('x', toUpper(lambdaVariables('x')))), lambda('y', not(equals(lambdaVariables('y'), 'B'))))]",
+        scope(),
+      ),
+    ).toEqual(['A']);
+    const variables = {
+      copy: [{ name: 'doubled', count: "[length(parameters('ips'))]", input: "[concat(parameters('ips')[copyIndex('doubled')], '!')]" }],
+    };
     expect(evaluate("[variables('doubled')]", scope({ variables }))).toEqual(['a!', 'b!']);
     expect(evaluate("[parameters('ips')[copyIndex()]]", scope({ copyIndex: 1 }))).toBe('b');
   });
@@ -38,7 +45,7 @@ describe('ARM expression evaluator', () => {
 
   it('rejects what it cannot read rather than guessing', () => {
     expect(() => parseExpression("concat('a'")).toThrow();
-    expect(() => evaluate("[someNewFunction(1)]", scope())).toThrow(/not implemented/);
+    expect(() => evaluate('[someNewFunction(1)]', scope())).toThrow(/not implemented/);
     expect(() => evaluate("[parameters('missing')]", scope())).toThrow(/no value given/);
   });
 });

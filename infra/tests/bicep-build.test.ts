@@ -20,9 +20,30 @@ describe('infra:build diagnostics', () => {
   it('reads the compiler one-line format with repo-relative paths', () => {
     const d = parseDiagnostics(OUTPUT, '/repo');
     expect(d).toEqual([
-      { file: 'infra/main.bicep', line: 154, column: 46, level: 'Warning', code: 'BCP318', message: 'The value of type "module | null" may be null.' },
-      { file: 'infra/modules/graph-permissions.bicep', line: 9, column: 11, level: 'Error', code: 'BCP192', message: 'Unable to restore the artifact with reference "br:mcr.microsoft.com/x".' },
-      { file: 'infra/main.bicep', line: 10, column: 1, level: 'Info', code: 'no-unused-params', message: 'Parameter "x" is declared but never used.' },
+      {
+        file: 'infra/main.bicep',
+        line: 154,
+        column: 46,
+        level: 'Warning',
+        code: 'BCP318',
+        message: 'The value of type "module | null" may be null.',
+      },
+      {
+        file: 'infra/modules/graph-permissions.bicep',
+        line: 9,
+        column: 11,
+        level: 'Error',
+        code: 'BCP192',
+        message: 'Unable to restore the artifact with reference "br:mcr.microsoft.com/x".',
+      },
+      {
+        file: 'infra/main.bicep',
+        line: 10,
+        column: 1,
+        level: 'Info',
+        code: 'no-unused-params',
+        message: 'Parameter "x" is declared but never used.',
+      },
     ]);
   });
 
@@ -39,7 +60,9 @@ describe('finding the Bicep CLI', () => {
     expect(runtimeId('linux', 'x64')).toBe('linux-x64');
     expect(runtimeId('darwin', 'arm64')).toBe('osx-arm64');
     expect(runtimeId('aix', 'ppc64')).toBeUndefined();
-    expect(pinnedCliPath('linux-x64')).toBe(join(INFRA_DIR, '.bicep', 'cli', 'packages', 'azure.bicep.commandline.linux-x64', BICEP_VERSION, 'tools', 'bicep'));
+    expect(pinnedCliPath('linux-x64')).toBe(
+      join(INFRA_DIR, '.bicep', 'cli', 'packages', 'azure.bicep.commandline.linux-x64', BICEP_VERSION, 'tools', 'bicep'),
+    );
     expect(readFileSync(join(INFRA_DIR, '..', '.gitignore'), 'utf8')).toMatch(/^infra\/\.bicep\/$/m);
   });
 
@@ -66,7 +89,14 @@ describe('finding the Bicep CLI', () => {
 
   it('fingerprints every input the compile reads', () => {
     const inputs = buildInputs();
-    for (const f of ['infra/main.bicep', 'infra/modules/storage.bicep', 'infra/bicepconfig.json', 'infra/graph-app-roles.json', 'infra/vendor/msgraph-bicep-types/v1.0/1.0.0/types.json']) expect(inputs).toContain(f);
+    for (const f of [
+      'infra/main.bicep',
+      'infra/modules/storage.bicep',
+      'infra/bicepconfig.json',
+      'infra/graph-app-roles.json',
+      'infra/vendor/msgraph-bicep-types/v1.0/1.0.0/types.json',
+    ])
+      expect(inputs).toContain(f);
     expect(inputs.filter((f) => f.startsWith('infra/.bicep/'))).toEqual([]);
     expect(inputsFingerprint()).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -80,9 +110,13 @@ describe('the Microsoft Graph extension at compile time', () => {
     expect(source.registryReference).toBe(config.extensions.microsoftGraphV1);
     expect(vendoredGraphIndex(source)).toBe(join(INFRA_DIR, 'vendor', 'msgraph-bicep-types', 'v1.0', '1.0.0', 'index.json'));
     // The same commit as the subset the schema test uses.
-    const armTypes = JSON.parse(readFileSync(join(INFRA_DIR, 'tests', 'arm-types.json'), 'utf8')) as { sources: { repo: string; commit: string }[] };
+    const armTypes = JSON.parse(readFileSync(join(INFRA_DIR, 'tests', 'arm-types.json'), 'utf8')) as {
+      sources: { repo: string; commit: string }[];
+    };
     expect(armTypes.sources.find((s) => s.repo === source.repo)?.commit).toBe(source.commit);
-    expect(() => vendoredGraphIndex({ ...source, sha256: { ...source.sha256, 'v1.0/1.0.0/types.json': '0'.repeat(64) } })).toThrow(/differs from the copy recorded/);
+    expect(() => vendoredGraphIndex({ ...source, sha256: { ...source.sha256, 'v1.0/1.0.0/types.json': '0'.repeat(64) } })).toThrow(
+      /differs from the copy recorded/,
+    );
   });
 
   it('compiles with the real config (same linter rules), only the extension source and the cache folder changed', () => {
@@ -90,17 +124,41 @@ describe('the Microsoft Graph extension at compile time', () => {
     const compiled = compileConfig(config, COMPILE_CONFIG_PATH, GRAPH_EXTENSION_PATH, source);
     expect(compiled.extensions?.microsoftGraphV1).toBe('./extensions/microsoftgraph-v1.0-1.0.0.tgz');
     expect(compiled.cacheRootDirectory).toBe(join(INFRA_DIR, '.bicep', 'cache'));
-    expect({ ...compiled, extensions: undefined, cacheRootDirectory: undefined }).toEqual({ ...config, extensions: undefined, cacheRootDirectory: undefined });
-    expect(() => compileConfig({ ...config, extensions: { microsoftGraphV1: 'br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.1.0-preview' } }, COMPILE_CONFIG_PATH, GRAPH_EXTENSION_PATH, source)).toThrow(/vendor the matching version/);
+    expect({ ...compiled, extensions: undefined, cacheRootDirectory: undefined }).toEqual({
+      ...config,
+      extensions: undefined,
+      cacheRootDirectory: undefined,
+    });
+    expect(() =>
+      compileConfig(
+        { ...config, extensions: { microsoftGraphV1: 'br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.1.0-preview' } },
+        COMPILE_CONFIG_PATH,
+        GRAPH_EXTENSION_PATH,
+        source,
+      ),
+    ).toThrow(/vendor the matching version/);
   });
 });
 
 describe('linter rules (infra/bicepconfig.json)', () => {
-  const rules = (JSON.parse(readFileSync(join(INFRA_DIR, 'bicepconfig.json'), 'utf8')) as { analyzers: { core: { enabled: boolean; rules: Record<string, { level: string }> } } }).analyzers.core;
+  const rules = (
+    JSON.parse(readFileSync(join(INFRA_DIR, 'bicepconfig.json'), 'utf8')) as {
+      analyzers: { core: { enabled: boolean; rules: Record<string, { level: string }> } };
+    }
+  ).analyzers.core;
 
   it('are on, with the security rules as errors (so azd provision refuses them too)', () => {
     expect(rules.enabled).toBe(true);
-    for (const rule of ['outputs-should-not-contain-secrets', 'secure-secrets-in-params', 'secure-parameter-default', 'secure-params-in-nested-deploy', 'use-secure-value-for-secure-inputs', 'no-hardcoded-env-urls', 'use-resource-symbol-reference', 'use-recognized-resource-type']) {
+    for (const rule of [
+      'outputs-should-not-contain-secrets',
+      'secure-secrets-in-params',
+      'secure-parameter-default',
+      'secure-params-in-nested-deploy',
+      'use-secure-value-for-secure-inputs',
+      'no-hardcoded-env-urls',
+      'use-resource-symbol-reference',
+      'use-recognized-resource-type',
+    ]) {
       expect(rules.rules[rule]?.level, rule).toBe('error');
     }
   });

@@ -8,7 +8,13 @@ const files = listBicepFiles();
 describe('Bicep syntax', () => {
   it('finds the templates', () => {
     expect(files.map((f) => f.split('/infra/')[1])).toEqual(
-      expect.arrayContaining(['main.bicep', 'modules/function-app.bicep', 'modules/storage.bicep', 'modules/graph-permissions.bicep', 'eventgrid/blob-subscription.bicep']),
+      expect.arrayContaining([
+        'main.bicep',
+        'modules/function-app.bicep',
+        'modules/storage.bicep',
+        'modules/graph-permissions.bicep',
+        'eventgrid/blob-subscription.bicep',
+      ]),
     );
   });
 

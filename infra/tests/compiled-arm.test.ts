@@ -24,7 +24,17 @@ import {
 const SOURCES = [
   'main',
   'eventgrid/blob-subscription',
-  ...['event-grid-topic', 'function-app', 'graph-permissions', 'identity', 'monitoring', 'network', 'role-assignments', 'storage-private-endpoints', 'storage'].map((m) => `modules/${m}`),
+  ...[
+    'event-grid-topic',
+    'function-app',
+    'graph-permissions',
+    'identity',
+    'monitoring',
+    'network',
+    'role-assignments',
+    'storage-private-endpoints',
+    'storage',
+  ].map((m) => `modules/${m}`),
 ];
 const clone = (t: ArmTemplate): ArmTemplate => JSON.parse(JSON.stringify(t)) as ArmTemplate;
 const ROLE = {
@@ -39,11 +49,29 @@ describeCompiled('compiled ARM JSON (Bicep compiler output)', () => {
   const templates = Object.fromEntries(SOURCES.map((s) => [`infra/${s}.bicep`, loadCompiled(`infra/${s}.bicep`)]));
   const t = (s: string): ArmTemplate => templates[`infra/${s}.bicep`] as ArmTemplate;
 
-  const storageParams = { name: 'stx', location: 'westeurope', deploymentContainerName: 'app-package', appContainerNames: ['autopilot-intake'], archiveContainerName: 'a', archiveRetentionDays: 365 };
+  const storageParams = {
+    name: 'stx',
+    location: 'westeurope',
+    deploymentContainerName: 'app-package',
+    appContainerNames: ['autopilot-intake'],
+    archiveContainerName: 'a',
+    archiveRetentionDays: 365,
+  };
   const siteParams: Record<string, ArmValue> = {
-    name: 'func-x', planName: 'plan-x', location: 'westeurope', identityResourceId: '/id', identityClientId: 'client-id', storageAccountName: 'stx',
-    deploymentContainerName: 'app-package', applicationInsightsName: 'appi-x', graphEndpoint: 'https://graph.microsoft.com', expectedGroupIds: '', expectedProfileId: '',
-    expectedEspId: '', importChunkSize: 100, taskHubName: 'hub',
+    name: 'func-x',
+    planName: 'plan-x',
+    location: 'westeurope',
+    identityResourceId: '/id',
+    identityClientId: 'client-id',
+    storageAccountName: 'stx',
+    deploymentContainerName: 'app-package',
+    applicationInsightsName: 'appi-x',
+    graphEndpoint: 'https://graph.microsoft.com',
+    expectedGroupIds: '',
+    expectedProfileId: '',
+    expectedEspId: '',
+    importChunkSize: 100,
+    taskHubName: 'hub',
   };
 
   it('compiled every source file', () => {
@@ -52,7 +80,9 @@ describeCompiled('compiled ARM JSON (Bicep compiler output)', () => {
 
   it('storage: shared keys off, no public blobs, HTTPS + TLS 1.2, OAuth by default (public and private networking)', () => {
     expect(compiledStoragePolicy(t('modules/storage'), storageParams)).toEqual([]);
-    expect(compiledStoragePolicy(t('modules/storage'), { ...storageParams, privateNetworking: true, allowedIpRanges: ['203.0.113.10'] })).toEqual([]);
+    expect(
+      compiledStoragePolicy(t('modules/storage'), { ...storageParams, privateNetworking: true, allowedIpRanges: ['203.0.113.10'] }),
+    ).toEqual([]);
     const broken = clone(t('modules/storage'));
     const account = resourcesOfType(broken, 'Microsoft.Storage/storageAccounts')[0];
     (account?.properties as Record<string, unknown>).allowSharedKeyAccess = true;
@@ -67,9 +97,18 @@ describeCompiled('compiled ARM JSON (Bicep compiler output)', () => {
       return JSON.stringify((account?.properties as Record<string, Record<string, ArmValue>>).networkAcls?.ipRules);
     };
     expect(rules(['203.0.113.10/32', '198.51.100.7/24', '192.0.2.1'])).toBe(
-      JSON.stringify([{ value: '203.0.113.10', action: 'Allow' }, { value: '198.51.100.0/24', action: 'Allow' }, { value: '192.0.2.1', action: 'Allow' }]),
+      JSON.stringify([
+        { value: '203.0.113.10', action: 'Allow' },
+        { value: '198.51.100.0/24', action: 'Allow' },
+        { value: '192.0.2.1', action: 'Allow' },
+      ]),
     );
-    for (const [ip, why] of [['203.0.113.0/31', '/31'], ['10.1.2.3', 'RFC 1918'], ['172.20.0.0/16', 'RFC 1918'], ['192.168.1.1/32', 'RFC 1918']] as const) {
+    for (const [ip, why] of [
+      ['203.0.113.0/31', '/31'],
+      ['10.1.2.3', 'RFC 1918'],
+      ['172.20.0.0/16', 'RFC 1918'],
+      ['192.168.1.1/32', 'RFC 1918'],
+    ] as const) {
       expect(() => rules([ip]), ip).toThrow(ArmFail);
       expect(() => rules([ip]), ip).toThrow(why);
     }
@@ -89,9 +128,18 @@ describeCompiled('compiled ARM JSON (Bicep compiler output)', () => {
     expect(compiledAppSettingsPolicy(settings)).toEqual([]);
     expect(settings.AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval).toBe('00:00:10');
     expect(settings).not.toHaveProperty('languageWorkers__node__arguments');
-    expect(compiledAppSettings(t('modules/function-app'), { ...siteParams, nodeMaxOldSpaceMb: 256 }).languageWorkers__node__arguments).toBe('--max-old-space-size=256');
-    expect(compiledAppSettings(t('modules/function-app'), { ...siteParams, deadlineMinutes: { IMPORT_DEADLINE_MINUTES: 30, ESP_DEADLINE_MINUTES: 0 } })).toMatchObject({ IMPORT_DEADLINE_MINUTES: '30' });
-    expect(compiledAppSettingsPolicy({ ...settings, AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountKey=abc' }).join()).toMatch(/AzureWebJobsStorage[\s\S]*key/);
+    expect(compiledAppSettings(t('modules/function-app'), { ...siteParams, nodeMaxOldSpaceMb: 256 }).languageWorkers__node__arguments).toBe(
+      '--max-old-space-size=256',
+    );
+    expect(
+      compiledAppSettings(t('modules/function-app'), {
+        ...siteParams,
+        deadlineMinutes: { IMPORT_DEADLINE_MINUTES: 30, ESP_DEADLINE_MINUTES: 0 },
+      }),
+    ).toMatchObject({ IMPORT_DEADLINE_MINUTES: '30' });
+    expect(compiledAppSettingsPolicy({ ...settings, AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountKey=abc' }).join()).toMatch(
+      /AzureWebJobsStorage[\s\S]*key/,
+    );
   });
 
   it('scale (A1, B1): 40 instances per scale group by default, one always-ready durable instance', () => {
@@ -130,18 +178,46 @@ describeCompiled('compiled ARM JSON (Bicep compiler output)', () => {
   });
 
   it('roles: the identity gets exactly the data-plane roles; the deployer and the dead-letter writer only on their containers (B4)', () => {
-    const roles = compiledGrants(t('modules/role-assignments'), { storageAccountName: 'stx', applicationInsightsName: 'appi-x', identityPrincipalId: 'mi', deployerPrincipalId: 'me', deployerContainerNames: ['autopilot-intake', 'autopilot-reports'] });
+    const roles = compiledGrants(t('modules/role-assignments'), {
+      storageAccountName: 'stx',
+      applicationInsightsName: 'appi-x',
+      identityPrincipalId: 'mi',
+      deployerPrincipalId: 'me',
+      deployerContainerNames: ['autopilot-intake', 'autopilot-reports'],
+    });
     const account = "<resourceId('Microsoft.Storage/storageAccounts', 'stx')>";
     const container = (c: string) => `<resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', 'stx', 'default', '${c}')>`;
-    expect(roles.filter((g) => g.principal === 'mi').map((g) => `${g.role} ${g.scope}`).sort()).toEqual(
-      [`${ROLE.blobOwner} ${account}`, `${ROLE.queueContributor} ${account}`, `${ROLE.tableContributor} ${account}`, `${ROLE.metricsPublisher} <resourceId('Microsoft.Insights/components', 'appi-x')>`].sort(),
+    expect(
+      roles
+        .filter((g) => g.principal === 'mi')
+        .map((g) => `${g.role} ${g.scope}`)
+        .sort(),
+    ).toEqual(
+      [
+        `${ROLE.blobOwner} ${account}`,
+        `${ROLE.queueContributor} ${account}`,
+        `${ROLE.tableContributor} ${account}`,
+        `${ROLE.metricsPublisher} <resourceId('Microsoft.Insights/components', 'appi-x')>`,
+      ].sort(),
     );
     expect(roles.filter((g) => g.principal === 'me')).toEqual([
       { principal: 'me', role: ROLE.blobContributor, scope: container('autopilot-intake') },
       { principal: 'me', role: ROLE.blobContributor, scope: container('autopilot-reports') },
     ]);
-    expect(compiledGrants(t('modules/role-assignments'), { storageAccountName: 'stx', applicationInsightsName: 'appi-x', identityPrincipalId: 'mi', deployerPrincipalId: '' }).filter((g) => g.principal !== 'mi')).toEqual([]);
-    const topic = compiledGrants(t('modules/event-grid-topic'), { name: 'evgt', location: 'westeurope', storageAccountName: 'stx', deadLetterContainerName: 'autopilot-eventgrid-deadletter' });
+    expect(
+      compiledGrants(t('modules/role-assignments'), {
+        storageAccountName: 'stx',
+        applicationInsightsName: 'appi-x',
+        identityPrincipalId: 'mi',
+        deployerPrincipalId: '',
+      }).filter((g) => g.principal !== 'mi'),
+    ).toEqual([]);
+    const topic = compiledGrants(t('modules/event-grid-topic'), {
+      name: 'evgt',
+      location: 'westeurope',
+      storageAccountName: 'stx',
+      deadLetterContainerName: 'autopilot-eventgrid-deadletter',
+    });
     expect(topic).toEqual([expect.objectContaining({ role: ROLE.blobContributor, scope: container('autopilot-eventgrid-deadletter') })]);
     expect(broadRoleGuids(templates)).toEqual([]);
     const widened = clone(t('modules/role-assignments'));
@@ -153,22 +229,38 @@ describeCompiled('compiled ARM JSON (Bicep compiler output)', () => {
     expect(compiledListCallsPolicy(templates)).toEqual([]);
     expect(compiledOutputsPolicy(templates)).toEqual([]);
     const leaky = clone(t('modules/storage'));
-    leaky.outputs = { ...leaky.outputs, key: { type: 'string', value: "[listKeys(resourceId('Microsoft.Storage/storageAccounts', parameters('name')), '2023-05-01').keys[0].value]" } };
+    leaky.outputs = {
+      ...leaky.outputs,
+      key: {
+        type: 'string',
+        value: "[listKeys(resourceId('Microsoft.Storage/storageAccounts', parameters('name')), '2023-05-01').keys[0].value]",
+      },
+    };
     expect(compiledListCallsPolicy({ leaky })).toHaveLength(1);
     expect(compiledOutputsPolicy({ leaky })).toHaveLength(1);
   });
 
   it('lost blob events (B8): alerts on dead-lettered and dropped events of the system topic, emailed when asked', () => {
     const alerts = (email: string) => {
-      const scope = scopeFor(t('modules/event-grid-topic'), { name: 'evgt', location: 'westeurope', storageAccountName: 'stx', deadLetterContainerName: 'dl', alertEmail: email });
+      const scope = scopeFor(t('modules/event-grid-topic'), {
+        name: 'evgt',
+        location: 'westeurope',
+        storageAccountName: 'stx',
+        deadLetterContainerName: 'dl',
+        alertEmail: email,
+      });
       return {
         rules: resourcesOfType(t('modules/event-grid-topic'), 'Microsoft.Insights/metricAlerts').flatMap((r) => instances(r, scope)),
         groups: resourcesOfType(t('modules/event-grid-topic'), 'Microsoft.Insights/actionGroups').flatMap((r) => instances(r, scope)),
       };
     };
     const quiet = alerts('');
-    expect(quiet.rules.map((r) => JSON.stringify(r)).map((s) => /"metricName":"(\w+)"/.exec(s)?.[1])).toEqual(['DeadLetteredCount', 'DroppedEventCount']);
-    for (const r of quiet.rules) expect(JSON.stringify(r)).toContain('"scopes":["<resourceId(\'Microsoft.EventGrid/systemTopics\', \'evgt\')>"]');
+    expect(quiet.rules.map((r) => JSON.stringify(r)).map((s) => /"metricName":"(\w+)"/.exec(s)?.[1])).toEqual([
+      'DeadLetteredCount',
+      'DroppedEventCount',
+    ]);
+    for (const r of quiet.rules)
+      expect(JSON.stringify(r)).toContain('"scopes":["<resourceId(\'Microsoft.EventGrid/systemTopics\', \'evgt\')>"]');
     expect(quiet.groups).toEqual([]);
     const told = alerts('ops@example.com');
     expect(told.groups).toHaveLength(1);
@@ -177,7 +269,9 @@ describeCompiled('compiled ARM JSON (Bicep compiler output)', () => {
 
   it('azd provision: main.parameters.json, with its defaults, fits the compiled parameters (types, ranges, allowed values)', () => {
     const main = t('main');
-    const file = JSON.parse(readFileSync(join(INFRA_DIR, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: string }> };
+    const file = JSON.parse(readFileSync(join(INFRA_DIR, 'main.parameters.json'), 'utf8')) as {
+      parameters: Record<string, { value: string }>;
+    };
     const problems: string[] = [];
     for (const [name, { value }] of Object.entries(file.parameters)) {
       const p = main.parameters?.[name];
@@ -194,12 +288,18 @@ describeCompiled('compiled ARM JSON (Bicep compiler output)', () => {
       const v = p.type === 'int' ? Number(text) : p.type === 'bool' ? text : text;
       if (p.type === 'int' && !Number.isInteger(v)) problems.push(`${name}: '${text}' is not an int`);
       if (p.type === 'bool' && !['true', 'false'].includes(text)) problems.push(`${name}: '${text}' is not a bool`);
-      if (typeof v === 'number' && p.minValue !== undefined && v < p.minValue) problems.push(`${name}: default ${v} < minValue ${p.minValue}`);
-      if (typeof v === 'number' && p.maxValue !== undefined && v > p.maxValue) problems.push(`${name}: default ${v} > maxValue ${p.maxValue}`);
+      if (typeof v === 'number' && p.minValue !== undefined && v < p.minValue)
+        problems.push(`${name}: default ${v} < minValue ${p.minValue}`);
+      if (typeof v === 'number' && p.maxValue !== undefined && v > p.maxValue)
+        problems.push(`${name}: default ${v} > maxValue ${p.maxValue}`);
       if (p.allowedValues && !p.allowedValues.map(String).includes(String(v))) problems.push(`${name}: '${text}' is not an allowed value`);
     }
-    const required = Object.entries(main.parameters ?? {}).filter(([, p]) => p.defaultValue === undefined).map(([n]) => n);
-    problems.push(...required.filter((n) => !(n in file.parameters)).map((n) => `${n}: required by main.json, not in main.parameters.json`));
+    const required = Object.entries(main.parameters ?? {})
+      .filter(([, p]) => p.defaultValue === undefined)
+      .map(([n]) => n);
+    problems.push(
+      ...required.filter((n) => !(n in file.parameters)).map((n) => `${n}: required by main.json, not in main.parameters.json`),
+    );
     expect(problems).toEqual([]);
   });
 });

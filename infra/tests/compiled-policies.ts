@@ -11,10 +11,19 @@ type Params = Record<string, ArmValue>;
 
 const render = (v: ArmValue | undefined): string => (v instanceof Opaque ? `<${v.text}>` : JSON.stringify(v));
 const at = (o: ArmValue | undefined, path: string): ArmValue | undefined =>
-  path.split('.').reduce<ArmValue | undefined>((cur, k) => (cur && typeof cur === 'object' && !Array.isArray(cur) && !(cur instanceof Opaque) ? (cur as Record<string, ArmValue>)[k] : undefined), o);
+  path
+    .split('.')
+    .reduce<ArmValue | undefined>(
+      (cur, k) =>
+        cur && typeof cur === 'object' && !Array.isArray(cur) && !(cur instanceof Opaque)
+          ? (cur as Record<string, ArmValue>)[k]
+          : undefined,
+      o,
+    );
 
 function expectValue(v: Violations, what: string, actual: ArmValue | undefined, expected: ArmValue): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) v.push(`${what} must be ${JSON.stringify(expected)}, compiles to ${render(actual)}`);
+  if (JSON.stringify(actual) !== JSON.stringify(expected))
+    v.push(`${what} must be ${JSON.stringify(expected)}, compiles to ${render(actual)}`);
 }
 
 /** Storage accounts: Entra ID only (shared keys off), no anonymous blobs, HTTPS with TLS 1.2. */
@@ -49,9 +58,15 @@ export function compiledSitePolicy(t: ArmTemplate, params: Params): Violations {
     expectValue(v, 'siteConfig.minTlsVersion', at(s, 'properties.siteConfig.minTlsVersion'), '1.2');
     expectValue(v, 'siteConfig.scmMinTlsVersion', at(s, 'properties.siteConfig.scmMinTlsVersion'), '1.2');
     expectValue(v, 'siteConfig.ftpsState', at(s, 'properties.siteConfig.ftpsState'), 'Disabled');
-    expectValue(v, 'deployment storage authentication', at(s, 'properties.functionAppConfig.deployment.storage.authentication.type'), 'UserAssignedIdentity');
+    expectValue(
+      v,
+      'deployment storage authentication',
+      at(s, 'properties.functionAppConfig.deployment.storage.authentication.type'),
+      'UserAssignedIdentity',
+    );
   }
-  for (const p of resourcesOfType(t, 'Microsoft.Web/serverfarms').flatMap((r) => instances(r, scope))) expectValue(v, 'plan sku', at(p, 'sku.name'), 'FC1');
+  for (const p of resourcesOfType(t, 'Microsoft.Web/serverfarms').flatMap((r) => instances(r, scope)))
+    expectValue(v, 'plan sku', at(p, 'sku.name'), 'FC1');
   const policies = resourcesOfType(t, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies').flatMap((r) => instances(r, scope));
   for (const name of ['ftp', 'scm']) {
     const p = policies.find((x) => typeof x.name === 'string' && x.name.endsWith(`/${name}`));
@@ -68,7 +83,8 @@ export function compiledAppSettings(t: ArmTemplate, params: Params): Record<stri
     .flatMap((r) => instances(r, scope))
     .find((c) => typeof c.name === 'string' && c.name.endsWith('/appsettings'));
   const props = config?.properties;
-  if (!props || typeof props !== 'object' || Array.isArray(props) || props instanceof Opaque) throw new Error(`app settings compile to ${render(props)}, not an object`);
+  if (!props || typeof props !== 'object' || Array.isArray(props) || props instanceof Opaque)
+    throw new Error(`app settings compile to ${render(props)}, not an object`);
   return props as Record<string, ArmValue>;
 }
 
@@ -78,10 +94,12 @@ export function compiledAppSettingsPolicy(settings: Record<string, ArmValue>): V
   if ('AzureWebJobsStorage' in settings) v.push('AzureWebJobsStorage (a connection string) must not be set');
   expectValue(v, 'AzureWebJobsStorage__credential', settings.AzureWebJobsStorage__credential, 'managedidentity');
   expectValue(v, 'GRAPH_AUTH', settings.GRAPH_AUTH, 'managed-identity');
-  if (!/^ClientId=.+;Authorization=AAD$/.test(String(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING))) v.push('APPLICATIONINSIGHTS_AUTHENTICATION_STRING must use Entra ID (Authorization=AAD)');
+  if (!/^ClientId=.+;Authorization=AAD$/.test(String(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING)))
+    v.push('APPLICATIONINSIGHTS_AUTHENTICATION_STRING must use Entra ID (Authorization=AAD)');
   for (const [name, value] of Object.entries(settings)) {
     const text = render(value);
-    if (/\blist\w*\(|AccountKey=|SharedAccessSignature|[?&]sig=/i.test(text)) v.push(`app setting ${name} carries a key or a key-returning call: ${text.slice(0, 100)}`);
+    if (/\blist\w*\(|AccountKey=|SharedAccessSignature|[?&]sig=/i.test(text))
+      v.push(`app setting ${name} carries a key or a key-returning call: ${text.slice(0, 100)}`);
   }
   return v;
 }
@@ -89,12 +107,14 @@ export function compiledAppSettingsPolicy(settings: Record<string, ArmValue>): V
 /** Key-returning functions: only listKeys of the Functions host, for its blobs_extension system key. */
 export function compiledListCallsPolicy(templates: Record<string, ArmTemplate>): Violations {
   const v: Violations = [];
-  const allowed = /^listKeys\(format\('\{0\}\/host\/default', resourceId\('Microsoft\.Web\/sites', parameters\('\w+'\)\)\), '[\d-]+'\)\.systemKeys\.blobs_extension\b/;
+  const allowed =
+    /^listKeys\(format\('\{0\}\/host\/default', resourceId\('Microsoft\.Web\/sites', parameters\('\w+'\)\)\), '[\d-]+'\)\.systemKeys\.blobs_extension\b/;
   for (const [file, t] of Object.entries(templates)) {
     for (const s of allStrings(t)) {
       for (const m of s.matchAll(/\blist\w*\(/g)) {
         const call = s.slice(m.index ?? 0);
-        if (!allowed.test(call)) v.push(`${file}: ${call.slice(0, 100)} is not allowed (only listKeys of the Functions host's blobs_extension key)`);
+        if (!allowed.test(call))
+          v.push(`${file}: ${call.slice(0, 100)} is not allowed (only listKeys of the Functions host's blobs_extension key)`);
       }
     }
   }

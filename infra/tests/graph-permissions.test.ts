@@ -33,7 +33,9 @@ describe('Microsoft Graph permissions', () => {
   it('grants them to the Function App identity, unless the admin opts to grant separately', () => {
     const mod = modules(main).find((m) => m.path === 'modules/graph-permissions.bicep');
     expect(getPath(mod?.body, 'params.principalId')?.text).toBe('identity.outputs.principalId');
-    const decl = main.root.namedChildren.find((n) => n.type === 'module_declaration' && n.text.includes("'modules/graph-permissions.bicep'"));
+    const decl = main.root.namedChildren.find(
+      (n) => n.type === 'module_declaration' && n.text.includes("'modules/graph-permissions.bicep'"),
+    );
     expect(decl?.text).toMatch(/= if \(grantGraphPermissions\) \{/);
   });
 
@@ -62,15 +64,23 @@ describe('Microsoft Graph permissions', () => {
     });
 
     it('a hard-coded role id instead of the by-name lookup', () => {
-      const src = graphModule.source.replace('filter(graph.appRoles, r => r.value == role)[0].id', "'19dbc75e-c2e2-444c-a770-ec69d8559fc7'");
+      const src = graphModule.source.replace(
+        'filter(graph.appRoles, r => r.value == role)[0].id',
+        "'19dbc75e-c2e2-444c-a770-ec69d8559fc7'",
+      );
       expect(src).not.toBe(graphModule.source);
       expect(grantedGraphAppRoles(parseBicepSource(src, graphModule.path)).problems.join()).toContain('looked up by name');
     });
 
     it('roles of a service principal other than Microsoft Graph', () => {
-      const src = graphModule.source.replace("var graphAppId = '00000003-0000-0000-c000-000000000000'", "var graphAppId = '00000002-0000-0000-c000-000000000000'");
+      const src = graphModule.source.replace(
+        "var graphAppId = '00000003-0000-0000-c000-000000000000'",
+        "var graphAppId = '00000002-0000-0000-c000-000000000000'",
+      );
       expect(src).not.toBe(graphModule.source);
-      expect(grantedGraphAppRoles(parseBicepSource(src, graphModule.path)).problems.join()).toContain("Microsoft Graph's service principal");
+      expect(grantedGraphAppRoles(parseBicepSource(src, graphModule.path)).problems.join()).toContain(
+        "Microsoft Graph's service principal",
+      );
     });
 
     it('a single grant outside the loop', () => {

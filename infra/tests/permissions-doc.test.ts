@@ -33,8 +33,12 @@ describe('docs/PERMISSIONS.md', () => {
 
   it('maps a Read permission to the ReadWrite one that covers it, and fails on one not covered', () => {
     const granted = requiredGraphPermissions();
-    expect(grantedPermissionFor('DeviceManagementServiceConfig.Read.All', ['DeviceManagementServiceConfig.ReadWrite.All'])).toBe('DeviceManagementServiceConfig.ReadWrite.All');
+    expect(grantedPermissionFor('DeviceManagementServiceConfig.Read.All', ['DeviceManagementServiceConfig.ReadWrite.All'])).toBe(
+      'DeviceManagementServiceConfig.ReadWrite.All',
+    );
     expect(grantedPermissionFor('Device.Read.All', granted)).toBe('Device.Read.All');
-    expect(() => grantedPermissionFor('Device.Read.All', ['GroupMember.Read.All'])).toThrow(/no granted permission covers Device\.Read\.All/);
+    expect(() => grantedPermissionFor('Device.Read.All', ['GroupMember.Read.All'])).toThrow(
+      /no granted permission covers Device\.Read\.All/,
+    );
   });
 });

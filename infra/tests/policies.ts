@@ -63,20 +63,32 @@ export function functionAppPolicy(file: BicepFile): Violations {
     expectLiteral(v, file, `${s}.kind`, getPath(site.body, 'kind'), 'functionapp,linux');
     expectLiteral(v, file, `${s}.identity.type`, getPath(site.body, 'identity.type'), 'UserAssigned');
     const serverFarm = getPath(site.body, 'properties.serverFarmId')?.text;
-    if (!plans.some((p) => serverFarm === `${p.symbol}.id`)) v.push(`${file.path}: ${s}.properties.serverFarmId must be the Flex plan's id, found ${serverFarm}`);
+    if (!plans.some((p) => serverFarm === `${p.symbol}.id`))
+      v.push(`${file.path}: ${s}.properties.serverFarmId must be the Flex plan's id, found ${serverFarm}`);
     expectLiteral(v, file, `${s}.properties.httpsOnly`, getPath(site.body, 'properties.httpsOnly'), true);
     expectLiteral(v, file, `${s}.properties.siteConfig.minTlsVersion`, getPath(site.body, 'properties.siteConfig.minTlsVersion'), '1.2');
     expectLiteral(v, file, `${s}.properties.siteConfig.ftpsState`, getPath(site.body, 'properties.siteConfig.ftpsState'), 'Disabled');
     const cfg = getPath(site.body, 'properties.functionAppConfig');
     expectLiteral(v, file, `${s}.functionAppConfig.runtime.name`, getPath(cfg, 'runtime.name'), 'node');
     expectLiteral(v, file, `${s}.functionAppConfig.runtime.version`, getPath(cfg, 'runtime.version'), '22');
-    expectLiteral(v, file, `${s}.functionAppConfig.deployment.storage.authentication.type`, getPath(cfg, 'deployment.storage.authentication.type'), 'UserAssignedIdentity');
+    expectLiteral(
+      v,
+      file,
+      `${s}.functionAppConfig.deployment.storage.authentication.type`,
+      getPath(cfg, 'deployment.storage.authentication.type'),
+      'UserAssignedIdentity',
+    );
     // The identity the site runs as is the one it deploys with and the one the app settings name.
     const assigned = getPath(site.body, 'identity.userAssignedIdentities');
-    const assignedKeys = assigned?.type === 'object' ? assigned.namedChildren.filter((c) => c.type === 'object_property').map((c) => c.namedChildren[0]?.text ?? '') : [];
+    const assignedKeys =
+      assigned?.type === 'object'
+        ? assigned.namedChildren.filter((c) => c.type === 'object_property').map((c) => c.namedChildren[0]?.text ?? '')
+        : [];
     const deployIdentity = getPath(cfg, 'deployment.storage.authentication.userAssignedIdentityResourceId')?.text;
     if (assignedKeys.length !== 1 || assignedKeys[0] !== `'\${${deployIdentity}}'`) {
-      v.push(`${file.path}: ${s} must run as exactly one user-assigned identity, the one it deploys with (${deployIdentity}); found ${assignedKeys.join(', ') || 'none'}`);
+      v.push(
+        `${file.path}: ${s} must run as exactly one user-assigned identity, the one it deploys with (${deployIdentity}); found ${assignedKeys.join(', ') || 'none'}`,
+      );
     }
   }
   const basicAuth = resourcesOfType(file, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
@@ -95,7 +107,13 @@ export function monitoringPolicy(file: BicepFile): Violations {
     expectLiteral(v, file, `${r.symbol}.properties.DisableLocalAuth`, getPath(r.body, 'properties.DisableLocalAuth'), true);
   }
   for (const r of resourcesOfType(file, 'Microsoft.OperationalInsights/workspaces')) {
-    expectLiteral(v, file, `${r.symbol}.properties.features.disableLocalAuth`, getPath(r.body, 'properties.features.disableLocalAuth'), true);
+    expectLiteral(
+      v,
+      file,
+      `${r.symbol}.properties.features.disableLocalAuth`,
+      getPath(r.body, 'properties.features.disableLocalAuth'),
+      true,
+    );
   }
   return v;
 }
@@ -179,7 +197,14 @@ export const REQUIRED_SETTINGS: Record<string, string | null> = {
 };
 
 /** Never set in Azure: a key-bearing connection string, the local-only token, settings Flex rejects. */
-export const FORBIDDEN_SETTINGS = ['AzureWebJobsStorage', 'GRAPH_STATIC_TOKEN', 'FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_NODE_DEFAULT_VERSION'];
+export const FORBIDDEN_SETTINGS = [
+  'AzureWebJobsStorage',
+  'GRAPH_STATIC_TOKEN',
+  'FUNCTIONS_WORKER_RUNTIME',
+  'FUNCTIONS_EXTENSION_VERSION',
+  'WEBSITE_RUN_FROM_PACKAGE',
+  'WEBSITE_NODE_DEFAULT_VERSION',
+];
 
 export function appSettingsPolicy(file: BicepFile): Violations {
   const v: Violations = [];
@@ -196,9 +221,13 @@ export function appSettingsPolicy(file: BicepFile): Violations {
 
   // Every client id setting names the same (user-assigned) identity.
   const clientIdExpr = byName.get('AZURE_CLIENT_ID')?.text;
-  if (byName.get('AzureWebJobsStorage__clientId')?.text !== clientIdExpr) v.push(`${file.path}: AzureWebJobsStorage__clientId and AZURE_CLIENT_ID must be the same identity`);
+  if (byName.get('AzureWebJobsStorage__clientId')?.text !== clientIdExpr)
+    v.push(`${file.path}: AzureWebJobsStorage__clientId and AZURE_CLIENT_ID must be the same identity`);
   const aiAuth = byName.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')?.text ?? '';
-  if (aiAuth !== `'ClientId=\${${clientIdExpr}};Authorization=AAD'`) v.push(`${file.path}: APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'ClientId=\${${clientIdExpr}};Authorization=AAD', found ${aiAuth}`);
+  if (aiAuth !== `'ClientId=\${${clientIdExpr}};Authorization=AAD'`)
+    v.push(
+      `${file.path}: APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'ClientId=\${${clientIdExpr}};Authorization=AAD', found ${aiAuth}`,
+    );
 
   for (const { name, value } of found.settings) {
     if (SECRET_NAME.test(name)) v.push(`${file.path}: app setting name ${name} looks like a secret`);
@@ -206,7 +235,8 @@ export function appSettingsPolicy(file: BicepFile): Violations {
   }
   for (const node of found.computed) {
     // A computed part may only build numeric deadline settings from a parameter object.
-    if (!/^toObject\(filter\(items\(\w+\)/.test(node.text)) v.push(`${file.path}: unvetted computed app settings: ${node.text.slice(0, 80)}`);
+    if (!/^toObject\(filter\(items\(\w+\)/.test(node.text))
+      v.push(`${file.path}: unvetted computed app settings: ${node.text.slice(0, 80)}`);
     v.push(...secretLookingExpressions(file, node, 'computed app settings'));
   }
   return v;
@@ -243,9 +273,15 @@ export function listKeysPolicy(file: BicepFile): Violations {
     const fn = calledName(call);
     if (!SECRET_FUNCTION.test(fn)) continue;
     const target = call.childForFieldName('arguments')?.namedChildren[0]?.text ?? '';
-    const use = call.parent?.type === 'member_expression' ? call.parent.parent?.text ?? '' : '';
-    const allowed = call.childForFieldName('function')?.text === 'listKeys' && target === "'${site.id}/host/default'" && /\.systemKeys\.blobs_extension$/.test(use);
-    if (!allowed) v.push(`${file.path}:${call.startPosition.row + 1}: ${call.text.slice(0, 80)} is not allowed (only listKeys of the Functions host's blobs_extension key)`);
+    const use = call.parent?.type === 'member_expression' ? (call.parent.parent?.text ?? '') : '';
+    const allowed =
+      call.childForFieldName('function')?.text === 'listKeys' &&
+      target === "'${site.id}/host/default'" &&
+      /\.systemKeys\.blobs_extension$/.test(use);
+    if (!allowed)
+      v.push(
+        `${file.path}:${call.startPosition.row + 1}: ${call.text.slice(0, 80)} is not allowed (only listKeys of the Functions host's blobs_extension key)`,
+      );
   }
   return v;
 }
@@ -344,7 +380,9 @@ export function grantedGraphAppRoles(file: BicepFile): { roles: string[]; proble
   for (const r of resources(file).filter((x) => x.type === 'Microsoft.Graph/appRoleAssignedTo' && !x.existing)) {
     const appRoleId = getPath(r.body, 'appRoleId')?.text ?? '';
     if (!r.loop) {
-      problems.push(`${file.path}: ${r.symbol} must loop over the generated role list (a single hard-coded appRoleId cannot be checked against the code)`);
+      problems.push(
+        `${file.path}: ${r.symbol} must loop over the generated role list (a single hard-coded appRoleId cannot be checked against the code)`,
+      );
       continue;
     }
     const loop = r.node.namedChildren.find((c) => c.type === 'for_statement');
@@ -360,7 +398,8 @@ export function grantedGraphAppRoles(file: BicepFile): { roles: string[]; proble
     const graphSp = resources(file).find((x) => x.symbol === sp && x.type === 'Microsoft.Graph/servicePrincipals');
     const appIdExpr = getPath(graphSp?.body, 'appId');
     const appId = literalValue(appIdExpr) ?? (appIdExpr?.type === 'identifier' ? literalValue(vars.get(appIdExpr.text)) : undefined);
-    if (appId !== '00000003-0000-0000-c000-000000000000') problems.push(`${file.path}: ${r.symbol}.resourceId must be Microsoft Graph's service principal; ${sp} has appId ${String(appId)}`);
+    if (appId !== '00000003-0000-0000-c000-000000000000')
+      problems.push(`${file.path}: ${r.symbol}.resourceId must be Microsoft Graph's service principal; ${sp} has appId ${String(appId)}`);
   }
   return { roles: roles.sort(), problems };
 }

@@ -170,7 +170,9 @@ describe('Function App', () => {
 });
 
 describe('Entra ID authentication for the HTTP endpoints (optional)', () => {
-  const auth = resourcesOfType(functionApp, 'Microsoft.Web/sites/config').find((r) => literalValue(getPath(r.body, 'name')) === 'authsettingsV2');
+  const auth = resourcesOfType(functionApp, 'Microsoft.Web/sites/config').find(
+    (r) => literalValue(getPath(r.body, 'name')) === 'authsettingsV2',
+  );
 
   it('is configured only when a client id is given, rejects the unauthenticated with 401, and lets Event Grid through', () => {
     expect(auth?.condition).toBe(true);
@@ -187,7 +189,9 @@ describe('Entra ID authentication for the HTTP endpoints (optional)', () => {
   it('leaves the HTTP functions on function keys', () => {
     // The v4 model defaults to anonymous, so a registration without authLevel counts as anonymous.
     const http = sourceFiles(join(REPO_ROOT, 'functions')).flatMap((f) =>
-      [...readFileSync(f, 'utf8').matchAll(/app\.http\(\s*'([^']+)'\s*,\s*\{([\s\S]*?)\}\s*\);/g)].map((m) => `${m[1]}:${/authLevel: '(\w+)'/.exec(m[2] ?? '')?.[1] ?? 'anonymous'}`),
+      [...readFileSync(f, 'utf8').matchAll(/app\.http\(\s*'([^']+)'\s*,\s*\{([\s\S]*?)\}\s*\);/g)].map(
+        (m) => `${m[1]}:${/authLevel: '(\w+)'/.exec(m[2] ?? '')?.[1] ?? 'anonymous'}`,
+      ),
     );
     expect(http.length).toBeGreaterThanOrEqual(3);
     for (const h of http) expect(h).toMatch(/:(function|admin)$/);
@@ -200,14 +204,49 @@ describe('app settings', () => {
   });
 
   it.each([
-    ['a key-bearing AzureWebJobsStorage connection string', 'TASKHUB_NAME: taskHubName', "TASKHUB_NAME: taskHubName\n  AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=${account.name};AccountKey=${account.listKeys().keys[0].value}'", 'AzureWebJobsStorage must not be set'],
+    [
+      'a key-bearing AzureWebJobsStorage connection string',
+      'TASKHUB_NAME: taskHubName',
+      "TASKHUB_NAME: taskHubName\n  AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=${account.name};AccountKey=${account.listKeys().keys[0].value}'",
+      'AzureWebJobsStorage must not be set',
+    ],
     ['listKeys hidden behind a variable', 'STORAGE_ACCOUNT_NAME: account.name', 'STORAGE_ACCOUNT_NAME: sneaky', ''],
-    ['the local-only static Graph token', "GRAPH_AUTH: 'managed-identity'", "GRAPH_AUTH: 'static-token'\n  GRAPH_STATIC_TOKEN: 'x'", 'GRAPH_STATIC_TOKEN must not be set'],
-    ['a missing identity credential', "AzureWebJobsStorage__credential: 'managedidentity'\n", '', 'AzureWebJobsStorage__credential is missing'],
-    ['a second identity for storage', 'AzureWebJobsStorage__clientId: identityClientId', "AzureWebJobsStorage__clientId: 'other'", 'same identity'],
-    ['App Insights without Entra auth', "APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING: ''", 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'],
-    ['FUNCTIONS_WORKER_RUNTIME on Flex', 'TASKHUB_NAME: taskHubName', "TASKHUB_NAME: taskHubName\n  FUNCTIONS_WORKER_RUNTIME: 'node'", 'FUNCTIONS_WORKER_RUNTIME must not be set'],
-    ['a secret-named setting', 'TASKHUB_NAME: taskHubName', "TASKHUB_NAME: taskHubName\n  CLIENT_SECRET: clientSecret", 'looks like a secret'],
+    [
+      'the local-only static Graph token',
+      "GRAPH_AUTH: 'managed-identity'",
+      "GRAPH_AUTH: 'static-token'\n  GRAPH_STATIC_TOKEN: 'x'",
+      'GRAPH_STATIC_TOKEN must not be set',
+    ],
+    [
+      'a missing identity credential',
+      "AzureWebJobsStorage__credential: 'managedidentity'\n",
+      '',
+      'AzureWebJobsStorage__credential is missing',
+    ],
+    [
+      'a second identity for storage',
+      'AzureWebJobsStorage__clientId: identityClientId',
+      "AzureWebJobsStorage__clientId: 'other'",
+      'same identity',
+    ],
+    [
+      'App Insights without Entra auth',
+      "APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'",
+      "APPLICATIONINSIGHTS_AUTHENTICATION_STRING: ''",
+      'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+    ],
+    [
+      'FUNCTIONS_WORKER_RUNTIME on Flex',
+      'TASKHUB_NAME: taskHubName',
+      "TASKHUB_NAME: taskHubName\n  FUNCTIONS_WORKER_RUNTIME: 'node'",
+      'FUNCTIONS_WORKER_RUNTIME must not be set',
+    ],
+    [
+      'a secret-named setting',
+      'TASKHUB_NAME: taskHubName',
+      'TASKHUB_NAME: taskHubName\n  CLIENT_SECRET: clientSecret',
+      'looks like a secret',
+    ],
   ])('catches %s', (_what, from, to, message) => {
     let file = mutate(functionApp, from, to);
     if (to.includes('sneaky')) file = parseBicepSource(`${file.source}\nvar sneaky = account.listKeys().keys[0].value\n`, file.path);
@@ -260,7 +299,11 @@ describe('Azure RBAC', () => {
 
   it('hands out no Owner, Contributor, User Access Administrator or Storage Account Contributor', () => {
     expect(all.flatMap(broadRolesPolicy)).toEqual([]);
-    const widened = mutate(roles, '  roleIds.storageTableDataContributor\n]', "  roleIds.storageTableDataContributor\n  'b24988ac-6180-42a0-ab88-20f7382dd24c'\n]");
+    const widened = mutate(
+      roles,
+      '  roleIds.storageTableDataContributor\n]',
+      "  roleIds.storageTableDataContributor\n  'b24988ac-6180-42a0-ab88-20f7382dd24c'\n]",
+    );
     expect(broadRolesPolicy(widened).join()).toContain('Contributor');
     expect(roleIdsAssignedTo(widened, 'identityPrincipalId')).toContain('b24988ac-6180-42a0-ab88-20f7382dd24c');
   });
@@ -273,9 +316,21 @@ describe('keys and secrets', () => {
   });
 
   it.each([
-    ['a storage listKeys() method', 'output name string = account.name', 'output name string = account.name\nvar k = account.listKeys().keys[0].value'],
-    ['a storage listKeys function', 'output name string = account.name', "output name string = account.name\nvar k = listKeys(account.id, '2023-05-01').keys[0].value"],
-    ['an account SAS', 'output name string = account.name', "output name string = account.name\nvar k = account.listAccountSas('2023-05-01', {}).accountSasToken"],
+    [
+      'a storage listKeys() method',
+      'output name string = account.name',
+      'output name string = account.name\nvar k = account.listKeys().keys[0].value',
+    ],
+    [
+      'a storage listKeys function',
+      'output name string = account.name',
+      "output name string = account.name\nvar k = listKeys(account.id, '2023-05-01').keys[0].value",
+    ],
+    [
+      'an account SAS',
+      'output name string = account.name',
+      "output name string = account.name\nvar k = account.listAccountSas('2023-05-01', {}).accountSasToken",
+    ],
   ])('catches %s', (_what, from, to) => {
     expect(listKeysPolicy(mutate(storage, from, to))).toHaveLength(1);
   });
@@ -287,7 +342,15 @@ describe('keys and secrets', () => {
 
   it('outputs nothing secret', () => {
     expect(all.flatMap(outputsPolicy)).toEqual([]);
-    expect(outputsPolicy(mutate(storage, 'output name string = account.name', "output name string = account.name\noutput key string = account.listKeys().keys[0].value"))).toHaveLength(2);
+    expect(
+      outputsPolicy(
+        mutate(
+          storage,
+          'output name string = account.name',
+          'output name string = account.name\noutput key string = account.listKeys().keys[0].value',
+        ),
+      ),
+    ).toHaveLength(2);
   });
 });
 
@@ -301,7 +364,9 @@ describe('Event Grid blob source', () => {
     expect(getPath(sub?.body, 'properties.destination.properties.endpointUrl')?.text).toMatch(
       /^'https:\/\/\$\{site\.properties\.defaultHostName\}\/runtime\/webhooks\/blobs\?functionName=Host\.Functions\.\$\{functionName\}&code=\$\{blobsExtensionKey\}'$/,
     );
-    expect(literalValue(parameters(subscription).get('functionName')?.defaultValue)).toBe(stringLiteral(variables(main).get('intakeFunctionName')));
+    expect(literalValue(parameters(subscription).get('functionName')?.defaultValue)).toBe(
+      stringLiteral(variables(main).get('intakeFunctionName')),
+    );
   });
 
   it('dead-letters undeliverable events with the topic identity, not a key', () => {
@@ -316,7 +381,10 @@ describe('Event Grid blob source', () => {
   it('targets the blob trigger the app registers: same name, Event Grid source, host storage connection, intake container', () => {
     const registrations = sourceFiles(join(REPO_ROOT, 'functions')).flatMap((f) => {
       const text = readFileSync(f, 'utf8');
-      return [...text.matchAll(/app\.storageBlob\(\s*['"]([^'"]+)['"],\s*\{([\s\S]*?)\n\}\);/g)].map((m) => ({ name: m[1], options: m[2] ?? '' }));
+      return [...text.matchAll(/app\.storageBlob\(\s*['"]([^'"]+)['"],\s*\{([\s\S]*?)\n\}\);/g)].map((m) => ({
+        name: m[1],
+        options: m[2] ?? '',
+      }));
     });
     expect(registrations).toHaveLength(1);
     const [trigger] = registrations;

@@ -79,7 +79,14 @@ describe('postdeploy hook', () => {
     for (const c of [...keyCalls, deploy]) expect(c).toContain(`--subscription ${AZD_OUTPUTS.AZURE_SUBSCRIPTION_ID}`);
     expect(deploy).toContain('--resource-group rg-test');
     expect(deploy).toMatch(/--template-file \S+\/infra\/hooks\/\.\.\/eventgrid\/blob-subscription\.bicep/);
-    for (const p of ['functionAppName=func-abc', 'storageAccountName=stabc', 'systemTopicName=evgt-abc', 'containerName=autopilot-intake', 'functionName=intakeBlobTrigger', 'deadLetterContainerName=autopilot-eventgrid-deadletter']) {
+    for (const p of [
+      'functionAppName=func-abc',
+      'storageAccountName=stabc',
+      'systemTopicName=evgt-abc',
+      'containerName=autopilot-intake',
+      'functionName=intakeBlobTrigger',
+      'deadLetterContainerName=autopilot-eventgrid-deadletter',
+    ]) {
       expect(deploy).toContain(p);
     }
     // The key is fetched by the template itself (listKeys), never passed or printed by the hook.

@@ -25,22 +25,107 @@ const index = loadArmTypeIndex(ARM_TYPES_PATH);
 
 /** Bicep's built-in functions used or likely to be used here (sys namespace). Extend when needed. */
 const BUILTIN_FUNCTIONS = new Set([
-  'any', 'array', 'base64', 'base64ToJson', 'base64ToString', 'bool', 'coalesce', 'concat', 'contains', 'dataUri',
-  'dateTimeAdd', 'dateTimeFromEpoch', 'dateTimeToEpoch', 'deployer', 'deployment', 'empty', 'endsWith', 'environment',
-  'extensionResourceId', 'fail', 'filter', 'first', 'flatten', 'format', 'groupBy', 'guid', 'indexOf', 'int', 'intersection',
-  'items', 'join', 'json', 'last', 'lastIndexOf', 'length', 'listKeys', 'loadFileAsBase64', 'loadJsonContent',
-  'loadTextContent', 'loadYamlContent', 'managementGroup', 'managementGroupResourceId', 'map', 'mapValues', 'max',
-  'min', 'newGuid', 'objectKeys', 'padLeft', 'parseCidr', 'range', 'reduce', 'reference', 'replace', 'resourceGroup',
-  'resourceId', 'shallowMerge', 'skip', 'sort', 'split', 'startsWith', 'string', 'subscription',
-  'subscriptionResourceId', 'substring', 'take', 'tenant', 'tenantResourceId', 'toLower', 'toObject', 'toUpper', 'trim',
-  'union', 'uniqueString', 'uri', 'uriComponent', 'uriComponentToString', 'utcNow',
+  'any',
+  'array',
+  'base64',
+  'base64ToJson',
+  'base64ToString',
+  'bool',
+  'coalesce',
+  'concat',
+  'contains',
+  'dataUri',
+  'dateTimeAdd',
+  'dateTimeFromEpoch',
+  'dateTimeToEpoch',
+  'deployer',
+  'deployment',
+  'empty',
+  'endsWith',
+  'environment',
+  'extensionResourceId',
+  'fail',
+  'filter',
+  'first',
+  'flatten',
+  'format',
+  'groupBy',
+  'guid',
+  'indexOf',
+  'int',
+  'intersection',
+  'items',
+  'join',
+  'json',
+  'last',
+  'lastIndexOf',
+  'length',
+  'listKeys',
+  'loadFileAsBase64',
+  'loadJsonContent',
+  'loadTextContent',
+  'loadYamlContent',
+  'managementGroup',
+  'managementGroupResourceId',
+  'map',
+  'mapValues',
+  'max',
+  'min',
+  'newGuid',
+  'objectKeys',
+  'padLeft',
+  'parseCidr',
+  'range',
+  'reduce',
+  'reference',
+  'replace',
+  'resourceGroup',
+  'resourceId',
+  'shallowMerge',
+  'skip',
+  'sort',
+  'split',
+  'startsWith',
+  'string',
+  'subscription',
+  'subscriptionResourceId',
+  'substring',
+  'take',
+  'tenant',
+  'tenantResourceId',
+  'toLower',
+  'toObject',
+  'toUpper',
+  'trim',
+  'union',
+  'uniqueString',
+  'uri',
+  'uriComponent',
+  'uriComponentToString',
+  'utcNow',
   // decorators
-  'allowed', 'description', 'maxLength', 'maxValue', 'metadata', 'minLength', 'minValue', 'secure', 'batchSize', 'export', 'sealed', 'discriminator',
+  'allowed',
+  'description',
+  'maxLength',
+  'maxValue',
+  'metadata',
+  'minLength',
+  'minValue',
+  'secure',
+  'batchSize',
+  'export',
+  'sealed',
+  'discriminator',
 ]);
 const BUILTIN_NAMES = new Set(['az', 'sys', 'null', 'true', 'false']);
 
 function declaredNames(file: BicepFile): Set<string> {
-  const names = new Set<string>([...parameters(file).keys(), ...variables(file).keys(), ...resources(file).map((r) => r.symbol), ...modules(file).map((m) => m.symbol)]);
+  const names = new Set<string>([
+    ...parameters(file).keys(),
+    ...variables(file).keys(),
+    ...resources(file).map((r) => r.symbol),
+    ...modules(file).map((m) => m.symbol),
+  ]);
   // Loop variables and lambda parameters, file-wide (lenient about scope).
   for (const loop of descendants(file.root, 'for_statement')) {
     const init = loop.childForFieldName('initializer');
@@ -60,7 +145,8 @@ function isDeclarationName(n: SyntaxNode): boolean {
   return !!p && /_declaration$/.test(p.type) && p.namedChildren[0]?.id === n.id;
 }
 const isPropertyKey = (n: SyntaxNode): boolean => n.parent?.type === 'object_property' && n.parent.namedChildren[0]?.id === n.id;
-const isCalledName = (n: SyntaxNode): boolean => n.parent?.type === 'call_expression' && n.parent.childForFieldName('function')?.id === n.id;
+const isCalledName = (n: SyntaxNode): boolean =>
+  n.parent?.type === 'call_expression' && n.parent.childForFieldName('function')?.id === n.id;
 
 export function unresolvedNames(file: BicepFile): string[] {
   const declared = declaredNames(file);
@@ -72,7 +158,8 @@ export function unresolvedNames(file: BicepFile): string[] {
       if (!BUILTIN_FUNCTIONS.has(id.text)) problems.push(`${file.path}:${id.startPosition.row + 1}: unknown function ${id.text}()`);
       continue;
     }
-    if (!declared.has(id.text) && !BUILTIN_NAMES.has(id.text)) problems.push(`${file.path}:${id.startPosition.row + 1}: ${id.text} is not declared`);
+    if (!declared.has(id.text) && !BUILTIN_NAMES.has(id.text))
+      problems.push(`${file.path}:${id.startPosition.row + 1}: ${id.text} is not declared`);
   }
   return problems;
 }
@@ -107,7 +194,13 @@ export function unusedDeclarations(file: BicepFile): string[] {
       .filter((id) => !isDeclarationName(id) && !isPropertyKey(id))
       .map((id) => id.text),
   );
-  const declared = [...parameters(file).keys(), ...variables(file).keys(), ...resources(file).filter((r) => r.existing).map((r) => r.symbol)];
+  const declared = [
+    ...parameters(file).keys(),
+    ...variables(file).keys(),
+    ...resources(file)
+      .filter((r) => r.existing)
+      .map((r) => r.symbol),
+  ];
   return declared.filter((n) => !used.has(n)).map((n) => `${file.path}: ${n} is declared but never used`);
 }
 
@@ -128,7 +221,14 @@ describe('name resolution', () => {
 
   it('finds something to check (the chains and names are really being read)', () => {
     const all = files.flatMap((f) => memberChains(f).map((c) => `${c.base}.${c.path.join('.')}`));
-    expect(all).toEqual(expect.arrayContaining(['account.properties.primaryEndpoints.blob', 'applicationInsights.properties.ConnectionString', 'identity.outputs.principalId', 'zones.[].id']));
+    expect(all).toEqual(
+      expect.arrayContaining([
+        'account.properties.primaryEndpoints.blob',
+        'applicationInsights.properties.ConnectionString',
+        'identity.outputs.principalId',
+        'zones.[].id',
+      ]),
+    );
   });
 
   describe('catches', () => {
@@ -139,24 +239,42 @@ describe('name resolution', () => {
     };
 
     it('a misspelled parameter', () => {
-      expect(unresolvedNames(mutated('modules/function-app.bicep', 'AZURE_CLIENT_ID: identityClientId', 'AZURE_CLIENT_ID: identityClientID')).join()).toContain('identityClientID is not declared');
+      expect(
+        unresolvedNames(
+          mutated('modules/function-app.bicep', 'AZURE_CLIENT_ID: identityClientId', 'AZURE_CLIENT_ID: identityClientID'),
+        ).join(),
+      ).toContain('identityClientID is not declared');
     });
 
     it('a misspelled function', () => {
-      expect(unresolvedNames(mutated('main.bicep', 'toLower(uniqueString(', 'toLower(uniquestring(')).join()).toContain('unknown function uniquestring()');
+      expect(unresolvedNames(mutated('main.bicep', 'toLower(uniqueString(', 'toLower(uniquestring(')).join()).toContain(
+        'unknown function uniquestring()',
+      );
     });
 
     it('a resource property that does not exist', () => {
-      expect(unresolvedReads(mutated('modules/function-app.bicep', 'applicationInsights.properties.ConnectionString', 'applicationInsights.properties.connectionString')).join()).toContain('did you mean ConnectionString?');
+      expect(
+        unresolvedReads(
+          mutated(
+            'modules/function-app.bicep',
+            'applicationInsights.properties.ConnectionString',
+            'applicationInsights.properties.connectionString',
+          ),
+        ).join(),
+      ).toContain('did you mean ConnectionString?');
     });
 
     it('an unused parameter (a property key of the same name does not count as a use)', () => {
       const file = mutated('modules/identity.bicep', 'param tags object = {}', 'param tags object = {}\nparam location2 string');
-      expect(unusedDeclarations(parseBicepSource(`${file.source}\nvar v = { location2: 1 }\noutput o object = v\n`, file.path))).toEqual(['infra/modules/identity.bicep: location2 is declared but never used']);
+      expect(unusedDeclarations(parseBicepSource(`${file.source}\nvar v = { location2: 1 }\noutput o object = v\n`, file.path))).toEqual([
+        'infra/modules/identity.bicep: location2 is declared but never used',
+      ]);
     });
 
     it('a module output that does not exist', () => {
-      expect(unresolvedReads(mutated('main.bicep', 'identity.outputs.clientId', 'identity.outputs.clientID')).join()).toContain('outputs.clientID is not an output of modules/identity.bicep');
+      expect(unresolvedReads(mutated('main.bicep', 'identity.outputs.clientId', 'identity.outputs.clientID')).join()).toContain(
+        'outputs.clientID is not an output of modules/identity.bicep',
+      );
     });
   });
 });

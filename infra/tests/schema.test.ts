@@ -30,16 +30,36 @@ describe('resource schemas', () => {
 
   it.each([
     ['modules/storage.bicep', 'allowSharedKeyAccess: false', 'allowSharedKeyAcess: false', 'allowSharedKeyAcess is not a property'],
-    ['modules/storage.bicep', 'allowSharedKeyAccess: false', "allowSharedKeyAccess: 'false'", 'a string where a value of kind bool is expected'],
+    [
+      'modules/storage.bicep',
+      'allowSharedKeyAccess: false',
+      "allowSharedKeyAccess: 'false'",
+      'a string where a value of kind bool is expected',
+    ],
     ['modules/storage.bicep', 'location: location\n  tags: tags\n  kind', 'tags: tags\n  kind', 'account.location is required'],
     ['modules/function-app.bicep', "name: 'appsettings'", "name: 'appsetting'", "'appsetting' is not one of"],
-    ['modules/function-app.bicep', 'instanceMemoryMB: instanceMemoryMB', 'instanceMemoryMb: instanceMemoryMB', 'did you mean instanceMemoryMB?'],
-    ['modules/function-app.bicep', "excludedPaths: ['/runtime/webhooks/blobs']", "excludedPath: ['/runtime/webhooks/blobs']", 'excludedPath is not a property'],
+    [
+      'modules/function-app.bicep',
+      'instanceMemoryMB: instanceMemoryMB',
+      'instanceMemoryMb: instanceMemoryMB',
+      'did you mean instanceMemoryMB?',
+    ],
+    [
+      'modules/function-app.bicep',
+      "excludedPaths: ['/runtime/webhooks/blobs']",
+      "excludedPath: ['/runtime/webhooks/blobs']",
+      'excludedPath is not a property',
+    ],
     ['modules/monitoring.bicep', 'DisableLocalAuth: true', 'disableLocalAuth: true', 'did you mean DisableLocalAuth?'],
     ['modules/graph-permissions.bicep', 'appRoleId:', 'appRoleIdx:', 'grants.appRoleId is required'],
     ['eventgrid/blob-subscription.bicep', "endpointType: 'WebHook'", "endpointType: 'Webhook'", "'Webhook' is not one of"],
     ['modules/identity.bicep', '@2023-01-31', '@2023-01-32', 'unknown or unvendored resource type'],
-    ['modules/identity.bicep', 'output clientId', "resource x 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {\n  name: 'x'\n  location: location\n  properties: { clientId: 'y' }\n}\noutput clientId", 'x.properties.clientId is read-only'],
+    [
+      'modules/identity.bicep',
+      'output clientId',
+      "resource x 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {\n  name: 'x'\n  location: location\n  properties: { clientId: 'y' }\n}\noutput clientId",
+      'x.properties.clientId is read-only',
+    ],
   ])('%s: catches %j -> %j', (rel, from, to, message) => {
     expect(problemsAfter(rel, from, to).join('\n')).toContain(message);
   });

@@ -50,27 +50,33 @@ describe('module wiring', () => {
     expect(calls.length).toBeGreaterThanOrEqual(9);
   });
 
-  it.each(calls.map(({ file, m }) => [`${file.path} -> ${m.path}`, file, m] as const))('%s passes only declared params, all required ones, literals of the right type', (_n, file, m) => {
-    const target = join(REPO_ROOT, dirname(file.path), m.path);
-    expect(existsSync(target), `${m.path} exists`).toBe(true);
-    const declared = parameters(parseBicepFile(target));
-    const passedNode = getPath(m.body, 'params');
-    const passed = passedNode ? [...objectProperties(passedNode).keys()] : [];
-    expect(passed.filter((p) => !declared.has(p))).toEqual([]);
-    const required = [...declared.values()].filter((p) => !p.defaultValue && !p.type.endsWith('?')).map((p) => p.name);
-    expect(required.filter((p) => !passed.includes(p))).toEqual([]);
-    // A literal passed to a typed parameter must be of that type.
-    const kindOf: Record<string, string> = { string: 'string', number: 'int', boolean: 'bool', array: 'array', object: 'object' };
-    for (const [name, value] of passedNode ? objectProperties(passedNode) : []) {
-      const kind = kindOf[value.type];
-      const type = declared.get(name)?.type;
-      if (kind && type && ['string', 'int', 'bool', 'array', 'object'].includes(type)) expect(`${name}: ${kind}`).toBe(`${name}: ${type}`);
-    }
-  });
+  it.each(calls.map(({ file, m }) => [`${file.path} -> ${m.path}`, file, m] as const))(
+    '%s passes only declared params, all required ones, literals of the right type',
+    (_n, file, m) => {
+      const target = join(REPO_ROOT, dirname(file.path), m.path);
+      expect(existsSync(target), `${m.path} exists`).toBe(true);
+      const declared = parameters(parseBicepFile(target));
+      const passedNode = getPath(m.body, 'params');
+      const passed = passedNode ? [...objectProperties(passedNode).keys()] : [];
+      expect(passed.filter((p) => !declared.has(p))).toEqual([]);
+      const required = [...declared.values()].filter((p) => !p.defaultValue && !p.type.endsWith('?')).map((p) => p.name);
+      expect(required.filter((p) => !passed.includes(p))).toEqual([]);
+      // A literal passed to a typed parameter must be of that type.
+      const kindOf: Record<string, string> = { string: 'string', number: 'int', boolean: 'bool', array: 'array', object: 'object' };
+      for (const [name, value] of passedNode ? objectProperties(passedNode) : []) {
+        const kind = kindOf[value.type];
+        const type = declared.get(name)?.type;
+        if (kind && type && ['string', 'int', 'bool', 'array', 'object'].includes(type))
+          expect(`${name}: ${kind}`).toBe(`${name}: ${type}`);
+      }
+    },
+  );
 });
 
 describe('azd parameters and outputs', () => {
-  const paramsJson = JSON.parse(readFileSync(join(INFRA_DIR, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: unknown }> };
+  const paramsJson = JSON.parse(readFileSync(join(INFRA_DIR, 'main.parameters.json'), 'utf8')) as {
+    parameters: Record<string, { value: unknown }>;
+  };
   const declared = parameters(main);
 
   it('main.parameters.json sets only parameters main.bicep declares, and every required one', () => {
@@ -90,7 +96,12 @@ describe('azd parameters and outputs', () => {
   it('outputs every value the postdeploy hooks read', () => {
     const outputs = outputNames(main);
     const sh = readFileSync(join(INFRA_DIR, 'hooks/postdeploy.sh'), 'utf8');
-    const shVars = sh.match(/for name in ([^;]+); do/)?.[1]?.replace(/\\\n/g, ' ').trim().split(/\s+/) ?? [];
+    const shVars =
+      sh
+        .match(/for name in ([^;]+); do/)?.[1]
+        ?.replace(/\\\n/g, ' ')
+        .trim()
+        .split(/\s+/) ?? [];
     const ps1 = readFileSync(join(INFRA_DIR, 'hooks/postdeploy.ps1'), 'utf8');
     const psVars = [...(ps1.match(/\$required = ([^\n]+\n[^\n]+)/)?.[1] ?? '').matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]);
     expect(shVars.length).toBeGreaterThan(5);
@@ -107,8 +118,14 @@ describe('azd parameters and outputs', () => {
       const block = text.slice(text.indexOf('--parameters'), text.indexOf('--output none'));
       const passed = [...block.matchAll(/^\s+(\w+)=["$]/gm)].map((m) => m[1] ?? '');
       expect(passed.length, hook).toBeGreaterThan(3);
-      expect(passed.filter((p) => !sub.has(p)), hook).toEqual([]);
-      expect(required.filter((p) => !passed.includes(p)), hook).toEqual([]);
+      expect(
+        passed.filter((p) => !sub.has(p)),
+        hook,
+      ).toEqual([]);
+      expect(
+        required.filter((p) => !passed.includes(p)),
+        hook,
+      ).toEqual([]);
     }
   });
 });
@@ -149,7 +166,17 @@ describe('.funcignore', () => {
   it('keeps what the host loads and what a remote build needs', () => {
     const main = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { main: string }).main;
     const mainTop = main.split('/')[0] ?? '';
-    for (const keep of ['host.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', mainTop, 'functions', 'orchestrations', 'shared']) {
+    for (const keep of [
+      'host.json',
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      mainTop,
+      'functions',
+      'orchestrations',
+      'shared',
+    ]) {
       expect(excludes(keep), keep).toBe(false);
     }
     expect(patterns.filter((p) => ['*', '*.json', '*.ts', '*.js', 'dist', '/dist/'].includes(p))).toEqual([]);
@@ -177,7 +204,8 @@ describe('.funcignore', () => {
     const compiled = tracked.filter((f) => buildRoots.some((r) => f.startsWith(r)) && f.endsWith('.ts'));
     expect(compiled.length).toBeGreaterThan(10);
     expect(compiled.filter(ignored)).toEqual([]);
-    for (const f of ['host.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) expect(ignored(f), f).toBe(false);
+    for (const f of ['host.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'])
+      expect(ignored(f), f).toBe(false);
     const shipped = tracked.filter((f) => !ignored(f));
     expect(shipped.filter((f) => /^(tests|local|infra|bench|docs|samples|scripts)\//.test(f) || f.endsWith('.test.ts'))).toEqual([]);
     // Outside the compiled folders, only what the host and the remote build read.
@@ -191,7 +219,8 @@ describe('.funcignore', () => {
   });
 
   it('leaves out tests, local tooling, infra, local settings and node_modules (the remote build reinstalls it)', () => {
-    for (const drop of ['tests', 'local', 'bench', 'infra', 'docs', 'samples', 'node_modules', '.azurite']) expect(excludes(drop), drop).toBe(true);
+    for (const drop of ['tests', 'local', 'bench', 'infra', 'docs', 'samples', 'node_modules', '.azurite'])
+      expect(excludes(drop), drop).toBe(true);
     expect(patterns).toContain('local.settings.json');
     expect(yamlValue(['services', 'api', 'remoteBuild'])).toBe('true');
   });
@@ -209,7 +238,8 @@ describe('resource providers (docs/DEPLOY.md)', () => {
     // Resource groups, role assignments and Graph objects need no registration of their own.
     for (const always of ['Microsoft.Resources', 'Microsoft.Authorization', 'Microsoft.Graph']) used.delete(always);
     // A subnet delegated to Microsoft.App/environments needs Microsoft.App registered (Learn, Flex considerations).
-    if (/serviceName: 'Microsoft\.App\/environments'/.test(readFileSync(join(INFRA_DIR, 'modules', 'network.bicep'), 'utf8'))) used.add('Microsoft.App');
+    if (/serviceName: 'Microsoft\.App\/environments'/.test(readFileSync(join(INFRA_DIR, 'modules', 'network.bicep'), 'utf8')))
+      used.add('Microsoft.App');
     expect(used.size).toBeGreaterThan(5);
     expect([...used].filter((ns) => !loop.includes(ns)).sort()).toEqual([]);
   });

@@ -29,7 +29,8 @@ export function executeBatch(deps: PipelineDeps, outer: GraphCall, meta: Operati
   if (!parsed.success) throw bad(`Invalid batch payload: ${parsed.error.issues[0]?.message ?? 'malformed'}.`);
   const requests = parsed.data.requests;
   if (requests.length === 0) throw bad('The batch contains no requests.');
-  if (requests.length > MAX_BATCH_REQUESTS) throw bad(`The batch contains ${requests.length} requests; the limit is ${MAX_BATCH_REQUESTS}.`);
+  if (requests.length > MAX_BATCH_REQUESTS)
+    throw bad(`The batch contains ${requests.length} requests; the limit is ${MAX_BATCH_REQUESTS}.`);
   const byId = new Map<string, (typeof requests)[number]>();
   for (const r of requests) {
     const key = r.id.toLowerCase();
@@ -37,14 +38,17 @@ export function executeBatch(deps: PipelineDeps, outer: GraphCall, meta: Operati
     byId.set(key, r);
   }
   for (const r of requests) {
-    for (const dep of r.dependsOn ?? []) if (!byId.has(dep.toLowerCase())) throw bad(`Request '${r.id}' depends on '${dep}', which is not in the batch.`);
+    for (const dep of r.dependsOn ?? [])
+      if (!byId.has(dep.toLowerCase())) throw bad(`Request '${r.id}' depends on '${dep}', which is not in the batch.`);
     if (/^[a-z]+:\/\//i.test(r.url)) throw bad(`Request '${r.id}' has an absolute URL; batch URLs are relative to the version root.`);
-    if (/^\/?(v1\.0|beta)\//i.test(r.url)) throw bad(`Request '${r.id}' names an API version in its URL; the version comes from the batch URL.`);
+    if (/^\/?(v1\.0|beta)\//i.test(r.url))
+      throw bad(`Request '${r.id}' names an API version in its URL; the version comes from the batch URL.`);
     if (/^\/?\$batch/i.test(r.url)) throw bad('Nested batches are not supported.');
     if (r.body !== undefined && !Object.keys(r.headers ?? {}).some((h) => h.toLowerCase() === 'content-type')) {
       throw bad(`Request '${r.id}' has a body but no Content-Type header.`);
     }
-    if (!['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].includes(r.method.toUpperCase())) throw bad(`Request '${r.id}' uses an unsupported method '${r.method}'.`);
+    if (!['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].includes(r.method.toUpperCase()))
+      throw bad(`Request '${r.id}' uses an unsupported method '${r.method}'.`);
   }
 
   const results = new Map<string, { id: string; status: number; headers: Record<string, string>; body?: unknown }>();
@@ -76,7 +80,12 @@ export function executeBatch(deps: PipelineDeps, outer: GraphCall, meta: Operati
     } catch (error) {
       if (!(error instanceof GraphError)) throw error;
       const requestId = randomUUID();
-      results.set(key, { id: r.id, status: 400, headers: { 'Content-Type': 'application/json' }, body: errorBody(error, requestId, meta.clientRequestId, deps.tenant.clock.iso(), rawPath) });
+      results.set(key, {
+        id: r.id,
+        status: 400,
+        headers: { 'Content-Type': 'application/json' },
+        body: errorBody(error, requestId, meta.clientRequestId, deps.tenant.clock.iso(), rawPath),
+      });
       return 400;
     }
     const inner: GraphCall = {
@@ -93,7 +102,14 @@ export function executeBatch(deps: PipelineDeps, outer: GraphCall, meta: Operati
     const out: { id: string; status: number; headers: Record<string, string>; body?: unknown } = {
       id: r.id,
       status: result.status,
-      headers: { ...(result.text !== undefined ? { 'Content-Type': 'text/plain' } : result.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...result.headers },
+      headers: {
+        ...(result.text !== undefined
+          ? { 'Content-Type': 'text/plain' }
+          : result.body !== undefined
+            ? { 'Content-Type': 'application/json' }
+            : {}),
+        ...result.headers,
+      },
     };
     if (result.body !== undefined) out.body = result.body;
     else if (result.text !== undefined) out.body = result.text;

@@ -37,7 +37,9 @@ async function main(): Promise<void> {
     ...(seed ? { seed } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
   });
-  process.stdout.write(`graph-emulator ready ${emulator.url} (time scale ${args['time-scale']}${args.throttling ? ', throttling on' : ''})\n`);
+  process.stdout.write(
+    `graph-emulator ready ${emulator.url} (time scale ${args['time-scale']}${args.throttling ? ', throttling on' : ''})\n`,
+  );
   const stop = (): void => {
     emulator.stop().then(
       () => process.exit(0),
@@ -52,6 +54,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`graph-emulator: ${error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `graph-emulator: ${error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -45,7 +45,15 @@ export function handleControl(core: EmulatorCore, method: string, path: string, 
     if (route === 'GET /_emulator/clock') {
       return {
         status: 200,
-        body: { now: tenant.clock.iso(), nowMs: tenant.clock.now(), advancedMs: tenant.clock.advancedMs, frozen: tenant.clock.frozen, timeScale: core.settings.timeScale, pendingEvents: tenant.scheduler.size, nextDue: tenant.scheduler.nextDue() ?? null },
+        body: {
+          now: tenant.clock.iso(),
+          nowMs: tenant.clock.now(),
+          advancedMs: tenant.clock.advancedMs,
+          frozen: tenant.clock.frozen,
+          timeScale: core.settings.timeScale,
+          pendingEvents: tenant.scheduler.size,
+          nextDue: tenant.scheduler.nextDue() ?? null,
+        },
       };
     }
     if (route === 'POST /_emulator/clock/freeze') {
@@ -72,7 +80,8 @@ export function handleControl(core: EmulatorCore, method: string, path: string, 
     if (route === 'GET /_emulator/log') {
       const since = Number(search.get('since') ?? '0');
       const limit = Math.min(Number(search.get('limit') ?? '10000'), 100_000);
-      if (!Number.isInteger(since) || !Number.isInteger(limit) || limit < 1) return fail(400, 'since and limit must be integers (limit ≥ 1)');
+      if (!Number.isInteger(since) || !Number.isInteger(limit) || limit < 1)
+        return fail(400, 'since and limit must be integers (limit ≥ 1)');
       return { status: 200, body: core.log.read(since, limit, search.get('bodies') !== 'false') };
     }
     if (route === 'DELETE /_emulator/log') {

@@ -40,9 +40,15 @@ const ImportRecordsBody = z.strictObject({
           groupTag: z.string().optional(),
           hardwareIdentifier: z.string().optional(),
         })
-        .refine((r) => r.status === 'error' || (r.errorCode === undefined && r.errorName === undefined), 'errorCode and errorName belong to status error')
+        .refine(
+          (r) => r.status === 'error' || (r.errorCode === undefined && r.errorName === undefined),
+          'errorCode and errorName belong to status error',
+        )
         .refine((r) => r.status !== 'error' || r.errorCode !== undefined, 'a record in error needs an errorCode')
-        .refine((r) => r.status !== 'error' || r.errorName !== undefined || errorNameFor(r.errorCode ?? 0) !== undefined, 'give an errorName for an unpublished errorCode'),
+        .refine(
+          (r) => r.status !== 'error' || r.errorName !== undefined || errorNameFor(r.errorCode ?? 0) !== undefined,
+          'give an errorName for an unpublished errorCode',
+        ),
     )
     .min(1)
     .max(100_000),
@@ -77,7 +83,10 @@ function summary(tenant: Tenant, ap: AutopilotDevice) {
 
 function entraDeviceOf(tenant: Tenant, ap: AutopilotDevice) {
   const device = tenant.store.devices.get(ap.deviceObjectId);
-  if (!device) throw new NotFound(`the registration with serial number ${ap.serialNumber} has no Entra device (object ${ap.deviceObjectId} was deleted)`);
+  if (!device)
+    throw new NotFound(
+      `the registration with serial number ${ap.serialNumber} has no Entra device (object ${ap.deviceObjectId} was deleted)`,
+    );
   return device;
 }
 
@@ -85,47 +94,56 @@ type DriftHandler = (tenant: Tenant, body: unknown) => unknown;
 
 const HANDLERS = new Map<string, DriftHandler>(
   Object.entries({
-  'delete-entra-device': (tenant, body) => {
-    const ap = registration(tenant, SerialBody.parse(body).serialNumber);
-    deleteEntraDevice(tenant, entraDeviceOf(tenant, ap));
-    return summary(tenant, ap);
-  },
-  'remove-ztdid': (tenant, body) => {
-    const ap = registration(tenant, SerialBody.parse(body).serialNumber);
-    removeZtdid(tenant, entraDeviceOf(tenant, ap));
-    return summary(tenant, ap);
-  },
-  'group-tag': (tenant, body) => {
-    const { serialNumber, groupTag } = GroupTagBody.parse(body);
-    const ap = registration(tenant, serialNumber);
-    // The code behind updateDeviceProperties: the portal's edit and the Graph action are one change.
-    updateDeviceProperties(tenant, ap, { groupTag });
-    return summary(tenant, ap);
-  },
-  'profile-status': (tenant, body) => {
-    const parsed = ProfileStatusBody.parse(body);
-    const ap = registration(tenant, parsed.serialNumber);
-    if ('release' in parsed) releaseProfileStatus(tenant, ap);
-    else pinProfileStatus(tenant, ap, parsed.status, parsed.detailedStatus ?? 'none');
-    return summary(tenant, ap);
-  },
-  'enrollment-state': (tenant, body) => {
-    const { serialNumber, enrollmentState } = EnrollmentStateBody.parse(body);
-    const ap = registration(tenant, serialNumber);
-    setEnrollmentState(tenant, ap, enrollmentState);
-    return summary(tenant, ap);
-  },
-  'import-records': (tenant, body) => {
-    const records = addImportRecords(tenant, ImportRecordsBody.parse(body).records);
-    return { records: records.map((r) => ({ id: r.id, serialNumber: r.serialNumber, importId: r.importId, deviceImportStatus: r.status, deviceErrorCode: r.deviceErrorCode, deviceErrorName: r.deviceErrorName })) };
-  },
-  'duplicate-registration': (tenant, body) => {
-    const { serialNumber, groupTag } = DuplicateBody.parse(body);
-    const original = registration(tenant, serialNumber);
-    const duplicate = duplicateRegistration(tenant, original, groupTag);
-    return { original: summary(tenant, original), duplicate: summary(tenant, duplicate) };
-  },
-} satisfies Record<string, DriftHandler>),
+    'delete-entra-device': (tenant, body) => {
+      const ap = registration(tenant, SerialBody.parse(body).serialNumber);
+      deleteEntraDevice(tenant, entraDeviceOf(tenant, ap));
+      return summary(tenant, ap);
+    },
+    'remove-ztdid': (tenant, body) => {
+      const ap = registration(tenant, SerialBody.parse(body).serialNumber);
+      removeZtdid(tenant, entraDeviceOf(tenant, ap));
+      return summary(tenant, ap);
+    },
+    'group-tag': (tenant, body) => {
+      const { serialNumber, groupTag } = GroupTagBody.parse(body);
+      const ap = registration(tenant, serialNumber);
+      // The code behind updateDeviceProperties: the portal's edit and the Graph action are one change.
+      updateDeviceProperties(tenant, ap, { groupTag });
+      return summary(tenant, ap);
+    },
+    'profile-status': (tenant, body) => {
+      const parsed = ProfileStatusBody.parse(body);
+      const ap = registration(tenant, parsed.serialNumber);
+      if ('release' in parsed) releaseProfileStatus(tenant, ap);
+      else pinProfileStatus(tenant, ap, parsed.status, parsed.detailedStatus ?? 'none');
+      return summary(tenant, ap);
+    },
+    'enrollment-state': (tenant, body) => {
+      const { serialNumber, enrollmentState } = EnrollmentStateBody.parse(body);
+      const ap = registration(tenant, serialNumber);
+      setEnrollmentState(tenant, ap, enrollmentState);
+      return summary(tenant, ap);
+    },
+    'import-records': (tenant, body) => {
+      const records = addImportRecords(tenant, ImportRecordsBody.parse(body).records);
+      return {
+        records: records.map((r) => ({
+          id: r.id,
+          serialNumber: r.serialNumber,
+          importId: r.importId,
+          deviceImportStatus: r.status,
+          deviceErrorCode: r.deviceErrorCode,
+          deviceErrorName: r.deviceErrorName,
+        })),
+      };
+    },
+    'duplicate-registration': (tenant, body) => {
+      const { serialNumber, groupTag } = DuplicateBody.parse(body);
+      const original = registration(tenant, serialNumber);
+      const duplicate = duplicateRegistration(tenant, original, groupTag);
+      return { original: summary(tenant, original), duplicate: summary(tenant, duplicate) };
+    },
+  } satisfies Record<string, DriftHandler>),
 );
 
 /** Handles `POST /_emulator/drift/<name>`; undefined for a path that is not a drift call. */
@@ -133,7 +151,8 @@ export function handleDrift(tenant: Tenant, method: string, path: string, body: 
   const match = /^\/_emulator\/drift\/([^/]+)$/.exec(path);
   if (!match) return undefined;
   const handler = HANDLERS.get(match[1]!);
-  if (!handler || method !== 'POST') return { status: 404, body: { error: `unknown drift call ${method} ${path}; POST one of ${[...HANDLERS.keys()].join(', ')}` } };
+  if (!handler || method !== 'POST')
+    return { status: 404, body: { error: `unknown drift call ${method} ${path}; POST one of ${[...HANDLERS.keys()].join(', ')}` } };
   // Due work first, so the drift lands on a tenant that matches the clock (as a Graph request does).
   tenant.runDue();
   try {

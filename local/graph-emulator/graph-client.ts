@@ -5,7 +5,14 @@
  * URLs that start with https://, so an absolute http nextLink is glued onto the base URL. This
  * client sends the token itself and turns the emulator's own absolute URLs into relative ones.
  */
-import { Client, HTTPMessageHandler, RetryHandler, RetryHandlerOptions, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+import {
+  Client,
+  HTTPMessageHandler,
+  RetryHandler,
+  RetryHandlerOptions,
+  type Context,
+  type Middleware,
+} from '@microsoft/microsoft-graph-client';
 
 class EmulatorBearer implements Middleware {
   private next: Middleware | undefined;
@@ -19,7 +26,10 @@ class EmulatorBearer implements Middleware {
     if (!url.startsWith(this.origin)) throw new Error(`refusing to send a token to ${url}`);
     context.options = context.options ?? {};
     const token = this.token();
-    context.options.headers = { ...(context.options.headers as Record<string, string> | undefined), ...(token ? { Authorization: `Bearer ${token}` } : {}) };
+    context.options.headers = {
+      ...(context.options.headers as Record<string, string> | undefined),
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    };
     if (!this.next) throw new Error('EmulatorBearer has no next middleware');
     await this.next.execute(context);
   }

@@ -43,7 +43,13 @@ export function flavorOf(segments: string[]): ErrorFlavor {
   return segments[0]?.toLowerCase() === 'devicemanagement' ? 'intune' : 'graph';
 }
 
-export function errorResult(error: GraphError, call: GraphCall, requestId: string, clientRequestId: string | undefined, nowIso: string): GraphResult {
+export function errorResult(
+  error: GraphError,
+  call: GraphCall,
+  requestId: string,
+  clientRequestId: string | undefined,
+  nowIso: string,
+): GraphResult {
   return {
     status: error.status,
     headers: { ...error.headers },
@@ -73,8 +79,19 @@ export function executeOperation(deps: PipelineDeps, call: GraphCall, meta: Oper
     if (failure) {
       fault = 'error';
       throw failure === 503
-        ? new GraphError(503, 'serviceNotAvailable', 'The service is temporarily unavailable. Retry after the interval in Retry-After.', flavor, { 'Retry-After': '1' })
-        : new GraphError(500, flavor === 'intune' ? 'InternalServerError' : 'generalException', 'An internal server error occurred (injected fault).', flavor);
+        ? new GraphError(
+            503,
+            'serviceNotAvailable',
+            'The service is temporarily unavailable. Retry after the interval in Retry-After.',
+            flavor,
+            { 'Retry-After': '1' },
+          )
+        : new GraphError(
+            500,
+            flavor === 'intune' ? 'InternalServerError' : 'generalException',
+            'An internal server error occurred (injected fault).',
+            flavor,
+          );
     }
     const needed = permissionsFor(call);
     if (!allows(meta.caller, needed)) throw errors.forbidden(flavor, needed ?? []);
@@ -96,10 +113,18 @@ export function executeOperation(deps: PipelineDeps, call: GraphCall, meta: Oper
     }
     const query = parseQuery(call.search, flavor);
     if (query.expand && !r.honours?.includes('expand')) {
-      throw new GraphError(501, 'NotImplemented', `The Graph emulator does not implement $expand on ${call.method} /${call.version}/${call.segments.join('/')}.`, flavor);
+      throw new GraphError(
+        501,
+        'NotImplemented',
+        `The Graph emulator does not implement $expand on ${call.method} /${call.version}/${call.segments.join('/')}.`,
+        flavor,
+      );
     }
     if (query.filter && !r.honours?.includes('filter')) {
-      throw errors.badRequest(`The query option $filter is not supported on ${call.method} /${call.version}/${call.segments.join('/')}.`, flavor);
+      throw errors.badRequest(
+        `The query option $filter is not supported on ${call.method} /${call.version}/${call.segments.join('/')}.`,
+        flavor,
+      );
     }
     const faults = { ignoreDelete: () => deps.dice.ignoreDelete(settings.faults) };
     result = r.handle({ tenant, call, params, query, flavor, caller: meta.caller, faults });
@@ -110,7 +135,13 @@ export function executeOperation(deps: PipelineDeps, call: GraphCall, meta: Oper
     } else {
       const message = error instanceof Error ? error.message : String(error);
       deps.diagnostic(`graph-emulator: ${call.method} /${call.version}/${call.segments.join('/')} failed unexpectedly: ${message}`);
-      result = errorResult(new GraphError(500, 'generalException', `Emulator failure: ${message}`, flavor), call, requestId, meta.clientRequestId, nowIso);
+      result = errorResult(
+        new GraphError(500, 'generalException', `Emulator failure: ${message}`, flavor),
+        call,
+        requestId,
+        meta.clientRequestId,
+        nowIso,
+      );
     }
   }
   result.headers = { ...result.headers, 'request-id': requestId, 'client-request-id': meta.clientRequestId ?? requestId };

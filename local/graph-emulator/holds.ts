@@ -58,7 +58,10 @@ export class Holds {
     return n;
   }
 
-  status(): { rules: { path: string; when: string; left: number }[]; waiting: { method: string; path: string; when: string; clientGone: boolean }[] } {
+  status(): {
+    rules: { path: string; when: string; left: number }[];
+    waiting: { method: string; path: string; when: string; clientGone: boolean }[];
+  } {
     return {
       rules: this.rules.map((r) => ({ path: r.path, when: r.when, left: r.left })),
       waiting: this.waiting.map((w) => ({ method: w.method, path: w.path, when: w.rule.when, clientGone: w.gone() })),

@@ -31,7 +31,8 @@ export function callerOf(token: string): Caller {
   if (parts.length !== 3) return UNRESTRICTED;
   try {
     const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (Array.isArray(claims.roles)) return { kind: 'application', permissions: new Set(claims.roles.filter((r): r is string => typeof r === 'string')) };
+    if (Array.isArray(claims.roles))
+      return { kind: 'application', permissions: new Set(claims.roles.filter((r): r is string => typeof r === 'string')) };
     if (typeof claims.scp === 'string') return { kind: 'delegated', permissions: new Set(claims.scp.split(' ').filter(Boolean)) };
   } catch {
     // Not a JWT after all.
@@ -43,7 +44,14 @@ const SC_READ = ['DeviceManagementServiceConfig.Read.All', 'DeviceManagementServ
 const SC_WRITE = ['DeviceManagementServiceConfig.ReadWrite.All'];
 const CONFIG_READ = ['DeviceManagementConfiguration.Read.All', 'DeviceManagementConfiguration.ReadWrite.All'];
 const CONFIG_WRITE = ['DeviceManagementConfiguration.ReadWrite.All'];
-const GROUP_READ = ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'];
+const GROUP_READ = [
+  'GroupMember.Read.All',
+  'Group.Read.All',
+  'Directory.Read.All',
+  'GroupMember.ReadWrite.All',
+  'Group.ReadWrite.All',
+  'Directory.ReadWrite.All',
+];
 const GROUP_CREATE = ['Group.Create', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'];
 const GROUP_WRITE = ['Group.ReadWrite.All', 'Directory.ReadWrite.All'];
 const MEMBER_WRITE = ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'];

@@ -2,7 +2,16 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseMembershipRule } from './membership';
 import type { ScheduledEvent } from './scheduler';
 import type { Tenant } from './domain/tenant';
-import type { Assignment, AutopilotDevice, AutopilotSettings, DeploymentProfile, EnrollmentConfiguration, EntraDevice, Group, ImportRecord } from './state/types';
+import type {
+  Assignment,
+  AutopilotDevice,
+  AutopilotSettings,
+  DeploymentProfile,
+  EnrollmentConfiguration,
+  EntraDevice,
+  Group,
+  ImportRecord,
+} from './state/types';
 
 /**
  * `--state <file>`: the tenant survives restarts. The file is this emulator's own snapshot format
@@ -69,7 +78,8 @@ export function saveState(tenant: Tenant, file: string): void {
 /** Loads a snapshot into a freshly reset tenant; a file of another version is refused. */
 export function loadState(tenant: Tenant, file: string): void {
   const snapshot = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
-  if (snapshot.version !== VERSION) throw new Error(`state file ${file} has version ${snapshot.version}; this emulator reads version ${VERSION}`);
+  if (snapshot.version !== VERSION)
+    throw new Error(`state file ${file} has version ${snapshot.version}; this emulator reads version ${VERSION}`);
   if (snapshot.tenantId !== tenant.tenantId) throw new Error(`state file ${file} belongs to tenant ${snapshot.tenantId}`);
   tenant.reset();
   const s = tenant.store;
@@ -95,7 +105,8 @@ export function loadState(tenant: Tenant, file: string): void {
     }
   }
   for (const p of snapshot.profiles) s.profiles.set(p.id, { ...p, assignments: new Map(p.assignments.map((a) => [a.id, a])) });
-  for (const c of snapshot.enrollmentConfigurations) s.enrollmentConfigurations.set(c.id, { ...c, assignments: new Map(c.assignments.map((a) => [a.id, a])) });
+  for (const c of snapshot.enrollmentConfigurations)
+    s.enrollmentConfigurations.set(c.id, { ...c, assignments: new Map(c.assignments.map((a) => [a.id, a])) });
   s.autopilotSettings = snapshot.autopilotSettings;
   s.subscriptionState = snapshot.subscriptionState ?? 'active';
   tenant.scheduler.restore(snapshot.events);

@@ -119,7 +119,16 @@ export class RequestLog {
   }
 
   summary(): LogSummary {
-    const s: LogSummary = { roundTrips: 0, operations: 0, batches: 0, throttled: 0, faults: 0, peakOperationsPer20s: 0, byApp: {}, byStatus: {} };
+    const s: LogSummary = {
+      roundTrips: 0,
+      operations: 0,
+      batches: 0,
+      throttled: 0,
+      faults: 0,
+      peakOperationsPer20s: 0,
+      byApp: {},
+      byStatus: {},
+    };
     const opTimes: number[] = [];
     for (const e of this.entries) {
       const app = (s.byApp[e.appId] ??= { roundTrips: 0, operations: 0 });

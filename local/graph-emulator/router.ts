@@ -24,7 +24,15 @@ const ACTIONS = new Set([
   'getMemberObjects',
 ]);
 
-export const ROUTES: Route[] = [...deviceManagementRoutes, ...importRoutes, ...autopilotRoutes, ...profileRoutes, ...enrollmentRoutes, ...groupRoutes, ...deviceRoutes];
+export const ROUTES: Route[] = [
+  ...deviceManagementRoutes,
+  ...importRoutes,
+  ...autopilotRoutes,
+  ...profileRoutes,
+  ...enrollmentRoutes,
+  ...groupRoutes,
+  ...deviceRoutes,
+];
 
 interface Compiled {
   route: Route;

@@ -52,7 +52,10 @@ const DeviceSeed = z
      * the pipeline may have been through OOBE long ago. */
     enrollmentState: z.enum(ENROLLMENT_STATES).optional(),
   })
-  .refine((d) => d.serialNumber !== undefined || d.hardwareIdentifier !== undefined, 'a seeded device needs a serialNumber or a hardwareIdentifier');
+  .refine(
+    (d) => d.serialNumber !== undefined || d.hardwareIdentifier !== undefined,
+    'a seeded device needs a serialNumber or a hardwareIdentifier',
+  );
 
 /** The seed document (docs/GRAPH-EMULATOR.md, "Seeding"). Seeded state is settled: memberships
  * and profile assignments are in place when the seed call returns. */
@@ -129,7 +132,11 @@ export const SeedSchema = z.strictObject({
     .optional(),
   /** Hardware hashes or serials registered to another tenant: importing them gives 808. */
   otherTenantDevices: z
-    .array(z.strictObject({ serialNumber: z.string().min(1).optional(), hardwareIdentifier: z.string().optional() }).refine((d) => d.serialNumber || d.hardwareIdentifier, 'needs serialNumber or hardwareIdentifier'))
+    .array(
+      z
+        .strictObject({ serialNumber: z.string().min(1).optional(), hardwareIdentifier: z.string().optional() })
+        .refine((d) => d.serialNumber || d.hardwareIdentifier, 'needs serialNumber or hardwareIdentifier'),
+    )
     .default([]),
 });
 export type Seed = z.input<typeof SeedSchema>;
@@ -159,7 +166,10 @@ function serialOf(hash: string, what: string): Oa3Identity {
 }
 
 /** Applies a seed on top of the current tenant. Throws (before or during) on inconsistent input. */
-export function applySeed(tenant: Tenant, input: unknown): { groups: number; devices: number; profiles: number; enrollmentStatusPages: number } {
+export function applySeed(
+  tenant: Tenant,
+  input: unknown,
+): { groups: number; devices: number; profiles: number; enrollmentStatusPages: number } {
   const seed = SeedSchema.parse(input);
   const store = tenant.store;
   const now = tenant.clock.now();
@@ -174,7 +184,8 @@ export function applySeed(tenant: Tenant, input: unknown): { groups: number; dev
   const serials = new Set<string>();
   seed.devices.forEach((d, i) => {
     const serial = serialKey(d.serialNumber ?? serialOf(d.hardwareIdentifier!, `devices[${i}]`).serialNumber);
-    if (serials.has(serial) || store.registeredBySerial.has(serial)) throw new Error(`seed: devices[${i}] serial ${serial} is already registered`);
+    if (serials.has(serial) || store.registeredBySerial.has(serial))
+      throw new Error(`seed: devices[${i}] serial ${serial} is already registered`);
     serials.add(serial);
   });
   seed.otherTenantDevices.forEach((d, i) => {
@@ -184,7 +195,8 @@ export function applySeed(tenant: Tenant, input: unknown): { groups: number; dev
   const devices = seed.devices.map((d, i) => {
     const fromHash = d.hardwareIdentifier ? serialOf(d.hardwareIdentifier, `devices[${i}]`) : undefined;
     const serialNumber = d.serialNumber ?? fromHash!.serialNumber;
-    if (store.registeredBySerial.has(serialKey(serialNumber))) throw new Error(`seed: devices[${i}] serial ${serialNumber} is already registered`);
+    if (store.registeredBySerial.has(serialKey(serialNumber)))
+      throw new Error(`seed: devices[${i}] serial ${serialNumber} is already registered`);
     const ap = registerDevice(tenant, {
       ...(d.id ? { id: d.id } : {}),
       ...(d.deviceObjectId ? { deviceObjectId: d.deviceObjectId } : {}),
@@ -208,7 +220,8 @@ export function applySeed(tenant: Tenant, input: unknown): { groups: number; dev
     const width = String(g.count).length;
     for (let n = 1; n <= g.count; n++) {
       const serialNumber = `${g.serialPrefix}${String(n).padStart(width, '0')}`;
-      if (store.registeredBySerial.has(serialKey(serialNumber))) throw new Error(`seed: generated serial ${serialNumber} is already registered`);
+      if (store.registeredBySerial.has(serialKey(serialNumber)))
+        throw new Error(`seed: generated serial ${serialNumber} is already registered`);
       const ap = registerDevice(tenant, {
         serialNumber,
         manufacturer: g.manufacturer,
@@ -239,7 +252,13 @@ export function applySeed(tenant: Tenant, input: unknown): { groups: number; dev
           displayName: g.displayName,
           description: g.description ?? null,
           mailEnabled: false,
-          mailNickname: g.mailNickname ?? (g.displayName.replace(/[^A-Za-z0-9]/g, '').toLowerCase().slice(0, 64) || 'group'),
+          mailNickname:
+            g.mailNickname ??
+            (g.displayName
+              .replace(/[^A-Za-z0-9]/g, '')
+              .toLowerCase()
+              .slice(0, 64) ||
+              'group'),
           securityEnabled: true,
           groupTypes: dynamic ? ['DynamicMembership'] : [],
           ...(dynamic ? { membershipRule: g.membershipRule, membershipRuleProcessingState: g.membershipRuleProcessingState ?? 'On' } : {}),
@@ -256,14 +275,20 @@ export function applySeed(tenant: Tenant, input: unknown): { groups: number; dev
     if (!group) continue;
     if (g.membershipRule !== undefined) throw new Error(`seed: dynamic group '${g.displayName}' cannot list members`);
     for (const ref of g.members) {
-      const id = ref.startsWith('serial:') ? store.autopilotAll.get(store.registeredBySerial.get(serialKey(ref.slice(7))) ?? '')?.deviceObjectId : ref;
+      const id = ref.startsWith('serial:')
+        ? store.autopilotAll.get(store.registeredBySerial.get(serialKey(ref.slice(7))) ?? '')?.deviceObjectId
+        : ref;
       if (!id || !store.directoryObject(id)) throw new Error(`seed: group '${g.displayName}' member '${ref}' does not exist`);
       addMember(tenant, group, id);
     }
   }
 
   seed.deploymentProfiles.forEach((p, i) => {
-    const profile = newProfile(p.id ?? newId(), p.joinType === 'hybrid' ? 'activeDirectoryWindowsAutopilotDeploymentProfile' : 'azureADWindowsAutopilotDeploymentProfile', now + i);
+    const profile = newProfile(
+      p.id ?? newId(),
+      p.joinType === 'hybrid' ? 'activeDirectoryWindowsAutopilotDeploymentProfile' : 'azureADWindowsAutopilotDeploymentProfile',
+      now + i,
+    );
     profile.displayName = p.displayName;
     profile.description = p.description ?? null;
     profile.deviceNameTemplate = p.deviceNameTemplate ?? null;
@@ -302,7 +327,12 @@ export function applySeed(tenant: Tenant, input: unknown): { groups: number; dev
 
   if (seed.intuneSubscriptionState) store.subscriptionState = seed.intuneSubscriptionState;
   settle(tenant, now);
-  return { groups: seed.groups.length, devices: devices.length, profiles: seed.deploymentProfiles.length, enrollmentStatusPages: seed.enrollmentStatusPages.length };
+  return {
+    groups: seed.groups.length,
+    devices: devices.length,
+    profiles: seed.deploymentProfiles.length,
+    enrollmentStatusPages: seed.enrollmentStatusPages.length,
+  };
 }
 
 /** Seeded tenants start settled: memberships computed, targeted profiles assigned in sync. */

@@ -46,7 +46,14 @@ export class EmulatorCore {
       () => this.settings.logBodyLimit,
       () => this.settings.logResponseBodyLimit,
     );
-    this.deps = { tenant: this.tenant, settings: () => this.settings, throttler: this.throttler, dice: this.dice, log: this.log, diagnostic };
+    this.deps = {
+      tenant: this.tenant,
+      settings: () => this.settings,
+      throttler: this.throttler,
+      dice: this.dice,
+      log: this.log,
+      diagnostic,
+    };
   }
 
   updateSettings(patch: SettingsPatch): void {
@@ -107,14 +114,25 @@ function parseJson(text: string, flavor: 'intune' | 'graph'): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw errors.badRequest('Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.', flavor);
+    throw errors.badRequest(
+      'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+      flavor,
+    );
   }
 }
 
 /** A request held `before` whose client went away is dropped: the service never saw it. */
 const DROPPED: unique symbol = Symbol('dropped');
 
-async function handleGraph(core: EmulatorCore, req: IncomingMessage, url: URL, version: ApiVersion, rest: string, text: string, gone: () => boolean): Promise<GraphResult | typeof DROPPED> {
+async function handleGraph(
+  core: EmulatorCore,
+  req: IncomingMessage,
+  url: URL,
+  version: ApiVersion,
+  rest: string,
+  text: string,
+  gone: () => boolean,
+): Promise<GraphResult | typeof DROPPED> {
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
   let segments: string[];
@@ -126,7 +144,16 @@ async function handleGraph(core: EmulatorCore, req: IncomingMessage, url: URL, v
     segments = [];
     segmentError = error;
   }
-  const call: GraphCall = { method: (req.method ?? 'GET').toUpperCase(), version, path: rest, segments, search: url.searchParams, headers, body: undefined, origin: core.url };
+  const call: GraphCall = {
+    method: (req.method ?? 'GET').toUpperCase(),
+    version,
+    path: rest,
+    segments,
+    search: url.searchParams,
+    headers,
+    body: undefined,
+    origin: core.url,
+  };
   const requestId = randomUUID();
   const clientRequestId = headers['client-request-id'];
   const nowIso = core.clock.iso();
@@ -164,7 +191,13 @@ async function handleGraph(core: EmulatorCore, req: IncomingMessage, url: URL, v
   }
   if (core.dice.timeout(settings.faults)) {
     await sleep(settings.faults.timeoutMs);
-    const result = errorResult(new GraphError(504, 'UnknownError', 'The request timed out (injected fault).', flavorOf(segments)), call, requestId, clientRequestId, core.clock.iso());
+    const result = errorResult(
+      new GraphError(504, 'UnknownError', 'The request timed out (injected fault).', flavorOf(segments)),
+      call,
+      requestId,
+      clientRequestId,
+      core.clock.iso(),
+    );
     logOuter(result, { fault: 'timeout' });
     return result;
   }
@@ -234,17 +267,31 @@ export function createEmulatorServer(core: EmulatorCore): Server {
       }
       const m = /^\/(v1\.0|beta)(\/.*)?$/.exec(url.pathname);
       if (!m) {
-        send(res, { status: 400, body: { error: { code: 'BadRequest', message: `Invalid version: the path must start with /v1.0 or /beta (got '${url.pathname}').` } } });
+        send(res, {
+          status: 400,
+          body: {
+            error: { code: 'BadRequest', message: `Invalid version: the path must start with /v1.0 or /beta (got '${url.pathname}').` },
+          },
+        });
         return;
       }
       let closed = false;
       res.once('close', () => (closed = true));
-      const result = await handleGraph(core, req, url, m[1] as ApiVersion, (m[2] ?? '').replace(/^\//, ''), text, () => closed || req.socket.destroyed);
+      const result = await handleGraph(
+        core,
+        req,
+        url,
+        m[1] as ApiVersion,
+        (m[2] ?? '').replace(/^\//, ''),
+        text,
+        () => closed || req.socket.destroyed,
+      );
       if (result === DROPPED) return;
       if (!closed) send(res, result);
     })().catch((error: unknown) => {
-      core.diagnostic(`graph-emulator: request failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-      if (!res.headersSent) send(res, { status: 500, body: { error: { code: 'generalException', message: 'Emulator failure (see its log).' } } });
+      core.diagnostic(`graph-emulator: request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      if (!res.headersSent)
+        send(res, { status: 500, body: { error: { code: 'generalException', message: 'Emulator failure (see its log).' } } });
       else res.destroy();
     });
   });

@@ -56,10 +56,18 @@ class TokenBucket {
 }
 
 export const INTUNE_LIMITS = { windowMs: 20_000, tenantWrites: 200, tenantAll: 2000, appWrites: 100, appAll: 1000 } as const;
-export const DIRECTORY_LIMITS = { ruWindowMs: 10_000, ru: { S: 3500, M: 5000, L: 8000 }, appWrites: 3000, appWriteWindowMs: 150_000, tenantWrites: 18_000, tenantWriteWindowMs: 300_000 } as const;
+export const DIRECTORY_LIMITS = {
+  ruWindowMs: 10_000,
+  ru: { S: 3500, M: 5000, L: 8000 },
+  appWrites: 3000,
+  appWriteWindowMs: 150_000,
+  tenantWrites: 18_000,
+  tenantWriteWindowMs: 300_000,
+} as const;
 
 /** `scope` is `<Scope>/<Limit>` of the x-ms-throttle-scope header; the caller appends app and tenant. */
-export type ThrottleVerdict = { ok: true; resourceUnits?: number } | { ok: false; retryAfterSeconds: number; scope: string; information: string };
+export type ThrottleVerdict =
+  { ok: true; resourceUnits?: number } | { ok: false; retryAfterSeconds: number; scope: string; information: string };
 
 /**
  * The documented limits (graph-api reference §12): Intune counts requests and writes per tenant
@@ -91,13 +99,20 @@ export class Throttler {
   check(appId: string, area: Area, write: boolean, cost: number, now: number): ThrottleVerdict {
     if (area === 'intune') {
       const L = INTUNE_LIMITS;
-      const checks: [SlidingWindow, string][] = [[this.window(`i:a:${appId}`, L.appAll, L.windowMs), 'Tenant_Application/ReadWrite'], [this.window('i:t', L.tenantAll, L.windowMs), 'Tenant/ReadWrite']];
+      const checks: [SlidingWindow, string][] = [
+        [this.window(`i:a:${appId}`, L.appAll, L.windowMs), 'Tenant_Application/ReadWrite'],
+        [this.window('i:t', L.tenantAll, L.windowMs), 'Tenant/ReadWrite'],
+      ];
       if (write) {
-        checks.push([this.window(`i:aw:${appId}`, L.appWrites, L.windowMs), 'Tenant_Application/Write'], [this.window('i:tw', L.tenantWrites, L.windowMs), 'Tenant/Write']);
+        checks.push(
+          [this.window(`i:aw:${appId}`, L.appWrites, L.windowMs), 'Tenant_Application/Write'],
+          [this.window('i:tw', L.tenantWrites, L.windowMs), 'Tenant/Write'],
+        );
       }
       for (const [w, scope] of checks) {
         const wait = w.waitMs(now);
-        if (wait > 0) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)), scope, information: 'RequestLimitExceeded' };
+        if (wait > 0)
+          return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)), scope, information: 'RequestLimitExceeded' };
       }
       for (const [w] of checks) w.add(now);
       return { ok: true };
@@ -107,7 +122,13 @@ export class Throttler {
     let bucket = this.buckets.get(appId);
     if (!bucket) this.buckets.set(appId, (bucket = new TokenBucket(quota, quota / D.ruWindowMs, now)));
     const ruWait = bucket.waitMs(cost, now);
-    if (ruWait > 0) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(ruWait / 1000)), scope: 'Tenant_Application/ReadWrite', information: 'ResourceUnitLimitExceeded' };
+    if (ruWait > 0)
+      return {
+        ok: false,
+        retryAfterSeconds: Math.max(1, Math.ceil(ruWait / 1000)),
+        scope: 'Tenant_Application/ReadWrite',
+        information: 'ResourceUnitLimitExceeded',
+      };
     const writes: [SlidingWindow, string][] = write
       ? [
           [this.window(`d:aw:${appId}`, D.appWrites, D.appWriteWindowMs), 'Tenant_Application/Write'],

@@ -14,7 +14,10 @@ const USAGE = 'usage: npm run host -- [--app <dir>] [--port <port>] [--state-dir
 async function main(): Promise<void> {
   let raw;
   try {
-    raw = parseArgs({ options: { app: { type: 'string' }, port: { type: 'string' }, 'state-dir': { type: 'string' } }, strict: true }).values;
+    raw = parseArgs({
+      options: { app: { type: 'string' }, port: { type: 'string' }, 'state-dir': { type: 'string' } },
+      strict: true,
+    }).values;
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${USAGE}`, { cause: err });
   }

@@ -66,7 +66,8 @@ let started = false;
  * a host run it as a child process through cli.ts).
  */
 export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost> {
-  if (started) throw new Error('A local host was already started (or tried to start) in this process; the app can be loaded only once per process.');
+  if (started)
+    throw new Error('A local host was already started (or tried to start) in this process; the app can be loaded only once per process.');
   started = true;
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const appDir = resolve(opts.appDir);
@@ -91,9 +92,14 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   if (functionErrors.size > 0) log(formatFunctionErrors(functionErrors));
   const runnable = functions.filter((f) => !functionErrors.has(f.name));
   const invoker = new Invoker(registry, log, functionErrors);
-  const writeOutputs = (fn: RegisteredFunction, res: RpcInvocationResponse, data: Record<string, unknown>) => writeStorageOutputs(fn, res, data, process.env);
+  const writeOutputs = (fn: RegisteredFunction, res: RpcInvocationResponse, data: Record<string, unknown>) =>
+    writeStorageOutputs(fn, res, data, process.env);
 
-  const store = new JournalStore(stateDir, { afterCommit: intEnv('LOCAL_HOST_CRASH_AFTER_COMMIT'), torn: process.env.LOCAL_HOST_CRASH_TORN === '1' }, log);
+  const store = new JournalStore(
+    stateDir,
+    { afterCommit: intEnv('LOCAL_HOST_CRASH_AFTER_COMMIT'), torn: process.env.LOCAL_HOST_CRASH_TORN === '1' },
+    log,
+  );
   const crashAfterActivity = intEnv('LOCAL_HOST_CRASH_AFTER_ACTIVITY');
   const engine = new DurableEngine(store, invoker, {
     log,

@@ -43,7 +43,9 @@ function trigger(fn: RegisteredFunction, type: string) {
 function timerJson(info: TimerInfo): string {
   return JSON.stringify({
     Schedule: { AdjustForDST: info.schedule.adjustForDST },
-    ScheduleStatus: info.scheduleStatus ? { Last: info.scheduleStatus.last, Next: info.scheduleStatus.next, LastUpdated: info.scheduleStatus.lastUpdated } : null,
+    ScheduleStatus: info.scheduleStatus
+      ? { Last: info.scheduleStatus.last, Next: info.scheduleStatus.next, LastUpdated: info.scheduleStatus.lastUpdated }
+      : null,
     IsPastDue: info.isPastDue,
   });
 }
@@ -72,7 +74,9 @@ export async function startTriggerListeners(d: WiringDeps): Promise<TriggerListe
     const b = trigger(fn, 'blobTrigger');
     if (b) {
       if (b.source === 'EventGrid') {
-        d.log(`blob trigger '${fn.name}': source EventGrid: events at /runtime/webhooks/blobs?functionName=Host.Functions.${fn.name}, and container polling (Azurite emits no events)`);
+        d.log(
+          `blob trigger '${fn.name}': source EventGrid: events at /runtime/webhooks/blobs?functionName=Host.Functions.${fn.name}, and container polling (Azurite emits no events)`,
+        );
       }
       blobs.push({
         functionName: fn.name,
@@ -90,7 +94,10 @@ export async function startTriggerListeners(d: WiringDeps): Promise<TriggerListe
           stateDir: `${d.stateDir}/timers`,
           log: d.log,
           invoke: async (functionName, info) => {
-            const res = await d.invoker.invoke({ functionName, inputs: { timerTrigger: { json: timerJson(info) }, durableClient: { string: d.clientBinding() } } });
+            const res = await d.invoker.invoke({
+              functionName,
+              inputs: { timerTrigger: { json: timerJson(info) }, durableClient: { string: d.clientBinding() } },
+            });
             await writeStorageOutputs(d.invoker.get(functionName), res, {}, process.env);
           },
         }),
@@ -101,7 +108,9 @@ export async function startTriggerListeners(d: WiringDeps): Promise<TriggerListe
       try {
         hostConnectionString = connectionFor('AzureWebJobsStorage', process.env);
       } catch (err) {
-        throw new Error(`Blob triggers keep their receipts, scan cursors and queue in the host's storage: ${(err as Error).message}`, { cause: err });
+        throw new Error(`Blob triggers keep their receipts, scan cursors and queue in the host's storage: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       blob = await startBlobListener({
         hostId: hostIdFor(d.appDir, d.settings.hubName),

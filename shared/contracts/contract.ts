@@ -29,4 +29,11 @@ export interface OrchestrationContract<I extends z.ZodType = z.ZodType, O extend
  * Compile-time proof that an implementation takes its contract's input and returns its output
  * (a step whose result drifted from its contract does not build): `true` or `false`.
  */
-export type Implements<C extends { input: z.ZodType; output: z.ZodType }, F> = F extends (deps: never, input: z.output<C['input']>) => Promise<infer R> ? (R extends z.input<C['output']> ? true : false) : false;
+export type Implements<C extends { input: z.ZodType; output: z.ZodType }, F> = F extends (
+  deps: never,
+  input: z.output<C['input']>,
+) => Promise<infer R>
+  ? R extends z.input<C['output']>
+    ? true
+    : false
+  : false;

@@ -7,7 +7,17 @@ import type { runReconcileSurvey } from '../reconcile/survey';
 import type { runReconcileRepair } from '../reconcile/repair';
 import type { writeReconcileReport } from '../reconcile/report';
 import { activity, type Implements } from './contract';
-import { ReconcileInput, ReconcileOutcome, ReconcileReportInput, ReconcileStepInput, RepairInput, RepairResult, Stopped, SurveyResult, SyncNote } from './reconcile';
+import {
+  ReconcileInput,
+  ReconcileOutcome,
+  ReconcileReportInput,
+  ReconcileStepInput,
+  RepairInput,
+  RepairResult,
+  Stopped,
+  SurveyResult,
+  SyncNote,
+} from './reconcile';
 
 /** Reads the tenant in bulk and classifies every ledger device and foreign registration. @see {@link runReconcileSurvey} */
 export const ReconcileSurvey = activity('reconcileSurvey', ReconcileStepInput, z.union([SurveyResult, Stopped]));

@@ -44,7 +44,11 @@ export const SurveyResult = z.object({
 export type SurveyResult = z.infer<typeof SurveyResult>;
 
 /** What the reconciliation's sync request came to (the repair step records it on every finding that waited for it). */
-export const SyncNote = z.object({ status: z.enum(['synced', 'requested', 'waiting', 'refused']), note: z.string(), retryAfterSeconds: z.number().optional() });
+export const SyncNote = z.object({
+  status: z.enum(['synced', 'requested', 'waiting', 'refused']),
+  note: z.string(),
+  retryAfterSeconds: z.number().optional(),
+});
 export type SyncNote = z.infer<typeof SyncNote>;
 
 /** One part of the findings is repaired per activity call, so a crash costs one part's checks, never a duplicate write. */
@@ -67,7 +71,12 @@ export type RepairResult = z.infer<typeof RepairResult>;
 export const Stopped = z.object({ stopped: RunStop });
 export type Stopped = z.infer<typeof Stopped>;
 
-export const ReconcileReportInput = ReconcileStepInput.extend({ survey: SurveyResult.optional(), repair: RepairResult.optional(), sync: SyncNote.optional(), stopped: RunStop.optional() });
+export const ReconcileReportInput = ReconcileStepInput.extend({
+  survey: SurveyResult.optional(),
+  repair: RepairResult.optional(),
+  sync: SyncNote.optional(),
+  stopped: RunStop.optional(),
+});
 export type ReconcileReportInput = z.infer<typeof ReconcileReportInput>;
 
 export const ReconcileOutcome = z.object({

@@ -63,7 +63,8 @@ export async function importDevices(graph: GraphGateway, importId: string, devic
   const result = await graph.send({ op: 'importDevices', body: importBody(importId, devices) }, { noClientRetry: true });
   if (!result.ok) return { ok: false, status: result.status, code: result.code };
   const parsed = ImportAnswer.safeParse(result.body);
-  if (!parsed.success) throw new GraphContractError('import: the answer is not a collection of imported records', { operation: 'importDevices' });
+  if (!parsed.success)
+    throw new GraphContractError('import: the answer is not a collection of imported records', { operation: 'importDevices' });
   return { ok: true, records: parsed.data.value };
 }
 
@@ -98,16 +99,28 @@ export const RECORD_FIELDS_WITHOUT_HASH = ['id', 'serialNumber', 'importId', 'gr
  * the list is read and matched here. Other tools' records are read, never kept (unless `belongs`
  * asks for one by its id: the reconciliation checks the records it means to delete).
  */
-export async function findImportRecords(graph: GraphGateway, belongs: (importId: string, record: ImportRecord) => boolean, options: { withoutHashes?: boolean } = {}): Promise<ImportRecord[]> {
+export async function findImportRecords(
+  graph: GraphGateway,
+  belongs: (importId: string, record: ImportRecord) => boolean,
+  options: { withoutHashes?: boolean } = {},
+): Promise<ImportRecord[]> {
   const mine: ImportRecord[] = [];
-  const walked = await graph.forEachPage({ op: 'listImportedDevices', ...(options.withoutHashes ? { query: { select: [...RECORD_FIELDS_WITHOUT_HASH] } } : {}) }, (items) => {
-    for (const item of items) {
-      const record = ImportRecord.safeParse(item);
-      if (!record.success) throw new GraphContractError('imported record: unexpected shape', { operation: 'listImportedDevices' });
-      if (record.data.importId && belongs(record.data.importId, record.data)) mine.push(record.data);
-    }
-  });
-  if (!walked.ok) throw new GraphContractError(`importedWindowsAutopilotDeviceIdentities: ${walked.status} ${walked.code}`, { operation: 'listImportedDevices', status: walked.status, code: walked.code });
+  const walked = await graph.forEachPage(
+    { op: 'listImportedDevices', ...(options.withoutHashes ? { query: { select: [...RECORD_FIELDS_WITHOUT_HASH] } } : {}) },
+    (items) => {
+      for (const item of items) {
+        const record = ImportRecord.safeParse(item);
+        if (!record.success) throw new GraphContractError('imported record: unexpected shape', { operation: 'listImportedDevices' });
+        if (record.data.importId && belongs(record.data.importId, record.data)) mine.push(record.data);
+      }
+    },
+  );
+  if (!walked.ok)
+    throw new GraphContractError(`importedWindowsAutopilotDeviceIdentities: ${walked.status} ${walked.code}`, {
+      operation: 'listImportedDevices',
+      status: walked.status,
+      code: walked.code,
+    });
   return mine;
 }
 
@@ -117,7 +130,10 @@ export async function findImportRecords(graph: GraphGateway, belongs: (importId:
  * id it never had (microsoft-graph-docs #7129) and, in beta, to answer without deleting (#5180) —
  * so the caller checks with `importRecordsStillThere` before counting a record as deleted.
  */
-export async function deleteImportRecords(graph: GraphGateway, ids: readonly string[]): Promise<{ asked: string[]; failures: { id: string; status: number; code: string }[] }> {
+export async function deleteImportRecords(
+  graph: GraphGateway,
+  ids: readonly string[],
+): Promise<{ asked: string[]; failures: { id: string; status: number; code: string }[] }> {
   const asked: string[] = [];
   const failures: { id: string; status: number; code: string }[] = [];
   if (ids.length === 0) return { asked, failures };
@@ -144,7 +160,12 @@ export async function importRecordsStillThere(graph: GraphGateway, ids: Readonly
       if (ids.has(record.data.id)) there.add(record.data.id);
     }
   });
-  if (!walked.ok) throw new GraphContractError(`importedWindowsAutopilotDeviceIdentities: ${walked.status} ${walked.code}`, { operation: 'listImportedDevices', status: walked.status, code: walked.code });
+  if (!walked.ok)
+    throw new GraphContractError(`importedWindowsAutopilotDeviceIdentities: ${walked.status} ${walked.code}`, {
+      operation: 'listImportedDevices',
+      status: walked.status,
+      code: walked.code,
+    });
   return there;
 }
 
@@ -173,11 +194,14 @@ export function entraDeviceIdOf(device: AutopilotDevice): string | undefined {
 /** The Autopilot records by id, with the deployment profile expanded (one $batch per 20); 404 → absent. */
 export async function getAutopilotDevices(graph: GraphGateway, ids: readonly string[]): Promise<Map<string, AutopilotDevice>> {
   const found = new Map<string, AutopilotDevice>();
-  const results = await graph.batch(ids.map((id) => ({ op: 'getAutopilotDevice', params: { id }, query: { expand: ['deploymentProfile'] } })));
+  const results = await graph.batch(
+    ids.map((id) => ({ op: 'getAutopilotDevice', params: { id }, query: { expand: ['deploymentProfile'] } })),
+  );
   results.forEach((result, i) => {
     if (!result.ok) return;
     const parsed = AutopilotDevice.safeParse(result.body);
-    if (!parsed.success) throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape', { operation: 'getAutopilotDevice' });
+    if (!parsed.success)
+      throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape', { operation: 'getAutopilotDevice' });
     found.set(ids[i]!, parsed.data);
   });
   return found;
@@ -187,13 +211,17 @@ export async function getAutopilotDevices(graph: GraphGateway, ids: readonly str
  * The registrations by id as they are now, for a check right before a write: a record, `gone`
  * (404), or `unknown` (any other answer — not taken for gone, so nothing is decided on it).
  */
-export async function readRegistrationsNow(graph: GraphGateway, ids: readonly string[]): Promise<Map<string, AutopilotDevice | 'gone' | 'unknown'>> {
+export async function readRegistrationsNow(
+  graph: GraphGateway,
+  ids: readonly string[],
+): Promise<Map<string, AutopilotDevice | 'gone' | 'unknown'>> {
   const out = new Map<string, AutopilotDevice | 'gone' | 'unknown'>();
   const results = await graph.batch(ids.map((id) => ({ op: 'getAutopilotDevice', params: { id } })));
   results.forEach((result, i) => {
     if (!result.ok) return void out.set(ids[i]!, result.status === 404 ? 'gone' : 'unknown');
     const parsed = AutopilotDevice.safeParse(result.body);
-    if (!parsed.success) throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape', { operation: 'getAutopilotDevice' });
+    if (!parsed.success)
+      throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape', { operation: 'getAutopilotDevice' });
     out.set(ids[i]!, parsed.data);
   });
   return out;
@@ -205,11 +233,17 @@ export async function readAutopilotDevices(graph: GraphGateway, wanted: Readonly
   const walked = await graph.forEachPage({ op: 'listAutopilotDevices' }, (items) => {
     for (const item of items) {
       const parsed = AutopilotDevice.safeParse(item);
-      if (!parsed.success) throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape', { operation: 'listAutopilotDevices' });
+      if (!parsed.success)
+        throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape', { operation: 'listAutopilotDevices' });
       if (wanted.has(parsed.data.id)) byId.set(parsed.data.id, parsed.data);
     }
   });
-  if (!walked.ok) throw new GraphContractError(`windowsAutopilotDeviceIdentities: ${walked.status} ${walked.code}`, { operation: 'listAutopilotDevices', status: walked.status, code: walked.code });
+  if (!walked.ok)
+    throw new GraphContractError(`windowsAutopilotDeviceIdentities: ${walked.status} ${walked.code}`, {
+      operation: 'listAutopilotDevices',
+      status: walked.status,
+      code: walked.code,
+    });
   return byId;
 }
 
@@ -225,8 +259,13 @@ function answersOf(ids: readonly string[], results: readonly GraphResult[]): Wri
 /** Sets the group tag of registrations (updateDeviceProperties, one $batch per 20; 204 when accepted). */
 export async function setGroupTags(graph: GraphGateway, updates: readonly { id: string; groupTag: string }[]): Promise<WriteAnswers> {
   if (updates.length === 0) return new Map();
-  const results = await graph.batch(updates.map((u) => ({ op: 'updateAutopilotDeviceProperties' as const, params: { id: u.id }, body: { groupTag: u.groupTag } })));
-  return answersOf(updates.map((u) => u.id), results);
+  const results = await graph.batch(
+    updates.map((u) => ({ op: 'updateAutopilotDeviceProperties' as const, params: { id: u.id }, body: { groupTag: u.groupTag } })),
+  );
+  return answersOf(
+    updates.map((u) => u.id),
+    results,
+  );
 }
 
 /**
@@ -244,7 +283,10 @@ export async function deleteAutopilotDevices(graph: GraphGateway, ids: readonly 
  * fails on hyphens: search on the longest hyphen-free piece (microsoft-graph-docs #9357, docs-contrib #3693).
  */
 export function serialSearchTerm(serial: string): string {
-  const pieces = serial.split(/[-\s]/).filter(Boolean).sort((a, b) => b.length - a.length);
+  const pieces = serial
+    .split(/[-\s]/)
+    .filter(Boolean)
+    .sort((a, b) => b.length - a.length);
   return (pieces[0] ?? serial).replace(/'/g, "''");
 }
 
@@ -259,13 +301,17 @@ function sameSerial(a: string | null | undefined, b: string): boolean {
  */
 export async function findAutopilotBySerial(graph: GraphGateway, serials: readonly string[]): Promise<Map<string, AutopilotDevice>> {
   const found = new Map<string, AutopilotDevice>();
-  const specs: GraphRequestSpec[] = serials.map((serial) => ({ op: 'listAutopilotDevices', query: { filter: `contains(serialNumber,'${serialSearchTerm(serial)}')` } }));
+  const specs: GraphRequestSpec[] = serials.map((serial) => ({
+    op: 'listAutopilotDevices',
+    query: { filter: `contains(serialNumber,'${serialSearchTerm(serial)}')` },
+  }));
   const results = await graph.batch(specs);
   for (const [i, result] of results.entries()) {
     const serial = serials[i]!;
     if (!result.ok) continue;
     const page = AutopilotPage.safeParse(result.body);
-    if (!page.success) throw new GraphContractError('windowsAutopilotDeviceIdentities: unexpected shape', { operation: 'listAutopilotDevices' });
+    if (!page.success)
+      throw new GraphContractError('windowsAutopilotDeviceIdentities: unexpected shape', { operation: 'listAutopilotDevices' });
     let match = page.data.value.find((a) => sameSerial(a.serialNumber, serial));
     const nextLink = page.data['@odata.nextLink'];
     if (!match && nextLink) {
@@ -275,13 +321,19 @@ export async function findAutopilotBySerial(graph: GraphGateway, serials: readon
           if (match) return;
           for (const item of items) {
             const parsed = AutopilotDevice.safeParse(item);
-            if (!parsed.success) throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape', { operation: 'listAutopilotDevices' });
+            if (!parsed.success)
+              throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape', { operation: 'listAutopilotDevices' });
             if (sameSerial(parsed.data.serialNumber, serial)) match = parsed.data;
           }
         },
         { from: nextLink },
       );
-      if (!walked.ok && walked.status !== 404) throw new GraphContractError(`windowsAutopilotDeviceIdentities: ${walked.status} ${walked.code}`, { operation: 'listAutopilotDevices', status: walked.status, code: walked.code });
+      if (!walked.ok && walked.status !== 404)
+        throw new GraphContractError(`windowsAutopilotDeviceIdentities: ${walked.status} ${walked.code}`, {
+          operation: 'listAutopilotDevices',
+          status: walked.status,
+          code: walked.code,
+        });
     }
     if (match) found.set(serial, match);
   }
@@ -308,24 +360,39 @@ export interface GroupDevices {
  * when the group does not exist. Read page by page (groups are as large as the tenant), keeping only
  * the wanted ids. The cast to microsoft.graph.device makes it an advanced query (catalog flag).
  */
-export async function readGroupDeviceIds(graph: GraphGateway, groupId: string, wanted: ReadonlySet<string>): Promise<GroupDevices | undefined> {
+export async function readGroupDeviceIds(
+  graph: GraphGateway,
+  groupId: string,
+  wanted: ReadonlySet<string>,
+): Promise<GroupDevices | undefined> {
   const out: GroupDevices = { deviceIds: new Set(), withoutDeviceId: 0 };
-  const walked = await graph.forEachPage({ op: 'listGroupDeviceMembers', params: { id: groupId }, query: { select: ['id', 'deviceId'], top: DIRECTORY_PAGE } }, (items) => {
-    for (const item of items) {
-      const m = Member.safeParse(item);
-      if (!m.success) throw new GraphContractError(`group ${groupId} members: unexpected shape`, { operation: 'listGroupDeviceMembers' });
-      const deviceId = m.data.deviceId?.toLowerCase();
-      if (!deviceId) out.withoutDeviceId++;
-      else if (wanted.has(deviceId)) out.deviceIds.add(deviceId);
-    }
-  });
+  const walked = await graph.forEachPage(
+    { op: 'listGroupDeviceMembers', params: { id: groupId }, query: { select: ['id', 'deviceId'], top: DIRECTORY_PAGE } },
+    (items) => {
+      for (const item of items) {
+        const m = Member.safeParse(item);
+        if (!m.success) throw new GraphContractError(`group ${groupId} members: unexpected shape`, { operation: 'listGroupDeviceMembers' });
+        const deviceId = m.data.deviceId?.toLowerCase();
+        if (!deviceId) out.withoutDeviceId++;
+        else if (wanted.has(deviceId)) out.deviceIds.add(deviceId);
+      }
+    },
+  );
   if (walked.ok) return out;
   if (walked.status === 404) return undefined;
-  throw new GraphContractError(`group ${groupId} members: ${walked.status} ${walked.code}`, { operation: 'listGroupDeviceMembers', status: walked.status, code: walked.code });
+  throw new GraphContractError(`group ${groupId} members: ${walked.status} ${walked.code}`, {
+    operation: 'listGroupDeviceMembers',
+    status: walked.status,
+    code: walked.code,
+  });
 }
 
 /** Which of the `wanted` Autopilot ids the deployment profile is assigned to; undefined when the profile does not exist. */
-export async function readProfileDeviceIds(graph: GraphGateway, profileId: string, wanted: ReadonlySet<string>): Promise<Set<string> | undefined> {
+export async function readProfileDeviceIds(
+  graph: GraphGateway,
+  profileId: string,
+  wanted: ReadonlySet<string>,
+): Promise<Set<string> | undefined> {
   const ids = new Set<string>();
   const walked = await graph.forEachPage({ op: 'listProfileAssignedDevices', params: { id: profileId } }, (items) => {
     for (const item of items) {
@@ -335,7 +402,11 @@ export async function readProfileDeviceIds(graph: GraphGateway, profileId: strin
   });
   if (walked.ok) return ids;
   if (walked.status === 404) return undefined;
-  throw new GraphContractError(`profile ${profileId} assigned devices: ${walked.status} ${walked.code}`, { operation: 'listProfileAssignedDevices', status: walked.status, code: walked.code });
+  throw new GraphContractError(`profile ${profileId} assigned devices: ${walked.status} ${walked.code}`, {
+    operation: 'listProfileAssignedDevices',
+    status: walked.status,
+    code: walked.code,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -413,14 +484,26 @@ export async function readEsps(graph: GraphGateway): Promise<EspConfig[]> {
   const walked = await graph.forEachPage({ op: 'listEnrollmentConfigurations', query: { expand: ['assignments'] } }, (items) => {
     for (const item of items) {
       const parsed = EnrollmentConfig.safeParse(item);
-      if (!parsed.success) throw new GraphContractError('deviceEnrollmentConfiguration: unexpected shape', { operation: 'listEnrollmentConfigurations' });
+      if (!parsed.success)
+        throw new GraphContractError('deviceEnrollmentConfiguration: unexpected shape', { operation: 'listEnrollmentConfigurations' });
       const c = parsed.data;
       const type = c.deviceEnrollmentConfigurationType ?? (c['@odata.type'] ?? '').replace(/^#microsoft\.graph\./, '');
       const isDefault = isDefaultEsp({ id: c.id, priority: c.priority, type });
       if (!isDefault && type !== ESP_TYPE) continue;
-      esps.push({ id: c.id, displayName: c.displayName ?? c.id, priority: c.priority ?? 0, isDefault, assignments: (c.assignments ?? []).map((a) => toAssignment(a.target)) });
+      esps.push({
+        id: c.id,
+        displayName: c.displayName ?? c.id,
+        priority: c.priority ?? 0,
+        isDefault,
+        assignments: (c.assignments ?? []).map((a) => toAssignment(a.target)),
+      });
     }
   });
-  if (!walked.ok) throw new GraphContractError(`deviceEnrollmentConfigurations: ${walked.status} ${walked.code}`, { operation: 'listEnrollmentConfigurations', status: walked.status, code: walked.code });
+  if (!walked.ok)
+    throw new GraphContractError(`deviceEnrollmentConfigurations: ${walked.status} ${walked.code}`, {
+      operation: 'listEnrollmentConfigurations',
+      status: walked.status,
+      code: walked.code,
+    });
   return esps;
 }

@@ -118,7 +118,14 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
     ],
   });
 
-  async function raw(version: string, method: string, url: string, body: unknown, headers: Record<string, string>, sendOptions?: SendOptions): Promise<GraphResult> {
+  async function raw(
+    version: string,
+    method: string,
+    url: string,
+    body: unknown,
+    headers: Record<string, string>,
+    sendOptions?: SendOptions,
+  ): Promise<GraphResult> {
     let request = client.api(url).version(version).responseType(ResponseType.RAW).headers(headers);
     if (sendOptions?.noClientRetry) request = request.middlewareOptions([new RetryHandlerOptions(0, 0)]);
     let response: Response;
@@ -159,7 +166,13 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
           let pending = slice.map((spec, i) => ({ spec, index: start + i })).filter((x) => operationOf(x.spec).version === version);
           for (let attempt = 0; pending.length > 0; attempt++) {
             const answered = await pace(pending.map((p) => p.spec));
-            const outer = await raw(version, 'POST', '/$batch', { requests: pending.map(({ spec, index }) => batchItem(spec, index)) }, {}).finally(answered);
+            const outer = await raw(
+              version,
+              'POST',
+              '/$batch',
+              { requests: pending.map(({ spec, index }) => batchItem(spec, index)) },
+              {},
+            ).finally(answered);
             const responses = settleBatch(outer, pending[0]!.spec, sendOptions);
             const retry: typeof pending = [];
             let wait = 0;
@@ -168,7 +181,8 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
               const item = pending.find((p) => p.index === index);
               if (!item) continue;
               const retryAfter = r.headers?.['Retry-After'] ?? r.headers?.['retry-after'];
-              const result: GraphResult = r.status < 400 ? { ok: true, status: r.status, body: r.body } : errorResult(r.status, r.body, retryAfter, now());
+              const result: GraphResult =
+                r.status < 400 ? { ok: true, status: r.status, body: r.body } : errorResult(r.status, r.body, retryAfter, now());
               results[index] = result;
               if (result.ok || sendOptions?.acceptStatuses?.includes(result.status)) continue;
               // A permission failure inside a batch is the app's, not the item's: stop like a single call.
@@ -207,7 +221,8 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
       const op = operationOf(spec);
       const versionRoot = `${options.endpoint}/${op.version}`;
       let pages = 0;
-      let next: string | undefined = walk?.from !== undefined ? withAdvancedQuery(spec, relativeNextLink(walk.from, versionRoot)) : relativeUrl(spec);
+      let next: string | undefined =
+        walk?.from !== undefined ? withAdvancedQuery(spec, relativeNextLink(walk.from, versionRoot)) : relativeUrl(spec);
       while (next) {
         const answered = await pace([spec]);
         const result = settle(await raw(op.version, 'GET', next, undefined, requestHeaders(spec)).finally(answered), spec);
@@ -215,8 +230,10 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
         const page = parseCollectionPage(result.body, op.path);
         await onPage(page.value);
         pages++;
-        const following: string | undefined = page.nextLink === undefined ? undefined : withAdvancedQuery(spec, relativeNextLink(page.nextLink, versionRoot));
-        if (following !== undefined && following === next) throw new GraphContractError(`${op.path}: @odata.nextLink repeats the page it came from`, { operation: spec.op });
+        const following: string | undefined =
+          page.nextLink === undefined ? undefined : withAdvancedQuery(spec, relativeNextLink(page.nextLink, versionRoot));
+        if (following !== undefined && following === next)
+          throw new GraphContractError(`${op.path}: @odata.nextLink repeats the page it came from`, { operation: spec.op });
         next = following;
       }
       return { ok: true, pages };
@@ -245,10 +262,19 @@ function settleBatch(outer: GraphResult, first: GraphRequestSpec, sendOptions: S
   if (isTransientStatus(outer.status) && !sendOptions?.acceptStatuses?.includes(outer.status)) {
     throw new GraphTransientError(`POST /$batch failed with ${outer.status} ${outer.code}`, outer.status, outer.retryAfterSeconds);
   }
-  throw new GraphContractError(`$batch rejected: ${outer.status} ${outer.code} ${outer.message}`.trim(), { operation: '$batch', status: outer.status, code: outer.code });
+  throw new GraphContractError(`$batch rejected: ${outer.status} ${outer.code} ${outer.message}`.trim(), {
+    operation: '$batch',
+    status: outer.status,
+    code: outer.code,
+  });
 }
 
-const CREDENTIAL_FAILURES = ['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError'];
+const CREDENTIAL_FAILURES = [
+  'CredentialUnavailableError',
+  'AuthenticationError',
+  'AggregateAuthenticationError',
+  'AuthenticationRequiredError',
+];
 
 /**
  * @azure/identity's failures to get a token: no identity, wrong client id, consent missing. The
@@ -266,7 +292,7 @@ function credentialError(error: Error): GraphPermissionError {
     kind: 'auth',
     operation: 'token',
     message: `No Microsoft Graph token: ${String(name)}: ${error.message.split('\n')[0]!.slice(0, 300)}`,
-    fix: 'In Azure: the Function App needs its user-assigned managed identity and AZURE_CLIENT_ID set to that identity\'s client id (infra sets both). Locally with a real tenant: sign in with `az login` (GRAPH_AUTH=default-azure-credential).',
+    fix: "In Azure: the Function App needs its user-assigned managed identity and AZURE_CLIENT_ID set to that identity's client id (infra sets both). Locally with a real tenant: sign in with `az login` (GRAPH_AUTH=default-azure-credential).",
   });
 }
 

@@ -6,7 +6,14 @@
  */
 import { z } from 'zod';
 import { GRAPH_OPERATIONS, type GraphOperation, type GraphOperationName } from './operations';
-import { GraphContractError, GraphPermissionError, GraphTransientError, isPermissionStatus, isTransientStatus, parseRetryAfter } from './errors';
+import {
+  GraphContractError,
+  GraphPermissionError,
+  GraphTransientError,
+  isPermissionStatus,
+  isTransientStatus,
+  parseRetryAfter,
+} from './errors';
 
 export interface GraphQuery {
   filter?: string;
@@ -23,8 +30,7 @@ export interface GraphRequestSpec {
 }
 
 export type GraphResult =
-  | { ok: true; status: number; body: unknown }
-  | { ok: false; status: number; code: string; message: string; retryAfterSeconds?: number };
+  { ok: true; status: number; body: unknown } | { ok: false; status: number; code: string; message: string; retryAfterSeconds?: number };
 
 export interface SendOptions {
   /** Statuses that are answers for this call (e.g. 409/429 from sync), not failures to retry. */
@@ -46,7 +52,11 @@ export interface GraphGateway {
    * on a later page comes back as a value after earlier pages were handed over. With `from` (an
    * `@odata.nextLink` a $batch answer carried) the walk starts at that page instead of the first.
    */
-  forEachPage(spec: GraphRequestSpec, onPage: (items: unknown[]) => void | Promise<void>, options?: { from?: string }): Promise<PagesResult>;
+  forEachPage(
+    spec: GraphRequestSpec,
+    onPage: (items: unknown[]) => void | Promise<void>,
+    options?: { from?: string },
+  ): Promise<PagesResult>;
 }
 
 export type ListResult = { ok: true; items: unknown[] } | Extract<GraphResult, { ok: false }>;
@@ -54,7 +64,9 @@ export type PagesResult = { ok: true; pages: number } | Extract<GraphResult, { o
 
 export const MAX_BATCH = 20;
 
-const ErrorBody = z.object({ error: z.object({ code: z.string().optional(), message: z.string().optional() }).passthrough() }).passthrough();
+const ErrorBody = z
+  .object({ error: z.object({ code: z.string().optional(), message: z.string().optional() }).passthrough() })
+  .passthrough();
 const CollectionPage = z.object({ value: z.array(z.unknown()), '@odata.nextLink': z.string().optional() }).passthrough();
 const BatchResponse = z.object({
   responses: z.array(
@@ -122,13 +134,21 @@ export function settle(result: GraphResult, spec: GraphRequestSpec, options?: Se
   const op = operationOf(spec);
   if (isPermissionStatus(result.status)) throw permissionError(spec.op, op, result);
   if (isTransientStatus(result.status)) {
-    throw new GraphTransientError(`${op.method} ${op.path} failed with ${result.status} ${result.code}`, result.status, result.retryAfterSeconds);
+    throw new GraphTransientError(
+      `${op.method} ${op.path} failed with ${result.status} ${result.code}`,
+      result.status,
+      result.retryAfterSeconds,
+    );
   }
   return result;
 }
 
 /** 401: the token is refused; 403: the identity lacks an app role (or an Intune licence/role). */
-export function permissionError(name: GraphOperationName, op: GraphOperation, result: Extract<GraphResult, { ok: false }>): GraphPermissionError {
+export function permissionError(
+  name: GraphOperationName,
+  op: GraphOperation,
+  result: Extract<GraphResult, { ok: false }>,
+): GraphPermissionError {
   const needed = op.permissions.join(' and ');
   const what = `${op.method} ${op.version}${op.path} (${name})`;
   if (result.status === 401) {
@@ -138,7 +158,7 @@ export function permissionError(name: GraphOperationName, op: GraphOperation, re
       status: 401,
       code: result.code,
       message: `Microsoft Graph refused the app's token for ${what}: ${result.code}${result.message ? ` — ${result.message.slice(0, 300)}` : ''}`,
-      fix: 'Check GRAPH_AUTH and AZURE_CLIENT_ID: the token must come from the Function App\'s managed identity for the audience https://graph.microsoft.com, in the tenant that holds the devices (`npm run doctor` shows which identity is used).',
+      fix: "Check GRAPH_AUTH and AZURE_CLIENT_ID: the token must come from the Function App's managed identity for the audience https://graph.microsoft.com, in the tenant that holds the devices (`npm run doctor` shows which identity is used).",
     });
   }
   return new GraphPermissionError({

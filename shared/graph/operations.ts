@@ -10,10 +10,7 @@ export type GraphVersion = 'v1.0' | 'beta';
 export type GraphMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH';
 
 export type GraphPermission =
-  | 'DeviceManagementServiceConfig.Read.All'
-  | 'DeviceManagementServiceConfig.ReadWrite.All'
-  | 'Device.Read.All'
-  | 'GroupMember.Read.All';
+  'DeviceManagementServiceConfig.Read.All' | 'DeviceManagementServiceConfig.ReadWrite.All' | 'Device.Read.All' | 'GroupMember.Read.All';
 
 export interface GraphOperation {
   method: GraphMethod;
@@ -118,28 +115,32 @@ export const GRAPH_OPERATIONS = {
     version: 'v1.0',
     path: '/devices',
     permissions: ['Device.Read.All'],
-    purpose: 'Reconciliation: the Entra devices of the tenant’s registrations and their physical ids ([ZTDID], [OrderID]), in one paged read.',
+    purpose:
+      'Reconciliation: the Entra devices of the tenant’s registrations and their physical ids ([ZTDID], [OrderID]), in one paged read.',
   },
   updateAutopilotDeviceProperties: {
     method: 'POST',
     version: 'v1.0',
     path: '/deviceManagement/windowsAutopilotDeviceIdentities/{id}/updateDeviceProperties',
     permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
-    purpose: 'Reconciliation: put the ledger’s group tag back on the pipeline’s own registrations not yet enrolled (and on enrolled ones once an admin approves).',
+    purpose:
+      'Reconciliation: put the ledger’s group tag back on the pipeline’s own registrations not yet enrolled (and on enrolled ones once an admin approves).',
   },
   deleteAutopilotDevice: {
     method: 'DELETE',
     version: 'v1.0',
     path: '/deviceManagement/windowsAutopilotDeviceIdentities/{id}',
     permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
-    purpose: 'Reconciliation, only after an admin approves it: delete a registration whose Entra object is gone, to import the device again from its archived hash.',
+    purpose:
+      'Reconciliation, only after an admin approves it: delete a registration whose Entra object is gone, to import the device again from its archived hash.',
   },
   getGroup: {
     method: 'GET',
     version: 'v1.0',
     path: '/groups/{id}',
     permissions: ['GroupMember.Read.All'],
-    purpose: 'Preflight (doctor, /api/health) and reconciliation: the expected group exists, is dynamic, its rule matches Autopilot devices and processing is on.',
+    purpose:
+      'Preflight (doctor, /api/health) and reconciliation: the expected group exists, is dynamic, its rule matches Autopilot devices and processing is on.',
   },
   getDeploymentProfile: {
     method: 'GET',

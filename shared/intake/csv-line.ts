@@ -83,7 +83,8 @@ export function parseCsvLine(line: string, delimiter: string): LineFields {
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
     const problem = QUOTE_PROBLEM[error.code];
-    if (!problem) throw new Error(`csv-parse raised ${error.code}, which the intake's options should rule out: ${error.message}`, { cause: error });
+    if (!problem)
+      throw new Error(`csv-parse raised ${error.code}, which the intake's options should rule out: ${error.message}`, { cause: error });
     const index = typeof error.index === 'number' ? error.index : 0;
     return { ok: false, problem, column: index + 1 };
   }

@@ -84,7 +84,9 @@ function looksLikeUtf8(window: Uint8Array): boolean {
 /** Bytes only: a string chunk (a stream with setEncoding) has already been decoded, maybe wrongly. */
 function asBuffer(chunk: unknown): Buffer {
   if (!(chunk instanceof Uint8Array)) {
-    throw new TypeError(`readIntakeCsv: the source yielded ${typeof chunk} chunks; pass raw bytes (Uint8Array/Buffer), e.g. a stream without setEncoding()`);
+    throw new TypeError(
+      `readIntakeCsv: the source yielded ${typeof chunk} chunks; pass raw bytes (Uint8Array/Buffer), e.g. a stream without setEncoding()`,
+    );
   }
   return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
@@ -189,7 +191,9 @@ export async function openText(source: AsyncIterable<Uint8Array> | Iterable<Uint
     const utf16 = utf16WithoutBom(head);
     if (utf16) {
       encoding = utf16;
-      warnings.push(`The file is ${utf16.toUpperCase()} without a byte-order mark; it was read as ${utf16.toUpperCase()}. Save it as UTF-8 to be safe.`);
+      warnings.push(
+        `The file is ${utf16.toUpperCase()} without a byte-order mark; it was read as ${utf16.toUpperCase()}. Save it as UTF-8 to be safe.`,
+      );
     } else {
       const at = firstNonAscii(head);
       if (at >= 0) encoding = looksLikeUtf8(head.subarray(at)) ? 'utf-8' : 'windows-1252';

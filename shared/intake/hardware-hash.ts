@@ -24,14 +24,7 @@ export interface DecodedHardwareHash {
 }
 
 export type HashProblem =
-  | 'empty'
-  | 'not-base64'
-  | 'too-short'
-  | 'bad-magic'
-  | 'bad-total-length'
-  | 'bad-record'
-  | 'missing-serial'
-  | 'missing-manufacturer';
+  'empty' | 'not-base64' | 'too-short' | 'bad-magic' | 'bad-total-length' | 'bad-record' | 'missing-serial' | 'missing-manufacturer';
 
 export type HashDecodeResult = { ok: true; value: DecodedHardwareHash } | { ok: false; problem: HashProblem; detail: string };
 

@@ -121,7 +121,9 @@ export function recognizeHeader(line: string): HeaderResult {
   for (const [key, i] of Object.entries(index) as Array<[ColumnKey, number]>) {
     const written = (cells[i] ?? '').trim();
     if (written !== CANONICAL[key]) {
-      warnings.push(`Column '${written}' was read as '${CANONICAL[key]}' (differs in case or spacing; Intune's own import is case-sensitive).`);
+      warnings.push(
+        `Column '${written}' was read as '${CANONICAL[key]}' (differs in case or spacing; Intune's own import is case-sensitive).`,
+      );
     }
   }
   if (found.unknown.length > 0) {
@@ -135,7 +137,9 @@ export function recognizeHeader(line: string): HeaderResult {
   if (index.manufacturer !== undefined || index.model !== undefined) {
     format = 'partner';
     if (index.manufacturer === undefined || index.model === undefined) {
-      warnings.push(`Partner format with only one of '${CANONICAL.manufacturer}' and '${CANONICAL.model}'; the other is taken from the hash alone.`);
+      warnings.push(
+        `Partner format with only one of '${CANONICAL.manufacturer}' and '${CANONICAL.model}'; the other is taken from the hash alone.`,
+      );
     }
   } else if (index.orderId !== undefined && index.groupTag === undefined) {
     format = 'legacy-orderid';

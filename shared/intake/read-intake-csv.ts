@@ -51,7 +51,10 @@ function preambleWarning(text: string): string | undefined {
  * buffers) and yields the header, one verdict per data row and the totals — or why the file is not a
  * CSV of devices. Throws only for invalid options or when the source itself fails.
  */
-export async function* readIntakeCsv(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: IntakeOptions = {}): AsyncGenerator<IntakeEvent, void, undefined> {
+export async function* readIntakeCsv(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: IntakeOptions = {},
+): AsyncGenerator<IntakeEvent, void, undefined> {
   const { maxRows, maxLineBytes } = Options.parse(options);
   const opened = await openText(source);
   if (opened.kind === 'empty') {
@@ -161,7 +164,10 @@ export async function* readIntakeCsv(source: AsyncIterable<Uint8Array> | Iterabl
   if (!header) {
     yield {
       kind: 'rejected-file',
-      reason: preamble.length > 0 ? `The file has no header line after its preamble. ${EXPECTED_FILE}` : `The file holds only blank lines. ${EXPECTED_FILE}`,
+      reason:
+        preamble.length > 0
+          ? `The file has no header line after its preamble. ${EXPECTED_FILE}`
+          : `The file holds only blank lines. ${EXPECTED_FILE}`,
     };
     return;
   }
@@ -171,7 +177,9 @@ export async function* readIntakeCsv(source: AsyncIterable<Uint8Array> | Iterabl
   }
   const warnings: string[] = [];
   if (text.encoding !== headerEncoding) {
-    warnings.push(`The start of the file was plain ASCII; later non-ASCII bytes are not valid UTF-8, so the file was read as ${text.encoding}.`);
+    warnings.push(
+      `The start of the file was plain ASCII; later non-ASCII bytes are not valid UTF-8, so the file was read as ${text.encoding}.`,
+    );
   }
   yield { kind: 'end', ...counts, warnings };
 }

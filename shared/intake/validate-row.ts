@@ -58,7 +58,12 @@ export function validateRow(line: number, rawFields: string[], header: Header): 
     const why = extra
       ? 'more filled fields than the header has columns — an unquoted comma inside a value shifts every column after it'
       : `only ${rawFields.length} field(s) where the header puts '${CANONICAL.hash}' in column ${(index.hash ?? 0) + 1} — the row is cut short`;
-    return reject(line, 'wrong-column-count', `Line ${line} has ${why}. Fix the row so its fields line up with the header (${header.columns.length} columns).`, knownSerial);
+    return reject(
+      line,
+      'wrong-column-count',
+      `Line ${line} has ${why}. Fix the row so its fields line up with the header (${header.columns.length} columns).`,
+      knownSerial,
+    );
   }
   if (rawFields.some((f) => CONTROL.test(f.trim()))) {
     return reject(
@@ -69,10 +74,18 @@ export function validateRow(line: number, rawFields: string[], header: Header): 
     );
   }
   if (!serial) {
-    return reject(line, 'missing-serial', `Line ${line} has no '${CANONICAL.serial}'. Fill in the device's serial number (the SMBIOS serial, as printed on the device).`);
+    return reject(
+      line,
+      'missing-serial',
+      `Line ${line} has no '${CANONICAL.serial}'. Fill in the device's serial number (the SMBIOS serial, as printed on the device).`,
+    );
   }
   if (serial.length > SERIAL_MAX) {
-    return reject(line, 'bad-serial', `Line ${line} has a serial number of ${serial.length} characters; a serial is at most ${SERIAL_MAX}. Check that the columns are not shifted.`);
+    return reject(
+      line,
+      'bad-serial',
+      `Line ${line} has a serial number of ${serial.length} characters; a serial is at most ${SERIAL_MAX}. Check that the columns are not shifted.`,
+    );
   }
 
   const hashText = get(index.hash).replace(/\s+/g, '');
@@ -104,7 +117,12 @@ export function validateRow(line: number, rawFields: string[], header: Header): 
     const problem = groupTagProblem(groupTag);
     if (problem) {
       const column = tagColumn ? CANONICAL.groupTag : CANONICAL.orderId;
-      return reject(line, 'bad-group-tag', `Line ${line} (serial ${showSerial(serial)}): ${problem} (column '${column}'). Correct the tag or leave it empty.`, serial);
+      return reject(
+        line,
+        'bad-group-tag',
+        `Line ${line} (serial ${showSerial(serial)}): ${problem} (column '${column}'). Correct the tag or leave it empty.`,
+        serial,
+      );
     }
   }
   const assignedUser = get(index.assignedUser);
@@ -127,7 +145,10 @@ export function validateRow(line: number, rawFields: string[], header: Header): 
     });
   }
   if (tagColumn && orderId && tagColumn !== orderId) {
-    warnings.push({ code: 'group-tag-conflict', message: `Line ${line}: '${CANONICAL.groupTag}' and '${CANONICAL.orderId}' differ; the group tag '${tagColumn}' was used.` });
+    warnings.push({
+      code: 'group-tag-conflict',
+      message: `Line ${line}: '${CANONICAL.groupTag}' and '${CANONICAL.orderId}' differ; the group tag '${tagColumn}' was used.`,
+    });
   }
   const rowManufacturer = get(index.manufacturer) || undefined;
   const rowModel = get(index.model) || undefined;

@@ -25,7 +25,12 @@ export const LedgerEntry = z.object({
   aadDeviceId: z.string().optional(),
   import: z.object({ outcome: z.enum(['imported', 'already-registered']), at: z.string().optional() }),
   /** `pending`: imported again by a reconciliation, not yet seen in order. */
-  confirm: z.object({ outcome: z.enum(['confirmed', 'failed', 'pending']), code: z.string().optional(), stage: z.string().optional(), at: z.string().optional() }),
+  confirm: z.object({
+    outcome: z.enum(['confirmed', 'failed', 'pending']),
+    code: z.string().optional(),
+    stage: z.string().optional(),
+    at: z.string().optional(),
+  }),
   recordedAt: z.string(),
   /** Set by a reconciliation that found a device its run reported failed by a deadline in order after all. */
   lateSuccessAt: z.string().optional(),

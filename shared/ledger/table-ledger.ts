@@ -18,7 +18,8 @@ const TRANSACTION = 100;
 type Row = { partitionKey: string; rowKey: string; entry: string };
 
 export function tableClientFor(auth: StorageAuth, table: string = LEDGER_TABLE): TableClient {
-  if (auth.kind === 'connection-string') return TableClient.fromConnectionString(auth.connectionString, table, { allowInsecureConnection: true });
+  if (auth.kind === 'connection-string')
+    return TableClient.fromConnectionString(auth.connectionString, table, { allowInsecureConnection: true });
   const credential = auth.clientId ? new ManagedIdentityCredential({ clientId: auth.clientId }) : new DefaultAzureCredential();
   return new TableClient(auth.blobServiceUri.replace('.blob.', '.table.'), table, credential);
 }
@@ -61,7 +62,11 @@ export class TableLedger implements Ledger {
       const unique = [...new Map(list.map((e) => [rowKeyOf(e.serialNumber), e])).values()];
       for (let i = 0; i < unique.length; i += TRANSACTION) {
         const tx = new TableTransaction();
-        for (const e of unique.slice(i, i + TRANSACTION)) tx.upsertEntity<Row>({ partitionKey: partition, rowKey: rowKeyOf(e.serialNumber), entry: JSON.stringify(LedgerEntry.parse(e)) }, 'Replace');
+        for (const e of unique.slice(i, i + TRANSACTION))
+          tx.upsertEntity<Row>(
+            { partitionKey: partition, rowKey: rowKeyOf(e.serialNumber), entry: JSON.stringify(LedgerEntry.parse(e)) },
+            'Replace',
+          );
         await this.client.submitTransaction(tx.actions);
       }
     }
@@ -69,7 +74,9 @@ export class TableLedger implements Ledger {
 
   async *entries(): AsyncIterable<LedgerEntry> {
     await this.ensure();
-    for await (const page of this.client.listEntities<Row>({ queryOptions: { filter: `PartitionKey ne '${MARKER_PARTITION}'` } }).byPage({ maxPageSize: 1000 })) {
+    for await (const page of this.client
+      .listEntities<Row>({ queryOptions: { filter: `PartitionKey ne '${MARKER_PARTITION}'` } })
+      .byPage({ maxPageSize: 1000 })) {
       for (const row of page as TableEntityResult<Row>[]) yield LedgerEntry.parse(JSON.parse(row.entry));
     }
   }

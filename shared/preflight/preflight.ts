@@ -45,7 +45,8 @@ export interface PreflightInput {
   endpoint: string;
 }
 
-const GRANT_FIX = "Grant it to the Function App's managed identity: `azd provision` grants every permission the app needs (infra/graph-app-roles.json); docs/PERMISSIONS.md has the commands to grant one by hand.";
+const GRANT_FIX =
+  "Grant it to the Function App's managed identity: `azd provision` grants every permission the app needs (infra/graph-app-roles.json); docs/PERMISSIONS.md has the commands to grant one by hand.";
 
 export async function runPreflight(deps: PreflightDeps, input: PreflightInput): Promise<PreflightReport> {
   const checks: Check[] = [];
@@ -56,7 +57,14 @@ export async function runPreflight(deps: PreflightDeps, input: PreflightInput): 
       await body();
     } catch (error) {
       if (error instanceof GraphPermanentError) add({ id, status: 'fail', title, detail: error.failure.message, fix: error.failure.fix });
-      else if (error instanceof GraphTransientError) add({ id, status: 'warn', title: `${title}: could not be checked`, detail: error.message, fix: 'Run the check again; the service answered with a temporary failure.' });
+      else if (error instanceof GraphTransientError)
+        add({
+          id,
+          status: 'warn',
+          title: `${title}: could not be checked`,
+          detail: error.message,
+          fix: 'Run the check again; the service answered with a temporary failure.',
+        });
       else throw error;
     }
   };
@@ -65,10 +73,23 @@ export async function runPreflight(deps: PreflightDeps, input: PreflightInput): 
   let roles: ReadonlySet<string> | undefined;
   try {
     roles = rolesOf(await deps.token());
-    add({ id: 'token', status: 'ok', title: `Token for Microsoft Graph obtained (${input.endpoint})`, detail: roles ? `app roles: ${[...roles].sort().join(', ') || 'none'}` : 'not a JWT with app roles: permissions are checked by reads only' });
+    add({
+      id: 'token',
+      status: 'ok',
+      title: `Token for Microsoft Graph obtained (${input.endpoint})`,
+      detail: roles
+        ? `app roles: ${[...roles].sort().join(', ') || 'none'}`
+        : 'not a JWT with app roles: permissions are checked by reads only',
+    });
   } catch (error) {
     const failure = error instanceof GraphPermanentError ? error.failure : undefined;
-    add({ id: 'token', status: 'fail', title: 'Token for Microsoft Graph', detail: failure?.message ?? (error as Error).message, fix: failure?.fix ?? 'Check GRAPH_AUTH and AZURE_CLIENT_ID.' });
+    add({
+      id: 'token',
+      status: 'fail',
+      title: 'Token for Microsoft Graph',
+      detail: failure?.message ?? (error as Error).message,
+      fix: failure?.fix ?? 'Check GRAPH_AUTH and AZURE_CLIENT_ID.',
+    });
     return { ok: false, checks };
   }
 
@@ -78,7 +99,12 @@ export async function runPreflight(deps: PreflightDeps, input: PreflightInput): 
     add(
       dm.subscriptionState === 'active'
         ? { id: 'intune', status: 'ok', title: 'Intune subscription is active' }
-        : { id: 'intune', status: 'fail', title: `Intune subscription is "${dm.subscriptionState ?? 'unknown'}"`, fix: 'Every Intune call needs an active Intune licence in the tenant, with Intune as the MDM authority (Microsoft Intune admin center > Tenant administration).' },
+        : {
+            id: 'intune',
+            status: 'fail',
+            title: `Intune subscription is "${dm.subscriptionState ?? 'unknown'}"`,
+            fix: 'Every Intune call needs an active Intune licence in the tenant, with Intune as the MDM authority (Microsoft Intune admin center > Tenant administration).',
+          },
     );
   });
   await checkGroups(deps.graph, input, add, guarded);
@@ -91,7 +117,13 @@ export async function runPreflight(deps: PreflightDeps, input: PreflightInput): 
     const detail = `last sync ${when(sync.lastSyncDateTime)}, last manual trigger ${when(sync.lastManualSyncTriggerDateTime)}, status ${sync.syncStatus ?? 'unknown'}`;
     add(
       sync.syncStatus === 'failed'
-        ? { id: 'sync', status: 'warn', title: 'The last Autopilot sync failed', detail, fix: 'Sync in the Intune admin center (Devices > Windows > Enrollment > Devices > Sync) and check the service health.' }
+        ? {
+            id: 'sync',
+            status: 'warn',
+            title: 'The last Autopilot sync failed',
+            detail,
+            fix: 'Sync in the Intune admin center (Devices > Windows > Enrollment > Devices > Sync) and check the service health.',
+          }
         : { id: 'sync', status: 'ok', title: 'Autopilot sync', detail },
     );
   });
@@ -102,7 +134,12 @@ type Add = (check: Check) => void;
 type Guarded = (id: string, title: string, body: () => Promise<void>) => Promise<void>;
 
 /** Each permission the catalog needs: in the token's roles, and granted by the service for its cheapest read. */
-async function checkPermissions(graph: GraphGateway, input: PreflightInput, roles: ReadonlySet<string> | undefined, add: Add): Promise<void> {
+async function checkPermissions(
+  graph: GraphGateway,
+  input: PreflightInput,
+  roles: ReadonlySet<string> | undefined,
+  add: Add,
+): Promise<void> {
   const firstGroup = input.expected.groupIds[0];
   const probes: Partial<Record<GraphPermission, () => Promise<string | undefined>>> = {
     // Reading the sync settings needs a service-configuration permission (read is enough for it).
@@ -119,18 +156,30 @@ async function checkPermissions(graph: GraphGateway, input: PreflightInput, role
     'Device.Read.All': async () => {
       if (!firstGroup) return 'no expected group configured to read';
       const read = await readGroupDeviceIds(graph, firstGroup, new Set());
-      if (read && read.withoutDeviceId > 0) throw new Error(`device members of ${firstGroup} come back without their deviceId (limited information)`);
+      if (read && read.withoutDeviceId > 0)
+        throw new Error(`device members of ${firstGroup} come back without their deviceId (limited information)`);
       return read && read.withoutDeviceId === 0 ? undefined : 'the group has no device member to prove it on';
     },
   };
   for (const permission of requiredGraphPermissions()) {
     const id = `permission:${permission}`;
     const uses = Object.entries(GRAPH_OPERATIONS)
-      .filter(([, op]) => (op.permissions as readonly string[]).includes(permission) || (permission.endsWith('.ReadWrite.All') && (op.permissions as readonly string[]).includes(permission.replace('.ReadWrite.All', '.Read.All'))))
+      .filter(
+        ([, op]) =>
+          (op.permissions as readonly string[]).includes(permission) ||
+          (permission.endsWith('.ReadWrite.All') &&
+            (op.permissions as readonly string[]).includes(permission.replace('.ReadWrite.All', '.Read.All'))),
+      )
       .map(([name]) => name);
     const what = `used by ${uses.join(', ')}`;
     if (roles && !roles.has(permission)) {
-      add({ id, status: 'fail', title: `Permission ${permission} is not granted`, detail: `the token's app roles lack it (${what})`, fix: GRANT_FIX });
+      add({
+        id,
+        status: 'fail',
+        title: `Permission ${permission} is not granted`,
+        detail: `the token's app roles lack it (${what})`,
+        fix: GRANT_FIX,
+      });
       continue;
     }
     const probe = probes[permission];
@@ -145,15 +194,33 @@ async function checkPermissions(graph: GraphGateway, input: PreflightInput, role
       else throw error;
     }
     if (failure) add({ id, status: 'fail', title: `Permission ${permission} is not granted`, detail: failure, fix: GRANT_FIX });
-    else if (roles) add({ id, status: 'ok', title: `Permission ${permission}`, detail: unproven ? `in the token's roles (${unproven})` : "in the token's roles, and a read that needs it succeeds" });
-    else if (unproven) add({ id, status: 'warn', title: `Permission ${permission} could not be verified`, detail: unproven, fix: `Check the grant of ${permission} in Entra ID > Enterprise applications > the app > Permissions.` });
+    else if (roles)
+      add({
+        id,
+        status: 'ok',
+        title: `Permission ${permission}`,
+        detail: unproven ? `in the token's roles (${unproven})` : "in the token's roles, and a read that needs it succeeds",
+      });
+    else if (unproven)
+      add({
+        id,
+        status: 'warn',
+        title: `Permission ${permission} could not be verified`,
+        detail: unproven,
+        fix: `Check the grant of ${permission} in Entra ID > Enterprise applications > the app > Permissions.`,
+      });
     else add({ id, status: 'ok', title: `Permission ${permission}`, detail: 'a read that needs it succeeds' });
   }
 }
 
 async function checkGroups(graph: GraphGateway, input: PreflightInput, add: Add, guarded: Guarded): Promise<void> {
   if (input.expected.groupIds.length === 0) {
-    add({ id: 'group', status: 'warn', title: 'No expected group (EXPECTED_GROUP_IDS): the group stage is skipped', fix: 'Set EXPECTED_GROUP_IDS to the dynamic device group every Autopilot device must join.' });
+    add({
+      id: 'group',
+      status: 'warn',
+      title: 'No expected group (EXPECTED_GROUP_IDS): the group stage is skipped',
+      fix: 'Set EXPECTED_GROUP_IDS to the dynamic device group every Autopilot device must join.',
+    });
     return;
   }
   for (const groupId of input.expected.groupIds) {
@@ -161,21 +228,42 @@ async function checkGroups(graph: GraphGateway, input: PreflightInput, add: Add,
     await guarded(id, `Expected group ${groupId}`, async () => {
       const group = await readGroup(graph, groupId);
       if (!group) {
-        add({ id, status: 'fail', title: `Expected group ${groupId} does not exist`, fix: 'Fix EXPECTED_GROUP_IDS, or create the group (npm run baseline -- apply).' });
+        add({
+          id,
+          status: 'fail',
+          title: `Expected group ${groupId} does not exist`,
+          fix: 'Fix EXPECTED_GROUP_IDS, or create the group (npm run baseline -- apply).',
+        });
         return;
       }
       const name = `"${group.displayName ?? groupId}"`;
       if (!(group.groupTypes ?? []).includes('DynamicMembership') || !group.membershipRule) {
-        add({ id, status: 'fail', title: `Group ${name} is not a dynamic device group`, fix: 'Autopilot devices join a group by its rule: make it dynamic with (device.devicePhysicalIDs -any (_ -contains "[ZTDID]")).' });
+        add({
+          id,
+          status: 'fail',
+          title: `Group ${name} is not a dynamic device group`,
+          fix: 'Autopilot devices join a group by its rule: make it dynamic with (device.devicePhysicalIDs -any (_ -contains "[ZTDID]")).',
+        });
         return;
       }
       const rule = matchesAutopilotDevices(group.membershipRule);
       if (!rule.ok) {
-        add({ id, status: 'fail', title: `The rule of ${name} does not select Autopilot devices`, detail: group.membershipRule, fix: 'Use (device.devicePhysicalIDs -any (_ -contains "[ZTDID]")), or the [OrderID]:<group tag> / [PurchaseOrderId]:<order> forms.' });
+        add({
+          id,
+          status: 'fail',
+          title: `The rule of ${name} does not select Autopilot devices`,
+          detail: group.membershipRule,
+          fix: 'Use (device.devicePhysicalIDs -any (_ -contains "[ZTDID]")), or the [OrderID]:<group tag> / [PurchaseOrderId]:<order> forms.',
+        });
         return;
       }
       if (group.membershipRuleProcessingState !== 'On') {
-        add({ id, status: 'fail', title: `Rule processing of ${name} is ${group.membershipRuleProcessingState ?? 'not On'}`, fix: 'Turn dynamic membership processing On (Entra ID > Groups > the group > Dynamic membership rules).' });
+        add({
+          id,
+          status: 'fail',
+          title: `Rule processing of ${name} is ${group.membershipRuleProcessingState ?? 'not On'}`,
+          fix: 'Turn dynamic membership processing On (Entra ID > Groups > the group > Dynamic membership rules).',
+        });
         return;
       }
       add({ id, status: 'ok', title: `Group ${name} is dynamic and selects Autopilot devices (${rule.form}); processing On` });
@@ -192,7 +280,12 @@ async function checkProfile(graph: GraphGateway, input: PreflightInput, add: Add
   await guarded('profile', `Deployment profile ${profileId}`, async () => {
     const profile = await readProfile(graph, profileId);
     if (!profile) {
-      add({ id: 'profile', status: 'fail', title: `Deployment profile ${profileId} does not exist`, fix: 'Fix EXPECTED_PROFILE_ID, or create the profile (npm run baseline -- apply).' });
+      add({
+        id: 'profile',
+        status: 'fail',
+        title: `Deployment profile ${profileId} does not exist`,
+        fix: 'Fix EXPECTED_PROFILE_ID, or create the profile (npm run baseline -- apply).',
+      });
       return;
     }
     const name = `"${profile.displayName ?? profileId}"`;
@@ -200,8 +293,20 @@ async function checkProfile(graph: GraphGateway, input: PreflightInput, add: Add
     const groups = input.expected.groupIds;
     const excluded = assignments.filter((a) => a.kind === 'exclusion' && a.groupId && groups.includes(a.groupId));
     const included = assignments.filter((a) => (a.kind === 'group' && a.groupId && groups.includes(a.groupId)) || a.kind === 'allDevices');
-    if (excluded.length > 0) add({ id: 'profile', status: 'fail', title: `Deployment profile ${name} excludes the expected group`, fix: 'Remove the exclusion of the expected group from the profile\'s assignments.' });
-    else if (included.length === 0) add({ id: 'profile', status: 'fail', title: `Deployment profile ${name} is not assigned to the expected group`, fix: 'Assign the profile to the expected group (Devices > Windows > Enrollment > Deployment profiles > the profile > Assignments).' });
+    if (excluded.length > 0)
+      add({
+        id: 'profile',
+        status: 'fail',
+        title: `Deployment profile ${name} excludes the expected group`,
+        fix: "Remove the exclusion of the expected group from the profile's assignments.",
+      });
+    else if (included.length === 0)
+      add({
+        id: 'profile',
+        status: 'fail',
+        title: `Deployment profile ${name} is not assigned to the expected group`,
+        fix: 'Assign the profile to the expected group (Devices > Windows > Enrollment > Deployment profiles > the profile > Assignments).',
+      });
     else add({ id: 'profile', status: 'ok', title: `Deployment profile ${name} exists and is assigned to the expected group` });
   });
 }
@@ -216,7 +321,12 @@ async function checkEsp(graph: GraphGateway, input: PreflightInput, add: Add, gu
     const esps = await readEsps(graph);
     const expected = esps.find((e) => e.id === espId);
     if (!expected) {
-      add({ id: 'esp', status: 'fail', title: `Enrollment Status Page ${espId} does not exist`, fix: 'Fix EXPECTED_ESP_ID, or create the ESP (npm run baseline -- apply).' });
+      add({
+        id: 'esp',
+        status: 'fail',
+        title: `Enrollment Status Page ${espId} does not exist`,
+        fix: 'Fix EXPECTED_ESP_ID, or create the ESP (npm run baseline -- apply).',
+      });
       return;
     }
     // What a device in the expected group(s) would get (a device in other groups too may get another).
@@ -241,7 +351,10 @@ async function checkEsp(graph: GraphGateway, input: PreflightInput, add: Add, gu
       id: 'esp',
       status: 'fail',
       title: `A device in the expected group would get ${applies ? label(applies) : 'no ESP'}, not the expected ${label(expected)}`,
-      fix: applies && !applies.isDefault ? 'Give the expected ESP a higher priority (a lower number) than the one that wins, or remove that one\'s assignment to the group.' : 'Assign the expected ESP to the expected group.',
+      fix:
+        applies && !applies.isDefault
+          ? "Give the expected ESP a higher priority (a lower number) than the one that wins, or remove that one's assignment to the group."
+          : 'Assign the expected ESP to the expected group.',
     });
   });
 }

@@ -12,7 +12,11 @@ async function readOne<T>(graph: GraphGateway, spec: GraphRequestSpec, schema: z
   const result = await graph.send(spec);
   if (!result.ok) {
     if (result.status === 404) return undefined;
-    throw new GraphContractError(`${spec.op}: ${result.status} ${result.code}`, { operation: spec.op, status: result.status, code: result.code });
+    throw new GraphContractError(`${spec.op}: ${result.status} ${result.code}`, {
+      operation: spec.op,
+      status: result.status,
+      code: result.code,
+    });
   }
   const parsed = schema.safeParse(result.body);
   if (!parsed.success) throw new GraphContractError(`${spec.op}: unexpected shape`, { operation: spec.op });
@@ -29,7 +33,15 @@ const Group = z.object({
 export type Group = z.infer<typeof Group>;
 
 export function readGroup(graph: GraphGateway, id: string): Promise<Group | undefined> {
-  return readOne(graph, { op: 'getGroup', params: { id }, query: { select: ['id', 'displayName', 'groupTypes', 'membershipRule', 'membershipRuleProcessingState'] } }, Group);
+  return readOne(
+    graph,
+    {
+      op: 'getGroup',
+      params: { id },
+      query: { select: ['id', 'displayName', 'groupTypes', 'membershipRule', 'membershipRuleProcessingState'] },
+    },
+    Group,
+  );
 }
 
 const Profile = z.object({ id: z.string(), displayName: z.string().nullish() }).passthrough();
@@ -39,7 +51,9 @@ export function readProfile(graph: GraphGateway, id: string): Promise<z.infer<ty
 }
 
 const Assignments = z.object({
-  value: z.array(z.object({ target: z.object({ '@odata.type': z.string().optional(), groupId: z.string().nullish() }).passthrough() }).passthrough()),
+  value: z.array(
+    z.object({ target: z.object({ '@odata.type': z.string().optional(), groupId: z.string().nullish() }).passthrough() }).passthrough(),
+  ),
 });
 
 /** The profile's assignments, as include / exclusion / all-devices targets. */

@@ -12,6 +12,11 @@ export function renderPreflight(report: PreflightReport): string {
   }
   const failed = report.checks.filter((c) => c.status === 'fail').length;
   const warned = report.checks.filter((c) => c.status === 'warn').length;
-  lines.push('', failed === 0 ? `Ready: no problem found${warned ? ` (${warned} warning${warned > 1 ? 's' : ''})` : ''}.` : `Not ready: ${failed} problem${failed > 1 ? 's' : ''} to fix before the first drop.`);
+  lines.push(
+    '',
+    failed === 0
+      ? `Ready: no problem found${warned ? ` (${warned} warning${warned > 1 ? 's' : ''})` : ''}.`
+      : `Not ready: ${failed} problem${failed > 1 ? 's' : ''} to fix before the first drop.`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -20,7 +20,20 @@ import type { ReconcileStore } from './store';
 
 export const ApproveRequest = z.union([
   z.object({ all: z.literal(true) }).strict(),
-  z.object({ actions: z.array(z.object({ serialNumber: z.string().min(1), kind: z.enum(PROPOSED_KINDS as [ProposedAction['kind'], ...ProposedAction['kind'][]]) }).strict()).min(1) }).strict(),
+  z
+    .object({
+      actions: z
+        .array(
+          z
+            .object({
+              serialNumber: z.string().min(1),
+              kind: z.enum(PROPOSED_KINDS as [ProposedAction['kind'], ...ProposedAction['kind'][]]),
+            })
+            .strict(),
+        )
+        .min(1),
+    })
+    .strict(),
 ]);
 export type ApproveRequest = z.infer<typeof ApproveRequest>;
 
@@ -41,7 +54,12 @@ export interface ApproveDeps {
 
 type Target = { finding: Finding; index: number; action: ProposedAction };
 
-async function carryOut(deps: ApproveDeps, reconcileId: string, now: string, targets: readonly Target[]): Promise<Map<Target, ActionResult>> {
+async function carryOut(
+  deps: ApproveDeps,
+  reconcileId: string,
+  now: string,
+  targets: readonly Target[],
+): Promise<Map<Target, ActionResult>> {
   const out = new Map<Target, ActionResult>();
   const ids = targets.map((t) => ('ztdId' in t.action ? t.action.ztdId : undefined)).filter((id): id is string => !!id);
   const current = await readRegistrationsNow(deps.graph, ids);
@@ -56,23 +74,46 @@ async function carryOut(deps: ApproveDeps, reconcileId: string, now: string, tar
     else if (a.kind === 'retag-enrolled') {
       if (!reg) out.set(t, { outcome: 'not-needed', detail: 'the registration is gone' });
       else if ((reg.groupTag ?? '') === a.to) out.set(t, { outcome: 'not-needed', detail: `the tag is "${a.to}" already` });
-      else if ((reg.groupTag ?? '') !== a.from) out.set(t, { outcome: 'skipped', detail: `the tag changed since the survey (now "${reg.groupTag ?? ''}")` });
+      else if ((reg.groupTag ?? '') !== a.from)
+        out.set(t, { outcome: 'skipped', detail: `the tag changed since the survey (now "${reg.groupTag ?? ''}")` });
       else toTag.push(t);
     } else if (reg && serialKey(reg.serialNumber ?? '') !== serialKey(a.serialNumber)) {
       out.set(t, { outcome: 'skipped', detail: `registration ${a.ztdId} now holds another serial` });
     } else if (reg) toDelete.push(t);
     else out.set(t, { outcome: 'done', detail: 'no registration to delete; the device is imported again by the next reconciliation' });
   }
-  const tagged = await setGroupTags(deps.graph, toTag.map((t) => ({ id: (t.action as Extract<ProposedAction, { kind: 'retag-enrolled' }>).ztdId, groupTag: (t.action as Extract<ProposedAction, { kind: 'retag-enrolled' }>).to })));
+  const tagged = await setGroupTags(
+    deps.graph,
+    toTag.map((t) => ({
+      id: (t.action as Extract<ProposedAction, { kind: 'retag-enrolled' }>).ztdId,
+      groupTag: (t.action as Extract<ProposedAction, { kind: 'retag-enrolled' }>).to,
+    })),
+  );
   for (const t of toTag) {
     const a = t.action as Extract<ProposedAction, { kind: 'retag-enrolled' }>;
     const r = tagged.get(a.ztdId);
-    out.set(t, r?.ok ? { outcome: 'done', detail: `"${a.from}" → "${a.to}"` } : { outcome: 'failed', detail: r ? `updateDeviceProperties answered ${r.status} ${r.code}` : 'no answer' });
+    out.set(
+      t,
+      r?.ok
+        ? { outcome: 'done', detail: `"${a.from}" → "${a.to}"` }
+        : { outcome: 'failed', detail: r ? `updateDeviceProperties answered ${r.status} ${r.code}` : 'no answer' },
+    );
   }
-  const deleted = await deleteAutopilotDevices(deps.graph, toDelete.map((t) => t.action.ztdId!));
+  const deleted = await deleteAutopilotDevices(
+    deps.graph,
+    toDelete.map((t) => t.action.ztdId!),
+  );
   for (const t of toDelete) {
     const r = deleted.get(t.action.ztdId!);
-    out.set(t, r?.ok || r?.status === 404 ? { outcome: 'done', detail: `registration ${t.action.ztdId} deleted; the next reconciliation imports the device again once the service has removed it` } : { outcome: 'failed', detail: r ? `DELETE answered ${r.status} ${r.code}` : 'no answer' });
+    out.set(
+      t,
+      r?.ok || r?.status === 404
+        ? {
+            outcome: 'done',
+            detail: `registration ${t.action.ztdId} deleted; the next reconciliation imports the device again once the service has removed it`,
+          }
+        : { outcome: 'failed', detail: r ? `DELETE answered ${r.status} ${r.code}` : 'no answer' },
+    );
   }
   // The ledger marks re-imports only for deletions that were accepted (or had nothing to delete).
   const marks = [];
@@ -86,7 +127,13 @@ async function carryOut(deps: ApproveDeps, reconcileId: string, now: string, tar
 }
 
 /** `approvedBy`: who approved (an object id or "local"; never a user principal name, which stays out of logs and blobs). */
-export async function approveProposals(deps: ApproveDeps, reconcileId: string, request: ApproveRequest, now: string, approvedBy: string): Promise<ApprovalLine[]> {
+export async function approveProposals(
+  deps: ApproveDeps,
+  reconcileId: string,
+  request: ApproveRequest,
+  now: string,
+  approvedBy: string,
+): Promise<ApprovalLine[]> {
   const parts = await deps.store.partCount(reconcileId);
   const wanted = 'all' in request ? undefined : new Set(request.actions.map((a) => `${serialKey(a.serialNumber)}/${a.kind}`));
   const matched = new Set<string>();
@@ -100,7 +147,13 @@ export async function approveProposals(deps: ApproveDeps, reconcileId: string, r
         if (wanted && !wanted.has(key)) return;
         matched.add(key);
         const earlier = finding.approvals?.[index];
-        if (earlier && earlier.outcome !== 'failed') lines.push({ serialNumber: action.serialNumber, kind: action.kind, outcome: 'not-needed', detail: `approved before (${earlier.at}): ${earlier.outcome}` });
+        if (earlier && earlier.outcome !== 'failed')
+          lines.push({
+            serialNumber: action.serialNumber,
+            kind: action.kind,
+            outcome: 'not-needed',
+            detail: `approved before (${earlier.at}): ${earlier.outcome}`,
+          });
         else targets.push({ finding, index, action });
       });
     }

@@ -30,9 +30,16 @@ const Row = z.object({
     .passthrough()
     .optional(),
 });
-const Report = z.object({ runId: z.string(), source: z.object({ name: z.string() }), generatedAt: z.string(), rows: z.array(Row) }).passthrough();
+const Report = z
+  .object({ runId: z.string(), source: z.object({ name: z.string() }), generatedAt: z.string(), rows: z.array(Row) })
+  .passthrough();
 
-export async function backfillFromReports(ledger: Ledger, objects: ObjectStore, expected: LedgerEntry['expected'], now: string): Promise<number> {
+export async function backfillFromReports(
+  ledger: Ledger,
+  objects: ObjectStore,
+  expected: LedgerEntry['expected'],
+  now: string,
+): Promise<number> {
   if (await ledger.getMarker(BACKFILL_MARKER)) return 0;
   let written = 0;
   for await (const name of objects.list(CONTAINERS.reports, 'intake-')) {
@@ -55,8 +62,15 @@ export async function backfillFromReports(ledger: Ledger, objects: ObjectStore, 
         expected,
         ...(d.ztdId ? { ztdId: d.ztdId } : {}),
         ...(d.aadDeviceId ? { aadDeviceId: d.aadDeviceId } : {}),
-        import: { outcome: d.importStatus === 'complete' ? 'imported' : 'already-registered', ...(d.at.imported ? { at: d.at.imported } : {}) },
-        confirm: { outcome: d.result === 'confirmed' ? 'confirmed' : 'failed', ...(d.failure ? { code: d.failure.code, stage: d.failure.stage } : {}), ...(d.at.finished ? { at: d.at.finished } : {}) },
+        import: {
+          outcome: d.importStatus === 'complete' ? 'imported' : 'already-registered',
+          ...(d.at.imported ? { at: d.at.imported } : {}),
+        },
+        confirm: {
+          outcome: d.result === 'confirmed' ? 'confirmed' : 'failed',
+          ...(d.failure ? { code: d.failure.code, stage: d.failure.stage } : {}),
+          ...(d.at.finished ? { at: d.at.finished } : {}),
+        },
         recordedAt: now,
       });
     }

@@ -42,7 +42,13 @@ export type AutoAction = z.infer<typeof AutoAction>;
 
 export const ProposedAction = z.discriminatedUnion('kind', [
   /** Delete the registration and import the device again from its archived hash (Entra object deleted, ZTDID mismatch, registration lost). */
-  z.object({ kind: z.literal('delete-and-reimport'), serialNumber: z.string(), ztdId: z.string().optional(), archivedPath: z.string(), line: z.number().int() }),
+  z.object({
+    kind: z.literal('delete-and-reimport'),
+    serialNumber: z.string(),
+    ztdId: z.string().optional(),
+    archivedPath: z.string(),
+    line: z.number().int(),
+  }),
   /** Put the ledger's tag back on an enrolled device (moves it between profiles: an admin decides). */
   z.object({ kind: z.literal('retag-enrolled'), serialNumber: z.string(), ztdId: z.string(), from: z.string(), to: z.string() }),
 ]);

@@ -11,7 +11,17 @@ import { CONTAINERS, type ObjectStore } from '../storage/object-store';
 import type { Finding } from './model';
 import type { ReconcileStore } from './store';
 
-export const RECONCILE_REPORT_COLUMNS = ['class', 'serialNumber', 'autopilotId', 'runId', 'since', 'evidence', 'autoActions', 'results', 'proposedActions'] as const;
+export const RECONCILE_REPORT_COLUMNS = [
+  'class',
+  'serialNumber',
+  'autopilotId',
+  'runId',
+  'since',
+  'evidence',
+  'autoActions',
+  'results',
+  'proposedActions',
+] as const;
 
 /** Resolved: nothing left to do for it (all auto actions done or not needed, nothing proposed). */
 function unresolved(f: Finding): boolean {
@@ -25,7 +35,11 @@ function unresolved(f: Finding): boolean {
 
 /** Unresolved first, then oldest first (findings without a date — foreign devices — last). */
 export function reportOrder(a: Finding, b: Finding): number {
-  return Number(unresolved(b)) - Number(unresolved(a)) || (a.since ?? '\uffff').localeCompare(b.since ?? '\uffff') || a.serialNumber.localeCompare(b.serialNumber);
+  return (
+    Number(unresolved(b)) - Number(unresolved(a)) ||
+    (a.since ?? '\uffff').localeCompare(b.since ?? '\uffff') ||
+    a.serialNumber.localeCompare(b.serialNumber)
+  );
 }
 
 export function findingCsvRow(f: Finding): CsvRow {
@@ -37,24 +51,50 @@ export function findingCsvRow(f: Finding): CsvRow {
     since: f.since,
     evidence: f.evidence.join('; '),
     autoActions: f.auto.map((a) => a.kind).join('; ') || undefined,
-    results: f.results?.map((r, i) => `${f.auto[i]?.kind ?? '?'}: ${r ? `${r.outcome}${r.detail ? ` (${r.detail})` : ''}` : 'not attempted'}`).join('; ') || undefined,
+    results:
+      f.results
+        ?.map((r, i) => `${f.auto[i]?.kind ?? '?'}: ${r ? `${r.outcome}${r.detail ? ` (${r.detail})` : ''}` : 'not attempted'}`)
+        .join('; ') || undefined,
     proposedActions: f.proposed.map((p) => p.kind).join('; ') || undefined,
   };
 }
 
-const NO_SURVEY: SurveyResult = { reconcileId: '', parts: 0, findings: 0, byClass: {}, autoActions: 0, proposedActions: 0, pages: 0, backfilled: 0, needsSync: false };
+const NO_SURVEY: SurveyResult = {
+  reconcileId: '',
+  parts: 0,
+  findings: 0,
+  byClass: {},
+  autoActions: 0,
+  proposedActions: 0,
+  pages: 0,
+  backfilled: 0,
+  needsSync: false,
+};
 
 export function summaryMarkdown(input: ReconcileReportInput, listed: readonly Finding[]): string {
   const { repair, sync, settings, stopped } = input;
   const survey = input.survey ?? NO_SURVEY;
-  const lines = [`# Reconciliation ${input.reconcileId}`, '', `${input.now} · mode **${settings.mode}** · ${survey.findings} devices and records examined from ${survey.pages} pages of reads`, ''];
+  const lines = [
+    `# Reconciliation ${input.reconcileId}`,
+    '',
+    `${input.now} · mode **${settings.mode}** · ${survey.findings} devices and records examined from ${survey.pages} pages of reads`,
+    '',
+  ];
   if (stopped) lines.push(`**Stopped** in ${stopped.phase}: ${stopped.message}`, '', `Fix: ${stopped.fix}`, '');
-  if (survey.backfilled > 0) lines.push(`The ledger was backfilled with ${survey.backfilled} devices from earlier intake reports (their expectations are today's settings).`, '');
+  if (survey.backfilled > 0)
+    lines.push(
+      `The ledger was backfilled with ${survey.backfilled} devices from earlier intake reports (their expectations are today's settings).`,
+      '',
+    );
   lines.push('| Class | Devices |', '| --- | ---: |');
   for (const [cls, n] of Object.entries(survey.byClass).sort((a, b) => b[1] - a[1])) lines.push(`| ${cls} | ${n} |`);
   lines.push('', `Auto actions: ${survey.autoActions}; proposed (need an admin): ${survey.proposedActions}.`);
-  if (repair) lines.push(`Repair: ${repair.done} done, ${repair.notNeeded} not needed, ${repair.skipped} skipped (changed since the survey), ${repair.failed} failed; ${repair.writes} writes to the tenant.`);
-  else lines.push(settings.mode === 'report-only' ? 'Report only: nothing in the tenant was changed.' : 'Nothing in the tenant was changed.');
+  if (repair)
+    lines.push(
+      `Repair: ${repair.done} done, ${repair.notNeeded} not needed, ${repair.skipped} skipped (changed since the survey), ${repair.failed} failed; ${repair.writes} writes to the tenant.`,
+    );
+  else
+    lines.push(settings.mode === 'report-only' ? 'Report only: nothing in the tenant was changed.' : 'Nothing in the tenant was changed.');
   if (sync) lines.push(`Sync: ${sync.status} (${sync.note}).`);
   const proposals = listed.filter((f) => f.proposed.length > 0);
   if (proposals.length > 0) {
@@ -62,8 +102,15 @@ export function summaryMarkdown(input: ReconcileReportInput, listed: readonly Fi
     // (It said `{"serialNumbers": [...]}`, which the endpoint answers with 400.)
     const first = proposals[0]!;
     const example = JSON.stringify({ actions: [{ serialNumber: first.serialNumber, kind: first.proposed[0]!.kind }] });
-    lines.push('', '## Waiting for approval', '', `Approve with \`POST /api/reconcile/${input.reconcileId}/approve\` and a body naming the actions (e.g. \`${example}\`), or \`{"all": true}\` for every one; or \`npm run reconcile -- --approve ${input.reconcileId}\` locally.`, '');
-    for (const f of proposals.slice(0, 50)) lines.push(`- ${f.serialNumber} (${f.class}): ${f.proposed.map((p) => p.kind).join(', ')} — ${f.evidence.join('; ')}`);
+    lines.push(
+      '',
+      '## Waiting for approval',
+      '',
+      `Approve with \`POST /api/reconcile/${input.reconcileId}/approve\` and a body naming the actions (e.g. \`${example}\`), or \`{"all": true}\` for every one; or \`npm run reconcile -- --approve ${input.reconcileId}\` locally.`,
+      '',
+    );
+    for (const f of proposals.slice(0, 50))
+      lines.push(`- ${f.serialNumber} (${f.class}): ${f.proposed.map((p) => p.kind).join(', ')} — ${f.evidence.join('; ')}`);
     if (proposals.length > 50) lines.push(`- … and ${proposals.length - 50} more in report.csv`);
   }
   return `${lines.join('\n')}\n`;
@@ -93,7 +140,10 @@ async function* jsonPieces(header: object, sorted: readonly Finding[], foreign: 
  * order are counted only; foreign registrations — as many as the tenant holds — are streamed from
  * the parts after them, so the step's memory follows the ledger, not the tenant.
  */
-export async function writeReconcileReport(deps: { objects: ObjectStore; store: ReconcileStore }, input: ReconcileReportInput): Promise<ReconcileOutcome> {
+export async function writeReconcileReport(
+  deps: { objects: ObjectStore; store: ReconcileStore },
+  input: ReconcileReportInput,
+): Promise<ReconcileOutcome> {
   const survey = input.survey ?? NO_SURVEY;
   const listed: Finding[] = [];
   for (let part = 0; part < survey.parts; part++) {
@@ -103,13 +153,28 @@ export async function writeReconcileReport(deps: { objects: ObjectStore; store: 
   const foreign = () => ofClass(deps.store, input.reconcileId, survey.parts, 'foreign');
   const folder = input.reconcileId;
   const { repair, sync, stopped } = input;
-  const header = { reconcileId: input.reconcileId, generatedAt: input.now, mode: input.settings.mode, byClass: survey.byClass, examined: survey.findings, pages: survey.pages, ...(repair ? { repair } : {}), ...(sync ? { sync } : {}), ...(stopped ? { stopped } : {}) };
+  const header = {
+    reconcileId: input.reconcileId,
+    generatedAt: input.now,
+    mode: input.settings.mode,
+    byClass: survey.byClass,
+    examined: survey.findings,
+    pages: survey.pages,
+    ...(repair ? { repair } : {}),
+    ...(sync ? { sync } : {}),
+    ...(stopped ? { stopped } : {}),
+  };
   await deps.objects.putStream(CONTAINERS.reports, `${folder}/report.json`, jsonPieces(header, listed, foreign), 'application/json');
   async function* csvRows() {
     for (const f of listed) yield findingCsvRow(f);
     for await (const f of foreign()) yield findingCsvRow(f);
   }
-  await deps.objects.putStream(CONTAINERS.reports, `${folder}/report.csv`, csvChunks(RECONCILE_REPORT_COLUMNS, csvRows()), 'text/csv; charset=utf-8');
+  await deps.objects.putStream(
+    CONTAINERS.reports,
+    `${folder}/report.csv`,
+    csvChunks(RECONCILE_REPORT_COLUMNS, csvRows()),
+    'text/csv; charset=utf-8',
+  );
   await deps.objects.put(CONTAINERS.reports, `${folder}/summary.md`, summaryMarkdown(input, listed), 'text/markdown; charset=utf-8');
   return {
     reconcileId: input.reconcileId,

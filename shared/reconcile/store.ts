@@ -16,7 +16,12 @@ export class ReconcileStore {
   }
 
   async writePart(reconcileId: string, part: number, findings: readonly Finding[]): Promise<void> {
-    await this.objects.put(CONTAINERS.state, this.path(reconcileId, part), findings.map((f) => JSON.stringify(f)).join('\n'), 'application/x-ndjson');
+    await this.objects.put(
+      CONTAINERS.state,
+      this.path(reconcileId, part),
+      findings.map((f) => JSON.stringify(f)).join('\n'),
+      'application/x-ndjson',
+    );
   }
 
   async readPart(reconcileId: string, part: number): Promise<Finding[]> {

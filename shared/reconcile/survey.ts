@@ -63,16 +63,31 @@ export async function runReconcileSurvey(deps: SurveyDeps, input: ReconcileStepI
   };
   // The tenant, the registrations the ledger does not hold classified as the walk meets them; then
   // pass 2 over the ledger, then the import records.
-  const tenant = await readTenant(deps.graph, { groupIds, profileIds, now, stuckMinutes: input.settings.stuckMinutes, ours: ledgerSerials, foreign: (reg) => add(foreign(reg)) });
+  const tenant = await readTenant(deps.graph, {
+    groupIds,
+    profileIds,
+    now,
+    stuckMinutes: input.settings.stuckMinutes,
+    ours: ledgerSerials,
+    foreign: (reg) => add(foreign(reg)),
+  });
   for await (const e of deps.ledger.entries()) await add(classify(e, tenant));
   const runsSeen = new Map<string, boolean>();
   for (const record of tenant.importRecords) {
     const owner = ownerOf(record.importId);
-    if (owner && !runsSeen.has(owner)) runsSeen.set(owner, owner.startsWith('reconcile-') ? await deps.store.exists(owner) : (await deps.runs.readManifest(owner)) !== undefined);
+    if (owner && !runsSeen.has(owner))
+      runsSeen.set(
+        owner,
+        owner.startsWith('reconcile-') ? await deps.store.exists(owner) : (await deps.runs.readManifest(owner)) !== undefined,
+      );
     const f = leftoverRecord(record, (runId) => runsSeen.get(runId) === true);
     if (f) await add(f);
   }
   await deps.store.writePart(reconcileId, parts++, part);
-  deps.log(`reconciliation ${reconcileId}: ${findings} findings (${Object.entries(byClass).map(([c, n]) => `${n} ${c}`).join(', ')}) from ${tenant.pages} pages of reads`);
+  deps.log(
+    `reconciliation ${reconcileId}: ${findings} findings (${Object.entries(byClass)
+      .map(([c, n]) => `${n} ${c}`)
+      .join(', ')}) from ${tenant.pages} pages of reads`,
+  );
   return { reconcileId, parts, findings, byClass, autoActions, proposedActions, pages: tenant.pages, backfilled, needsSync };
 }

@@ -7,7 +7,14 @@
  * others are handed over as the walk meets them, so memory follows the ledger, not the tenant.
  */
 import { z } from 'zod';
-import { AutopilotDevice, entraDeviceIdOf, ImportRecord, RECORD_FIELDS_WITHOUT_HASH, readGroupDeviceIds, readProfileDeviceIds } from '../graph/autopilot-api';
+import {
+  AutopilotDevice,
+  entraDeviceIdOf,
+  ImportRecord,
+  RECORD_FIELDS_WITHOUT_HASH,
+  readGroupDeviceIds,
+  readProfileDeviceIds,
+} from '../graph/autopilot-api';
 import { GraphContractError } from '../graph/errors';
 import type { GraphGateway } from '../graph/gateway';
 import { serialKey } from '../ledger/entry';
@@ -15,7 +22,16 @@ import { readGroup, readProfileAssignments } from '../preflight/reads';
 import type { Registration, TenantView } from './classify';
 
 /** The registration fields the rules read (a third of the whole entity's bytes; all of them beta properties). */
-const REGISTRATION_FIELDS = ['id', 'serialNumber', 'groupTag', 'azureActiveDirectoryDeviceId', 'azureAdDeviceId', 'deploymentProfileAssignmentStatus', 'deploymentProfileAssignmentDetailedStatus', 'enrollmentState'] as const;
+const REGISTRATION_FIELDS = [
+  'id',
+  'serialNumber',
+  'groupTag',
+  'azureActiveDirectoryDeviceId',
+  'azureAdDeviceId',
+  'deploymentProfileAssignmentStatus',
+  'deploymentProfileAssignmentDetailedStatus',
+  'enrollmentState',
+] as const;
 const EntraDevice = z.object({ id: z.string(), deviceId: z.string().nullish(), physicalIds: z.array(z.string()).nullish() }).passthrough();
 /** The most devices one page of a directory collection returns. */
 const DIRECTORY_PAGE = 999;
@@ -54,7 +70,8 @@ export async function readTenant(graph: GraphGateway, options: ReadTenantOptions
   const walked = await graph.forEachPage({ op: 'listAutopilotDevices', query: { select: [...REGISTRATION_FIELDS] } }, async (items) => {
     for (const item of items) {
       const d = AutopilotDevice.safeParse(item);
-      if (!d.success) throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape', { operation: 'listAutopilotDevices' });
+      if (!d.success)
+        throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape', { operation: 'listAutopilotDevices' });
       const r: Registration = {
         id: d.data.id,
         serialNumber: d.data.serialNumber ?? '',
@@ -76,14 +93,21 @@ export async function readTenant(graph: GraphGateway, options: ReadTenantOptions
   const linked = new Set<string>();
   for (const regs of bySerial.values()) for (const r of regs) if (r.aadDeviceId) linked.add(r.aadDeviceId);
   const entra = new Map<string, string[]>();
-  const devices = await graph.forEachPage({ op: 'listDevices', query: { select: ['id', 'deviceId', 'physicalIds'], top: DIRECTORY_PAGE } }, (items) => {
-    for (const item of items) {
-      const d = EntraDevice.safeParse(item);
-      if (!d.success) throw new GraphContractError('device: unexpected shape', { operation: 'listDevices' });
-      const id = (d.data.deviceId ?? '').toLowerCase();
-      if (linked.has(id)) entra.set(id, (d.data.physicalIds ?? []).filter((p) => /^\[(ztdid|orderid)\]/i.test(p)));
-    }
-  });
+  const devices = await graph.forEachPage(
+    { op: 'listDevices', query: { select: ['id', 'deviceId', 'physicalIds'], top: DIRECTORY_PAGE } },
+    (items) => {
+      for (const item of items) {
+        const d = EntraDevice.safeParse(item);
+        if (!d.success) throw new GraphContractError('device: unexpected shape', { operation: 'listDevices' });
+        const id = (d.data.deviceId ?? '').toLowerCase();
+        if (linked.has(id))
+          entra.set(
+            id,
+            (d.data.physicalIds ?? []).filter((p) => /^\[(ztdid|orderid)\]/i.test(p)),
+          );
+      }
+    },
+  );
   if (!devices.ok) failed('listDevices', devices);
   pages += devices.pages;
 
@@ -91,7 +115,11 @@ export async function readTenant(graph: GraphGateway, options: ReadTenantOptions
   for (const groupId of options.groupIds) {
     const g = await readGroup(graph, groupId);
     const members = g ? await readGroupDeviceIds(graph, groupId, linked) : undefined;
-    groups.set(groupId, { exists: g !== undefined, processing: g?.membershipRuleProcessingState ?? 'Unknown', members: members?.deviceIds ?? new Set() });
+    groups.set(groupId, {
+      exists: g !== undefined,
+      processing: g?.membershipRuleProcessingState ?? 'Unknown',
+      members: members?.deviceIds ?? new Set(),
+    });
     pages += 2;
   }
 
@@ -115,7 +143,12 @@ export async function readTenant(graph: GraphGateway, options: ReadTenantOptions
     for (const item of items) {
       const r = ImportRecord.safeParse(item);
       if (!r.success) throw new GraphContractError('imported record: unexpected shape', { operation: 'listImportedDevices' });
-      importRecords.push({ id: r.data.id, serialNumber: r.data.serialNumber ?? '', importId: r.data.importId ?? '', status: r.data.state?.deviceImportStatus ?? 'unknown' });
+      importRecords.push({
+        id: r.data.id,
+        serialNumber: r.data.serialNumber ?? '',
+        importId: r.data.importId ?? '',
+        status: r.data.state?.deviceImportStatus ?? 'unknown',
+      });
     }
   });
   if (!records.ok) failed('listImportedDevices', records);

@@ -18,7 +18,10 @@ async function* devicesOf(chunks: AsyncIterable<ChunkState>): AsyncGenerator<Dev
 }
 
 /** Every row with its device's state (valid rows), a merge join on the line number. */
-export async function* joinReportRows(rows: AsyncIterable<RowRecord>, chunks: AsyncIterable<ChunkState>): AsyncGenerator<ReportRow, void, undefined> {
+export async function* joinReportRows(
+  rows: AsyncIterable<RowRecord>,
+  chunks: AsyncIterable<ChunkState>,
+): AsyncGenerator<ReportRow, void, undefined> {
   const devices = devicesOf(chunks);
   let next = await devices.next();
   try {

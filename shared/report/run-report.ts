@@ -54,7 +54,6 @@ export function reportRow(row: RowRecord, d: DeviceState | undefined): ReportRow
   return { ...row, device };
 }
 
-
 export const REPORT_COLUMNS = [
   'line',
   'serialNumber',
@@ -118,7 +117,6 @@ export function reportCsvRow(row: ReportRow): CsvRow {
   };
 }
 
-
 /** Lines shown per problem; the rest are counted. */
 const LINES_SHOWN = 10;
 /** Rows with warnings listed one by one; the rest are counted. */
@@ -145,7 +143,12 @@ export class SummaryBuilder {
   add(row: ReportRow): void {
     const code = row.device?.failure?.code ?? (row.status !== 'valid' ? row.code : undefined);
     if (code) {
-      const entry = this.problems.get(code) ?? { message: row.device?.failure?.message ?? row.message ?? '', remediation: row.device?.failure?.remediation ?? '', count: 0, lines: [] };
+      const entry = this.problems.get(code) ?? {
+        message: row.device?.failure?.message ?? row.message ?? '',
+        remediation: row.device?.failure?.remediation ?? '',
+        count: 0,
+        lines: [],
+      };
       entry.count++;
       if (entry.lines.length < LINES_SHOWN) entry.lines.push(row.line);
       this.problems.set(code, entry);
@@ -192,7 +195,10 @@ export class SummaryBuilder {
     if (header.warnings.length) lines.push('## File warnings', '', ...header.warnings.map((w) => `- ${mdEscape(w)}`), '');
     if (this.problems.size) {
       lines.push('## Problems', '', '| code | rows | example | what to do |', '|---|---:|---|---|');
-      for (const [code, p] of this.problems) lines.push(`| ${mdEscape(code)} | ${p.count} (${lineList(p.count, p.lines)}) | ${mdEscape(p.message)} | ${mdEscape(p.remediation || 'see the example')} |`);
+      for (const [code, p] of this.problems)
+        lines.push(
+          `| ${mdEscape(code)} | ${p.count} (${lineList(p.count, p.lines)}) | ${mdEscape(p.message)} | ${mdEscape(p.remediation || 'see the example')} |`,
+        );
       lines.push('');
     }
     if (this.warnedCount) {

@@ -6,7 +6,13 @@ import type { ChunkState, RunManifest } from './model';
  * of the parse, to which the steps add each chunk's devices as they read them (countChunk).
  */
 export function countRun(manifest: RunManifest): StageCounts {
-  return { ...emptyCounts(), rows: manifest.counts.rows, valid: manifest.counts.valid, rejectedRows: manifest.counts.rejectedRows, duplicateRows: manifest.counts.duplicateRows };
+  return {
+    ...emptyCounts(),
+    rows: manifest.counts.rows,
+    valid: manifest.counts.valid,
+    rejectedRows: manifest.counts.rejectedRows,
+    duplicateRows: manifest.counts.duplicateRows,
+  };
 }
 
 /**

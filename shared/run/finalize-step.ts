@@ -45,14 +45,22 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
     }
   };
   await deps.objects.putStream(CONTAINERS.reports, `${runId}/report.json`, reportJsonPieces(header, summarized()), 'application/json');
-  await deps.objects.putStream(CONTAINERS.reports, `${runId}/report.csv`, reportCsvPieces(reportRows(deps.runs, manifest)), 'text/csv; charset=utf-8');
+  await deps.objects.putStream(
+    CONTAINERS.reports,
+    `${runId}/report.csv`,
+    reportCsvPieces(reportRows(deps.runs, manifest)),
+    'text/csv; charset=utf-8',
+  );
   await deps.objects.put(CONTAINERS.reports, `${runId}/summary.md`, summary.render(header), 'text/markdown; charset=utf-8');
 
   const folder = header.status === 'rejected' ? 'rejected' : 'processed';
   let archivedAs: string | undefined = `${CONTAINERS.archive}/${folder}/${source.name}`;
   const current = await deps.objects.etagOf(source.container, source.name);
   if (current !== undefined && sameEtag(current, source.etag)) {
-    await deps.objects.copy({ container: source.container, path: source.name, etag: source.etag }, { container: CONTAINERS.archive, path: `${folder}/${source.name}` });
+    await deps.objects.copy(
+      { container: source.container, path: source.name, etag: source.etag },
+      { container: CONTAINERS.archive, path: `${folder}/${source.name}` },
+    );
     await deps.objects.deleteIf(source.container, source.name, source.etag);
   } else if (current !== undefined) {
     // A newer upload replaced the file this run read: it stays for its own run, nothing is archived.
@@ -61,8 +69,17 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
   // (Source gone: an earlier attempt of this step archived it, or someone removed it.)
   // The ledger last: a repeated attempt writes the same entries again.
   if (input.expected) await recordRun(deps.ledger, deps.runs, manifest, { archivedAs, expected: input.expected, now: input.now });
-  deps.log(`run ${runId}: ${header.status}; ${counts.confirmed} confirmed, ${counts.failed} failed; report at ${CONTAINERS.reports}/${reportPath}${archivedAs ? '' : '; source left in place (replaced by a newer upload)'}`);
-  return { runId, status: header.status, reportPath: `${CONTAINERS.reports}/${reportPath}`, ...(archivedAs ? { archivedAs } : {}), counts, ...(input.stop ? { stopped: input.stop } : {}) };
+  deps.log(
+    `run ${runId}: ${header.status}; ${counts.confirmed} confirmed, ${counts.failed} failed; report at ${CONTAINERS.reports}/${reportPath}${archivedAs ? '' : '; source left in place (replaced by a newer upload)'}`,
+  );
+  return {
+    runId,
+    status: header.status,
+    reportPath: `${CONTAINERS.reports}/${reportPath}`,
+    ...(archivedAs ? { archivedAs } : {}),
+    counts,
+    ...(input.stop ? { stopped: input.stop } : {}),
+  };
 }
 
 /** Every device not settled yet fails with the failure that stopped the run; true if any did. */
@@ -71,14 +88,23 @@ function failUnfinished(chunk: ChunkState, stop: RunStop, now: string): boolean 
   for (const d of chunk.devices) {
     if (d.result) continue;
     d.result = 'failed';
-    d.failure = { stage: d.stage, code: STOP_CODES[stop.kind], message: `${stop.message} (the run stopped before this device was settled)`, remediation: stop.fix };
+    d.failure = {
+      stage: d.stage,
+      code: STOP_CODES[stop.kind],
+      message: `${stop.message} (the run stopped before this device was settled)`,
+      remediation: stop.fix,
+    };
     d.at.finished = now;
     changed = true;
   }
   return changed;
 }
 
-const STOP_CODES: Record<RunStop['kind'], string> = { permission: 'PermissionDenied', auth: 'GraphAuthFailed', contract: 'GraphContractError' };
+const STOP_CODES: Record<RunStop['kind'], string> = {
+  permission: 'PermissionDenied',
+  auth: 'GraphAuthFailed',
+  contract: 'GraphContractError',
+};
 
 /** One pass over the run's rows joined with their devices' states. */
 function reportRows(runs: RunStore, manifest: RunManifest): AsyncGenerator<ReportRow, void, undefined> {

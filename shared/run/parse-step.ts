@@ -109,7 +109,14 @@ export async function runParseStep(deps: ParseStepDeps, input: ParseInput): Prom
           if (current.length >= input.chunkSize) await flush();
         } else if (row.status === 'rejected') {
           counts.rejectedRows++;
-          rows.push({ line: row.line, status: 'rejected', serialNumber: row.serialNumber, code: row.code, message: row.message, warnings: [] });
+          rows.push({
+            line: row.line,
+            status: 'rejected',
+            serialNumber: row.serialNumber,
+            code: row.code,
+            message: row.message,
+            warnings: [],
+          });
         } else {
           counts.duplicateRows++;
           rows.push({
@@ -152,6 +159,8 @@ export async function runParseStep(deps: ParseStepDeps, input: ParseInput): Prom
     rowParts,
     counts,
   });
-  deps.log(`run ${runId}: parsed ${counts.rows} rows: ${counts.valid} valid, ${counts.rejectedRows} rejected, ${counts.duplicateRows} duplicate${fileRejected ? ' (file rejected)' : ''}`);
+  deps.log(
+    `run ${runId}: parsed ${counts.rows} rows: ${counts.valid} valid, ${counts.rejectedRows} rejected, ${counts.duplicateRows} duplicate${fileRejected ? ' (file rejected)' : ''}`,
+  );
   return { runId, fileRejected, chunkCount, counts };
 }

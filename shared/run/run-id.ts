@@ -8,7 +8,9 @@ import { normalizeEtag } from '../storage/object-store';
  * instance ids and blob paths reject.
  */
 export function runIdFor(container: string, name: string, etag: string): string {
-  const digest = createHash('sha256').update(`${container}\n${name}\n${normalizeEtag(etag)}`).digest('hex');
+  const digest = createHash('sha256')
+    .update(`${container}\n${name}\n${normalizeEtag(etag)}`)
+    .digest('hex');
   return `intake-${digest.slice(0, 32)}`;
 }
 

@@ -39,7 +39,12 @@ export class RunStore {
 
   /** Part `part` of the row verdicts (the parse writes parts 0, 1, … in file order, then the manifest with their count). */
   async writeRowPart(runId: string, part: number, rows: RowRecord[]): Promise<void> {
-    await this.objects.put(CONTAINERS.state, `${base(runId)}/rows/${part}.ndjson`, rows.map((r) => JSON.stringify(r)).join('\n'), 'application/x-ndjson');
+    await this.objects.put(
+      CONTAINERS.state,
+      `${base(runId)}/rows/${part}.ndjson`,
+      rows.map((r) => JSON.stringify(r)).join('\n'),
+      'application/x-ndjson',
+    );
   }
 
   /** Every row verdict of a parsed run in file order, one part in memory at a time. */
@@ -63,7 +68,10 @@ export class RunStore {
 
   /** The chunk states in index order, a few read ahead, without holding the ones already handed over. */
   chunkStates(runId: string, chunkCount: number): AsyncGenerator<ChunkState, void, undefined> {
-    return this.chunkStatesAt(runId, Array.from({ length: chunkCount }, (_, i) => i));
+    return this.chunkStatesAt(
+      runId,
+      Array.from({ length: chunkCount }, (_, i) => i),
+    );
   }
 
   /**

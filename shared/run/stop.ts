@@ -23,7 +23,12 @@ export async function stopOnPermanentFailure<R extends StepResult>(
 }
 
 /** The same rule for steps whose answer has no `next` (the reconciliation's): the failure comes back as `{ stopped }`. */
-export async function stoppedOnPermanentFailure<R>(phase: string, now: string, log: (message: string) => void, step: () => Promise<R>): Promise<R | { stopped: RunStop }> {
+export async function stoppedOnPermanentFailure<R>(
+  phase: string,
+  now: string,
+  log: (message: string) => void,
+  step: () => Promise<R>,
+): Promise<R | { stopped: RunStop }> {
   try {
     return await step();
   } catch (error) {

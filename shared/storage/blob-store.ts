@@ -29,7 +29,11 @@ export class BlobObjectStore implements ObjectStore {
   /** Containers are created on first write (infra creates them in Azure; Azurite starts empty). */
   private async container(name: string): Promise<ContainerClient> {
     const client = this.service.getContainerClient(name);
-    if (!this.ensured.has(name)) this.ensured.set(name, client.createIfNotExists().catch(() => undefined));
+    if (!this.ensured.has(name))
+      this.ensured.set(
+        name,
+        client.createIfNotExists().catch(() => undefined),
+      );
     await this.ensured.get(name);
     return client;
   }
@@ -73,19 +77,28 @@ export class BlobObjectStore implements ObjectStore {
 
   async put(container: string, path: string, data: Buffer | string, contentType = 'application/json'): Promise<string> {
     const body = Buffer.from(data);
-    const response = await (await this.container(container))
+    const response = await (
+      await this.container(container)
+    )
       .getBlockBlobClient(path)
       .uploadData(body, { blobHTTPHeaders: { blobContentType: contentType } });
     return response.etag ?? '';
   }
 
-  async putStream(container: string, path: string, pieces: AsyncIterable<string | Uint8Array>, contentType = 'application/json'): Promise<string> {
+  async putStream(
+    container: string,
+    path: string,
+    pieces: AsyncIterable<string | Uint8Array>,
+    contentType = 'application/json',
+  ): Promise<string> {
     const bytes = async function* () {
       for await (const piece of pieces) yield typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
     };
     // Staged as blocks of STREAM_BLOCK bytes, at most two in memory (and in flight) at once, then
     // committed: readers see the old blob or the whole new one, never a part.
-    const response = await (await this.container(container))
+    const response = await (
+      await this.container(container)
+    )
       .getBlockBlobClient(path)
       .uploadStream(Readable.from(bytes(), { objectMode: false }), STREAM_BLOCK, 2, { blobHTTPHeaders: { blobContentType: contentType } });
     return response.etag ?? '';
@@ -94,7 +107,9 @@ export class BlobObjectStore implements ObjectStore {
   async putIf(container: string, path: string, data: Buffer | string, ifMatch: string | null): Promise<boolean> {
     const body = Buffer.from(data);
     try {
-      await (await this.container(container))
+      await (
+        await this.container(container)
+      )
         .getBlockBlobClient(path)
         .uploadData(body, { conditions: ifMatch === null ? { ifNoneMatch: '*' } : { ifMatch } });
       return true;

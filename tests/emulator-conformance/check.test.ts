@@ -47,10 +47,20 @@ describe('derived schema (as vendored)', () => {
     const betaDevice = beta.types.get('microsoft.graph.windowsAutopilotDeviceIdentity');
     expect(v1Device?.properties.has('id')).toBe(true); // from microsoft.graph.entity
     expect(v1Device?.properties.has('deploymentProfileAssignmentStatus')).toBe(false);
-    expect(betaDevice?.properties.get('deploymentProfileAssignmentStatus')?.type).toBe('microsoft.graph.windowsAutopilotProfileAssignmentStatus');
-    expect(betaDevice?.properties.get('deploymentProfile')).toMatchObject({ navigation: true, type: 'microsoft.graph.windowsAutopilotDeploymentProfile' });
+    expect(betaDevice?.properties.get('deploymentProfileAssignmentStatus')?.type).toBe(
+      'microsoft.graph.windowsAutopilotProfileAssignmentStatus',
+    );
+    expect(betaDevice?.properties.get('deploymentProfile')).toMatchObject({
+      navigation: true,
+      type: 'microsoft.graph.windowsAutopilotDeploymentProfile',
+    });
     expect(v1.types.has('microsoft.graph.windowsAutopilotSettings')).toBe(false);
-    expect([...(beta.enums.get('microsoft.graph.windowsAutopilotSyncStatus') ?? [])].sort()).toEqual(['completed', 'failed', 'inProgress', 'unknown']);
+    expect([...(beta.enums.get('microsoft.graph.windowsAutopilotSyncStatus') ?? [])].sort()).toEqual([
+      'completed',
+      'failed',
+      'inProgress',
+      'unknown',
+    ]);
     // The v1.0 ESP inherits displayName/priority from deviceEnrollmentConfiguration (CSDL base type).
     const esp = v1.types.get('microsoft.graph.windows10EnrollmentCompletionPageConfiguration');
     expect(esp?.baseType).toBe('microsoft.graph.deviceEnrollmentConfiguration');
@@ -66,7 +76,10 @@ describe('derived schema (as vendored)', () => {
 describe('checkGraphResponse', () => {
   it('accepts a well-formed import response and flags a non-member import status', () => {
     const url = `/v1.0${DM}/importedWindowsAutopilotDeviceIdentities/import`;
-    const good = { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.importedWindowsAutopilotDeviceIdentity)', value: [importedRecord] };
+    const good = {
+      '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.importedWindowsAutopilotDeviceIdentity)',
+      value: [importedRecord],
+    };
     expect(problems({ version: 'v1.0', method: 'POST', url, body: good })).toEqual([]);
     const bad = { value: [{ ...importedRecord, state: { ...importedRecord.state, deviceImportStatus: 'done' } }] };
     expect(problems({ version: 'v1.0', method: 'POST', url, body: bad })).toEqual([
@@ -76,7 +89,14 @@ describe('checkGraphResponse', () => {
 
   it('flags a beta-only property in a v1.0 response and accepts it in beta', () => {
     const body = { value: [{ ...autopilotDeviceV1, deploymentProfileAssignmentStatus: 'assignedInSync' }] };
-    expect(problems({ version: 'v1.0', method: 'GET', url: `https://graph.microsoft.com/v1.0${DM}/windowsAutopilotDeviceIdentities?$top=2`, body })).toEqual([
+    expect(
+      problems({
+        version: 'v1.0',
+        method: 'GET',
+        url: `https://graph.microsoft.com/v1.0${DM}/windowsAutopilotDeviceIdentities?$top=2`,
+        body,
+      }),
+    ).toEqual([
       "$.value[0].deploymentProfileAssignmentStatus: property 'deploymentProfileAssignmentStatus' does not exist on microsoft.graph.windowsAutopilotDeviceIdentity in v1.0",
     ]);
     expect(problems({ version: 'beta', method: 'GET', url: `${DM}/windowsAutopilotDeviceIdentities`, body })).toEqual([]);
@@ -87,11 +107,25 @@ describe('checkGraphResponse', () => {
       '@odata.context': 'x',
       ...autopilotDeviceV1,
       deploymentProfileAssignmentStatus: 'assigned',
-      deploymentProfile: { '@odata.type': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile', id: 'p1', displayName: 'Profile', colour: 'blue' },
+      deploymentProfile: {
+        '@odata.type': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile',
+        id: 'p1',
+        displayName: 'Profile',
+        colour: 'blue',
+      },
       intendedDeploymentProfile: null,
     };
-    expect(problems({ version: 'beta', method: 'GET', url: `/beta${DM}/windowsAutopilotDeviceIdentities/abc?$expand=deploymentProfile,intendedDeploymentProfile`, body })).toEqual([
-      expect.stringMatching(/^\$\.deploymentProfileAssignmentStatus: 'assigned' is not a member of microsoft\.graph\.windowsAutopilotProfileAssignmentStatus in beta/),
+    expect(
+      problems({
+        version: 'beta',
+        method: 'GET',
+        url: `/beta${DM}/windowsAutopilotDeviceIdentities/abc?$expand=deploymentProfile,intendedDeploymentProfile`,
+        body,
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /^\$\.deploymentProfileAssignmentStatus: 'assigned' is not a member of microsoft\.graph\.windowsAutopilotProfileAssignmentStatus in beta/,
+      ),
       "$.deploymentProfile.colour: property 'colour' does not exist on microsoft.graph.azureADWindowsAutopilotDeploymentProfile in beta",
     ]);
   });
@@ -99,11 +133,20 @@ describe('checkGraphResponse', () => {
   it('checks windowsAutopilotSettings syncStatus (beta) and rejects the path in v1.0', () => {
     const settings = { id: 'settings', syncStatus: 'completed', lastSyncDateTime: AT, lastManualSyncTriggerDateTime: AT };
     expect(problems({ version: 'beta', method: 'GET', url: `${DM}/windowsAutopilotSettings`, body: settings })).toEqual([]);
-    expect(problems({ version: 'beta', method: 'GET', url: `${DM}/windowsAutopilotSettings`, body: { ...settings, syncStatus: 'running' } })).toHaveLength(1);
-    expect(problems({ version: 'beta', method: 'GET', url: `${DM}/windowsAutopilotSettings`, body: { ...settings, lastSyncDateTime: 'yesterday' } })).toEqual([
-      '$.lastSyncDateTime: expected an ISO 8601 date-time string for Edm.DateTimeOffset, got "yesterday"',
-    ]);
-    expect(problems({ version: 'v1.0', method: 'GET', url: `${DM}/windowsAutopilotSettings`, body: settings })[0]).toMatch(/cannot infer the response type/);
+    expect(
+      problems({ version: 'beta', method: 'GET', url: `${DM}/windowsAutopilotSettings`, body: { ...settings, syncStatus: 'running' } }),
+    ).toHaveLength(1);
+    expect(
+      problems({
+        version: 'beta',
+        method: 'GET',
+        url: `${DM}/windowsAutopilotSettings`,
+        body: { ...settings, lastSyncDateTime: 'yesterday' },
+      }),
+    ).toEqual(['$.lastSyncDateTime: expected an ISO 8601 date-time string for Edm.DateTimeOffset, got "yesterday"']);
+    expect(problems({ version: 'v1.0', method: 'GET', url: `${DM}/windowsAutopilotSettings`, body: settings })[0]).toMatch(
+      /cannot infer the response type/,
+    );
   });
 
   it('uses @odata.type for derived ESP types and checks $expand=assignments targets', () => {
@@ -139,28 +182,37 @@ describe('checkGraphResponse', () => {
       "$.value[0].deviceId: property 'deviceId' does not exist on microsoft.graph.group in v1.0",
     ]);
     const device = { id: 'd1', deviceId: 'x', displayName: 'SN-1', physicalIds: ['[ZTDID]:z'], accountEnabled: true };
-    expect(problems({ version: 'v1.0', method: 'GET', url: '/groups/g1/members/microsoft.graph.device?$select=id', body: { value: [device] } })).toEqual([]);
-    expect(problems({ version: 'v1.0', method: 'GET', url: "/devices(deviceId='x')", body: { ...device, physicalIds: '[ZTDID]:z' } })).toEqual([
-      '$.physicalIds: expected an array of Edm.String',
-    ]);
+    expect(
+      problems({ version: 'v1.0', method: 'GET', url: '/groups/g1/members/microsoft.graph.device?$select=id', body: { value: [device] } }),
+    ).toEqual([]);
+    expect(
+      problems({ version: 'v1.0', method: 'GET', url: "/devices(deviceId='x')", body: { ...device, physicalIds: '[ZTDID]:z' } }),
+    ).toEqual(['$.physicalIds: expected an array of Edm.String']);
   });
 
   it('checks action results: strings for checkMemberGroups, nothing for sync', () => {
     expect(problems({ version: 'v1.0', method: 'POST', url: '/devices/d1/checkMemberGroups', body: { value: ['g1'] } })).toEqual([]);
-    expect(problems({ version: 'v1.0', method: 'POST', url: '/directoryObjects/d1/microsoft.graph.checkMemberGroups', body: { value: [1] } })).toEqual([
-      '$.value[0]: expected a string',
-    ]);
+    expect(
+      problems({ version: 'v1.0', method: 'POST', url: '/directoryObjects/d1/microsoft.graph.checkMemberGroups', body: { value: [1] } }),
+    ).toEqual(['$.value[0]: expected a string']);
     expect(problems({ version: 'beta', method: 'POST', url: `${DM}/windowsAutopilotSettings/sync`, body: undefined })).toEqual([]);
-    expect(problems({ version: 'beta', method: 'POST', url: `${DM}/windowsAutopilotSettings/sync`, body: { ok: true } })[0]).toMatch(/expected no body/);
+    expect(problems({ version: 'beta', method: 'POST', url: `${DM}/windowsAutopilotSettings/sync`, body: { ok: true } })[0]).toMatch(
+      /expected no body/,
+    );
   });
 
   it('requires OData error bodies with innerError request-id and date', () => {
-    const good = { error: { code: 'Request_BadRequest', message: 'bad', innerError: { 'request-id': 'r', date: '2026-11-28T01:02:03', 'client-request-id': 'c' } } };
+    const good = {
+      error: {
+        code: 'Request_BadRequest',
+        message: 'bad',
+        innerError: { 'request-id': 'r', date: '2026-11-28T01:02:03', 'client-request-id': 'c' },
+      },
+    };
     expect(problems({ version: 'v1.0', method: 'POST', url: '/groups', status: 400, body: good })).toEqual([]);
-    expect(problems({ version: 'v1.0', method: 'POST', url: '/groups', status: 400, body: { error: { code: 'x', message: 'y' }, extra: 1 } })).toEqual([
-      "$.extra: 'extra' is not allowed beside error",
-      '$.error.innerError: error.innerError with request-id and date is missing',
-    ]);
+    expect(
+      problems({ version: 'v1.0', method: 'POST', url: '/groups', status: 400, body: { error: { code: 'x', message: 'y' }, extra: 1 } }),
+    ).toEqual(["$.extra: 'extra' is not allowed beside error", '$.error.innerError: error.innerError with request-id and date is missing']);
   });
 
   it('checks each inner $batch response against its own request', () => {
@@ -173,7 +225,11 @@ describe('checkGraphResponse', () => {
     const body = {
       responses: [
         { id: '1', status: 200, headers: {}, body: { id: 'd1', mailNickname: 'nope' } },
-        { id: '2', status: 424, body: { error: { code: 'failedDependency', message: 'dep', innerError: { 'request-id': 'r', date: AT } } } },
+        {
+          id: '2',
+          status: 424,
+          body: { error: { code: 'failedDependency', message: 'dep', innerError: { 'request-id': 'r', date: AT } } },
+        },
       ],
     };
     expect(problems({ version: 'v1.0', method: 'POST', url: '/$batch', body, requestBody })).toEqual([

@@ -112,7 +112,9 @@ describe('F14: every Graph operation the product makes is described by Microsoft
       `${name} (${op.method} /${op.version}${op.path}) is newer than the vendored Graph schema: run npm run graph-schema:vendor (needs the reference folder beside the repository) and commit the result`,
     ).toBe(true);
     const verdict = describePath({ ...vendored, schema: vendoredSchema(op.version) }, op.method, op.path);
-    expect(verdict, `${name}: ${op.method} /${op.version}${op.path}: ${verdict.described ? '' : verdict.reason}`).toMatchObject({ described: true });
+    expect(verdict, `${name}: ${op.method} /${op.version}${op.path}: ${verdict.described ? '' : verdict.reason}`).toMatchObject({
+      described: true,
+    });
   });
 
   it.each(OPERATIONS)('%s: the properties the product reads exist on the response type', (name, op) => {
@@ -120,7 +122,8 @@ describe('F14: every Graph operation the product makes is described by Microsoft
     expect(reads, `${name} has no row in READS: list the properties the product reads from its response ([] for none)`).toBeDefined();
     const schema = vendoredSchema(op.version);
     const target = resolveResponseTarget(schema, op.method, op.path);
-    if (target.kind === 'unresolved') throw new Error(`${name}: the response type of ${op.method} /${op.version}${op.path} is unknown: ${target.reason}`);
+    if (target.kind === 'unresolved')
+      throw new Error(`${name}: the response type of ${op.method} /${op.version}${op.path} is unknown: ${target.reason}`);
     if (target.kind !== 'entity' && target.kind !== 'collection') {
       expect(reads, `${name} returns no entity (${target.kind}), so it reads nothing`).toEqual([]);
       return;
@@ -133,12 +136,18 @@ describe('F14: every Graph operation the product makes is described by Microsoft
       const op = OPERATIONS.find(([n]) => n === name)?.[1];
       if (!op) throw new Error(`WRITES names ${name}, which GRAPH_OPERATIONS does not have`);
       const schema = vendoredSchema(op.version);
-      expect(properties.flatMap((p) => propertyPathProblems(schema, type, p)), name).toEqual([]);
+      expect(
+        properties.flatMap((p) => propertyPathProblems(schema, type, p)),
+        name,
+      ).toEqual([]);
     }
   });
 
   it('READS names only operations that exist', () => {
-    expect(Object.keys(READS).filter((name) => !(name in GRAPH_OPERATIONS)), 'rows for operations GRAPH_OPERATIONS no longer has').toEqual([]);
+    expect(
+      Object.keys(READS).filter((name) => !(name in GRAPH_OPERATIONS)),
+      'rows for operations GRAPH_OPERATIONS no longer has',
+    ).toEqual([]);
   });
 });
 
@@ -151,7 +160,9 @@ describe('the property-path check itself', () => {
     expect(propertyPathProblems(v1, device, 'deploymentProfileAssignmentStatus')).toEqual([
       "deploymentProfileAssignmentStatus: 'deploymentProfileAssignmentStatus' is not a property of microsoft.graph.windowsAutopilotDeviceIdentity in v1.0",
     ]);
-    expect(propertyPathProblems(beta, device, 'deploymentProfile.colour')[0]).toMatch(/'colour' is not a property of microsoft\.graph\.windowsAutopilotDeploymentProfile in beta/);
+    expect(propertyPathProblems(beta, device, 'deploymentProfile.colour')[0]).toMatch(
+      /'colour' is not a property of microsoft\.graph\.windowsAutopilotDeploymentProfile in beta/,
+    );
     expect(propertyPathProblems(beta, 'microsoft.graph.windowsAutopilotSettings', 'syncStatus=running|completed')).toEqual([
       'syncStatus=running|completed: running is not a member of microsoft.graph.windowsAutopilotSyncStatus in beta',
     ]);
@@ -165,18 +176,40 @@ describe('the property-path check itself', () => {
     const paths = new Map<string, OpenApiPathItem>([
       ['/devices', new Map([['get', 'operation']])],
       ['/deviceManagement/importedWindowsAutopilotDeviceIdentities/microsoft.graph.import', new Map([['post', 'action']])],
-      ['/deviceManagement/importedWindowsAutopilotDeviceIdentities/{importedWindowsAutopilotDeviceIdentity-id}', new Map([['get', 'operation'], ['delete', 'operation']])],
+      [
+        '/deviceManagement/importedWindowsAutopilotDeviceIdentities/{importedWindowsAutopilotDeviceIdentity-id}',
+        new Map([
+          ['get', 'operation'],
+          ['delete', 'operation'],
+        ]),
+      ],
       ['/devices/{device-id}/transitiveMemberOf/microsoft.graph.group', new Map([['get', 'operation']])],
     ]);
     const verdict = (method: string, path: string) => describePath({ paths, roots: vendoredPaths('v1.0').roots, schema: v1 }, method, path);
     expect(verdict('GET', '/devices')).toMatchObject({ described: true, by: 'openapi', template: '/devices' });
-    expect(verdict('POST', '/deviceManagement/importedWindowsAutopilotDeviceIdentities/import')).toMatchObject({ described: true, by: 'openapi' });
-    expect(verdict('POST', '/deviceManagement/importedWindowsAutopilotDeviceIdentities/microsoft.graph.import')).toMatchObject({ described: true, by: 'openapi' });
+    expect(verdict('POST', '/deviceManagement/importedWindowsAutopilotDeviceIdentities/import')).toMatchObject({
+      described: true,
+      by: 'openapi',
+    });
+    expect(verdict('POST', '/deviceManagement/importedWindowsAutopilotDeviceIdentities/microsoft.graph.import')).toMatchObject({
+      described: true,
+      by: 'openapi',
+    });
     expect(verdict('GET', '/devices/{id}/transitiveMemberOf/microsoft.graph.group')).toMatchObject({ described: true, by: 'openapi' });
     // No template, but the CSDL root and navigation properties reach it: described for GET only.
-    expect(verdict('GET', '/deviceManagement/importedWindowsAutopilotDeviceIdentities')).toMatchObject({ described: true, by: 'navigation' });
-    expect(verdict('GET', '/groups/{id}/transitiveMembers/microsoft.graph.device')).toMatchObject({ described: true, by: 'navigation', type: 'microsoft.graph.device' });
-    expect(verdict('DELETE', '/groups/{id}')).toMatchObject({ described: false, reason: expect.stringMatching(/navigation reaches microsoft\.graph\.group, which proves only GET/) });
+    expect(verdict('GET', '/deviceManagement/importedWindowsAutopilotDeviceIdentities')).toMatchObject({
+      described: true,
+      by: 'navigation',
+    });
+    expect(verdict('GET', '/groups/{id}/transitiveMembers/microsoft.graph.device')).toMatchObject({
+      described: true,
+      by: 'navigation',
+      type: 'microsoft.graph.device',
+    });
+    expect(verdict('DELETE', '/groups/{id}')).toMatchObject({
+      described: false,
+      reason: expect.stringMatching(/navigation reaches microsoft\.graph\.group, which proves only GET/),
+    });
     expect(verdict('GET', '/deviceManagement/importedWindowsAutopilotDevices/{id}')).toMatchObject({ described: false });
     expect(verdict('POST', '/deviceManagement/importedWindowsAutopilotDeviceIdentities/{id}')).toMatchObject({
       described: false,

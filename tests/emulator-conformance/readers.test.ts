@@ -189,10 +189,19 @@ describe('OpenAPI paths reader', () => {
 
 describe('type-mapping readers', () => {
   it('qualifies names by namespace and rejects files of the wrong shape', () => {
-    const structured = readStructuredMappings({ 'microsoft.graph': { widget: { properties: ['colour'], navigationProperties: ['parts'] } } }, 'x.json');
+    const structured = readStructuredMappings(
+      { 'microsoft.graph': { widget: { properties: ['colour'], navigationProperties: ['parts'] } } },
+      'x.json',
+    );
     expect(structured.get('microsoft.graph.widget')).toEqual({ properties: ['colour'], navigationProperties: ['parts'] });
-    expect(readEnumMappings({ 'microsoft.graph.security': { level: ['low', 'high'] } }, 'e.json').get('microsoft.graph.security.level')).toEqual(['low', 'high']);
-    expect(() => readStructuredMappings({ 'microsoft.graph': { widget: ['colour'] } }, 'bad.json')).toThrow(/bad\.json is not a type-mapping file of entity\/complex types/);
-    expect(() => readEnumMappings({ 'microsoft.graph': { level: 'low' } }, 'bad-enum.json')).toThrow(/bad-enum\.json is not a type-mapping file of enum types/);
+    expect(
+      readEnumMappings({ 'microsoft.graph.security': { level: ['low', 'high'] } }, 'e.json').get('microsoft.graph.security.level'),
+    ).toEqual(['low', 'high']);
+    expect(() => readStructuredMappings({ 'microsoft.graph': { widget: ['colour'] } }, 'bad.json')).toThrow(
+      /bad\.json is not a type-mapping file of entity\/complex types/,
+    );
+    expect(() => readEnumMappings({ 'microsoft.graph': { level: 'low' } }, 'bad-enum.json')).toThrow(
+      /bad-enum\.json is not a type-mapping file of enum types/,
+    );
   });
 });

@@ -22,7 +22,9 @@ const VERSIONS: GraphVersion[] = ['v1.0', 'beta'];
 
 const WithId = z.looseObject({ id: z.string().min(1) });
 const Collection = z.looseObject({ value: z.array(WithId) });
-const ImportState = z.looseObject({ state: z.looseObject({ deviceImportStatus: z.string(), deviceRegistrationId: z.string().nullable() }) });
+const ImportState = z.looseObject({
+  state: z.looseObject({ deviceImportStatus: z.string(), deviceRegistrationId: z.string().nullable() }),
+});
 const AutopilotDevice = z.looseObject({ id: z.string(), azureActiveDirectoryDeviceId: z.string() });
 
 let emulator: GraphEmulator;
@@ -45,7 +47,13 @@ interface Reply {
   body: unknown;
 }
 
-async function call(version: GraphVersion, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+async function call(
+  version: GraphVersion,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const response = await fetch(`${emulator.url}/${version}${path}`, {
     method,
     headers: { Authorization: 'Bearer local-test', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
@@ -91,9 +99,17 @@ async function nextPage(version: GraphVersion, page: unknown): Promise<unknown> 
 }
 
 /** Calls and insists on the status, so a test cannot pass by checking only error bodies. */
-async function expectStatus(status: number, version: GraphVersion, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<unknown> {
+async function expectStatus(
+  status: number,
+  version: GraphVersion,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+): Promise<unknown> {
   const reply = await call(version, method, path, body, headers);
-  if (reply.status !== status) throw new Error(`${method} /${version}${path}: expected ${status}, got ${reply.status} ${JSON.stringify(reply.body)}`);
+  if (reply.status !== status)
+    throw new Error(`${method} /${version}${path}: expected ${status}, got ${reply.status} ${JSON.stringify(reply.body)}`);
   return reply.body;
 }
 
@@ -122,11 +138,27 @@ const importBody = (serialNumber: string, groupTag = 'Sales') => ({
   importId: 'conformance-run',
   hardwareIdentifier: hash(serialNumber),
   assignedUserPrincipalName: '',
-  state: { '@odata.type': 'microsoft.graph.importedWindowsAutopilotDeviceIdentityState', deviceImportStatus: 'unknown', deviceRegistrationId: '', deviceErrorCode: 0, deviceErrorName: '' },
+  state: {
+    '@odata.type': 'microsoft.graph.importedWindowsAutopilotDeviceIdentityState',
+    deviceImportStatus: 'unknown',
+    deviceRegistrationId: '',
+    deviceErrorCode: 0,
+    deviceErrorName: '',
+  },
 });
 
 // Filled in as the scenario proceeds.
-const ids = { importOk: '', importBeta: '', autopilot: '', deviceObject: '', entraDeviceId: '', dynamicGroup: '', assignedGroup: '', profile: '', esp: '' };
+const ids = {
+  importOk: '',
+  importBeta: '',
+  autopilot: '',
+  deviceObject: '',
+  entraDeviceId: '',
+  dynamicGroup: '',
+  assignedGroup: '',
+  profile: '',
+  esp: '',
+};
 
 beforeAll(async () => {
   // Read both schemas up front so no scenario step pays for it.
@@ -155,13 +187,17 @@ describe('every emulator response conforms to the derived schema', () => {
       }),
     );
     expect(imported.value).toHaveLength(5);
-    await expectStatus(200, 'beta', 'POST', `${IMPORTS}/microsoft.graph.import`, { importedWindowsAutopilotDeviceIdentities: [importBody('SNCONF3')] });
+    await expectStatus(200, 'beta', 'POST', `${IMPORTS}/microsoft.graph.import`, {
+      importedWindowsAutopilotDeviceIdentities: [importBody('SNCONF3')],
+    });
     ids.importBeta = WithId.parse(await expectStatus(201, 'beta', 'POST', IMPORTS, importBody('SNCONF1'))).id;
 
     for (const version of VERSIONS) {
       await eventually('every import to finish', async () => {
         const list = z.object({ value: z.array(ImportState) }).parse(await expectStatus(200, version, 'GET', IMPORTS));
-        return list.value.every((r) => r.state.deviceImportStatus === 'complete' || r.state.deviceImportStatus === 'error') ? true : undefined;
+        return list.value.every((r) => r.state.deviceImportStatus === 'complete' || r.state.deviceImportStatus === 'error')
+          ? true
+          : undefined;
       });
       await expectStatus(200, version, 'GET', `${IMPORTS}/${ids.importOk}`);
       await nextPage(version, await expectStatus(200, version, 'GET', `${IMPORTS}?$top=2`));
@@ -193,9 +229,9 @@ describe('every emulator response conforms to the derived schema', () => {
 
   it('Autopilot devices: list, filter, get, beta $expand, navigation, actions, $count', async () => {
     const device = await eventually('the imported device to be published', async () => {
-      const list = z.object({ value: z.array(AutopilotDevice) }).parse(
-        await expectStatus(200, 'v1.0', 'GET', `${AUTOPILOT}?$filter=${encodeURIComponent("contains(serialNumber,'SNCONF1')")}`),
-      );
+      const list = z
+        .object({ value: z.array(AutopilotDevice) })
+        .parse(await expectStatus(200, 'v1.0', 'GET', `${AUTOPILOT}?$filter=${encodeURIComponent("contains(serialNumber,'SNCONF1')")}`));
       return list.value[0];
     });
     ids.autopilot = device.id;
@@ -208,8 +244,14 @@ describe('every emulator response conforms to the derived schema', () => {
       await expectStatus(200, version, 'GET', `${AUTOPILOT}?$select=id,serialNumber,groupTag`);
       const rejected = await call(version, 'GET', `${AUTOPILOT}?$filter=${encodeURIComponent("serialNumber eq 'SNCONF1'")}`);
       expect(rejected.status).toBe(400);
-      await expectStatus(204, version, 'POST', `${AUTOPILOT}/${ids.autopilot}/updateDeviceProperties`, { groupTag: 'Sales', displayName: 'CONF-1' });
-      await expectStatus(204, version, 'POST', `${AUTOPILOT}/${ids.autopilot}/assignUserToDevice`, { userPrincipalName: 'someone@contoso.example', addressableUserName: 'Someone' });
+      await expectStatus(204, version, 'POST', `${AUTOPILOT}/${ids.autopilot}/updateDeviceProperties`, {
+        groupTag: 'Sales',
+        displayName: 'CONF-1',
+      });
+      await expectStatus(204, version, 'POST', `${AUTOPILOT}/${ids.autopilot}/assignUserToDevice`, {
+        userPrincipalName: 'someone@contoso.example',
+        addressableUserName: 'Someone',
+      });
       await expectStatus(204, version, 'POST', `${AUTOPILOT}/${ids.autopilot}/microsoft.graph.unassignUserFromDevice`);
     }
     await expectStatus(200, 'beta', 'GET', `${AUTOPILOT}?$expand=deploymentProfile,intendedDeploymentProfile`);
@@ -249,7 +291,10 @@ describe('every emulator response conforms to the derived schema', () => {
     );
     ids.profile = profile.id;
     await expectStatus(200, 'beta', 'GET', `${PROFILES}/${ids.profile}`);
-    const patched = await call('beta', 'PATCH', `${PROFILES}/${ids.profile}`, { '@odata.type': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile', description: 'patched' });
+    const patched = await call('beta', 'PATCH', `${PROFILES}/${ids.profile}`, {
+      '@odata.type': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile',
+      description: 'patched',
+    });
     expect([200, 204]).toContain(patched.status);
     const assignment = WithId.parse(
       await expectStatus(201, 'beta', 'POST', `${PROFILES}/${ids.profile}/assignments`, {
@@ -275,7 +320,12 @@ describe('every emulator response conforms to the derived schema', () => {
       await expectStatus(200, version, 'GET', `${CONFIGS}/${TUTORIAL_TENANT.espId}/assignments`);
       const settings =
         version === 'beta'
-          ? { showInstallationProgress: true, installProgressTimeoutInMinutes: 45, trackInstallProgressForAutopilotOnly: true, allowLogCollectionOnInstallFailure: true }
+          ? {
+              showInstallationProgress: true,
+              installProgressTimeoutInMinutes: 45,
+              trackInstallProgressForAutopilotOnly: true,
+              allowLogCollectionOnInstallFailure: true,
+            }
           : { allowNonBlockingAppInstallation: false };
       const esp = WithId.parse(
         await expectStatus(201, version, 'POST', CONFIGS, {
@@ -353,25 +403,53 @@ describe('every emulator response conforms to the derived schema', () => {
       await expectStatus(200, version, 'GET', `/groups?$filter=${encodeURIComponent(`displayName eq 'Sales Autopilot ${version}'`)}`);
       await expectStatus(200, version, 'GET', '/groups/$count', undefined, { ConsistencyLevel: 'eventual' });
       await expectStatus(200, version, 'GET', `/groups/${TUTORIAL_TENANT.autopilotGroupId}/members`);
-      await expectStatus(200, version, 'GET', `/groups/${TUTORIAL_TENANT.autopilotGroupId}/members/microsoft.graph.device?$select=id,deviceId,displayName`);
+      await expectStatus(
+        200,
+        version,
+        'GET',
+        `/groups/${TUTORIAL_TENANT.autopilotGroupId}/members/microsoft.graph.device?$select=id,deviceId,displayName`,
+      );
       await expectStatus(200, version, 'GET', `/groups/${TUTORIAL_TENANT.autopilotGroupId}/transitiveMembers`);
       // A cast on transitiveMembers is an advanced query: refused without ConsistencyLevel and $count=true.
       await expectStatus(400, version, 'GET', `/groups/${TUTORIAL_TENANT.autopilotGroupId}/transitiveMembers/microsoft.graph.device`);
-      await expectStatus(200, version, 'GET', `/groups/${TUTORIAL_TENANT.autopilotGroupId}/transitiveMembers/microsoft.graph.device?$count=true`, undefined, { ConsistencyLevel: 'eventual' });
-      await expectStatus(200, version, 'GET', `/groups/${TUTORIAL_TENANT.autopilotGroupId}/members/$count`, undefined, { ConsistencyLevel: 'eventual' });
-      await expectStatus(200, version, 'POST', `/groups/${TUTORIAL_TENANT.autopilotGroupId}/checkMemberGroups`, { groupIds: [ids.dynamicGroup] });
+      await expectStatus(
+        200,
+        version,
+        'GET',
+        `/groups/${TUTORIAL_TENANT.autopilotGroupId}/transitiveMembers/microsoft.graph.device?$count=true`,
+        undefined,
+        { ConsistencyLevel: 'eventual' },
+      );
+      await expectStatus(200, version, 'GET', `/groups/${TUTORIAL_TENANT.autopilotGroupId}/members/$count`, undefined, {
+        ConsistencyLevel: 'eventual',
+      });
+      await expectStatus(200, version, 'POST', `/groups/${TUTORIAL_TENANT.autopilotGroupId}/checkMemberGroups`, {
+        groupIds: [ids.dynamicGroup],
+      });
       await expectStatus(200, version, 'POST', `/groups/${ids.assignedGroup}/getMemberGroups`, { securityEnabledOnly: false });
       await expectStatus(204, version, 'PATCH', `/groups/${ids.dynamicGroup}`, { description: `patched in ${version}` });
       const eventual = { ConsistencyLevel: 'eventual' };
       for (const kind of ['members', 'transitiveMembers']) {
         const base = `/groups/${TUTORIAL_TENANT.autopilotGroupId}/${kind}`;
-        await expectStatus(200, version, 'GET', kind === 'members' ? `${base}/microsoft.graph.group` : `${base}/microsoft.graph.group?$count=true`, undefined, kind === 'members' ? undefined : eventual);
+        await expectStatus(
+          200,
+          version,
+          'GET',
+          kind === 'members' ? `${base}/microsoft.graph.group` : `${base}/microsoft.graph.group?$count=true`,
+          undefined,
+          kind === 'members' ? undefined : eventual,
+        );
         for (const suffix of ['', '/microsoft.graph.device', '/microsoft.graph.group']) {
           await expectStatus(200, version, 'GET', `${base}${suffix}/$count`, undefined, eventual);
         }
       }
       const throwaway = WithId.parse(
-        await expectStatus(201, version, 'POST', '/groups', { displayName: 'Throwaway', mailEnabled: false, mailNickname: 'throwaway', securityEnabled: true }),
+        await expectStatus(201, version, 'POST', '/groups', {
+          displayName: 'Throwaway',
+          mailEnabled: false,
+          mailNickname: 'throwaway',
+          securityEnabled: true,
+        }),
       );
       await expectStatus(204, version, 'DELETE', `/groups/${throwaway.id}`);
       await expectStatus(404, version, 'GET', '/groups/00000000-0000-0000-0000-00000000dead');
@@ -382,14 +460,16 @@ describe('every emulator response conforms to the derived schema', () => {
 
   it('devices: list, filter, get, alternate key, memberOf, transitiveMemberOf, checkMemberGroups, directoryObjects', async () => {
     const found = await eventually('the Entra device of the import', async () => {
-      const list = Collection.parse(await expectStatus(200, 'v1.0', 'GET', `/devices?$filter=${encodeURIComponent(`deviceId eq '${ids.entraDeviceId}'`)}`));
+      const list = Collection.parse(
+        await expectStatus(200, 'v1.0', 'GET', `/devices?$filter=${encodeURIComponent(`deviceId eq '${ids.entraDeviceId}'`)}`),
+      );
       return list.value[0];
     });
     ids.deviceObject = found.id;
     await eventually('the device to join the Sales group', async () => {
-      const reply = z.object({ value: z.array(z.string()) }).parse(
-        await expectStatus(200, 'v1.0', 'POST', `/devices/${ids.deviceObject}/checkMemberGroups`, { groupIds: [ids.dynamicGroup] }),
-      );
+      const reply = z
+        .object({ value: z.array(z.string()) })
+        .parse(await expectStatus(200, 'v1.0', 'POST', `/devices/${ids.deviceObject}/checkMemberGroups`, { groupIds: [ids.dynamicGroup] }));
       return reply.value.length === 1 ? true : undefined;
     });
     await expectStatus(204, 'v1.0', 'POST', `/groups/${ids.assignedGroup}/members/$ref`, {
@@ -402,7 +482,12 @@ describe('every emulator response conforms to the derived schema', () => {
     for (const version of VERSIONS) {
       await expectStatus(200, version, 'GET', '/devices');
       await nextPage(version, await expectStatus(200, version, 'GET', '/devices?$top=1'));
-      await expectStatus(200, version, 'GET', `/devices?$filter=${encodeURIComponent(`deviceId eq '${ids.entraDeviceId}'`)}&$select=id,deviceId,displayName,physicalIds`);
+      await expectStatus(
+        200,
+        version,
+        'GET',
+        `/devices?$filter=${encodeURIComponent(`deviceId eq '${ids.entraDeviceId}'`)}&$select=id,deviceId,displayName,physicalIds`,
+      );
       await expectStatus(200, version, 'GET', `/devices/${ids.deviceObject}`);
       await expectStatus(200, version, 'GET', `/devices(deviceId='${ids.entraDeviceId}')`);
       await expectStatus(200, version, 'GET', '/devices/$count', undefined, { ConsistencyLevel: 'eventual' });
@@ -410,13 +495,21 @@ describe('every emulator response conforms to the derived schema', () => {
       await expectStatus(200, version, 'GET', `/devices/${ids.deviceObject}/memberOf/microsoft.graph.group?$select=id,displayName`);
       await expectStatus(200, version, 'GET', `/devices/${ids.deviceObject}/transitiveMemberOf`);
       await expectStatus(200, version, 'GET', `/devices/${ids.deviceObject}/transitiveMemberOf/microsoft.graph.group`);
-      await expectStatus(200, version, 'POST', `/devices/${ids.deviceObject}/checkMemberGroups`, { groupIds: [ids.dynamicGroup, TUTORIAL_TENANT.autopilotGroupId] });
-      await expectStatus(200, version, 'POST', `/devices/${ids.deviceObject}/microsoft.graph.getMemberGroups`, { securityEnabledOnly: true });
-      await expectStatus(200, version, 'POST', `/directoryObjects/${ids.deviceObject}/checkMemberGroups`, { groupIds: [ids.assignedGroup] });
+      await expectStatus(200, version, 'POST', `/devices/${ids.deviceObject}/checkMemberGroups`, {
+        groupIds: [ids.dynamicGroup, TUTORIAL_TENANT.autopilotGroupId],
+      });
+      await expectStatus(200, version, 'POST', `/devices/${ids.deviceObject}/microsoft.graph.getMemberGroups`, {
+        securityEnabledOnly: true,
+      });
+      await expectStatus(200, version, 'POST', `/directoryObjects/${ids.deviceObject}/checkMemberGroups`, {
+        groupIds: [ids.assignedGroup],
+      });
       await expectStatus(200, version, 'POST', `/directoryObjects/${ids.deviceObject}/getMemberGroups`, { securityEnabledOnly: true });
       for (const kind of ['memberOf', 'transitiveMemberOf']) {
         for (const suffix of ['', '/microsoft.graph.group']) {
-          await expectStatus(200, version, 'GET', `/devices/${ids.deviceObject}/${kind}${suffix}/$count`, undefined, { ConsistencyLevel: 'eventual' });
+          await expectStatus(200, version, 'GET', `/devices/${ids.deviceObject}/${kind}${suffix}/$count`, undefined, {
+            ConsistencyLevel: 'eventual',
+          });
         }
       }
       await expectStatus(200, version, 'GET', `/groups/${ids.assignedGroup}/members`);
@@ -433,7 +526,13 @@ describe('every emulator response conforms to the derived schema', () => {
         requests: [
           { id: '1', method: 'GET', url: `${AUTOPILOT}/${ids.autopilot}` },
           { id: '2', method: 'GET', url: `/devices/${ids.deviceObject}/memberOf`, dependsOn: ['1'] },
-          { id: '3', method: 'POST', url: `/devices/${ids.deviceObject}/checkMemberGroups`, headers: { 'Content-Type': 'application/json' }, body: { groupIds: [ids.dynamicGroup] } },
+          {
+            id: '3',
+            method: 'POST',
+            url: `/devices/${ids.deviceObject}/checkMemberGroups`,
+            headers: { 'Content-Type': 'application/json' },
+            body: { groupIds: [ids.dynamicGroup] },
+          },
           { id: '4', method: 'GET', url: `${IMPORTS}/00000000-0000-0000-0000-00000000dead` },
           { id: '5', method: 'GET', url: `/groups/${ids.dynamicGroup}`, dependsOn: ['4'] },
           { id: '6', method: 'GET', url: `${CONFIGS}?$expand=assignments` },
@@ -449,7 +548,9 @@ describe('every emulator response conforms to the derived schema', () => {
   });
 
   it('deletes: Autopilot devices, import records and Entra devices', async () => {
-    const others = z.object({ value: z.array(AutopilotDevice.extend({ serialNumber: z.string() })) }).parse(await expectStatus(200, 'beta', 'GET', AUTOPILOT));
+    const others = z
+      .object({ value: z.array(AutopilotDevice.extend({ serialNumber: z.string() })) })
+      .parse(await expectStatus(200, 'beta', 'GET', AUTOPILOT));
     const third = others.value.find((d) => d.serialNumber === 'SNCONF3');
     if (!third) throw new Error('SNCONF3 was never published');
     await expectStatus(204, 'v1.0', 'DELETE', `${AUTOPILOT}/${ids.autopilot}`);
@@ -459,7 +560,14 @@ describe('every emulator response conforms to the derived schema', () => {
     await expectStatus(200, 'v1.0', 'DELETE', `${IMPORTS}/${ids.importOk}`);
     await expectStatus(200, 'beta', 'DELETE', `${IMPORTS}/${ids.importBeta}`);
     await expectStatus(404, 'v1.0', 'GET', `${IMPORTS}/${ids.importOk}`);
-    const devices = Collection.parse(await expectStatus(200, 'v1.0', 'GET', `/devices?$filter=${encodeURIComponent(`deviceId eq '${third.azureActiveDirectoryDeviceId}'`)}`));
+    const devices = Collection.parse(
+      await expectStatus(
+        200,
+        'v1.0',
+        'GET',
+        `/devices?$filter=${encodeURIComponent(`deviceId eq '${third.azureActiveDirectoryDeviceId}'`)}`,
+      ),
+    );
     const thirdObject = devices.value[0];
     if (!thirdObject) throw new Error('the Entra device of SNCONF3 is missing');
     await expectStatus(204, 'v1.0', 'DELETE', `/devices/${ids.deviceObject}`);
@@ -472,8 +580,15 @@ describe('every emulator response conforms to the derived schema', () => {
       const unauthenticated = await fetch(`${emulator.url}/${version}/groups`);
       const body = (await unauthenticated.json()) as unknown;
       expect(unauthenticated.status).toBe(401);
-      for (const v of checkGraphResponse({ version, method: 'GET', url: '/groups', status: 401, body })) violations.push(`GET /${version}/groups (no token): ${v.at}: ${v.problem}`);
-      await expectStatus(400, version, 'POST', '/groups', { displayName: 'x', mailEnabled: false, mailNickname: 'x', securityEnabled: true, colour: 'blue' });
+      for (const v of checkGraphResponse({ version, method: 'GET', url: '/groups', status: 401, body }))
+        violations.push(`GET /${version}/groups (no token): ${v.at}: ${v.problem}`);
+      await expectStatus(400, version, 'POST', '/groups', {
+        displayName: 'x',
+        mailEnabled: false,
+        mailNickname: 'x',
+        securityEnabled: true,
+        colour: 'blue',
+      });
       await expectStatus(400, version, 'POST', IMPORTS, { ...importBody('SNCONF9'), colour: 'blue' });
       await expectStatus(405, version, 'PUT', `/groups/${TUTORIAL_TENANT.autopilotGroupId}`, {});
       const unknown = await call(version, 'GET', '/deviceManagement/managedDevices');

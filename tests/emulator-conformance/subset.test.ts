@@ -6,8 +6,19 @@ const G = 'microsoft.graph.';
 const value = (type: string, collection = false): PropertyShape => ({ type: `${G}${type}`, collection, navigation: false });
 const nav = (type: string, collection = false): PropertyShape => ({ type: `${G}${type}`, collection, navigation: true });
 
-function type(name: string, kind: 'entity' | 'complex', baseType: string | undefined, properties: Record<string, PropertyShape>): StructuredType {
-  return { name: `${G}${name}`, kind, baseType: baseType && `${G}${baseType}`, baseTypeSource: baseType ? 'csdl' : 'none', properties: new Map(Object.entries(properties)) };
+function type(
+  name: string,
+  kind: 'entity' | 'complex',
+  baseType: string | undefined,
+  properties: Record<string, PropertyShape>,
+): StructuredType {
+  return {
+    name: `${G}${name}`,
+    kind,
+    baseType: baseType && `${G}${baseType}`,
+    baseTypeSource: baseType ? 'csdl' : 'none',
+    properties: new Map(Object.entries(properties)),
+  };
 }
 
 // A miniature Graph: the root names are those resolve-target knows (deviceManagement, devices).
@@ -17,7 +28,11 @@ const full: GraphSchema = {
     [
       type('entity', 'entity', undefined, { id: { type: 'Edm.String', collection: false, navigation: false } }),
       type('directoryObject', 'entity', 'entity', {}),
-      type('device', 'entity', 'directoryObject', { alternativeId: value('alternativeId'), memberOf: nav('directoryObject', true), owner: nav('user') }),
+      type('device', 'entity', 'directoryObject', {
+        alternativeId: value('alternativeId'),
+        memberOf: nav('directoryObject', true),
+        owner: nav('user'),
+      }),
       type('user', 'entity', 'directoryObject', {}),
       type('group', 'entity', 'directoryObject', {}),
       type('alternativeId', 'complex', undefined, {}),

@@ -26,7 +26,8 @@ if (!present) {
 function drift(committed: VendoredDocument, expected: VendoredDocument): string[] {
   const found: string[] = [];
   const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-  if (!same(committed.sources, expected.sources)) found.push('sources: the description files are not the ones it was generated from (sha256)');
+  if (!same(committed.sources, expected.sources))
+    found.push('sources: the description files are not the ones it was generated from (sha256)');
   if (!same(committed.about, expected.about)) found.push('about: the header text changed');
   for (const version of VERSIONS) {
     const c = committed.versions[version];
@@ -64,8 +65,13 @@ describe('vendored Graph schema subset', () => {
     for (const version of VERSIONS) {
       const schema = decodeTypes(version, document.versions[version]);
       expect(decodeTypes(version, { ...document.versions[version], ...encodeTypes(schema) })).toEqual(schema);
-      expect([...schema.leftOut].filter((name) => schema.types.has(name)), `${version}: both kept and left out`).toEqual([]);
-      const missingBases = [...schema.types.values()].filter((t) => t.baseType !== undefined && !schema.types.has(t.baseType)).map((t) => t.name);
+      expect(
+        [...schema.leftOut].filter((name) => schema.types.has(name)),
+        `${version}: both kept and left out`,
+      ).toEqual([]);
+      const missingBases = [...schema.types.values()]
+        .filter((t) => t.baseType !== undefined && !schema.types.has(t.baseType))
+        .map((t) => t.name);
       expect(missingBases, `${version}: types whose base type is not kept`).toEqual([]);
     }
   });

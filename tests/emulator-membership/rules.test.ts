@@ -29,7 +29,12 @@ const surface: RuleSubject = {
   devicePhysicalIds: ['[ZTDID]:6349bbfe-c07a-444c-a7e0-eee62553f000', '[OrderID]:Sales', '[PurchaseOrderId]:76222342342'],
   systemLabels: ['M365Managed'],
 };
-const bare: RuleSubject = { objectId: '99999999-0000-0000-0000-000000000000', displayName: 'kiosk-7', accountEnabled: false, devicePhysicalIds: [] };
+const bare: RuleSubject = {
+  objectId: '99999999-0000-0000-0000-000000000000',
+  displayName: 'kiosk-7',
+  accountEnabled: false,
+  devicePhysicalIds: [],
+};
 
 describe('device string operators', () => {
   const cases: Array<[string, boolean, boolean]> = [

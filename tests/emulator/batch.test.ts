@@ -8,18 +8,30 @@ interface BatchResponse {
 describe('$batch', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ timeScale: 0, seed: { generatedDevices: { count: 3, serialPrefix: 'B', manufacturer: 'Contoso', model: 'M' } } });
+    h = await startHarness({
+      timeScale: 0,
+      seed: { generatedDevices: { count: 3, serialPrefix: 'B', manufacturer: 'Contoso', model: 'M' } },
+    });
   });
   afterAll(async () => h.emu.stop());
 
   const batch = async (requests: unknown[], version: 'v1.0' | 'beta' = 'v1.0') => raw(h.client, 'POST', version, '/$batch', { requests });
 
   it('runs up to 20 requests, each with its own status, relative to the batch version', async () => {
-    const result = await batch([
-      { id: '1', method: 'GET', url: '/devices?$top=2' },
-      { id: '2', method: 'GET', url: '/deviceManagement/windowsAutopilotSettings' },
-      { id: '3', method: 'POST', url: '/deviceManagement/importedWindowsAutopilotDeviceIdentities/import', headers: { 'Content-Type': 'application/json' }, body: importBody([{ serialNumber: 'BATCH1', hardwareIdentifier: hashFor('BATCH1') }]) },
-    ], 'beta');
+    const result = await batch(
+      [
+        { id: '1', method: 'GET', url: '/devices?$top=2' },
+        { id: '2', method: 'GET', url: '/deviceManagement/windowsAutopilotSettings' },
+        {
+          id: '3',
+          method: 'POST',
+          url: '/deviceManagement/importedWindowsAutopilotDeviceIdentities/import',
+          headers: { 'Content-Type': 'application/json' },
+          body: importBody([{ serialNumber: 'BATCH1', hardwareIdentifier: hashFor('BATCH1') }]),
+        },
+      ],
+      'beta',
+    );
     expect(result.status).toBe(200);
     const byId = new Map((result.body as BatchResponse).responses.map((r) => [r.id, r]));
     expect(byId.get('1')!.status).toBe(200);
@@ -44,7 +56,14 @@ describe('$batch', () => {
   it('rejects a malformed batch with 400: more than 20, duplicate ids, unknown dependency, body without Content-Type', async () => {
     const many = Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: 'GET', url: '/devices' }));
     expect((await batch(many)).status).toBe(400);
-    expect((await batch([{ id: '1', method: 'GET', url: '/devices' }, { id: '1', method: 'GET', url: '/groups' }])).status).toBe(400);
+    expect(
+      (
+        await batch([
+          { id: '1', method: 'GET', url: '/devices' },
+          { id: '1', method: 'GET', url: '/groups' },
+        ])
+      ).status,
+    ).toBe(400);
     expect((await batch([{ id: '1', method: 'GET', url: '/devices', dependsOn: ['9'] }])).status).toBe(400);
     expect((await batch([{ id: '1', method: 'POST', url: '/groups', body: { displayName: 'x' } }])).status).toBe(400);
     expect((await batch([{ id: '1', method: 'GET', url: 'https://graph.microsoft.com/v1.0/devices' }])).status).toBe(400);

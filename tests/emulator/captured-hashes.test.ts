@@ -26,7 +26,10 @@ describe('importing captured-format hardware hashes', () => {
     for (const [i, f] of HASH_FIXTURES.entries()) {
       const done = await getImport(h.client, records[i]!.id);
       expect(done.state, f.file).toMatchObject({ deviceImportStatus: 'complete', deviceErrorCode: 0 });
-      const ap = (await h.client.api(`/deviceManagement/windowsAutopilotDeviceIdentities/${done.state.deviceRegistrationId}`).version('beta').get()) as ApDevice;
+      const ap = (await h.client
+        .api(`/deviceManagement/windowsAutopilotDeviceIdentities/${done.state.deviceRegistrationId}`)
+        .version('beta')
+        .get()) as ApDevice;
       expect(ap, f.file).toMatchObject({ serialNumber: f.serialNumber, manufacturer: f.manufacturer, model: f.model });
     }
   });

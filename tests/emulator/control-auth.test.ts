@@ -31,7 +31,11 @@ describe('authentication and error bodies', () => {
     expect(unknown.status).toBe(501);
     expect((unknown.body as { error: { message: string } }).error.message).toContain('does not implement GET /v1.0/users');
     expect((await raw(h.client, 'PATCH', 'v1.0', '/deviceManagement/windowsAutopilotDeviceIdentities/x', {})).status).toBe(405);
-    const bad = await fetch(`${h.emu.url}/v1.0/groups`, { method: 'POST', headers: { Authorization: 'Bearer t', 'Content-Type': 'application/json' }, body: '{not json' });
+    const bad = await fetch(`${h.emu.url}/v1.0/groups`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer t', 'Content-Type': 'application/json' },
+      body: '{not json',
+    });
     expect(bad.status).toBe(400);
     const badPath = await fetch(`${h.emu.url}/v1.0/groups/%E0%A4%A`, { headers: { Authorization: 'Bearer t' } });
     expect(badPath.status).toBe(400);
@@ -44,7 +48,9 @@ describe('authentication and error bodies', () => {
     await importDevices(h.clientFor('secret-token'), [{ serialNumber: 'LOG1', hardwareIdentifier: hashFor('LOG1') }]);
     const response = await fetch(`${h.emu.url}/_emulator/log?since=0`);
     const text = await response.text();
-    const log = JSON.parse(text) as { entries: { time: string; method: string; path: string; status: number; inBatch: boolean; appId: string }[] };
+    const log = JSON.parse(text) as {
+      entries: { time: string; method: string; path: string; status: number; inBatch: boolean; appId: string }[];
+    };
     expect(log.entries.map((e) => [e.method, e.path, e.status, e.inBatch])).toEqual([
       ['GET', '/v1.0/devices?$top=1', 200, false],
       ['POST', '/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/import', 200, false],
@@ -67,12 +73,22 @@ describe('control API', () => {
   afterAll(async () => h.emu.stop());
 
   const control = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${h.emu.url}/_emulator${path}`, { method, headers: { 'Content-Type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const r = await fetch(`${h.emu.url}/_emulator${path}`, {
+      method,
+      headers: { 'Content-Type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     return { status: r.status, body: (await r.json()) as Record<string, unknown> };
   };
 
   it('seeds, resets, advances the clock and changes settings at runtime', async () => {
-    expect((await control('POST', '/seed', { groups: [{ displayName: 'Seeded', membershipRule: '(device.devicePhysicalIds -any (_ -contains "[ZTDID]"))' }] })).status).toBe(200);
+    expect(
+      (
+        await control('POST', '/seed', {
+          groups: [{ displayName: 'Seeded', membershipRule: '(device.devicePhysicalIds -any (_ -contains "[ZTDID]"))' }],
+        })
+      ).status,
+    ).toBe(200);
     expect(((await h.client.api('/groups').filter("displayName eq 'Seeded'").get()) as { value: unknown[] }).value).toHaveLength(1);
     const invalid = await control('POST', '/seed', { groups: [{ displayName: 'Bad', membershipRule: '(device.colour -eq "x")' }] });
     expect(invalid.status).toBe(400);
@@ -93,7 +109,9 @@ describe('control API', () => {
 
     expect((await control('POST', '/reset')).status).toBe(200);
     expect(((await h.client.api('/groups').get()) as { value: unknown[] }).value).toHaveLength(0);
-    expect((await raw(h.client, 'GET', 'v1.0', `/deviceManagement/importedWindowsAutopilotDeviceIdentities/${record!.id}`)).status).toBe(404);
+    expect((await raw(h.client, 'GET', 'v1.0', `/deviceManagement/importedWindowsAutopilotDeviceIdentities/${record!.id}`)).status).toBe(
+      404,
+    );
     const configs = (await h.client.api('/deviceManagement/deviceEnrollmentConfigurations').get()) as { value: { id: string }[] };
     expect(configs.value.map((c) => c.id)).toEqual([TUTORIAL_TENANT.defaultEspId]);
     expect((await control('GET', '/nope')).status).toBe(404);
@@ -128,7 +146,11 @@ describe('state file and CLI', () => {
     const seedFile = join(dir, 'seed.json');
     writeFileSync(seedFile, JSON.stringify({ devices: [{ serialNumber: 'CLI1' }] }));
     // Port 0: the CLI binds a free port itself and names it, so no other process can take it first.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/graph-emulator/cli.ts', '--port', '0', '--time-scale', '0', '--seed', seedFile, '--throttling'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'local/graph-emulator/cli.ts', '--port', '0', '--time-scale', '0', '--seed', seedFile, '--throttling'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
       const line = await new Promise<string>((resolve, reject) => {
@@ -162,7 +184,9 @@ describe('state file and CLI', () => {
   });
 
   it('rejects bad CLI arguments loudly', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/graph-emulator/cli.ts', '--time-scale', 'fast'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/graph-emulator/cli.ts', '--time-scale', 'fast'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -69,14 +69,27 @@ interface ImportRecord {
   state: { deviceImportStatus: string; deviceRegistrationId: string; deviceErrorCode: number; deviceErrorName: string };
 }
 
-async function control(url: string, path: string, body?: unknown, method = 'POST'): Promise<{ status: number; body: Record<string, unknown> }> {
-  const r = await fetch(`${url}/_emulator${path}`, { method, headers: { 'Content-Type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+async function control(
+  url: string,
+  path: string,
+  body?: unknown,
+  method = 'POST',
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const r = await fetch(`${url}/_emulator${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   return { status: r.status, body: (await r.json()) as Record<string, unknown> };
 }
 
 /** The Autopilot identities with exactly this serial, as a reconciliation finds them. */
 async function identities(client: Client, serial: string, version: 'v1.0' | 'beta' = 'beta'): Promise<AutopilotIdentity[]> {
-  const page = (await client.api('/deviceManagement/windowsAutopilotDeviceIdentities').version(version).filter(`contains(serialNumber,'${serial}')`).get()) as { value: AutopilotIdentity[] };
+  const page = (await client
+    .api('/deviceManagement/windowsAutopilotDeviceIdentities')
+    .version(version)
+    .filter(`contains(serialNumber,'${serial}')`)
+    .get()) as { value: AutopilotIdentity[] };
   return page.value.filter((d) => d.serialNumber === serial);
 }
 
@@ -88,11 +101,15 @@ async function identity(client: Client, serial: string, version: 'v1.0' | 'beta'
 }
 
 async function entraByDeviceId(client: Client, deviceId: string): Promise<EntraDevice[]> {
-  return ((await client.api('/devices').filter(`deviceId eq '${deviceId}'`).select('id,deviceId,physicalIds').get()) as { value: EntraDevice[] }).value;
+  return (
+    (await client.api('/devices').filter(`deviceId eq '${deviceId}'`).select('id,deviceId,physicalIds').get()) as { value: EntraDevice[] }
+  ).value;
 }
 
 async function memberDeviceIds(client: Client, groupId: string): Promise<string[]> {
-  return ((await client.api(`/groups/${groupId}/members/microsoft.graph.device`).select('id,deviceId').get()) as { value: EntraDevice[] }).value.map((d) => d.deviceId);
+  return (
+    (await client.api(`/groups/${groupId}/members/microsoft.graph.device`).select('id,deviceId').get()) as { value: EntraDevice[] }
+  ).value.map((d) => d.deviceId);
 }
 
 describe('drift control API', () => {
@@ -113,7 +130,12 @@ describe('drift control API', () => {
 
     const r = await drift('delete-entra-device', { serialNumber: 'DRIFTDEL01' });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ id: before.id, serialNumber: 'DRIFTDEL01', entraDevice: null, azureAdDeviceId: before.azureActiveDirectoryDeviceId });
+    expect(r.body).toMatchObject({
+      id: before.id,
+      serialNumber: 'DRIFTDEL01',
+      entraDevice: null,
+      azureAdDeviceId: before.azureActiveDirectoryDeviceId,
+    });
 
     const after = await identity(h.client, 'DRIFTDEL01');
     expect(after.id).toBe(before.id);
@@ -141,7 +163,9 @@ describe('drift control API', () => {
     const [entra] = await entraByDeviceId(h.client, ap.azureActiveDirectoryDeviceId);
     expect(entra!.physicalIds.some((p) => p.startsWith('[ZTDID]'))).toBe(false);
     expect(entra!.physicalIds).toContain('[OrderID]:Sales');
-    expect(((await h.client.api('/devices').filter(`physicalIds/any(p:p eq '[ZTDID]:${ap.id}')`).get()) as { value: unknown[] }).value).toEqual([]);
+    expect(
+      ((await h.client.api('/devices').filter(`physicalIds/any(p:p eq '[ZTDID]:${ap.id}')`).get()) as { value: unknown[] }).value,
+    ).toEqual([]);
     expect(await memberDeviceIds(h.client, IDS.ztdidGroup)).not.toContain(entra!.deviceId);
     expect(await memberDeviceIds(h.client, IDS.salesGroup)).toContain(entra!.deviceId);
     // The profile targets the ZTDID group, and targeting follows membership.
@@ -170,18 +194,38 @@ describe('drift control API', () => {
   });
 
   it('profile-status: a pinned status and detailed status stay put until released, then the lifecycle moves on', async () => {
-    const failed = await drift('profile-status', { serialNumber: 'DRIFTPIN01', status: 'failed', detailedStatus: 'hardwareRequirementsNotMet' });
+    const failed = await drift('profile-status', {
+      serialNumber: 'DRIFTPIN01',
+      status: 'failed',
+      detailedStatus: 'hardwareRequirementsNotMet',
+    });
     expect(failed.status).toBe(200);
-    expect(failed.body).toMatchObject({ deploymentProfileAssignmentStatus: 'failed', deploymentProfileAssignmentDetailedStatus: 'hardwareRequirementsNotMet', profilePinned: true });
+    expect(failed.body).toMatchObject({
+      deploymentProfileAssignmentStatus: 'failed',
+      deploymentProfileAssignmentDetailedStatus: 'hardwareRequirementsNotMet',
+      profilePinned: true,
+    });
     const pinned = await identity(h.client, 'DRIFTPIN01');
-    expect(pinned).toMatchObject({ deploymentProfileAssignmentStatus: 'failed', deploymentProfileAssignmentDetailedStatus: 'hardwareRequirementsNotMet', deploymentProfileAssignedDateTime: NEVER });
-    expect((await raw(h.client, 'GET', 'beta', `/deviceManagement/windowsAutopilotDeviceIdentities/${pinned.id}/deploymentProfile`)).status).toBe(404);
+    expect(pinned).toMatchObject({
+      deploymentProfileAssignmentStatus: 'failed',
+      deploymentProfileAssignmentDetailedStatus: 'hardwareRequirementsNotMet',
+      deploymentProfileAssignedDateTime: NEVER,
+    });
+    expect(
+      (await raw(h.client, 'GET', 'beta', `/deviceManagement/windowsAutopilotDeviceIdentities/${pinned.id}/deploymentProfile`)).status,
+    ).toBe(404);
 
     // Not assigned for days with the device in the targeted group (IntuneDocs#2286), even through a
     // direct assign and a tag change that re-evaluates the rules.
     expect((await drift('profile-status', { serialNumber: 'DRIFTPIN02', status: 'notAssigned' })).status).toBe(200);
     const second = await identity(h.client, 'DRIFTPIN02');
-    expect((await raw(h.client, 'POST', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${IDS.profile}/assign`, { deviceIds: [second.id] })).status).toBe(204);
+    expect(
+      (
+        await raw(h.client, 'POST', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${IDS.profile}/assign`, {
+          deviceIds: [second.id],
+        })
+      ).status,
+    ).toBe(204);
     expect((await drift('group-tag', { serialNumber: 'DRIFTPIN01', groupTag: 'HR' })).status).toBe(200);
     expect((await control(h.emu.url, '/clock/advance', { minutes: 3000 })).status).toBe(200);
     expect((await identity(h.client, 'DRIFTPIN01')).deploymentProfileAssignmentStatus).toBe('failed');
@@ -219,7 +263,11 @@ describe('drift control API', () => {
     expect((await identity(h.client, 'DRIFTENR01', 'v1.0')).enrollmentState).toBe('unknown');
 
     await drift('enrollment-state', { serialNumber: 'DRIFTENR01', enrollmentState: 'notContacted' });
-    expect(await identity(h.client, 'DRIFTENR01', 'v1.0')).toMatchObject({ enrollmentState: 'notContacted', lastContactedDateTime: NEVER, managedDeviceId: ZERO_GUID });
+    expect(await identity(h.client, 'DRIFTENR01', 'v1.0')).toMatchObject({
+      enrollmentState: 'notContacted',
+      lastContactedDateTime: NEVER,
+      managedDeviceId: ZERO_GUID,
+    });
   });
 
   it('import-records: leftovers in any state are listed, counted, read and deleted like any record, and never processed', async () => {
@@ -237,20 +285,45 @@ describe('drift control API', () => {
     expect((r.body.records as unknown[]).length).toBe(179);
 
     await control(h.emu.url, '/clock/advance', { minutes: 60 });
-    const { items } = await listAll<ImportRecord>(h.client, h.emu.url, 'v1.0', '/deviceManagement/importedWindowsAutopilotDeviceIdentities');
+    const { items } = await listAll<ImportRecord>(
+      h.client,
+      h.emu.url,
+      'v1.0',
+      '/deviceManagement/importedWindowsAutopilotDeviceIdentities',
+    );
     const bySerial = new Map(items.map((i) => [i.serialNumber, i]));
-    expect(bySerial.get('DRIFTTAG01')!.state).toEqual({ '@odata.type': 'microsoft.graph.importedWindowsAutopilotDeviceIdentityState', deviceImportStatus: 'complete', deviceRegistrationId: tagged.id, deviceErrorCode: 0, deviceErrorName: 'None' });
-    expect(bySerial.get('OLDONE01')!.state).toMatchObject({ deviceImportStatus: 'error', deviceErrorCode: 806, deviceErrorName: 'ZtdDeviceAlreadyAssigned' });
-    expect(bySerial.get('OLDONE02')!.state).toMatchObject({ deviceImportStatus: 'error', deviceErrorCode: 999, deviceErrorName: 'SomethingElse' });
+    expect(bySerial.get('DRIFTTAG01')!.state).toEqual({
+      '@odata.type': 'microsoft.graph.importedWindowsAutopilotDeviceIdentityState',
+      deviceImportStatus: 'complete',
+      deviceRegistrationId: tagged.id,
+      deviceErrorCode: 0,
+      deviceErrorName: 'None',
+    });
+    expect(bySerial.get('OLDONE01')!.state).toMatchObject({
+      deviceImportStatus: 'error',
+      deviceErrorCode: 806,
+      deviceErrorName: 'ZtdDeviceAlreadyAssigned',
+    });
+    expect(bySerial.get('OLDONE02')!.state).toMatchObject({
+      deviceImportStatus: 'error',
+      deviceErrorCode: 999,
+      deviceErrorName: 'SomethingElse',
+    });
     expect(bySerial.get('OLDONE03')!.state.deviceImportStatus).toBe('pending');
     expect(bySerial.get('LEFT0')!.state.deviceImportStatus).toBe('unknown');
     const count = await raw(h.client, 'GET', 'v1.0', '/deviceManagement/importedWindowsAutopilotDeviceIdentities/$count');
     expect(Number(count.body)).toBeGreaterThanOrEqual(175);
 
     const victim = bySerial.get('OLDONE03')!;
-    expect((await raw(h.client, 'GET', 'beta', `/deviceManagement/importedWindowsAutopilotDeviceIdentities/${victim.id}`)).status).toBe(200);
-    expect((await raw(h.client, 'DELETE', 'v1.0', `/deviceManagement/importedWindowsAutopilotDeviceIdentities/${victim.id}`)).status).toBe(200);
-    expect((await raw(h.client, 'GET', 'v1.0', `/deviceManagement/importedWindowsAutopilotDeviceIdentities/${victim.id}`)).status).toBe(404);
+    expect((await raw(h.client, 'GET', 'beta', `/deviceManagement/importedWindowsAutopilotDeviceIdentities/${victim.id}`)).status).toBe(
+      200,
+    );
+    expect((await raw(h.client, 'DELETE', 'v1.0', `/deviceManagement/importedWindowsAutopilotDeviceIdentities/${victim.id}`)).status).toBe(
+      200,
+    );
+    expect((await raw(h.client, 'GET', 'v1.0', `/deviceManagement/importedWindowsAutopilotDeviceIdentities/${victim.id}`)).status).toBe(
+      404,
+    );
   });
 
   it('duplicate-registration: a second registration with the serial, its own Entra device, both published and targeted; a re-import is still 806', async () => {
@@ -284,9 +357,15 @@ describe('drift control API', () => {
 
   it('foreign devices: seeded registrations carry their own group tag and enrollment state, singly and in bulk', async () => {
     expect(await identity(h.client, 'FOREIGN01')).toMatchObject({ groupTag: 'Kiosk', enrollmentState: 'enrolled' });
-    const seeded = await control(h.emu.url, '/seed', { generatedDevices: { count: 3, serialPrefix: 'OEMLOT', groupTag: 'Lab', enrollmentState: 'enrolled' } });
+    const seeded = await control(h.emu.url, '/seed', {
+      generatedDevices: { count: 3, serialPrefix: 'OEMLOT', groupTag: 'Lab', enrollmentState: 'enrolled' },
+    });
     expect(seeded.status).toBe(200);
-    const lot = ((await h.client.api('/deviceManagement/windowsAutopilotDeviceIdentities').filter("contains(serialNumber,'OEMLOT')").get()) as { value: AutopilotIdentity[] }).value;
+    const lot = (
+      (await h.client.api('/deviceManagement/windowsAutopilotDeviceIdentities').filter("contains(serialNumber,'OEMLOT')").get()) as {
+        value: AutopilotIdentity[];
+      }
+    ).value;
     expect(lot.map((d) => [d.serialNumber, d.groupTag, d.enrollmentState])).toEqual([
       ['OEMLOT1', 'Lab', 'enrolled'],
       ['OEMLOT2', 'Lab', 'enrolled'],
@@ -300,7 +379,9 @@ describe('drift control API', () => {
     const joining = await identity(h.client, 'PAUSE02');
     const [leavingEntra] = await entraByDeviceId(h.client, leaving.azureActiveDirectoryDeviceId);
     const [joiningEntra] = await entraByDeviceId(h.client, joining.azureActiveDirectoryDeviceId);
-    expect((await raw(h.client, 'PATCH', 'v1.0', `/groups/${IDS.salesGroup}`, { membershipRuleProcessingState: 'Paused' })).status).toBe(204);
+    expect((await raw(h.client, 'PATCH', 'v1.0', `/groups/${IDS.salesGroup}`, { membershipRuleProcessingState: 'Paused' })).status).toBe(
+      204,
+    );
     await drift('group-tag', { serialNumber: 'PAUSE01', groupTag: 'HR' });
     await drift('group-tag', { serialNumber: 'PAUSE02', groupTag: 'Sales' });
     await control(h.emu.url, '/clock/advance', { minutes: 60 });
@@ -323,7 +404,9 @@ describe('drift control API', () => {
       const body = (await h.client.api('/deviceManagement/windowsAutopilotDeviceIdentities').version(version).get()) as unknown;
       expect(checkGraphResponse({ version, method: 'GET', url: '/deviceManagement/windowsAutopilotDeviceIdentities', body })).toEqual([]);
       const imports = (await h.client.api('/deviceManagement/importedWindowsAutopilotDeviceIdentities').version(version).get()) as unknown;
-      expect(checkGraphResponse({ version, method: 'GET', url: '/deviceManagement/importedWindowsAutopilotDeviceIdentities', body: imports })).toEqual([]);
+      expect(
+        checkGraphResponse({ version, method: 'GET', url: '/deviceManagement/importedWindowsAutopilotDeviceIdentities', body: imports }),
+      ).toEqual([]);
     }
   });
 
@@ -333,7 +416,10 @@ describe('drift control API', () => {
     expect(unknown.body.error).toBe('no Autopilot registration with serial number NOSUCH01');
     // The body is checked before the serial is looked up: extra properties are a 400 even here.
     for (const name of ['delete-entra-device', 'group-tag', 'profile-status', 'enrollment-state', 'duplicate-registration']) {
-      expect((await drift(name, { serialNumber: 'NOSUCH01', groupTag: 'x', status: 'pending', enrollmentState: 'enrolled' })).status, name).toBe(400);
+      expect(
+        (await drift(name, { serialNumber: 'NOSUCH01', groupTag: 'x', status: 'pending', enrollmentState: 'enrolled' })).status,
+        name,
+      ).toBe(400);
     }
     const bad: [string, unknown][] = [
       ['remove-ztdid', {}],
@@ -369,7 +455,11 @@ describe('drift in the state file', () => {
     let emu: GraphEmulator = await startGraphEmulator({ timeScale: 0, stateFile, seed: SEED });
     const url1 = emu.url;
     await control(url1, '/drift/profile-status', { serialNumber: 'DRIFTPIN01', status: 'pending' });
-    await control(url1, '/drift/profile-status', { serialNumber: 'DRIFTPIN02', status: 'unknown', detailedStatus: 'windowsPcProfileNotSupported' });
+    await control(url1, '/drift/profile-status', {
+      serialNumber: 'DRIFTPIN02',
+      status: 'unknown',
+      detailedStatus: 'windowsPcProfileNotSupported',
+    });
     await control(url1, '/drift/enrollment-state', { serialNumber: 'DRIFTENR01', enrollmentState: 'pendingReset' });
     await control(url1, '/drift/remove-ztdid', { serialNumber: 'DRIFTZTD01' });
     await control(url1, '/drift/delete-entra-device', { serialNumber: 'DRIFTDEL01' });
@@ -382,10 +472,19 @@ describe('drift in the state file', () => {
       const client = createEmulatorGraphClient({ url: emu.url, token: 't' });
       // A direct assign would move an unpinned registration on at once (time scale 0).
       const pinned = await identity(client, 'DRIFTPIN02');
-      expect((await raw(client, 'POST', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${IDS.profile}/assign`, { deviceIds: [pinned.id] })).status).toBe(204);
+      expect(
+        (
+          await raw(client, 'POST', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${IDS.profile}/assign`, {
+            deviceIds: [pinned.id],
+          })
+        ).status,
+      ).toBe(204);
       await control(emu.url, '/clock/advance', { minutes: 600 });
       expect(await identity(client, 'DRIFTPIN01')).toMatchObject({ deploymentProfileAssignmentStatus: 'pending' });
-      expect(await identity(client, 'DRIFTPIN02')).toMatchObject({ deploymentProfileAssignmentStatus: 'unknown', deploymentProfileAssignmentDetailedStatus: 'windowsPcProfileNotSupported' });
+      expect(await identity(client, 'DRIFTPIN02')).toMatchObject({
+        deploymentProfileAssignmentStatus: 'unknown',
+        deploymentProfileAssignmentDetailedStatus: 'windowsPcProfileNotSupported',
+      });
       expect((await identity(client, 'DRIFTENR01')).enrollmentState).toBe('pendingReset');
       const ztd = await identity(client, 'DRIFTZTD01');
       const [entra] = await entraByDeviceId(client, ztd.azureActiveDirectoryDeviceId);
@@ -408,12 +507,18 @@ describe('drift in the state file', () => {
     let emu: GraphEmulator = await startGraphEmulator({ timeScale: 0, stateFile, seed: { devices: [{ serialNumber: 'OLDFILE01' }] } });
     await emu.stop();
     const snapshot = JSON.parse(readFileSync(stateFile, 'utf8')) as { autopilot: Record<string, unknown>[] };
-    for (const ap of snapshot.autopilot) for (const key of ['profileDetailedStatus', 'profilePinned', 'enrollmentState', 'lastContactedAt', 'managedDeviceId']) delete ap[key];
+    for (const ap of snapshot.autopilot)
+      for (const key of ['profileDetailedStatus', 'profilePinned', 'enrollmentState', 'lastContactedAt', 'managedDeviceId']) delete ap[key];
     writeFileSync(stateFile, JSON.stringify(snapshot));
     emu = await startGraphEmulator({ timeScale: 0, stateFile });
     try {
       const client = createEmulatorGraphClient({ url: emu.url, token: 't' });
-      expect(await identity(client, 'OLDFILE01')).toMatchObject({ enrollmentState: 'notContacted', managedDeviceId: ZERO_GUID, lastContactedDateTime: NEVER, deploymentProfileAssignmentDetailedStatus: 'none' });
+      expect(await identity(client, 'OLDFILE01')).toMatchObject({
+        enrollmentState: 'notContacted',
+        managedDeviceId: ZERO_GUID,
+        lastContactedDateTime: NEVER,
+        deploymentProfileAssignmentDetailedStatus: 'none',
+      });
     } finally {
       await emu.stop();
     }

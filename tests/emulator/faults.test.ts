@@ -21,7 +21,12 @@ describe('fault injection', () => {
     expect(h.emu.logSummary().faults).toBeGreaterThanOrEqual(20);
 
     // Inside a $batch the dice are rolled per inner request; the batch itself still answers 200.
-    const batch = await raw(h.client, 'POST', 'v1.0', '/$batch', { requests: [{ id: '1', method: 'GET', url: '/devices' }, { id: '2', method: 'GET', url: '/groups' }] });
+    const batch = await raw(h.client, 'POST', 'v1.0', '/$batch', {
+      requests: [
+        { id: '1', method: 'GET', url: '/devices' },
+        { id: '2', method: 'GET', url: '/groups' },
+      ],
+    });
     expect(batch.status).toBe(200);
     const inner = (batch.body as { responses: { status: number }[] }).responses.map((r) => r.status);
     expect(inner.every((s) => s === 500 || s === 503)).toBe(true);

@@ -66,7 +66,12 @@ describe('groups, dynamic rules and membership queries', () => {
 
   it('rejects a malformed rule at group creation with a 400 and creates nothing', async () => {
     const before = ((await h.client.api('/groups').get()) as { value: unknown[] }).value.length;
-    for (const rule of ['(device.devicePhysicalIds -any (_ -contains "[ZTDID]")', 'device.colour -eq "blue"', '(device.displayName -eq)', '']) {
+    for (const rule of [
+      '(device.devicePhysicalIds -any (_ -contains "[ZTDID]")',
+      'device.colour -eq "blue"',
+      '(device.displayName -eq)',
+      '',
+    ]) {
       const r = await raw(h.client, 'POST', 'v1.0', '/groups', dynamicGroup('bad rule', rule));
       expect(r.status, rule).toBe(400);
       const e = (r.body as GraphErrorBody).error;
@@ -78,8 +83,16 @@ describe('groups, dynamic rules and membership queries', () => {
   });
 
   it('requires displayName, mailEnabled, mailNickname and securityEnabled, and rejects unknown properties', async () => {
-    expect((await raw(h.client, 'POST', 'v1.0', '/groups', { displayName: 'x', mailEnabled: false, securityEnabled: true })).status).toBe(400);
-    const unknown = await raw(h.client, 'POST', 'v1.0', '/groups', { displayName: 'x', mailEnabled: false, mailNickname: 'x', securityEnabled: true, colour: 'red' });
+    expect((await raw(h.client, 'POST', 'v1.0', '/groups', { displayName: 'x', mailEnabled: false, securityEnabled: true })).status).toBe(
+      400,
+    );
+    const unknown = await raw(h.client, 'POST', 'v1.0', '/groups', {
+      displayName: 'x',
+      mailEnabled: false,
+      mailNickname: 'x',
+      securityEnabled: true,
+      colour: 'red',
+    });
     expect(unknown.status).toBe(400);
     expect((unknown.body as GraphErrorBody).error.message).toContain("'colour' does not exist on type 'microsoft.graph.group'");
   });
@@ -87,14 +100,37 @@ describe('groups, dynamic rules and membership queries', () => {
   it('re-evaluates membership when a group tag changes', async () => {
     const hr = await createDynamic('hr by tag', '(device.devicePhysicalIds -any (_ -eq "[OrderID]:HR"))');
     expect(await memberNames(hr)).toEqual(['R-HR-1']);
-    const sales2 = ((await h.client.api('/deviceManagement/windowsAutopilotDeviceIdentities').get()) as { value: { id: string; serialNumber: string }[] }).value.find((d) => d.serialNumber === 'R-SALES-2')!;
-    expect((await raw(h.client, 'POST', 'v1.0', `/deviceManagement/windowsAutopilotDeviceIdentities/${sales2.id}/updateDeviceProperties`, { groupTag: 'HR', displayName: 'KIOSK-2' })).status).toBe(204);
+    const sales2 = (
+      (await h.client.api('/deviceManagement/windowsAutopilotDeviceIdentities').get()) as { value: { id: string; serialNumber: string }[] }
+    ).value.find((d) => d.serialNumber === 'R-SALES-2')!;
+    expect(
+      (
+        await raw(h.client, 'POST', 'v1.0', `/deviceManagement/windowsAutopilotDeviceIdentities/${sales2.id}/updateDeviceProperties`, {
+          groupTag: 'HR',
+          displayName: 'KIOSK-2',
+        })
+      ).status,
+    ).toBe(204);
     expect(await memberNames(hr)).toEqual(['R-HR-1', 'R-SALES-2']);
   });
 
   it('manages assigned groups with members/$ref, nests groups, and answers transitive queries', async () => {
-    const outer = (await raw(h.client, 'POST', 'v1.0', '/groups', { displayName: 'outer', mailEnabled: false, mailNickname: 'outer', securityEnabled: true })).body as { id: string };
-    const inner = (await raw(h.client, 'POST', 'v1.0', '/groups', { displayName: 'inner', mailEnabled: false, mailNickname: 'inner', securityEnabled: true })).body as { id: string };
+    const outer = (
+      await raw(h.client, 'POST', 'v1.0', '/groups', {
+        displayName: 'outer',
+        mailEnabled: false,
+        mailNickname: 'outer',
+        securityEnabled: true,
+      })
+    ).body as { id: string };
+    const inner = (
+      await raw(h.client, 'POST', 'v1.0', '/groups', {
+        displayName: 'inner',
+        mailEnabled: false,
+        mailNickname: 'inner',
+        securityEnabled: true,
+      })
+    ).body as { id: string };
     const device = ids.get('R-SALES-1')!;
     const ref = (id: string) => ({ '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${id}` });
     expect((await raw(h.client, 'POST', 'v1.0', `/groups/${inner.id}/members/$ref`, ref(device))).status).toBe(204);
@@ -108,28 +144,47 @@ describe('groups, dynamic rules and membership queries', () => {
     const plain = await raw(h.client, 'GET', 'v1.0', cast);
     expect(plain.status).toBe(400);
     expect((plain.body as { error: { code: string } }).error.code).toBe('Request_UnsupportedQuery');
-    const transitive = (await h.client.api(cast).header('ConsistencyLevel', 'eventual').query({ $count: 'true' }).get()) as { value: { id: string }[]; '@odata.count': number };
+    const transitive = (await h.client.api(cast).header('ConsistencyLevel', 'eventual').query({ $count: 'true' }).get()) as {
+      value: { id: string }[];
+      '@odata.count': number;
+    };
     expect(transitive['@odata.count']).toBe(transitive.value.length);
     expect(transitive.value.map((d) => d.id)).toEqual([device]);
     const memberOf = (await h.client.api(`/devices/${device}/memberOf`).get()) as { value: { id: string }[] };
     expect(memberOf.value.map((g) => g.id)).toContain(inner.id);
     expect(memberOf.value.map((g) => g.id)).not.toContain(outer.id);
-    const transitiveOf = (await h.client.api(`/devices/${device}/transitiveMemberOf/microsoft.graph.group`).get()) as { value: { id: string }[] };
+    const transitiveOf = (await h.client.api(`/devices/${device}/transitiveMemberOf/microsoft.graph.group`).get()) as {
+      value: { id: string }[];
+    };
     expect(transitiveOf.value.map((g) => g.id)).toEqual(expect.arrayContaining([inner.id, outer.id]));
-    for (const path of [`/devices/${device}/checkMemberGroups`, `/directoryObjects/${device}/checkMemberGroups`, `/devices/${device}/microsoft.graph.checkMemberGroups`]) {
+    for (const path of [
+      `/devices/${device}/checkMemberGroups`,
+      `/directoryObjects/${device}/checkMemberGroups`,
+      `/devices/${device}/microsoft.graph.checkMemberGroups`,
+    ]) {
       const check = (await h.client.api(path).post({ groupIds: [outer.id, inner.id] })) as { value: string[] };
       expect(check.value.sort()).toEqual([outer.id, inner.id].sort());
     }
-    expect((await raw(h.client, 'POST', 'v1.0', `/devices/${device}/checkMemberGroups`, { groupIds: Array.from({ length: 21 }, (_, i) => String(i)) })).status).toBe(400);
+    expect(
+      (
+        await raw(h.client, 'POST', 'v1.0', `/devices/${device}/checkMemberGroups`, {
+          groupIds: Array.from({ length: 21 }, (_, i) => String(i)),
+        })
+      ).status,
+    ).toBe(400);
 
     expect((await raw(h.client, 'DELETE', 'v1.0', `/groups/${inner.id}/members/${device}/$ref`)).status).toBe(204);
-    const after = (await h.client.api(`/devices/${device}/checkMemberGroups`).post({ groupIds: [outer.id, inner.id] })) as { value: string[] };
+    const after = (await h.client.api(`/devices/${device}/checkMemberGroups`).post({ groupIds: [outer.id, inner.id] })) as {
+      value: string[];
+    };
     expect(after.value).toEqual([]);
   });
 
   it('refuses manual members on dynamic groups, filters groups by displayName, 404s unknown ids', async () => {
     const dyn = await createDynamic('no manual', '(device.displayName -eq "R-HR-1")');
-    const r = await raw(h.client, 'POST', 'v1.0', `/groups/${dyn}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${ids.get('R-SALES-1')}` });
+    const r = await raw(h.client, 'POST', 'v1.0', `/groups/${dyn}/members/$ref`, {
+      '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${ids.get('R-SALES-1')}`,
+    });
     expect(r.status).toBe(400);
     const named = (await h.client.api('/groups').filter("displayName eq 'no manual'").get()) as { value: { id: string }[] };
     expect(named.value.map((g) => g.id)).toEqual([dyn]);

@@ -20,16 +20,31 @@ describe('request holds (control API)', () => {
       body: JSON.stringify(importBody([{ serialNumber: serial, hardwareIdentifier: hashFor(serial) }])),
       ...(signal ? { signal } : {}),
     });
-  const records = async () => ((await (await fetch(`${h.emu.url}/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities`, { headers: { Authorization: 'Bearer t' } })).json()) as { value: { serialNumber: string }[] }).value.map((r) => r.serialNumber);
+  const records = async () =>
+    (
+      (await (
+        await fetch(`${h.emu.url}/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities`, {
+          headers: { Authorization: 'Bearer t' },
+        })
+      ).json()) as { value: { serialNumber: string }[] }
+    ).value.map((r) => r.serialNumber);
 
   it('before: a held request whose client went away is never processed', async () => {
     h.emu.hold({ method: 'POST', path: '/import', when: 'before' });
     const abort = new AbortController();
     const call = importCall('HOLD-B1', abort.signal).catch(() => 'aborted');
-    await pollUntil('the request held', async () => h.emu.holds().waiting.length, (n) => n === 1);
+    await pollUntil(
+      'the request held',
+      async () => h.emu.holds().waiting.length,
+      (n) => n === 1,
+    );
     abort.abort();
     expect(await call).toBe('aborted');
-    await pollUntil('the emulator to see the client gone', async () => h.emu.holds().waiting[0]?.clientGone, (gone) => gone === true);
+    await pollUntil(
+      'the emulator to see the client gone',
+      async () => h.emu.holds().waiting[0]?.clientGone,
+      (gone) => gone === true,
+    );
     expect(h.emu.releaseHolds()).toBe(1);
     await new Promise((r) => setTimeout(r, 50));
     expect(await records()).not.toContain('HOLD-B1');
@@ -38,7 +53,11 @@ describe('request holds (control API)', () => {
   it('after: a held request was processed; its answer comes on release', async () => {
     h.emu.hold({ method: 'POST', path: '/import', when: 'after' });
     const call = importCall('HOLD-A1');
-    await pollUntil('the request held', async () => h.emu.holds().waiting.length, (n) => n === 1);
+    await pollUntil(
+      'the request held',
+      async () => h.emu.holds().waiting.length,
+      (n) => n === 1,
+    );
     expect(await records()).toContain('HOLD-A1'); // processed while its answer waits
     h.emu.releaseHolds();
     expect((await call).status).toBe(200);
@@ -52,20 +71,39 @@ describe('request holds (control API)', () => {
       body: JSON.stringify({
         requests: [
           { id: '1', method: 'GET', url: '/deviceManagement/importedWindowsAutopilotDeviceIdentities' },
-          { id: '2', method: 'POST', url: '/deviceManagement/importedWindowsAutopilotDeviceIdentities/import', headers: { 'Content-Type': 'application/json' }, body: importBody([{ serialNumber: 'HOLD-BATCH1', hardwareIdentifier: hashFor('HOLD-BATCH1') }]) },
+          {
+            id: '2',
+            method: 'POST',
+            url: '/deviceManagement/importedWindowsAutopilotDeviceIdentities/import',
+            headers: { 'Content-Type': 'application/json' },
+            body: importBody([{ serialNumber: 'HOLD-BATCH1', hardwareIdentifier: hashFor('HOLD-BATCH1') }]),
+          },
         ],
       }),
     });
-    await pollUntil('the batch held', async () => h.emu.holds().waiting.length, (n) => n === 1);
+    await pollUntil(
+      'the batch held',
+      async () => h.emu.holds().waiting.length,
+      (n) => n === 1,
+    );
     expect(await records()).toContain('HOLD-BATCH1');
     h.emu.releaseHolds();
     expect((await call).status).toBe(200);
   });
 
   it('holds only what matches, as many as asked, and the control API shows them', async () => {
-    const res = await fetch(`${h.emu.url}/_emulator/holds`, { method: 'POST', body: JSON.stringify({ method: 'POST', path: '/import', when: 'before', count: 1 }) });
+    const res = await fetch(`${h.emu.url}/_emulator/holds`, {
+      method: 'POST',
+      body: JSON.stringify({ method: 'POST', path: '/import', when: 'before', count: 1 }),
+    });
     expect(await res.json()).toMatchObject({ rules: [{ path: '/import', when: 'before', left: 1 }], waiting: [] });
-    expect((await fetch(`${h.emu.url}/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities`, { headers: { Authorization: 'Bearer t' } })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${h.emu.url}/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities`, {
+          headers: { Authorization: 'Bearer t' },
+        })
+      ).status,
+    ).toBe(200);
     const held = importCall('HOLD-C1');
     const free = importCall('HOLD-C2');
     expect((await free).status).toBe(200); // count 1: the second is not held

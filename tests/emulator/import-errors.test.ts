@@ -44,7 +44,13 @@ describe('import error codes', () => {
       { serialNumber: 'BAD2', hardwareIdentifier: hashWith([[16, 'Contoso']]) },
       { serialNumber: 'BAD3', hardwareIdentifier: hashWith([[14, 'BAD3']]) },
     ]);
-    for (const r of records) expect(await outcome(r.id)).toMatchObject({ deviceImportStatus: 'error', deviceErrorCode: 802, deviceErrorName: 'InvalidZtdHardwareHash', deviceRegistrationId: '' });
+    for (const r of records)
+      expect(await outcome(r.id)).toMatchObject({
+        deviceImportStatus: 'error',
+        deviceErrorCode: 802,
+        deviceErrorName: 'InvalidZtdHardwareHash',
+        deviceRegistrationId: '',
+      });
   });
 
   it('806 for a device already registered in this tenant, 808 for one another tenant owns', async () => {
@@ -53,15 +59,28 @@ describe('import error codes', () => {
       { serialNumber: 'FOREIGN01', hardwareIdentifier: hashFor('FOREIGN01') },
       { serialNumber: 'FOREIGN02', hardwareIdentifier: hashFor('foreign02') },
     ]);
-    expect(await outcome(records[0]!.id)).toMatchObject({ deviceImportStatus: 'error', deviceErrorCode: 806, deviceErrorName: 'ZtdDeviceAlreadyAssigned' });
-    expect(await outcome(records[1]!.id)).toMatchObject({ deviceImportStatus: 'error', deviceErrorCode: 808, deviceErrorName: 'ZtdDeviceAssignedToOtherTenant' });
+    expect(await outcome(records[0]!.id)).toMatchObject({
+      deviceImportStatus: 'error',
+      deviceErrorCode: 806,
+      deviceErrorName: 'ZtdDeviceAlreadyAssigned',
+    });
+    expect(await outcome(records[1]!.id)).toMatchObject({
+      deviceImportStatus: 'error',
+      deviceErrorCode: 808,
+      deviceErrorName: 'ZtdDeviceAssignedToOtherTenant',
+    });
     expect(await outcome(records[2]!.id)).toMatchObject({ deviceErrorCode: 808 });
   });
 
   it('806 when a device imported earlier is imported again', async () => {
     const [first] = await importDevices(h.client, [{ serialNumber: 'AGAIN1', hardwareIdentifier: hashFor('AGAIN1') }]);
     expect((await outcome(first!.id)).deviceImportStatus).toBe('complete');
-    const [second] = await importDevices(h.client, [{ serialNumber: 'AGAIN1', hardwareIdentifier: generateHardwareHash({ serialNumber: 'AGAIN1', manufacturer: 'Contoso', model: 'M', seed: 'recaptured' }) }]);
+    const [second] = await importDevices(h.client, [
+      {
+        serialNumber: 'AGAIN1',
+        hardwareIdentifier: generateHardwareHash({ serialNumber: 'AGAIN1', manufacturer: 'Contoso', model: 'M', seed: 'recaptured' }),
+      },
+    ]);
     expect(await outcome(second!.id)).toMatchObject({ deviceImportStatus: 'error', deviceErrorCode: 806 });
   });
 
@@ -76,23 +95,39 @@ describe('import error codes', () => {
   });
 
   it('400 with the Intune error shape for an unknown property, and for a hash that is not base64', async () => {
-    const body = importBody([{ serialNumber: 'X1', hardwareIdentifier: hashFor('X1') }]) as { importedWindowsAutopilotDeviceIdentities: Record<string, unknown>[] };
+    const body = importBody([{ serialNumber: 'X1', hardwareIdentifier: hashFor('X1') }]) as {
+      importedWindowsAutopilotDeviceIdentities: Record<string, unknown>[];
+    };
     body.importedWindowsAutopilotDeviceIdentities[0]!.colour = 'blue';
     const unknown = await raw(h.client, 'POST', 'v1.0', '/deviceManagement/importedWindowsAutopilotDeviceIdentities/import', body);
     expect(unknown.status).toBe(400);
     const e = (unknown.body as IntuneError).error;
     expect(e.code).toBe('BadRequest');
-    expect(JSON.parse(e.message).Message).toContain("The property 'colour' does not exist on type 'microsoft.graph.importedWindowsAutopilotDeviceIdentity'");
+    expect(JSON.parse(e.message).Message).toContain(
+      "The property 'colour' does not exist on type 'microsoft.graph.importedWindowsAutopilotDeviceIdentity'",
+    );
     expect(e.innerError['request-id']).toMatch(/^[0-9a-f-]{36}$/);
 
-    const notBase64 = await raw(h.client, 'POST', 'v1.0', '/deviceManagement/importedWindowsAutopilotDeviceIdentities/import', importBody([{ serialNumber: 'X2', hardwareIdentifier: 'this is * not base64' }]));
+    const notBase64 = await raw(
+      h.client,
+      'POST',
+      'v1.0',
+      '/deviceManagement/importedWindowsAutopilotDeviceIdentities/import',
+      importBody([{ serialNumber: 'X2', hardwareIdentifier: 'this is * not base64' }]),
+    );
     expect(notBase64.status).toBe(400);
-    const wrongType = await raw(h.client, 'POST', 'v1.0', '/deviceManagement/importedWindowsAutopilotDeviceIdentities/import', { importedWindowsAutopilotDeviceIdentities: [{ serialNumber: 42 }] });
+    const wrongType = await raw(h.client, 'POST', 'v1.0', '/deviceManagement/importedWindowsAutopilotDeviceIdentities/import', {
+      importedWindowsAutopilotDeviceIdentities: [{ serialNumber: 42 }],
+    });
     expect(wrongType.status).toBe(400);
   });
 
   it('creates a single record with POST (201) and lists, gets and deletes records', async () => {
-    const one = (importBody([{ serialNumber: 'SINGLE1', hardwareIdentifier: hashFor('SINGLE1') }]) as { importedWindowsAutopilotDeviceIdentities: unknown[] }).importedWindowsAutopilotDeviceIdentities[0];
+    const one = (
+      importBody([{ serialNumber: 'SINGLE1', hardwareIdentifier: hashFor('SINGLE1') }]) as {
+        importedWindowsAutopilotDeviceIdentities: unknown[];
+      }
+    ).importedWindowsAutopilotDeviceIdentities[0];
     const created = await raw(h.client, 'POST', 'v1.0', '/deviceManagement/importedWindowsAutopilotDeviceIdentities', one);
     expect(created.status).toBe(201);
     const id = (created.body as { id: string }).id;

@@ -7,7 +7,10 @@ import { QEMU_LAYOUT, damaged } from '../support/hardware-hash-damage';
 // captured-format fixtures, independently of the product's decoder and of the team's generator.
 describe("the emulator's OA3 reader", () => {
   it.each(HASH_FIXTURES)('$file: the identity DDS would register', (f) => {
-    expect(readOa3Identity(f.hash)).toEqual({ ok: true, identity: { serialNumber: f.serialNumber, manufacturer: f.manufacturer, model: f.model } });
+    expect(readOa3Identity(f.hash)).toEqual({
+      ok: true,
+      identity: { serialNumber: f.serialNumber, manufacturer: f.manufacturer, model: f.model },
+    });
   });
 
   it('gives an empty model when the hash has no product-name record', () => {
@@ -24,7 +27,13 @@ describe("the emulator's OA3 reader", () => {
     };
     expect(rejection('')).toBe('not-base64');
     expect(rejection(Buffer.from('not an OA3 record set').toString('base64'))).toBe('no-oa-magic');
-    expect(rejection(fixtureBytes(HASH_FIXTURES[0]!).subarray(0, QEMU_LAYOUT.areaEnd - 20).toString('base64'))).toBe('bad-length');
+    expect(
+      rejection(
+        fixtureBytes(HASH_FIXTURES[0]!)
+          .subarray(0, QEMU_LAYOUT.areaEnd - 20)
+          .toString('base64'),
+      ),
+    ).toBe('bad-length');
     expect(rejection(damaged((b) => b.writeUInt16LE(0xfff0, QEMU_LAYOUT.firstRecord + 2)))).toBe('bad-record');
     expect(rejection(damaged((b) => b.writeUInt16LE(2, QEMU_LAYOUT.firstRecord + 2)))).toBe('bad-record');
     expect(rejection(damaged((b) => b.writeUInt8(0xee, QEMU_LAYOUT.serialRecord)))).toBe('no-serial');

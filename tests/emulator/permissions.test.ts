@@ -37,13 +37,25 @@ describe('app roles per caller', () => {
 
     const limited = await raw(as(['GroupMember.Read.All']), 'GET', 'v1.0', MEMBERS, undefined, EVENTUAL);
     expect(limited.status).toBe(200);
-    expect((limited.body as { value: unknown[] }).value).toEqual([{ '@odata.type': '#microsoft.graph.device', id: member!.id, deviceId: null }]);
+    expect((limited.body as { value: unknown[] }).value).toEqual([
+      { '@odata.type': '#microsoft.graph.device', id: member!.id, deviceId: null },
+    ]);
   });
 
   it('a directory call without any permission that grants it is 403 Authorization_RequestDenied', async () => {
-    const denied = await raw(as(['DeviceManagementServiceConfig.ReadWrite.All', 'Device.Read.All']), 'GET', 'v1.0', MEMBERS, undefined, EVENTUAL);
+    const denied = await raw(
+      as(['DeviceManagementServiceConfig.ReadWrite.All', 'Device.Read.All']),
+      'GET',
+      'v1.0',
+      MEMBERS,
+      undefined,
+      EVENTUAL,
+    );
     expect(denied.status).toBe(403);
-    expect((denied.body as { error: { code: string; message: string } }).error).toMatchObject({ code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' });
+    expect((denied.body as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'Authorization_RequestDenied',
+      message: 'Insufficient privileges to complete the operation.',
+    });
   });
 
   it('an Intune call without the service-configuration permission is 403 Forbidden naming the scopes, also inside a $batch', async () => {
@@ -52,8 +64,12 @@ describe('app roles per caller', () => {
     expect(single.status).toBe(403);
     const error = (single.body as { error: { code: string; message: string } }).error;
     expect(error.code).toBe('Forbidden');
-    expect(JSON.parse(error.message).Message).toMatch(/^Application is not authorized to perform this operation\. Application must have one of the following scopes: DeviceManagementServiceConfig\.Read\.All, DeviceManagementServiceConfig\.ReadWrite\.All/);
-    const batch = await raw(client, 'POST', 'beta', '/$batch', { requests: [{ id: '1', method: 'GET', url: '/deviceManagement/windowsAutopilotDeviceIdentities' }] });
+    expect(JSON.parse(error.message).Message).toMatch(
+      /^Application is not authorized to perform this operation\. Application must have one of the following scopes: DeviceManagementServiceConfig\.Read\.All, DeviceManagementServiceConfig\.ReadWrite\.All/,
+    );
+    const batch = await raw(client, 'POST', 'beta', '/$batch', {
+      requests: [{ id: '1', method: 'GET', url: '/deviceManagement/windowsAutopilotDeviceIdentities' }],
+    });
     expect((batch.body as { responses: { status: number }[] }).responses[0]!.status).toBe(403);
     // Reading is not writing: a read-only grant may list but not sync.
     const reader = as(['DeviceManagementServiceConfig.Read.All']);

@@ -33,14 +33,27 @@ describe('deployment profiles (beta) and Enrollment Status Pages', () => {
     });
     groupA = 'grp-a';
     groupB = 'grp-b';
-    const ap = ((await h.client.api('/deviceManagement/windowsAutopilotDeviceIdentities').version('beta').get()) as { value: { id: string; azureActiveDirectoryDeviceId: string }[] }).value[0]!;
+    const ap = (
+      (await h.client.api('/deviceManagement/windowsAutopilotDeviceIdentities').version('beta').get()) as {
+        value: { id: string; azureActiveDirectoryDeviceId: string }[];
+      }
+    ).value[0]!;
     ztd = ap.id;
-    device = ((await h.client.api('/devices').filter(`deviceId eq '${ap.azureActiveDirectoryDeviceId}'`).get()) as { value: { id: string }[] }).value[0]!.id;
+    device = (
+      (await h.client.api('/devices').filter(`deviceId eq '${ap.azureActiveDirectoryDeviceId}'`).get()) as { value: { id: string }[] }
+    ).value[0]!.id;
   });
   afterAll(async () => h.emu.stop());
 
   const profileOf = async () =>
-    (await raw(h.client, 'GET', 'beta', `/deviceManagement/windowsAutopilotDeviceIdentities/${ztd}?$expand=deploymentProfile,intendedDeploymentProfile`)).body as {
+    (
+      await raw(
+        h.client,
+        'GET',
+        'beta',
+        `/deviceManagement/windowsAutopilotDeviceIdentities/${ztd}?$expand=deploymentProfile,intendedDeploymentProfile`,
+      )
+    ).body as {
       deploymentProfileAssignmentStatus: string;
       deploymentProfile: Profile | null;
     };
@@ -50,7 +63,14 @@ describe('deployment profiles (beta) and Enrollment Status Pages', () => {
       '@odata.type': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile',
       displayName: 'Entra join',
       deviceNameTemplate: 'AP-%SERIAL%',
-      outOfBoxExperienceSetting: { privacySettingsHidden: true, eulaHidden: true, userType: 'standard', deviceUsageType: 'singleUser', escapeLinkHidden: true, keyboardSelectionPageSkipped: true },
+      outOfBoxExperienceSetting: {
+        privacySettingsHidden: true,
+        eulaHidden: true,
+        userType: 'standard',
+        deviceUsageType: 'singleUser',
+        escapeLinkHidden: true,
+        keyboardSelectionPageSkipped: true,
+      },
     });
     expect(created.status).toBe(201);
     const profile = created.body as Profile & { '@odata.type': string; outOfBoxExperienceSettings: { hideEULA: boolean } };
@@ -58,35 +78,78 @@ describe('deployment profiles (beta) and Enrollment Status Pages', () => {
     expect(profile.outOfBoxExperienceSettings.hideEULA).toBe(true);
     expect((await profileOf()).deploymentProfileAssignmentStatus).toBe('notAssigned');
 
-    const assignment = await raw(h.client, 'POST', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${profile.id}/assignments`, {
-      '@odata.type': '#microsoft.graph.windowsAutopilotDeploymentProfileAssignment',
-      target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: groupA },
-    });
+    const assignment = await raw(
+      h.client,
+      'POST',
+      'beta',
+      `/deviceManagement/windowsAutopilotDeploymentProfiles/${profile.id}/assignments`,
+      {
+        '@odata.type': '#microsoft.graph.windowsAutopilotDeploymentProfileAssignment',
+        target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: groupA },
+      },
+    );
     expect(assignment.status).toBe(201);
     const assigned = await profileOf();
     expect(assigned.deploymentProfileAssignmentStatus).toBe('assignedInSync');
     expect(assigned.deploymentProfile?.id).toBe(profile.id);
 
-    const listed = (await h.client.api('/deviceManagement/windowsAutopilotDeploymentProfiles').version('beta').expand('assignments').get()) as { value: Profile[] };
+    const listed = (await h.client
+      .api('/deviceManagement/windowsAutopilotDeploymentProfiles')
+      .version('beta')
+      .expand('assignments')
+      .get()) as { value: Profile[] };
     expect(listed.value[0]!.assignments![0]!.target.groupId).toBe(groupA);
-    expect((await raw(h.client, 'PATCH', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${profile.id}`, { displayName: 'Renamed' })).status).toBe(200);
-    expect(((await raw(h.client, 'GET', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${profile.id}`)).body as Profile).displayName).toBe('Renamed');
-    expect((await raw(h.client, 'PATCH', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${profile.id}`, { colour: 'x' })).status).toBe(400);
+    expect(
+      (
+        await raw(h.client, 'PATCH', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${profile.id}`, {
+          displayName: 'Renamed',
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      ((await raw(h.client, 'GET', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${profile.id}`)).body as Profile)
+        .displayName,
+    ).toBe('Renamed');
+    expect(
+      (await raw(h.client, 'PATCH', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${profile.id}`, { colour: 'x' })).status,
+    ).toBe(400);
 
     // Assigned profiles cannot be deleted; after removing the assignment the device loses it.
     expect((await raw(h.client, 'DELETE', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${profile.id}`)).status).toBe(400);
     const assignmentId = (assignment.body as { id: string }).id;
-    expect((await raw(h.client, 'DELETE', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${profile.id}/assignments/${assignmentId}`)).status).toBe(204);
+    expect(
+      (
+        await raw(
+          h.client,
+          'DELETE',
+          'beta',
+          `/deviceManagement/windowsAutopilotDeploymentProfiles/${profile.id}/assignments/${assignmentId}`,
+        )
+      ).status,
+    ).toBe(204);
     expect((await profileOf()).deploymentProfileAssignmentStatus).toBe('notAssigned');
     expect((await raw(h.client, 'DELETE', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${profile.id}`)).status).toBe(204);
-    expect((await raw(h.client, 'POST', 'beta', '/deviceManagement/windowsAutopilotDeploymentProfiles', { displayName: 'abstract' })).status).toBe(400);
+    expect(
+      (await raw(h.client, 'POST', 'beta', '/deviceManagement/windowsAutopilotDeploymentProfiles', { displayName: 'abstract' })).status,
+    ).toBe(400);
   });
 
   it('assigns a profile directly to devices with the assign action', async () => {
-    const p = (await raw(h.client, 'POST', 'beta', '/deviceManagement/windowsAutopilotDeploymentProfiles', { '@odata.type': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile', displayName: 'Direct' })).body as Profile;
-    expect((await raw(h.client, 'POST', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${p.id}/assign`, { deviceIds: [ztd] })).status).toBe(204);
+    const p = (
+      await raw(h.client, 'POST', 'beta', '/deviceManagement/windowsAutopilotDeploymentProfiles', {
+        '@odata.type': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile',
+        displayName: 'Direct',
+      })
+    ).body as Profile;
+    expect(
+      (await raw(h.client, 'POST', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${p.id}/assign`, { deviceIds: [ztd] }))
+        .status,
+    ).toBe(204);
     expect((await profileOf()).deploymentProfile?.id).toBe(p.id);
-    const assignedDevices = (await h.client.api(`/deviceManagement/windowsAutopilotDeploymentProfiles/${p.id}/assignedDevices`).version('beta').get()) as { value: { id: string }[] };
+    const assignedDevices = (await h.client
+      .api(`/deviceManagement/windowsAutopilotDeploymentProfiles/${p.id}/assignedDevices`)
+      .version('beta')
+      .get()) as { value: { id: string }[] };
     expect(assignedDevices.value.map((d) => d.id)).toEqual([ztd]);
   });
 
@@ -108,31 +171,78 @@ describe('deployment profiles (beta) and Enrollment Status Pages', () => {
     const second = await create('ESP 2');
     expect([first.priority, second.priority]).toEqual([1, 2]);
     const assign = (id: string, targets: unknown[]) =>
-      raw(h.client, 'POST', 'beta', `/deviceManagement/deviceEnrollmentConfigurations/${id}/assign`, { enrollmentConfigurationAssignments: targets.map((target) => ({ target })) });
+      raw(h.client, 'POST', 'beta', `/deviceManagement/deviceEnrollmentConfigurations/${id}/assign`, {
+        enrollmentConfigurationAssignments: targets.map((target) => ({ target })),
+      });
     expect((await assign(first.id, [{ '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: groupA }])).status).toBe(204);
     expect((await assign(second.id, [{ '@odata.type': 'microsoft.graph.groupAssignmentTarget', groupId: groupB }])).status).toBe(204);
     expect(await espFor()).toBe(first.id);
 
-    expect((await raw(h.client, 'POST', 'beta', `/deviceManagement/deviceEnrollmentConfigurations/${second.id}/setPriority`, { priority: 1 })).status).toBe(204);
-    const list = (await h.client.api('/deviceManagement/deviceEnrollmentConfigurations').version('beta').filter("deviceEnrollmentConfigurationType eq 'windows10EnrollmentCompletionPageConfiguration'").expand('assignments').get()) as { value: Esp[] };
+    expect(
+      (await raw(h.client, 'POST', 'beta', `/deviceManagement/deviceEnrollmentConfigurations/${second.id}/setPriority`, { priority: 1 }))
+        .status,
+    ).toBe(204);
+    const list = (await h.client
+      .api('/deviceManagement/deviceEnrollmentConfigurations')
+      .version('beta')
+      .filter("deviceEnrollmentConfigurationType eq 'windows10EnrollmentCompletionPageConfiguration'")
+      .expand('assignments')
+      .get()) as { value: Esp[] };
     // The built-in ESP comes back with the ordinary type too (priority 0), as real tenants return it.
-    expect(Object.fromEntries(list.value.map((c) => [c.displayName, c.priority]))).toEqual({ 'All users and all devices': 0, 'ESP 1': 2, 'ESP 2': 1 });
+    expect(Object.fromEntries(list.value.map((c) => [c.displayName, c.priority]))).toEqual({
+      'All users and all devices': 0,
+      'ESP 1': 2,
+      'ESP 2': 1,
+    });
     expect(await espFor()).toBe(second.id);
 
     // An exclusion of a group the device is in removes that ESP from its scope.
-    expect((await assign(second.id, [{ '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: groupB }, { '@odata.type': '#microsoft.graph.exclusionGroupAssignmentTarget', groupId: groupA }])).status).toBe(204);
+    expect(
+      (
+        await assign(second.id, [
+          { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: groupB },
+          { '@odata.type': '#microsoft.graph.exclusionGroupAssignmentTarget', groupId: groupA },
+        ])
+      ).status,
+    ).toBe(204);
     expect(await espFor()).toBe(first.id);
 
-    const v1 = (await raw(h.client, 'GET', 'v1.0', `/deviceManagement/deviceEnrollmentConfigurations/${first.id}?$expand=assignments`)).body as Record<string, unknown>;
+    const v1 = (await raw(h.client, 'GET', 'v1.0', `/deviceManagement/deviceEnrollmentConfigurations/${first.id}?$expand=assignments`))
+      .body as Record<string, unknown>;
     expect(Object.keys(v1)).not.toContain('showInstallationProgress');
     expect(v1).toHaveProperty('allowNonBlockingAppInstallation', false);
-    expect((await raw(h.client, 'POST', 'v1.0', '/deviceManagement/deviceEnrollmentConfigurations', { '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration', displayName: 'v1', showInstallationProgress: true })).status).toBe(400);
-    expect((await raw(h.client, 'GET', 'v1.0', "/deviceManagement/deviceEnrollmentConfigurations?$filter=deviceEnrollmentConfigurationType eq 'windows10EnrollmentCompletionPageConfiguration'")).status).toBe(400);
+    expect(
+      (
+        await raw(h.client, 'POST', 'v1.0', '/deviceManagement/deviceEnrollmentConfigurations', {
+          '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration',
+          displayName: 'v1',
+          showInstallationProgress: true,
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await raw(
+          h.client,
+          'GET',
+          'v1.0',
+          "/deviceManagement/deviceEnrollmentConfigurations?$filter=deviceEnrollmentConfigurationType eq 'windows10EnrollmentCompletionPageConfiguration'",
+        )
+      ).status,
+    ).toBe(400);
 
     const defaultId = TUTORIAL_TENANT.defaultEspId;
     expect((await raw(h.client, 'DELETE', 'beta', `/deviceManagement/deviceEnrollmentConfigurations/${defaultId}`)).status).toBe(400);
-    expect((await raw(h.client, 'PATCH', 'beta', `/deviceManagement/deviceEnrollmentConfigurations/${defaultId}`, { showInstallationProgress: true })).status).toBe(200);
+    expect(
+      (
+        await raw(h.client, 'PATCH', 'beta', `/deviceManagement/deviceEnrollmentConfigurations/${defaultId}`, {
+          showInstallationProgress: true,
+        })
+      ).status,
+    ).toBe(200);
     expect((await raw(h.client, 'DELETE', 'beta', `/deviceManagement/deviceEnrollmentConfigurations/${first.id}`)).status).toBe(204);
-    expect(((await raw(h.client, 'GET', 'beta', `/deviceManagement/deviceEnrollmentConfigurations/${second.id}`)).body as Esp).priority).toBe(1);
+    expect(
+      ((await raw(h.client, 'GET', 'beta', `/deviceManagement/deviceEnrollmentConfigurations/${second.id}`)).body as Esp).priority,
+    ).toBe(1);
   });
 });

@@ -52,9 +52,21 @@ describe('request log', () => {
       () => 10,
       () => 10,
     );
-    log.add(entry(0, { requestBody: { importedWindowsAutopilotDeviceIdentities: [{ hardwareIdentifier: 'T0EAAAAA', assignedUserPrincipalName: 'a@b.c', serialNumber: 'S1' }] } }));
+    log.add(
+      entry(0, {
+        requestBody: {
+          importedWindowsAutopilotDeviceIdentities: [
+            { hardwareIdentifier: 'T0EAAAAA', assignedUserPrincipalName: 'a@b.c', serialNumber: 'S1' },
+          ],
+        },
+      }),
+    );
     const body = log.read(0, 1, true).entries[0]!.requestBody as { importedWindowsAutopilotDeviceIdentities: Record<string, string>[] };
-    expect(body.importedWindowsAutopilotDeviceIdentities[0]).toEqual({ hardwareIdentifier: '<redacted 8 chars>', assignedUserPrincipalName: '<redacted 5 chars>', serialNumber: 'S1' });
+    expect(body.importedWindowsAutopilotDeviceIdentities[0]).toEqual({
+      hardwareIdentifier: '<redacted 8 chars>',
+      assignedUserPrincipalName: '<redacted 5 chars>',
+      serialNumber: 'S1',
+    });
   });
 
   it('summarises round trips, operations and the busiest 20 s window', () => {
@@ -69,6 +81,13 @@ describe('request log', () => {
     for (let i = 0; i < 3; i++) log.add(entry(1_000, { inBatch: true }));
     log.add(entry(19_999, { status: 429, throttled: true }));
     log.add(entry(40_000));
-    expect(log.summary()).toMatchObject({ roundTrips: 4, operations: 6, batches: 1, throttled: 1, peakOperationsPer20s: 5, byStatus: { '200': 5, '429': 1 } });
+    expect(log.summary()).toMatchObject({
+      roundTrips: 4,
+      operations: 6,
+      batches: 1,
+      throttled: 1,
+      peakOperationsPer20s: 5,
+      byStatus: { '200': 5, '429': 1 },
+    });
   });
 });

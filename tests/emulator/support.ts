@@ -1,5 +1,11 @@
 import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
-import { createEmulatorGraphClient, relativeLink, startGraphEmulator, type EmulatorOptions, type GraphEmulator } from '../../local/graph-emulator';
+import {
+  createEmulatorGraphClient,
+  relativeLink,
+  startGraphEmulator,
+  type EmulatorOptions,
+  type GraphEmulator,
+} from '../../local/graph-emulator';
 import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
 
 export interface Harness {
@@ -25,7 +31,14 @@ export interface RawResponse {
 }
 
 /** A request through the SDK with the raw Response (status and headers of errors included). */
-export async function raw(client: Client, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', version: 'v1.0' | 'beta', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+export async function raw(
+  client: Client,
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  version: 'v1.0' | 'beta',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
   const request = client.api(path).version(version).headers(headers).responseType(ResponseType.RAW);
   const response = (await (method === 'GET'
     ? request.get()
@@ -47,7 +60,13 @@ export async function raw(client: Client, method: 'GET' | 'POST' | 'PATCH' | 'DE
 }
 
 /** Follows @odata.nextLink to the end; returns every item and the number of pages. */
-export async function listAll<T>(client: Client, url: string, version: 'v1.0' | 'beta', path: string, headers: Record<string, string> = {}): Promise<{ items: T[]; pages: number }> {
+export async function listAll<T>(
+  client: Client,
+  url: string,
+  version: 'v1.0' | 'beta',
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ items: T[]; pages: number }> {
   const items: T[] = [];
   let pages = 0;
   let next: { version: string; path: string } | undefined = { version, path };
@@ -61,7 +80,13 @@ export async function listAll<T>(client: Client, url: string, version: 'v1.0' | 
 }
 
 /** Polls until `check` returns a value, at most `attempts` times; fails with the last observation. */
-export async function pollUntil<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, attempts = 50, intervalMs = 20): Promise<T> {
+export async function pollUntil<T>(
+  what: string,
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  attempts = 50,
+  intervalMs = 20,
+): Promise<T> {
   let last: T | undefined;
   for (let i = 0; i < attempts; i++) {
     last = await probe();
@@ -91,13 +116,24 @@ export function importBody(devices: { serialNumber: string; hardwareIdentifier: 
       productKey: '',
       importId: 'test-import',
       assignedUserPrincipalName: '',
-      state: { '@odata.type': 'microsoft.graph.importedWindowsAutopilotDeviceIdentityState', deviceImportStatus: 'pending', deviceRegistrationId: '', deviceErrorCode: 0, deviceErrorName: '' },
+      state: {
+        '@odata.type': 'microsoft.graph.importedWindowsAutopilotDeviceIdentityState',
+        deviceImportStatus: 'pending',
+        deviceRegistrationId: '',
+        deviceErrorCode: 0,
+        deviceErrorName: '',
+      },
     })),
   };
 }
 
-export async function importDevices(client: Client, devices: { serialNumber: string; hardwareIdentifier: string; groupTag?: string }[]): Promise<ImportedRecord[]> {
-  const result = (await client.api('/deviceManagement/importedWindowsAutopilotDeviceIdentities/import').post(importBody(devices))) as { value: ImportedRecord[] };
+export async function importDevices(
+  client: Client,
+  devices: { serialNumber: string; hardwareIdentifier: string; groupTag?: string }[],
+): Promise<ImportedRecord[]> {
+  const result = (await client.api('/deviceManagement/importedWindowsAutopilotDeviceIdentities/import').post(importBody(devices))) as {
+    value: ImportedRecord[];
+  };
   return result.value;
 }
 

@@ -19,7 +19,11 @@ describe('the Autopilot sync window', () => {
 
   it('starts with no sync, then 204 → 409 while running → 429 within ten minutes → 204 after', async () => {
     const before = await settings();
-    expect(before).toMatchObject({ syncStatus: 'unknown', lastSyncDateTime: '0001-01-01T00:00:00Z', lastManualSyncTriggerDateTime: '0001-01-01T00:00:00Z' });
+    expect(before).toMatchObject({
+      syncStatus: 'unknown',
+      lastSyncDateTime: '0001-01-01T00:00:00Z',
+      lastManualSyncTriggerDateTime: '0001-01-01T00:00:00Z',
+    });
 
     expect((await sync()).status).toBe(204);
     const running = await settings();

@@ -8,14 +8,22 @@ interface BatchResponse {
 describe('throttling at the documented limits', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ timeScale: 0, throttling: true, seed: { groups: [{ id: 'g1', displayName: 'G', membershipRule: '(device.devicePhysicalIds -any (_ -contains "[ZTDID]"))' }] } });
+    h = await startHarness({
+      timeScale: 0,
+      throttling: true,
+      seed: { groups: [{ id: 'g1', displayName: 'G', membershipRule: '(device.devicePhysicalIds -any (_ -contains "[ZTDID]"))' }] },
+    });
     // Windows and buckets must not drain or refill with wall time while a burst is in flight.
     h.emu.freezeClock(true);
   });
   afterAll(async () => h.emu.stop());
 
   /** Sends `n` requests as $batches of 20 and returns the inner statuses in order. */
-  async function burst(token: string, n: number, request: { method: string; url: string; body?: unknown; headers?: Record<string, string> }): Promise<BatchResponse['responses']> {
+  async function burst(
+    token: string,
+    n: number,
+    request: { method: string; url: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<BatchResponse['responses']> {
     const client = h.clientFor(token);
     const out: BatchResponse['responses'] = [];
     for (let sent = 0; sent < n; sent += 20) {
@@ -32,7 +40,11 @@ describe('throttling at the documented limits', () => {
   }
 
   it('Intune: 100 writes per 20 s per app, then 429 with Retry-After; another app still gets through', async () => {
-    const responses = await burst('app-a', 101, { method: 'POST', url: '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign', body: { deviceIds: [] } });
+    const responses = await burst('app-a', 101, {
+      method: 'POST',
+      url: '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign',
+      body: { deviceIds: [] },
+    });
     expect(responses.slice(0, 100).every((r) => r.status === 404)).toBe(true);
     const throttled = responses[100]!;
     expect(throttled.status).toBe(429);
@@ -40,24 +52,46 @@ describe('throttling at the documented limits', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(20);
 
-    const other = await raw(h.clientFor('app-b'), 'POST', 'beta', '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign', { deviceIds: [] });
+    const other = await raw(h.clientFor('app-b'), 'POST', 'beta', '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign', {
+      deviceIds: [],
+    });
     expect(other.status).toBe(404);
 
     await h.emu.advanceClock(retryAfter * 1000);
-    expect((await raw(h.clientFor('app-a'), 'POST', 'beta', '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign', { deviceIds: [] })).status).toBe(404);
+    expect(
+      (
+        await raw(h.clientFor('app-a'), 'POST', 'beta', '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign', {
+          deviceIds: [],
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('Intune: 200 writes per 20 s for the tenant across apps', async () => {
     await h.emu.advanceClock(20_000);
-    await burst('app-c', 100, { method: 'POST', url: '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign', body: { deviceIds: [] } });
-    await burst('app-d', 100, { method: 'POST', url: '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign', body: { deviceIds: [] } });
-    const third = await raw(h.clientFor('app-e'), 'POST', 'beta', '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign', { deviceIds: [] });
+    await burst('app-c', 100, {
+      method: 'POST',
+      url: '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign',
+      body: { deviceIds: [] },
+    });
+    await burst('app-d', 100, {
+      method: 'POST',
+      url: '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign',
+      body: { deviceIds: [] },
+    });
+    const third = await raw(h.clientFor('app-e'), 'POST', 'beta', '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign', {
+      deviceIds: [],
+    });
     expect(third.status).toBe(429);
     expect(third.headers.get('Retry-After')).not.toBeNull();
   });
 
   it('directory: resource units per app (S tier, 3500 per 10 s; transitiveMembers costs 5) with throttle headers', async () => {
-    const responses = await burst('app-f', 720, { method: 'GET', url: '/groups/g1/transitiveMembers/microsoft.graph.device?$count=true', headers: { ConsistencyLevel: 'eventual' } });
+    const responses = await burst('app-f', 720, {
+      method: 'GET',
+      url: '/groups/g1/transitiveMembers/microsoft.graph.device?$count=true',
+      headers: { ConsistencyLevel: 'eventual' },
+    });
     const first429 = responses.findIndex((r) => r.status === 429);
     expect(first429).toBe(700);
     const throttled = responses[first429]!;
@@ -69,7 +103,11 @@ describe('throttling at the documented limits', () => {
 
   it('can be switched off at runtime', async () => {
     h.emu.updateSettings({ throttling: false });
-    const responses = await burst('app-g', 120, { method: 'POST', url: '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign', body: { deviceIds: [] } });
+    const responses = await burst('app-g', 120, {
+      method: 'POST',
+      url: '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign',
+      body: { deviceIds: [] },
+    });
     expect(responses.every((r) => r.status === 404)).toBe(true);
   });
 });

@@ -51,7 +51,7 @@ describe('Graph faults: 5xx, timeouts and throttling bursts', () => {
       expectNoDuplicateImports(importsPerSerial(entries), file.freshSerials, `run ${run}`);
       // The faults really happened to the run's own traffic.
       expect(throttledNeighbours, 'the neighbours never reached the tenant limit').toBeGreaterThan(0);
-      expect(ours.filter((e) => e.throttled).length, 'none of the run\'s requests was throttled').toBeGreaterThan(0);
+      expect(ours.filter((e) => e.throttled).length, "none of the run's requests was throttled").toBeGreaterThan(0);
       expect(ours.filter((e) => e.fault === 'error').length, 'no injected 5xx hit the run').toBeGreaterThan(0);
       expect(entries.filter((e) => e.fault === 'timeout').length, 'no injected timeout').toBeGreaterThan(0);
       console.log(

@@ -13,7 +13,11 @@ const BURST_OPS = 3_000;
 const BATCH_OPS = 20;
 
 async function batch(graphUrl: string, token: string): Promise<void> {
-  const requests = Array.from({ length: BATCH_OPS }, (_, i) => ({ id: String(i + 1), method: 'GET', url: '/deviceManagement/windowsAutopilotSettings' }));
+  const requests = Array.from({ length: BATCH_OPS }, (_, i) => ({
+    id: String(i + 1),
+    method: 'GET',
+    url: '/deviceManagement/windowsAutopilotSettings',
+  }));
   const res = await fetch(`${graphUrl}/beta/$batch`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
@@ -34,7 +38,9 @@ async function burst(graphUrl: string, burstNo: number): Promise<void> {
 
 /** Does one more Intune request fit in the tenant window? Asked by an app new to it, so only the tenant limit answers. */
 async function windowHasRoom(graphUrl: string, probeNo: number): Promise<boolean> {
-  const res = await fetch(`${graphUrl}/beta/deviceManagement/windowsAutopilotSettings`, { headers: { Authorization: `Bearer probe-${probeNo}` } });
+  const res = await fetch(`${graphUrl}/beta/deviceManagement/windowsAutopilotSettings`, {
+    headers: { Authorization: `Bearer probe-${probeNo}` },
+  });
   await res.arrayBuffer();
   return res.status !== 429;
 }

@@ -98,7 +98,10 @@ export function outcomes(report: Report): RowOutcome[] {
 export function expectTruth(report: Report, truth: RowTruth[], context: string): void {
   const lines = report.rows.map((r) => r.line);
   expect(new Set(lines).size, `${context}: a row is reported twice`).toBe(lines.length);
-  expect([...lines].sort((a, b) => a - b), `${context}: rows lost or invented`).toEqual(truth.map((t) => t.line));
+  expect(
+    [...lines].sort((a, b) => a - b),
+    `${context}: rows lost or invented`,
+  ).toEqual(truth.map((t) => t.line));
   const byLine = new Map(report.rows.map((r) => [r.line, r]));
   for (const t of truth) {
     const row = byLine.get(t.line)!;

@@ -46,7 +46,7 @@ describe('functions through their handlers', () => {
       expect(ext.starts).toHaveLength(1);
     });
 
-    it('two deliveries racing: the loser sees the winner\'s instance and reports not started', async () => {
+    it("two deliveries racing: the loser sees the winner's instance and reports not started", async () => {
       ext.raceNextStart();
       const result = await startRunIfNew(ext.client, source, settings());
       expect(result.started).toBe(false);
@@ -73,8 +73,17 @@ describe('functions through their handlers', () => {
 
   describe('POST /api/intake', () => {
     const objects = new MemoryObjectStore();
-    const handler = () => intakeUploadHandler({ objects, settings: settings(), maxUploadBytes: 1_000, clientOf: () => ext.client, newId: () => 'id-1', today: () => '2026-12-07' });
-    const post = (body: string, headers: Record<string, string>, query = '') => new HttpRequest({ method: 'POST', url: `http://localhost/api/intake${query}`, body: { string: body }, headers });
+    const handler = () =>
+      intakeUploadHandler({
+        objects,
+        settings: settings(),
+        maxUploadBytes: 1_000,
+        clientOf: () => ext.client,
+        newId: () => 'id-1',
+        today: () => '2026-12-07',
+      });
+    const post = (body: string, headers: Record<string, string>, query = '') =>
+      new HttpRequest({ method: 'POST', url: `http://localhost/api/intake${query}`, body: { string: body }, headers });
 
     it('stores the upload under api/<day>/<id>-<name> and answers 202 with the run and its status URL', async () => {
       const res = await handler()(post('a,b\r\n', { 'content-type': 'text/csv; charset=utf-8' }, '?fileName=po-17.csv'), context());
@@ -115,11 +124,33 @@ describe('functions through their handlers', () => {
       const now = Date.parse(T0);
       for (let i = 0; i < 4; i++) {
         const id = `intake-${String(i).padStart(32, '0')}`;
-        ext.instances.set(id, { name: 'intakeOrchestrator', instanceId: id, runtimeStatus: 'Running', createdTime: new Date(now + i * 1000).toISOString(), lastUpdatedTime: T0, customStatus: { runId: id, source: 'autopilot-intake/x.csv', phase: 'confirm', counts: { ...emptyCounts(), rows: 1 } } });
+        ext.instances.set(id, {
+          name: 'intakeOrchestrator',
+          instanceId: id,
+          runtimeStatus: 'Running',
+          createdTime: new Date(now + i * 1000).toISOString(),
+          lastUpdatedTime: T0,
+          customStatus: { runId: id, source: 'autopilot-intake/x.csv', phase: 'confirm', counts: { ...emptyCounts(), rows: 1 } },
+        });
       }
-      ext.instances.set('other', { name: 'somethingElse', instanceId: 'other', runtimeStatus: 'Running', createdTime: T0, lastUpdatedTime: T0 });
-      const list = listRunsHandler({ runs: new RunStore(new MemoryObjectStore()), objects: new MemoryObjectStore(), clientOf: () => ext.client });
-      const get = async (query: string) => ((await list(new HttpRequest({ method: 'GET', url: `http://localhost/api/runs${query}` }), context())).jsonBody as { runs: { runId: string; phase: string }[] }).runs;
+      ext.instances.set('other', {
+        name: 'somethingElse',
+        instanceId: 'other',
+        runtimeStatus: 'Running',
+        createdTime: T0,
+        lastUpdatedTime: T0,
+      });
+      const list = listRunsHandler({
+        runs: new RunStore(new MemoryObjectStore()),
+        objects: new MemoryObjectStore(),
+        clientOf: () => ext.client,
+      });
+      const get = async (query: string) =>
+        (
+          (await list(new HttpRequest({ method: 'GET', url: `http://localhost/api/runs${query}` }), context())).jsonBody as {
+            runs: { runId: string; phase: string }[];
+          }
+        ).runs;
       expect((await get('')).map((r) => r.runId.slice(-1))).toEqual(['3', '2', '1', '0']);
       expect(await get('?top=2')).toHaveLength(2);
       expect(await get('?top=0')).toHaveLength(1);
@@ -132,10 +163,20 @@ describe('functions through their handlers', () => {
       const runs = new RunStore(objects);
       const runId = `intake-${'a'.repeat(32)}`;
       const etag = await objects.put(CONTAINERS.intake, 'r.csv', csvOf(['SN-1', 'SN-2']) + 'bad,row\r\n', 'text/csv');
-      await runParseStep({ objects, runs, log: () => {} }, { runId, source: { container: CONTAINERS.intake, name: 'r.csv', etag }, chunkSize: 1, now: T0 });
-      ext.instances.set(runId, { name: 'intakeOrchestrator', instanceId: runId, runtimeStatus: 'Running', createdTime: T0, lastUpdatedTime: T0 });
+      await runParseStep(
+        { objects, runs, log: () => {} },
+        { runId, source: { container: CONTAINERS.intake, name: 'r.csv', etag }, chunkSize: 1, now: T0 },
+      );
+      ext.instances.set(runId, {
+        name: 'intakeOrchestrator',
+        instanceId: runId,
+        runtimeStatus: 'Running',
+        createdTime: T0,
+        lastUpdatedTime: T0,
+      });
       const handler = getRunHandler({ runs, objects, clientOf: () => ext.client });
-      const get = (id: string) => handler(new HttpRequest({ method: 'GET', url: `http://localhost/api/runs/${id}`, params: { runId: id } }), context());
+      const get = (id: string) =>
+        handler(new HttpRequest({ method: 'GET', url: `http://localhost/api/runs/${id}`, params: { runId: id } }), context());
       const res = await get(runId);
       expect(res.status).toBe(200);
       const rows = (res.jsonBody as { rows: { line: number; serialNumber?: string; rowStatus: string; stage?: string }[] }).rows;

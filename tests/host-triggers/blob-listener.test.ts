@@ -39,7 +39,12 @@ async function fresh(): Promise<{ container: string; hostId: string }> {
   return { container, hostId: `testhost-${seq}` };
 }
 
-async function upload(container: string, name: string, body: string, opts: { metadata?: Record<string, string>; contentType?: string } = {}) {
+async function upload(
+  container: string,
+  name: string,
+  body: string,
+  opts: { metadata?: Record<string, string>; contentType?: string } = {},
+) {
   const res = await blobs
     .getContainerClient(container)
     .getBlockBlobClient(name)
@@ -178,7 +183,11 @@ describe('blob trigger listener on Azurite', () => {
     await waitFor(() => started.length === 1, 10_000, 'the delivery is running');
     let stopped = false;
     const stopping = listener.stop().then(() => (stopped = true));
-    await waitFor(() => logs.some((m) => m.includes('waiting up to 60000 ms for 1 running delivery')), 10_000, 'stop waiting for the delivery');
+    await waitFor(
+      () => logs.some((m) => m.includes('waiting up to 60000 ms for 1 running delivery')),
+      10_000,
+      'stop waiting for the delivery',
+    );
     expect(stopped).toBe(false); // the old stop() abandoned the delivery and returned at once
     release();
     await stopping;
@@ -219,7 +228,7 @@ describe('blob trigger listener on Azurite', () => {
 
     const rec = recorder();
     await start({ hostId, bindings: [binding('onUpload', `${container}/{name}`)], invoke: rec.invoke });
-    await waitFor(() => rec.calls.length === 1, 20_000, 'redelivery after the dead process\'s lease expired');
+    await waitFor(() => rec.calls.length === 1, 20_000, "redelivery after the dead process's lease expired");
     expect(rec.calls[0]?.blobName).toBe('crash.csv');
     expect(rec.calls[0]?.content.toString()).toBe('c');
     await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'message deleted after the redelivery');
@@ -287,7 +296,10 @@ describe('blob trigger listener on Azurite', () => {
     const { container, hostId } = await fresh();
     const rec = recorder();
     const listener = await start({ hostId, bindings: [binding('onUpload', `${container}/drops/{name}.csv`)], invoke: rec.invoke });
-    const etag = await upload(container, 'drops/site-a.csv', 'Device Serial Number\n', { metadata: { uploadedby: 'ops' }, contentType: 'text/csv' });
+    const etag = await upload(container, 'drops/site-a.csv', 'Device Serial Number\n', {
+      metadata: { uploadedby: 'ops' },
+      contentType: 'text/csv',
+    });
     await listener.scanNow();
     await waitFor(() => rec.calls.length === 1, 10_000, 'delivery');
     const d = rec.calls[0] as BlobDelivery;
@@ -327,7 +339,9 @@ describe('blob trigger listener on Azurite', () => {
     await listener.scanNow();
     await waitFor(() => rec.calls.length === 4, 10_000, 'four deliveries');
     await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'queue drained');
-    const seen = rec.calls.map((c) => `${c.functionName}:${c.blobName}:${JSON.stringify(pick(c.triggerMetadata, ['name', 'folder', 'file', 'ext']))}`).sort();
+    const seen = rec.calls
+      .map((c) => `${c.functionName}:${c.blobName}:${JSON.stringify(pick(c.triggerMetadata, ['name', 'folder', 'file', 'ext']))}`)
+      .sort();
     expect(seen).toEqual([
       'byFolder:in/a.csv:{"folder":"in","file":"a","ext":"csv"}',
       'byFolder:in/b.txt:{"folder":"in","file":"b","ext":"txt"}',
@@ -438,7 +452,14 @@ describe('blob trigger listener on Azurite', () => {
       await expect(
         startBlobListener({
           hostId: 'down',
-          bindings: [{ functionName: 'f', path: 'intake/{name}', connectionString: connectionStringFor(storage.port, storage.port, storage.port), maxDequeueCount: 5 }],
+          bindings: [
+            {
+              functionName: 'f',
+              path: 'intake/{name}',
+              connectionString: connectionStringFor(storage.port, storage.port, storage.port),
+              maxDequeueCount: 5,
+            },
+          ],
           invoke: async () => undefined,
         }),
       ).rejects.toThrow(new RegExp(`cannot prepare host storage \\(blob http://127.0.0.1:${storage.port}/devstoreaccount1`));

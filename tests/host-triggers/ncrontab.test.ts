@@ -105,10 +105,7 @@ describe('NCRONTAB next occurrence (UTC)', () => {
 
   it('weekday names and ranges: weekdays at 08:30', () => {
     // 2026-03-13 is a Friday.
-    expect(series('0 30 8 * * Mon-Fri', '2026-03-13T09:00:00Z', 2)).toEqual([
-      '2026-03-16T08:30:00.000Z',
-      '2026-03-17T08:30:00.000Z',
-    ]);
+    expect(series('0 30 8 * * Mon-Fri', '2026-03-13T09:00:00Z', 2)).toEqual(['2026-03-16T08:30:00.000Z', '2026-03-17T08:30:00.000Z']);
     expect(next('0 30 8 * * 1-5', '2026-03-13T09:00:00Z')).toBe('2026-03-16T08:30:00.000Z');
   });
 

@@ -19,7 +19,8 @@ afterAll(async () => {
 });
 
 const unique = (prefix: string) => `${prefix}-${++seq}-${Date.now().toString(36)}`;
-const read = async (container: string, name: string) => (await blobs.getContainerClient(container).getBlobClient(name).downloadToBuffer()).toString('utf8');
+const read = async (container: string, name: string) =>
+  (await blobs.getContainerClient(container).getBlobClient(name).downloadToBuffer()).toString('utf8');
 
 async function drain(queueName: string): Promise<string[]> {
   const res = await queues.getQueueClient(queueName).receiveMessages({ numberOfMessages: 32 });
@@ -31,8 +32,14 @@ describe('blob output binding', () => {
     const container = unique('results');
     const cs = azurite.connectionString;
     await writeOutputBinding({ type: 'blob', path: `${container}/{name}.txt`, connectionString: cs }, 'hello', { name: 'site-a' });
-    await writeOutputBinding({ type: 'blob', path: `${container}/{name}.bin`, connectionString: cs }, Buffer.from([0xde, 0xad]), { name: 'site-a' });
-    await writeOutputBinding({ type: 'blob', path: `${container}/{name}.json`, connectionString: cs }, { ok: true, n: 3 }, { name: 'site-a' });
+    await writeOutputBinding({ type: 'blob', path: `${container}/{name}.bin`, connectionString: cs }, Buffer.from([0xde, 0xad]), {
+      name: 'site-a',
+    });
+    await writeOutputBinding(
+      { type: 'blob', path: `${container}/{name}.json`, connectionString: cs },
+      { ok: true, n: 3 },
+      { name: 'site-a' },
+    );
     expect(await read(container, 'site-a.txt')).toBe('hello');
     const bin = await blobs.getContainerClient(container).getBlobClient('site-a.bin').downloadToBuffer();
     expect([...bin]).toEqual([0xde, 0xad]);
@@ -55,8 +62,12 @@ describe('blob output binding', () => {
 
   it('fails loudly on bad paths and bad bindings', async () => {
     const cs = azurite.connectionString;
-    await expect(writeOutputBinding({ type: 'blob', path: 'noslash', connectionString: cs }, 'x', {})).rejects.toThrow(/not 'container\/blob-name'/);
-    await expect(writeOutputBinding({ type: 'blob', path: 'Bad_C/x', connectionString: cs }, 'x', {})).rejects.toThrow(/not a valid container name/);
+    await expect(writeOutputBinding({ type: 'blob', path: 'noslash', connectionString: cs }, 'x', {})).rejects.toThrow(
+      /not 'container\/blob-name'/,
+    );
+    await expect(writeOutputBinding({ type: 'blob', path: 'Bad_C/x', connectionString: cs }, 'x', {})).rejects.toThrow(
+      /not a valid container name/,
+    );
     await expect(writeOutputBinding({ type: 'blob', path: 'c1/{missing}', connectionString: cs }, 'x', {})).rejects.toThrow(/no value/);
     await expect(writeOutputBinding({ type: 'blob', connectionString: cs }, 'x', {})).rejects.toThrow(/invalid blob binding/);
   });
@@ -65,17 +76,25 @@ describe('blob output binding', () => {
 describe('queue output binding', () => {
   it('writes one base64 message per array element, JSON for objects', async () => {
     const queueName = unique('outq');
-    await writeOutputBinding({ type: 'queue', queueName, connectionString: azurite.connectionString }, ['a', { id: 2 }, Buffer.from('c')], {});
+    await writeOutputBinding(
+      { type: 'queue', queueName, connectionString: azurite.connectionString },
+      ['a', { id: 2 }, Buffer.from('c')],
+      {},
+    );
     expect(await drain(queueName)).toEqual(['a', '{"id":2}', 'c']);
   });
 
   it('resolves and lowercases the queue name, and rejects invalid names', async () => {
     const base = unique('q');
-    await writeOutputBinding({ type: 'queue', queueName: `${base}-{Kind}`, connectionString: azurite.connectionString }, 'hi', { kind: 'ERRORS' });
+    await writeOutputBinding({ type: 'queue', queueName: `${base}-{Kind}`, connectionString: azurite.connectionString }, 'hi', {
+      kind: 'ERRORS',
+    });
     expect(await drain(`${base}-errors`)).toEqual(['hi']);
     await expect(
       writeOutputBinding({ type: 'queue', queueName: 'a_b', connectionString: azurite.connectionString }, 'x', {}),
     ).rejects.toThrow(/not a valid queue name/);
-    await expect(writeOutputBinding({ type: 'queue', connectionString: azurite.connectionString }, 'x', {})).rejects.toThrow(/invalid queue binding/);
+    await expect(writeOutputBinding({ type: 'queue', connectionString: azurite.connectionString }, 'x', {})).rejects.toThrow(
+      /invalid queue binding/,
+    );
   });
 });

@@ -50,7 +50,11 @@ describe('timer trigger through the local host', () => {
     const afterInvocation = new Date();
     expect((await seenTimers())[0]?.timer).toEqual({
       schedule: { adjustForDST: true },
-      scheduleStatus: { last: '0001-01-01T00:00:00', next: expect.toBeOneOf([newYearAfter(beforeStart), newYearAfter(afterInvocation)]), lastUpdated: '0001-01-01T00:00:00' },
+      scheduleStatus: {
+        last: '0001-01-01T00:00:00',
+        next: expect.toBeOneOf([newYearAfter(beforeStart), newYearAfter(afterInvocation)]),
+        lastUpdated: '0001-01-01T00:00:00',
+      },
       isPastDue: false,
     });
     const statusFile = join(stateDir, 'timers', 'yearlyTick.status.json');
@@ -59,7 +63,10 @@ describe('timer trigger through the local host', () => {
     host = undefined;
 
     // While the host was down, the new year came and went: the recorded Next is in the past.
-    writeFileSync(statusFile, JSON.stringify({ Last: '2020-01-01T00:00:00.000Z', Next: '2021-01-01T00:00:00.000Z', LastUpdated: '2020-01-01T00:00:00.000Z' }));
+    writeFileSync(
+      statusFile,
+      JSON.stringify({ Last: '2020-01-01T00:00:00.000Z', Next: '2021-01-01T00:00:00.000Z', LastUpdated: '2020-01-01T00:00:00.000Z' }),
+    );
     host = await startHostProcess({ appDir: APP, stateDir, env: { AzureWebJobsStorage: azurite.connectionString } });
     await waitFor(async () => (await seenTimers()).length === 2, 30_000, 'the past-due invocation');
     expect((await seenTimers())[1]?.timer).toEqual({

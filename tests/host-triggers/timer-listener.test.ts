@@ -2,7 +2,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatHostDate, resolveScheduleExpression, startTimerListener, type TimerFunctions, type TimerInfo } from '../../local/host/triggers/timer-listener';
+import {
+  formatHostDate,
+  resolveScheduleExpression,
+  startTimerListener,
+  type TimerFunctions,
+  type TimerInfo,
+} from '../../local/host/triggers/timer-listener';
 import { liveTimeouts } from './live-timeouts';
 import { waitFor } from './wait';
 
@@ -40,7 +46,9 @@ async function start(opts: {
 }) {
   const calls: Call[] = [];
   const listener = await startTimerListener({
-    bindings: [{ functionName: 'tick', schedule: opts.schedule, runOnStartup: opts.runOnStartup ?? false, useMonitor: opts.useMonitor ?? true }],
+    bindings: [
+      { functionName: 'tick', schedule: opts.schedule, runOnStartup: opts.runOnStartup ?? false, useMonitor: opts.useMonitor ?? true },
+    ],
     stateDir,
     now: opts.now,
     timers: opts.timers,
@@ -58,7 +66,11 @@ const fixed = (iso: string) => () => new Date(iso);
 describe('timer listener: startup behaviour (injected clock)', () => {
   it('runOnStartup invokes once at start, not past due, and records Last/Next', async () => {
     const { calls } = await start({ schedule: '0 0 0 * * *', runOnStartup: true, now: fixed('2026-03-10T10:00:30Z') });
-    await waitFor(() => calls.length === 1 && existsSync(statusFile('tick')) && readStatus('tick').Last !== null, 5000, 'startup invocation');
+    await waitFor(
+      () => calls.length === 1 && existsSync(statusFile('tick')) && readStatus('tick').Last !== null,
+      5000,
+      'startup invocation',
+    );
     expect(calls[0]).toEqual({
       functionName: 'tick',
       info: {
@@ -96,7 +108,10 @@ describe('timer listener: startup behaviour (injected clock)', () => {
   });
 
   it('past-due wins over runOnStartup (one invocation, isPastDue true)', async () => {
-    writeFileSync(statusFile('tick'), JSON.stringify({ Last: '2026-03-09T00:00:00Z', Next: '2026-03-10T00:00:00Z', LastUpdated: '2026-03-09T00:00:00Z' }));
+    writeFileSync(
+      statusFile('tick'),
+      JSON.stringify({ Last: '2026-03-09T00:00:00Z', Next: '2026-03-10T00:00:00Z', LastUpdated: '2026-03-09T00:00:00Z' }),
+    );
     const { calls, listener } = await start({ schedule: '0 0 0 * * *', runOnStartup: true, now: fixed('2026-03-10T10:00:00Z') });
     await listener.stop();
     expect(calls.map((c) => c.info.isPastDue)).toEqual([true]);
@@ -118,7 +133,10 @@ describe('timer listener: startup behaviour (injected clock)', () => {
   it('a changed schedule is adopted instead of reading as past due', async () => {
     // Recorded for an hourly schedule; now daily. Expected next from Last (03-09 10:00) is 03-10 00:00,
     // already past at 10:00 on 03-10, so the monitor recomputes from now.
-    writeFileSync(statusFile('tick'), JSON.stringify({ Last: '2026-03-09T10:00:00Z', Next: '2026-03-09T11:00:00Z', LastUpdated: '2026-03-09T10:00:00Z' }));
+    writeFileSync(
+      statusFile('tick'),
+      JSON.stringify({ Last: '2026-03-09T10:00:00Z', Next: '2026-03-09T11:00:00Z', LastUpdated: '2026-03-09T10:00:00Z' }),
+    );
     const { calls, listener } = await start({ schedule: '0 0 0 * * *', now: fixed('2026-03-10T10:00:00Z') });
     await listener.stop();
     expect(calls).toHaveLength(0);
@@ -126,8 +144,16 @@ describe('timer listener: startup behaviour (injected clock)', () => {
   });
 
   it('without useMonitor: no past-due check, scheduleStatus null, nothing persisted', async () => {
-    writeFileSync(statusFile('tick'), JSON.stringify({ Last: '2026-03-09T00:00:00Z', Next: '2026-03-10T00:00:00Z', LastUpdated: '2026-03-09T00:00:00Z' }));
-    const { calls, listener } = await start({ schedule: '0 0 0 * * *', runOnStartup: true, useMonitor: false, now: fixed('2026-03-10T10:00:00Z') });
+    writeFileSync(
+      statusFile('tick'),
+      JSON.stringify({ Last: '2026-03-09T00:00:00Z', Next: '2026-03-10T00:00:00Z', LastUpdated: '2026-03-09T00:00:00Z' }),
+    );
+    const { calls, listener } = await start({
+      schedule: '0 0 0 * * *',
+      runOnStartup: true,
+      useMonitor: false,
+      now: fixed('2026-03-10T10:00:00Z'),
+    });
     await listener.stop();
     expect(calls.map((c) => c.info)).toEqual([{ schedule: { adjustForDST: true }, scheduleStatus: null, isPastDue: false }]);
     expect(readStatus('tick').Last).toBe('2026-03-09T00:00:00Z');
@@ -161,7 +187,10 @@ describe('timer listener: schedule (real clock)', () => {
     const stopped = listener.stop();
     // Only release() lets the third invocation finish. A turn of the event loop settles everything
     // that does not wait for it; stop() must still be pending then.
-    const first = await Promise.race([stopped.then(() => 'stop() resolved'), new Promise<string>((r) => setImmediate(() => r('still stopping')))]);
+    const first = await Promise.race([
+      stopped.then(() => 'stop() resolved'),
+      new Promise<string>((r) => setImmediate(() => r('still stopping'))),
+    ]);
     expect(first).toBe('still stopping');
     release();
     await stopped;

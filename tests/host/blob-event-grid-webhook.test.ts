@@ -108,13 +108,17 @@ afterAll(async () => {
 
 describe('POST /runtime/webhooks/blobs (Event Grid blob trigger)', () => {
   it('answers the subscription validation handshake, with and without the aeg-event-type header', async () => {
-    const handshake = [{ id: '1', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', subject: '', data: { validationCode: 'code-1' } }];
+    const handshake = [
+      { id: '1', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', subject: '', data: { validationCode: 'code-1' } },
+    ];
     const byBody = await post(host, 'Host.Functions.onEvent', handshake);
     expect(byBody.status).toBe(200);
     expect(byBody.body).toEqual({ validationResponse: 'code-1' });
     expect(byBody.headers.get('content-type')).toMatch(/^application\/json/);
 
-    const byHeader = await post(host, 'onEvent', [{ ...handshake[0], data: { validationCode: 'code-2' } }], { 'aeg-event-type': 'SubscriptionValidation' });
+    const byHeader = await post(host, 'onEvent', [{ ...handshake[0], data: { validationCode: 'code-2' } }], {
+      'aeg-event-type': 'SubscriptionValidation',
+    });
     expect(byHeader.status).toBe(200);
     expect(byHeader.body).toEqual({ validationResponse: 'code-2' });
 
@@ -162,7 +166,9 @@ describe('POST /runtime/webhooks/blobs (Event Grid blob trigger)', () => {
     const empty = await post(host, 'onEvent', []);
     expect(empty.status).toBe(400);
     expect(empty.body).toMatch(/non-empty array of events/);
-    const deleted = await post(host, 'onEvent', [{ eventType: 'Microsoft.Storage.BlobDeleted', subject: '/blobServices/default/containers/events/blobs/a.csv' }]);
+    const deleted = await post(host, 'onEvent', [
+      { eventType: 'Microsoft.Storage.BlobDeleted', subject: '/blobServices/default/containers/events/blobs/a.csv' },
+    ]);
     expect(deleted.status).toBe(400);
     expect(deleted.body).toMatch(/'Microsoft\.Storage\.BlobDeleted' is not supported/);
     const badHeader = await post(host, 'onEvent', blobCreated('events', 'a.csv'), { 'aeg-event-type': 'Bogus' });
@@ -181,7 +187,11 @@ describe('POST /runtime/webhooks/blobs (Event Grid blob trigger)', () => {
     expect((await post(host, 'onEvent', blobCreated('events', 'gated.csv'))).status).toBe(202);
     await pollUntil('the gated delivery started', async () => (entries('gated.csv', 'start').length === 1 ? true : undefined), 30_000);
     host.child.kill('SIGTERM');
-    await pollUntil('the stop waiting for the delivery', async () => (/waiting up to \d+ ms for 1 running/.test(host.stderr()) ? true : undefined), 10_000);
+    await pollUntil(
+      'the stop waiting for the delivery',
+      async () => (/waiting up to \d+ ms for 1 running/.test(host.stderr()) ? true : undefined),
+      10_000,
+    );
     expect(host.child.exitCode).toBeNull();
     writeFileSync(gateFile, '');
     expect(await host.exited).toBe('0');
@@ -198,7 +208,10 @@ describe('POST /runtime/webhooks/blobs (Event Grid blob trigger)', () => {
     const newest = Math.max(
       ...(await Promise.all(
         ['a.csv', 'gated.csv'].map(async (n) => {
-          const p = await BlobServiceClient.fromConnectionString(dataStorage.connectionString).getContainerClient('events').getBlobClient(n).getProperties();
+          const p = await BlobServiceClient.fromConnectionString(dataStorage.connectionString)
+            .getContainerClient('events')
+            .getBlobClient(n)
+            .getProperties();
           return (p.lastModified as Date).getTime();
         }),
       )),
@@ -209,7 +222,9 @@ describe('POST /runtime/webhooks/blobs (Event Grid blob trigger)', () => {
       async () => {
         for await (const b of hostsContainer.listBlobsFlat({ prefix: 'blobscaninfo/' })) {
           if (!b.name.endsWith('/events/scanInfo')) continue;
-          const json = JSON.parse((await hostsContainer.getBlobClient(b.name).downloadToBuffer()).toString('utf8')) as { LatestScan: string };
+          const json = JSON.parse((await hostsContainer.getBlobClient(b.name).downloadToBuffer()).toString('utf8')) as {
+            LatestScan: string;
+          };
           if (new Date(json.LatestScan).getTime() >= newest - 1000) return true;
         }
         return undefined;

@@ -38,7 +38,12 @@ describe('blob trigger across a host crash', () => {
     const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('slow');
     await container.createIfNotExists();
     await container.getBlockBlobClient('dog.txt').upload('woof', 4);
-    const count = () => (existsSync(tries) ? readFileSync(tries, 'utf8').split('\n').filter((l) => l === 'dog.txt').length : 0);
+    const count = () =>
+      existsSync(tries)
+        ? readFileSync(tries, 'utf8')
+            .split('\n')
+            .filter((l) => l === 'dog.txt').length
+        : 0;
     await pollUntil('first try', async () => (count() >= 1 ? true : undefined), 30_000);
     expect(await first.kill()).toBe('SIGKILL');
 

@@ -27,7 +27,10 @@ afterAll(async () => {
 });
 
 async function start(name: string, id: string, input: unknown): Promise<Record<string, unknown>> {
-  const r = await api(`${host.url}/runtime/webhooks/durabletask/orchestrators/${name}/${id}`, { method: 'POST', body: JSON.stringify(input) });
+  const r = await api(`${host.url}/runtime/webhooks/durabletask/orchestrators/${name}/${id}`, {
+    method: 'POST',
+    body: JSON.stringify(input),
+  });
   expect(r.status).toBe(202);
   return waitForStatus(host.url, id, 30_000);
 }

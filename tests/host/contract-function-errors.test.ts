@@ -15,7 +15,8 @@ const REASONS: Record<string, string> = {
   sendCode: notRegistered('smsSender'),
   notify: notRegistered('smsSender'),
   fromQueue: notRegistered('queueTrigger'),
-  auditedFlow: "Orchestrator functions must not use output bindings (they run again on every replay); remove the 'blob' output(s) and write from an activity.",
+  auditedFlow:
+    "Orchestrator functions must not use output bindings (they run again on every replay); remove the 'blob' output(s) and write from an activity.",
   saveReport: "Storage connection 'MissingStorage' is not set (app setting MissingStorage or AzureWebJobsMissingStorage).",
 };
 const inError = (name: string) => `The function '${name}' is in error: ${REASONS[name] ?? ''}`;
@@ -26,7 +27,11 @@ let stateDir: string;
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), 'host-function-errors-'));
   // Whatever the machine has, this suite's app must not find a MissingStorage setting.
-  host = await startHostProcess({ appDir: join(APPS, 'function-errors'), stateDir, env: { MissingStorage: '', AzureWebJobsMissingStorage: '' } });
+  host = await startHostProcess({
+    appDir: join(APPS, 'function-errors'),
+    stateDir,
+    env: { MissingStorage: '', AzureWebJobsMissingStorage: '' },
+  });
 });
 
 afterAll(async () => {
@@ -37,7 +42,10 @@ afterAll(async () => {
 describe('functions in error', () => {
   it('starts the app, counts only the functions that run, and logs each function in error with its reason', () => {
     expect(host.functionCount).toBe(3); // ping, hello, verifyPhone
-    const block = ['The following 5 functions are in error:', ...Object.entries(REASONS).map(([name, reason]) => `${name}: ${reason}`)].join('\n');
+    const block = [
+      'The following 5 functions are in error:',
+      ...Object.entries(REASONS).map(([name, reason]) => `${name}: ${reason}`),
+    ].join('\n');
     expect(host.stderr()).toContain(block);
   });
 
@@ -66,7 +74,11 @@ describe('functions in error', () => {
       output: { greeting: 'Hello +1555', error: `Activity function 'sendCode' failed: ${inError('sendCode')}` },
     });
     // Loud at the call too: the refusal is in the host log.
-    await pollUntil('refusal logged', async () => (host.stderr().includes(`[sendCode] error: invocation refused: ${inError('sendCode')}`) ? true : undefined), 5_000);
+    await pollUntil(
+      'refusal logged',
+      async () => (host.stderr().includes(`[sendCode] error: invocation refused: ${inError('sendCode')}`) ? true : undefined),
+      5_000,
+    );
   });
 
   it('refuses to start an orchestration in error with 400 and the reason', async () => {

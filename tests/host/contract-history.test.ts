@@ -33,7 +33,12 @@ async function history(id: string, query: string): Promise<{ status: number; bod
 }
 
 describe('status history shape', () => {
-  const expectedOutput = { greeting: 'Hello cat', refused: "Activity function 'refuse' failed: not today", child: { child: 'cat' }, approval: { ok: true } };
+  const expectedOutput = {
+    greeting: 'Hello cat',
+    refused: "Activity function 'refuse' failed: not today",
+    child: { child: 'cat' },
+    approval: { ok: true },
+  };
 
   beforeAll(async () => {
     expect((await api(`${base()}/orchestrators/shape/shape-1`, { method: 'POST', body: '{"name":"cat"}' })).status).toBe(202);
@@ -42,7 +47,15 @@ describe('status history shape', () => {
       const h = await history('shape-1', '?showHistory=true');
       return h.rows.some((e) => e.EventType === 'SubOrchestrationInstanceCompleted') ? true : undefined;
     });
-    expect((await api(`${base()}/instances/shape-1/raiseEvent/approval`, { method: 'POST', body: '{"ok":true}', headers: { 'content-type': 'application/json' } })).status).toBe(202);
+    expect(
+      (
+        await api(`${base()}/instances/shape-1/raiseEvent/approval`, {
+          method: 'POST',
+          body: '{"ok":true}',
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(202);
     expect(await waitForStatus(host.url, 'shape-1', 30_000)).toMatchObject({ runtimeStatus: 'Completed', output: expectedOutput });
   });
 
@@ -52,7 +65,14 @@ describe('status history shape', () => {
     expect(rows).toEqual([
       { EventType: 'ExecutionStarted', Timestamp: TIME, Input: '{"name":"cat"}', FunctionName: 'shape' },
       // The SDK JSON-quotes string inputs (Utils.processInput) and DTFx wraps activity inputs in an array.
-      { EventType: 'TaskCompleted', Timestamp: TIME, Result: 'Hello cat', ScheduledTime: TIME, FunctionName: 'greet', Input: '["\\"cat\\""]' },
+      {
+        EventType: 'TaskCompleted',
+        Timestamp: TIME,
+        Result: 'Hello cat',
+        ScheduledTime: TIME,
+        FunctionName: 'greet',
+        Input: '["\\"cat\\""]',
+      },
       {
         EventType: 'TaskFailed',
         Timestamp: TIME,
@@ -64,7 +84,14 @@ describe('status history shape', () => {
       },
       { EventType: 'TimerCreated', Timestamp: TIME, FireAt: TIME },
       { EventType: 'TimerFired', Timestamp: TIME, FireAt: TIME },
-      { EventType: 'SubOrchestrationInstanceCompleted', Timestamp: TIME, Result: { child: 'cat' }, ScheduledTime: TIME, FunctionName: 'child', Input: '"cat"' },
+      {
+        EventType: 'SubOrchestrationInstanceCompleted',
+        Timestamp: TIME,
+        Result: { child: 'cat' },
+        ScheduledTime: TIME,
+        FunctionName: 'child',
+        Input: '"cat"',
+      },
       { EventType: 'EventRaised', Timestamp: TIME, Name: 'approval', Input: '{"ok":true}' },
       { EventType: 'ExecutionCompleted', Timestamp: TIME, OrchestrationStatus: 'Completed', Result: expectedOutput },
     ]);
@@ -91,7 +118,13 @@ describe('status history shape', () => {
     const noInput = await history('shape-1', '?showHistory=true&showHistoryOutput=true&showInput=false');
     expect(noInput.body.input).toBeNull();
     expect(noInput.rows.filter((r) => 'Input' in r)).toEqual([]);
-    expect(noInput.rows[1]).toEqual({ EventType: 'TaskCompleted', Timestamp: TIME, Result: 'Hello cat', ScheduledTime: TIME, FunctionName: 'greet' });
+    expect(noInput.rows[1]).toEqual({
+      EventType: 'TaskCompleted',
+      Timestamp: TIME,
+      Result: 'Hello cat',
+      ScheduledTime: TIME,
+      FunctionName: 'greet',
+    });
   });
 
   it('shows a scheduled activity as TaskScheduled until it completes, then folds it into TaskCompleted', async () => {

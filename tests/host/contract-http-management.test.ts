@@ -73,7 +73,9 @@ describe('durable management API', () => {
     const ids = new Set((page1.body as { instanceId: string }[]).map((x) => x.instanceId));
     let next = token;
     while (next) {
-      const p = await api(`${rpc()}/instances/?createdTimeFrom=${from}&runtimeStatus=Completed&instanceIdPrefix=list-&top=2`, { headers: { 'x-ms-continuation-token': next } });
+      const p = await api(`${rpc()}/instances/?createdTimeFrom=${from}&runtimeStatus=Completed&instanceIdPrefix=list-&top=2`, {
+        headers: { 'x-ms-continuation-token': next },
+      });
       for (const x of p.body as { instanceId: string }[]) ids.add(x.instanceId);
       next = p.headers.get('x-ms-continuation-token');
     }
@@ -101,7 +103,9 @@ describe('durable management API', () => {
 
   it('suspends (events queue up, no episode runs) and resumes an instance', async () => {
     await api(`${rpc()}/orchestrators/approval/susp-1`, { method: 'POST', body: '' });
-    await expect.poll(async () => ((await api(`${rpc()}/instances/susp-1`)).body as { runtimeStatus: string }).runtimeStatus, { timeout: 30_000 }).toBe('Running');
+    await expect
+      .poll(async () => ((await api(`${rpc()}/instances/susp-1`)).body as { runtimeStatus: string }).runtimeStatus, { timeout: 30_000 })
+      .toBe('Running');
     expect((await api(`${rpc()}/instances/susp-1/suspend?reason=hold`, { method: 'POST' })).status).toBe(202);
     const held = await api(`${rpc()}/instances/susp-1`);
     expect(held.status).toBe(202);

@@ -48,7 +48,13 @@ describe('orchestration patterns on the local host', () => {
     expect(s.input).toBe('cat');
     expect(s.output).toEqual({ a: 'Hello cat', b: 'HELLO CAT!', c: { got: 'null' }, replaying: false });
     const events = s.historyEvents as { EventType: string; FunctionName?: string; Result?: unknown }[];
-    expect(events.map((e) => e.EventType)).toEqual(['ExecutionStarted', 'TaskCompleted', 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted']);
+    expect(events.map((e) => e.EventType)).toEqual([
+      'ExecutionStarted',
+      'TaskCompleted',
+      'TaskCompleted',
+      'TaskCompleted',
+      'ExecutionCompleted',
+    ]);
     expect(events[1]).toMatchObject({ FunctionName: 'sayHello', Result: 'Hello cat' });
   });
 
@@ -74,7 +80,12 @@ describe('orchestration patterns on the local host', () => {
 
   it('passes exception properties as FailureDetails (setExceptionPropertiesProvider)', async () => {
     const s = await run('failureDetails');
-    expect(s.output).toEqual({ name: 'TaskFailedError', message: 'RangeError: quota exceeded', errorType: 'RangeError', properties: { code: 'E42' } });
+    expect(s.output).toEqual({
+      name: 'TaskFailedError',
+      message: 'RangeError: quota exceeded',
+      errorType: 'RangeError',
+      properties: { code: 'E42' },
+    });
   });
 
   it('runs activities in parallel up to host.json maxConcurrentActivityFunctions', async () => {
@@ -93,8 +104,16 @@ describe('orchestration patterns on the local host', () => {
     const { id, links } = await start('approval');
     const waiting = await api(`${host.url}/runtime/webhooks/durabletask/instances/${id}`);
     expect(waiting.status).toBe(202);
-    await expect.poll(async () => ((await api(`${host.url}/runtime/webhooks/durabletask/instances/${id}`)).body as Record<string, unknown>).customStatus, POLL).toEqual({ stage: 'waiting' });
-    const raise = await api((links.sendEventPostUri as string).replace('{eventName}', 'approve'), { method: 'POST', body: JSON.stringify({ by: 'ops' }) });
+    await expect
+      .poll(
+        async () => ((await api(`${host.url}/runtime/webhooks/durabletask/instances/${id}`)).body as Record<string, unknown>).customStatus,
+        POLL,
+      )
+      .toEqual({ stage: 'waiting' });
+    const raise = await api((links.sendEventPostUri as string).replace('{eventName}', 'approve'), {
+      method: 'POST',
+      body: JSON.stringify({ by: 'ops' }),
+    });
     expect(raise.status).toBe(202);
     const s = await waitForStatus(host.url, id);
     expect(s).toMatchObject({ runtimeStatus: 'Completed', output: { by: 'ops' }, customStatus: { stage: 'approved' } });
@@ -157,7 +176,10 @@ describe('orchestration patterns on the local host', () => {
   });
 
   it('delivers entity-to-entity signals', async () => {
-    const sig = await api(`${host.url}/runtime/webhooks/durabletask/entities/counter/k-from?op=forward`, { method: 'POST', body: JSON.stringify({ key: 'k-to', amount: 3 }) });
+    const sig = await api(`${host.url}/runtime/webhooks/durabletask/entities/counter/k-from?op=forward`, {
+      method: 'POST',
+      body: JSON.stringify({ key: 'k-to', amount: 3 }),
+    });
     expect(sig.status).toBe(202);
     await expect.poll(async () => (await api(`${host.url}/runtime/webhooks/durabletask/entities/counter/k-to`)).body, POLL).toBe(3);
   });

@@ -52,7 +52,10 @@ afterAll(async () => {
 async function ensureStarted(host: HostProcess, id: string, file: string): Promise<void> {
   const status = await api(`${host.url}/durabletask/instances/${id}`).catch(() => undefined);
   if (status && status.status !== 404) return;
-  await api(`${host.url}/durabletask/orchestrators/crashWorkload/${id}`, { method: 'POST', body: JSON.stringify({ file, id, width: WIDTH }) }).catch(() => undefined);
+  await api(`${host.url}/durabletask/orchestrators/crashWorkload/${id}`, {
+    method: 'POST',
+    body: JSON.stringify({ file, id, width: WIDTH }),
+  }).catch(() => undefined);
 }
 
 async function runPlan(plan: Plan): Promise<void> {
@@ -70,13 +73,17 @@ async function runPlan(plan: Plan): Promise<void> {
     // Either the crash hook fires, or the workload finishes before reaching the N-th commit.
     const outcome = await Promise.race([
       host.exited,
-      pollUntil('all instances finished before the crash point', async () => {
-        for (const id of ids) {
-          const s = await api(`${host.url}/durabletask/instances/${id}`).catch(() => undefined);
-          if (!s || s.status !== 200) return undefined;
-        }
-        return 'finished';
-      }, 120_000).catch(() => 'timeout'),
+      pollUntil(
+        'all instances finished before the crash point',
+        async () => {
+          for (const id of ids) {
+            const s = await api(`${host.url}/durabletask/instances/${id}`).catch(() => undefined);
+            if (!s || s.status !== 200) return undefined;
+          }
+          return 'finished';
+        },
+        120_000,
+      ).catch(() => 'timeout'),
     ]);
     await host.kill();
     live.delete(host);
@@ -88,12 +95,19 @@ async function runPlan(plan: Plan): Promise<void> {
   try {
     for (const id of ids) await ensureStarted(host, id, file);
     for (const id of ids) {
-      const s = await pollUntil(`instance ${id}`, async () => {
-        const r = await api(`${host.url}/durabletask/instances/${id}`);
-        return r.status === 200 ? (r.body as Record<string, unknown>) : undefined;
-      }, 120_000);
+      const s = await pollUntil(
+        `instance ${id}`,
+        async () => {
+          const r = await api(`${host.url}/durabletask/instances/${id}`);
+          return r.status === 200 ? (r.body as Record<string, unknown>) : undefined;
+        },
+        120_000,
+      );
       const expected = [`${id}:first`, ...Array.from({ length: WIDTH }, (_, i) => `${id}:fan${i}`), `${id}:last`];
-      expect(s, `seed ${plan.seed}: ${JSON.stringify(s)}\n${host.stderr()}`).toMatchObject({ runtimeStatus: 'Completed', output: expected });
+      expect(s, `seed ${plan.seed}: ${JSON.stringify(s)}\n${host.stderr()}`).toMatchObject({
+        runtimeStatus: 'Completed',
+        output: expected,
+      });
       const effects = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
       for (const tag of expected) expect(effects, `seed ${plan.seed}: effect ${tag} lost`).toContain(tag);
     }
@@ -106,7 +120,13 @@ async function runPlan(plan: Plan): Promise<void> {
 describe('crash and resume', () => {
   for (let i = 0; i < RUNS; i++) {
     const plan = planFor(1000 + i);
-    const label = plan.crashes.map((c) => Object.entries(c).map(([k, v]) => `${k.replace('LOCAL_HOST_CRASH_', '')}=${v}`).join(',')).join(' then ');
+    const label = plan.crashes
+      .map((c) =>
+        Object.entries(c)
+          .map(([k, v]) => `${k.replace('LOCAL_HOST_CRASH_', '')}=${v}`)
+          .join(','),
+      )
+      .join(' then ');
     it(`run ${i} (seed ${plan.seed}): kill at ${label}, restart, everything completes`, async () => {
       await runPlan(plan);
     }, 300_000);
@@ -135,10 +155,14 @@ describe('durable timers across a restart', () => {
     const second = await startHostProcess({ appDir, stateDir });
     live.add(second);
     try {
-      const s = await pollUntil('timer fired after restart', async () => {
-        const r = await api(`${second.url}/durabletask/instances/timer-1`);
-        return r.status === 200 ? (r.body as Record<string, unknown>) : undefined;
-      }, 120_000);
+      const s = await pollUntil(
+        'timer fired after restart',
+        async () => {
+          const r = await api(`${second.url}/durabletask/instances/timer-1`);
+          return r.status === 200 ? (r.body as Record<string, unknown>) : undefined;
+        },
+        120_000,
+      );
       expect(s.runtimeStatus).toBe('Completed');
       expect(s.output).toBeGreaterThanOrEqual(4000);
     } finally {

@@ -12,7 +12,12 @@ function fn(name: string, ...bindings: RpcBindingInfo[]): RegisteredFunction {
 }
 const http: RpcBindingInfo = { type: 'httpTrigger', direction: 'in' };
 const activity: RpcBindingInfo = { type: 'activityTrigger', direction: 'in' };
-const blobOut = (path: string, connection?: string): RpcBindingInfo => ({ type: 'blob', direction: 'out', path, ...(connection ? { connection } : {}) });
+const blobOut = (path: string, connection?: string): RpcBindingInfo => ({
+  type: 'blob',
+  direction: 'out',
+  path,
+  ...(connection ? { connection } : {}),
+});
 
 function errorsOf(...functions: RegisteredFunction[]): Record<string, readonly string[]> {
   return Object.fromEntries(findFunctionErrors(functions, ENV));
@@ -31,7 +36,16 @@ describe('functions in error', () => {
   });
 
   it('names unregistered types once per function and unsupported directions', () => {
-    const e = errorsOf(fn('sms', activity, { type: 'twilioSms', direction: 'out' }, { type: 'twilioSms', direction: 'out' }, { type: 'cosmosDB', direction: 'in' }), fn('blobIn', http, { type: 'blob', direction: 'in', path: 'a/b' }));
+    const e = errorsOf(
+      fn(
+        'sms',
+        activity,
+        { type: 'twilioSms', direction: 'out' },
+        { type: 'twilioSms', direction: 'out' },
+        { type: 'cosmosDB', direction: 'in' },
+      ),
+      fn('blobIn', http, { type: 'blob', direction: 'in', path: 'a/b' }),
+    );
     expect(e.sms).toEqual([expect.stringMatching(/^The binding type\(s\) 'twilioSms, cosmosDB' are not registered\. /)]);
     expect(e.blobIn).toEqual([expect.stringMatching(/^The local host does not support 'blob' as an input binding\. /)]);
   });
@@ -42,7 +56,9 @@ describe('functions in error', () => {
       fn('ent', { type: 'entityTrigger', direction: 'in' }, { type: 'queue', direction: 'out', queueName: 'q' }),
       fn('act', activity, { type: 'http', direction: 'out' }),
     );
-    expect(e.orch).toEqual(["Orchestrator functions must not use output bindings (they run again on every replay); remove the 'blob' output(s) and write from an activity."]);
+    expect(e.orch).toEqual([
+      "Orchestrator functions must not use output bindings (they run again on every replay); remove the 'blob' output(s) and write from an activity.",
+    ]);
     expect(e.ent).toEqual(["The local host does not support output bindings on entity functions ('queue'); write from an activity."]);
     expect(e.act).toEqual(["An 'http' output binding needs an httpTrigger; this function's trigger is 'activityTrigger'."]);
   });
@@ -65,6 +81,13 @@ describe('functions in error', () => {
   });
 
   it('formats the start-up block as the Functions host logs it', () => {
-    expect(formatFunctionErrors(new Map([['a', ['one']], ['b', ['two', 'three']]]))).toBe('The following 2 functions are in error:\na: one\nb: two\nthree');
+    expect(
+      formatFunctionErrors(
+        new Map([
+          ['a', ['one']],
+          ['b', ['two', 'three']],
+        ]),
+      ),
+    ).toBe('The following 2 functions are in error:\na: one\nb: two\nthree');
   });
 });

@@ -16,7 +16,10 @@ function dir(): string {
   return d;
 }
 
-const create = (id: string): JournalRecord => ({ t: 'create', spec: { instanceId: id, name: 'orch', input: '1', executionId: `e-${id}`, time: '2026-01-01T00:00:00.000Z' } });
+const create = (id: string): JournalRecord => ({
+  t: 'create',
+  spec: { instanceId: id, name: 'orch', input: '1', executionId: `e-${id}`, time: '2026-01-01T00:00:00.000Z' },
+});
 
 describe('JournalStore', () => {
   it('recovers every committed record and compacts them into one snapshot line', async () => {

@@ -13,7 +13,13 @@ const lines: string[] = [];
 
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), 'host-api-'));
-  host = await startLocalHost({ appDir: join(APPS, 'patterns'), port: 0, stateDir, env: { PATTERNS_GREETING: 'Hi from env' }, log: (l) => lines.push(l) });
+  host = await startLocalHost({
+    appDir: join(APPS, 'patterns'),
+    port: 0,
+    stateDir,
+    env: { PATTERNS_GREETING: 'Hi from env' },
+    log: (l) => lines.push(l),
+  });
 });
 
 afterAll(async () => {
@@ -32,7 +38,11 @@ describe('startLocalHost', () => {
   it('waits for an instance and returns its status with history', async () => {
     const started = await api(`${host.url}/api/orchestrators/fanOut/api-1`, { method: 'POST', body: '4' });
     expect(started.status).toBe(202);
-    await expect(host.waitForInstance('api-1', { timeoutMs: 20_000 })).resolves.toEqual({ runtimeStatus: 'Completed', output: 20, customStatus: null });
+    await expect(host.waitForInstance('api-1', { timeoutMs: 20_000 })).resolves.toEqual({
+      runtimeStatus: 'Completed',
+      output: 20,
+      customStatus: null,
+    });
     const status = (await host.getStatus('api-1')) as { historyEvents: unknown[]; input: unknown };
     expect(status.input).toBe(4);
     expect(status.historyEvents.length).toBeGreaterThan(4);
@@ -41,7 +51,9 @@ describe('startLocalHost', () => {
 
   it('rejects (never hangs) when an instance does not finish in time', async () => {
     await api(`${host.url}/api/orchestrators/approval/api-wait`, { method: 'POST', body: '' });
-    await expect(host.waitForInstance('api-wait', { timeoutMs: 300 })).rejects.toThrow(/did not finish within 300 ms \(status: (Pending|Running)\)/);
+    await expect(host.waitForInstance('api-wait', { timeoutMs: 300 })).rejects.toThrow(
+      /did not finish within 300 ms \(status: (Pending|Running)\)/,
+    );
   });
 
   it('keeps its journal in the state folder', () => {
@@ -50,6 +62,8 @@ describe('startLocalHost', () => {
   });
 
   it('refuses a second host in the same process (the app loads once per process)', async () => {
-    await expect(startLocalHost({ appDir: join(APPS, 'patterns'), port: 0, stateDir })).rejects.toThrow(/already started \(or tried to start\) in this process/);
+    await expect(startLocalHost({ appDir: join(APPS, 'patterns'), port: 0, stateDir })).rejects.toThrow(
+      /already started \(or tried to start\) in this process/,
+    );
   });
 });

@@ -20,6 +20,8 @@ function stateDir(): string {
 
 describe('start-up refusals', () => {
   it('says the app is not built when package.json main matches no file', async () => {
-    await expect(startHostProcess({ appDir: join(APPS, 'unbuilt'), stateDir: stateDir() })).rejects.toThrow(/matches no file[\s\S]*does not build the app/);
+    await expect(startHostProcess({ appDir: join(APPS, 'unbuilt'), stateDir: stateDir() })).rejects.toThrow(
+      /matches no file[\s\S]*does not build the app/,
+    );
   });
 });

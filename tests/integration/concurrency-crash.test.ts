@@ -5,10 +5,18 @@ import { drop, lines, readReport, waitForRun, withStack } from './support';
 type Stack = Awaited<ReturnType<typeof withStack>>;
 const hash = (serial: string) => generateHardwareHash({ serialNumber: serial, manufacturer: 'Fabrikam', model: 'Book 3' });
 const csvFor = (prefix: string, count: number) =>
-  ['Device Serial Number,Windows Product ID,Hardware Hash', ...Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(4, '0')},,${hash(`${prefix}-${String(i).padStart(4, '0')}`)}`)].join('\r\n') + '\r\n';
+  [
+    'Device Serial Number,Windows Product ID,Hardware Hash',
+    ...Array.from(
+      { length: count },
+      (_, i) => `${prefix}-${String(i).padStart(4, '0')},,${hash(`${prefix}-${String(i).padStart(4, '0')}`)}`,
+    ),
+  ].join('\r\n') + '\r\n';
 
 function syncCalls(stack: Stack): number {
-  return stack.emulator.requestLog(0, 100_000).entries.filter((e) => e.method === 'POST' && e.path.includes('windowsAutopilotSettings/sync') && !e.inBatch).length;
+  return stack.emulator
+    .requestLog(0, 100_000)
+    .entries.filter((e) => e.method === 'POST' && e.path.includes('windowsAutopilotSettings/sync') && !e.inBatch).length;
 }
 
 function importCountsBySerial(stack: Stack): Map<string, number> {
@@ -24,7 +32,9 @@ function importCountsBySerial(stack: Stack): Map<string, number> {
 describe('local stack: concurrent drops and a host crash', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await withStack({ appSettings: { POLL_INITIAL_SECONDS: '0.3', POLL_MAX_SECONDS: '1', IMPORT_CHUNK_SIZE: '10', LOCAL_HOST_BLOB_POLL_MS: '250' } });
+    stack = await withStack({
+      appSettings: { POLL_INITIAL_SECONDS: '0.3', POLL_MAX_SECONDS: '1', IMPORT_CHUNK_SIZE: '10', LOCAL_HOST_BLOB_POLL_MS: '250' },
+    });
   }, 120_000);
   afterAll(async () => stack?.dispose());
 

@@ -30,14 +30,20 @@ describe('local stack: a dropped CSV becomes verified Autopilot devices', () => 
   });
 
   it('happy path: every device imported, registered, in the group, profile assigned, expected ESP; file archived', async () => {
-    const { runId } = await drop(stack, 'oem/contoso/batch-1.csv', csv(['HP-0001,,' + hash('HP-0001') + ',Sales', 'HP-0002,,' + hash('HP-0002') + ',']));
+    const { runId } = await drop(
+      stack,
+      'oem/contoso/batch-1.csv',
+      csv(['HP-0001,,' + hash('HP-0001') + ',Sales', 'HP-0002,,' + hash('HP-0002') + ',']),
+    );
     const status = await waitForRun(stack, runId);
     expect(status.output).toMatchObject({ status: 'completed', counts: { confirmed: 2, failed: 0 }, importRecordsLeft: 0 });
     const report = await readReport(stack, runId);
     expect(lines(report)).toEqual([2, 3]);
     for (const row of report.rows) {
       expect(row.device?.result).toBe('confirmed');
-      expect(Object.keys(row.device?.at ?? {})).toEqual(expect.arrayContaining(['imported', 'registered', 'inGroup', 'profileAssigned', 'espConfirmed']));
+      expect(Object.keys(row.device?.at ?? {})).toEqual(
+        expect.arrayContaining(['imported', 'registered', 'inGroup', 'profileAssigned', 'espConfirmed']),
+      );
     }
     expect(await readText(stack, CONTAINERS.intake, 'oem/contoso/batch-1.csv')).toBeUndefined();
     expect(await readText(stack, CONTAINERS.archive, 'processed/oem/contoso/batch-1.csv')).toContain('HP-0001');
@@ -78,10 +84,14 @@ describe('local stack: a dropped CSV becomes verified Autopilot devices', () => 
     try {
       const stackFile = join(dir, 'stack.json');
       writeFileSync(stackFile, JSON.stringify({ hostUrl: stack.hostUrl, connectionString: stack.azurite.connectionString }));
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'local/drop.ts', 'samples/intune-basic.csv', '--name', 'cli/intune-basic.csv'], {
-        env: { ...process.env, INTAKE_STACK_FILE: stackFile },
-        timeout: 60_000,
-      });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', 'local/drop.ts', 'samples/intune-basic.csv', '--name', 'cli/intune-basic.csv'],
+        {
+          env: { ...process.env, INTAKE_STACK_FILE: stackFile },
+          timeout: 60_000,
+        },
+      );
       expect(stdout).toMatch(/Run intake-[0-9a-f]{32}/);
       expect(stdout).toMatch(/· (report|cleanup) ·|Completed ·/);
       expect(stdout).toContain('**confirmed** | **5**');

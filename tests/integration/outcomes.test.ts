@@ -6,7 +6,8 @@ import { tutorialSeed } from '../../local/stack';
 import { drop, lines, readReport, readText, waitForRun, withStack, type Report } from './support';
 
 type Stack = Awaited<ReturnType<typeof withStack>>;
-const hash = (serial: string, manufacturer = 'Contoso') => generateHardwareHash({ serialNumber: serial, manufacturer, model: 'Surface Laptop 7' });
+const hash = (serial: string, manufacturer = 'Contoso') =>
+  generateHardwareHash({ serialNumber: serial, manufacturer, model: 'Surface Laptop 7' });
 const csv = (rows: string[]) => ['Device Serial Number,Windows Product ID,Hardware Hash', ...rows].join('\r\n') + '\r\n';
 const row = (report: Report, serial: string) => report.rows.find((r) => r.serialNumber === serial);
 
@@ -15,7 +16,12 @@ function importedSerials(stack: Stack): string[] {
   return stack.emulator
     .requestLog(0, 100_000)
     .entries.filter((e) => e.method === 'POST' && e.path.includes('/import'))
-    .flatMap((e) => ((e.requestBody as { importedWindowsAutopilotDeviceIdentities?: { serialNumber: string }[] })?.importedWindowsAutopilotDeviceIdentities ?? []).map((d) => d.serialNumber));
+    .flatMap((e) =>
+      (
+        (e.requestBody as { importedWindowsAutopilotDeviceIdentities?: { serialNumber: string }[] })
+          ?.importedWindowsAutopilotDeviceIdentities ?? []
+      ).map((d) => d.serialNumber),
+    );
 }
 
 describe('local stack: outcomes per device', () => {
@@ -33,7 +39,11 @@ describe('local stack: outcomes per device', () => {
   afterAll(async () => stack?.dispose());
 
   it('806: a device already registered here is found by serial and confirmed; 808: owned by another tenant fails with the remediation', async () => {
-    const { runId } = await drop(stack, 'oem/owned.csv', csv([`NEW-0001,,${hash('NEW-0001')}`, `OLD-0001,,${hash('OLD-0001')}`, `FOREIGN-0001,,${hash('FOREIGN-0001')}`]));
+    const { runId } = await drop(
+      stack,
+      'oem/owned.csv',
+      csv([`NEW-0001,,${hash('NEW-0001')}`, `OLD-0001,,${hash('OLD-0001')}`, `FOREIGN-0001,,${hash('FOREIGN-0001')}`]),
+    );
     await waitForRun(stack, runId);
     const report = await readReport(stack, runId);
     expect(lines(report)).toEqual([2, 3, 4]);
@@ -91,9 +101,11 @@ describe('local stack: outcomes per device', () => {
     }
     // Wipe the host's receipts: the listener delivers the same version again, as after a lost receipt.
     const hosts = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient('azure-webjobs-hosts');
-    for await (const b of hosts.listBlobsFlat({ prefix: 'blobreceipts/' })) if (b.name.includes('twice.csv')) await hosts.deleteBlob(b.name);
+    for await (const b of hosts.listBlobsFlat({ prefix: 'blobreceipts/' }))
+      if (b.name.includes('twice.csv')) await hosts.deleteBlob(b.name);
     const redeliveryDeadline = Date.now() + 30_000;
-    while (!/already started; redelivery ignored/.test(stack.hostLog()) && Date.now() < redeliveryDeadline) await new Promise((r) => setTimeout(r, 200));
+    while (!/already started; redelivery ignored/.test(stack.hostLog()) && Date.now() < redeliveryDeadline)
+      await new Promise((r) => setTimeout(r, 200));
     expect(stack.hostLog()).toMatch(/already started; redelivery ignored/);
     stack.emulator.updateSettings({ timeScale: 0 });
     await stack.emulator.advanceClock(15 * 60_000);

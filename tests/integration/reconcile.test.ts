@@ -18,7 +18,10 @@ const OURS = 120;
 const hash = (serial: string) => generateHardwareHash({ serialNumber: serial, manufacturer: 'Fabrikam', model: 'Book 3' });
 const serialOf = (prefix: string, i: number) => `${prefix}-${String(i).padStart(4, '0')}`;
 const csvFor = (prefix: string, count: number, tag = '') =>
-  ['Device Serial Number,Windows Product ID,Hardware Hash,Group Tag', ...Array.from({ length: count }, (_, i) => `${serialOf(prefix, i)},,${hash(serialOf(prefix, i))},${tag}`)].join('\r\n') + '\r\n';
+  [
+    'Device Serial Number,Windows Product ID,Hardware Hash,Group Tag',
+    ...Array.from({ length: count }, (_, i) => `${serialOf(prefix, i)},,${hash(serialOf(prefix, i))},${tag}`),
+  ].join('\r\n') + '\r\n';
 
 interface Finding {
   serialNumber: string;
@@ -36,7 +39,11 @@ interface ReconcileReport {
 }
 
 async function drift(stack: Stack, name: string, body: unknown): Promise<{ id: string }> {
-  const res = await fetch(`${stack.emulator.url}/_emulator/drift/${name}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${stack.emulator.url}/_emulator/drift/${name}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (res.status !== 200) throw new Error(`drift ${name}: ${res.status} ${await res.text()}`);
   return (await res.json()) as { id: string };
 }
@@ -65,7 +72,8 @@ async function waitForReconcile(stack: Stack, reconcileId: string, timeoutMs = 1
     const res = await fetch(`${stack.hostUrl}/api/reconcile/${reconcileId}`);
     const body = res.status === 200 ? ((await res.json()) as { runtimeStatus: string; output?: unknown }) : undefined;
     if (body?.runtimeStatus === 'Completed') return;
-    if (body?.runtimeStatus === 'Failed') throw new Error(`${reconcileId} failed: ${JSON.stringify(body.output)}\n${stack.hostLog().slice(-3000)}`);
+    if (body?.runtimeStatus === 'Failed')
+      throw new Error(`${reconcileId} failed: ${JSON.stringify(body.output)}\n${stack.hostLog().slice(-3000)}`);
     if (Date.now() > deadline) throw new Error(`${reconcileId} not done: ${JSON.stringify(body)}\n${stack.hostLog().slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -80,7 +88,8 @@ function appWrites(stack: Stack, since: number): LogEntry[] {
 /** The log's last sequence number: what came after it is the next step's. */
 function seqNow(stack: Stack): number {
   let next = 0;
-  for (let page = stack.emulator.requestLog(0, 10_000); page.entries.length > 0; page = stack.emulator.requestLog(next, 10_000)) next = page.next;
+  for (let page = stack.emulator.requestLog(0, 10_000); page.entries.length > 0; page = stack.emulator.requestLog(next, 10_000))
+    next = page.next;
   return next;
 }
 const byClass = (r: ReconcileReport, cls: string) => r.findings.filter((f) => f.class === cls);
@@ -166,7 +175,8 @@ describe('reconciliation on the local stack (20,000-registration tenant)', () =>
     expect(tagged.find((f) => f.serialNumber === s(1))!.proposed.map((p) => p.kind)).toEqual(['retag-enrolled']);
     expect(byClass(report, 'entra-device-deleted')[0]!.proposed.map((p) => p.kind)).toEqual(['delete-and-reimport']);
     expect(byClass(report, 'leftover-import-record').find((f) => f.serialNumber === s(8))!.auto).toEqual([]);
-    for (const f of byClass(report, 'late-success')) expect(f.results).toEqual([{ outcome: 'done', detail: expect.stringContaining('follow-up') }]);
+    for (const f of byClass(report, 'late-success'))
+      expect(f.results).toEqual([{ outcome: 'done', detail: expect.stringContaining('follow-up') }]);
     // The run that reported them failed gets a follow-up note beside its report (which stays as written).
     const followUp = (await readText(stack, CONTAINERS.reports, `${run2}/follow-up.md`))!;
     for (const serial of late) expect(followUp).toContain(`| ${serial} | NotInExpectedGroup at group |`);
@@ -174,7 +184,9 @@ describe('reconciliation on the local stack (20,000-registration tenant)', () =>
     // The request log: the only writes are the tag on s(0) and the DELETE of our settled record —
     // and a sync for s(5), unless the intake runs' sync minutes ago still closes the window.
     const isSync = (e: LogEntry) => e.path.includes('windowsAutopilotSettings/sync');
-    const writes = appWrites(stack, since).filter((e) => !isSync(e)).map((e) => `${e.method} ${e.path.replace(/\?.*$/, '')}`);
+    const writes = appWrites(stack, since)
+      .filter((e) => !isSync(e))
+      .map((e) => `${e.method} ${e.path.replace(/\?.*$/, '')}`);
     const ownSettled = records.records.find((r) => r.importId === `${run1}-c0`)!.id;
     expect(writes.sort()).toEqual(
       [
@@ -218,6 +230,8 @@ describe('reconciliation on the local stack (20,000-registration tenant)', () =>
     const tagWrites = appWrites(stack, since).filter((e) => e.path.includes(`${id}/updateDeviceProperties`));
     expect(tagWrites).toHaveLength(1);
     const report = JSON.parse((await readText(stack, CONTAINERS.reports, `${started.reconcileId}/report.json`))!) as ReconcileReport;
-    expect(report.findings.find((f) => f.serialNumber === serial)!.results).toEqual([{ outcome: 'not-needed', detail: 'the tag is "Sales" already' }]);
+    expect(report.findings.find((f) => f.serialNumber === serial)!.results).toEqual([
+      { outcome: 'not-needed', detail: 'the tag is "Sales" already' },
+    ]);
   }, 300_000);
 });

@@ -8,7 +8,13 @@ import { drop, lines, readReport, waitForRun, withStack } from './support';
 type Stack = Awaited<ReturnType<typeof withStack>>;
 const hash = (serial: string) => generateHardwareHash({ serialNumber: serial, manufacturer: 'Northwind', model: 'Pro 14' });
 const csvFor = (prefix: string, count: number) =>
-  ['Device Serial Number,Windows Product ID,Hardware Hash', ...Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(5, '0')},,${hash(`${prefix}-${String(i).padStart(5, '0')}`)}`)].join('\r\n') + '\r\n';
+  [
+    'Device Serial Number,Windows Product ID,Hardware Hash',
+    ...Array.from(
+      { length: count },
+      (_, i) => `${prefix}-${String(i).padStart(5, '0')},,${hash(`${prefix}-${String(i).padStart(5, '0')}`)}`,
+    ),
+  ].join('\r\n') + '\r\n';
 
 describe('local stack: a 1,000-row file, Graph faults and throttling, and the HTTP API', () => {
   let stack: Stack;
@@ -43,7 +49,11 @@ describe('local stack: a 1,000-row file, Graph faults and throttling, and the HT
   }, 260_000);
 
   it('POST /api/intake stores the upload, answers 202 with the run id, and the run shows up in /api/runs', async () => {
-    const res = await fetch(`${stack.hostUrl}/api/intake?fileName=procurement-42.csv`, { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: csvFor('API', 3) });
+    const res = await fetch(`${stack.hostUrl}/api/intake?fileName=procurement-42.csv`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/csv' },
+      body: csvFor('API', 3),
+    });
     expect(res.status).toBe(202);
     const body = (await res.json()) as { runId: string; statusUrl: string; blob: string };
     expect(body.blob).toMatch(/^autopilot-intake\/api\/\d{4}-\d{2}-\d{2}\/.+-procurement-42\.csv$/);
@@ -57,7 +67,8 @@ describe('local stack: a 1,000-row file, Graph faults and throttling, and the HT
   });
 
   it('rejects uploads with a clear status: wrong content type, empty body, unsafe file name, unknown run', async () => {
-    const post = (init: RequestInit, query = 'fileName=x.csv') => fetch(`${stack.hostUrl}/api/intake?${query}`, { method: 'POST', ...init });
+    const post = (init: RequestInit, query = 'fileName=x.csv') =>
+      fetch(`${stack.hostUrl}/api/intake?${query}`, { method: 'POST', ...init });
     expect((await post({ headers: { 'Content-Type': 'image/png' }, body: 'x' })).status).toBe(415);
     expect((await post({ headers: { 'Content-Type': 'text/csv' }, body: '' })).status).toBe(400);
     const unsafe = await post({ headers: { 'Content-Type': 'text/csv' }, body: 'a' }, 'fileName=../../x.csv');

@@ -34,7 +34,9 @@ async function expectNothingLeft(started: StartedPart[]): Promise<void> {
 describe('a stack whose start fails', () => {
   it('stops Azurite and the emulator and removes its state dir when the host cannot bind its port', async () => {
     const started: StartedPart[] = [];
-    await expect(withStack({ hostPort: taken.port, tempRoot, onStarted: (p) => started.push(p) })).rejects.toThrow(/local host exited[\s\S]*EADDRINUSE/);
+    await expect(withStack({ hostPort: taken.port, tempRoot, onStarted: (p) => started.push(p) })).rejects.toThrow(
+      /local host exited[\s\S]*EADDRINUSE/,
+    );
     expect(started.map((p) => p.part)).toEqual(['azurite', 'graph-emulator']);
     await expectNothingLeft(started);
   });

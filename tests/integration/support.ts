@@ -16,7 +16,14 @@ export interface Report {
     serialNumber?: string;
     status: string;
     code?: string;
-    device?: { result?: string; failure?: { stage: string; code: string }; importStatus: string; alreadyRegistered: boolean; ztdId?: string; at: Record<string, string> };
+    device?: {
+      result?: string;
+      failure?: { stage: string; code: string };
+      importStatus: string;
+      alreadyRegistered: boolean;
+      ztdId?: string;
+      at: Record<string, string>;
+    };
   }[];
 }
 
@@ -24,7 +31,9 @@ export interface Report {
  * The local stack in a throw-away state directory (under `tempRoot`, default the OS temp dir). A
  * start that fails removes the directory, and the stack stops what it had started.
  */
-export async function withStack(options: Partial<StackOptions> & { tempRoot?: string } = {}): Promise<LocalStack & { dispose(): Promise<void> }> {
+export async function withStack(
+  options: Partial<StackOptions> & { tempRoot?: string } = {},
+): Promise<LocalStack & { dispose(): Promise<void> }> {
   const { tempRoot = tmpdir(), ...stackOptions } = options;
   const stateDir = mkdtempSync(join(tempRoot, 'intake-host-'));
   const removeDir = () => rmSync(stateDir, { recursive: true, force: true });
@@ -70,10 +79,13 @@ export async function waitForRun(stack: LocalStack, runId: string, timeoutMs = 9
       last = body;
       if (body.runtimeStatus === 'Completed') return body;
       if (body.runtimeStatus === 'Failed' || body.runtimeStatus === 'Terminated') {
-        throw new Error(`run ${runId} ended ${String(body.runtimeStatus)}: ${JSON.stringify(body.output)}\n${stack.hostLog().slice(-3000)}`);
+        throw new Error(
+          `run ${runId} ended ${String(body.runtimeStatus)}: ${JSON.stringify(body.output)}\n${stack.hostLog().slice(-3000)}`,
+        );
       }
     }
-    if (Date.now() > deadline) throw new Error(`run ${runId} not finished after ${timeoutMs} ms: ${JSON.stringify(last)}\n${stack.hostLog().slice(-3000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} not finished after ${timeoutMs} ms: ${JSON.stringify(last)}\n${stack.hostLog().slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -7,7 +7,8 @@ import { assertBuildFresh, staleBuildOutputs } from '../../local/dist-freshness'
 let root: string;
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'dist-freshness-'));
-  for (const dir of ['functions', 'orchestrations', 'shared/storage', 'dist/shared/storage']) mkdirSync(join(root, dir), { recursive: true });
+  for (const dir of ['functions', 'orchestrations', 'shared/storage', 'dist/shared/storage'])
+    mkdirSync(join(root, dir), { recursive: true });
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 

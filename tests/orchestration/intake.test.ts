@@ -3,7 +3,13 @@ import { intakeOrchestrator, STEPS_PER_GENERATION } from '../../orchestrations/i
 import { CleanupStep, ConfirmStep, FinalizeStep, ImportStep, ParseStep } from '../../shared/contracts/activities';
 import { emptyCounts, type IntakeInput } from '../../shared/contracts/run';
 
-const ACTIVITY = { parse: ParseStep.name, importStep: ImportStep.name, confirmStep: ConfirmStep.name, finalize: FinalizeStep.name, cleanupStep: CleanupStep.name };
+const ACTIVITY = {
+  parse: ParseStep.name,
+  importStep: ImportStep.name,
+  confirmStep: ConfirmStep.name,
+  finalize: FinalizeStep.name,
+  cleanupStep: CleanupStep.name,
+};
 import { replay, type ActivityScript } from '../support/replay-driver';
 import { settings } from '../support/run-fixtures';
 
@@ -14,27 +20,55 @@ const input: IntakeInput = {
 };
 
 function script(
-  opts: { importSteps?: number; confirmSteps?: number; cleanupSteps?: number; fileRejected?: boolean; failConfirm?: (n: number) => boolean; failCleanup?: boolean; moreWorkImports?: number } = {},
+  opts: {
+    importSteps?: number;
+    confirmSteps?: number;
+    cleanupSteps?: number;
+    fileRejected?: boolean;
+    failConfirm?: (n: number) => boolean;
+    failCleanup?: boolean;
+    moreWorkImports?: number;
+  } = {},
 ): ActivityScript {
   let importCalls = 0;
   let confirmCalls = 0;
   let cleanupCalls = 0;
   return (name, raw) => {
     const counts = { ...emptyCounts(), rows: 3, valid: 3 };
-    if (name === ACTIVITY.parse) return { result: { runId: input.runId, chunkCount: opts.fileRejected ? 0 : 2, counts, fileRejected: opts.fileRejected ? 'not a CSV of devices' : undefined } };
+    if (name === ACTIVITY.parse)
+      return {
+        result: {
+          runId: input.runId,
+          chunkCount: opts.fileRejected ? 0 : 2,
+          counts,
+          fileRejected: opts.fileRejected ? 'not a CSV of devices' : undefined,
+        },
+      };
     if (name === ACTIVITY.importStep) {
       importCalls++;
       const moreWork = importCalls <= (opts.moreWorkImports ?? 0);
-      return { result: { done: !moreWork && importCalls >= (opts.importSteps ?? 2), moreWork, counts: { ...counts, imported: importCalls } } };
+      return {
+        result: { done: !moreWork && importCalls >= (opts.importSteps ?? 2), moreWork, counts: { ...counts, imported: importCalls } },
+      };
     }
     if (name === ACTIVITY.confirmStep) {
       confirmCalls++;
       if (opts.failConfirm?.(confirmCalls)) return { error: 'Graph unavailable' };
-      return { result: { done: confirmCalls >= (opts.confirmSteps ?? 3), counts: { ...counts, confirmed: confirmCalls }, note: 'sync requested' } };
+      return {
+        result: { done: confirmCalls >= (opts.confirmSteps ?? 3), counts: { ...counts, confirmed: confirmCalls }, note: 'sync requested' },
+      };
     }
     if (name === ACTIVITY.finalize) {
       const { runId } = raw as { runId: string };
-      return { result: { runId, status: opts.fileRejected ? 'rejected' : 'completed', reportPath: `autopilot-reports/${runId}/`, archivedAs: 'x', counts: { ...counts, confirmed: 3 } } };
+      return {
+        result: {
+          runId,
+          status: opts.fileRejected ? 'rejected' : 'completed',
+          reportPath: `autopilot-reports/${runId}/`,
+          archivedAs: 'x',
+          counts: { ...counts, confirmed: 3 },
+        },
+      };
     }
     if (name === ACTIVITY.cleanupStep) {
       cleanupCalls++;
@@ -73,14 +107,24 @@ describe('intake orchestration (real durable-functions replay, synthetic histori
   it('writes the report before deleting import records, and deletes them in steps without timers', async () => {
     const r = await replay(intakeOrchestrator, input, script({ cleanupSteps: 3 }));
     const names = r.activityCalls.map((c) => c.name);
-    expect(names.slice(names.indexOf(ACTIVITY.finalize))).toEqual([ACTIVITY.finalize, ACTIVITY.cleanupStep, ACTIVITY.cleanupStep, ACTIVITY.cleanupStep]);
+    expect(names.slice(names.indexOf(ACTIVITY.finalize))).toEqual([
+      ACTIVITY.finalize,
+      ACTIVITY.cleanupStep,
+      ACTIVITY.cleanupStep,
+      ACTIVITY.cleanupStep,
+    ]);
     const cleanups = r.activityCalls.filter((c) => c.name === ACTIVITY.cleanupStep).map((c) => (c.input as { now: string }).now);
     expect(new Set(cleanups).size).toBe(1); // moreWork: straight on, no durable timer
     expect(r.output).toMatchObject({ status: 'completed', importRecordsLeft: 0 });
   });
 
   it('a cleanup that keeps failing gives up after its budget and the run still ends with its one report', async () => {
-    const short = { ...input, settings: settings({ deadlines: { importMinutes: 1, registrationMinutes: 60, groupMinutes: 60, profileMinutes: 60, espMinutes: 60 } }) };
+    const short = {
+      ...input,
+      settings: settings({
+        deadlines: { importMinutes: 1, registrationMinutes: 60, groupMinutes: 60, profileMinutes: 60, espMinutes: 60 },
+      }),
+    };
     const r = await replay(intakeOrchestrator, short, script({ failCleanup: true }));
     expect(r.activityCalls.filter((c) => c.name === ACTIVITY.finalize)).toHaveLength(1);
     expect(r.output).toMatchObject({ status: 'completed', counts: { confirmed: 3 } });
@@ -94,7 +138,12 @@ describe('intake orchestration (real durable-functions replay, synthetic histori
     // …and the cleanup went on across it, one step each, none repeated or lost.
     expect(r.activityCalls.filter((c) => c.name === ACTIVITY.cleanupStep)).toHaveLength(STEPS_PER_GENERATION + 5);
     expect(r.activityCalls.filter((c) => c.name === ACTIVITY.finalize)).toHaveLength(1);
-    expect(r.output).toMatchObject({ status: 'completed', reportPath: `autopilot-reports/${input.runId}/`, counts: { confirmed: 3 }, importRecordsLeft: 0 });
+    expect(r.output).toMatchObject({
+      status: 'completed',
+      reportPath: `autopilot-reports/${input.runId}/`,
+      counts: { confirmed: 3 },
+      importRecordsLeft: 0,
+    });
   });
 
   it('passes the orchestration clock, not the machine clock, to the steps', async () => {
@@ -135,7 +184,10 @@ describe('intake orchestration (real durable-functions replay, synthetic histori
   });
 
   it('never ends without a report: a step failing past its deadlines still leads to the report', async () => {
-    const short = { ...input, settings: settings({ deadlines: { importMinutes: 1, registrationMinutes: 1, groupMinutes: 1, profileMinutes: 1, espMinutes: 1 } }) };
+    const short = {
+      ...input,
+      settings: settings({ deadlines: { importMinutes: 1, registrationMinutes: 1, groupMinutes: 1, profileMinutes: 1, espMinutes: 1 } }),
+    };
     const r = await replay(intakeOrchestrator, short, script({ failConfirm: () => true }));
     expect(r.activityCalls.filter((c) => c.name === ACTIVITY.finalize)).toHaveLength(1);
     expect(r.activityCalls.at(-1)?.name).toBe(ACTIVITY.cleanupStep);

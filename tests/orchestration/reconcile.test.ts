@@ -4,7 +4,11 @@ import type { ReconcileInput, RepairInput, SurveyResult } from '../../shared/con
 import { ReconcileRepair, ReconcileReport, ReconcileSurvey, ReconcileSync } from '../../shared/contracts/reconcile-activities';
 import { replay, type ActivityScript } from '../support/replay-driver';
 
-const input = (mode: ReconcileInput['settings']['mode'] = 'repair'): ReconcileInput => ({ reconcileId: 'reconcile-20261207T030000000Z', trigger: 'timer', settings: { mode, stuckMinutes: 120 } });
+const input = (mode: ReconcileInput['settings']['mode'] = 'repair'): ReconcileInput => ({
+  reconcileId: 'reconcile-20261207T030000000Z',
+  trigger: 'timer',
+  settings: { mode, stuckMinutes: 120 },
+});
 const survey = (over: Partial<SurveyResult> = {}): SurveyResult => ({
   reconcileId: input().reconcileId,
   parts: 3,
@@ -17,9 +21,23 @@ const survey = (over: Partial<SurveyResult> = {}): SurveyResult => ({
   needsSync: false,
   ...over,
 });
-const stop = { kind: 'permission', operation: 'listAutopilotDevices', status: 403, message: 'Forbidden', fix: 'grant DeviceManagementServiceConfig.ReadWrite.All', phase: 'survey', at: '2026-12-07T03:00:00.000Z' } as const;
+const stop = {
+  kind: 'permission',
+  operation: 'listAutopilotDevices',
+  status: 403,
+  message: 'Forbidden',
+  fix: 'grant DeviceManagementServiceConfig.ReadWrite.All',
+  phase: 'survey',
+  at: '2026-12-07T03:00:00.000Z',
+} as const;
 
-function script(opts: { survey?: SurveyResult | { stopped: typeof stop }; sync?: { status: string; note: string; retryAfterSeconds?: number }[]; repairStopsAt?: number } = {}): ActivityScript {
+function script(
+  opts: {
+    survey?: SurveyResult | { stopped: typeof stop };
+    sync?: { status: string; note: string; retryAfterSeconds?: number }[];
+    repairStopsAt?: number;
+  } = {},
+): ActivityScript {
   let syncs = 0;
   return (name, raw) => {
     if (name === ReconcileSurvey.name) return { result: opts.survey ?? survey() };
@@ -31,7 +49,17 @@ function script(opts: { survey?: SurveyResult | { stopped: typeof stop }; sync?:
     }
     if (name === ReconcileReport.name) {
       const r = raw as { reconcileId: string; settings: { mode: string }; survey?: SurveyResult; repair?: unknown; stopped?: unknown };
-      return { result: { reconcileId: r.reconcileId, mode: r.settings.mode, reportPath: `autopilot-reports/${r.reconcileId}/report.json`, findings: r.survey?.findings ?? 0, byClass: r.survey?.byClass ?? {}, ...(r.repair ? { repair: r.repair } : {}), ...(r.stopped ? { stopped: r.stopped } : {}) } };
+      return {
+        result: {
+          reconcileId: r.reconcileId,
+          mode: r.settings.mode,
+          reportPath: `autopilot-reports/${r.reconcileId}/report.json`,
+          findings: r.survey?.findings ?? 0,
+          byClass: r.survey?.byClass ?? {},
+          ...(r.repair ? { repair: r.repair } : {}),
+          ...(r.stopped ? { stopped: r.stopped } : {}),
+        },
+      };
     }
     return { error: `unexpected activity ${name}` };
   };
@@ -42,10 +70,22 @@ const names = (r: { activityCalls: { name: string }[] }) => r.activityCalls.map(
 describe('reconcile orchestration (real durable-functions replay, synthetic histories)', () => {
   it('surveys, repairs every findings part in order, then reports the summed repair', async () => {
     const r = await replay(reconcileOrchestrator, input(), script());
-    expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileRepair.name, ReconcileRepair.name, ReconcileRepair.name, ReconcileReport.name]);
+    expect(names(r)).toEqual([
+      ReconcileSurvey.name,
+      ReconcileRepair.name,
+      ReconcileRepair.name,
+      ReconcileRepair.name,
+      ReconcileReport.name,
+    ]);
     expect(r.activityCalls.filter((c) => c.name === ReconcileRepair.name).map((c) => (c.input as RepairInput).part)).toEqual([0, 1, 2]);
-    expect(r.output).toMatchObject({ mode: 'repair', findings: 2500, repair: { done: 30, notNeeded: 3, skipped: 6, failed: 9, writes: 33 } });
-    expect(r.customStatuses.map((s) => (s as { phase: string }).phase)).toEqual(expect.arrayContaining(['survey', 'repair', 'report', 'done']));
+    expect(r.output).toMatchObject({
+      mode: 'repair',
+      findings: 2500,
+      repair: { done: 30, notNeeded: 3, skipped: 6, failed: 9, writes: 33 },
+    });
+    expect(r.customStatuses.map((s) => (s as { phase: string }).phase)).toEqual(
+      expect.arrayContaining(['survey', 'repair', 'report', 'done']),
+    );
   });
 
   it('report-only: no sync, no repair — the report is written from the survey alone', async () => {
@@ -58,7 +98,8 @@ describe('reconcile orchestration (real durable-functions replay, synthetic hist
   it('asks the sync gate once before repairing when devices wait for a profile, and hands the answer to every part', async () => {
     const r = await replay(reconcileOrchestrator, input(), script({ survey: survey({ needsSync: true, parts: 2 }) }));
     expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileSync.name, ReconcileRepair.name, ReconcileRepair.name, ReconcileReport.name]);
-    for (const c of r.activityCalls.filter((c) => c.name === ReconcileRepair.name)) expect((c.input as RepairInput).sync).toEqual({ status: 'requested', note: 'sync requested' });
+    for (const c of r.activityCalls.filter((c) => c.name === ReconcileRepair.name))
+      expect((c.input as RepairInput).sync).toEqual({ status: 'requested', note: 'sync requested' });
   });
 
   it('a closed sync window is not waited for (a sync minutes ago serves these devices too): no timer, the parts get the answer', async () => {
@@ -71,7 +112,8 @@ describe('reconcile orchestration (real durable-functions replay, synthetic hist
 
   it('a refused sync (permission) does not stop the repair; the parts are told it was refused', async () => {
     const base = script({ survey: survey({ needsSync: true, parts: 1 }) });
-    const refusing: ActivityScript = (name, raw, attempt) => (name === ReconcileSync.name ? { result: { stopped: { ...stop, phase: 'sync' } } } : base(name, raw, attempt));
+    const refusing: ActivityScript = (name, raw, attempt) =>
+      name === ReconcileSync.name ? { result: { stopped: { ...stop, phase: 'sync' } } } : base(name, raw, attempt);
     const r = await replay(reconcileOrchestrator, input(), refusing);
     expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileSync.name, ReconcileRepair.name, ReconcileReport.name]);
     expect((r.activityCalls[2]!.input as RepairInput).sync).toEqual({ status: 'refused', note: 'the sync was refused: Forbidden' });
@@ -81,7 +123,9 @@ describe('reconcile orchestration (real durable-functions replay, synthetic hist
     const base = script({ survey: survey({ parts: 2 }) });
     const withReimport: ActivityScript = (name, raw, attempt) => {
       const answer = base(name, raw, attempt);
-      return name === ReconcileRepair.name && (raw as RepairInput).part === 1 && 'result' in answer ? { result: { ...(answer.result as object), reimported: 2 } } : answer;
+      return name === ReconcileRepair.name && (raw as RepairInput).part === 1 && 'result' in answer
+        ? { result: { ...(answer.result as object), reimported: 2 } }
+        : answer;
     };
     const r = await replay(reconcileOrchestrator, input(), withReimport);
     expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileRepair.name, ReconcileRepair.name, ReconcileSync.name, ReconcileReport.name]);

@@ -6,7 +6,11 @@ import { intakeOrchestrator as deployedAt873c94a } from '../support/legacy/intak
 import { replay, type ActivityScript } from '../support/replay-driver';
 import { settings } from '../support/run-fixtures';
 
-const input: IntakeInput = { runId: 'intake-0123456789abcdef0123456789abcdef', source: { container: 'autopilot-intake', name: 'drop.csv', etag: '"0x1"' }, settings: settings() };
+const input: IntakeInput = {
+  runId: 'intake-0123456789abcdef0123456789abcdef',
+  source: { container: 'autopilot-intake', name: 'drop.csv', etag: '"0x1"' },
+  settings: settings(),
+};
 
 /**
  * A run with every kind of step: import steps with work ready at once, confirm steps that fail and
@@ -27,7 +31,10 @@ function script(confirmSteps: number): ActivityScript {
       if (confirms >= 2 && confirms <= 6) return { error: 'Graph unavailable' };
       return { result: { done: confirms >= confirmSteps, counts: { ...counts, confirmed: confirms } } };
     }
-    if (name === FinalizeStep.name) return { result: { runId: (raw as { runId: string }).runId, status: 'completed', reportPath: 'r/', counts: { ...counts, confirmed: 3 } } };
+    if (name === FinalizeStep.name)
+      return {
+        result: { runId: (raw as { runId: string }).runId, status: 'completed', reportPath: 'r/', counts: { ...counts, confirmed: 3 } },
+      };
     if (name === CleanupStep.name) return { result: { done: ++cleanups >= 3, moreWork: cleanups < 3, counts, recordsLeft: 3 - cleanups } };
     return { error: `unexpected ${name}` };
   };
@@ -48,9 +55,14 @@ describe('upgrading with runs in flight: histories written by the deployed orche
     const episodes = reference.activityCalls.length + reference.timers.length;
     expect(reference.generations).toBeGreaterThanOrEqual(2);
     for (let at = 1; at < episodes; at += 3) {
-      const upgraded = await replay(deployedAt873c94a, input, script(STEPS_PER_GENERATION + 10), { upgrade: { atEpisode: at, handler: intakeOrchestrator } });
+      const upgraded = await replay(deployedAt873c94a, input, script(STEPS_PER_GENERATION + 10), {
+        upgrade: { atEpisode: at, handler: intakeOrchestrator },
+      });
       expect(upgraded.output, `upgrade at episode ${at}`).toEqual(reference.output);
-      expect(upgraded.activityCalls.map((c) => c.name), `upgrade at episode ${at}`).toEqual(reference.activityCalls.map((c) => c.name));
+      expect(
+        upgraded.activityCalls.map((c) => c.name),
+        `upgrade at episode ${at}`,
+      ).toEqual(reference.activityCalls.map((c) => c.name));
     }
   });
 });

@@ -60,7 +60,6 @@ class TracingStore extends MemoryObjectStore {
   }
 }
 
-
 /** A tenant where imports complete on the second poll and every stage passes; $batch sizes recorded. */
 class Tenant extends FakeGraph {
   readonly batches: { op: string; size: number }[] = [];
@@ -70,7 +69,13 @@ class Tenant extends FakeGraph {
     let next = 0;
     const polls = new Map<string, number>();
     const devices = new Map<string, string>(); // ztdId → serial
-    const device = (ztd: string, serial: string) => ({ id: ztd, serialNumber: serial, azureActiveDirectoryDeviceId: `aad-${serial}`, deploymentProfileAssignmentStatus: 'assignedInSync', deploymentProfile: { id: PROFILE_ID } });
+    const device = (ztd: string, serial: string) => ({
+      id: ztd,
+      serialNumber: serial,
+      azureActiveDirectoryDeviceId: `aad-${serial}`,
+      deploymentProfileAssignmentStatus: 'assignedInSync',
+      deploymentProfile: { id: PROFILE_ID },
+    });
     this.handlers = {
       importDevices: (spec) => {
         const body = spec.body as { importedWindowsAutopilotDeviceIdentities: { serialNumber: string }[] };
@@ -90,11 +95,16 @@ class Tenant extends FakeGraph {
         polls.set(id, n);
         if (n < 2) return ok({ id, serialNumber: serial, state: { deviceImportStatus: 'pending' } });
         devices.set(`ztd-${serial}`, serial);
-        return ok({ id, serialNumber: serial, state: { deviceImportStatus: 'complete', deviceRegistrationId: `ztd-${serial}`, deviceErrorCode: 0, deviceErrorName: 'None' } });
+        return ok({
+          id,
+          serialNumber: serial,
+          state: { deviceImportStatus: 'complete', deviceRegistrationId: `ztd-${serial}`, deviceErrorCode: 0, deviceErrorName: 'None' },
+        });
       },
       deleteImportedDevice: (spec) => (this.records.delete(spec.params!.id!) ? ok(undefined, 204) : err(404)),
       listImportedDevices: () => ok({ value: [...this.records].map((id) => ({ id, serialNumber: id.split('|')[1] })) }),
-      getAutopilotSettings: () => ok({ lastSyncDateTime: '2026-01-01T00:00:00Z', lastManualSyncTriggerDateTime: null, syncStatus: 'completed' }),
+      getAutopilotSettings: () =>
+        ok({ lastSyncDateTime: '2026-01-01T00:00:00Z', lastManualSyncTriggerDateTime: null, syncStatus: 'completed' }),
       syncAutopilot: () => ok(undefined, 204),
       getAutopilotDevice: (spec) => {
         const serial = devices.get(spec.params!.id!);
@@ -102,9 +112,21 @@ class Tenant extends FakeGraph {
       },
       listAutopilotDevices: () => ok({ value: [...devices].map(([ztd, serial]) => device(ztd, serial)) }),
       listProfileAssignedDevices: () => ok({ value: [...devices.keys()].map((id) => ({ id })) }),
-      listGroupDeviceMembers: () => ok({ value: [...devices.values()].map((serial) => ({ id: `obj-${serial}`, deviceId: `aad-${serial}` })) }),
+      listGroupDeviceMembers: () =>
+        ok({ value: [...devices.values()].map((serial) => ({ id: `obj-${serial}`, deviceId: `aad-${serial}` })) }),
       listEnrollmentConfigurations: () =>
-        ok({ value: [{ '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration', id: ESP_ID, displayName: 'ESP', priority: 1, deviceEnrollmentConfigurationType: 'windows10EnrollmentCompletionPageConfiguration', assignments: [{ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: GROUP_ID } }] }] }),
+        ok({
+          value: [
+            {
+              '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration',
+              id: ESP_ID,
+              displayName: 'ESP',
+              priority: 1,
+              deviceEnrollmentConfigurationType: 'windows10EnrollmentCompletionPageConfiguration',
+              assignments: [{ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: GROUP_ID } }],
+            },
+          ],
+        }),
     };
   }
   override async batch(specs: GraphRequestSpec[]): Promise<GraphResult[]> {
@@ -131,17 +153,30 @@ describe('steps hold a window of chunk states, not the run', () => {
     const serials = Array.from({ length: count }, (_, i) => `WIN-${i}`);
     const etag = await objects.put(CONTAINERS.intake, name, csvOf(serials), 'text/csv');
     const s = settings({ chunkSize: 2, expected: { groupIds: [GROUP_ID], profileId: PROFILE_ID, espId: ESP_ID } });
-    const parsed = await runParseStep({ objects, runs, log }, { runId: RUN, source: { container: CONTAINERS.intake, name, etag }, chunkSize: 2, now: T0 });
+    const parsed = await runParseStep(
+      { objects, runs, log },
+      { runId: RUN, source: { container: CONTAINERS.intake, name, etag }, chunkSize: 2, now: T0 },
+    );
     expect(parsed.chunkCount).toBe(count / 2);
     const graph = new Tenant();
 
     let minute = 0;
     let importSteps = 0;
-    for (let done = false; !done && importSteps < 10; importSteps++) done = (await runImportStep({ graph, runs, log, maxImportCallsPerStep: 100 }, { runId: RUN, now: at(minute++), phaseStartedAt: T0, settings: s })).next === 'done';
+    for (let done = false; !done && importSteps < 10; importSteps++)
+      done =
+        (
+          await runImportStep(
+            { graph, runs, log, maxImportCallsPerStep: 100 },
+            { runId: RUN, now: at(minute++), phaseStartedAt: T0, settings: s },
+          )
+        ).next === 'done';
     const confirmStart = at(minute);
     let confirmed;
     for (let i = 0; i < 10; i++) {
-      const step = await runConfirmStep({ graph, runs, objects, log }, { runId: RUN, now: at(minute++), phaseStartedAt: confirmStart, settings: s });
+      const step = await runConfirmStep(
+        { graph, runs, objects, log },
+        { runId: RUN, now: at(minute++), phaseStartedAt: confirmStart, settings: s },
+      );
       confirmed = step.counts.confirmed;
       if (step.next === 'done') break;
     }
@@ -161,7 +196,8 @@ describe('steps hold a window of chunk states, not the run', () => {
     // $batch round trips of 20, not one round trip per chunk of 2.
     expect(graph.roundTrips('getImportedDevice')).toBeLessThanOrEqual(importSteps * Math.ceil(count / 20));
     expect(graph.batches.filter((b) => b.op === 'getImportedDevice').every((b) => b.size === count)).toBe(true);
-    if (count <= BULK_LOOKUP_THRESHOLD) expect(graph.batches.filter((b) => b.op === 'getAutopilotDevice').every((b) => b.size === count)).toBe(true);
+    if (count <= BULK_LOOKUP_THRESHOLD)
+      expect(graph.batches.filter((b) => b.op === 'getAutopilotDevice').every((b) => b.size === count)).toBe(true);
     else expect(graph.count('getAutopilotDevice')).toBe(0);
   });
 });

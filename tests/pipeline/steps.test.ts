@@ -29,28 +29,42 @@ interface Record {
  * knows it from the test, never from the product's decoder, so a misreading decoder cannot agree
  * with it.
  */
-function tenant(options: { registered?: string[]; otherTenant?: string[]; notInGroup?: string[]; espFor?: (serial: string) => string; otherDevices?: number; serialInHash?: ReadonlyMap<string, string> } = {}) {
+function tenant(
+  options: {
+    registered?: string[];
+    otherTenant?: string[];
+    notInGroup?: string[];
+    espFor?: (serial: string) => string;
+    otherDevices?: number;
+    serialInHash?: ReadonlyMap<string, string>;
+  } = {},
+) {
   const records = new Map<string, Record>();
   /** Every record ever created (the service forgets deleted ones): id → serial. */
   const created = new Map<string, string>();
   const devices = new Map<string, { id: string; serialNumber: string; aad: string }>();
   for (const s of options.registered ?? []) devices.set(`ztd-${s}`, { id: `ztd-${s}`, serialNumber: s, aad: `aad-${s}` });
   // Devices of the tenant that no run of these tests imports (they fill every list and group).
-  for (let i = 0; i < (options.otherDevices ?? 0); i++) devices.set(`ztd-TENANT-${i}`, { id: `ztd-TENANT-${i}`, serialNumber: `TENANT-${i}`, aad: `aad-TENANT-${i}` });
+  for (let i = 0; i < (options.otherDevices ?? 0); i++)
+    devices.set(`ztd-TENANT-${i}`, { id: `ztd-TENANT-${i}`, serialNumber: `TENANT-${i}`, aad: `aad-TENANT-${i}` });
   let next = 0;
   /** A record as the service shows it: processing takes two polls. */
   const recordBody = (r: Record) => {
     const base = { id: r.id, serialNumber: r.serialNumber, importId: r.importId };
     if (r.polls < 2) return { ...base, state: { deviceImportStatus: 'pending', deviceErrorCode: 0 } };
-    if (options.registered?.includes(r.hashSerial)) return { ...base, state: { deviceImportStatus: 'error', deviceErrorCode: 806, deviceErrorName: 'ZtdDeviceAlreadyAssigned' } };
-    if (options.otherTenant?.includes(r.hashSerial)) return { ...base, state: { deviceImportStatus: 'error', deviceErrorCode: 808, deviceErrorName: 'ZtdDeviceAssignedToOtherTenant' } };
+    if (options.registered?.includes(r.hashSerial))
+      return { ...base, state: { deviceImportStatus: 'error', deviceErrorCode: 806, deviceErrorName: 'ZtdDeviceAlreadyAssigned' } };
+    if (options.otherTenant?.includes(r.hashSerial))
+      return { ...base, state: { deviceImportStatus: 'error', deviceErrorCode: 808, deviceErrorName: 'ZtdDeviceAssignedToOtherTenant' } };
     const ztd = `ztd-${r.serialNumber}`;
     devices.set(ztd, { id: ztd, serialNumber: r.serialNumber, aad: `aad-${r.serialNumber}` });
     return { ...base, state: { deviceImportStatus: 'complete', deviceRegistrationId: ztd, deviceErrorCode: 0, deviceErrorName: 'None' } };
   };
   const graph = new FakeGraph({
     importDevices: (spec: GraphRequestSpec) => {
-      const body = spec.body as { importedWindowsAutopilotDeviceIdentities: { serialNumber: string; importId: string; hardwareIdentifier: string }[] };
+      const body = spec.body as {
+        importedWindowsAutopilotDeviceIdentities: { serialNumber: string; importId: string; hardwareIdentifier: string }[];
+      };
       return ok({
         value: body.importedWindowsAutopilotDeviceIdentities.map((d) => {
           // like the service, identity comes from the serial inside the hash
@@ -71,12 +85,19 @@ function tenant(options: { registered?: string[]; otherTenant?: string[]; notInG
     // The whole list (other runs' and tools' records included), read only after a lost import answer.
     listImportedDevices: () => ok({ value: [...records.values()].map(recordBody) }),
     deleteImportedDevice: (spec) => (records.delete(spec.params!.id!) ? ok(undefined, 204) : err(404)),
-    getAutopilotSettings: () => ok({ lastSyncDateTime: '2026-01-01T00:00:00Z', lastManualSyncTriggerDateTime: null, syncStatus: 'completed' }),
+    getAutopilotSettings: () =>
+      ok({ lastSyncDateTime: '2026-01-01T00:00:00Z', lastManualSyncTriggerDateTime: null, syncStatus: 'completed' }),
     syncAutopilot: () => ok(undefined, 204),
     getAutopilotDevice: (spec) => {
       const d = devices.get(spec.params!.id!);
       return d
-        ? ok({ id: d.id, serialNumber: d.serialNumber, azureActiveDirectoryDeviceId: d.aad, deploymentProfileAssignmentStatus: 'assignedInSync', deploymentProfile: { id: PROFILE_ID } })
+        ? ok({
+            id: d.id,
+            serialNumber: d.serialNumber,
+            azureActiveDirectoryDeviceId: d.aad,
+            deploymentProfileAssignmentStatus: 'assignedInSync',
+            deploymentProfile: { id: PROFILE_ID },
+          })
         : err(404, 'NotFound');
     },
     listAutopilotDevices: (spec) => {
@@ -84,20 +105,42 @@ function tenant(options: { registered?: string[]; otherTenant?: string[]; notInG
       return ok({
         value: [...devices.values()]
           .filter((d) => d.serialNumber.includes(term))
-          .map((d) => ({ id: d.id, serialNumber: d.serialNumber, azureActiveDirectoryDeviceId: d.aad, deploymentProfileAssignmentStatus: 'assignedInSync' })),
+          .map((d) => ({
+            id: d.id,
+            serialNumber: d.serialNumber,
+            azureActiveDirectoryDeviceId: d.aad,
+            deploymentProfileAssignmentStatus: 'assignedInSync',
+          })),
       });
     },
-    listProfileAssignedDevices: (spec) => ok({ value: spec.params!.id === PROFILE_ID ? [...devices.values()].map((d) => ({ id: d.id })) : [] }),
+    listProfileAssignedDevices: (spec) =>
+      ok({ value: spec.params!.id === PROFILE_ID ? [...devices.values()].map((d) => ({ id: d.id })) : [] }),
     listGroupDeviceMembers: (spec) => {
       const members = [...devices.values()].filter((d) => !options.notInGroup?.includes(d.serialNumber));
-      return ok({ value: members.filter(() => spec.params!.id === GROUP_ID).map((d) => ({ id: `obj-${d.serialNumber}`, deviceId: d.aad })) });
+      return ok({
+        value: members.filter(() => spec.params!.id === GROUP_ID).map((d) => ({ id: `obj-${d.serialNumber}`, deviceId: d.aad })),
+      });
     },
     listEnrollmentConfigurations: () =>
       ok({
         value: [
           // The built-in ESP as real tenants return it: the ordinary ESP type, priority 0, the id suffix.
-          { '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration', id: 'tenant_DefaultWindows10EnrollmentCompletionPageConfiguration', displayName: 'All users and all devices', priority: 0, deviceEnrollmentConfigurationType: 'windows10EnrollmentCompletionPageConfiguration', assignments: [{ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }] },
-          { '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration', id: ESP_ID, displayName: 'Autopilot ESP', priority: 1, deviceEnrollmentConfigurationType: 'windows10EnrollmentCompletionPageConfiguration', assignments: [{ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: GROUP_ID } }] },
+          {
+            '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration',
+            id: 'tenant_DefaultWindows10EnrollmentCompletionPageConfiguration',
+            displayName: 'All users and all devices',
+            priority: 0,
+            deviceEnrollmentConfigurationType: 'windows10EnrollmentCompletionPageConfiguration',
+            assignments: [{ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }],
+          },
+          {
+            '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration',
+            id: ESP_ID,
+            displayName: 'Autopilot ESP',
+            priority: 1,
+            deviceEnrollmentConfigurationType: 'windows10EnrollmentCompletionPageConfiguration',
+            assignments: [{ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: GROUP_ID } }],
+          },
         ],
       }),
   });
@@ -117,23 +160,35 @@ async function runToEnd(csv: string, t: ReturnType<typeof tenant>, runSettings =
   const parsed = await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: runSettings.chunkSize, now: T0 });
   let minute = 0;
   for (let i = 0; i < 20; i++) {
-    const step = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(minute++), phaseStartedAt: T0, settings: runSettings });
+    const step = await runImportStep(
+      { graph: t.graph, runs, log },
+      { runId: RUN, now: at(minute++), phaseStartedAt: T0, settings: runSettings },
+    );
     if (step.next === 'done') break;
   }
   const confirmStart = at(minute);
   for (let i = 0; i < 100; i++) {
-    const step = await runConfirmStep({ graph: t.graph, runs, objects, log }, { runId: RUN, now: at(minute), phaseStartedAt: confirmStart, settings: runSettings });
+    const step = await runConfirmStep(
+      { graph: t.graph, runs, objects, log },
+      { runId: RUN, now: at(minute), phaseStartedAt: confirmStart, settings: runSettings },
+    );
     minute += 1;
     if (step.next === 'done') break;
   }
   const ledger = new MemoryLedger();
-  const outcome = await runFinalizeStep({ objects, runs, log, ledger }, { runId: RUN, source, now: at(minute), expected: runSettings.expected });
+  const outcome = await runFinalizeStep(
+    { objects, runs, log, ledger },
+    { runId: RUN, source, now: at(minute), expected: runSettings.expected },
+  );
   const report = JSON.parse((await objects.get(CONTAINERS.reports, `${RUN}/report.json`))!.data.toString('utf8'));
   // The records are deleted after the report is written.
   const recordsAtReport = t.records.size;
   const cleanupStart = at(minute);
   for (let i = 0; i < 20; i++) {
-    const step = await runCleanupStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(minute), phaseStartedAt: cleanupStart, settings: runSettings });
+    const step = await runCleanupStep(
+      { graph: t.graph, runs, log },
+      { runId: RUN, now: at(minute), phaseStartedAt: cleanupStart, settings: runSettings },
+    );
     if (step.next === 'done') break;
   }
   return { parsed, outcome, report, objects, source, recordsAtReport, ledger };
@@ -147,13 +202,27 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect(parsed.chunkCount).toBe(2);
     expect(t.graph.count('importDevices')).toBe(2);
     expect(t.records.size).toBe(0); // every record of the run deleted (after the report)
-    expect(outcome.counts).toMatchObject({ confirmed: 3, failed: 0, pending: 0, registered: 3, inGroup: 3, profileAssigned: 3, espConfirmed: 3 });
+    expect(outcome.counts).toMatchObject({
+      confirmed: 3,
+      failed: 0,
+      pending: 0,
+      registered: 3,
+      inGroup: 3,
+      profileAssigned: 3,
+      espConfirmed: 3,
+    });
     expect(report.rows.map((r: { device: { result: string } }) => r.device.result)).toEqual(['confirmed', 'confirmed', 'confirmed']);
     for (const row of report.rows) expect(row.device.at).toHaveProperty('espConfirmed');
     expect(await objects.get(source.container, source.name)).toBeUndefined();
     expect((await objects.get(CONTAINERS.archive, `processed/${source.name}`))!.data.toString()).toBe(csvOf(['SN-A', 'SN-B', 'SN-C']));
     // importIds are the run's, one per chunk
-    const importIds = t.graph.calls.filter((c) => c.op === 'importDevices').map((c) => (c.body as { importedWindowsAutopilotDeviceIdentities: { importId: string }[] }).importedWindowsAutopilotDeviceIdentities[0]!.importId);
+    const importIds = t.graph.calls
+      .filter((c) => c.op === 'importDevices')
+      .map(
+        (c) =>
+          (c.body as { importedWindowsAutopilotDeviceIdentities: { importId: string }[] }).importedWindowsAutopilotDeviceIdentities[0]!
+            .importId,
+      );
     expect(importIds).toEqual([`${RUN}-c0`, `${RUN}-c1`]);
     expect(t.graph.count('syncAutopilot')).toBe(1);
   });
@@ -163,7 +232,12 @@ describe('pipeline steps against a stateful fake tenant', () => {
     const { outcome, report } = await runToEnd(csvOf(['SN-NEW', 'SN-OLD', 'SN-OTHER']), t);
     expect(outcome.counts).toMatchObject({ confirmed: 2, failed: 1 });
     const bySerial = Object.fromEntries(report.rows.map((r: { serialNumber: string }) => [r.serialNumber, r]));
-    expect(bySerial['SN-OLD'].device).toMatchObject({ result: 'confirmed', alreadyRegistered: true, ztdId: 'ztd-SN-OLD', importErrorCode: 806 });
+    expect(bySerial['SN-OLD'].device).toMatchObject({
+      result: 'confirmed',
+      alreadyRegistered: true,
+      ztdId: 'ztd-SN-OLD',
+      importErrorCode: 806,
+    });
     expect(bySerial['SN-OTHER'].device).toMatchObject({ result: 'failed', failure: { stage: 'import', code: '808' } });
     expect(bySerial['SN-OTHER'].device.failure.remediation).toMatch(/deregister/);
   });
@@ -207,19 +281,23 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect(t.graph.count('listEnrollmentConfigurations')).toBe(1);
   });
 
-  it('walks the tenant-sized lists page by page, keeping only the run\'s devices, in a tenant larger than the run', async () => {
+  it("walks the tenant-sized lists page by page, keeping only the run's devices, in a tenant larger than the run", async () => {
     const t = tenant({ otherDevices: 1_000, registered: ['SN-OLD'] });
     t.graph.pageSize = 7; // many pages, the run's devices spread over them
     const serials = [...Array.from({ length: BULK_LOOKUP_THRESHOLD + 20 }, (_, i) => `PAGED-${i}`), 'SN-OLD'];
     const { outcome, report } = await runToEnd(csvOf(serials), t, settings({ chunkSize: 40 }));
     expect(outcome.counts).toMatchObject({ confirmed: serials.length, failed: 0, pending: 0 });
-    expect(report.rows.every((r: { device: { profileId?: string; espId?: string } }) => r.device.profileId === PROFILE_ID && r.device.espId === ESP_ID)).toBe(true);
+    expect(
+      report.rows.every(
+        (r: { device: { profileId?: string; espId?: string } }) => r.device.profileId === PROFILE_ID && r.device.espId === ESP_ID,
+      ),
+    ).toBe(true);
     // No list is collected whole: every one is walked page by page.
     expect(t.graph.listedWhole).toEqual([]);
     expect(t.graph.count('listAutopilotDevices')).toBeGreaterThan(0);
   });
 
-  it('resolves the ESP from the group stage\'s confirmed membership when the ESP targets an expected group, and reads any other group', async () => {
+  it("resolves the ESP from the group stage's confirmed membership when the ESP targets an expected group, and reads any other group", async () => {
     const OTHER_GROUP = 'a0a0a0a0-0000-4000-8000-000000000001';
     for (const [expectedGroup, reads] of [
       [GROUP_ID, 0], // the ESP targets the expected group: membership is already confirmed
@@ -232,12 +310,24 @@ describe('pipeline steps against a stateful fake tenant', () => {
       for (const d of state.devices) {
         const ztd = `ztd-${d.serialNumber}`;
         t.devices.set(ztd, { id: ztd, serialNumber: d.serialNumber, aad: `aad-${d.serialNumber}` });
-        Object.assign(d, { importStatus: 'complete', ztdId: ztd, aadDeviceId: `aad-${d.serialNumber}`, groupIds: [expectedGroup], stage: 'esp', at: { imported: T0, registered: T0, inGroup: T0, profileAssigned: T0 } });
+        Object.assign(d, {
+          importStatus: 'complete',
+          ztdId: ztd,
+          aadDeviceId: `aad-${d.serialNumber}`,
+          groupIds: [expectedGroup],
+          stage: 'esp',
+          at: { imported: T0, registered: T0, inGroup: T0, profileAssigned: T0 },
+        });
       }
       state.status = 'sent';
       await runs.writeChunkState(RUN, state);
       const s = settings({ expected: { groupIds: [expectedGroup], profileId: PROFILE_ID, espId: ESP_ID } });
-      for (let m = 1; m < 5; m++) if ((await runConfirmStep({ graph: t.graph, runs, objects, log }, { runId: RUN, now: at(m), phaseStartedAt: T0, settings: s })).next === 'done') break;
+      for (let m = 1; m < 5; m++)
+        if (
+          (await runConfirmStep({ graph: t.graph, runs, objects, log }, { runId: RUN, now: at(m), phaseStartedAt: T0, settings: s }))
+            .next === 'done'
+        )
+          break;
       expect((await runs.readChunkState(RUN, 0))!.devices.map((d) => [d.result, d.espId])).toEqual([
         ['confirmed', ESP_ID],
         ['confirmed', ESP_ID],
@@ -331,7 +421,13 @@ describe('pipeline steps against a stateful fake tenant', () => {
       if (step.next === 'done') break;
     }
     const sent = t.graph.calls.filter((c) => c.op === 'importDevices');
-    expect(sent.map((c) => (c.body as { importedWindowsAutopilotDeviceIdentities: { serialNumber: string }[] }).importedWindowsAutopilotDeviceIdentities.map((d) => d.serialNumber))).toEqual([['SN-1']]);
+    expect(
+      sent.map((c) =>
+        (c.body as { importedWindowsAutopilotDeviceIdentities: { serialNumber: string }[] }).importedWindowsAutopilotDeviceIdentities.map(
+          (d) => d.serialNumber,
+        ),
+      ),
+    ).toEqual([['SN-1']]);
     const after = (await runs.readChunkState(RUN, 0))!;
     expect(after.devices.map((d) => [d.importStatus, d.alreadyRegistered])).toEqual([
       ['complete', false],
@@ -359,26 +455,29 @@ describe('pipeline steps against a stateful fake tenant', () => {
     [504, 'before'],
     [500, 'after'],
     [504, 'after'],
-  ] as const)('an import call answered %i (processed %s the failure) is in doubt: its records are looked for, none is orphaned or imported twice', async (status, processed) => {
-    const t = tenant();
-    const importOk = t.graph.handlers.importDevices!;
-    let calls = 0;
-    t.graph.handlers.importDevices = (spec) => {
-      if (++calls > 1) return importOk(spec);
-      if (processed === 'after') importOk(spec); // a gateway timeout after the service did the work
-      return err(status, 'InternalServerError');
-    };
-    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1']));
-    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
-    const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
-    await expect(runImportStep({ graph: t.graph, runs, log }, input(0))).rejects.toThrow(GraphTransientError);
-    expect((await runs.readChunkState(RUN, 0))!.status).toBe('sending');
-    for (let m = 1; m < 8; m++) if ((await runImportStep({ graph: t.graph, runs, log }, input(m))).next === 'done') break;
-    expect(calls).toBe(processed === 'after' ? 1 : 2);
-    const device = (await runs.readChunkState(RUN, 0))!.devices[0]!;
-    expect(device).toMatchObject({ importStatus: 'complete', ztdId: 'ztd-SN-1' });
-    expect([...t.records.keys()]).toEqual([device.recordId]); // the run knows every record it created
-  });
+  ] as const)(
+    'an import call answered %i (processed %s the failure) is in doubt: its records are looked for, none is orphaned or imported twice',
+    async (status, processed) => {
+      const t = tenant();
+      const importOk = t.graph.handlers.importDevices!;
+      let calls = 0;
+      t.graph.handlers.importDevices = (spec) => {
+        if (++calls > 1) return importOk(spec);
+        if (processed === 'after') importOk(spec); // a gateway timeout after the service did the work
+        return err(status, 'InternalServerError');
+      };
+      const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1']));
+      await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
+      const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
+      await expect(runImportStep({ graph: t.graph, runs, log }, input(0))).rejects.toThrow(GraphTransientError);
+      expect((await runs.readChunkState(RUN, 0))!.status).toBe('sending');
+      for (let m = 1; m < 8; m++) if ((await runImportStep({ graph: t.graph, runs, log }, input(m))).next === 'done') break;
+      expect(calls).toBe(processed === 'after' ? 1 : 2);
+      const device = (await runs.readChunkState(RUN, 0))!.devices[0]!;
+      expect(device).toMatchObject({ importStatus: 'complete', ztdId: 'ztd-SN-1' });
+      expect([...t.records.keys()]).toEqual([device.recordId]); // the run knows every record it created
+    },
+  );
 
   it('matches import answers to devices by serial, never by position, and looks for a device the answer left out', async () => {
     const t = tenant();
@@ -465,7 +564,9 @@ describe('pipeline steps against a stateful fake tenant', () => {
     };
     const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1']));
     await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
-    await expect(runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(0), phaseStartedAt: T0, settings: settings() })).rejects.toThrow('socket');
+    await expect(
+      runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(0), phaseStartedAt: T0, settings: settings() }),
+    ).rejects.toThrow('socket');
     expect((await runs.readChunkState(RUN, 0))!.status).toBe('sending');
   });
 
@@ -502,7 +603,11 @@ describe('pipeline steps against a stateful fake tenant', () => {
     // As reported for this entity (microsoft-graph-docs #5180): the DELETE answers, the record stays.
     t.graph.handlers.deleteImportedDevice = () => ok(undefined, 200);
     expect(await runCleanupStep({ graph: t.graph, runs, log }, input(2))).toMatchObject({ next: 'wait', recordsLeft: 1 });
-    expect(await runCleanupStep({ graph: t.graph, runs, log }, input(31))).toMatchObject({ next: 'done', recordsLeft: 1, note: '1 import records could not be deleted' });
+    expect(await runCleanupStep({ graph: t.graph, runs, log }, input(31))).toMatchObject({
+      next: 'done',
+      recordsLeft: 1,
+      note: '1 import records could not be deleted',
+    });
     expect((await runs.readChunkState(RUN, 0))!.devices[0]!.recordDeleted).toBe(false);
     expect(t.records.size).toBe(1);
   });
@@ -523,14 +628,24 @@ describe('pipeline steps against a stateful fake tenant', () => {
 
   it('times out an import that never completes and still deletes its record', async () => {
     const t = tenant();
-    t.graph.handlers.getImportedDevice = (spec) => (t.records.has(spec.params!.id!) ? ok({ id: spec.params!.id, serialNumber: 'x', state: { deviceImportStatus: 'unknown', deviceErrorCode: 0 } }) : err(404, 'NotFound'));
+    t.graph.handlers.getImportedDevice = (spec) =>
+      t.records.has(spec.params!.id!)
+        ? ok({ id: spec.params!.id, serialNumber: 'x', state: { deviceImportStatus: 'unknown', deviceErrorCode: 0 } })
+        : err(404, 'NotFound');
     const { objects, runs, source } = await storeWithCsv(csvOf(['SN-SLOW']));
     await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
     await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(1), phaseStartedAt: T0, settings: settings() });
     const late = await runImportStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(31), phaseStartedAt: T0, settings: settings() });
     expect(late.next).toBe('done');
-    expect((await runCleanupStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(32), phaseStartedAt: at(32), settings: settings() })).next).toBe('done');
+    expect(
+      (await runCleanupStep({ graph: t.graph, runs, log }, { runId: RUN, now: at(32), phaseStartedAt: at(32), settings: settings() })).next,
+    ).toBe('done');
     const state = (await runs.readChunkState(RUN, 0))!;
-    expect(state.devices[0]).toMatchObject({ importStatus: 'timed-out', result: 'failed', recordDeleted: true, failure: { code: 'ImportTimeout' } });
+    expect(state.devices[0]).toMatchObject({
+      importStatus: 'timed-out',
+      result: 'failed',
+      recordDeleted: true,
+      failure: { code: 'ImportTimeout' },
+    });
   });
 });

@@ -12,9 +12,16 @@ import { runPreflight, type PreflightReport } from '../../shared/preflight/prefl
 import { renderPreflight } from '../../shared/preflight/render';
 
 const GRANTED = grantedAppRoles(REPO_ROOT);
-const EXPECTED = { groupIds: [TUTORIAL_TENANT.autopilotGroupId], profileId: TUTORIAL_TENANT.deploymentProfileId, espId: TUTORIAL_TENANT.espId };
-const tutorial = (): Seed & { groups: NonNullable<Seed['groups']>; deploymentProfiles: NonNullable<Seed['deploymentProfiles']>; enrollmentStatusPages: NonNullable<Seed['enrollmentStatusPages']> } =>
-  readSeedFile(TUTORIAL_TENANT.seedFile) as never;
+const EXPECTED = {
+  groupIds: [TUTORIAL_TENANT.autopilotGroupId],
+  profileId: TUTORIAL_TENANT.deploymentProfileId,
+  espId: TUTORIAL_TENANT.espId,
+};
+const tutorial = (): Seed & {
+  groups: NonNullable<Seed['groups']>;
+  deploymentProfiles: NonNullable<Seed['deploymentProfiles']>;
+  enrollmentStatusPages: NonNullable<Seed['enrollmentStatusPages']>;
+} => readSeedFile(TUTORIAL_TENANT.seedFile) as never;
 
 /** The preflight against an emulated tenant seeded with `seed`, as the app with `roles`. */
 async function preflight(seed: Seed, roles: readonly string[] = GRANTED): Promise<PreflightReport> {
@@ -78,7 +85,10 @@ describe('preflight against emulated tenants', () => {
     // The group-tag form is an Autopilot rule too.
     const tagged = tutorial();
     tagged.groups[0]!.membershipRule = '(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))';
-    expect(check(await preflight(tagged), `group:${TUTORIAL_TENANT.autopilotGroupId}`)).toMatchObject({ status: 'ok', title: expect.stringContaining('OrderID') });
+    expect(check(await preflight(tagged), `group:${TUTORIAL_TENANT.autopilotGroupId}`)).toMatchObject({
+      status: 'ok',
+      title: expect.stringContaining('OrderID'),
+    });
   });
 
   it('a deployment profile not assigned to the expected group', async () => {
@@ -91,18 +101,30 @@ describe('preflight against emulated tenants', () => {
 
   it('an ESP of higher priority on the group wins over the expected one: said, with the priorities', async () => {
     const seed = tutorial();
-    seed.enrollmentStatusPages.unshift({ displayName: 'Kiosk ESP', priority: 1, settings: {}, assignments: [{ groupId: TUTORIAL_TENANT.autopilotGroupId }] });
+    seed.enrollmentStatusPages.unshift({
+      displayName: 'Kiosk ESP',
+      priority: 1,
+      settings: {},
+      assignments: [{ groupId: TUTORIAL_TENANT.autopilotGroupId }],
+    });
     seed.enrollmentStatusPages[1]!.priority = 2;
     const report = await preflight(seed);
     expect(failed(report)).toEqual(['esp']);
-    expect(check(report, 'esp').title).toBe('A device in the expected group would get "Kiosk ESP" (priority 1), not the expected "Autopilot ESP" (priority 2)');
+    expect(check(report, 'esp').title).toBe(
+      'A device in the expected group would get "Kiosk ESP" (priority 1), not the expected "Autopilot ESP" (priority 2)',
+    );
   });
 
   it('an assignment filter on the expected ESP is flagged: runs cannot confirm that stage', async () => {
     const seed = tutorial();
-    seed.enrollmentStatusPages[0]!.assignments = [{ groupId: TUTORIAL_TENANT.autopilotGroupId, filterId: 'f0f0f0f0-0000-4000-8000-000000000001', filterType: 'include' }];
+    seed.enrollmentStatusPages[0]!.assignments = [
+      { groupId: TUTORIAL_TENANT.autopilotGroupId, filterId: 'f0f0f0f0-0000-4000-8000-000000000001', filterType: 'include' },
+    ];
     const report = await preflight(seed);
-    expect(check(report, 'esp')).toMatchObject({ status: 'warn', title: expect.stringContaining('assignment filter f0f0f0f0-0000-4000-8000-000000000001') });
+    expect(check(report, 'esp')).toMatchObject({
+      status: 'warn',
+      title: expect.stringContaining('assignment filter f0f0f0f0-0000-4000-8000-000000000001'),
+    });
   });
 
   it('a tenant without an active Intune subscription', async () => {
@@ -115,7 +137,9 @@ describe('preflight against emulated tenants', () => {
     seed.deploymentProfiles[0]!.assignments = [];
     const text = renderPreflight(await preflight(seed));
     expect(text).toMatch(/^✔ Token for Microsoft Graph obtained/m);
-    expect(text).toMatch(/^✘ Deployment profile "Autopilot user-driven Entra join" is not assigned to the expected group\n {4}fix: Assign the profile/m);
+    expect(text).toMatch(
+      /^✘ Deployment profile "Autopilot user-driven Entra join" is not assigned to the expected group\n {4}fix: Assign the profile/m,
+    );
     expect(text).toMatch(/Not ready: 1 problem to fix before the first drop\.\n$/);
   });
 });
@@ -134,8 +158,14 @@ describe('npm run doctor', () => {
 
   it('checks the local stack it finds (the emulated tenant npm start seeds): all ✔, exit 0', async () => {
     const stackFile = join(dir, 'stack.json');
-    writeFileSync(stackFile, JSON.stringify({ hostUrl: 'http://127.0.0.1:1', graphUrl: emulator.url, connectionString: 'UseDevelopmentStorage=true' }));
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'local/doctor.ts'], { cwd: REPO_ROOT, env: { ...process.env, INTAKE_STACK_FILE: stackFile } });
+    writeFileSync(
+      stackFile,
+      JSON.stringify({ hostUrl: 'http://127.0.0.1:1', graphUrl: emulator.url, connectionString: 'UseDevelopmentStorage=true' }),
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'local/doctor.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, INTAKE_STACK_FILE: stackFile },
+    });
     expect(stdout).toMatch(/^✔ Configuration is valid/);
     expect(stdout).not.toMatch(/^[✘!]/m);
     expect(stdout).toContain('Ready: no problem found.');
@@ -143,9 +173,15 @@ describe('npm run doctor', () => {
 
   it('exits 1 and says what to fix when the configuration names a group that does not exist', async () => {
     const stackFile = join(dir, 'stack.json');
-    writeFileSync(stackFile, JSON.stringify({ hostUrl: 'http://127.0.0.1:1', graphUrl: emulator.url, connectionString: 'UseDevelopmentStorage=true' }));
+    writeFileSync(
+      stackFile,
+      JSON.stringify({ hostUrl: 'http://127.0.0.1:1', graphUrl: emulator.url, connectionString: 'UseDevelopmentStorage=true' }),
+    );
     const missing = '00000000-0000-4000-8000-00000000dead';
-    const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'local/doctor.ts', '--group', missing], { cwd: REPO_ROOT, env: { ...process.env, INTAKE_STACK_FILE: stackFile } }).catch((e: { code: number; stdout: string }) => e);
+    const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'local/doctor.ts', '--group', missing], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, INTAKE_STACK_FILE: stackFile },
+    }).catch((e: { code: number; stdout: string }) => e);
     expect(result).toMatchObject({ code: 1 });
     expect((result as { stdout: string }).stdout).toContain(`✘ Expected group ${missing} does not exist`);
   });

@@ -173,11 +173,14 @@ export function objectStoreContract(name: string, open: () => ObjectStore): void
       // The gate lives at a fixed name: this is the only case that writes it.
       expect(await store.get(CONTAINERS.state, 'sync-gate.json')).toBeUndefined();
       const graph = new FakeGraph({
-        getAutopilotSettings: () => ok({ lastSyncDateTime: '2026-11-28T09:00:00Z', lastManualSyncTriggerDateTime: '2026-11-28T09:00:00Z', syncStatus: 'completed' }),
+        getAutopilotSettings: () =>
+          ok({ lastSyncDateTime: '2026-11-28T09:00:00Z', lastManualSyncTriggerDateTime: '2026-11-28T09:00:00Z', syncStatus: 'completed' }),
         syncAutopilot: () => ok(undefined, 204),
       });
       const decisions = await Promise.all(
-        Array.from({ length: 5 }, (_, i) => ensureSync({ graph, objects: store }, { runId: `run-${i}`, now: '2026-11-28T10:00:00Z', neededAfter: '2026-11-28T09:59:00Z' })),
+        Array.from({ length: 5 }, (_, i) =>
+          ensureSync({ graph, objects: store }, { runId: `run-${i}`, now: '2026-11-28T10:00:00Z', neededAfter: '2026-11-28T09:59:00Z' }),
+        ),
       );
       expect(graph.count('syncAutopilot')).toBe(1);
       expect(decisions.map((d) => d.status).sort()).toEqual(['requested', 'waiting', 'waiting', 'waiting', 'waiting']);

@@ -9,7 +9,9 @@ import type { DurableClient } from 'durable-functions';
 
 // Not in the package's typings: the class df.getClient constructs from the binding data.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { DurableClient: DurableClientClass } = require('durable-functions/lib/src/durableClient/DurableClient') as { DurableClient: new (data: unknown) => DurableClient };
+const { DurableClient: DurableClientClass } = require('durable-functions/lib/src/durableClient/DurableClient') as {
+  DurableClient: new (data: unknown) => DurableClient;
+};
 
 export interface Instance {
   name: string;
@@ -49,7 +51,14 @@ export async function startExtension(): Promise<Extension> {
       if (req.method === 'POST' && start) {
         const [, name, instanceId] = start as unknown as [string, string, string];
         const now = new Date().toISOString();
-        const instance: Instance = { name, instanceId, runtimeStatus: 'Pending', input: body ? JSON.parse(body) : undefined, createdTime: now, lastUpdatedTime: now };
+        const instance: Instance = {
+          name,
+          instanceId,
+          runtimeStatus: 'Pending',
+          input: body ? JSON.parse(body) : undefined,
+          createdTime: now,
+          lastUpdatedTime: now,
+        };
         if (race) {
           race = false;
           instances.set(instanceId, instance);

@@ -1,4 +1,12 @@
-import { settle, type GraphGateway, type GraphRequestSpec, type GraphResult, type ListResult, type PagesResult, type SendOptions } from '../../shared/graph/gateway';
+import {
+  settle,
+  type GraphGateway,
+  type GraphRequestSpec,
+  type GraphResult,
+  type ListResult,
+  type PagesResult,
+  type SendOptions,
+} from '../../shared/graph/gateway';
 import type { GraphOperationName } from '../../shared/graph/operations';
 
 export type Handler = (spec: GraphRequestSpec) => GraphResult;
@@ -53,7 +61,11 @@ export class FakeGraph implements GraphGateway {
     return { ok: true, items: (result.body as { value: unknown[] }).value };
   }
 
-  async forEachPage(spec: GraphRequestSpec, onPage: (items: unknown[]) => void | Promise<void>, options?: { from?: string }): Promise<PagesResult> {
+  async forEachPage(
+    spec: GraphRequestSpec,
+    onPage: (items: unknown[]) => void | Promise<void>,
+    options?: { from?: string },
+  ): Promise<PagesResult> {
     let items: unknown[];
     if (options?.from !== undefined) {
       const rest = this.continued.get(options.from);

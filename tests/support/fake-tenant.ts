@@ -72,7 +72,11 @@ export class FakeTenant {
 
   /** An Entra device carrying [ZTDID]:{ztdId} (and an [OrderID] when a tag is given). */
   addEntraDevice(deviceId: string, ztdId: string, orderId?: string): this {
-    this.entraDevices.push({ id: `obj-${deviceId}`, deviceId, physicalIds: [`[ZTDID]:${ztdId}`, ...(orderId ? [`[OrderID]:${orderId}`] : []), '[USER-GID]:x'] });
+    this.entraDevices.push({
+      id: `obj-${deviceId}`,
+      deviceId,
+      physicalIds: [`[ZTDID]:${ztdId}`, ...(orderId ? [`[OrderID]:${orderId}`] : []), '[USER-GID]:x'],
+    });
     return this;
   }
 
@@ -129,20 +133,42 @@ export class FakeTenant {
         const refused = this.refused(spec.op);
         if (refused) return refused;
         const created = (spec.body as ImportBody).importedWindowsAutopilotDeviceIdentities.map((d) => {
-          const record: TenantImportRecord = { id: `imported-${this.nextRecord++}`, serialNumber: d.serialNumber, importId: d.importId, status: 'unknown', hardwareIdentifier: d.hardwareIdentifier };
+          const record: TenantImportRecord = {
+            id: `imported-${this.nextRecord++}`,
+            serialNumber: d.serialNumber,
+            importId: d.importId,
+            status: 'unknown',
+            hardwareIdentifier: d.hardwareIdentifier,
+          };
           this.importRecords.set(record.id, record);
-          return { id: record.id, serialNumber: record.serialNumber, importId: record.importId, hardwareIdentifier: record.hardwareIdentifier, state: { deviceImportStatus: 'unknown' } };
+          return {
+            id: record.id,
+            serialNumber: record.serialNumber,
+            importId: record.importId,
+            hardwareIdentifier: record.hardwareIdentifier,
+            state: { deviceImportStatus: 'unknown' },
+          };
         });
         return ok({ value: created });
       },
       listDevices: () => ok({ value: this.entraDevices }),
       getGroup: (spec) => {
         const g = this.groups.get(id(spec));
-        return g ? ok({ id: id(spec), displayName: 'Autopilot devices', groupTypes: ['DynamicMembership'], membershipRule: '(device.devicePhysicalIDs -any _ -contains "[ZTDId]")', membershipRuleProcessingState: g.processing }) : err(404, 'Request_ResourceNotFound');
+        return g
+          ? ok({
+              id: id(spec),
+              displayName: 'Autopilot devices',
+              groupTypes: ['DynamicMembership'],
+              membershipRule: '(device.devicePhysicalIDs -any _ -contains "[ZTDId]")',
+              membershipRuleProcessingState: g.processing,
+            })
+          : err(404, 'Request_ResourceNotFound');
       },
       listGroupDeviceMembers: (spec) => {
         const g = this.groups.get(id(spec));
-        return g ? ok({ value: g.members.map((deviceId) => ({ '@odata.type': '#microsoft.graph.device', id: `obj-${deviceId}`, deviceId })) }) : err(404, 'Request_ResourceNotFound');
+        return g
+          ? ok({ value: g.members.map((deviceId) => ({ '@odata.type': '#microsoft.graph.device', id: `obj-${deviceId}`, deviceId })) })
+          : err(404, 'Request_ResourceNotFound');
       },
       listProfileAssignedDevices: (spec) => {
         const p = this.profiles.get(id(spec));
@@ -151,8 +177,13 @@ export class FakeTenant {
       listProfileAssignments: (spec) => {
         const p = this.profiles.get(id(spec));
         if (!p) return err(404, 'ResourceNotFound');
-        const target = (type: string) => (groupId: string) => ({ id: `${type}-${groupId}`, target: { '@odata.type': `#microsoft.graph.${type}`, groupId } });
-        return ok({ value: [...p.targets.map(target('groupAssignmentTarget')), ...(p.excludes ?? []).map(target('exclusionGroupAssignmentTarget'))] });
+        const target = (type: string) => (groupId: string) => ({
+          id: `${type}-${groupId}`,
+          target: { '@odata.type': `#microsoft.graph.${type}`, groupId },
+        });
+        return ok({
+          value: [...p.targets.map(target('groupAssignmentTarget')), ...(p.excludes ?? []).map(target('exclusionGroupAssignmentTarget'))],
+        });
       },
     };
   }

@@ -37,7 +37,10 @@ const EXPECTED: Omit<HashFixture, 'rowSerial' | 'hash'>[] = [
     serialNumber: 'FXFBK14G3A7',
     manufacturer: 'Fabrikam',
     model: 'Fabrikam Laptop 14 G3',
-    recordTypes: [1, 2, 34, 5, 3, 4, 6, 7, 8, 8, 8, 9, 27, 10, 13, 25, 11, 12, 14, 15, 16, 17, 18, 19, 23, 20, 21, 22, 24, 26, 28, 29, 29, 30, 30, 35, 37],
+    recordTypes: [
+      1, 2, 34, 5, 3, 4, 6, 7, 8, 8, 8, 9, 27, 10, 13, 25, 11, 12, 14, 15, 16, 17, 18, 19, 23, 20, 21, 22, 24, 26, 28, 29, 29, 30, 30, 35,
+      37,
+    ],
   },
   {
     file: 'hyperv-gen2-vm.csv',

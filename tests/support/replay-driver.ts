@@ -67,17 +67,40 @@ export async function replay(
   let decided: Action[] = [];
   let clock = Date.parse(options.start ?? '2026-11-28T10:00:00.000Z');
   const stamp = () => new Date(clock).toISOString();
-  const result: ReplayResult = { output: undefined, customStatuses: [], maxHistoryLength: 0, generations: 1, activityCalls: [], timers: [], finalTime: '' };
+  const result: ReplayResult = {
+    output: undefined,
+    customStatuses: [],
+    maxHistoryLength: 0,
+    generations: 1,
+    activityCalls: [],
+    timers: [],
+    finalTime: '',
+  };
   let currentInput = input;
   let history: HistoryEvent[] = [];
   let seq = 0;
   let processed = 0;
   /** Events waiting to be delivered, one per episode; `failed`/`retryTimer` drive the retry interceptor. */
-  const queue: { event: HistoryEvent; at?: number; failed?: { action: Action; attempt: number }; retryTimer?: { action: Action; attempt: number } }[] = [];
+  const queue: {
+    event: HistoryEvent;
+    at?: number;
+    failed?: { action: Action; attempt: number };
+    retryTimer?: { action: Action; attempt: number };
+  }[] = [];
   const begin = () => {
     history = [
       { EventType: 12, EventId: -1, IsPlayed: false, Timestamp: stamp() },
-      { EventType: 0, EventId: -1, IsPlayed: false, Timestamp: stamp(), Name: 'orchestrator', Input: JSON.stringify(currentInput), ParentInstance: null, Version: '', Tags: null },
+      {
+        EventType: 0,
+        EventId: -1,
+        IsPlayed: false,
+        Timestamp: stamp(),
+        Name: 'orchestrator',
+        Input: JSON.stringify(currentInput),
+        ParentInstance: null,
+        Version: '',
+        Tags: null,
+      },
     ];
     seq = 0;
     processed = 0;
@@ -85,14 +108,27 @@ export async function replay(
   begin();
 
   const schedule = (action: Action, id: number, attempt: number) => {
-    history.push({ EventType: 4, EventId: id, IsPlayed: false, Timestamp: stamp(), Name: action.functionName, Input: JSON.stringify(action.input) });
+    history.push({
+      EventType: 4,
+      EventId: id,
+      IsPlayed: false,
+      Timestamp: stamp(),
+      Name: action.functionName,
+      Input: JSON.stringify(action.input),
+    });
     result.activityCalls.push({ name: action.functionName ?? '', input: action.input });
     const outcome = script(action.functionName ?? '', action.input, attempt);
     if ('result' in outcome) {
       queue.push({ event: { EventType: 5, EventId: -1, TaskScheduledId: id, Result: JSON.stringify(outcome.result) } });
     } else {
       queue.push({
-        event: { EventType: 6, EventId: -1, TaskScheduledId: id, Reason: `Activity function '${action.functionName}' failed: ${outcome.error}`, Details: outcome.error },
+        event: {
+          EventType: 6,
+          EventId: -1,
+          TaskScheduledId: id,
+          Reason: `Activity function '${action.functionName}' failed: ${outcome.error}`,
+          Details: outcome.error,
+        },
         failed: { action, attempt },
       });
     }
@@ -122,7 +158,10 @@ export async function replay(
     // The replay must decide what the history says was decided: same kind, function and fire time.
     const key = (a: Action) => `${a.actionType}:${a.functionName ?? ''}:${a.fireAt ?? ''}`;
     const diverged = decided.findIndex((a, i) => !actions[i] || key(actions[i]!) !== key(a));
-    if (diverged >= 0) throw new Error(`replay driver: episode ${episode} replayed action ${diverged} as ${actions[diverged] ? key(actions[diverged]!) : 'nothing'}, the history has ${key(decided[diverged]!)}`);
+    if (diverged >= 0)
+      throw new Error(
+        `replay driver: episode ${episode} replayed action ${diverged} as ${actions[diverged] ? key(actions[diverged]!) : 'nothing'}, the history has ${key(decided[diverged]!)}`,
+      );
     const fresh = actions.slice(processed);
     processed = actions.length;
     decided = actions;

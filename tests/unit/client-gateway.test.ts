@@ -30,20 +30,31 @@ describe('Graph gateway over @microsoft/microsoft-graph-client', () => {
       if (url === `${list}?$skiptoken=p2`) return send(200, { value: [{ id: '2' }] });
       if (url === `${list}?$skiptoken=loop`) return send(200, { value: [], '@odata.nextLink': `${base}${list}?$skiptoken=loop` });
       if (url.startsWith(`${list}?$filter=loop`)) return send(200, { value: [], '@odata.nextLink': `${base}${list}?$skiptoken=loop` });
-      if (url.startsWith(`${list}?`) || url === list) return send(200, { value: [{ id: '1' }], '@odata.nextLink': `${base}${list}?$skiptoken=p2` });
+      if (url.startsWith(`${list}?`) || url === list)
+        return send(200, { value: [{ id: '1' }], '@odata.nextLink': `${base}${list}?$skiptoken=p2` });
       if (url === '/v1.0/$batch') {
         batchAttempts++;
         const requests = (body as { requests: { id: string; url: string }[] }).requests;
         return send(200, {
           responses: requests.map((r) =>
             // the first attempt throttles one inner request; the retry must resend only that one
-            batchAttempts === 1 && r.id === '1' ? { id: r.id, status: 429, headers: { 'Retry-After': '0' }, body: { error: { code: 'TooManyRequests', message: 'slow down' } } } : { id: r.id, status: 200, body: { id: r.url } },
+            batchAttempts === 1 && r.id === '1'
+              ? {
+                  id: r.id,
+                  status: 429,
+                  headers: { 'Retry-After': '0' },
+                  body: { error: { code: 'TooManyRequests', message: 'slow down' } },
+                }
+              : { id: r.id, status: 200, body: { id: r.url } },
           ),
         });
       }
-      if (url.startsWith('/beta/deviceManagement/windowsAutopilotSettings/sync')) return send(429, { error: { code: 'TooManyRequests', message: 'recent sync' } }, { 'Retry-After': '120' });
-      if (url.startsWith('/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/gone')) return send(404, { error: { code: 'NotFound', message: 'no such record' } });
-      if (url.startsWith('/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/broken')) return send(500, { error: { code: 'InternalServerError', message: 'boom' } });
+      if (url.startsWith('/beta/deviceManagement/windowsAutopilotSettings/sync'))
+        return send(429, { error: { code: 'TooManyRequests', message: 'recent sync' } }, { 'Retry-After': '120' });
+      if (url.startsWith('/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/gone'))
+        return send(404, { error: { code: 'NotFound', message: 'no such record' } });
+      if (url.startsWith('/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/broken'))
+        return send(500, { error: { code: 'InternalServerError', message: 'boom' } });
       send(501, { error: { code: 'NotImplemented', message: url } });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -104,7 +115,9 @@ describe('Graph gateway over @microsoft/microsoft-graph-client', () => {
   it('returns permanent answers as values and throws transient ones', async () => {
     const gone = await gateway().send({ op: 'getImportedDevice', params: { id: 'gone' } });
     expect(gone).toMatchObject({ ok: false, status: 404, code: 'NotFound' });
-    await expect(gateway().send({ op: 'getImportedDevice', params: { id: 'broken' } }, { noClientRetry: true })).rejects.toBeInstanceOf(GraphTransientError);
+    await expect(gateway().send({ op: 'getImportedDevice', params: { id: 'broken' } }, { noClientRetry: true })).rejects.toBeInstanceOf(
+      GraphTransientError,
+    );
     const sync = await gateway().send({ op: 'syncAutopilot' }, { acceptStatuses: [409, 429], noClientRetry: true });
     expect(sync).toMatchObject({ ok: false, status: 429, retryAfterSeconds: 120 });
   });
@@ -127,7 +140,13 @@ describe('Graph gateway: request headers, failure classes and Retry-After', () =
       let rawBody = '';
       req.on('data', (c) => (rawBody += c));
       req.on('end', () => {
-        const entry: Seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawBody, body: rawBody ? JSON.parse(rawBody) : undefined };
+        const entry: Seen = {
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          rawBody,
+          body: rawBody ? JSON.parse(rawBody) : undefined,
+        };
         seen.push(entry);
         const a = answer(entry);
         res.writeHead(a.status, { 'Content-Type': 'application/json', ...a.headers });
@@ -143,7 +162,13 @@ describe('Graph gateway: request headers, failure classes and Retry-After', () =
   const NOW = Date.parse('2026-12-07T10:00:00Z');
   const sleeps: number[] = [];
   const gateway = (extra: { maxInnerRetries?: number } = {}) =>
-    createClientGateway({ endpoint: base, tokens: { getToken: async () => 'tok' }, sleep: async (ms) => void sleeps.push(ms), now: () => NOW, ...extra });
+    createClientGateway({
+      endpoint: base,
+      tokens: { getToken: async () => 'tok' },
+      sleep: async (ms) => void sleeps.push(ms),
+      now: () => NOW,
+      ...extra,
+    });
   const reset = () => {
     seen.length = 0;
     sleeps.length = 0;
@@ -157,10 +182,22 @@ describe('Graph gateway: request headers, failure classes and Retry-After', () =
         : req.url === '/v1.0/$batch'
           ? { status: 200, body: { responses: [{ id: '0', status: 200, body: { value: [] } }] } }
           : // a nextLink without $count: the gateway adds it back
-            { status: 200, body: { value: [{ id: 'o1', deviceId: 'd1' }], '@odata.nextLink': `${base}/v1.0/groups/g1/transitiveMembers/microsoft.graph.device?$skiptoken=2` } };
+            {
+              status: 200,
+              body: {
+                value: [{ id: 'o1', deviceId: 'd1' }],
+                '@odata.nextLink': `${base}/v1.0/groups/g1/transitiveMembers/microsoft.graph.device?$skiptoken=2`,
+              },
+            };
     const spec = { op: 'listGroupDeviceMembers' as const, params: { id: 'g1' }, query: { select: ['id', 'deviceId'], top: 999 } };
     const list = await gateway().listAll(spec);
-    expect(list).toEqual({ ok: true, items: [{ id: 'o1', deviceId: 'd1' }, { id: 'o2', deviceId: 'd2' }] });
+    expect(list).toEqual({
+      ok: true,
+      items: [
+        { id: 'o1', deviceId: 'd1' },
+        { id: 'o2', deviceId: 'd2' },
+      ],
+    });
     expect(seen.map((s) => [s.url, s.headers['consistencylevel']])).toEqual([
       ['/v1.0/groups/g1/transitiveMembers/microsoft.graph.device?$select=id,deviceId&$top=999&$count=true', 'eventual'],
       // (the Graph client puts OData parameters first)
@@ -169,7 +206,10 @@ describe('Graph gateway: request headers, failure classes and Retry-After', () =
     reset();
     await gateway().batch([spec]);
     const item = (seen[0]!.body as { requests: { url: string; headers?: Record<string, string> }[] }).requests[0]!;
-    expect(item).toMatchObject({ url: '/groups/g1/transitiveMembers/microsoft.graph.device?$select=id,deviceId&$top=999&$count=true', headers: { ConsistencyLevel: 'eventual' } });
+    expect(item).toMatchObject({
+      url: '/groups/g1/transitiveMembers/microsoft.graph.device?$select=id,deviceId&$top=999&$count=true',
+      headers: { ConsistencyLevel: 'eventual' },
+    });
     // An ordinary read carries neither.
     reset();
     answer = () => ({ status: 200, body: { value: [] } });
@@ -181,11 +221,29 @@ describe('Graph gateway: request headers, failure classes and Retry-After', () =
   it('a 403 stops with the operation, the permission it needs and how to grant it — alone or inside a $batch', async () => {
     answer = (req) =>
       req.url === '/v1.0/$batch'
-        ? { status: 200, body: { responses: [{ id: '0', status: 200, body: {} }, { id: '1', status: 403, body: { error: { code: 'Forbidden', message: 'no' } } }] } }
-        : { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } } };
-    const single = await gateway().send({ op: 'listGroupDeviceMembers', params: { id: 'g' } }).catch((e: unknown) => e);
+        ? {
+            status: 200,
+            body: {
+              responses: [
+                { id: '0', status: 200, body: {} },
+                { id: '1', status: 403, body: { error: { code: 'Forbidden', message: 'no' } } },
+              ],
+            },
+          }
+        : {
+            status: 403,
+            body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } },
+          };
+    const single = await gateway()
+      .send({ op: 'listGroupDeviceMembers', params: { id: 'g' } })
+      .catch((e: unknown) => e);
     expect(single).toBeInstanceOf(GraphPermissionError);
-    expect((single as GraphPermissionError).failure).toMatchObject({ kind: 'permission', operation: 'listGroupDeviceMembers', status: 403, code: 'Authorization_RequestDenied' });
+    expect((single as GraphPermissionError).failure).toMatchObject({
+      kind: 'permission',
+      operation: 'listGroupDeviceMembers',
+      status: 403,
+      code: 'Authorization_RequestDenied',
+    });
     expect((single as GraphPermissionError).failure.message).toContain('GroupMember.Read.All and Device.Read.All');
     expect((single as GraphPermissionError).failure.fix).toMatch(/azd provision/);
     const inBatch = await gateway()
@@ -201,7 +259,9 @@ describe('Graph gateway: request headers, failure classes and Retry-After', () =
   it('a 401 is a token problem, said so, not retried', async () => {
     reset();
     answer = () => ({ status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: 'Access token validation failure.' } } });
-    const error = await gateway().send({ op: 'getAutopilotSettings' }).catch((e: unknown) => e);
+    const error = await gateway()
+      .send({ op: 'getAutopilotSettings' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphPermissionError);
     expect((error as GraphPermissionError).failure).toMatchObject({ kind: 'auth', status: 401, code: 'InvalidAuthenticationToken' });
     expect((error as GraphPermissionError).failure.fix).toMatch(/AZURE_CLIENT_ID/);
@@ -231,7 +291,13 @@ describe('Graph gateway: request headers, failure classes and Retry-After', () =
       let attempt = 0;
       answer = () => ({
         status: 200,
-        body: { responses: [attempt++ === 0 ? { id: '0', status: 429, headers: { 'Retry-After': header }, body: { error: { code: 'TooManyRequests', message: '' } } } : { id: '0', status: 200, body: {} }] },
+        body: {
+          responses: [
+            attempt++ === 0
+              ? { id: '0', status: 429, headers: { 'Retry-After': header }, body: { error: { code: 'TooManyRequests', message: '' } } }
+              : { id: '0', status: 200, body: {} },
+          ],
+        },
       });
       const [result] = await gateway().batch([{ op: 'getImportedDevice', params: { id: 'r' } }]);
       expect(result).toMatchObject({ ok: true });
@@ -241,14 +307,26 @@ describe('Graph gateway: request headers, failure classes and Retry-After', () =
 
   it('gives up (transient, for the activity to retry later) when the service asks to wait more than 30 s, or after the inner retries', async () => {
     reset();
-    answer = () => ({ status: 200, body: { responses: [{ id: '0', status: 429, headers: { 'Retry-After': '45' }, body: { error: { code: 'TooManyRequests', message: '' } } }] } });
-    const long = await gateway().batch([{ op: 'getImportedDevice', params: { id: 'r' } }]).catch((e: unknown) => e);
+    answer = () => ({
+      status: 200,
+      body: {
+        responses: [{ id: '0', status: 429, headers: { 'Retry-After': '45' }, body: { error: { code: 'TooManyRequests', message: '' } } }],
+      },
+    });
+    const long = await gateway()
+      .batch([{ op: 'getImportedDevice', params: { id: 'r' } }])
+      .catch((e: unknown) => e);
     expect(long).toBeInstanceOf(GraphTransientError);
     expect((long as GraphTransientError).retryAfterSeconds).toBe(45);
     expect(sleeps).toEqual([]);
     reset();
-    answer = () => ({ status: 200, body: { responses: [{ id: '0', status: 503, body: { error: { code: 'serviceNotAvailable', message: '' } } }] } });
-    await expect(gateway({ maxInnerRetries: 2 }).batch([{ op: 'getImportedDevice', params: { id: 'r' } }])).rejects.toBeInstanceOf(GraphTransientError);
+    answer = () => ({
+      status: 200,
+      body: { responses: [{ id: '0', status: 503, body: { error: { code: 'serviceNotAvailable', message: '' } } }] },
+    });
+    await expect(gateway({ maxInnerRetries: 2 }).batch([{ op: 'getImportedDevice', params: { id: 'r' } }])).rejects.toBeInstanceOf(
+      GraphTransientError,
+    );
     expect(sleeps).toEqual([1000, 2000]); // no Retry-After: 2^attempt seconds
     expect(seen).toHaveLength(3);
   });
@@ -256,7 +334,10 @@ describe('Graph gateway: request headers, failure classes and Retry-After', () =
   it('a single call throttled once is retried by the Graph client itself, honouring Retry-After', async () => {
     reset();
     let n = 0;
-    answer = () => (n++ === 0 ? { status: 429, headers: { 'Retry-After': '0' }, body: { error: { code: 'TooManyRequests', message: '' } } } : { status: 200, body: { syncStatus: 'completed' } });
+    answer = () =>
+      n++ === 0
+        ? { status: 429, headers: { 'Retry-After': '0' }, body: { error: { code: 'TooManyRequests', message: '' } } }
+        : { status: 200, body: { syncStatus: 'completed' } };
     const result = await gateway().send({ op: 'getAutopilotSettings' });
     expect(result).toMatchObject({ ok: true, body: { syncStatus: 'completed' } });
     expect(seen).toHaveLength(2);

@@ -14,18 +14,35 @@ describe('configuration', () => {
 
   it('lists every problem at once with the setting name', () => {
     try {
-      loadConfig({ GRAPH_AUTH: 'static-token', EXPECTED_GROUP_IDS: 'not-a-guid', IMPORT_CHUNK_SIZE: '5000', POLL_INITIAL_SECONDS: 'soon', INTUNE_WRITES_PER_20S: '5' });
+      loadConfig({
+        GRAPH_AUTH: 'static-token',
+        EXPECTED_GROUP_IDS: 'not-a-guid',
+        IMPORT_CHUNK_SIZE: '5000',
+        POLL_INITIAL_SECONDS: 'soon',
+        INTUNE_WRITES_PER_20S: '5',
+      });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       const text = (error as ConfigError).message;
-      for (const key of ['GRAPH_STATIC_TOKEN', 'AzureWebJobsStorage', 'EXPECTED_GROUP_IDS', 'POLL_INITIAL_SECONDS', 'INTUNE_WRITES_PER_20S']) expect(text).toContain(key);
+      for (const key of [
+        'GRAPH_STATIC_TOKEN',
+        'AzureWebJobsStorage',
+        'EXPECTED_GROUP_IDS',
+        'POLL_INITIAL_SECONDS',
+        'INTUNE_WRITES_PER_20S',
+      ])
+        expect(text).toContain(key);
     }
   });
 
   it('refuses a static token against anything but a loopback emulator', () => {
-    expect(() => loadConfig({ ...base, GRAPH_AUTH: 'static-token', GRAPH_STATIC_TOKEN: 't', GRAPH_ENDPOINT: 'https://graph.microsoft.com' })).toThrow(/emulator only/);
-    expect(loadConfig({ ...base, GRAPH_AUTH: 'static-token', GRAPH_STATIC_TOKEN: 't', GRAPH_ENDPOINT: 'http://127.0.0.1:7072' }).graph.auth.kind).toBe('static-token');
+    expect(() =>
+      loadConfig({ ...base, GRAPH_AUTH: 'static-token', GRAPH_STATIC_TOKEN: 't', GRAPH_ENDPOINT: 'https://graph.microsoft.com' }),
+    ).toThrow(/emulator only/);
+    expect(
+      loadConfig({ ...base, GRAPH_AUTH: 'static-token', GRAPH_STATIC_TOKEN: 't', GRAPH_ENDPOINT: 'http://127.0.0.1:7072' }).graph.auth.kind,
+    ).toBe('static-token');
   });
 
   it('uses identity-based storage when no connection string is set', () => {

@@ -6,10 +6,13 @@ import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generat
 
 describe('csv writer', () => {
   it('writes a UTF-8 BOM, a header and CRLF rows, with empty cells for missing values', () => {
-    const csv = toCsv(['serial', 'count', 'note'], [
-      { serial: 'A-1', count: 3, note: 'ok' },
-      { serial: 'A-2', count: undefined },
-    ]);
+    const csv = toCsv(
+      ['serial', 'count', 'note'],
+      [
+        { serial: 'A-1', count: 3, note: 'ok' },
+        { serial: 'A-2', count: undefined },
+      ],
+    );
     expect(csv).toBe('\uFEFFserial,count,note\r\nA-1,3,ok\r\nA-2,,\r\n');
     expect(Buffer.from(csv, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
   });
@@ -62,13 +65,17 @@ describe('csv writer', () => {
   it('round-trips through the intake parser; a neutralised cell reads back with its leading quote', async () => {
     const serial = '=1+2';
     const hash = generateHardwareHash({ serialNumber: serial, manufacturer: 'Contoso', model: 'Laptop 7', padding: 32 });
-    const csv = toCsv(['Device Serial Number', 'Windows Product ID', 'Hardware Hash', 'Group Tag'], [
-      { 'Device Serial Number': serial, 'Hardware Hash': hash, 'Group Tag': 'Sales' },
-    ]);
+    const csv = toCsv(
+      ['Device Serial Number', 'Windows Product ID', 'Hardware Hash', 'Group Tag'],
+      [{ 'Device Serial Number': serial, 'Hardware Hash': hash, 'Group Tag': 'Sales' }],
+    );
     const events = [];
     for await (const e of readIntakeCsv([Buffer.from(csv, 'utf8')])) events.push(e);
     expect(events[0]).toMatchObject({ kind: 'header', encoding: 'utf-8-bom' });
     // The neutralising quote is part of the written value: a spreadsheet shows =1+2 as text.
-    expect(events[1]).toMatchObject({ kind: 'row', row: { status: 'valid', serialNumber: "'=1+2", hashSerialNumber: '=1+2', warnings: [{ code: 'serial-mismatch' }] } });
+    expect(events[1]).toMatchObject({
+      kind: 'row',
+      row: { status: 'valid', serialNumber: "'=1+2", hashSerialNumber: '=1+2', warnings: [{ code: 'serial-mismatch' }] },
+    });
   });
 });

@@ -18,7 +18,9 @@ describe('finalize: archiving the source', () => {
     // The archived copy is the version the run read, byte for byte.
     expect((await objects.get(CONTAINERS.archive, `processed/${source.name}`))!.data.toString()).toBe(csvOf(['SN-1']));
     // a repeated attempt (the source already moved) reports the same place
-    expect((await runFinalizeStep({ objects, runs, log, ledger: new MemoryLedger() }, { runId: RUN, source, now: T0 })).archivedAs).toBe(outcome.archivedAs);
+    expect((await runFinalizeStep({ objects, runs, log, ledger: new MemoryLedger() }, { runId: RUN, source, now: T0 })).archivedAs).toBe(
+      outcome.archivedAs,
+    );
   });
 
   it('leaves a newer upload under the same name in place and does not claim to have archived it', async () => {

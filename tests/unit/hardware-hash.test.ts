@@ -11,7 +11,13 @@ describe('hardware hash decoder on captured-format fixtures', () => {
   it.each(HASH_FIXTURES)('$file: serial, manufacturer and model, every record walked', (f) => {
     expect(decodeHardwareHash(f.hash)).toEqual({
       ok: true,
-      value: { serialNumber: f.serialNumber, manufacturer: f.manufacturer, model: f.model, size: CAPTURED_HASH_BYTES, recordTypes: f.recordTypes },
+      value: {
+        serialNumber: f.serialNumber,
+        manufacturer: f.manufacturer,
+        model: f.model,
+        size: CAPTURED_HASH_BYTES,
+        recordTypes: f.recordTypes,
+      },
     });
   });
 
@@ -36,17 +42,35 @@ describe('hardware hash decoder rejections', () => {
   });
 
   it('rejects records that run past the record area or are shorter than their header', () => {
-    expect(decodeHardwareHash(damaged((b) => b.writeUInt16LE(0xfff0, QEMU_LAYOUT.firstRecord + 2)))).toMatchObject({ ok: false, problem: 'bad-record' });
-    expect(decodeHardwareHash(damaged((b) => b.writeUInt16LE(2, QEMU_LAYOUT.firstRecord + 2)))).toMatchObject({ ok: false, problem: 'bad-record' });
-    expect(decodeHardwareHash(damaged((b) => b.writeUInt16LE(QEMU_LAYOUT.areaEnd - 1, 2)))).toMatchObject({ ok: false, problem: 'bad-record' });
+    expect(decodeHardwareHash(damaged((b) => b.writeUInt16LE(0xfff0, QEMU_LAYOUT.firstRecord + 2)))).toMatchObject({
+      ok: false,
+      problem: 'bad-record',
+    });
+    expect(decodeHardwareHash(damaged((b) => b.writeUInt16LE(2, QEMU_LAYOUT.firstRecord + 2)))).toMatchObject({
+      ok: false,
+      problem: 'bad-record',
+    });
+    expect(decodeHardwareHash(damaged((b) => b.writeUInt16LE(QEMU_LAYOUT.areaEnd - 1, 2)))).toMatchObject({
+      ok: false,
+      problem: 'bad-record',
+    });
   });
 
   it('rejects a hash without a serial or a manufacturer record, as the service does (802)', () => {
-    expect(decodeHardwareHash(damaged((b) => b.writeUInt8(0xee, QEMU_LAYOUT.serialRecord)))).toMatchObject({ ok: false, problem: 'missing-serial' });
-    expect(decodeHardwareHash(damaged((b) => b.writeUInt8(0xee, QEMU_LAYOUT.manufacturerRecord)))).toMatchObject({ ok: false, problem: 'missing-manufacturer' });
+    expect(decodeHardwareHash(damaged((b) => b.writeUInt8(0xee, QEMU_LAYOUT.serialRecord)))).toMatchObject({
+      ok: false,
+      problem: 'missing-serial',
+    });
+    expect(decodeHardwareHash(damaged((b) => b.writeUInt8(0xee, QEMU_LAYOUT.manufacturerRecord)))).toMatchObject({
+      ok: false,
+      problem: 'missing-manufacturer',
+    });
   });
 
   it('rejects a serial record whose string is empty', () => {
-    expect(decodeHardwareHash(damaged((b) => b.fill(0, QEMU_LAYOUT.serialRecord + 4, QEMU_LAYOUT.serialRecord + 5)))).toMatchObject({ ok: false, problem: 'missing-serial' });
+    expect(decodeHardwareHash(damaged((b) => b.fill(0, QEMU_LAYOUT.serialRecord + 4, QEMU_LAYOUT.serialRecord + 5)))).toMatchObject({
+      ok: false,
+      problem: 'missing-serial',
+    });
   });
 });

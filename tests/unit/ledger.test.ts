@@ -23,7 +23,9 @@ describe.each(['memory', 'table'] as const)('provenance ledger (%s)', (kind) => 
     if (kind === 'memory') ledger = new MemoryLedger();
     else {
       azurite = await startAzurite({});
-      ledger = new TableLedger(tableClientFor({ kind: 'connection-string', connectionString: azurite.connectionString }, `ledger${Date.now()}`));
+      ledger = new TableLedger(
+        tableClientFor({ kind: 'connection-string', connectionString: azurite.connectionString }, `ledger${Date.now()}`),
+      );
     }
   }, 60_000);
   afterAll(async () => azurite?.stop());
@@ -35,7 +37,7 @@ describe.each(['memory', 'table'] as const)('provenance ledger (%s)', (kind) => 
     expect(await ledger.get('SN-404')).toBeUndefined();
   });
 
-  it('a later run replaces a device\'s entry; serials with characters a Table key refuses are kept', async () => {
+  it("a later run replaces a device's entry; serials with characters a Table key refuses are kept", async () => {
     const odd = 'A/B#C?D\\E%F';
     await ledger.upsert([entry(odd), entry('SN-1', { runId: 'intake-00000000000000000000000000000002' })]);
     expect(await ledger.get(odd)).toMatchObject({ serialNumber: odd });

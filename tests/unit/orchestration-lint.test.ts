@@ -4,7 +4,8 @@ import { ESLint } from 'eslint';
 // The determinism fence is a lint rule; this proves it bites on code placed in orchestrations/.
 describe('orchestration determinism lint fence', () => {
   const eslint = new ESLint();
-  const lint = async (code: string) => (await eslint.lintText(code, { filePath: 'orchestrations/example.ts' }))[0]!.messages.map((m) => m.message);
+  const lint = async (code: string) =>
+    (await eslint.lintText(code, { filePath: 'orchestrations/example.ts' }))[0]!.messages.map((m) => m.message);
 
   it.each([
     ['const t = Date.now();', /currentUtcDateTime/],
@@ -18,7 +19,11 @@ describe('orchestration determinism lint fence', () => {
   });
 
   it('rejects an import of a run step (the orchestration calls it as an activity)', async () => {
-    expect((await lint("import { runImportStep } from '../shared/run/import/step'; void runImportStep;")).some((m) => /call an activity/.test(m))).toBe(true);
+    expect(
+      (await lint("import { runImportStep } from '../shared/run/import/step'; void runImportStep;")).some((m) =>
+        /call an activity/.test(m),
+      ),
+    ).toBe(true);
   });
 
   it('accepts the real orchestration', async () => {
@@ -31,11 +36,17 @@ describe('product fence and file sizes', () => {
   const eslint = new ESLint();
   const messages = async (code: string, filePath: string) => (await eslint.lintText(code, { filePath }))[0]!.messages.map((m) => m.message);
 
-  it.each(['functions/x.ts', 'shared/run/x.ts', 'orchestrations/x.ts'])('%s may not import the local stack, tests or bench', async (file) => {
-    for (const spec of ['../local/stack', '../../tests/support/fake-graph', '../bench/support/run']) {
-      expect((await messages(`import { x } from '${spec}'; void x;`, file)).some((m) => /may not import tooling/.test(m)), `${file} → ${spec}`).toBe(true);
-    }
-  });
+  it.each(['functions/x.ts', 'shared/run/x.ts', 'orchestrations/x.ts'])(
+    '%s may not import the local stack, tests or bench',
+    async (file) => {
+      for (const spec of ['../local/stack', '../../tests/support/fake-graph', '../bench/support/run']) {
+        expect(
+          (await messages(`import { x } from '${spec}'; void x;`, file)).some((m) => /may not import tooling/.test(m)),
+          `${file} → ${spec}`,
+        ).toBe(true);
+      }
+    },
+  );
 
   it('keeps a run step and an orchestration small', async () => {
     const body = (n: number) => Array.from({ length: n }, (_, i) => `export const v${i} = ${i};`).join('\n');

@@ -5,10 +5,15 @@ describe('sliding-window budget', () => {
   it('lets operations through up to the limit, then waits exactly until the oldest leave the window', async () => {
     let t = 0;
     const waits: number[] = [];
-    const limiter = new SlidingWindowLimiter(100, 20_000, () => t, async (ms) => {
-      waits.push(ms);
-      t += ms;
-    });
+    const limiter = new SlidingWindowLimiter(
+      100,
+      20_000,
+      () => t,
+      async (ms) => {
+        waits.push(ms);
+        t += ms;
+      },
+    );
     for (let i = 0; i < 5; i++) await limiter.acquire(20); // 100 at t=0
     expect(waits).toEqual([]);
     t = 5_000;
@@ -20,9 +25,14 @@ describe('sliding-window budget', () => {
   it('never lets more than the limit through in any window over a long run', async () => {
     let t = 0;
     const sentAt: number[] = [];
-    const limiter = new SlidingWindowLimiter(90, 20_000, () => t, async (ms) => {
-      t += ms;
-    });
+    const limiter = new SlidingWindowLimiter(
+      90,
+      20_000,
+      () => t,
+      async (ms) => {
+        t += ms;
+      },
+    );
     for (let i = 0; i < 200; i++) {
       await limiter.acquire(7);
       for (let k = 0; k < 7; k++) sentAt.push(t);
@@ -36,9 +46,14 @@ describe('sliding-window budget', () => {
 
   it('measures the window from the answer: a slow request keeps its place longer', async () => {
     let t = 0;
-    const limiter = new SlidingWindowLimiter(100, 20_000, () => t, async (ms) => {
-      t += ms;
-    });
+    const limiter = new SlidingWindowLimiter(
+      100,
+      20_000,
+      () => t,
+      async (ms) => {
+        t += ms;
+      },
+    );
     const answered = await limiter.acquire(100);
     t = 3_000; // the service processed (and answered) it 3 s after we sent it
     answered();

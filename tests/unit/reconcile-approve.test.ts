@@ -48,15 +48,26 @@ const DELETE_E: ProposedAction = { kind: 'delete-and-reimport', serialNumber: 'S
 const DELETE_M: ProposedAction = { kind: 'delete-and-reimport', serialNumber: 'SN-M', archivedPath: ARCHIVED, line: 3 };
 const RETAG_T: ProposedAction = { kind: 'retag-enrolled', serialNumber: 'SN-T', ztdId: 'ztd-t', from: 'Kiosk', to: 'Sales' };
 
-async function world(regs: TenantRegistration[] = [{ id: 'ztd-e', serialNumber: 'SN-E', groupTag: 'Sales' }, { id: 'ztd-t', serialNumber: 'SN-T', groupTag: 'Kiosk', enrollmentState: 'enrolled' }]) {
+async function world(
+  regs: TenantRegistration[] = [
+    { id: 'ztd-e', serialNumber: 'SN-E', groupTag: 'Sales' },
+    { id: 'ztd-t', serialNumber: 'SN-T', groupTag: 'Kiosk', enrollmentState: 'enrolled' },
+  ],
+) {
   const tenant = new FakeTenant().register(...regs);
   const objects = new MemoryObjectStore();
   const store = new ReconcileStore(objects);
   const ledger = new MemoryLedger();
   await ledger.upsert([ledgerEntry('SN-E'), ledgerEntry('SN-M'), ledgerEntry('SN-T'), ledgerEntry('SN-X')]);
   // Two parts, as a large survey writes them: the approval walks every part.
-  await store.writePart(RECONCILE, 0, [finding('SN-E', 'entra-device-deleted', [DELETE_E], { ztdId: 'ztd-e' }), finding('SN-X', 'in-order', [])]);
-  await store.writePart(RECONCILE, 1, [finding('SN-M', 'registration-missing', [DELETE_M]), finding('SN-T', 'group-tag-drift', [RETAG_T], { ztdId: 'ztd-t' })]);
+  await store.writePart(RECONCILE, 0, [
+    finding('SN-E', 'entra-device-deleted', [DELETE_E], { ztdId: 'ztd-e' }),
+    finding('SN-X', 'in-order', []),
+  ]);
+  await store.writePart(RECONCILE, 1, [
+    finding('SN-M', 'registration-missing', [DELETE_M]),
+    finding('SN-T', 'group-tag-drift', [RETAG_T], { ztdId: 'ztd-t' }),
+  ]);
   const deps = { graph: tenant.graph, ledger, objects, store, log: () => {} };
   return {
     tenant,
@@ -65,7 +76,8 @@ async function world(regs: TenantRegistration[] = [{ id: 'ztd-e', serialNumber: 
     approve: (request: ApproveRequest, now = NOW) => approveProposals(deps, RECONCILE, request, now, ADMIN),
     findings: async () => [...(await store.readPart(RECONCILE, 0)), ...(await store.readPart(RECONCILE, 1))],
     audit: async () => (await objects.get(CONTAINERS.reports, `${RECONCILE}/approvals.ndjson`))?.data.toString('utf8'),
-    ledgerEntries: async () => Object.fromEntries(await Promise.all(['SN-E', 'SN-M', 'SN-T', 'SN-X'].map(async (s) => [s, await ledger.get(s)]))),
+    ledgerEntries: async () =>
+      Object.fromEntries(await Promise.all(['SN-E', 'SN-M', 'SN-T', 'SN-X'].map(async (s) => [s, await ledger.get(s)]))),
   };
 }
 const outcomes = (lines: ApprovalLine[]) => lines.map((l) => `${l.serialNumber} ${l.kind}: ${l.outcome}`).sort();
@@ -122,8 +134,17 @@ describe('which actions an approval covers', () => {
     const w = await world();
     await w.approve({ all: true });
     const byserial = Object.fromEntries((await w.findings()).map((f) => [f.serialNumber, f.approvals]));
-    expect(byserial['SN-E']).toEqual([{ outcome: 'done', detail: 'registration ztd-e deleted; the next reconciliation imports the device again once the service has removed it', at: NOW, by: ADMIN }]);
-    expect(byserial['SN-M']).toEqual([{ outcome: 'done', detail: 'no registration to delete; the device is imported again by the next reconciliation', at: NOW, by: ADMIN }]);
+    expect(byserial['SN-E']).toEqual([
+      {
+        outcome: 'done',
+        detail: 'registration ztd-e deleted; the next reconciliation imports the device again once the service has removed it',
+        at: NOW,
+        by: ADMIN,
+      },
+    ]);
+    expect(byserial['SN-M']).toEqual([
+      { outcome: 'done', detail: 'no registration to delete; the device is imported again by the next reconciliation', at: NOW, by: ADMIN },
+    ]);
     expect(byserial['SN-T']).toEqual([{ outcome: 'done', detail: '"Kiosk" → "Sales"', at: NOW, by: ADMIN }]);
     expect(byserial['SN-X']).toBeUndefined();
   });
@@ -131,11 +152,51 @@ describe('which actions an approval covers', () => {
 
 describe('delete-and-reimport: the registration is deleted only if it still holds that serial', () => {
   it.each<[string, TenantRegistration[], (t: FakeTenant) => void, ApprovalLine['outcome'], string, number, boolean]>([
-    ['still holds the serial: deleted, ledger marked for re-import', [{ id: 'ztd-e', serialNumber: 'SN-E' }], () => {}, 'done', 'registration ztd-e deleted; the next reconciliation imports the device again once the service has removed it', 1, true],
-    ['now holds another serial: skipped, nothing deleted', [{ id: 'ztd-e', serialNumber: 'SN-OTHER' }], () => {}, 'skipped', 'registration ztd-e now holds another serial', 0, false],
-    ['already gone: nothing to delete, ledger marked', [], () => {}, 'done', 'no registration to delete; the device is imported again by the next reconciliation', 0, true],
-    ['the DELETE refused: failed, ledger not marked', [{ id: 'ztd-e', serialNumber: 'SN-E' }], (t) => t.refuse.set('deleteAutopilotDevice', 400), 'failed', 'DELETE answered 400 BadRequest', 1, false],
-    ['the registration unreadable (400, not 404): failed, nothing deleted, ledger not marked', [{ id: 'ztd-e', serialNumber: 'SN-E' }], (t) => t.refuse.set('getAutopilotDevice', 400), 'failed', 'registration ztd-e could not be read; approve again', 0, false],
+    [
+      'still holds the serial: deleted, ledger marked for re-import',
+      [{ id: 'ztd-e', serialNumber: 'SN-E' }],
+      () => {},
+      'done',
+      'registration ztd-e deleted; the next reconciliation imports the device again once the service has removed it',
+      1,
+      true,
+    ],
+    [
+      'now holds another serial: skipped, nothing deleted',
+      [{ id: 'ztd-e', serialNumber: 'SN-OTHER' }],
+      () => {},
+      'skipped',
+      'registration ztd-e now holds another serial',
+      0,
+      false,
+    ],
+    [
+      'already gone: nothing to delete, ledger marked',
+      [],
+      () => {},
+      'done',
+      'no registration to delete; the device is imported again by the next reconciliation',
+      0,
+      true,
+    ],
+    [
+      'the DELETE refused: failed, ledger not marked',
+      [{ id: 'ztd-e', serialNumber: 'SN-E' }],
+      (t) => t.refuse.set('deleteAutopilotDevice', 400),
+      'failed',
+      'DELETE answered 400 BadRequest',
+      1,
+      false,
+    ],
+    [
+      'the registration unreadable (400, not 404): failed, nothing deleted, ledger not marked',
+      [{ id: 'ztd-e', serialNumber: 'SN-E' }],
+      (t) => t.refuse.set('getAutopilotDevice', 400),
+      'failed',
+      'registration ztd-e could not be read; approve again',
+      0,
+      false,
+    ],
   ])('%s', async (_, regs, arrange, outcome, detail, deletes, marked) => {
     const w = await world(regs);
     arrange(w.tenant);
@@ -152,7 +213,9 @@ describe('delete-and-reimport: the registration is deleted only if it still hold
     await w.approve({ actions: [{ serialNumber: 'SN-E', kind: 'delete-and-reimport' }] });
     w.tenant.refuse.clear();
     const again = await w.approve({ actions: [{ serialNumber: 'SN-E', kind: 'delete-and-reimport' }] }, LATER);
-    expect(again).toEqual([{ serialNumber: 'SN-E', kind: 'delete-and-reimport', outcome: 'done', detail: expect.stringContaining('deleted') }]);
+    expect(again).toEqual([
+      { serialNumber: 'SN-E', kind: 'delete-and-reimport', outcome: 'done', detail: expect.stringContaining('deleted') },
+    ]);
     expect((await w.ledger.get('SN-E'))!.pendingReimport).toEqual({ approvedAt: LATER, reconcileId: RECONCILE });
     expect(w.tenant.registrations.has('ztd-e')).toBe(false);
   });
@@ -160,15 +223,35 @@ describe('delete-and-reimport: the registration is deleted only if it still hold
 
 describe('retag-enrolled: written only if the tag is still the one the survey saw', () => {
   it.each<[string, TenantRegistration[], ApprovalLine['outcome'], string, number]>([
-    ['still the surveyed tag: re-tagged', [{ id: 'ztd-t', serialNumber: 'SN-T', groupTag: 'Kiosk', enrollmentState: 'enrolled' }], 'done', '"Kiosk" → "Sales"', 1],
-    ['tag changed since the survey: skipped', [{ id: 'ztd-t', serialNumber: 'SN-T', groupTag: 'Lab', enrollmentState: 'enrolled' }], 'skipped', 'the tag changed since the survey (now "Lab")', 0],
-    ['tag already the ledger\'s: not needed', [{ id: 'ztd-t', serialNumber: 'SN-T', groupTag: 'Sales', enrollmentState: 'enrolled' }], 'not-needed', 'the tag is "Sales" already', 0],
+    [
+      'still the surveyed tag: re-tagged',
+      [{ id: 'ztd-t', serialNumber: 'SN-T', groupTag: 'Kiosk', enrollmentState: 'enrolled' }],
+      'done',
+      '"Kiosk" → "Sales"',
+      1,
+    ],
+    [
+      'tag changed since the survey: skipped',
+      [{ id: 'ztd-t', serialNumber: 'SN-T', groupTag: 'Lab', enrollmentState: 'enrolled' }],
+      'skipped',
+      'the tag changed since the survey (now "Lab")',
+      0,
+    ],
+    [
+      "tag already the ledger's: not needed",
+      [{ id: 'ztd-t', serialNumber: 'SN-T', groupTag: 'Sales', enrollmentState: 'enrolled' }],
+      'not-needed',
+      'the tag is "Sales" already',
+      0,
+    ],
     ['registration gone: not needed', [], 'not-needed', 'the registration is gone', 0],
   ])('%s', async (_, regs, outcome, detail, updates) => {
     const w = await world(regs);
     const lines = await w.approve({ actions: [{ serialNumber: 'SN-T', kind: 'retag-enrolled' }] });
     expect(lines).toEqual([{ serialNumber: 'SN-T', kind: 'retag-enrolled', outcome, detail }]);
-    expect(w.tenant.writes()).toEqual(updates ? [{ op: 'updateAutopilotDeviceProperties', params: { id: 'ztd-t' }, body: { groupTag: 'Sales' } }] : []);
+    expect(w.tenant.writes()).toEqual(
+      updates ? [{ op: 'updateAutopilotDeviceProperties', params: { id: 'ztd-t' }, body: { groupTag: 'Sales' } }] : [],
+    );
     // A re-tag never marks a re-import, nor deletes anything.
     expect((await w.ledger.get('SN-T'))!.pendingReimport).toBeUndefined();
   });
@@ -181,13 +264,19 @@ describe('approving twice', () => {
     const after = { findings: await w.findings(), ledger: await w.ledgerEntries() };
     const calls = w.tenant.graph.calls.length;
     const second = await w.approve({ all: true }, LATER);
-    expect(outcomes(second)).toEqual(['SN-E delete-and-reimport: not-needed', 'SN-M delete-and-reimport: not-needed', 'SN-T retag-enrolled: not-needed']);
+    expect(outcomes(second)).toEqual([
+      'SN-E delete-and-reimport: not-needed',
+      'SN-M delete-and-reimport: not-needed',
+      'SN-T retag-enrolled: not-needed',
+    ]);
     expect(second.find((l) => l.serialNumber === 'SN-T')!.detail).toBe(`approved before (${NOW}): done`);
     expect(w.tenant.graph.calls).toHaveLength(calls);
     expect(await w.findings()).toEqual(after.findings);
     expect(await w.ledgerEntries()).toEqual(after.ledger);
     // Named the second time, the same.
-    expect(outcomes(await w.approve({ actions: [{ serialNumber: 'SN-E', kind: 'delete-and-reimport' }] }, LATER))).toEqual(['SN-E delete-and-reimport: not-needed']);
+    expect(outcomes(await w.approve({ actions: [{ serialNumber: 'SN-E', kind: 'delete-and-reimport' }] }, LATER))).toEqual([
+      'SN-E delete-and-reimport: not-needed',
+    ]);
     expect(w.tenant.graph.calls).toHaveLength(calls);
   });
 });
@@ -195,7 +284,12 @@ describe('approving twice', () => {
 describe('the audit trail: autopilot-reports/{reconcileId}/approvals.ndjson', () => {
   it('one line per approval line, with when and by whom; later approvals are appended', async () => {
     const w = await world();
-    const first = await w.approve({ actions: [{ serialNumber: 'SN-T', kind: 'retag-enrolled' }, { serialNumber: 'SN-NOPE', kind: 'retag-enrolled' }] });
+    const first = await w.approve({
+      actions: [
+        { serialNumber: 'SN-T', kind: 'retag-enrolled' },
+        { serialNumber: 'SN-NOPE', kind: 'retag-enrolled' },
+      ],
+    });
     const second = await w.approve({ actions: [{ serialNumber: 'SN-T', kind: 'retag-enrolled' }] }, LATER);
     const audit = (await w.audit())!.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(audit).toEqual([...first.map((l) => ({ at: NOW, by: ADMIN, ...l })), ...second.map((l) => ({ at: LATER, by: ADMIN, ...l }))]);
@@ -206,7 +300,15 @@ describe('the audit trail: autopilot-reports/{reconcileId}/approvals.ndjson', ()
 describe('ApproveRequest: the body of POST /api/reconcile/{id}/approve', () => {
   it.each<[string, unknown]>([
     ['all', { all: true }],
-    ['named actions', { actions: [{ serialNumber: 'SN-1', kind: 'delete-and-reimport' }, { serialNumber: 'SN-2', kind: 'retag-enrolled' }] }],
+    [
+      'named actions',
+      {
+        actions: [
+          { serialNumber: 'SN-1', kind: 'delete-and-reimport' },
+          { serialNumber: 'SN-2', kind: 'retag-enrolled' },
+        ],
+      },
+    ],
   ])('accepts %s', (_, body) => {
     expect(ApproveRequest.safeParse(body).success).toBe(true);
   });

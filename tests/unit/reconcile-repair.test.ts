@@ -28,7 +28,16 @@ const NOW = '2026-12-07T12:00:00.000Z';
 const LATER = '2026-12-08T12:00:00.000Z';
 const SINCE = '2026-12-01T08:00:00.000Z';
 
-const finding = (serialNumber: string, cls: DriftClass, auto: AutoAction[], over: Partial<Finding> = {}): Finding => ({ serialNumber, class: cls, evidence: ['as surveyed'], runId: RUN, since: SINCE, auto, proposed: [], ...over });
+const finding = (serialNumber: string, cls: DriftClass, auto: AutoAction[], over: Partial<Finding> = {}): Finding => ({
+  serialNumber,
+  class: cls,
+  evidence: ['as surveyed'],
+  runId: RUN,
+  since: SINCE,
+  auto,
+  proposed: [],
+  ...over,
+});
 
 const ledgerEntry = (serialNumber: string, over: Partial<LedgerEntry> = {}): LedgerEntry => ({
   serialNumber,
@@ -73,8 +82,15 @@ function world(tenant = new FakeTenant(), ledger: MemoryLedger = new MemoryLedge
     /** The survey's part 0. */
     surveyed: (findings: Finding[]) => store.writePart(RECONCILE, 0, findings),
     repair: (over: Partial<RepairInput> = {}, store_: ReconcileStore = store) =>
-      runReconcileRepair({ ...deps, store: store_ }, { reconcileId: RECONCILE, now: NOW, settings: { mode: 'repair', stuckMinutes: 60 }, part: 0, ...over }),
-    crashingRepair: (over: Partial<RepairInput> = {}) => runReconcileRepair({ ...deps, store: new CrashingStore(objects) }, { reconcileId: RECONCILE, now: NOW, settings: { mode: 'repair', stuckMinutes: 60 }, part: 0, ...over }),
+      runReconcileRepair(
+        { ...deps, store: store_ },
+        { reconcileId: RECONCILE, now: NOW, settings: { mode: 'repair', stuckMinutes: 60 }, part: 0, ...over },
+      ),
+    crashingRepair: (over: Partial<RepairInput> = {}) =>
+      runReconcileRepair(
+        { ...deps, store: new CrashingStore(objects) },
+        { reconcileId: RECONCILE, now: NOW, settings: { mode: 'repair', stuckMinutes: 60 }, part: 0, ...over },
+      ),
     results: async (): Promise<(ActionResult | null)[][]> => (await store.readPart(RECONCILE, 0)).map((f) => f.results ?? []),
     /** The outcomes recorded in the part, counted as the tally counts them. */
     tallyOfPart: async () => {
@@ -100,18 +116,48 @@ const withoutWrites = ({ writes: _writes, reimported: _reimported, ...rest }: Re
 describe('delete-import-record: checked against the import list right before the DELETE', () => {
   const IMPORT_ID = `${RUN}-c0`;
   const action: AutoAction = { kind: 'delete-import-record', recordId: 'rec-1', importId: IMPORT_ID };
-  const record = (over: Partial<TenantImportRecord> = {}): TenantImportRecord => ({ id: 'rec-1', serialNumber: 'SN-1', importId: IMPORT_ID, status: 'complete', ...over });
+  const record = (over: Partial<TenantImportRecord> = {}): TenantImportRecord => ({
+    id: 'rec-1',
+    serialNumber: 'SN-1',
+    importId: IMPORT_ID,
+    status: 'complete',
+    ...over,
+  });
 
   it.each<[string, (t: FakeTenant) => void, ActionResult['outcome'], number, string]>([
     ['gone since the survey: not needed, no DELETE', () => {}, 'not-needed', 0, 'no longer listed'],
     ['pending now: skipped', (t) => t.addImportRecords(record({ status: 'pending' })), 'skipped', 0, 'the record is pending now'],
     ['unknown now: skipped', (t) => t.addImportRecords(record({ status: 'unknown' })), 'skipped', 0, 'the record is unknown now'],
-    ['importId now another of our chunks: skipped', (t) => t.addImportRecords(record({ importId: `${RUN}-c1` })), 'skipped', 0, `the record now belongs to import ${RUN}-c1`],
-    ['importId now another tool\'s: skipped, never deleted', (t) => t.addImportRecords(record({ importId: 'Kieselbach-2026-12-07' })), 'skipped', 0, 'the record now belongs to import Kieselbach-2026-12-07'],
+    [
+      'importId now another of our chunks: skipped',
+      (t) => t.addImportRecords(record({ importId: `${RUN}-c1` })),
+      'skipped',
+      0,
+      `the record now belongs to import ${RUN}-c1`,
+    ],
+    [
+      "importId now another tool's: skipped, never deleted",
+      (t) => t.addImportRecords(record({ importId: 'Kieselbach-2026-12-07' })),
+      'skipped',
+      0,
+      'the record now belongs to import Kieselbach-2026-12-07',
+    ],
     ['settled complete: deleted, gone from the list', (t) => t.addImportRecords(record()), 'done', 1, ''],
     ['settled error: deleted, gone from the list', (t) => t.addImportRecords(record({ status: 'error' })), 'done', 1, ''],
-    ['DELETE accepted but still listed: failed', (t) => (t.addImportRecords(record()), t.stickyImportRecords.add('rec-1')), 'failed', 1, 'still listed after the DELETE was accepted; the next reconciliation tries again'],
-    ['DELETE refused: failed', (t) => (t.addImportRecords(record()), t.refuse.set('deleteImportedDevice', 400)), 'failed', 1, 'DELETE answered 400 BadRequest'],
+    [
+      'DELETE accepted but still listed: failed',
+      (t) => (t.addImportRecords(record()), t.stickyImportRecords.add('rec-1')),
+      'failed',
+      1,
+      'still listed after the DELETE was accepted; the next reconciliation tries again',
+    ],
+    [
+      'DELETE refused: failed',
+      (t) => (t.addImportRecords(record()), t.refuse.set('deleteImportedDevice', 400)),
+      'failed',
+      1,
+      'DELETE answered 400 BadRequest',
+    ],
   ])('%s', async (_, arrange, outcome, deletes, detail) => {
     const w = world();
     arrange(w.tenant);
@@ -132,11 +178,18 @@ describe('delete-import-record: checked against the import list right before the
     expect(w.tenant.importRecords.has('rec-1')).toBe(false);
   });
 
-  it('never sends a DELETE for another tool\'s record, even beside ours with the same serial', async () => {
+  it("never sends a DELETE for another tool's record, even beside ours with the same serial", async () => {
     const w = world();
-    w.tenant.addImportRecords(record(), { id: 'rec-2', serialNumber: 'SN-1', importId: 'WindowsAutopilotInfo-1', status: 'complete' }, { id: 'rec-3', serialNumber: 'SN-1', importId: `${OTHER_RUN}-c0`, status: 'error' });
+    w.tenant.addImportRecords(
+      record(),
+      { id: 'rec-2', serialNumber: 'SN-1', importId: 'WindowsAutopilotInfo-1', status: 'complete' },
+      { id: 'rec-3', serialNumber: 'SN-1', importId: `${OTHER_RUN}-c0`, status: 'error' },
+    );
     // The survey's action for rec-2 cannot carry our importId truthfully: a finding pointing at it with ours is refused by the check.
-    await w.surveyed([finding('SN-1', 'leftover-import-record', [action]), finding('SN-1', 'leftover-import-record', [{ kind: 'delete-import-record', recordId: 'rec-2', importId: IMPORT_ID }])]);
+    await w.surveyed([
+      finding('SN-1', 'leftover-import-record', [action]),
+      finding('SN-1', 'leftover-import-record', [{ kind: 'delete-import-record', recordId: 'rec-2', importId: IMPORT_ID }]),
+    ]);
     await w.repair();
     expect(w.tenant.writes().map((c) => c.params?.id)).toEqual(['rec-1']);
     expect([...w.tenant.importRecords.keys()]).toEqual(['rec-2', 'rec-3']);
@@ -147,13 +200,31 @@ describe('delete-import-record: checked against the import list right before the
 
 describe('restore-group-tag: the registration read again before the write', () => {
   const action: AutoAction = { kind: 'restore-group-tag', ztdId: 'ztd-1', serialNumber: 'SN-1', from: 'Kiosk', to: 'Sales' };
-  const reg = (over: Partial<TenantRegistration> = {}): TenantRegistration => ({ id: 'ztd-1', serialNumber: 'SN-1', groupTag: 'Kiosk', enrollmentState: 'notContacted', ...over });
+  const reg = (over: Partial<TenantRegistration> = {}): TenantRegistration => ({
+    id: 'ztd-1',
+    serialNumber: 'SN-1',
+    groupTag: 'Kiosk',
+    enrollmentState: 'notContacted',
+    ...over,
+  });
 
   it.each<[string, TenantRegistration | undefined, ActionResult['outcome'], string, number]>([
     ['registration gone: not needed', undefined, 'not-needed', 'the registration is gone', 0],
     ['tag already right: not needed', reg({ groupTag: 'Sales' }), 'not-needed', 'the tag is "Sales" already', 0],
-    ['enrolled since the survey: skipped (needs an admin)', reg({ enrollmentState: 'enrolled' }), 'skipped', 'the device is enrolled since the survey: changing its tag needs an admin\'s approval', 0],
-    ['tag changed again since the survey: skipped', reg({ groupTag: 'Lab' }), 'skipped', 'the tag changed again since the survey (now "Lab"): left alone', 0],
+    [
+      'enrolled since the survey: skipped (needs an admin)',
+      reg({ enrollmentState: 'enrolled' }),
+      'skipped',
+      "the device is enrolled since the survey: changing its tag needs an admin's approval",
+      0,
+    ],
+    [
+      'tag changed again since the survey: skipped',
+      reg({ groupTag: 'Lab' }),
+      'skipped',
+      'the tag changed again since the survey (now "Lab"): left alone',
+      0,
+    ],
     ['still the surveyed tag, not enrolled: restored', reg(), 'done', '"Kiosk" → "Sales"', 1],
   ])('%s', async (_, current, outcome, detail, updates) => {
     const w = world();
@@ -200,7 +271,7 @@ describe('restore-group-tag: the registration read again before the write', () =
 
 // ---------------------------------------------------------------------------------------------
 
-describe('mark-late-success: the ledger and a follow-up note next to the run\'s report', () => {
+describe("mark-late-success: the ledger and a follow-up note next to the run's report", () => {
   const action: AutoAction = { kind: 'mark-late-success', serialNumber: 'SN-L', runId: RUN };
   const lateFinding = () => finding('SN-L', 'late-success', [action], { ztdId: 'ztd-l' });
 
@@ -214,7 +285,9 @@ describe('mark-late-success: the ledger and a follow-up note next to the run\'s 
     expect(await w.ledger.get('SN-L')).toEqual(ledgerEntry('SN-L', { lateSuccessAt: NOW }));
     const note = (await w.followUp())!;
     expect(note).toContain(`# Follow-up for ${RUN}`);
-    expect(note.split('\n').filter((l) => l.startsWith('| SN-L |'))).toEqual([`| SN-L | ProfileNotAssigned at profile | ${NOW} | ${RECONCILE} |`]);
+    expect(note.split('\n').filter((l) => l.startsWith('| SN-L |'))).toEqual([
+      `| SN-L | ProfileNotAssigned at profile | ${NOW} | ${RECONCILE} |`,
+    ]);
     // Nothing in the tenant changes for it.
     expect(w.tenant.graph.calls).toEqual([]);
     expect(tally.writes).toBe(0);
@@ -236,8 +309,12 @@ describe('mark-late-success: the ledger and a follow-up note next to the run\'s 
 
   it('a device re-imported by a reconciliation (confirm pending) and in order now becomes confirmed, with no follow-up row', async () => {
     const w = world();
-    await w.ledger.upsert([ledgerEntry('SN-L', { runId: 'reconcile-20261201T000000000Z', sourceKind: 'reconciliation', confirm: { outcome: 'pending' } })]);
-    await w.surveyed([finding('SN-L', 'late-success', [{ kind: 'mark-late-success', serialNumber: 'SN-L', runId: 'reconcile-20261201T000000000Z' }])]);
+    await w.ledger.upsert([
+      ledgerEntry('SN-L', { runId: 'reconcile-20261201T000000000Z', sourceKind: 'reconciliation', confirm: { outcome: 'pending' } }),
+    ]);
+    await w.surveyed([
+      finding('SN-L', 'late-success', [{ kind: 'mark-late-success', serialNumber: 'SN-L', runId: 'reconcile-20261201T000000000Z' }]),
+    ]);
     await w.repair();
     expect(await w.results()).toEqual([[{ outcome: 'done', detail: 're-imported device confirmed' }]]);
     expect((await w.ledger.get('SN-L'))!.confirm).toEqual({ outcome: 'confirmed', at: NOW });
@@ -297,7 +374,13 @@ describe('reimport: an approved device imported again from its archived CSV line
       pendingReimport: { approvedAt: SINCE, reconcileId: 'reconcile-20261206T000000000Z' },
       ...over,
     });
-  const action = (over: Partial<Extract<AutoAction, { kind: 'reimport' }>> = {}): AutoAction => ({ kind: 'reimport', serialNumber: SERIAL, archivedPath: ARCHIVED, line: 3, ...over });
+  const action = (over: Partial<Extract<AutoAction, { kind: 'reimport' }>> = {}): AutoAction => ({
+    kind: 'reimport',
+    serialNumber: SERIAL,
+    archivedPath: ARCHIVED,
+    line: 3,
+    ...over,
+  });
 
   async function setup(entry: LedgerEntry | undefined = approved(), a: AutoAction = action()) {
     const w = world();
@@ -316,7 +399,15 @@ describe('reimport: an approved device imported again from its archived CSV line
         op: 'importDevices',
         body: {
           importedWindowsAutopilotDeviceIdentities: [
-            { '@odata.type': '#microsoft.graph.importedWindowsAutopilotDeviceIdentity', serialNumber: SERIAL, hardwareIdentifier: fixture.hash, productKey: '', groupTag: '', assignedUserPrincipalName: '', importId: `${RECONCILE}-r` },
+            {
+              '@odata.type': '#microsoft.graph.importedWindowsAutopilotDeviceIdentity',
+              serialNumber: SERIAL,
+              hardwareIdentifier: fixture.hash,
+              productKey: '',
+              groupTag: '',
+              assignedUserPrincipalName: '',
+              importId: `${RECONCILE}-r`,
+            },
           ],
         },
       },
@@ -325,11 +416,18 @@ describe('reimport: an approved device imported again from its archived CSV line
     expect(tally).toEqual({ done: 1, notNeeded: 0, skipped: 0, failed: 0, writes: 1, reimported: 1 });
   });
 
-  it('the ledger entry afterwards is this reconciliation\'s, pending confirmation, the approval and stale ids cleared', async () => {
+  it("the ledger entry afterwards is this reconciliation's, pending confirmation, the approval and stale ids cleared", async () => {
     const w = await setup();
     await w.repair();
     const { pendingReimport: _p, ztdId: _z, aadDeviceId: _a, lateSuccessAt: _l, ...kept } = approved();
-    expect(await w.ledger.get(SERIAL)).toEqual({ ...kept, runId: RECONCILE, sourceKind: 'reconciliation', import: { outcome: 'imported', at: NOW }, confirm: { outcome: 'pending' }, recordedAt: NOW });
+    expect(await w.ledger.get(SERIAL)).toEqual({
+      ...kept,
+      runId: RECONCILE,
+      sourceKind: 'reconciliation',
+      import: { outcome: 'imported', at: NOW },
+      confirm: { outcome: 'pending' },
+      recordedAt: NOW,
+    });
   });
 
   it('a record of this importId for the serial already in the import list: nothing is sent again', async () => {
@@ -353,9 +451,24 @@ describe('reimport: an approved device imported again from its archived CSV line
   });
 
   it.each<[string, LedgerEntry | undefined, AutoAction, ActionResult]>([
-    ['no re-import pending in the ledger (done by an earlier attempt): not needed', approved({ pendingReimport: undefined }), action(), { outcome: 'not-needed', detail: 'no re-import is pending for the device' }],
-    ['the line holds another device: failed', approved(), action({ line: 2 }), { outcome: 'failed', detail: `line 2 of ${ARCHIVED} no longer holds the device's valid row` }],
-    ['the archived file is gone: failed', approved(), action({ archivedPath: `${CONTAINERS.archive}/processed/gone.csv` }), { outcome: 'failed', detail: `line 3 of ${CONTAINERS.archive}/processed/gone.csv no longer holds the device's valid row` }],
+    [
+      'no re-import pending in the ledger (done by an earlier attempt): not needed',
+      approved({ pendingReimport: undefined }),
+      action(),
+      { outcome: 'not-needed', detail: 'no re-import is pending for the device' },
+    ],
+    [
+      'the line holds another device: failed',
+      approved(),
+      action({ line: 2 }),
+      { outcome: 'failed', detail: `line 2 of ${ARCHIVED} no longer holds the device's valid row` },
+    ],
+    [
+      'the archived file is gone: failed',
+      approved(),
+      action({ archivedPath: `${CONTAINERS.archive}/processed/gone.csv` }),
+      { outcome: 'failed', detail: `line 3 of ${CONTAINERS.archive}/processed/gone.csv no longer holds the device's valid row` },
+    ],
   ])('%s; nothing sent', async (_, entry, a, result) => {
     const w = await setup(entry, a);
     await w.repair();
@@ -372,19 +485,31 @@ describe('reimport: an approved device imported again from its archived CSV line
     expect(await w.ledger.get(SERIAL)).toEqual(approved());
   });
 
-  it('a row whose serial differs from the one inside its hash (the ledger holds the hash\'s): imported, and not sent twice after a crash', async () => {
+  it("a row whose serial differs from the one inside its hash (the ledger holds the hash's): imported, and not sent twice after a crash", async () => {
     // The intake imports such a row (a warning, not a rejection) and the ledger records the serial
     // Autopilot registers, the hash's; the row's serial is what the import call carried.
     const hash = generateHardwareHash({ serialNumber: 'SN-HASH', manufacturer: 'Contoso', model: 'Model 1' });
     const w = world();
-    await w.objects.put(CONTAINERS.archive, 'processed/mixed.csv', ['Device Serial Number,Windows Product ID,Hardware Hash', `SN-ROW,,${hash}`, ''].join('\r\n'));
-    await w.ledger.upsert([approved({ serialNumber: 'SN-HASH', archived: { path: `${CONTAINERS.archive}/processed/mixed.csv`, line: 2 } })]);
-    await w.surveyed([finding('SN-HASH', 'registration-missing', [{ kind: 'reimport', serialNumber: 'SN-HASH', archivedPath: `${CONTAINERS.archive}/processed/mixed.csv`, line: 2 }])]);
+    await w.objects.put(
+      CONTAINERS.archive,
+      'processed/mixed.csv',
+      ['Device Serial Number,Windows Product ID,Hardware Hash', `SN-ROW,,${hash}`, ''].join('\r\n'),
+    );
+    await w.ledger.upsert([
+      approved({ serialNumber: 'SN-HASH', archived: { path: `${CONTAINERS.archive}/processed/mixed.csv`, line: 2 } }),
+    ]);
+    await w.surveyed([
+      finding('SN-HASH', 'registration-missing', [
+        { kind: 'reimport', serialNumber: 'SN-HASH', archivedPath: `${CONTAINERS.archive}/processed/mixed.csv`, line: 2 },
+      ]),
+    ]);
     await expect(w.crashingRepair()).rejects.toThrow('crash');
     expect(w.tenant.graph.count('importDevices')).toBe(1);
     expect([...w.tenant.importRecords.values()].map((r) => [r.serialNumber, r.importId])).toEqual([['SN-ROW', IMPORT_ID]]);
     // The ledger was written before the crash; a re-run whose ledger write was lost too must not send again.
-    await w.ledger.upsert([approved({ serialNumber: 'SN-HASH', archived: { path: `${CONTAINERS.archive}/processed/mixed.csv`, line: 2 } })]);
+    await w.ledger.upsert([
+      approved({ serialNumber: 'SN-HASH', archived: { path: `${CONTAINERS.archive}/processed/mixed.csv`, line: 2 } }),
+    ]);
     await w.repair();
     expect(w.tenant.graph.count('importDevices')).toBe(1);
     expect(await w.results()).toEqual([[{ outcome: 'done', detail: `imported again with importId ${IMPORT_ID}` }]]);
@@ -394,16 +519,35 @@ describe('reimport: an approved device imported again from its archived CSV line
 
 // ---------------------------------------------------------------------------------------------
 
-describe('request-sync: its result is the reconciliation\'s sync note', () => {
+describe("request-sync: its result is the reconciliation's sync note", () => {
   it.each<[string, SyncNote | undefined, ActionResult]>([
     ['no sync requested', undefined, { outcome: 'failed', detail: 'no sync was requested' }],
-    ['the gate said wait (a sync minutes ago covers them too)', { status: 'waiting', note: 'a sync ran 3 minutes ago', retryAfterSeconds: 420 }, { outcome: 'not-needed', detail: 'no new sync: a sync ran 3 minutes ago' }],
-    ['the sync was refused', { status: 'refused', note: 'the sync was refused: Forbidden' }, { outcome: 'failed', detail: 'the sync was refused: Forbidden' }],
-    ['a sync was requested', { status: 'requested', note: 'sync requested at 12:00' }, { outcome: 'done', detail: 'sync requested at 12:00' }],
-    ['the tenant synced since the devices were imported', { status: 'synced', note: 'synced at 11:58' }, { outcome: 'done', detail: 'synced at 11:58' }],
+    [
+      'the gate said wait (a sync minutes ago covers them too)',
+      { status: 'waiting', note: 'a sync ran 3 minutes ago', retryAfterSeconds: 420 },
+      { outcome: 'not-needed', detail: 'no new sync: a sync ran 3 minutes ago' },
+    ],
+    [
+      'the sync was refused',
+      { status: 'refused', note: 'the sync was refused: Forbidden' },
+      { outcome: 'failed', detail: 'the sync was refused: Forbidden' },
+    ],
+    [
+      'a sync was requested',
+      { status: 'requested', note: 'sync requested at 12:00' },
+      { outcome: 'done', detail: 'sync requested at 12:00' },
+    ],
+    [
+      'the tenant synced since the devices were imported',
+      { status: 'synced', note: 'synced at 11:58' },
+      { outcome: 'done', detail: 'synced at 11:58' },
+    ],
   ])('%s', async (_, sync, result) => {
     const w = world();
-    await w.surveyed([finding('SN-W1', 'profile-not-assigned', [{ kind: 'request-sync' }]), finding('SN-W2', 'profile-stuck', [{ kind: 'request-sync' }])]);
+    await w.surveyed([
+      finding('SN-W1', 'profile-not-assigned', [{ kind: 'request-sync' }]),
+      finding('SN-W2', 'profile-stuck', [{ kind: 'request-sync' }]),
+    ]);
     await w.repair(sync ? { sync } : {});
     expect(await w.results()).toEqual([[result], [result]]);
     // The sync itself is the orchestration's (through the gate): the repair step sends nothing for it.
@@ -421,14 +565,22 @@ describe('a part as a whole: results written back, the tally, idempotent re-runs
   /** One part holding every auto kind, some of them twice, against a tenant where each has work to do. */
   async function mixed() {
     const w = world();
-    await w.objects.put(CONTAINERS.archive, ARCHIVE_NAME, ['Device Serial Number,Windows Product ID,Hardware Hash', `SN-R1,,${hashOf('SN-R1')}`, `SN-R2,,${hashOf('SN-R2')}`, ''].join('\r\n'));
+    await w.objects.put(
+      CONTAINERS.archive,
+      ARCHIVE_NAME,
+      ['Device Serial Number,Windows Product ID,Hardware Hash', `SN-R1,,${hashOf('SN-R1')}`, `SN-R2,,${hashOf('SN-R2')}`, ''].join('\r\n'),
+    );
     w.tenant.addImportRecords(
       { id: 'rec-1', serialNumber: 'SN-1', importId: `${RUN}-c0`, status: 'complete' },
       { id: 'rec-2', serialNumber: 'SN-2', importId: `${RUN}-c0`, status: 'error' },
       { id: 'rec-3', serialNumber: 'SN-3', importId: `${RUN}-c1`, status: 'pending' },
       { id: 'rec-x', serialNumber: 'SN-1', importId: 'OtherTool-77', status: 'complete' },
     );
-    w.tenant.register({ id: 'ztd-t1', serialNumber: 'SN-T1', groupTag: 'Kiosk' }, { id: 'ztd-t2', serialNumber: 'SN-T2', groupTag: '' }, { id: 'ztd-t3', serialNumber: 'SN-T3', groupTag: 'Kiosk', enrollmentState: 'enrolled' });
+    w.tenant.register(
+      { id: 'ztd-t1', serialNumber: 'SN-T1', groupTag: 'Kiosk' },
+      { id: 'ztd-t2', serialNumber: 'SN-T2', groupTag: '' },
+      { id: 'ztd-t3', serialNumber: 'SN-T3', groupTag: 'Kiosk', enrollmentState: 'enrolled' },
+    );
     const pending = { approvedAt: SINCE, reconcileId: 'reconcile-20261206T000000000Z' };
     await w.ledger.upsert([
       ledgerEntry('SN-L1'),
@@ -440,9 +592,13 @@ describe('a part as a whole: results written back, the tally, idempotent re-runs
       finding('SN-1', 'leftover-import-record', [{ kind: 'delete-import-record', recordId: 'rec-1', importId: `${RUN}-c0` }]),
       finding('SN-2', 'leftover-import-record', [{ kind: 'delete-import-record', recordId: 'rec-2', importId: `${RUN}-c0` }]),
       finding('SN-3', 'leftover-import-record', [{ kind: 'delete-import-record', recordId: 'rec-3', importId: `${RUN}-c1` }]),
-      finding('SN-T1', 'group-tag-drift', [{ kind: 'restore-group-tag', ztdId: 'ztd-t1', serialNumber: 'SN-T1', from: 'Kiosk', to: 'Sales' }]),
+      finding('SN-T1', 'group-tag-drift', [
+        { kind: 'restore-group-tag', ztdId: 'ztd-t1', serialNumber: 'SN-T1', from: 'Kiosk', to: 'Sales' },
+      ]),
       finding('SN-T2', 'group-tag-drift', [{ kind: 'restore-group-tag', ztdId: 'ztd-t2', serialNumber: 'SN-T2', from: '', to: 'Sales' }]),
-      finding('SN-T3', 'group-tag-drift', [{ kind: 'restore-group-tag', ztdId: 'ztd-t3', serialNumber: 'SN-T3', from: 'Kiosk', to: 'Sales' }]),
+      finding('SN-T3', 'group-tag-drift', [
+        { kind: 'restore-group-tag', ztdId: 'ztd-t3', serialNumber: 'SN-T3', from: 'Kiosk', to: 'Sales' },
+      ]),
       finding('SN-L1', 'late-success', [{ kind: 'mark-late-success', serialNumber: 'SN-L1', runId: RUN }]),
       finding('SN-L2', 'late-success', [{ kind: 'mark-late-success', serialNumber: 'SN-L2', runId: RUN }]),
       finding('SN-R1', 'registration-missing', [{ kind: 'reimport', serialNumber: 'SN-R1', archivedPath: ARCHIVED, line: 2 }]),
@@ -457,7 +613,8 @@ describe('a part as a whole: results written back, the tally, idempotent re-runs
     deleteImportedDevice: w.tenant.graph.count('deleteImportedDevice'),
     updateAutopilotDeviceProperties: w.tenant.graph.count('updateAutopilotDeviceProperties'),
     importDevices: w.tenant.graph.count('importDevices'),
-    other: w.tenant.writes().filter((c) => !['deleteImportedDevice', 'updateAutopilotDeviceProperties', 'importDevices'].includes(c.op)).length,
+    other: w.tenant.writes().filter((c) => !['deleteImportedDevice', 'updateAutopilotDeviceProperties', 'importDevices'].includes(c.op))
+      .length,
   });
   const FIRST_WRITES = { deleteImportedDevice: 2, updateAutopilotDeviceProperties: 2, importDevices: 1, other: 0 };
 
@@ -475,7 +632,7 @@ describe('a part as a whole: results written back, the tally, idempotent re-runs
     expect(w.tenant.writes().some((c) => c.params?.id === 'rec-x' || c.params?.id === 'rec-3' || c.params?.id === 'ztd-t3')).toBe(false);
   });
 
-  it('a second run of the finished part makes no Graph write, changes nothing, and reports the part\'s results again', async () => {
+  it("a second run of the finished part makes no Graph write, changes nothing, and reports the part's results again", async () => {
     const w = await mixed();
     const first = await w.repair({ sync: SYNC });
     const part = await w.store.readPart(RECONCILE, 0);
@@ -500,7 +657,19 @@ describe('a part as a whole: results written back, the tally, idempotent re-runs
     expect(withoutWrites(tally)).toEqual(await w.tallyOfPart());
     expect(tally.writes).toBe(0);
     // The deletions and tags are found already done; the late successes already recorded; the re-imports already sent.
-    expect((await w.results()).filter((r) => r.length > 0).map((r) => r[0]!.outcome)).toEqual(['not-needed', 'not-needed', 'skipped', 'not-needed', 'not-needed', 'skipped', 'not-needed', 'not-needed', 'not-needed', 'not-needed', 'done']);
+    expect((await w.results()).filter((r) => r.length > 0).map((r) => r[0]!.outcome)).toEqual([
+      'not-needed',
+      'not-needed',
+      'skipped',
+      'not-needed',
+      'not-needed',
+      'skipped',
+      'not-needed',
+      'not-needed',
+      'not-needed',
+      'not-needed',
+      'done',
+    ]);
     expect((await w.followUp())!.split('\n').filter((l) => /^\| SN-L[12] \|/.test(l))).toHaveLength(2);
   });
 

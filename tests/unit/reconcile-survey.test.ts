@@ -40,10 +40,21 @@ const entry = (serialNumber: string, line: number, over: Partial<LedgerEntry> = 
 });
 
 /** A device of the run as it should be: registered, its Entra object carrying [ZTDID], in the group, the profile assigned. */
-function inOrder(t: FakeTenant, serial: string, over: { groupTag?: string; status?: string; aad?: string; member?: boolean; entra?: boolean } = {}) {
+function inOrder(
+  t: FakeTenant,
+  serial: string,
+  over: { groupTag?: string; status?: string; aad?: string; member?: boolean; entra?: boolean } = {},
+) {
   const id = `ztd-${serial.toLowerCase()}`;
   const aad = over.aad ?? `aad-${serial.toLowerCase()}`;
-  t.register({ id, serialNumber: serial, groupTag: over.groupTag ?? 'Sales', azureAdDeviceId: aad.toUpperCase(), deploymentProfileAssignmentStatus: over.status ?? 'assignedInSync', deploymentProfileAssignmentDetailedStatus: 'none' });
+  t.register({
+    id,
+    serialNumber: serial,
+    groupTag: over.groupTag ?? 'Sales',
+    azureAdDeviceId: aad.toUpperCase(),
+    deploymentProfileAssignmentStatus: over.status ?? 'assignedInSync',
+    deploymentProfileAssignmentDetailedStatus: 'none',
+  });
   if (over.entra !== false) t.addEntraDevice(aad, id, 'Sales');
   if (over.member !== false) t.groups.get(GROUP_ID)!.members.push(aad);
   if ((over.status ?? 'assignedInSync').startsWith('assigned')) t.profiles.get(PROFILE_ID)!.devices.push(id);
@@ -59,7 +70,11 @@ async function world() {
   const store = new ReconcileStore(objects);
   const logs: string[] = [];
   const survey = (reconcileId = RECONCILE, now = NOW) =>
-    runReconcileSurvey({ graph: tenant.graph, ledger, objects, runs, store, expected: settings().expected, log: (m) => logs.push(m) }, { reconcileId, now, settings: { mode: 'repair', stuckMinutes: 60 } } satisfies ReconcileStepInput);
+    runReconcileSurvey({ graph: tenant.graph, ledger, objects, runs, store, expected: settings().expected, log: (m) => logs.push(m) }, {
+      reconcileId,
+      now,
+      settings: { mode: 'repair', stuckMinutes: 60 },
+    } satisfies ReconcileStepInput);
   const findings = async (reconcileId = RECONCILE) => {
     const all: Finding[] = [];
     for (let p = 0; p < (await store.partCount(reconcileId)); p++) all.push(...(await store.readPart(reconcileId, p)));
@@ -90,7 +105,15 @@ async function smallTenant() {
     entry('SN-OUT', 8),
   ]);
   // The intake run exists (its manifest), and so does an earlier reconciliation (its findings).
-  await w.runs.writeManifest({ runId: RUN, source: { container: CONTAINERS.intake, name: 'drops/devices.csv', etag: '"0x1"' }, parsedAt: CONFIRMED_AT, warnings: [], chunkCount: 1, rowParts: 1, counts: emptyCounts() });
+  await w.runs.writeManifest({
+    runId: RUN,
+    source: { container: CONTAINERS.intake, name: 'drops/devices.csv', etag: '"0x1"' },
+    parsedAt: CONFIRMED_AT,
+    warnings: [],
+    chunkCount: 1,
+    rowParts: 1,
+    counts: emptyCounts(),
+  });
   await w.store.writePart(EARLIER_RECONCILE, 0, []);
   t.addImportRecords(
     { id: 'rec-ours-complete', serialNumber: 'SN-OK', importId: `${RUN}-c0`, status: 'complete' },
@@ -119,7 +142,15 @@ describe('survey of a small tenant', () => {
       foreign: 1,
       'leftover-import-record': 3,
     });
-    expect(result).toMatchObject({ reconcileId: RECONCILE, parts: 1, findings: 11, autoActions: 5, proposedActions: 2, needsSync: true, backfilled: 0 });
+    expect(result).toMatchObject({
+      reconcileId: RECONCILE,
+      parts: 1,
+      findings: 11,
+      autoActions: 5,
+      proposedActions: 2,
+      needsSync: true,
+      backfilled: 0,
+    });
     // One page each of registrations, devices and import records; two reads per group and per profile.
     expect(result.pages).toBe(7);
     const bySerial = new Map((await w.findings()).filter((f) => f.class !== 'leftover-import-record').map((f) => [f.serialNumber, f]));
@@ -133,9 +164,15 @@ describe('survey of a small tenant', () => {
       'SN-OUT': 'not-in-group',
       'FOREIGN-1': 'foreign',
     });
-    expect(bySerial.get('SN-TAG')!.auto).toEqual([{ kind: 'restore-group-tag', ztdId: 'ztd-sn-tag', serialNumber: 'SN-TAG', from: 'Kiosk', to: 'Sales' }]);
-    expect(bySerial.get('SN-GONE')!.proposed).toEqual([{ kind: 'delete-and-reimport', serialNumber: 'SN-GONE', archivedPath: ARCHIVED, line: 6 }]);
-    expect(bySerial.get('SN-NOENTRA')!.proposed).toEqual([{ kind: 'delete-and-reimport', serialNumber: 'SN-NOENTRA', ztdId: 'ztd-sn-noentra', archivedPath: ARCHIVED, line: 7 }]);
+    expect(bySerial.get('SN-TAG')!.auto).toEqual([
+      { kind: 'restore-group-tag', ztdId: 'ztd-sn-tag', serialNumber: 'SN-TAG', from: 'Kiosk', to: 'Sales' },
+    ]);
+    expect(bySerial.get('SN-GONE')!.proposed).toEqual([
+      { kind: 'delete-and-reimport', serialNumber: 'SN-GONE', archivedPath: ARCHIVED, line: 6 },
+    ]);
+    expect(bySerial.get('SN-NOENTRA')!.proposed).toEqual([
+      { kind: 'delete-and-reimport', serialNumber: 'SN-NOENTRA', ztdId: 'ztd-sn-noentra', archivedPath: ARCHIVED, line: 7 },
+    ]);
     expect(bySerial.get('SN-LATE')!.auto).toEqual([{ kind: 'mark-late-success', serialNumber: 'SN-LATE', runId: RUN }]);
   });
 
@@ -143,10 +180,19 @@ describe('survey of a small tenant', () => {
     const w = await smallTenant();
     await w.survey();
     const foreign = (await w.findings()).filter((f) => f.class === 'foreign');
-    expect(foreign).toEqual([{ serialNumber: 'FOREIGN-1', class: 'foreign', ztdId: 'ztd-foreign-1', evidence: ['registered outside the pipeline (no ledger entry); group tag "Other", notContacted'], auto: [], proposed: [] }]);
+    expect(foreign).toEqual([
+      {
+        serialNumber: 'FOREIGN-1',
+        class: 'foreign',
+        ztdId: 'ztd-foreign-1',
+        evidence: ['registered outside the pipeline (no ledger entry); group tag "Other", notContacted'],
+        auto: [],
+        proposed: [],
+      },
+    ]);
   });
 
-  it('import records: only those of this app\'s existing runs are findings; other tools\' never', async () => {
+  it("import records: only those of this app's existing runs are findings; other tools' never", async () => {
     const w = await smallTenant();
     await w.survey();
     const records = (await w.findings()).filter((f) => f.class === 'leftover-import-record');
@@ -156,7 +202,8 @@ describe('survey of a small tenant', () => {
       [EARLIER_RECONCILE, [{ kind: 'delete-import-record', recordId: 'rec-reimport', importId: `${EARLIER_RECONCILE}-r` }]],
     ]);
     const mentioned = JSON.stringify(await w.findings());
-    for (const id of ['rec-tool', 'rec-tool-2', 'rec-ghost', 'rec-ghost-reconcile', 'Kieselbach', GHOST_RUN]) expect(mentioned).not.toContain(id);
+    for (const id of ['rec-tool', 'rec-tool-2', 'rec-ghost', 'rec-ghost-reconcile', 'Kieselbach', GHOST_RUN])
+      expect(mentioned).not.toContain(id);
   });
 
   it('makes no write request: reads only, of the operations the tenant view documents', async () => {
@@ -164,7 +211,17 @@ describe('survey of a small tenant', () => {
     await w.survey();
     expect(w.tenant.writes()).toEqual([]);
     expect(w.tenant.graph.calls.every((c) => GRAPH_OPERATIONS[c.op].method === 'GET')).toBe(true);
-    expect(new Set(w.tenant.graph.calls.map((c) => c.op))).toEqual(new Set(['listAutopilotDevices', 'listDevices', 'getGroup', 'listGroupDeviceMembers', 'listProfileAssignedDevices', 'listProfileAssignments', 'listImportedDevices']));
+    expect(new Set(w.tenant.graph.calls.map((c) => c.op))).toEqual(
+      new Set([
+        'listAutopilotDevices',
+        'listDevices',
+        'getGroup',
+        'listGroupDeviceMembers',
+        'listProfileAssignedDevices',
+        'listProfileAssignments',
+        'listImportedDevices',
+      ]),
+    );
     // Bulk reads: each expected group and profile read once, not per device.
     expect(w.tenant.graph.count('getGroup')).toBe(1);
     expect(w.tenant.graph.count('listProfileAssignedDevices')).toBe(1);
@@ -208,19 +265,62 @@ describe('survey of a small tenant', () => {
 describe('backfill of the ledger from earlier intake reports', () => {
   const REPORT_RUN = 'intake-00000000000000000000000000000abc';
   const LATER_RUN = 'intake-00000000000000000000000000000def';
-  const device = (over: Record<string, unknown>) => ({ importStatus: 'complete', recordDeleted: true, alreadyRegistered: false, stage: 'done', at: { imported: '2026-11-01T10:05:00.000Z', finished: '2026-11-01T11:00:00.000Z' }, ...over });
+  const device = (over: Record<string, unknown>) => ({
+    importStatus: 'complete',
+    recordDeleted: true,
+    alreadyRegistered: false,
+    stage: 'done',
+    at: { imported: '2026-11-01T10:05:00.000Z', finished: '2026-11-01T11:00:00.000Z' },
+    ...over,
+  });
   const report = (runId: string, rows: unknown[], source = 'drops/oem-batch.csv') =>
-    JSON.stringify({ runId, source: { container: CONTAINERS.intake, name: source, etag: '"0x9"' }, status: 'completed', generatedAt: '2026-11-01T11:00:00.000Z', warnings: [], counts: emptyCounts(), rows });
+    JSON.stringify({
+      runId,
+      source: { container: CONTAINERS.intake, name: source, etag: '"0x9"' },
+      status: 'completed',
+      generatedAt: '2026-11-01T11:00:00.000Z',
+      warnings: [],
+      counts: emptyCounts(),
+      rows,
+    });
 
-  it('happens once: the first survey writes the reports\' devices, a marker keeps later surveys from reading them again', async () => {
+  it("happens once: the first survey writes the reports' devices, a marker keeps later surveys from reading them again", async () => {
     const w = await world();
     await w.objects.put(
       CONTAINERS.reports,
       `${REPORT_RUN}/report.json`,
       report(REPORT_RUN, [
-        { line: 2, status: 'valid', serialNumber: 'BF-1', groupTag: 'Sales', warnings: [], device: device({ result: 'confirmed', ztdId: 'ztd-bf1', aadDeviceId: 'aad-bf1' }) },
-        { line: 3, status: 'valid', serialNumber: 'BF-2', warnings: [], device: device({ importStatus: 'not-sent', alreadyRegistered: true, result: 'failed', failure: { stage: 'profile', code: 'ProfileNotAssigned', message: 'm', remediation: 'r' } }) },
-        { line: 4, status: 'valid', serialNumber: 'BF-3', warnings: [], device: device({ importStatus: 'error', result: 'failed', failure: { stage: 'import', code: '806', message: 'm', remediation: 'r' } }) },
+        {
+          line: 2,
+          status: 'valid',
+          serialNumber: 'BF-1',
+          groupTag: 'Sales',
+          warnings: [],
+          device: device({ result: 'confirmed', ztdId: 'ztd-bf1', aadDeviceId: 'aad-bf1' }),
+        },
+        {
+          line: 3,
+          status: 'valid',
+          serialNumber: 'BF-2',
+          warnings: [],
+          device: device({
+            importStatus: 'not-sent',
+            alreadyRegistered: true,
+            result: 'failed',
+            failure: { stage: 'profile', code: 'ProfileNotAssigned', message: 'm', remediation: 'r' },
+          }),
+        },
+        {
+          line: 4,
+          status: 'valid',
+          serialNumber: 'BF-3',
+          warnings: [],
+          device: device({
+            importStatus: 'error',
+            result: 'failed',
+            failure: { stage: 'import', code: '806', message: 'm', remediation: 'r' },
+          }),
+        },
         { line: 5, status: 'rejected', code: 'bad-hash', message: 'm', warnings: [] },
       ]),
     );
@@ -240,14 +340,21 @@ describe('backfill of the ledger from earlier intake reports', () => {
       confirm: { outcome: 'confirmed', at: '2026-11-01T11:00:00.000Z' },
       recordedAt: NOW,
     });
-    expect(await w.ledger.get('BF-2')).toMatchObject({ import: { outcome: 'already-registered' }, confirm: { outcome: 'failed', code: 'ProfileNotAssigned', stage: 'profile' } });
+    expect(await w.ledger.get('BF-2')).toMatchObject({
+      import: { outcome: 'already-registered' },
+      confirm: { outcome: 'failed', code: 'ProfileNotAssigned', stage: 'profile' },
+    });
     // A device that never reached the tenant has nothing to reconcile.
     expect(await w.ledger.get('BF-3')).toBeUndefined();
     // The backfilled devices are classified by that same survey (neither is registered here).
     expect(first.byClass).toEqual({ 'registration-missing': 2 });
 
     // A report that appears later is not read: the marker says the backfill is done.
-    await w.objects.put(CONTAINERS.reports, `${LATER_RUN}/report.json`, report(LATER_RUN, [{ line: 2, status: 'valid', serialNumber: 'BF-9', warnings: [], device: device({ result: 'confirmed' }) }]));
+    await w.objects.put(
+      CONTAINERS.reports,
+      `${LATER_RUN}/report.json`,
+      report(LATER_RUN, [{ line: 2, status: 'valid', serialNumber: 'BF-9', warnings: [], device: device({ result: 'confirmed' }) }]),
+    );
     const second = await w.survey('reconcile-20261208T120000000Z', '2026-12-08T12:00:00.000Z');
     expect(second.backfilled).toBe(0);
     expect(await w.ledger.get('BF-9')).toBeUndefined();
@@ -261,10 +368,14 @@ describe('backfill of the ledger from earlier intake reports', () => {
     await w.objects.put(
       CONTAINERS.reports,
       `${REPORT_RUN}/report.json`,
-      report(REPORT_RUN, [
-        { line: 2, status: 'valid', serialNumber: 'BF-1', warnings: [], device: device({ result: 'confirmed' }) },
-        { line: 3, status: 'valid', serialNumber: 'BF-2', warnings: [], device: device({ result: 'confirmed' }) },
-      ], 'api/2026/upload.csv'),
+      report(
+        REPORT_RUN,
+        [
+          { line: 2, status: 'valid', serialNumber: 'BF-1', warnings: [], device: device({ result: 'confirmed' }) },
+          { line: 3, status: 'valid', serialNumber: 'BF-2', warnings: [], device: device({ result: 'confirmed' }) },
+        ],
+        'api/2026/upload.csv',
+      ),
     );
     // Not an intake report: skipped, not fatal.
     await w.objects.put(CONTAINERS.reports, `${RECONCILE}/report.json`, JSON.stringify({ reconcileId: RECONCILE, findings: [] }));

@@ -35,9 +35,24 @@ async function finalizeGoldenRun(): Promise<MemoryObjectStore> {
     counts: { ...emptyCounts(), rows: 3, valid: 2, rejectedRows: 1 },
   };
   const rows: RowRecord[] = [
-    { line: 2, status: 'valid', serialNumber: '=HYPERLINK("http://evil","x")', warnings: ["Line 2: the row's serial differs from the serial inside its hardware hash (SN-2)."], manufacturer: 'Contoso', model: 'Laptop 7', groupTag: '+Sales' },
+    {
+      line: 2,
+      status: 'valid',
+      serialNumber: '=HYPERLINK("http://evil","x")',
+      warnings: ["Line 2: the row's serial differs from the serial inside its hardware hash (SN-2)."],
+      manufacturer: 'Contoso',
+      model: 'Laptop 7',
+      groupTag: '+Sales',
+    },
     { line: 3, status: 'valid', serialNumber: 'SN-3', warnings: [], manufacturer: 'Contoso', model: 'Laptop 7' },
-    { line: 4, status: 'rejected', serialNumber: '@SUM(A1)', code: 'hash-not-base64', message: 'Line 4: the hardware hash is not base64.', warnings: [] },
+    {
+      line: 4,
+      status: 'rejected',
+      serialNumber: '@SUM(A1)',
+      code: 'hash-not-base64',
+      message: 'Line 4: the hardware hash is not base64.',
+      warnings: [],
+    },
   ];
   const chunk: ChunkState = {
     index: 0,
@@ -81,7 +96,12 @@ async function finalizeGoldenRun(): Promise<MemoryObjectStore> {
         alreadyRegistered: false,
         stage: 'import',
         result: 'failed',
-        failure: { stage: 'import', code: '808', message: 'The device is registered to another tenant.', remediation: 'Ask the previous owner to deregister it.' },
+        failure: {
+          stage: 'import',
+          code: '808',
+          message: 'The device is registered to another tenant.',
+          remediation: 'Ask the previous owner to deregister it.',
+        },
         at: { importSent: '2026-11-28T10:00:05.000Z', finished: '2026-11-28T10:01:00.000Z' },
       },
     ],
@@ -89,7 +109,10 @@ async function finalizeGoldenRun(): Promise<MemoryObjectStore> {
   await runs.writeRowPart(RUN, 0, rows);
   await runs.writeChunkState(RUN, chunk);
   await runs.writeManifest(manifest);
-  await runFinalizeStep({ objects, runs, log: () => {}, ledger: new MemoryLedger() }, { runId: RUN, source: manifest.source, now: '2026-11-28T11:00:00.000Z' });
+  await runFinalizeStep(
+    { objects, runs, log: () => {}, ledger: new MemoryLedger() },
+    { runId: RUN, source: manifest.source, now: '2026-11-28T11:00:00.000Z' },
+  );
   return objects;
 }
 
@@ -101,7 +124,9 @@ describe('the report against hand-checked files', () => {
 
   it('report.json', async () => {
     const objects = await finalizeGoldenRun();
-    const json = JSON.parse((await objects.get(CONTAINERS.reports, `${RUN}/report.json`))!.data.toString('utf8')) as { source: { etag: string } };
+    const json = JSON.parse((await objects.get(CONTAINERS.reports, `${RUN}/report.json`))!.data.toString('utf8')) as {
+      source: { etag: string };
+    };
     expect({ ...json, source: { ...json.source, etag: '<etag>' } }).toEqual(JSON.parse(golden('report.json')));
   });
 });

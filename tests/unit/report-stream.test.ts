@@ -12,10 +12,23 @@ function run(n: number): { manifest: RunManifest; rows: RowRecord[]; chunks: Chu
   for (let i = 0; i < n; i++) {
     const line = i + 2;
     if (i % 5 === 4) {
-      rows.push({ line, status: 'rejected', serialNumber: `=BAD-${i}`, code: 'hash-not-base64', message: 'not "base64", really', warnings: [] });
+      rows.push({
+        line,
+        status: 'rejected',
+        serialNumber: `=BAD-${i}`,
+        code: 'hash-not-base64',
+        message: 'not "base64", really',
+        warnings: [],
+      });
       continue;
     }
-    rows.push({ line, status: 'valid', serialNumber: `SN-${i}`, warnings: i % 3 === 0 ? [`warning\nfor ${i}`] : [], groupTag: i % 2 ? 'Sales' : undefined });
+    rows.push({
+      line,
+      status: 'valid',
+      serialNumber: `SN-${i}`,
+      warnings: i % 3 === 0 ? [`warning\nfor ${i}`] : [],
+      groupTag: i % 2 ? 'Sales' : undefined,
+    });
     devices.push({
       line,
       serialNumber: `SN-${i}`,
@@ -24,12 +37,15 @@ function run(n: number): { manifest: RunManifest; rows: RowRecord[]; chunks: Chu
       alreadyRegistered: false,
       stage: i % 7 === 0 ? 'import' : 'done',
       result: i % 7 === 0 ? 'failed' : 'confirmed',
-      ...(i % 7 === 0 ? { failure: { stage: 'import' as const, code: '808', message: 'other tenant', remediation: 'deregister' } } : { ztdId: `ztd-${i}` }),
+      ...(i % 7 === 0
+        ? { failure: { stage: 'import' as const, code: '808', message: 'other tenant', remediation: 'deregister' } }
+        : { ztdId: `ztd-${i}` }),
       at: { imported: '2026-11-28T10:01:00Z', finished: '2026-11-28T10:05:00Z' },
     });
   }
   const chunks: ChunkState[] = [];
-  for (let k = 0; k * 7 < devices.length; k++) chunks.push({ index: k, importId: `x-c${k}`, status: 'sent', attempts: 1, devices: devices.slice(k * 7, k * 7 + 7) });
+  for (let k = 0; k * 7 < devices.length; k++)
+    chunks.push({ index: k, importId: `x-c${k}`, status: 'sent', attempts: 1, devices: devices.slice(k * 7, k * 7 + 7) });
   const manifest: RunManifest = {
     runId: 'intake-0123456789abcdef0123456789abcdef',
     source: { container: 'autopilot-intake', name: 'oem/file.csv', etag: '"0x1"' },

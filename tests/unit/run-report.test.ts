@@ -15,7 +15,13 @@ const manifest: RunManifest = {
   counts: { ...emptyCounts(), rows: 3, valid: 2, rejectedRows: 1 },
 };
 const rows: RowRecord[] = [
-  { line: 2, status: 'valid', serialNumber: '=HYPERLINK("http://evil","x")', warnings: ['serial inside the hash is SN-2'], groupTag: '+Sales' },
+  {
+    line: 2,
+    status: 'valid',
+    serialNumber: '=HYPERLINK("http://evil","x")',
+    warnings: ['serial inside the hash is SN-2'],
+    groupTag: '+Sales',
+  },
   { line: 3, status: 'valid', serialNumber: 'SN-3', warnings: [] },
   { line: 4, status: 'rejected', serialNumber: '@SUM(A1)', code: 'hash-not-base64', message: 'not base64', warnings: [] },
 ];
@@ -25,8 +31,29 @@ const chunk: ChunkState = {
   status: 'sent',
   attempts: 1,
   devices: [
-    { line: 2, serialNumber: 'x', importStatus: 'complete', recordDeleted: true, alreadyRegistered: false, stage: 'done', result: 'confirmed', ztdId: 'z2', at: { imported: 't1', finished: 't2' } },
-    { line: 3, serialNumber: 'SN-3', importStatus: 'error', importErrorCode: 808, recordDeleted: true, alreadyRegistered: false, stage: 'import', result: 'failed', failure: { stage: 'import', code: '808', message: 'other tenant', remediation: 'deregister' }, at: {} },
+    {
+      line: 2,
+      serialNumber: 'x',
+      importStatus: 'complete',
+      recordDeleted: true,
+      alreadyRegistered: false,
+      stage: 'done',
+      result: 'confirmed',
+      ztdId: 'z2',
+      at: { imported: 't1', finished: 't2' },
+    },
+    {
+      line: 3,
+      serialNumber: 'SN-3',
+      importStatus: 'error',
+      importErrorCode: 808,
+      recordDeleted: true,
+      alreadyRegistered: false,
+      stage: 'import',
+      result: 'failed',
+      failure: { stage: 'import', code: '808', message: 'other tenant', remediation: 'deregister' },
+      at: {},
+    },
   ],
 };
 

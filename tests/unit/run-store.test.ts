@@ -22,7 +22,11 @@ describe('run store: rows in parts', () => {
     expect(parsed.counts).toMatchObject({ rows: serials.length, valid: serials.length - 1, duplicateRows: 1 });
     const manifest = (await runs.readManifest(RUN))!;
     expect(manifest.rowParts).toBe(3);
-    expect(await list(objects, `runs/${RUN}/rows`)).toEqual([`runs/${RUN}/rows/0.ndjson`, `runs/${RUN}/rows/1.ndjson`, `runs/${RUN}/rows/2.ndjson`]);
+    expect(await list(objects, `runs/${RUN}/rows`)).toEqual([
+      `runs/${RUN}/rows/0.ndjson`,
+      `runs/${RUN}/rows/1.ndjson`,
+      `runs/${RUN}/rows/2.ndjson`,
+    ]);
     const rows = [];
     for await (const row of runs.rows(manifest)) rows.push(row);
     expect(rows.map((r) => r.line)).toEqual(serials.map((_, i) => i + 2));
@@ -43,7 +47,8 @@ describe('run store: rows in parts', () => {
   it('hands chunk states over in index order and fails on a missing one', async () => {
     const objects = new MemoryObjectStore();
     const runs = new RunStore(objects);
-    for (const index of [0, 1, 2, 4]) await runs.writeChunkState(RUN, { index, importId: `x-c${index}`, status: 'new', attempts: 0, devices: [] });
+    for (const index of [0, 1, 2, 4])
+      await runs.writeChunkState(RUN, { index, importId: `x-c${index}`, status: 'new', attempts: 0, devices: [] });
     const seen: number[] = [];
     for await (const state of runs.chunkStates(RUN, 3)) seen.push(state.index);
     expect(seen).toEqual([0, 1, 2]);

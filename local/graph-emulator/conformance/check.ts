@@ -32,7 +32,10 @@ export function loadGraphSchema(version: GraphVersion): GraphSchema {
   return vendoredSchema(version);
 }
 
-export function checkGraphResponse(response: ResponseToCheck, schema: GraphSchema = loadGraphSchema(response.version)): ConformanceViolation[] {
+export function checkGraphResponse(
+  response: ResponseToCheck,
+  schema: GraphSchema = loadGraphSchema(response.version),
+): ConformanceViolation[] {
   const violations: ConformanceViolation[] = [];
   new BodyChecker(schema, violations).checkResponse(response, '$');
   return violations;
@@ -77,7 +80,8 @@ class BodyChecker {
       case 'references':
         return this.checkCollection(body, at, (item, itemAt) => {
           if (!isObject(item)) return this.report(itemAt, 'expected a reference object');
-          for (const key of Object.keys(item)) if (!key.startsWith('@odata.')) this.report(`${itemAt}.${key}`, 'a reference holds only @odata annotations');
+          for (const key of Object.keys(item))
+            if (!key.startsWith('@odata.')) this.report(`${itemAt}.${key}`, 'a reference holds only @odata annotations');
         });
       case 'batch':
         return this.checkBatch(body, response.requestBody, at);
@@ -87,7 +91,8 @@ class BodyChecker {
   private checkCollection(body: unknown, at: string, checkItem: (item: unknown, at: string) => void): void {
     if (!isObject(body)) return this.report(at, 'expected a collection object with a value array');
     for (const key of Object.keys(body)) {
-      if (key !== 'value' && !COLLECTION_ANNOTATIONS.has(key)) this.report(`${at}.${key}`, `'${key}' is not allowed at the top of a collection response`);
+      if (key !== 'value' && !COLLECTION_ANNOTATIONS.has(key))
+        this.report(`${at}.${key}`, `'${key}' is not allowed at the top of a collection response`);
     }
     const value = body.value;
     if (!Array.isArray(value)) return this.report(`${at}.value`, 'a collection response must carry a value array');
@@ -102,7 +107,8 @@ class BodyChecker {
     if (odataType !== undefined) {
       const named = typeof odataType === 'string' ? odataType.replace(/^#/, '') : '';
       if (this.schema.leftOut.has(named)) return this.report(`${at}.@odata.type`, outsideSubset(named, this.schema.version));
-      if (!this.schema.types.has(named)) return this.report(`${at}.@odata.type`, `'${String(odataType)}' is not a type in ${this.schema.version}`);
+      if (!this.schema.types.has(named))
+        return this.report(`${at}.@odata.type`, `'${String(odataType)}' is not a type in ${this.schema.version}`);
       if (!isSameOrDerived(this.schema, named, declaredType)) {
         return this.report(`${at}.@odata.type`, `${named} is not ${declaredType} or derived from it`);
       }
@@ -110,13 +116,15 @@ class BodyChecker {
     }
     const type = this.schema.types.get(typeName);
     if (!type) return this.report(at, `${typeName} is not a type in ${this.schema.version}`);
-    if (type.pathStepOnly) return this.report(at, `${typeName} is vendored only as a step of request paths, without its properties; ${REGENERATE}`);
+    if (type.pathStepOnly)
+      return this.report(at, `${typeName} is vendored only as a step of request paths, without its properties; ${REGENERATE}`);
     for (const [key, propertyValue] of Object.entries(value)) {
       const annotation = key.indexOf('@');
       if (annotation >= 0) {
         const owner = key.slice(0, annotation);
         if (!key.slice(annotation + 1).startsWith('odata.')) this.report(`${at}.${key}`, `'${key}' is not an OData annotation`);
-        else if (owner !== '' && !type.properties.has(owner)) this.report(`${at}.${key}`, `annotation on '${owner}', which does not exist on ${typeName} in ${this.schema.version}`);
+        else if (owner !== '' && !type.properties.has(owner))
+          this.report(`${at}.${key}`, `annotation on '${owner}', which does not exist on ${typeName} in ${this.schema.version}`);
         continue;
       }
       const property = type.properties.get(key);
@@ -145,7 +153,8 @@ class BodyChecker {
       if (typeof value !== 'string') return this.report(at, `expected a member of ${type} as a string`);
       // Flags enums serialise several members comma-separated.
       for (const member of value.split(',').map((m) => m.trim())) {
-        if (!members.has(member)) this.report(at, `'${member}' is not a member of ${type} in ${this.schema.version} (members: ${[...members].join(', ')})`);
+        if (!members.has(member))
+          this.report(at, `'${member}' is not a member of ${type} in ${this.schema.version} (members: ${[...members].join(', ')})`);
       }
       return;
     }
@@ -194,13 +203,15 @@ class BodyChecker {
     if (!isObject(body) || !isObject(body.error)) return this.report(at, 'an error response must be {"error": {...}}');
     for (const key of Object.keys(body)) if (key !== 'error') this.report(`${at}.${key}`, `'${key}' is not allowed beside error`);
     const error = body.error;
-    for (const key of Object.keys(error)) if (!ERROR_KEYS.has(key)) this.report(`${at}.error.${key}`, `'${key}' is not part of an OData error`);
+    for (const key of Object.keys(error))
+      if (!ERROR_KEYS.has(key)) this.report(`${at}.error.${key}`, `'${key}' is not part of an OData error`);
     // The service itself sometimes sends an empty code (json-batching docs, a 403 inside a batch).
     if (typeof error.code !== 'string') this.report(`${at}.error.code`, 'error.code must be a string');
     if (typeof error.message !== 'string') this.report(`${at}.error.message`, 'error.message must be a string');
     const inner = error.innerError;
     if (!isObject(inner)) return this.report(`${at}.error.innerError`, 'error.innerError with request-id and date is missing');
-    for (const key of Object.keys(inner)) if (!INNER_ERROR_KEYS.has(key)) this.report(`${at}.error.innerError.${key}`, `'${key}' is not part of innerError`);
+    for (const key of Object.keys(inner))
+      if (!INNER_ERROR_KEYS.has(key)) this.report(`${at}.error.innerError.${key}`, `'${key}' is not part of innerError`);
     if (typeof inner['request-id'] !== 'string') this.report(`${at}.error.innerError.request-id`, 'innerError.request-id must be a string');
     if (typeof inner.date !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/.test(inner.date)) {
       this.report(`${at}.error.innerError.date`, 'innerError.date must be a date-time string');
@@ -209,7 +220,8 @@ class BodyChecker {
 
   private checkBatch(body: unknown, requestBody: unknown, at: string): void {
     if (!isObject(body) || !Array.isArray(body.responses)) return this.report(at, 'a $batch response must be {"responses": [...]}');
-    for (const key of Object.keys(body)) if (key !== 'responses' && !key.startsWith('@odata.')) this.report(`${at}.${key}`, `'${key}' is not part of a $batch response`);
+    for (const key of Object.keys(body))
+      if (key !== 'responses' && !key.startsWith('@odata.')) this.report(`${at}.${key}`, `'${key}' is not part of a $batch response`);
     const requests = new Map<string, { method: string; url: string }>();
     if (isObject(requestBody) && Array.isArray(requestBody.requests)) {
       for (const request of requestBody.requests) {
@@ -223,7 +235,9 @@ class BodyChecker {
     body.responses.forEach((inner, index) => {
       const innerAt = `${at}.responses[${index}]`;
       if (!isObject(inner)) return this.report(innerAt, 'expected a response object');
-      for (const key of Object.keys(inner)) if (!['id', 'status', 'headers', 'body'].includes(key)) this.report(`${innerAt}.${key}`, `'${key}' is not part of a batch response`);
+      for (const key of Object.keys(inner))
+        if (!['id', 'status', 'headers', 'body'].includes(key))
+          this.report(`${innerAt}.${key}`, `'${key}' is not part of a batch response`);
       const request = typeof inner.id === 'string' ? requests.get(inner.id) : undefined;
       if (!request) return this.report(`${innerAt}.id`, `no request with id ${JSON.stringify(inner.id)} in the batch`);
       if (typeof inner.status !== 'number') return this.report(`${innerAt}.status`, 'status must be a number');
@@ -236,7 +250,8 @@ class BodyChecker {
   }
 }
 
-const REGENERATE = 'if the emulator now returns it, run npm run graph-schema:vendor (needs the reference folder beside the repository) and commit the result';
+const REGENERATE =
+  'if the emulator now returns it, run npm run graph-schema:vendor (needs the reference folder beside the repository) and commit the result';
 
 function outsideSubset(type: string, version: GraphVersion): string {
   return `${type} is outside the vendored ${version} schema subset (no route or operation returns it); ${REGENERATE}`;

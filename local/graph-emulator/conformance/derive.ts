@@ -71,7 +71,8 @@ function baseTypeOf(
   known: ReadonlyMap<string, { kind: 'entity' | 'complex' }>,
 ): Pick<StructuredType, 'baseType' | 'baseTypeSource'> {
   const fromOpenApi = openApi.get(name);
-  if (version === 'beta' && fromOpenApi) return { baseType: fromOpenApi.baseType, baseTypeSource: fromOpenApi.baseType ? 'openapi' : 'none' };
+  if (version === 'beta' && fromOpenApi)
+    return { baseType: fromOpenApi.baseType, baseTypeSource: fromOpenApi.baseType ? 'openapi' : 'none' };
   const fromCsdl = csdl.types.get(name);
   if (fromCsdl) return { baseType: fromCsdl.baseType, baseTypeSource: fromCsdl.baseType ? 'csdl' : 'none' };
   const bySuffix = suffixBase(name, kind, known);
@@ -80,7 +81,11 @@ function baseTypeOf(
   return { baseType: undefined, baseTypeSource: 'none' };
 }
 
-function suffixBase(name: string, kind: 'entity' | 'complex', known: ReadonlyMap<string, { kind: 'entity' | 'complex' }>): string | undefined {
+function suffixBase(
+  name: string,
+  kind: 'entity' | 'complex',
+  known: ReadonlyMap<string, { kind: 'entity' | 'complex' }>,
+): string | undefined {
   const dot = name.lastIndexOf('.');
   const namespace = name.slice(0, dot + 1);
   const local = name.slice(dot + 1);

@@ -80,7 +80,8 @@ export class GraphDescriptions {
     return this.once(`paths:${version}`, () => {
       const merged = new Map<string, OpenApiPathItem>();
       for (const file of this.openApiFiles(version)) {
-        for (const [template, item] of parseOpenApiPaths(this.read(file))) merged.set(template, new Map([...(merged.get(template) ?? []), ...item]));
+        for (const [template, item] of parseOpenApiPaths(this.read(file)))
+          merged.set(template, new Map([...(merged.get(template) ?? []), ...item]));
       }
       return merged;
     });
@@ -89,17 +90,26 @@ export class GraphDescriptions {
   /** Every file the vendored subset is generated from, relative to the folder, with its sha256. */
   sourceFiles(): Array<{ file: string; sha256: string }> {
     const files = [
-      ...(['v1.0', 'beta'] as const).flatMap((version) => (['entity', 'complex', 'enum'] as const).map((kind) => mappingFile(version, kind))),
+      ...(['v1.0', 'beta'] as const).flatMap((version) =>
+        (['entity', 'complex', 'enum'] as const).map((kind) => mappingFile(version, kind)),
+      ),
       CSDL_FILE,
       ...this.openApiFiles('v1.0'),
       ...this.openApiFiles('beta'),
     ];
-    return files.map((file) => ({ file: file.split(path.sep).join('/'), sha256: createHash('sha256').update(readFileSync(path.join(this.dir, file))).digest('hex') }));
+    return files.map((file) => ({
+      file: file.split(path.sep).join('/'),
+      sha256: createHash('sha256')
+        .update(readFileSync(path.join(this.dir, file)))
+        .digest('hex'),
+    }));
   }
 
   private openApiFiles(version: GraphVersion): string[] {
     const folder = openApiFolder(version);
-    const files = readdirSync(path.join(this.dir, folder)).filter((f) => f.endsWith('.yml')).sort();
+    const files = readdirSync(path.join(this.dir, folder))
+      .filter((f) => f.endsWith('.yml'))
+      .sort();
     if (files.length === 0) throw new Error(`no OpenAPI YAML files in ${path.join(this.dir, folder)}`);
     return files.map((f) => path.join(folder, f));
   }

@@ -82,7 +82,10 @@ function readProperty(block: string[], indent: number): OpenApiProperty {
   // A primitive: `type: x` directly under the property, or under `items:` for a collection.
   const typeIndent = collection ? indent + 2 : indent;
   const typeLine = block.find((line) => line.startsWith(`${' '.repeat(typeIndent)}type: `) && indentOf(line) === typeIndent);
-  const format = block.find((line) => indentOf(line) === typeIndent && line.trim().startsWith('format: '))?.trim().slice('format: '.length);
+  const format = block
+    .find((line) => indentOf(line) === typeIndent && line.trim().startsWith('format: '))
+    ?.trim()
+    .slice('format: '.length);
   const primitive = (format && FORMATS[format]) ?? (typeLine ? PRIMITIVES[typeLine.trim().slice('type: '.length)] : undefined);
   // Doubles are emitted as oneOf/anyOf [number, string, ReferenceNumeric]: no single primitive.
   const alternatives = block.some((line) => line.trim() === 'anyOf:' || line.trim() === 'oneOf:');

@@ -51,7 +51,8 @@ export function matchingTemplates(paths: ReadonlyMap<string, OpenApiPathItem>, p
     const candidate = segmentsOf(template);
     if (candidate.length !== wanted.length) continue;
     const isOperation = [...item.values()].some((kind) => kind === 'action' || kind === 'function');
-    if (candidate.every((segment, i) => segmentMatches(segment, wanted[i] as string, isOperation && i === candidate.length - 1))) found.push(template);
+    if (candidate.every((segment, i) => segmentMatches(segment, wanted[i] as string, isOperation && i === candidate.length - 1)))
+      found.push(template);
   }
   return found.sort();
 }
@@ -82,7 +83,10 @@ function walkNavigation({ roots, schema }: PathDescriptions, path: string): Walk
     }
     const property = schema.types.get(type)?.properties.get(segment);
     if (collection || !property?.type || !(schema.types.has(property.type) || schema.leftOut.has(property.type))) {
-      return { ok: false, reason: `'${segment}' is not a key, cast or navigation property of ${collection ? `a collection of ${type}` : type}` };
+      return {
+        ok: false,
+        reason: `'${segment}' is not a key, cast or navigation property of ${collection ? `a collection of ${type}` : type}`,
+      };
     }
     type = property.type;
     collection = property.collection;
@@ -91,7 +95,10 @@ function walkNavigation({ roots, schema }: PathDescriptions, path: string): Walk
 }
 
 function segmentsOf(path: string): string[] {
-  return path.split('?')[0]!.split('/').filter((s) => s !== '');
+  return path
+    .split('?')[0]!
+    .split('/')
+    .filter((s) => s !== '');
 }
 
 function isParameter(segment: string): boolean {

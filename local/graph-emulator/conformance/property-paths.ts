@@ -28,17 +28,22 @@ export function propertyPathProblems(schema: GraphSchema, startType: string, pro
     if (cast !== undefined) {
       const castType = cast.includes('.') ? cast : `microsoft.graph.${cast}`;
       if (!schema.types.has(castType)) return [`${at}: ${castType} is not a type in ${schema.version}${outside(schema, castType)}`];
-      if (valueType === undefined || !isSameOrDerived(schema, castType, valueType)) return [`${at}: ${castType} is not ${valueType ?? 'an untyped value'} or derived from it`];
+      if (valueType === undefined || !isSameOrDerived(schema, castType, valueType))
+        return [`${at}: ${castType} is not ${valueType ?? 'an untyped value'} or derived from it`];
       valueType = castType;
     }
     if (values !== undefined) {
       const members = valueType === undefined ? undefined : schema.enums.get(valueType);
       if (!members) return [`${at}: ${valueType ?? 'an untyped value'} is not an enum, so it has no members ${values}`];
       const missing = values.split('|').filter((v) => !members.has(v));
-      if (missing.length > 0) return [`${at}: ${missing.join(', ')} ${missing.length === 1 ? 'is not a member' : 'are not members'} of ${valueType} in ${schema.version}`];
+      if (missing.length > 0)
+        return [
+          `${at}: ${missing.join(', ')} ${missing.length === 1 ? 'is not a member' : 'are not members'} of ${valueType} in ${schema.version}`,
+        ];
     }
     if (index < steps.length - 1) {
-      if (valueType === undefined || !schema.types.has(valueType)) return [`${at}: ${valueType ?? 'an untyped value'} has no properties to read further${outside(schema, valueType)}`];
+      if (valueType === undefined || !schema.types.has(valueType))
+        return [`${at}: ${valueType ?? 'an untyped value'} has no properties to read further${outside(schema, valueType)}`];
       type = valueType;
     }
   }

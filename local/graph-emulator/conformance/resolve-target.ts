@@ -54,7 +54,8 @@ export function resolveResponseTarget(schema: GraphSchema, method: string, url: 
     const segment = segments[i] as string;
     const last = i === segments.length - 1;
     if (segment === '$count') return { kind: 'count' };
-    if (segment === '$ref') return verb === 'GET' ? { kind: 'references' } : { kind: 'noContent', because: `${verb} $ref returns no content` };
+    if (segment === '$ref')
+      return verb === 'GET' ? { kind: 'references' } : { kind: 'noContent', because: `${verb} $ref returns no content` };
     const unqualified = segment.startsWith(NAMESPACE) ? segment.slice(NAMESPACE.length) : segment;
     if (segment.startsWith(NAMESPACE) && schema.types.has(segment)) {
       position = { type: segment, collection: position.collection }; // type cast
@@ -70,12 +71,18 @@ export function resolveResponseTarget(schema: GraphSchema, method: string, url: 
     const owner = schema.types.get(position.type);
     const property = owner?.properties.get(name);
     if (property?.type && schema.leftOut.has(property.type)) {
-      return { kind: 'unresolved', reason: `'${name}' leads to ${property.type}, which the vendored ${schema.version} schema subset leaves out (npm run graph-schema:vendor)` };
+      return {
+        kind: 'unresolved',
+        reason: `'${name}' leads to ${property.type}, which the vendored ${schema.version} schema subset leaves out (npm run graph-schema:vendor)`,
+      };
     }
     if (!property?.type || !schema.types.has(property.type)) {
       // A path-step type of the vendored subset keeps only the navigation properties taken.
       const subset = owner?.pathStepOnly ? ' kept in the vendored subset (npm run graph-schema:vendor)' : '';
-      return { kind: 'unresolved', reason: `'${name}' is not a navigation or structured property of ${position.type} in ${schema.version}${subset}` };
+      return {
+        kind: 'unresolved',
+        reason: `'${name}' is not a navigation or structured property of ${position.type} in ${schema.version}${subset}`,
+      };
     }
     position = { type: property.type, collection: property.collection && key === undefined };
   }

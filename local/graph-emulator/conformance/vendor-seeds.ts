@@ -16,5 +16,8 @@ export function productOperations(version: GraphVersion): SeedRequest[] {
 }
 
 export function emulatorRequests(version: GraphVersion): SeedRequest[] {
-  return ROUTES.filter((route) => (route.versions ?? ALL_VERSIONS).includes(version)).map((route) => ({ method: route.method, path: `/${route.path}` }));
+  return ROUTES.filter((route) => (route.versions ?? ALL_VERSIONS).includes(version)).map((route) => ({
+    method: route.method,
+    path: `/${route.path}`,
+  }));
 }

@@ -17,7 +17,10 @@ const schemas = new Map<GraphVersion, GraphSchema>();
 export function readVendoredDocument(): VendoredDocument {
   if (!document) {
     const parsed = VendoredDocument.safeParse(JSON.parse(readFileSync(VENDORED_SCHEMA_FILE, 'utf8')) as unknown);
-    if (!parsed.success) throw new Error(`${VENDORED_SCHEMA_FILE} is not a vendored Graph schema (regenerate it with npm run graph-schema:vendor): ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new Error(
+        `${VENDORED_SCHEMA_FILE} is not a vendored Graph schema (regenerate it with npm run graph-schema:vendor): ${parsed.error.message}`,
+      );
     document = parsed.data;
   }
   return document;

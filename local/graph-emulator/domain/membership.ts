@@ -66,7 +66,9 @@ function applyRule(ctx: TenantContext, group: Group, device: EntraDevice): boole
 }
 
 export function evaluateDevices(ctx: TenantContext, deviceObjectIds: string[], at: number): void {
-  const active = [...ctx.rules.keys()].map((id) => ctx.store.groups.get(id)).filter((g): g is Group => !!g && g.membershipRuleProcessingState === 'On');
+  const active = [...ctx.rules.keys()]
+    .map((id) => ctx.store.groups.get(id))
+    .filter((g): g is Group => !!g && g.membershipRuleProcessingState === 'On');
   for (const id of deviceObjectIds) {
     const device = ctx.store.devices.get(id);
     if (!device) continue;

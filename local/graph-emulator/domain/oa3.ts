@@ -60,7 +60,7 @@ export function readOa3Identity(hardwareIdentifier: string): Oa3Reading {
   if (areaEnd < HEADER_BYTES || areaEnd > data.length) return reject('bad-length');
 
   const strings = new Map<number, string>();
-  for (let at = HEADER_BYTES; at < areaEnd; ) {
+  for (let at = HEADER_BYTES; at < areaEnd;) {
     if (at + HEADER_BYTES > areaEnd) return reject('bad-record');
     const type = data[at]!;
     const length = data.readUInt16LE(at + 2);

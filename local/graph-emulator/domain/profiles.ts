@@ -44,7 +44,13 @@ export function reconcileProfile(ctx: TenantContext, ap: AutopilotDevice): void 
   });
 }
 
-export function completeProfileAssignment(ctx: TenantContext, autopilotId: string, profileId: string, generation: number, at: number): void {
+export function completeProfileAssignment(
+  ctx: TenantContext,
+  autopilotId: string,
+  profileId: string,
+  generation: number,
+  at: number,
+): void {
   const ap = ctx.store.autopilotAll.get(autopilotId);
   const profile = ctx.store.profiles.get(profileId);
   if (!ap || !profile || ap.profileGeneration !== generation || ap.profilePinned) return;
@@ -73,7 +79,12 @@ export type StuckProfileStatus = 'pending' | 'failed' | 'notAssigned' | 'unknown
  * that never lands); the others mean no profile is assigned, so `deploymentProfile` and the assigned
  * time are cleared. Queued completions are dropped while pinned (completeProfileAssignment).
  */
-export function pinProfileStatus(ctx: TenantContext, ap: AutopilotDevice, status: StuckProfileStatus, detailed: ProfileDetailedStatus): void {
+export function pinProfileStatus(
+  ctx: TenantContext,
+  ap: AutopilotDevice,
+  status: StuckProfileStatus,
+  detailed: ProfileDetailedStatus,
+): void {
   ap.profilePinned = true;
   ap.profileStatus = status;
   ap.profileDetailedStatus = detailed;

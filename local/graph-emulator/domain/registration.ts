@@ -113,7 +113,10 @@ export function processImports(ctx: TenantContext, recordIds: string[], at: numb
   }
   if (registered.length > 0) {
     for (const ap of registered) ctx.unpublished.add(ap.id);
-    ctx.scheduler.schedule(at + scaled(ctx, ctx.settings().delays.autoSyncMs), { kind: 'autopilotVisible', autopilotIds: registered.map((a) => a.id) });
+    ctx.scheduler.schedule(at + scaled(ctx, ctx.settings().delays.autoSyncMs), {
+      kind: 'autopilotVisible',
+      autopilotIds: registered.map((a) => a.id),
+    });
     devicesChanged(
       ctx,
       registered.map((a) => a.deviceObjectId),

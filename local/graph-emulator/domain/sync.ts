@@ -17,7 +17,9 @@ export function startSync(ctx: TenantContext): void {
   }
   if (s.lastManualSyncTriggerDateTime !== undefined && now - s.lastManualSyncTriggerDateTime < SYNC_FLOOR_MS) {
     const wait = Math.ceil((s.lastManualSyncTriggerDateTime + SYNC_FLOOR_MS - now) / 1000);
-    throw new GraphError(429, 'TooManyRequests', 'Sync can only be requested once every 10 minutes.', 'intune', { 'Retry-After': String(wait) });
+    throw new GraphError(429, 'TooManyRequests', 'Sync can only be requested once every 10 minutes.', 'intune', {
+      'Retry-After': String(wait),
+    });
   }
   s.lastManualSyncTriggerDateTime = now;
   s.syncStatus = 'inProgress';

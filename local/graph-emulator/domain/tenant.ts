@@ -35,14 +35,25 @@ export function defaultEsp(tenantId: string, at: number): EnrollmentConfiguratio
     id: `${tenantId}_DefaultWindows10EnrollmentCompletionPageConfiguration`,
     isDefault: true,
     displayName: 'All users and all devices',
-    description: 'This is the default enrollment status screen configuration applied with the lowest priority to all users and all devices regardless of group membership.',
+    description:
+      'This is the default enrollment status screen configuration applied with the lowest priority to all users and all devices regardless of group membership.',
     priority: 0,
     version: 1,
     roleScopeTagIds: ['0'],
     createdDateTime: at,
     lastModifiedDateTime: at,
     settings: defaultEspSettings(),
-    assignments: new Map([['default', { id: `${tenantId}_DefaultWindows10EnrollmentCompletionPageConfiguration_AllDevices`, target: { kind: 'allDevices', filterId: null, filterType: 'none' }, source: 'direct', sourceId: null }]]),
+    assignments: new Map([
+      [
+        'default',
+        {
+          id: `${tenantId}_DefaultWindows10EnrollmentCompletionPageConfiguration_AllDevices`,
+          target: { kind: 'allDevices', filterId: null, filterType: 'none' },
+          source: 'direct',
+          sourceId: null,
+        },
+      ],
+    ]),
   };
 }
 

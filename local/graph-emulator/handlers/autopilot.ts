@@ -26,7 +26,8 @@ function expansions(query: ODataQuery, version: ApiVersion, flavor: ErrorFlavor)
   const out = new Set<(typeof NAVS)[number]>();
   for (const name of query.expand ?? []) {
     const nav = NAVS.find((n) => n.toLowerCase() === name.toLowerCase());
-    if (!nav || version === 'v1.0') throw errors.badRequest(`Could not find a property named '${name}' on type 'microsoft.graph.${TYPE}'.`, flavor);
+    if (!nav || version === 'v1.0')
+      throw errors.badRequest(`Could not find a property named '${name}' on type 'microsoft.graph.${TYPE}'.`, flavor);
     out.add(nav);
   }
   return out;
@@ -58,7 +59,10 @@ function serialFilter(tenant: Tenant, query: ODataQuery, flavor: ErrorFlavor): A
   throw errors.badRequest('An error has occurred', flavor);
 }
 
-const AssignUserSchema = z.strictObject({ userPrincipalName: z.string().nullable().optional(), addressableUserName: z.string().nullable().optional() });
+const AssignUserSchema = z.strictObject({
+  userPrincipalName: z.string().nullable().optional(),
+  addressableUserName: z.string().nullable().optional(),
+});
 const UpdatePropsSchema = z.strictObject({
   userPrincipalName: z.string().nullable().optional(),
   addressableUserName: z.string().nullable().optional(),
@@ -76,19 +80,16 @@ export const autopilotRoutes: Route[] = [
     handle: ({ tenant, call, query, flavor }) => {
       const expand = expansions(query, call.version, flavor);
       const matches = serialFilter(tenant, query, flavor);
-      return collection(
-        matches ? { array: matches } : { collection: tenant.store.autopilotVisible },
-        {
-          call,
-          query: { ...query, select: undefined },
-          flavor,
-          contextFragment: SET,
-          typeName: TYPE,
-          serialize: serializer(tenant, call.version, expand, query, flavor),
-          defaultPageSize: 1000,
-          maxPageSize: 1000,
-        },
-      );
+      return collection(matches ? { array: matches } : { collection: tenant.store.autopilotVisible }, {
+        call,
+        query: { ...query, select: undefined },
+        flavor,
+        contextFragment: SET,
+        typeName: TYPE,
+        serialize: serializer(tenant, call.version, expand, query, flavor),
+        defaultPageSize: 1000,
+        maxPageSize: 1000,
+      });
     },
   },
   { method: 'GET', path: `${SET}/$count`, area: 'intune', handle: ({ tenant }) => countText(tenant.store.autopilotVisible.size) },
@@ -170,7 +171,11 @@ export const autopilotRoutes: Route[] = [
     missingSegment: 'windowsAutopilotSettings',
     area: 'intune',
     handle: ({ tenant, call, query, flavor }) =>
-      entity(call, 'deviceManagement/windowsAutopilotSettings', project(autopilotSettings(tenant.store.autopilotSettings), query.select, 'windowsAutopilotSettings', flavor)),
+      entity(
+        call,
+        'deviceManagement/windowsAutopilotSettings',
+        project(autopilotSettings(tenant.store.autopilotSettings), query.select, 'windowsAutopilotSettings', flavor),
+      ),
   },
   {
     method: 'POST',
@@ -193,5 +198,11 @@ function parseBodyOrEmpty(body: unknown, flavor: ErrorFlavor, action: string): v
 function navProfile(tenant: Tenant, origin: string, id: string | undefined) {
   const profile = id ? tenant.store.profiles.get(id) : undefined;
   if (!profile) throw errors.intuneNotFound('WindowsAutopilotDeploymentProfile', id ?? 'null');
-  return { status: 200, body: { '@odata.context': `${origin}/beta/$metadata#deviceManagement/windowsAutopilotDeploymentProfiles/$entity`, ...deploymentProfile(profile) } };
+  return {
+    status: 200,
+    body: {
+      '@odata.context': `${origin}/beta/$metadata#deviceManagement/windowsAutopilotDeploymentProfiles/$entity`,
+      ...deploymentProfile(profile),
+    },
+  };
 }

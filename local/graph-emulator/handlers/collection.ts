@@ -15,7 +15,8 @@ export function project(entity: JsonObject, select: string[] | undefined, typeNa
   if (entity['@odata.type'] !== undefined) out['@odata.type'] = entity['@odata.type'];
   for (const name of select) {
     const key = name in entity ? name : Object.keys(entity).find((k) => k.toLowerCase() === name.toLowerCase());
-    if (key === undefined) throw errors.badRequest(`Could not find a property named '${name}' on type 'microsoft.graph.${typeName}'.`, flavor);
+    if (key === undefined)
+      throw errors.badRequest(`Could not find a property named '${name}' on type 'microsoft.graph.${typeName}'.`, flavor);
     out[key] = entity[key]!;
   }
   return out;

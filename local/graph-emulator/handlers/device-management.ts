@@ -12,6 +12,15 @@ export const deviceManagementRoutes: Route[] = [
     path: 'deviceManagement',
     area: 'intune',
     handle: ({ tenant, call, query, flavor }) =>
-      entity(call, 'deviceManagement', project({ id: tenant.tenantId, subscriptionState: tenant.store.subscriptionState, intuneAccountId: tenant.tenantId }, query.select, 'deviceManagement', flavor)),
+      entity(
+        call,
+        'deviceManagement',
+        project(
+          { id: tenant.tenantId, subscriptionState: tenant.store.subscriptionState, intuneAccountId: tenant.tenantId },
+          query.select,
+          'deviceManagement',
+          flavor,
+        ),
+      ),
   },
 ];

@@ -24,7 +24,9 @@ function matches(d: EntraDevice, c: FilterClause): boolean {
     case 'displayname':
       return c.kind === 'eq' ? d.displayName.toLowerCase() === v : d.displayName.toLowerCase().startsWith(v);
     case 'physicalids':
-      return c.kind === 'anyEq' ? d.physicalIds.some((p) => p.toLowerCase() === v) : d.physicalIds.some((p) => p.toLowerCase().startsWith(v));
+      return c.kind === 'anyEq'
+        ? d.physicalIds.some((p) => p.toLowerCase() === v)
+        : d.physicalIds.some((p) => p.toLowerCase().startsWith(v));
     case 'operatingsystem':
       return d.operatingSystem.toLowerCase() === v;
     default:
@@ -113,7 +115,8 @@ export const deviceRoutes: Route[] = [
     path: 'devices/$count',
     area: 'directory',
     handle: ({ tenant, call }) => {
-      if (call.headers['consistencylevel']?.toLowerCase() !== 'eventual') throw errors.badRequest('Count is not supported without the ConsistencyLevel header set to eventual.');
+      if (call.headers['consistencylevel']?.toLowerCase() !== 'eventual')
+        throw errors.badRequest('Count is not supported without the ConsistencyLevel header set to eventual.');
       return countText(tenant.store.devices.size);
     },
   },
@@ -121,7 +124,8 @@ export const deviceRoutes: Route[] = [
     method: 'GET',
     path: 'devices/{id}',
     area: 'directory',
-    handle: ({ tenant, call, params, query }) => entity(call, 'devices', project(serializeDevice(find(tenant, params.id!), call.version), query.select, 'device', 'graph')),
+    handle: ({ tenant, call, params, query }) =>
+      entity(call, 'devices', project(serializeDevice(find(tenant, params.id!), call.version), query.select, 'device', 'graph')),
   },
   {
     method: 'DELETE',
@@ -135,8 +139,20 @@ export const deviceRoutes: Route[] = [
   },
   ...memberOfRoutes('memberOf'),
   ...memberOfRoutes('transitiveMemberOf'),
-  { method: 'POST', path: 'devices/{id}/checkMemberGroups', area: 'directory', cost: 4, handle: ({ tenant, call, params }) => checkMemberGroups(tenant, call, find(tenant, params.id!).memberOf) },
-  { method: 'POST', path: 'devices/{id}/getMemberGroups', area: 'directory', cost: 4, handle: ({ tenant, call, params }) => getMemberGroups(tenant, call, find(tenant, params.id!).memberOf) },
+  {
+    method: 'POST',
+    path: 'devices/{id}/checkMemberGroups',
+    area: 'directory',
+    cost: 4,
+    handle: ({ tenant, call, params }) => checkMemberGroups(tenant, call, find(tenant, params.id!).memberOf),
+  },
+  {
+    method: 'POST',
+    path: 'devices/{id}/getMemberGroups',
+    area: 'directory',
+    cost: 4,
+    handle: ({ tenant, call, params }) => getMemberGroups(tenant, call, find(tenant, params.id!).memberOf),
+  },
   {
     method: 'POST',
     path: 'directoryObjects/{id}/checkMemberGroups',

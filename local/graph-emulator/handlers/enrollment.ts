@@ -50,7 +50,10 @@ function parseConfig(version: ApiVersion, body: unknown, flavor: ErrorFlavor): B
   return version === 'v1.0' ? parseBody(V1Schema, body, ESP_TYPE, flavor) : parseBody(BetaSchema, body, ESP_TYPE, flavor);
 }
 
-export function applyEspBody(c: EnrollmentConfiguration, body: Partial<EspSettings> & { displayName?: string | null; description?: string | null; roleScopeTagIds?: string[] }): void {
+export function applyEspBody(
+  c: EnrollmentConfiguration,
+  body: Partial<EspSettings> & { displayName?: string | null; description?: string | null; roleScopeTagIds?: string[] },
+): void {
   if (body.displayName != null) c.displayName = body.displayName;
   if (body.description !== undefined) c.description = body.description;
   if (body.roleScopeTagIds !== undefined) c.roleScopeTagIds = body.roleScopeTagIds;
@@ -68,7 +71,9 @@ function find(tenant: Tenant, id: string): EnrollmentConfiguration {
 
 /** Custom ESPs hold priorities 1..n without gaps; moving one shifts the others. */
 export function renumber(tenant: Tenant, moved?: { config: EnrollmentConfiguration; priority: number }): void {
-  const custom = [...tenant.store.enrollmentConfigurations.values()].filter((c) => !c.isDefault && c !== moved?.config).sort((a, b) => a.priority - b.priority);
+  const custom = [...tenant.store.enrollmentConfigurations.values()]
+    .filter((c) => !c.isDefault && c !== moved?.config)
+    .sort((a, b) => a.priority - b.priority);
   if (moved) custom.splice(Math.min(Math.max(moved.priority, 1), custom.length + 1) - 1, 0, moved.config);
   custom.forEach((c, i) => (c.priority = i + 1));
 }
@@ -90,7 +95,12 @@ function serializer(version: ApiVersion, query: ODataQuery, flavor: ErrorFlavor)
 function typeFilter(version: ApiVersion, query: ODataQuery, flavor: ErrorFlavor): ((c: EnrollmentConfiguration) => boolean) | undefined {
   if (!query.filter) return undefined;
   const [clause, ...rest] = query.filter;
-  if (version === 'beta' && rest.length === 0 && clause?.kind === 'eq' && clause.property.toLowerCase() === 'deviceenrollmentconfigurationtype') {
+  if (
+    version === 'beta' &&
+    rest.length === 0 &&
+    clause?.kind === 'eq' &&
+    clause.property.toLowerCase() === 'deviceenrollmentconfigurationtype'
+  ) {
     const wanted = clause.value.toLowerCase();
     // Every ESP, the built-in one included, has the ordinary type (see serialize/intune.ts).
     return () => wanted === 'windows10enrollmentcompletionpageconfiguration';
@@ -135,7 +145,11 @@ export const enrollmentRoutes: Route[] = [
       }
       if (!body.displayName) throw errors.badRequest("The property 'displayName' is required.", flavor);
       const customs = [...tenant.store.enrollmentConfigurations.values()].filter((c) => !c.isDefault).length;
-      if (customs >= MAX_CUSTOM_ESPS) throw errors.badRequest(`A tenant can have at most ${MAX_CUSTOM_ESPS} Enrollment Status Page profiles besides the default.`, flavor);
+      if (customs >= MAX_CUSTOM_ESPS)
+        throw errors.badRequest(
+          `A tenant can have at most ${MAX_CUSTOM_ESPS} Enrollment Status Page profiles besides the default.`,
+          flavor,
+        );
       const now = tenant.clock.now();
       const config: EnrollmentConfiguration = {
         id: `${newId()}_Windows10EnrollmentCompletionPageConfiguration`,
@@ -160,7 +174,8 @@ export const enrollmentRoutes: Route[] = [
     path: `${SET}/{id}`,
     area: 'intune',
     honours: ['expand'],
-    handle: ({ tenant, call, params, query, flavor }) => entity(call, SET, serializer(call.version, query, flavor)(find(tenant, params.id!))),
+    handle: ({ tenant, call, params, query, flavor }) =>
+      entity(call, SET, serializer(call.version, query, flavor)(find(tenant, params.id!))),
   },
   {
     method: 'PATCH',
@@ -169,7 +184,8 @@ export const enrollmentRoutes: Route[] = [
     handle: ({ tenant, call, params, flavor }) => {
       const c = find(tenant, params.id!);
       const body = parseConfig(call.version, call.body, flavor);
-      if (body.priority !== undefined && body.priority !== c.priority) throw errors.badRequest('Use the setPriority action to change a priority.', flavor);
+      if (body.priority !== undefined && body.priority !== c.priority)
+        throw errors.badRequest('Use the setPriority action to change a priority.', flavor);
       applyEspBody(c, body);
       c.version++;
       c.lastModifiedDateTime = tenant.clock.now();
@@ -195,7 +211,8 @@ export const enrollmentRoutes: Route[] = [
     handle: ({ tenant, call, params, flavor }) => {
       const c = find(tenant, params.id!);
       const body = parseBody(AssignActionSchema, call.body, 'enrollmentConfigurationAssignment', flavor, 'assign');
-      if (c.isDefault) throw errors.badRequest('The default enrollment configuration applies to all users and devices; it cannot be assigned.', flavor);
+      if (c.isDefault)
+        throw errors.badRequest('The default enrollment configuration applies to all users and devices; it cannot be assigned.', flavor);
       // assign replaces the whole set of assignments.
       c.assignments = new Map(
         body.enrollmentConfigurationAssignments.map((a) => {
@@ -215,7 +232,8 @@ export const enrollmentRoutes: Route[] = [
       const c = find(tenant, params.id!);
       const body = parseBody(z.strictObject({ priority: z.number().int() }), call.body, TYPE, flavor, 'setPriority');
       if (c.isDefault) throw errors.badRequest('The priority of the default enrollment configuration cannot be changed.', flavor);
-      if (body.priority < 1) throw errors.badRequest(`Priority ${body.priority} is invalid; custom configurations use 1 and above.`, flavor);
+      if (body.priority < 1)
+        throw errors.badRequest(`Priority ${body.priority} is invalid; custom configurations use 1 and above.`, flavor);
       renumber(tenant, { config: c, priority: body.priority });
       return noContent();
     },
@@ -245,7 +263,12 @@ export const enrollmentRoutes: Route[] = [
     area: 'intune',
     handle: ({ tenant, call, params, flavor }) => {
       const c = find(tenant, params.id!);
-      const body = parseBody(call.version === 'v1.0' ? AssignmentSchema.omit({ source: true, sourceId: true }) : AssignmentSchema, call.body, 'enrollmentConfigurationAssignment', flavor);
+      const body = parseBody(
+        call.version === 'v1.0' ? AssignmentSchema.omit({ source: true, sourceId: true }) : AssignmentSchema,
+        call.body,
+        'enrollmentConfigurationAssignment',
+        flavor,
+      );
       const target = toTarget(body.target, flavor);
       const id = `${c.id}_${'groupId' in target ? target.groupId : target.kind}`;
       const assignment = { id, target, source: 'direct' as const, sourceId: null };
@@ -268,7 +291,8 @@ export const enrollmentRoutes: Route[] = [
     path: `${SET}/{id}/assignments/{assignmentId}`,
     area: 'intune',
     handle: ({ tenant, params }) => {
-      if (!find(tenant, params.id!).assignments.delete(params.assignmentId!)) throw errors.intuneNotFound('EnrollmentConfigurationAssignment', params.assignmentId!);
+      if (!find(tenant, params.id!).assignments.delete(params.assignmentId!))
+        throw errors.intuneNotFound('EnrollmentConfigurationAssignment', params.assignmentId!);
       return noContent();
     },
   },

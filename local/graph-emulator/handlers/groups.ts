@@ -40,7 +40,8 @@ function invalid(property: string): never {
 /** Validates and installs a dynamic rule; an invalid rule is rejected before anything changes. */
 export function setRule(tenant: Tenant, g: Group, rule: string | null): void {
   if (!isDynamic(g)) {
-    if (rule) throw errors.badRequest("The property 'membershipRule' can only be set on a group whose groupTypes contain 'DynamicMembership'.");
+    if (rule)
+      throw errors.badRequest("The property 'membershipRule' can only be set on a group whose groupTypes contain 'DynamicMembership'.");
     tenant.rules.delete(g.id);
     g.membershipRule = null;
     g.membershipRuleProcessingState = null;
@@ -101,11 +102,13 @@ function groupFilter(ctx: RouteContext): { array?: Group[]; accept?: (g: Group) 
   const clauses = ctx.query.filter;
   if (!clauses) return {};
   const [c, ...rest] = clauses;
-  if (rest.length > 0 || !c) throw errors.badRequest(`Unsupported or invalid query filter clause specified for property 'displayName' of resource 'Group'.`);
+  if (rest.length > 0 || !c)
+    throw errors.badRequest(`Unsupported or invalid query filter clause specified for property 'displayName' of resource 'Group'.`);
   const prop = c.property.toLowerCase();
   if (c.kind === 'eq' && prop === 'displayname') return { array: ctx.tenant.store.groupsNamed(c.value) };
   if (c.kind === 'eq' && prop === 'mailnickname') return { accept: (g) => g.mailNickname.toLowerCase() === c.value.toLowerCase() };
-  if (c.kind === 'eq' && prop === 'id') return { array: ctx.tenant.store.groups.get(c.value) ? [ctx.tenant.store.groups.get(c.value)!] : [] };
+  if (c.kind === 'eq' && prop === 'id')
+    return { array: ctx.tenant.store.groups.get(c.value) ? [ctx.tenant.store.groups.get(c.value)!] : [] };
   if (c.kind === 'startsWith' && (prop === 'displayname' || prop === 'mailnickname')) {
     const v = c.value.toLowerCase();
     return { accept: (g) => (prop === 'displayname' ? g.displayName : g.mailNickname).toLowerCase().startsWith(v) };
@@ -150,17 +153,22 @@ export const groupRoutes: Route[] = [
     handle: (ctx) => {
       const { tenant, call, query } = ctx;
       const filtered = groupFilter(ctx);
-      return collection(filtered.array ? { array: filtered.array } : { collection: tenant.store.groups, ...(filtered.accept ? { accept: filtered.accept } : {}) }, {
-        call,
-        query,
-        flavor: 'graph',
-        contextFragment: 'groups',
-        typeName: 'group',
-        serialize: (g) => serializeGroup(g, call.version, false),
-        defaultPageSize: 100,
-        maxPageSize: 999,
-        countNeedsConsistency: true,
-      });
+      return collection(
+        filtered.array
+          ? { array: filtered.array }
+          : { collection: tenant.store.groups, ...(filtered.accept ? { accept: filtered.accept } : {}) },
+        {
+          call,
+          query,
+          flavor: 'graph',
+          contextFragment: 'groups',
+          typeName: 'group',
+          serialize: (g) => serializeGroup(g, call.version, false),
+          defaultPageSize: 100,
+          maxPageSize: 999,
+          countNeedsConsistency: true,
+        },
+      );
     },
   },
   {
@@ -168,7 +176,8 @@ export const groupRoutes: Route[] = [
     path: 'groups/$count',
     area: 'directory',
     handle: ({ tenant, call }) => {
-      if (call.headers['consistencylevel']?.toLowerCase() !== 'eventual') throw errors.badRequest('Count is not supported without the ConsistencyLevel header set to eventual.');
+      if (call.headers['consistencylevel']?.toLowerCase() !== 'eventual')
+        throw errors.badRequest('Count is not supported without the ConsistencyLevel header set to eventual.');
       return countText(tenant.store.groups.size);
     },
   },
@@ -187,7 +196,11 @@ export const groupRoutes: Route[] = [
     area: 'directory',
     handle: (ctx) => {
       const g = find(ctx.tenant, ctx.params.id!);
-      return entity(ctx.call, 'groups', project(serializeGroup(g, ctx.call.version, withStatusRequested(ctx)), ctx.query.select, 'group', 'graph'));
+      return entity(
+        ctx.call,
+        'groups',
+        project(serializeGroup(g, ctx.call.version, withStatusRequested(ctx)), ctx.query.select, 'group', 'graph'),
+      );
     },
   },
   {
@@ -197,14 +210,15 @@ export const groupRoutes: Route[] = [
     handle: ({ tenant, call, params }) => {
       const g = find(tenant, params.id!);
       const body = parseBody(GroupSchema, call.body, 'group', 'graph');
-      if (body['members@odata.bind']) throw errors.badRequest("Use members/$ref to change the members of an existing group.");
+      if (body['members@odata.bind']) throw errors.badRequest('Use members/$ref to change the members of an existing group.');
       if (body.displayName !== undefined) g.displayName = body.displayName;
       if (body.description !== undefined) g.description = body.description;
       if (body.mailNickname !== undefined) g.mailNickname = body.mailNickname;
       const before = { rule: g.membershipRule, state: g.membershipRuleProcessingState, types: g.groupTypes };
       if (body.groupTypes !== undefined) g.groupTypes = body.groupTypes;
       try {
-        if (body.membershipRule !== undefined || body.groupTypes !== undefined) setRule(tenant, g, body.membershipRule !== undefined ? body.membershipRule : g.membershipRule);
+        if (body.membershipRule !== undefined || body.groupTypes !== undefined)
+          setRule(tenant, g, body.membershipRule !== undefined ? body.membershipRule : g.membershipRule);
       } catch (error) {
         g.groupTypes = before.types;
         throw error;
@@ -262,8 +276,20 @@ export const groupRoutes: Route[] = [
       return noContent();
     },
   },
-  { method: 'POST', path: 'groups/{id}/checkMemberGroups', area: 'directory', cost: 4, handle: ({ tenant, call, params }) => checkMemberGroups(tenant, call, find(tenant, params.id!).memberOf) },
-  { method: 'POST', path: 'groups/{id}/getMemberGroups', area: 'directory', cost: 4, handle: ({ tenant, call, params }) => getMemberGroups(tenant, call, find(tenant, params.id!).memberOf) },
+  {
+    method: 'POST',
+    path: 'groups/{id}/checkMemberGroups',
+    area: 'directory',
+    cost: 4,
+    handle: ({ tenant, call, params }) => checkMemberGroups(tenant, call, find(tenant, params.id!).memberOf),
+  },
+  {
+    method: 'POST',
+    path: 'groups/{id}/getMemberGroups',
+    area: 'directory',
+    cost: 4,
+    handle: ({ tenant, call, params }) => getMemberGroups(tenant, call, find(tenant, params.id!).memberOf),
+  },
 ];
 
 /** Assigned-group changes take effect at once; profile targeting follows them. */

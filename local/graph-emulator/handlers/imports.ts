@@ -45,7 +45,10 @@ export const importRoutes: Route[] = [
       const records = createImports(tenant, body.importedWindowsAutopilotDeviceIdentities);
       return {
         status: 200,
-        body: { '@odata.context': `${call.origin}/${call.version}/$metadata#Collection(microsoft.graph.${TYPE})`, value: records.map(importedIdentity) },
+        body: {
+          '@odata.context': `${call.origin}/${call.version}/$metadata#Collection(microsoft.graph.${TYPE})`,
+          value: records.map(importedIdentity),
+        },
       };
     },
   },
@@ -68,7 +71,16 @@ export const importRoutes: Route[] = [
       if (query.filter) throw errors.badRequest('An error has occurred', flavor);
       return collection(
         { collection: tenant.store.imports },
-        { call, query, flavor, contextFragment: SET, typeName: TYPE, serialize: importedIdentity, defaultPageSize: 1000, maxPageSize: 1000 },
+        {
+          call,
+          query,
+          flavor,
+          contextFragment: SET,
+          typeName: TYPE,
+          serialize: importedIdentity,
+          defaultPageSize: 1000,
+          maxPageSize: 1000,
+        },
       );
     },
   },

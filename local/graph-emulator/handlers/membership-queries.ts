@@ -24,7 +24,9 @@ export function checkMemberGroups(tenant: Tenant, call: GraphCall, memberOf: Set
 
 export function getMemberGroups(tenant: Tenant, call: GraphCall, memberOf: Set<string>): GraphResult {
   const body = parseBody(GetGroupsSchema, call.body, 'directoryObject', 'graph', 'getMemberGroups');
-  const value = [...tenant.store.transitiveGroupsOf(memberOf)].filter((id) => !body.securityEnabledOnly || tenant.store.groups.get(id)?.securityEnabled);
+  const value = [...tenant.store.transitiveGroupsOf(memberOf)].filter(
+    (id) => !body.securityEnabledOnly || tenant.store.groups.get(id)?.securityEnabled,
+  );
   return { status: 200, body: { '@odata.context': `${call.origin}/${call.version}/$metadata#Collection(Edm.String)`, value } };
 }
 
@@ -51,7 +53,8 @@ export function directoryObjects(ctx: RouteContext, ids: Iterable<string>, cast:
     return o && (!cast || o.kind === cast) ? o : undefined;
   };
   const eventual = call.headers['consistencylevel']?.toLowerCase() === 'eventual';
-  if ((count || query.count) && !eventual) throw errors.badRequest('Count is not supported without the ConsistencyLevel header set to eventual.');
+  if ((count || query.count) && !eventual)
+    throw errors.badRequest('Count is not supported without the ConsistencyLevel header set to eventual.');
   // An OData cast on a transitive member list is an advanced query: without ConsistencyLevel and
   // $count=true the service refuses it (learn.microsoft.com/graph/aad-advanced-queries, "Use of
   // OData cast with transitive members list"; the same request cast to microsoft.graph.group is
@@ -64,7 +67,8 @@ export function directoryObjects(ctx: RouteContext, ids: Iterable<string>, cast:
     for (const id of ids) if (accept(id)) n++;
     return countText(n);
   }
-  if (query.filter) throw errors.badRequest(`Unsupported query: $filter on this collection is not supported by the emulator ('${query.filterText}').`);
+  if (query.filter)
+    throw errors.badRequest(`Unsupported query: $filter on this collection is not supported by the emulator ('${query.filterText}').`);
   const size = Math.min(query.top ?? 100, 999);
   const from = query.skipToken ?? 0;
   const page: NonNullable<ReturnType<typeof accept>>[] = [];
@@ -109,7 +113,8 @@ export function directoryObjects(ctx: RouteContext, ids: Iterable<string>, cast:
     const params = new URLSearchParams(call.search);
     for (const key of [...params.keys()]) if (key.toLowerCase() === '$skiptoken') params.delete(key);
     params.set('$skiptoken', encodeSkipToken(from + size));
-    (result.body as Record<string, unknown>)['@odata.nextLink'] = `${call.origin}/${call.version}/${call.path.replace(/^\//, '')}?${params.toString().replace(/%24/g, '$')}`;
+    (result.body as Record<string, unknown>)['@odata.nextLink'] =
+      `${call.origin}/${call.version}/${call.path.replace(/^\//, '')}?${params.toString().replace(/%24/g, '$')}`;
   }
   return result;
 }

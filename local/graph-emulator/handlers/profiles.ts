@@ -74,12 +74,23 @@ const PROFILE_TYPES = ['azureADWindowsAutopilotDeploymentProfile', 'activeDirect
 function profileType(body: ProfileBody, flavor: ErrorFlavor): DeploymentProfile['odataType'] {
   const raw = (body['@odata.type'] ?? '').replace(/^#/, '').replace(/^microsoft\.graph\./, '');
   const found = PROFILE_TYPES.find((t) => t.toLowerCase() === raw.toLowerCase());
-  if (!found) throw errors.badRequest(`A windowsAutopilotDeploymentProfile is abstract; '@odata.type' must be one of ${PROFILE_TYPES.map((t) => `#microsoft.graph.${t}`).join(', ')}.`, flavor);
+  if (!found)
+    throw errors.badRequest(
+      `A windowsAutopilotDeploymentProfile is abstract; '@odata.type' must be one of ${PROFILE_TYPES.map((t) => `#microsoft.graph.${t}`).join(', ')}.`,
+      flavor,
+    );
   return found;
 }
 
 export function defaultOobe(): OobeSetting {
-  return { deviceUsageType: 'singleUser', escapeLinkHidden: true, eulaHidden: false, keyboardSelectionPageSkipped: false, privacySettingsHidden: false, userType: 'standard' };
+  return {
+    deviceUsageType: 'singleUser',
+    escapeLinkHidden: true,
+    eulaHidden: false,
+    keyboardSelectionPageSkipped: false,
+    privacySettingsHidden: false,
+    userType: 'standard',
+  };
 }
 
 /** Applies a create/PATCH body; the newer OOBE shape wins over the deprecated one. */
@@ -95,7 +106,8 @@ export function applyProfileBody(p: DeploymentProfile, body: ProfileBody): void 
   if (body.hardwareHashExtractionEnabled !== undefined) p.hardwareHashExtractionEnabled = body.hardwareHashExtractionEnabled;
   if (body.roleScopeTagIds !== undefined) p.roleScopeTagIds = body.roleScopeTagIds;
   if (body.managementServiceAppId !== undefined) p.managementServiceAppId = body.managementServiceAppId;
-  if (body.hybridAzureADJoinSkipConnectivityCheck !== undefined) p.hybridAzureADJoinSkipConnectivityCheck = body.hybridAzureADJoinSkipConnectivityCheck;
+  if (body.hybridAzureADJoinSkipConnectivityCheck !== undefined)
+    p.hybridAzureADJoinSkipConnectivityCheck = body.hybridAzureADJoinSkipConnectivityCheck;
   const old = body.outOfBoxExperienceSettings;
   if (old) {
     const o = p.outOfBoxExperienceSetting;
@@ -188,7 +200,16 @@ export const profileRoutes: Route[] = [
       if (query.filter) throw errors.badRequest('An error has occurred', flavor);
       return collection(
         { collection: tenant.store.profiles },
-        { call, query: { ...query, select: undefined }, flavor, contextFragment: SET, typeName: TYPE, serialize: serializer(query, flavor), defaultPageSize: 1000, maxPageSize: 1000 },
+        {
+          call,
+          query: { ...query, select: undefined },
+          flavor,
+          contextFragment: SET,
+          typeName: TYPE,
+          serialize: serializer(query, flavor),
+          defaultPageSize: 1000,
+          maxPageSize: 1000,
+        },
       );
     },
   },
@@ -230,7 +251,8 @@ export const profileRoutes: Route[] = [
     path: `${SET}/{id}`,
     handle: ({ tenant, params, flavor }) => {
       const p = find(tenant, params.id!);
-      if (p.assignments.size > 0) throw errors.badRequest('The profile is assigned to groups; remove its assignments before deleting it.', flavor);
+      if (p.assignments.size > 0)
+        throw errors.badRequest('The profile is assigned to groups; remove its assignments before deleting it.', flavor);
       tenant.store.profiles.delete(p.id);
       reconcileAll(tenant);
       return noContent();
@@ -285,7 +307,8 @@ export const profileRoutes: Route[] = [
     method: 'DELETE',
     path: `${SET}/{id}/assignments/{assignmentId}`,
     handle: ({ tenant, params }) => {
-      if (!find(tenant, params.id!).assignments.delete(params.assignmentId!)) throw errors.intuneNotFound('WindowsAutopilotDeploymentProfileAssignment', params.assignmentId!);
+      if (!find(tenant, params.id!).assignments.delete(params.assignmentId!))
+        throw errors.intuneNotFound('WindowsAutopilotDeploymentProfileAssignment', params.assignmentId!);
       reconcileAll(tenant);
       return noContent();
     },

@@ -15,15 +15,10 @@ export type ComparisonOperator =
   | 'notIn';
 
 export type RuleValue =
-  | { type: 'string'; value: string }
-  | { type: 'boolean'; value: boolean }
-  | { type: 'null' }
-  | { type: 'list'; values: string[] };
+  { type: 'string'; value: string } | { type: 'boolean'; value: boolean } | { type: 'null' } | { type: 'list'; values: string[] };
 
 /** What a comparison reads: a device property, or the current element of an -any/-all. */
-export type ComparisonTarget =
-  | { type: 'property'; property: DeviceRuleProperty }
-  | { type: 'item'; itemKind: 'string' | 'groupId' };
+export type ComparisonTarget = { type: 'property'; property: DeviceRuleProperty } | { type: 'item'; itemKind: 'string' | 'groupId' };
 
 export type RuleExpression =
   | { type: 'or'; left: RuleExpression; right: RuleExpression }

@@ -85,7 +85,8 @@ export class RuleParser {
       return inner;
     }
     if (token.kind === 'end') throw new RuleSyntaxError('the rule ends where an expression was expected', token.pos);
-    if (token.kind !== 'word') throw new RuleSyntaxError(`expected a property such as device.displayName, found ${describe(token)}`, token.pos);
+    if (token.kind !== 'word')
+      throw new RuleSyntaxError(`expected a property such as device.displayName, found ${describe(token)}`, token.pos);
     this.index++;
     if (inItem) return this.parseItemComparison(token);
     return this.parsePropertyExpression(token);
@@ -150,9 +151,13 @@ export class RuleParser {
     const operator = COMPARISON_OPERATORS[name];
     if (!operator) {
       const shown = operatorToken.kind === 'dashWord' ? `-${operatorToken.text}` : `'${(operatorToken as { text: string }).text}'`;
-      if (NON_DEVICE_OPERATORS.has(name)) throw new RuleSyntaxError(`operator ${shown} is not supported for ${subjectText}`, operatorToken.pos);
+      if (NON_DEVICE_OPERATORS.has(name))
+        throw new RuleSyntaxError(`operator ${shown} is not supported for ${subjectText}`, operatorToken.pos);
       if (name === 'any' || name === 'all') {
-        throw new RuleSyntaxError(`invalid operands found for operator ${shown}: ${subjectText} is not a multi-valued property`, operatorToken.pos);
+        throw new RuleSyntaxError(
+          `invalid operands found for operator ${shown}: ${subjectText} is not a multi-valued property`,
+          operatorToken.pos,
+        );
       }
       throw new RuleSyntaxError(`unknown operator ${shown}`, operatorToken.pos);
     }
@@ -171,7 +176,10 @@ export class RuleParser {
       case 'lbracket':
         return { type: 'list', values: this.parseList(token.pos) };
       case 'number':
-        throw new RuleSyntaxError(`wrong value type for -${operator}: number ${token.value} where a quoted string or true/false was expected`, token.pos);
+        throw new RuleSyntaxError(
+          `wrong value type for -${operator}: number ${token.value} where a quoted string or true/false was expected`,
+          token.pos,
+        );
       case 'word': {
         const lower = token.text.toLowerCase();
         if (lower === 'true' || lower === 'false') return { type: 'boolean', value: lower === 'true' };
@@ -194,7 +202,8 @@ export class RuleParser {
       const separator = this.peek();
       this.index++;
       if (separator.kind === 'rbracket') return values;
-      if (separator.kind !== 'comma') throw new RuleSyntaxError(`expected ',' or ']' in the value list, found ${describe(separator)}`, separator.pos);
+      if (separator.kind !== 'comma')
+        throw new RuleSyntaxError(`expected ',' or ']' in the value list, found ${describe(separator)}`, separator.pos);
     }
   }
 
@@ -207,9 +216,13 @@ export class RuleParser {
     const object = token.text.slice(0, dot).toLowerCase();
     const name = token.text.slice(dot + 1);
     if (object === 'user') {
-      throw new RuleSyntaxError(`wrong property applied: '${token.text}' is a user property; a device rule may reference only device properties`, token.pos);
+      throw new RuleSyntaxError(
+        `wrong property applied: '${token.text}' is a user property; a device rule may reference only device properties`,
+        token.pos,
+      );
     }
-    if (object !== 'device') throw new RuleSyntaxError(`wrong property applied: unknown object '${token.text.slice(0, dot)}' in '${token.text}'`, token.pos);
+    if (object !== 'device')
+      throw new RuleSyntaxError(`wrong property applied: unknown object '${token.text.slice(0, dot)}' in '${token.text}'`, token.pos);
     const property = lookupDeviceProperty(name);
     if (!property) throw new RuleSyntaxError(`unknown device property '${name}'`, token.pos);
     return property;
@@ -238,7 +251,13 @@ export class RuleParser {
   }
 }
 
-function checkOperands(operator: ComparisonOperator, value: RuleValue, subject: string, kind: 'string' | 'boolean' | 'groupId', pos: number): void {
+function checkOperands(
+  operator: ComparisonOperator,
+  value: RuleValue,
+  subject: string,
+  kind: 'string' | 'boolean' | 'groupId',
+  pos: number,
+): void {
   const fail = (why: string): never => {
     throw new RuleSyntaxError(`invalid operands found for operator -${operator}: ${why}`, pos);
   };

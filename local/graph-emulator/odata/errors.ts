@@ -28,10 +28,18 @@ export interface ErrorBody {
   };
 }
 
-export function errorBody(error: GraphError, requestId: string, clientRequestId: string | undefined, nowIso: string, path: string): ErrorBody {
+export function errorBody(
+  error: GraphError,
+  requestId: string,
+  clientRequestId: string | undefined,
+  nowIso: string,
+  path: string,
+): ErrorBody {
   const date = nowIso.replace(/\.\d{3}Z$/, '');
   const message = error.flavor === 'intune' ? intuneMessage(error, path) : error.message;
-  return { error: { code: error.code, message, innerError: { date, 'request-id': requestId, 'client-request-id': clientRequestId ?? requestId } } };
+  return {
+    error: { code: error.code, message, innerError: { date, 'request-id': requestId, 'client-request-id': clientRequestId ?? requestId } },
+  };
 }
 
 /** The Intune front end's JSON-in-a-string diagnostic, as observed on real 400s. */
@@ -53,13 +61,22 @@ export const errors = {
   unauthenticated: () => new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.'),
   intuneNotFound: (what: string, id: string) => new GraphError(404, 'NotFound', `${what} with id '${id}' was not found.`, 'intune'),
   directoryNotFound: (id: string) =>
-    new GraphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`),
+    new GraphError(
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+    ),
   segmentNotFound: (segment: string) => new GraphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`),
   notImplemented: (method: string, path: string) =>
-    new GraphError(501, 'NotImplemented', `The Graph emulator does not implement ${method} ${path}. See docs/GRAPH-EMULATOR.md for what it covers.`),
+    new GraphError(
+      501,
+      'NotImplemented',
+      `The Graph emulator does not implement ${method} ${path}. See docs/GRAPH-EMULATOR.md for what it covers.`,
+    ),
   methodNotAllowed: (method: string, path: string) =>
     new GraphError(405, 'Request_BadRequest', `The HTTP method '${method}' is not supported on ${path}.`),
-  badRequest: (message: string, flavor: ErrorFlavor = 'graph') => new GraphError(400, flavor === 'intune' ? 'BadRequest' : 'Request_BadRequest', message, flavor),
+  badRequest: (message: string, flavor: ErrorFlavor = 'graph') =>
+    new GraphError(400, flavor === 'intune' ? 'BadRequest' : 'Request_BadRequest', message, flavor),
   unknownProperty: (property: string, type: string, flavor: ErrorFlavor) =>
     new GraphError(
       400,
@@ -67,7 +84,8 @@ export const errors = {
       `The property '${property}' does not exist on type 'microsoft.graph.${type}'. Make sure to only use property names that are defined by the type or mark the type as open type.`,
       flavor,
     ),
-  invalidValue: (detail: string, flavor: ErrorFlavor) => new GraphError(400, flavor === 'intune' ? 'BadRequest' : 'Request_BadRequest', detail, flavor),
+  invalidValue: (detail: string, flavor: ErrorFlavor) =>
+    new GraphError(400, flavor === 'intune' ? 'BadRequest' : 'Request_BadRequest', detail, flavor),
   conflict: (message: string, flavor: ErrorFlavor) => new GraphError(409, 'Conflict', message, flavor),
   /**
    * A caller without any of the permissions a call needs. Intune's wording and JSON-in-a-string shape
@@ -76,6 +94,11 @@ export const errors = {
    */
   forbidden: (flavor: ErrorFlavor, needed: readonly string[]) =>
     flavor === 'intune'
-      ? new GraphError(403, 'Forbidden', `Application is not authorized to perform this operation. Application must have one of the following scopes: ${needed.join(', ')}`, 'intune')
+      ? new GraphError(
+          403,
+          'Forbidden',
+          `Application is not authorized to perform this operation. Application must have one of the following scopes: ${needed.join(', ')}`,
+          'intune',
+        )
       : new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'),
 };

@@ -11,8 +11,14 @@ const STRING = String.raw`'((?:[^']|'')*)'`;
 const PROP = String.raw`([A-Za-z][A-Za-z0-9]*)`;
 const PATTERNS: [RegExp, (m: RegExpMatchArray) => FilterClause][] = [
   [new RegExp(String.raw`^${PROP}\s+eq\s+${STRING}$`, 'i'), (m) => ({ kind: 'eq', property: m[1]!, value: unquote(m[2]!) })],
-  [new RegExp(String.raw`^contains\(\s*${PROP}\s*,\s*${STRING}\s*\)$`, 'i'), (m) => ({ kind: 'contains', property: m[1]!, value: unquote(m[2]!) })],
-  [new RegExp(String.raw`^startswith\(\s*${PROP}\s*,\s*${STRING}\s*\)$`, 'i'), (m) => ({ kind: 'startsWith', property: m[1]!, value: unquote(m[2]!) })],
+  [
+    new RegExp(String.raw`^contains\(\s*${PROP}\s*,\s*${STRING}\s*\)$`, 'i'),
+    (m) => ({ kind: 'contains', property: m[1]!, value: unquote(m[2]!) }),
+  ],
+  [
+    new RegExp(String.raw`^startswith\(\s*${PROP}\s*,\s*${STRING}\s*\)$`, 'i'),
+    (m) => ({ kind: 'startsWith', property: m[1]!, value: unquote(m[2]!) }),
+  ],
   [
     new RegExp(String.raw`^${PROP}/any\(\s*(\w+)\s*:\s*(\w+)\s+eq\s+${STRING}\s*\)$`, 'i'),
     (m) => ({ kind: 'anyEq', property: m[1]!, value: unquote(m[4]!) }),

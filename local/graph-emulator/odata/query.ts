@@ -61,12 +61,14 @@ export function parseQuery(params: URLSearchParams, flavor: ErrorFlavor): ODataQ
     if (!Number.isInteger(top) || top < 0) throw errors.badRequest(`Invalid value '${topText}' for $top query option found.`, flavor);
   }
   const countText = get('$count');
-  if (countText !== undefined && !/^(true|false)$/i.test(countText)) throw errors.badRequest(`'${countText}' is not a valid count option.`, flavor);
+  if (countText !== undefined && !/^(true|false)$/i.test(countText))
+    throw errors.badRequest(`'${countText}' is not a valid count option.`, flavor);
   const filterText = get('$filter');
   let filter: FilterClause[] | undefined;
   if (filterText !== undefined) {
     filter = parseFilter(filterText);
-    if (!filter) throw errors.badRequest(`Invalid filter clause: the emulated service does not support the filter '${filterText}'.`, flavor);
+    if (!filter)
+      throw errors.badRequest(`Invalid filter clause: the emulated service does not support the filter '${filterText}'.`, flavor);
   }
   const skip = get('$skiptoken');
   return {

@@ -86,7 +86,11 @@ export function group(g: Group, version: ApiVersion, withProcessingStatus: boole
   if (version === 'beta' && withProcessingStatus) {
     const dynamic = g.membershipRule !== null && g.membershipRuleProcessingState === 'On';
     out.membershipRuleProcessingStatus = dynamic
-      ? { status: g.processing.status, lastMembershipUpdated: iso(g.processing.lastMembershipUpdated), errorMessage: g.processing.errorMessage }
+      ? {
+          status: g.processing.status,
+          lastMembershipUpdated: iso(g.processing.lastMembershipUpdated),
+          errorMessage: g.processing.errorMessage,
+        }
       : null;
   }
   return out;
@@ -116,7 +120,10 @@ export function selectedDevice(d: EntraDevice, select: string[], typed: boolean)
 }
 
 /** Members of directory-object collections carry their concrete type. */
-export function directoryObject(value: { kind: 'device'; value: EntraDevice } | { kind: 'group'; value: Group }, version: ApiVersion): JsonObject {
+export function directoryObject(
+  value: { kind: 'device'; value: EntraDevice } | { kind: 'group'; value: Group },
+  version: ApiVersion,
+): JsonObject {
   return value.kind === 'device'
     ? { '@odata.type': '#microsoft.graph.device', ...device(value.value, version) }
     : { '@odata.type': '#microsoft.graph.group', ...group(value.value, version, false) };

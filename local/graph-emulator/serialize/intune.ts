@@ -1,4 +1,12 @@
-import type { Assignment, AutopilotDevice, EnrollmentState, AutopilotSettings, DeploymentProfile, EnrollmentConfiguration, ImportRecord } from '../state/types';
+import type {
+  Assignment,
+  AutopilotDevice,
+  EnrollmentState,
+  AutopilotSettings,
+  DeploymentProfile,
+  EnrollmentConfiguration,
+  ImportRecord,
+} from '../state/types';
 import { iso, isoOrNever, NEVER, type ApiVersion, type JsonObject } from './common';
 
 /**
@@ -162,7 +170,8 @@ export function deploymentProfile(p: DeploymentProfile): JsonObject {
     roleScopeTagIds: p.roleScopeTagIds,
     managementServiceAppId: p.managementServiceAppId,
   };
-  if (p.odataType === 'activeDirectoryWindowsAutopilotDeploymentProfile') out.hybridAzureADJoinSkipConnectivityCheck = p.hybridAzureADJoinSkipConnectivityCheck;
+  if (p.odataType === 'activeDirectoryWindowsAutopilotDeploymentProfile')
+    out.hybridAzureADJoinSkipConnectivityCheck = p.hybridAzureADJoinSkipConnectivityCheck;
   return out;
 }
 

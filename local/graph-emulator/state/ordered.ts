@@ -41,7 +41,8 @@ export class OrderedCollection<T> {
     if (p === undefined) return false;
     this.slots[p] = undefined;
     this.positions.delete(id);
-    if (this.slots.length > 1024 && this.positions.size < this.slots.length / 4 && this.slots.length - this.positions.size > 4096) this.compact();
+    if (this.slots.length > 1024 && this.positions.size < this.slots.length / 4 && this.slots.length - this.positions.size > 4096)
+      this.compact();
     return true;
   }
 

@@ -1,5 +1,13 @@
 import { OrderedCollection } from './ordered';
-import type { AutopilotDevice, AutopilotSettings, DeploymentProfile, EnrollmentConfiguration, EntraDevice, Group, ImportRecord } from './types';
+import type {
+  AutopilotDevice,
+  AutopilotSettings,
+  DeploymentProfile,
+  EnrollmentConfiguration,
+  EntraDevice,
+  Group,
+  ImportRecord,
+} from './types';
 
 function addToIndex(index: Map<string, Set<string>>, key: string, id: string): void {
   let set = index.get(key);
@@ -49,7 +57,13 @@ export class TenantStore {
   subscriptionState = 'active';
 
   constructor(readonly tenantId: string) {
-    this.autopilotSettings = { id: tenantId, lastSyncDateTime: undefined, lastManualSyncTriggerDateTime: undefined, syncStatus: 'unknown', runningUntil: undefined };
+    this.autopilotSettings = {
+      id: tenantId,
+      lastSyncDateTime: undefined,
+      lastManualSyncTriggerDateTime: undefined,
+      syncStatus: 'unknown',
+      runningUntil: undefined,
+    };
   }
 
   // Autopilot

@@ -6,14 +6,20 @@ import { join } from 'node:path';
  * segments, which is what Functions apps use (`dist/src/functions/*.js`). Results are sorted.
  */
 export function expandGlob(baseDir: string, pattern: string): string[] {
-  const segments = pattern.replace(/^\.\//, '').split('/').filter((s) => s.length > 0);
+  const segments = pattern
+    .replace(/^\.\//, '')
+    .split('/')
+    .filter((s) => s.length > 0);
   const out = new Set<string>();
   walk(baseDir, segments, out);
   return [...out].sort();
 }
 
 function toRegex(segment: string): RegExp {
-  const body = segment.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const body = segment
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
   return new RegExp(`^${body}$`);
 }
 

@@ -9,20 +9,22 @@ const LocalSettings = z.object({
   Values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
 });
 
-const HostJson = z.object({
-  extensions: z
-    .object({
-      http: z.object({ routePrefix: z.string().optional() }).loose().optional(),
-      durableTask: z
-        .object({ hubName: z.string().optional(), maxConcurrentActivityFunctions: z.number().int().positive().optional() })
-        .loose()
-        .optional(),
-      blobs: z.object({ poisonBlobThreshold: z.number().int().positive().optional() }).loose().optional(),
-      queues: z.object({ maxDequeueCount: z.number().int().positive().optional() }).loose().optional(),
-    })
-    .loose()
-    .optional(),
-}).loose();
+const HostJson = z
+  .object({
+    extensions: z
+      .object({
+        http: z.object({ routePrefix: z.string().optional() }).loose().optional(),
+        durableTask: z
+          .object({ hubName: z.string().optional(), maxConcurrentActivityFunctions: z.number().int().positive().optional() })
+          .loose()
+          .optional(),
+        blobs: z.object({ poisonBlobThreshold: z.number().int().positive().optional() }).loose().optional(),
+        queues: z.object({ maxDequeueCount: z.number().int().positive().optional() }).loose().optional(),
+      })
+      .loose()
+      .optional(),
+  })
+  .loose();
 
 export interface HostSettings {
   routePrefix: string;

@@ -35,7 +35,8 @@ export function activityBindingData(input: unknown, instanceId: string, triggerB
     for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
       if (value === null || value === undefined || Array.isArray(value)) continue;
       if (typeof value === 'object') setIgnoreCase(data, key, value);
-      else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') setIgnoreCase(data, key, dotNetString(value));
+      else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        setIgnoreCase(data, key, dotNetString(value));
     }
   }
   return data;

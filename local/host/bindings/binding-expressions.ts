@@ -37,7 +37,8 @@ export function parseBindingTemplate(template: string, env: NodeJS.ProcessEnv = 
       const close = withSettings.indexOf('}', i);
       if (close < 0) throw new Error(`Binding expression '${template}': unclosed '{'.`);
       const token = withSettings.slice(i + 1, close).trim();
-      if (token.includes(':')) throw new Error(`Binding expression '{${token}}' in '${template}': formatted expressions are not supported by the local host.`);
+      if (token.includes(':'))
+        throw new Error(`Binding expression '{${token}}' in '${template}': formatted expressions are not supported by the local host.`);
       if (literal) parts.push({ literal });
       literal = '';
       parts.push({ token });

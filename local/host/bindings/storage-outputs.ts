@@ -52,10 +52,17 @@ async function writeBlob(path: string, connectionString: string, value: unknown,
   await container.getBlockBlobClient(blobName).upload(bytes, bytes.length);
 }
 
-async function writeQueue(queueName: string, connectionString: string, value: unknown, bindingData: Record<string, unknown>): Promise<void> {
+async function writeQueue(
+  queueName: string,
+  connectionString: string,
+  value: unknown,
+  bindingData: Record<string, unknown>,
+): Promise<void> {
   const resolved = resolveBindingExpression(queueName, bindingData).toLowerCase();
   if (!QUEUE_NAME.test(resolved)) {
-    throw new Error(`Queue output '${queueName}' resolved to '${resolved}', which is not a valid queue name (3-63 lowercase letters, digits, single dashes).`);
+    throw new Error(
+      `Queue output '${queueName}' resolved to '${resolved}', which is not a valid queue name (3-63 lowercase letters, digits, single dashes).`,
+    );
   }
   const queue = queueServiceFor(connectionString).getQueueClient(resolved);
   await queue.createIfNotExists();

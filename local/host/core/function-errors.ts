@@ -14,7 +14,14 @@ import type { RpcBindingInfo } from './types';
  * indexing); the log block copies `ScriptHost.LogHostFunctionErrors`.
  */
 
-export const TRIGGERS: ReadonlySet<string> = new Set(['httpTrigger', 'timerTrigger', 'blobTrigger', 'orchestrationTrigger', 'activityTrigger', 'entityTrigger']);
+export const TRIGGERS: ReadonlySet<string> = new Set([
+  'httpTrigger',
+  'timerTrigger',
+  'blobTrigger',
+  'orchestrationTrigger',
+  'activityTrigger',
+  'entityTrigger',
+]);
 export const INPUTS: ReadonlySet<string> = new Set(['durableClient']);
 export const OUTPUTS: ReadonlySet<string> = new Set(['http', 'blob', 'queue']);
 const KNOWN = new Set([...TRIGGERS, ...INPUTS, ...OUTPUTS]);
@@ -33,7 +40,8 @@ export class FunctionInErrorError extends Error {
 }
 
 const PROVIDED =
-  `(The local host provides triggers ${[...TRIGGERS].join(', ')}; inputs ${[...INPUTS].join(', ')}; ` + `outputs ${[...OUTPUTS].join(', ')}.)`;
+  `(The local host provides triggers ${[...TRIGGERS].join(', ')}; inputs ${[...INPUTS].join(', ')}; ` +
+  `outputs ${[...OUTPUTS].join(', ')}.)`;
 
 function isTrigger(b: RpcBindingInfo): boolean {
   return /trigger$/i.test(b.type ?? '');
@@ -88,23 +96,33 @@ function problemsOf(fn: RegisteredFunction, env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   const unregistered = [...new Set(bindings.map((b) => b.type ?? '(none)').filter((t) => !KNOWN.has(t)))];
   if (unregistered.length > 0) {
-    problems.push(`The binding type(s) '${unregistered.join(', ')}' are not registered. Please ensure the type is correct and the binding extension is installed. ${PROVIDED}`);
+    problems.push(
+      `The binding type(s) '${unregistered.join(', ')}' are not registered. Please ensure the type is correct and the binding extension is installed. ${PROVIDED}`,
+    );
   }
   for (const b of bindings) {
     const type = b.type ?? '(none)';
     if (!KNOWN.has(type)) continue;
     const ok = isTrigger(b) ? TRIGGERS.has(type) : b.direction === 'out' ? OUTPUTS.has(type) : INPUTS.has(type);
-    if (!ok) problems.push(`The local host does not support '${type}' as ${b.direction === 'out' ? 'an output' : 'an input'} binding. ${PROVIDED}`);
+    if (!ok)
+      problems.push(
+        `The local host does not support '${type}' as ${b.direction === 'out' ? 'an output' : 'an input'} binding. ${PROVIDED}`,
+      );
   }
   const outputs = bindings.filter((b) => b.direction === 'out' && OUTPUTS.has(b.type ?? ''));
   if (trigger === 'orchestrationTrigger' && outputs.length > 0) {
     // They would be written again on every replay; Durable's code constraints forbid bindings in orchestrators.
-    problems.push(`Orchestrator functions must not use output bindings (they run again on every replay); remove the '${outputs.map((b) => b.type).join(', ')}' output(s) and write from an activity.`);
+    problems.push(
+      `Orchestrator functions must not use output bindings (they run again on every replay); remove the '${outputs.map((b) => b.type).join(', ')}' output(s) and write from an activity.`,
+    );
   } else if (trigger === 'entityTrigger' && outputs.length > 0) {
-    problems.push(`The local host does not support output bindings on entity functions ('${outputs.map((b) => b.type).join(', ')}'); write from an activity.`);
+    problems.push(
+      `The local host does not support output bindings on entity functions ('${outputs.map((b) => b.type).join(', ')}'); write from an activity.`,
+    );
   } else {
     for (const b of outputs) {
-      if (b.type === 'http' && trigger !== 'httpTrigger') problems.push(`An 'http' output binding needs an httpTrigger; this function's trigger is '${trigger}'.`);
+      if (b.type === 'http' && trigger !== 'httpTrigger')
+        problems.push(`An 'http' output binding needs an httpTrigger; this function's trigger is '${trigger}'.`);
       if (b.type === 'blob' || b.type === 'queue') problems.push(...storageProblems(b, env));
     }
   }

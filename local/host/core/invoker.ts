@@ -80,7 +80,13 @@ export class Invoker {
 
     coreCtx.state = 'preInvocationHooks';
     const hookData: Record<string, unknown> = {};
-    const pre: Record<string, unknown> = { invocationContext: context, inputs, functionCallback: callback, hookData, appHookData: this.registry.appHookData };
+    const pre: Record<string, unknown> = {
+      invocationContext: context,
+      inputs,
+      functionCallback: callback,
+      hookData,
+      appHookData: this.registry.appHookData,
+    };
     for (const hook of this.registry.hooks.preInvocation) await hook(pre);
     inputs = pre.inputs as unknown[];
     callback = pre.functionCallback as typeof callback;
@@ -95,7 +101,14 @@ export class Invoker {
     }
 
     coreCtx.state = 'postInvocationHooks';
-    const post: Record<string, unknown> = { invocationContext: context, inputs, result, error, hookData, appHookData: this.registry.appHookData };
+    const post: Record<string, unknown> = {
+      invocationContext: context,
+      inputs,
+      result,
+      error,
+      hookData,
+      appHookData: this.registry.appHookData,
+    };
     for (const hook of this.registry.hooks.postInvocation) await hook(post);
     if (post.error !== undefined && post.error !== null) throw post.error;
     return model.getResponse(context, post.result);

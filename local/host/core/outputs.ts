@@ -17,7 +17,12 @@ export function connectionFor(connection: unknown, env: NodeJS.ProcessEnv): stri
  * A `$return` output (`return: output.storageBlob(…)`) gets the function's return value, which
  * `@azure/functions` puts in `returnValue` rather than `outputData`.
  */
-export async function writeStorageOutputs(fn: RegisteredFunction, response: RpcInvocationResponse, bindingData: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<void> {
+export async function writeStorageOutputs(
+  fn: RegisteredFunction,
+  response: RpcInvocationResponse,
+  bindingData: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   const outputs = (response.outputData ?? []).map((out) => ({ binding: out.name ? fn.bindings[out.name] : undefined, data: out.data }));
   const returned = fn.bindings.$return;
   if (returned && returned.type !== 'http') outputs.push({ binding: returned, data: response.returnValue });

@@ -11,7 +11,16 @@ import type { Store } from './journal';
 import { parseOrchestratorState } from './orchestrator-state';
 import { runEntityBatch } from './entity-batch';
 import { failureDetailsFromMessage } from './failure-details';
-import { applyRecord, TERMINAL, type ActivityWork, type HostState, type InstanceState, type JournalRecord, type Message, type TimerWork } from './state';
+import {
+  applyRecord,
+  TERMINAL,
+  type ActivityWork,
+  type HostState,
+  type InstanceState,
+  type JournalRecord,
+  type Message,
+  type TimerWork,
+} from './state';
 
 /** Writes an invocation's output bindings (blob, queue) against the given binding data; throws if it cannot. */
 export type OutputWriter = (fn: RegisteredFunction, response: RpcInvocationResponse, bindingData: Record<string, unknown>) => Promise<void>;
@@ -232,7 +241,8 @@ export class DurableEngine {
     try {
       const res = await this.invoker.invoke({ functionName: fn.name, inputs: { orchestrationTrigger: { string: payload } } });
       const json = res.returnValue?.json;
-      if (typeof json !== 'string') return { ok: false, error: 'The orchestrator returned no state (is it registered with df.app.orchestration?).' };
+      if (typeof json !== 'string')
+        return { ok: false, error: 'The orchestrator returned no state (is it registered with df.app.orchestration?).' };
       return { ok: true, state: parseOrchestratorState(json) };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -281,7 +291,12 @@ export class DurableEngine {
   private async runActivity(work: ActivityWork): Promise<void> {
     let event;
     try {
-      const input = work.input === undefined ? { json: 'null' } : typeof work.input === 'string' ? { string: work.input } : { json: JSON.stringify(work.input) };
+      const input =
+        work.input === undefined
+          ? { json: 'null' }
+          : typeof work.input === 'string'
+            ? { string: work.input }
+            : { json: JSON.stringify(work.input) };
       const fn = this.invoker.find(work.name, 'activityTrigger');
       if (!fn) throw new Error(`The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`);
       const res = await this.invoker.invoke({ functionName: fn.name, inputs: { activityTrigger: input } });
@@ -306,7 +321,9 @@ export class DurableEngine {
       process.kill(process.pid, 'SIGKILL');
     }
     if (this.stopped) return;
-    this.track(this.commit({ t: 'activityDone', key: work.key, message: { instanceId: work.instanceId, executionId: work.executionId, event } }));
+    this.track(
+      this.commit({ t: 'activityDone', key: work.key, message: { instanceId: work.instanceId, executionId: work.executionId, event } }),
+    );
   }
 
   // ---- timers -----------------------------------------------------------------------------------
@@ -314,13 +331,20 @@ export class DurableEngine {
   private arm(t: TimerWork): void {
     if (this.stopped || this.armed.has(t.key)) return;
     const delay = Date.parse(t.fireAt) - Date.now();
-    const handle = setTimeout(() => {
-      this.armed.delete(t.key);
-      if (!this.state.timers[t.key]) return;
-      if (Date.parse(t.fireAt) > Date.now()) return this.arm(t); // longer than setTimeout allows
-      const message: Message = { instanceId: t.instanceId, executionId: t.executionId, event: historyEvent(EventType.TimerFired, { TimerId: t.timerId, FireAt: t.fireAt }) };
-      this.track(this.commit({ t: 'timerFired', key: t.key, message }));
-    }, Math.min(Math.max(0, delay), MAX_TIMEOUT));
+    const handle = setTimeout(
+      () => {
+        this.armed.delete(t.key);
+        if (!this.state.timers[t.key]) return;
+        if (Date.parse(t.fireAt) > Date.now()) return this.arm(t); // longer than setTimeout allows
+        const message: Message = {
+          instanceId: t.instanceId,
+          executionId: t.executionId,
+          event: historyEvent(EventType.TimerFired, { TimerId: t.timerId, FireAt: t.fireAt }),
+        };
+        this.track(this.commit({ t: 'timerFired', key: t.key, message }));
+      },
+      Math.min(Math.max(0, delay), MAX_TIMEOUT),
+    );
     this.armed.set(t.key, handle);
   }
 
@@ -375,20 +399,27 @@ export class DurableEngine {
       throw new HttpError(400, 'The orchestration input is not valid JSON.');
     }
     this.cache.forget(id);
-    await this.commit({ t: 'create', spec: { instanceId: id, name: fn.name, input, executionId: randomUUID(), time: new Date().toISOString() } });
+    await this.commit({
+      t: 'create',
+      spec: { instanceId: id, name: fn.name, input, executionId: randomUUID(), time: new Date().toISOString() },
+    });
     return id;
   }
 
   async raiseEvent(instanceId: string, eventName: string, dataText: string): Promise<void> {
     const inst = this.requireInstance(instanceId);
-    if (TERMINAL.has(inst.status)) throw new HttpError(410, `Instance '${instanceId}' is ${inst.status.toLowerCase()} and cannot receive events.`);
+    if (TERMINAL.has(inst.status))
+      throw new HttpError(410, `Instance '${instanceId}' is ${inst.status.toLowerCase()} and cannot receive events.`);
     const input = dataText.trim() === '' ? 'null' : dataText;
     try {
       JSON.parse(input);
     } catch {
       throw new HttpError(400, 'The event data is not valid JSON.');
     }
-    await this.commit({ t: 'message', message: { instanceId, event: historyEvent(EventType.EventRaised, { Name: eventName, Input: input }) } });
+    await this.commit({
+      t: 'message',
+      message: { instanceId, event: historyEvent(EventType.EventRaised, { Name: eventName, Input: input }) },
+    });
   }
 
   async terminate(instanceId: string, reason: string): Promise<void> {
@@ -400,7 +431,11 @@ export class DurableEngine {
       messages.push({
         instanceId: p.instanceId,
         executionId: p.executionId,
-        event: historyEvent(EventType.SubOrchestrationInstanceFailed, { TaskScheduledId: p.taskId, Reason: `Sub-orchestration '${instanceId}' was terminated: ${reason}`, Details: '' }),
+        event: historyEvent(EventType.SubOrchestrationInstanceFailed, {
+          TaskScheduledId: p.taskId,
+          Reason: `Sub-orchestration '${instanceId}' was terminated: ${reason}`,
+          Details: '',
+        }),
       });
     }
     await this.commit({ t: 'terminate', instanceId, reason, time: new Date().toISOString(), messages });
@@ -427,7 +462,10 @@ export class DurableEngine {
     const input = inputText.trim() === '' ? undefined : inputText;
     await this.commit({
       t: 'entityOp',
-      delivery: { schedulerId: `@${name.toLowerCase()}@${key}`, op: { id: randomUUID(), name: op, ...(input !== undefined ? { input } : {}), isSignal: true } },
+      delivery: {
+        schedulerId: `@${name.toLowerCase()}@${key}`,
+        op: { id: randomUUID(), name: op, ...(input !== undefined ? { input } : {}), isSignal: true },
+      },
       time: new Date().toISOString(),
     });
   }

@@ -11,7 +11,11 @@ const EntityResult = z
     entityState: z.string().nullable().optional(),
     results: z.array(z.object({ isError: z.boolean(), result: z.string().nullable().optional() }).loose()),
     signals: z
-      .array(z.object({ target: z.object({ name: z.string(), key: z.string() }), name: z.string(), input: z.string().nullable().optional() }).loose())
+      .array(
+        z
+          .object({ target: z.object({ name: z.string(), key: z.string() }), name: z.string(), input: z.string().nullable().optional() })
+          .loose(),
+      )
       .optional(),
   })
   .loose();
@@ -30,7 +34,13 @@ export async function runEntityBatch(schedulerId: string, entity: EntityState, i
       if (op.isSignal || !op.parent) return [];
       const r = results[i] ?? { isError: true, result: JSON.stringify('The entity produced no result for this operation.') };
       const payload = JSON.stringify({ result: r.result ?? undefined, ...(r.isError ? { exceptionType: 'Error' } : {}) });
-      return [{ instanceId: op.parent.instanceId, executionId: op.parent.executionId, event: historyEvent(EventType.EventRaised, { Name: op.id, Input: payload }) }];
+      return [
+        {
+          instanceId: op.parent.instanceId,
+          executionId: op.parent.executionId,
+          event: historyEvent(EventType.EventRaised, { Name: op.id, Input: payload }),
+        },
+      ];
     });
   const failAll = (message: string): JournalRecord => ({
     t: 'entityBatch',

@@ -78,7 +78,11 @@ export async function runEpisode(inst: InstanceState, cache: HistoryCache, deps:
     return { t: 'drop', instanceId: inst.instanceId, seq: item.seq };
   }
   const wall = deps.now();
-  const startedAt = ISO_MAX(wall.toISOString(), inst.lastStarted, e.EventType === EventType.TimerFired && typeof e.FireAt === 'string' ? e.FireAt : '');
+  const startedAt = ISO_MAX(
+    wall.toISOString(),
+    inst.lastStarted,
+    e.EventType === EventType.TimerFired && typeof e.FireAt === 'string' ? e.FireAt : '',
+  );
   const exec = inst.executionId;
   let nextId = inst.nextId;
   const retries = { ...inst.retries };
@@ -93,26 +97,52 @@ export async function runEpisode(inst: InstanceState, cache: HistoryCache, deps:
 
   const addTimer = (id: number, fireAt: string, armed: boolean) => {
     added.push(historyEvent(EventType.TimerCreated, { EventId: id, FireAt: fireAt }, startedAt));
-    if (armed) timers.push({ key: timerKey(inst.instanceId, exec, id), instanceId: inst.instanceId, executionId: exec, timerId: id, fireAt });
+    if (armed)
+      timers.push({ key: timerKey(inst.instanceId, exec, id), instanceId: inst.instanceId, executionId: exec, timerId: id, fireAt });
   };
   const scheduleActivity = (id: number, name: string, input: unknown, retry?: RetryState) => {
     // DTFx's ScheduleTask serialises its parameters array, so the recorded Input is `[input]` (the
     // extension's activity trigger unwraps that one-element array); the SDK ignores this event's Input.
     added.push(historyEvent(EventType.TaskScheduled, { EventId: id, Name: name, Input: JSON.stringify([input ?? null]) }, startedAt));
-    activities.push({ key: activityKey(inst.instanceId, exec, id), instanceId: inst.instanceId, executionId: exec, taskId: id, name, input });
+    activities.push({
+      key: activityKey(inst.instanceId, exec, id),
+      instanceId: inst.instanceId,
+      executionId: exec,
+      taskId: id,
+      name,
+      input,
+    });
     if (retry) retries[id] = retry;
   };
   const scheduleSub = (id: number, name: string, input: unknown, explicitId: string | undefined, retry?: RetryState) => {
     const childId = explicitId ?? `${inst.instanceId}:${id}`;
     const inputText = JSON.stringify(input ?? null);
-    added.push(historyEvent(EventType.SubOrchestrationInstanceCreated, { EventId: id, Name: name, InstanceId: childId, Input: inputText }, startedAt));
+    added.push(
+      historyEvent(
+        EventType.SubOrchestrationInstanceCreated,
+        { EventId: id, Name: name, InstanceId: childId, Input: inputText },
+        startedAt,
+      ),
+    );
     if (retry) retries[id] = retry;
     const registered = deps.orchestratorName(name);
     const refuse = (reason: string) =>
-      messages.push({ instanceId: inst.instanceId, executionId: exec, event: historyEvent(EventType.SubOrchestrationInstanceFailed, { TaskScheduledId: id, Reason: reason, Details: '' }, startedAt) });
+      messages.push({
+        instanceId: inst.instanceId,
+        executionId: exec,
+        event: historyEvent(EventType.SubOrchestrationInstanceFailed, { TaskScheduledId: id, Reason: reason, Details: '' }, startedAt),
+      });
     if (!registered) refuse(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
     else if (deps.isRunning(childId)) refuse(`An orchestration with instance ID '${childId}' already exists and is running.`);
-    else creates.push({ instanceId: childId, name: registered, input: inputText, executionId: deps.newGuid(), time: wall.toISOString(), parent: { instanceId: inst.instanceId, executionId: exec, taskId: id } });
+    else
+      creates.push({
+        instanceId: childId,
+        name: registered,
+        input: inputText,
+        executionId: deps.newGuid(),
+        time: wall.toISOString(),
+        parent: { instanceId: inst.instanceId, executionId: exec, taskId: id },
+      });
   };
 
   // Host-side retry continuations (DTFx RetryInterceptor): a failed attempt is followed by a retry
@@ -183,18 +213,27 @@ export async function runEpisode(inst: InstanceState, cache: HistoryCache, deps:
         case ActionType.CallActivity:
         case ActionType.CallActivityWithRetry: {
           id = nextId++;
-          const retry = a.actionType === ActionType.CallActivityWithRetry && a.retryOptions
-            ? { kind: 'activity' as const, functionName: a.functionName ?? '', input: a.input, options: a.retryOptions, attempt: 1 }
-            : undefined;
+          const retry =
+            a.actionType === ActionType.CallActivityWithRetry && a.retryOptions
+              ? { kind: 'activity' as const, functionName: a.functionName ?? '', input: a.input, options: a.retryOptions, attempt: 1 }
+              : undefined;
           scheduleActivity(id, a.functionName ?? '', a.input, retry);
           break;
         }
         case ActionType.CallSubOrchestrator:
         case ActionType.CallSubOrchestratorWithRetry: {
           id = nextId++;
-          const retry = a.actionType === ActionType.CallSubOrchestratorWithRetry && a.retryOptions
-            ? { kind: 'sub' as const, functionName: a.functionName ?? '', input: a.input, ...(a.instanceId ? { instanceId: a.instanceId } : {}), options: a.retryOptions, attempt: 1 }
-            : undefined;
+          const retry =
+            a.actionType === ActionType.CallSubOrchestratorWithRetry && a.retryOptions
+              ? {
+                  kind: 'sub' as const,
+                  functionName: a.functionName ?? '',
+                  input: a.input,
+                  ...(a.instanceId ? { instanceId: a.instanceId } : {}),
+                  options: a.retryOptions,
+                  attempt: 1,
+                }
+              : undefined;
           scheduleSub(id, a.functionName ?? '', a.input, a.instanceId, retry);
           break;
         }
@@ -215,13 +254,24 @@ export async function runEpisode(inst: InstanceState, cache: HistoryCache, deps:
           added.push(
             historyEvent(
               EventType.EventSent,
-              { EventId: id, InstanceId: target, Name: 'op', Input: JSON.stringify({ id: requestId, op: a.operation, signal: isSignal, input, parent: inst.instanceId }) },
+              {
+                EventId: id,
+                InstanceId: target,
+                Name: 'op',
+                Input: JSON.stringify({ id: requestId, op: a.operation, signal: isSignal, input, parent: inst.instanceId }),
+              },
               startedAt,
             ),
           );
           entityOps.push({
             schedulerId: target,
-            op: { id: requestId, name: a.operation ?? '', ...(input !== undefined ? { input } : {}), isSignal, ...(isSignal ? {} : { parent: { instanceId: inst.instanceId, executionId: exec } }) },
+            op: {
+              id: requestId,
+              name: a.operation ?? '',
+              ...(input !== undefined ? { input } : {}),
+              isSignal,
+              ...(isSignal ? {} : { parent: { instanceId: inst.instanceId, executionId: exec } }),
+            },
           });
           break;
         }
@@ -256,7 +306,13 @@ export async function runEpisode(inst: InstanceState, cache: HistoryCache, deps:
 
   const append = [...fresh, ...added, historyEvent(EventType.OrchestratorCompleted, {}, startedAt)];
   if (status === 'Completed' || status === 'Failed') {
-    append.push(historyEvent(EventType.ExecutionCompleted, { OrchestrationStatus: OrchestrationStatusCode[status], Result: JSON.stringify(output) }, startedAt));
+    append.push(
+      historyEvent(
+        EventType.ExecutionCompleted,
+        { OrchestrationStatus: OrchestrationStatusCode[status], Result: JSON.stringify(output) },
+        startedAt,
+      ),
+    );
     if (inst.parent) {
       const p = inst.parent;
       messages.push({

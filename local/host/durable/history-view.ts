@@ -44,7 +44,16 @@ const EVENT_NAMES: readonly string[] = [
 ];
 
 /** DTFx `OrchestrationStatus` names by number. */
-const STATUS_NAMES: readonly string[] = ['Running', 'Completed', 'ContinuedAsNew', 'Failed', 'Canceled', 'Terminated', 'Pending', 'Suspended'];
+const STATUS_NAMES: readonly string[] = [
+  'Running',
+  'Completed',
+  'ContinuedAsNew',
+  'Failed',
+  'Canceled',
+  'Terminated',
+  'Pending',
+  'Suspended',
+];
 
 /** The extension's `ParseToJToken`: JSON when it parses, else the raw text. */
 function parseToJson(value: unknown): unknown {
@@ -106,7 +115,11 @@ export function historyView(history: readonly HistoryEvent[], opts: HistoryViewO
         break;
       case EventType.SubOrchestrationInstanceCompleted:
       case EventType.SubOrchestrationInstanceFailed:
-        completeFrom(row, 'SubOrchestrationInstanceCreated', opts.showHistoryOutput && e.EventType === EventType.SubOrchestrationInstanceCompleted);
+        completeFrom(
+          row,
+          'SubOrchestrationInstanceCreated',
+          opts.showHistoryOutput && e.EventType === EventType.SubOrchestrationInstanceCompleted,
+        );
         break;
       case EventType.ExecutionStarted:
         delete row.Name;
@@ -114,7 +127,8 @@ export function historyView(history: readonly HistoryEvent[], opts: HistoryViewO
         for (const k of ['OrchestrationInstance', 'ParentInstance', 'Version', 'Tags']) delete row[k];
         break;
       case EventType.ExecutionCompleted:
-        if (typeof e.OrchestrationStatus === 'number') row.OrchestrationStatus = STATUS_NAMES[e.OrchestrationStatus] ?? e.OrchestrationStatus;
+        if (typeof e.OrchestrationStatus === 'number')
+          row.OrchestrationStatus = STATUS_NAMES[e.OrchestrationStatus] ?? e.OrchestrationStatus;
         if (opts.showHistoryOutput) row.Result = parseToJson(row.Result);
         else delete row.Result;
         break;

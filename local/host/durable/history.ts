@@ -33,7 +33,15 @@ export function historyEvent(type: number, fields: Record<string, unknown> = {},
 }
 
 /** DTFx `OrchestrationStatus` numbers, used in ExecutionCompleted events. */
-export const OrchestrationStatusCode = { Running: 0, Completed: 1, ContinuedAsNew: 2, Failed: 3, Canceled: 4, Terminated: 5, Pending: 6 } as const;
+export const OrchestrationStatusCode = {
+  Running: 0,
+  Completed: 1,
+  ContinuedAsNew: 2,
+  Failed: 3,
+  Canceled: 4,
+  Terminated: 5,
+  Pending: 6,
+} as const;
 
 /** The id a completion event answers (TaskScheduledId / TimerId), or undefined for other events. */
 export function completionId(e: HistoryEvent): number | undefined {

@@ -15,7 +15,11 @@ const json = (status: number, value: unknown, headers: Record<string, string> = 
   headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   body: JSON.stringify(value),
 });
-const text = (status: number, message: string): ApiResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: message });
+const text = (status: number, message: string): ApiResponse => ({
+  status,
+  headers: { 'content-type': 'text/plain; charset=utf-8' },
+  body: message,
+});
 
 const STATUSES = ['Pending', 'Running', 'Completed', 'ContinuedAsNew', 'Failed', 'Canceled', 'Terminated', 'Suspended'] as const;
 const ListQuery = z.object({
@@ -23,7 +27,12 @@ const ListQuery = z.object({
   createdTimeTo: z.iso.datetime({ offset: true }).optional(),
   runtimeStatus: z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(STATUSES)))
     .optional(),
   instanceIdPrefix: z.string().optional(),
@@ -35,7 +44,10 @@ const ListQuery = z.object({
 const shortTime = (iso: string) => `${iso.slice(0, 19)}Z`;
 const parseJson = (t: string): unknown => (t === '' ? null : (JSON.parse(t) as unknown));
 
-export function statusBody(inst: InstanceState, opts: { showInput: boolean; showHistory: boolean; showHistoryOutput: boolean }): Record<string, unknown> {
+export function statusBody(
+  inst: InstanceState,
+  opts: { showInput: boolean; showHistory: boolean; showHistoryOutput: boolean },
+): Record<string, unknown> {
   return {
     name: inst.name,
     instanceId: inst.instanceId,
@@ -46,7 +58,9 @@ export function statusBody(inst: InstanceState, opts: { showInput: boolean; show
     createdTime: shortTime(inst.createdTime),
     lastUpdatedTime: shortTime(inst.lastUpdatedTime),
     // As the extension: no history for a Pending instance (StatusResponsePayload omits a null historyEvents).
-    ...(opts.showHistory && inst.status !== 'Pending' ? { historyEvents: historyView(inst.history, { showInput: opts.showInput, showHistoryOutput: opts.showHistoryOutput }) } : {}),
+    ...(opts.showHistory && inst.status !== 'Pending'
+      ? { historyEvents: historyView(inst.history, { showInput: opts.showInput, showHistoryOutput: opts.showHistoryOutput }) }
+      : {}),
   };
 }
 
@@ -63,7 +77,9 @@ function filterInstances(engine: DurableEngine, q: z.infer<typeof ListQuery>): I
       if (q.instanceIdPrefix && !i.instanceId.startsWith(q.instanceIdPrefix)) return false;
       return true;
     })
-    .sort((a, b) => (a.createdTime === b.createdTime ? a.instanceId.localeCompare(b.instanceId) : a.createdTime.localeCompare(b.createdTime)));
+    .sort((a, b) =>
+      a.createdTime === b.createdTime ? a.instanceId.localeCompare(b.instanceId) : a.createdTime.localeCompare(b.createdTime),
+    );
 }
 
 /**
@@ -75,7 +91,10 @@ export async function handleDurableApi(
   urls: ClientUrls,
   req: { method: string; path: string; query: URLSearchParams; body: string; headers: Record<string, string | undefined> },
 ): Promise<ApiResponse> {
-  const parts = req.path.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+  const parts = req.path
+    .split('/')
+    .filter((p) => p.length > 0)
+    .map(decodeURIComponent);
   const [resource, a, b, c] = parts;
   const flag = (name: string, dflt: boolean) => {
     const v = req.query.get(name);
@@ -97,7 +116,11 @@ export async function handleDurableApi(
         const page = all.slice(start, start + top);
         const more = start + top < all.length;
         const showInput = parsed.data.showInput !== 'false';
-        return json(200, page.map((i) => statusBody(i, { showInput, showHistory: false, showHistoryOutput: false })), more ? { 'x-ms-continuation-token': String(start + top) } : {});
+        return json(
+          200,
+          page.map((i) => statusBody(i, { showInput, showHistory: false, showHistoryOutput: false })),
+          more ? { 'x-ms-continuation-token': String(start + top) } : {},
+        );
       }
       if (req.method === 'DELETE') {
         const n = await engine.purge(all.filter((i) => TERMINAL.has(i.status)).map((i) => i.instanceId));
@@ -108,7 +131,11 @@ export async function handleDurableApi(
       if (req.method === 'GET' && b === undefined) {
         const inst = engine.instance(a);
         if (!inst) return text(404, `No instance with ID '${a}' found.`);
-        const body = statusBody(inst, { showInput: flag('showInput', true), showHistory: flag('showHistory', false), showHistoryOutput: flag('showHistoryOutput', false) });
+        const body = statusBody(inst, {
+          showInput: flag('showInput', true),
+          showHistory: flag('showHistory', false),
+          showHistoryOutput: flag('showHistoryOutput', false),
+        });
         const running: RuntimeStatus[] = ['Pending', 'Running', 'Suspended'];
         if (running.includes(inst.status)) {
           return json(202, body, { location: managementUrls(urls, a).statusQueryGetUri ?? '', 'retry-after': '5' });
@@ -119,7 +146,11 @@ export async function handleDurableApi(
       if (req.method === 'DELETE' && b === undefined) {
         const inst = engine.instance(a);
         if (!inst) return text(404, `No instance with ID '${a}' found.`);
-        if (!TERMINAL.has(inst.status)) return text(400, `Instance '${a}' is ${inst.status.toLowerCase()}; only completed, failed or terminated instances can be purged.`);
+        if (!TERMINAL.has(inst.status))
+          return text(
+            400,
+            `Instance '${a}' is ${inst.status.toLowerCase()}; only completed, failed or terminated instances can be purged.`,
+          );
         return json(200, { instancesDeleted: await engine.purge([a]) });
       }
       if (req.method === 'POST' && b === 'raiseEvent' && c) {

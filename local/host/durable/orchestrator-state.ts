@@ -96,7 +96,8 @@ export function leafActions(state: OrchestratorState): Action[] {
 export function actionName(a: Action): string {
   if (a.actionType === ActionType.CreateTimer) return 'timer';
   if (a.actionType === ActionType.WaitForExternalEvent) return a.externalEventName ?? '';
-  if (a.actionType === ActionType.CallEntity || a.actionType === ActionType.SignalEntity) return `${a.instanceId ?? ''}:${a.operation ?? ''}`;
+  if (a.actionType === ActionType.CallEntity || a.actionType === ActionType.SignalEntity)
+    return `${a.instanceId ?? ''}:${a.operation ?? ''}`;
   return a.functionName ?? '';
 }
 

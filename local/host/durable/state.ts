@@ -170,7 +170,16 @@ export type JournalRecord =
   | { t: 'suspend' | 'resume'; instanceId: string; reason: string; time: string }
   | { t: 'purge'; instanceIds: string[] }
   | { t: 'entityOp'; delivery: EntityOpDelivery; time: string }
-  | { t: 'entityBatch'; schedulerId: string; count: number; exists: boolean; state: string | null; time: string; messages: Message[]; entityOps: EntityOpDelivery[] };
+  | {
+      t: 'entityBatch';
+      schedulerId: string;
+      count: number;
+      exists: boolean;
+      state: string | null;
+      time: string;
+      messages: Message[];
+      entityOps: EntityOpDelivery[];
+    };
 
 export function emptyState(): HostState {
   return { nextSeq: 1, instances: {}, activities: {}, timers: {}, entities: {} };
@@ -187,7 +196,13 @@ export function activityKey(instanceId: string, executionId: string, taskId: num
 function newInstance(spec: CreateSpec, seq: number): InstanceState {
   const started = historyEvent(
     EventType.ExecutionStarted,
-    { Name: spec.name, Input: spec.input, ParentInstance: spec.parent ? { OrchestrationInstance: { InstanceId: spec.parent.instanceId } } : null, Version: '', Tags: null },
+    {
+      Name: spec.name,
+      Input: spec.input,
+      ParentInstance: spec.parent ? { OrchestrationInstance: { InstanceId: spec.parent.instanceId } } : null,
+      Version: '',
+      Tags: null,
+    },
     spec.time,
   );
   return {
@@ -227,7 +242,14 @@ function deliver(state: HostState, m: Message): void {
 
 function enqueueEntityOp(state: HostState, d: EntityOpDelivery, time: string): void {
   const [, name = '', ...keyParts] = d.schedulerId.split('@');
-  const entity = (state.entities[d.schedulerId] ??= { name, key: keyParts.join('@'), exists: false, state: null, queue: [], lastModified: time });
+  const entity = (state.entities[d.schedulerId] ??= {
+    name,
+    key: keyParts.join('@'),
+    exists: false,
+    state: null,
+    queue: [],
+    lastModified: time,
+  });
   entity.queue.push(d.op);
 }
 
@@ -282,7 +304,10 @@ export function applyRecord(state: HostState, rec: JournalRecord): void {
         const can = rec.continueAsNew;
         dropWorkOf(state, inst.instanceId);
         const kept = inst.inbox.filter((i) => i.executionId === undefined);
-        const fresh = newInstance({ instanceId: inst.instanceId, name: inst.name, input: can.input, executionId: can.executionId, time: can.time }, state.nextSeq++);
+        const fresh = newInstance(
+          { instanceId: inst.instanceId, name: inst.name, input: can.input, executionId: can.executionId, time: can.time },
+          state.nextSeq++,
+        );
         Object.assign(inst, {
           executionId: can.executionId,
           input: can.input,
@@ -323,7 +348,11 @@ export function applyRecord(state: HostState, rec: JournalRecord): void {
       // (TaskOrchestrationContext.HandleExecutionTerminatedEvent → CompleteOrchestration).
       inst.history.push(
         historyEvent(EventType.ExecutionTerminated, { Input: rec.reason }, rec.time),
-        historyEvent(EventType.ExecutionCompleted, { OrchestrationStatus: OrchestrationStatusCode.Terminated, Result: rec.reason }, rec.time),
+        historyEvent(
+          EventType.ExecutionCompleted,
+          { OrchestrationStatus: OrchestrationStatusCode.Terminated, Result: rec.reason },
+          rec.time,
+        ),
       );
       Object.assign(inst, { status: 'Terminated', output: rec.reason, lastUpdatedTime: rec.time, inbox: [] });
       dropWorkOf(state, inst.instanceId);
@@ -337,7 +366,8 @@ export function applyRecord(state: HostState, rec: JournalRecord): void {
     }
     case 'resume': {
       const inst = state.instances[rec.instanceId];
-      if (inst?.status === 'Suspended') Object.assign(inst, { status: inst.history.length > 0 ? 'Running' : 'Pending', lastUpdatedTime: rec.time });
+      if (inst?.status === 'Suspended')
+        Object.assign(inst, { status: inst.history.length > 0 ? 'Running' : 'Pending', lastUpdatedTime: rec.time });
       return;
     }
     case 'purge':

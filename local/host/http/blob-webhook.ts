@@ -62,17 +62,23 @@ export async function handleBlobWebhook(deps: BlobWebhookDeps, req: BlobWebhookR
   if (!requested) return text(400, `${BLOB_WEBHOOK_PATH} needs ?functionName=Host.Functions.<name> (the blob trigger function).`);
   const fn = findFunction(deps.functions, requested);
   if (!fn) {
-    const eventGrid = deps.functions.filter((f) => Object.values(f.bindings).some((b) => b.type === 'blobTrigger' && b.source === 'EventGrid'));
+    const eventGrid = deps.functions.filter((f) =>
+      Object.values(f.bindings).some((b) => b.type === 'blobTrigger' && b.source === 'EventGrid'),
+    );
     const known = eventGrid.length > 0 ? eventGrid.map((f) => f.name).join(', ') : 'none in this app';
     return text(404, `No function named '${requested}'. Blob triggers with source 'EventGrid': ${known}.`);
   }
   const reasons = deps.errorsOf(fn.name);
   if (reasons) return text(500, new FunctionInErrorError(fn.name, reasons).message);
   const trigger = Object.values(fn.bindings).find((b) => b.type === 'blobTrigger');
-  if (!trigger) return text(400, `Function '${fn.name}' is not a blob trigger; only blob triggers with source 'EventGrid' take Event Grid deliveries.`);
+  if (!trigger)
+    return text(400, `Function '${fn.name}' is not a blob trigger; only blob triggers with source 'EventGrid' take Event Grid deliveries.`);
   if (trigger.source !== 'EventGrid') {
     const source = typeof trigger.source === 'string' ? trigger.source : 'LogsAndContainerScan';
-    return text(400, `Blob trigger '${fn.name}' has source '${source}' (container polling); only blob triggers with source 'EventGrid' take Event Grid deliveries.`);
+    return text(
+      400,
+      `Blob trigger '${fn.name}' has source '${source}' (container polling); only blob triggers with source 'EventGrid' take Event Grid deliveries.`,
+    );
   }
 
   let parsed;
@@ -96,7 +102,11 @@ export async function handleBlobWebhook(deps: BlobWebhookDeps, req: BlobWebhookR
   if (parsed.kind === 'unsubscribe') return text(202, 'Accepted');
   const sink = deps.sink();
   // 503 makes Event Grid retry the delivery later, as it does when a function app is restarting.
-  if (!sink) return text(503, `The blob trigger listener is not running (the host is starting or stopping); deliver '${fn.name}' events again later.`);
+  if (!sink)
+    return text(
+      503,
+      `The blob trigger listener is not running (the host is starting or stopping); deliver '${fn.name}' events again later.`,
+    );
   for (const b of parsed.blobs) {
     try {
       await sink.notifyBlobCreated(fn.name, b.container, b.blobName);

@@ -35,7 +35,14 @@ export function toRpcHttpRequest(
   for (const [k, v] of Object.entries(headers)) if (v !== undefined) flatHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
-  const http: RpcHttpData = { method, url: url.href, headers: flatHeaders, query, params, ...(body.length > 0 ? { body: { bytes: body } } : {}) };
+  const http: RpcHttpData = {
+    method,
+    url: url.href,
+    headers: flatHeaders,
+    query,
+    params,
+    ...(body.length > 0 ? { body: { bytes: body } } : {}),
+  };
   return { http };
 }
 
@@ -58,7 +65,10 @@ export interface PlainHttpResponse {
 
 /** The worker's http output (`toRpcHttp`) as a response the node:http server can send. */
 export function fromRpcHttpResponse(response: RpcInvocationResponse, outputName: string | undefined): PlainHttpResponse {
-  const data = outputName === '$return' || outputName === undefined ? response.returnValue : response.outputData?.find((o) => o.name === outputName)?.data;
+  const data =
+    outputName === '$return' || outputName === undefined
+      ? response.returnValue
+      : response.outputData?.find((o) => o.name === outputName)?.data;
   const http = data?.http;
   if (!http) return { status: 204, headers: {}, body: Buffer.alloc(0) };
   const headers: Record<string, string | string[]> = { ...(http.headers ?? {}) };

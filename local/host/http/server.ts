@@ -52,15 +52,23 @@ export function createHostServer(deps: ServerDeps): Server {
       if (base) {
         const headers: Record<string, string | undefined> = {};
         for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(',') : v;
-        const r = await handleDurableApi(deps.engine, deps.urls(), { method, path: url.pathname.slice(base.length - 1), query: url.searchParams, body: body.toString('utf8'), headers });
+        const r = await handleDurableApi(deps.engine, deps.urls(), {
+          method,
+          path: url.pathname.slice(base.length - 1),
+          query: url.searchParams,
+          body: body.toString('utf8'),
+          headers,
+        });
         return send(res, r.status, r.headers, r.body);
       }
       if (url.pathname === BLOB_WEBHOOK_PATH || url.pathname === `${BLOB_WEBHOOK_PATH}/`) {
         const r = await deps.blobWebhook({ method, query: url.searchParams, headers: req.headers, body });
         return send(res, r.status, r.headers, r.body);
       }
-      if (url.pathname === LOCAL_ACTIVITY_PATH && method === 'GET') return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(deps.localActivity()));
-      if (url.pathname === '/admin/host/status') return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ state: 'Running' }));
+      if (url.pathname === LOCAL_ACTIVITY_PATH && method === 'GET')
+        return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(deps.localActivity()));
+      if (url.pathname === '/admin/host/status')
+        return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ state: 'Running' }));
       const fnStatus = /^\/admin\/functions\/([^/]+)\/status\/?$/.exec(url.pathname);
       if (fnStatus?.[1] && method === 'GET') {
         const status = deps.functionStatus(decodeURIComponent(fnStatus[1]));
@@ -68,7 +76,10 @@ export function createHostServer(deps: ServerDeps): Server {
           ? send(res, 200, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify(status))
           : send(res, 404, { 'content-type': 'text/plain' }, `No function named '${decodeURIComponent(fnStatus[1])}'.`);
       }
-      const parts = url.pathname.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+      const parts = url.pathname
+        .split('/')
+        .filter((p) => p.length > 0)
+        .map(decodeURIComponent);
       let methodMismatch = false;
       for (const r of deps.routes) {
         const params = matchRoute(r.route, parts);
@@ -79,7 +90,10 @@ export function createHostServer(deps: ServerDeps): Server {
         }
         const response = await deps.invoker.invoke({
           functionName: r.fn.name,
-          inputs: { httpTrigger: toRpcHttpRequest(method, url, req.headers, body, params), durableClient: { string: deps.clientBinding() } },
+          inputs: {
+            httpTrigger: toRpcHttpRequest(method, url, req.headers, body, params),
+            durableClient: { string: deps.clientBinding() },
+          },
         });
         await deps.afterInvoke(r.fn, response, { ...Object.fromEntries(url.searchParams), ...params });
         const out = fromRpcHttpResponse(response, r.outputName);

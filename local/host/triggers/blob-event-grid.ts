@@ -32,7 +32,8 @@ const HEADER_KINDS: Record<string, 'validation' | 'notification' | 'unsubscribe'
 
 function validationOf(e: Event): EventGridBlobRequest {
   const code = e.data?.validationCode;
-  if (typeof code !== 'string' || code.length === 0) throw new Error('Event Grid subscription validation event without data.validationCode.');
+  if (typeof code !== 'string' || code.length === 0)
+    throw new Error('Event Grid subscription validation event without data.validationCode.');
   return { kind: 'validation', response: { validationResponse: code } };
 }
 
@@ -45,7 +46,8 @@ export function parseEventGridBlobRequest(body: unknown, aegEventType?: string):
   let headerKind: 'validation' | 'notification' | 'unsubscribe' | undefined;
   if (aegEventType !== undefined) {
     headerKind = HEADER_KINDS[aegEventType.toLowerCase()];
-    if (!headerKind) throw new Error(`Event Grid request: aeg-event-type '${aegEventType}' is not SubscriptionValidation, Notification or Unsubscribe.`);
+    if (!headerKind)
+      throw new Error(`Event Grid request: aeg-event-type '${aegEventType}' is not SubscriptionValidation, Notification or Unsubscribe.`);
   }
   // The host reads no body for Unsubscribe.
   if (headerKind === 'unsubscribe') return { kind: 'unsubscribe' };
@@ -64,7 +66,10 @@ export function parseEventGridBlobRequest(body: unknown, aegEventType?: string):
       throw new Error(`Event Grid event type '${e.eventType}' is not supported by blob triggers (only Microsoft.Storage.BlobCreated).`);
     }
     const m = SUBJECT.exec(e.subject ?? '');
-    if (!m) throw new Error(`Event Grid BlobCreated subject '${e.subject ?? ''}' is not /blobServices/default/containers/<container>/blobs/<name>.`);
+    if (!m)
+      throw new Error(
+        `Event Grid BlobCreated subject '${e.subject ?? ''}' is not /blobServices/default/containers/<container>/blobs/<name>.`,
+      );
     blobs.push({ container: m[1] as string, blobName: m[2] as string });
   }
   return { kind: 'blobs', blobs };

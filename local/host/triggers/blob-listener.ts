@@ -73,7 +73,10 @@ export interface BlobListener {
 
 const HostId = z
   .string()
-  .regex(/^[a-z0-9](?:[a-z0-9]|-(?!-)){0,30}[a-z0-9]$|^[a-z0-9]$/, 'host id: 1-32 lowercase letters, digits and single dashes, not at the ends');
+  .regex(
+    /^[a-z0-9](?:[a-z0-9]|-(?!-)){0,30}[a-z0-9]$|^[a-z0-9]$/,
+    'host id: 1-32 lowercase letters, digits and single dashes, not at the ends',
+  );
 const BindingSchema = z.object({
   functionName: z.string().min(1),
   path: z.string().min(1),

@@ -47,7 +47,9 @@ export function parseBlobTriggerPath(path: string): BlobTriggerPath {
       if (close < 0) throw new Error(`Blob trigger path '${path}': unclosed '{' at position ${slash + 1 + i}.`);
       const name = blobPattern.slice(i + 1, close);
       if (!PARAMETER_NAME.test(name)) {
-        throw new Error(`Blob trigger path '${path}': '{${name}}' is not a valid parameter (expressions are not allowed in a trigger path).`);
+        throw new Error(
+          `Blob trigger path '${path}': '{${name}}' is not a valid parameter (expressions are not allowed in a trigger path).`,
+        );
       }
       if (parameterNames.some((p) => p.toLowerCase() === name.toLowerCase())) {
         throw new Error(`Blob trigger path '${path}': parameter '{${name}}' appears twice.`);

@@ -110,10 +110,13 @@ export class BlobQueueWorker {
       try {
         await this.opts.queue.updateMessage(d.messageId, d.popReceipt, d.messageText, 0);
       } catch (err) {
-        this.opts.log(`Blob trigger: could not release message ${d.messageId} on stop (it returns when its lease ends): ${describeError(err)}`);
+        this.opts.log(
+          `Blob trigger: could not release message ${d.messageId} on stop (it returns when its lease ends): ${describeError(err)}`,
+        );
       }
     });
-    if (releases.length > 0) this.opts.log(`Blob trigger: ${releases.length} delivery(ies) abandoned on stop; they are redelivered on the next start.`);
+    if (releases.length > 0)
+      this.opts.log(`Blob trigger: ${releases.length} delivery(ies) abandoned on stop; they are redelivered on the next start.`);
     await Promise.all(releases);
   }
 
@@ -175,15 +178,20 @@ export class BlobQueueWorker {
   }
 
   private async deliver(m: DequeuedMessageItem, d: InFlight, leaseSeconds: number): Promise<void> {
-    const renew = setInterval(() => {
-      if (d.abandoned) return;
-      this.opts.queue
-        .updateMessage(d.messageId, d.popReceipt, d.messageText, leaseSeconds)
-        .then((r) => {
-          if (r.popReceipt) d.popReceipt = r.popReceipt;
-        })
-        .catch((err: unknown) => this.opts.log(`Blob trigger: renewing the lease of message ${d.messageId} failed: ${describeError(err)}`));
-    }, Math.max(250, Math.floor(this.opts.leaseMs / 2)));
+    const renew = setInterval(
+      () => {
+        if (d.abandoned) return;
+        this.opts.queue
+          .updateMessage(d.messageId, d.popReceipt, d.messageText, leaseSeconds)
+          .then((r) => {
+            if (r.popReceipt) d.popReceipt = r.popReceipt;
+          })
+          .catch((err: unknown) =>
+            this.opts.log(`Blob trigger: renewing the lease of message ${d.messageId} failed: ${describeError(err)}`),
+          );
+      },
+      Math.max(250, Math.floor(this.opts.leaseMs / 2)),
+    );
     let outcome: Outcome;
     try {
       outcome = await this.handle(m);
@@ -269,7 +277,14 @@ export class BlobQueueWorker {
       container: message.ContainerName,
       blobName: message.BlobName,
       content,
-      triggerMetadata: blobTriggerMetadata({ functionName: fn.functionName, container: message.ContainerName, blobName: message.BlobName, uri: blob.url, response, bindingData }),
+      triggerMetadata: blobTriggerMetadata({
+        functionName: fn.functionName,
+        container: message.ContainerName,
+        blobName: message.BlobName,
+        uri: blob.url,
+        response,
+        bindingData,
+      }),
     });
     return { kind: 'done' };
   }

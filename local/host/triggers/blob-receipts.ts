@@ -40,7 +40,13 @@ export class BlobReceipts {
    * incomplete receipt (If-None-Match: *), lease it for 30 s, re-check, run `enqueue`, mark it complete,
    * release the lease. 'busy' = another dispatcher holds it (or just created it); retry on a later scan.
    */
-  async dispatchOnce(functionId: string, container: string, blobName: string, etag: string, enqueue: () => Promise<void>): Promise<DispatchOutcome> {
+  async dispatchOnce(
+    functionId: string,
+    container: string,
+    blobName: string,
+    etag: string,
+    enqueue: () => Promise<void>,
+  ): Promise<DispatchOutcome> {
     const receipt = this.hosts.getBlockBlobClient(receiptBlobName(this.hostId, functionId, etag, container, blobName));
     const existing = await this.readMetadata(receipt);
     if (existing && !isIncomplete(existing)) return 'already-dispatched';
@@ -89,7 +95,9 @@ export class BlobReceipts {
       return props.metadata ?? {};
     } catch (err) {
       if (statusOf(err) === 404) return null;
-      throw new Error(`Reading blob receipt '${receipt.name}' failed (${errorCodeOf(err) ?? statusOf(err) ?? 'no status'}).`, { cause: err });
+      throw new Error(`Reading blob receipt '${receipt.name}' failed (${errorCodeOf(err) ?? statusOf(err) ?? 'no status'}).`, {
+        cause: err,
+      });
     }
   }
 }

@@ -14,7 +14,12 @@ function scanInfoBlob(hostService: BlobServiceClient, hostId: string, accountNam
   return hostService.getContainerClient(HOSTS_CONTAINER).getBlockBlobClient(`blobscaninfo/${hostId}/${accountName}/${container}/scanInfo`);
 }
 
-export async function loadLatestScan(hostService: BlobServiceClient, hostId: string, accountName: string, container: string): Promise<Date | null> {
+export async function loadLatestScan(
+  hostService: BlobServiceClient,
+  hostId: string,
+  accountName: string,
+  container: string,
+): Promise<Date | null> {
   const blob = scanInfoBlob(hostService, hostId, accountName, container);
   let text: string;
   try {

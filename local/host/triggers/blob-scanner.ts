@@ -117,7 +117,8 @@ export class BlobScanner {
   /** A queued version went stale: look at the blob's current version on the next poll. */
   markStale(containerName: string, blobName: string): void {
     for (const c of this.containers.values()) {
-      if (c.client.containerName === containerName) this.pending.set(`${c.key}|${blobName}`, { container: c, blobName, lastModified: new Date(0) });
+      if (c.client.containerName === containerName)
+        this.pending.set(`${c.key}|${blobName}`, { container: c, blobName, lastModified: new Date(0) });
     }
   }
 

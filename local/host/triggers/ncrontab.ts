@@ -75,9 +75,7 @@ function parseValue(spec: FieldSpec, text: string, whole: string): number {
 
 function checkRange(spec: FieldSpec, value: number, whole: string): void {
   if (value < spec.min || value > spec.max) {
-    throw new NcrontabError(
-      `'${whole}' is not a valid [${spec.kind}] field: ${value} is outside ${spec.min}-${spec.max} (inclusive).`,
-    );
+    throw new NcrontabError(`'${whole}' is not a valid [${spec.kind}] field: ${value} is outside ${spec.min}-${spec.max} (inclusive).`);
   }
 }
 

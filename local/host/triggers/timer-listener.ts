@@ -208,7 +208,10 @@ export async function startTimerListener(opts: TimerListenerOptions): Promise<{ 
     invoke: opts.invoke,
     stateDir: opts.stateDir,
     now: opts.now ?? (() => new Date()),
-    timers: opts.timers ?? { setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms), clearTimeout: (handle: NodeJS.Timeout) => clearTimeout(handle) },
+    timers: opts.timers ?? {
+      setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms),
+      clearTimeout: (handle: NodeJS.Timeout) => clearTimeout(handle),
+    },
     log: opts.log ?? (() => undefined),
   };
   // Parse every schedule before arming any, so a bad one fails the start instead of half-starting.

@@ -9,7 +9,10 @@ import { done, failed, notNeeded, skipped, type Pending } from './pending';
 
 export async function restoreGroupTags(graph: GraphGateway, pending: readonly Pending<'restore-group-tag'>[]): Promise<number> {
   if (pending.length === 0) return 0;
-  const current = await readRegistrationsNow(graph, pending.map((p) => p.action.ztdId));
+  const current = await readRegistrationsNow(
+    graph,
+    pending.map((p) => p.action.ztdId),
+  );
   const toWrite: Pending<'restore-group-tag'>[] = [];
   for (const p of pending) {
     const now = current.get(p.action.ztdId);
@@ -19,14 +22,22 @@ export async function restoreGroupTags(graph: GraphGateway, pending: readonly Pe
     if (now === 'gone') p.settle(notNeeded('the registration is gone'));
     else if (!reg) p.settle(failed('the registration could not be read; tried again next time'));
     else if (tag === p.action.to) p.settle(notNeeded(`the tag is "${tag}" already`));
-    else if (state !== '' && state !== 'notContacted') p.settle(skipped(`the device is ${state} since the survey: changing its tag needs an admin's approval`));
+    else if (state !== '' && state !== 'notContacted')
+      p.settle(skipped(`the device is ${state} since the survey: changing its tag needs an admin's approval`));
     else if (tag !== p.action.from) p.settle(skipped(`the tag changed again since the survey (now "${tag}"): left alone`));
     else toWrite.push(p);
   }
-  const answers = await setGroupTags(graph, toWrite.map((p) => ({ id: p.action.ztdId, groupTag: p.action.to })));
+  const answers = await setGroupTags(
+    graph,
+    toWrite.map((p) => ({ id: p.action.ztdId, groupTag: p.action.to })),
+  );
   for (const p of toWrite) {
     const a = answers.get(p.action.ztdId);
-    p.settle(a?.ok ? done(`"${p.action.from}" → "${p.action.to}"`) : failed(a ? `updateDeviceProperties answered ${a.status} ${a.code}` : 'no answer'));
+    p.settle(
+      a?.ok
+        ? done(`"${p.action.from}" → "${p.action.to}"`)
+        : failed(a ? `updateDeviceProperties answered ${a.status} ${a.code}` : 'no answer'),
+    );
   }
   return toWrite.length;
 }

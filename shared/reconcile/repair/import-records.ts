@@ -8,7 +8,11 @@ import { deleteImportRecords, importRecordsStillThere, type ImportRecord } from 
 import type { GraphGateway } from '../../graph/gateway';
 import { done, failed, notNeeded, skipped, type Pending } from './pending';
 
-export async function deleteLeftoverRecords(graph: GraphGateway, listed: ReadonlyMap<string, ImportRecord>, pending: readonly Pending<'delete-import-record'>[]): Promise<number> {
+export async function deleteLeftoverRecords(
+  graph: GraphGateway,
+  listed: ReadonlyMap<string, ImportRecord>,
+  pending: readonly Pending<'delete-import-record'>[],
+): Promise<number> {
   const toDelete: Pending<'delete-import-record'>[] = [];
   for (const p of pending) {
     const now = listed.get(p.action.recordId);
@@ -19,13 +23,17 @@ export async function deleteLeftoverRecords(graph: GraphGateway, listed: Readonl
     else toDelete.push(p);
   }
   if (toDelete.length === 0) return 0;
-  const { asked, failures } = await deleteImportRecords(graph, toDelete.map((p) => p.action.recordId));
+  const { asked, failures } = await deleteImportRecords(
+    graph,
+    toDelete.map((p) => p.action.recordId),
+  );
   const refused = new Map(failures.map((f) => [f.id, f]));
   const stillThere = await importRecordsStillThere(graph, new Set(asked));
   for (const p of toDelete) {
     const f = refused.get(p.action.recordId);
     if (f) p.settle(failed(`DELETE answered ${f.status} ${f.code}`));
-    else if (stillThere.has(p.action.recordId)) p.settle(failed('still listed after the DELETE was accepted; the next reconciliation tries again'));
+    else if (stillThere.has(p.action.recordId))
+      p.settle(failed('still listed after the DELETE was accepted; the next reconciliation tries again'));
     else p.settle(done());
   }
   return toDelete.length;

@@ -46,7 +46,15 @@ export async function runReconcileRepair(deps: RepairDeps, input: RepairInput): 
   for (const p of byKind['request-sync']) {
     const s = input.sync;
     // `waiting`: a sync ran or was asked for minutes ago (the gate's window) — these devices get it too.
-    p.settle(!s ? failed('no sync was requested') : s.status === 'refused' ? failed(s.note) : s.status === 'waiting' ? notNeeded(`no new sync: ${s.note}`) : done(s.note));
+    p.settle(
+      !s
+        ? failed('no sync was requested')
+        : s.status === 'refused'
+          ? failed(s.note)
+          : s.status === 'waiting'
+            ? notNeeded(`no new sync: ${s.note}`)
+            : done(s.note),
+    );
   }
   // The import list is walked once for the part, and only when a handler needs it.
   let listed: Map<string, ImportRecord> | undefined;
@@ -54,7 +62,11 @@ export async function runReconcileRepair(deps: RepairDeps, input: RepairInput): 
     // The records the part means to delete are kept whatever their importId is now: one that changed
     // hands since the survey must be seen and skipped, not taken for gone ("not needed").
     const wanted = new Set(byKind['delete-import-record'].map((p) => p.action.recordId));
-    listed = new Map((await findImportRecords(deps.graph, (importId, r) => ownerOf(importId) !== undefined || wanted.has(r.id), { withoutHashes: true })).map((r) => [r.id, r]));
+    listed = new Map(
+      (
+        await findImportRecords(deps.graph, (importId, r) => ownerOf(importId) !== undefined || wanted.has(r.id), { withoutHashes: true })
+      ).map((r) => [r.id, r]),
+    );
   }
   let writes = 0;
   writes += await deleteLeftoverRecords(deps.graph, listed ?? new Map(), byKind['delete-import-record']);
@@ -65,7 +77,8 @@ export async function runReconcileRepair(deps: RepairDeps, input: RepairInput): 
 
   for (const kind of Object.keys(byKind) as AutoAction['kind'][]) {
     for (const p of byKind[kind] as Pending[]) {
-      if (!p.finding.results?.[p.finding.auto.indexOf(p.action)]) throw new Error(`reconciliation ${reconcileId}: a ${kind} action was left without a result`);
+      if (!p.finding.results?.[p.finding.auto.indexOf(p.action)])
+        throw new Error(`reconciliation ${reconcileId}: a ${kind} action was left without a result`);
     }
   }
   // The tally is the part's (every result written into it), not only this attempt's: a retry of the
@@ -81,6 +94,8 @@ export async function runReconcileRepair(deps: RepairDeps, input: RepairInput): 
       else tally.failed++;
     }
   }
-  deps.log(`reconciliation ${reconcileId} part ${part}: ${tally.done} done, ${tally.notNeeded} not needed, ${tally.skipped} skipped, ${tally.failed} failed; ${writes} writes`);
+  deps.log(
+    `reconciliation ${reconcileId} part ${part}: ${tally.done} done, ${tally.notNeeded} not needed, ${tally.skipped} skipped, ${tally.failed} failed; ${writes} writes`,
+  );
   return tally;
 }

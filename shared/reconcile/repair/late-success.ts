@@ -13,7 +13,8 @@ export function followUpPath(runId: string): string {
   return `${runId}/follow-up.md`;
 }
 
-const HEADING = (runId: string) => `# Follow-up for ${runId}\n\nDevices this run reported failed that a later reconciliation found in order.\n\n| Serial number | Reported | In order since | Found by |\n| --- | --- | --- | --- |\n`;
+const HEADING = (runId: string) =>
+  `# Follow-up for ${runId}\n\nDevices this run reported failed that a later reconciliation found in order.\n\n| Serial number | Reported | In order since | Found by |\n| --- | --- | --- | --- |\n`;
 
 /** Appends rows for serials not yet in the note (ETag-conditional, so two writers never lose a row). */
 async function appendFollowUp(objects: ObjectStore, runId: string, rows: readonly { serial: string; line: string }[]): Promise<void> {
@@ -22,11 +23,24 @@ async function appendFollowUp(objects: ObjectStore, runId: string, rows: readonl
     const text = existing ? existing.data.toString('utf8') : HEADING(runId);
     const missing = rows.filter((r) => !text.includes(`| ${r.serial} |`));
     if (missing.length === 0) return;
-    if (await objects.putIf(CONTAINERS.reports, followUpPath(runId), text + missing.map((r) => r.line).join(''), existing ? existing.etag : null)) return;
+    if (
+      await objects.putIf(
+        CONTAINERS.reports,
+        followUpPath(runId),
+        text + missing.map((r) => r.line).join(''),
+        existing ? existing.etag : null,
+      )
+    )
+      return;
   }
 }
 
-export async function markLateSuccesses(deps: { ledger: Ledger; objects: ObjectStore }, reconcileId: string, now: string, pending: readonly Pending<'mark-late-success'>[]): Promise<number> {
+export async function markLateSuccesses(
+  deps: { ledger: Ledger; objects: ObjectStore },
+  reconcileId: string,
+  now: string,
+  pending: readonly Pending<'mark-late-success'>[],
+): Promise<number> {
   const updates: LedgerEntry[] = [];
   const notes = new Map<string, { serial: string; line: string }[]>();
   for (const p of pending) {

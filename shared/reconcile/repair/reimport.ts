@@ -27,7 +27,11 @@ export const reimportIdOf = (reconcileId: string) => `${reconcileId}-r`;
  * intake sent it, so its record holds that one. Matching on the row's serial alone failed such a
  * device for ever, and missed its record on a re-run.
  */
-async function rowsAt(objects: ObjectStore, archivedPath: string, lines: ReadonlySet<number>): Promise<Map<number, { device: DeviceToImport; serials: Set<string> }>> {
+async function rowsAt(
+  objects: ObjectStore,
+  archivedPath: string,
+  lines: ReadonlySet<number>,
+): Promise<Map<number, { device: DeviceToImport; serials: Set<string> }>> {
   const slash = archivedPath.indexOf('/');
   const stream = await objects.openRead(archivedPath.slice(0, slash), archivedPath.slice(slash + 1));
   const found = new Map<number, { device: DeviceToImport; serials: Set<string> }>();
@@ -35,7 +39,13 @@ async function rowsAt(objects: ObjectStore, archivedPath: string, lines: Readonl
   for await (const event of readIntakeCsv(stream)) {
     if (event.kind !== 'row' || event.row.status !== 'valid' || !lines.has(event.row.line)) continue;
     const r = event.row;
-    const device = { serialNumber: r.serialNumber, hardwareHash: r.hardwareHash, ...(r.productKey ? { productKey: r.productKey } : {}), ...(r.groupTag ? { groupTag: r.groupTag } : {}), ...(r.assignedUser ? { assignedUser: r.assignedUser } : {}) };
+    const device = {
+      serialNumber: r.serialNumber,
+      hardwareHash: r.hardwareHash,
+      ...(r.productKey ? { productKey: r.productKey } : {}),
+      ...(r.groupTag ? { groupTag: r.groupTag } : {}),
+      ...(r.assignedUser ? { assignedUser: r.assignedUser } : {}),
+    };
     found.set(r.line, { device, serials: new Set([serialKey(r.serialNumber), serialKey(r.hashSerialNumber)]) });
   }
   return found;
@@ -70,7 +80,11 @@ export async function reimportApproved(
     }
     for (let i = 0; i < toSend.length; i += PER_CALL) {
       const slice = toSend.slice(i, i + PER_CALL);
-      const answer = await importDevices(deps.graph, importId, slice.map((s) => s.device));
+      const answer = await importDevices(
+        deps.graph,
+        importId,
+        slice.map((s) => s.device),
+      );
       writes++;
       if (answer.ok) sent.push(...slice.map((s) => s.p));
       else for (const s of slice) s.p.settle(failed(`import answered ${answer.status} ${answer.code}`));
@@ -82,7 +96,14 @@ export async function reimportApproved(
     if (!entry) continue;
     // The old registration's ids are stale now; the next survey reads the new ones from the tenant.
     const { pendingReimport: _approved, lateSuccessAt: _late, ztdId: _ztd, aadDeviceId: _aad, ...rest } = entry;
-    updates.push({ ...rest, runId: reconcileId, sourceKind: 'reconciliation' as const, import: { outcome: 'imported' as const, at: now }, confirm: { outcome: 'pending' as const }, recordedAt: now });
+    updates.push({
+      ...rest,
+      runId: reconcileId,
+      sourceKind: 'reconciliation' as const,
+      import: { outcome: 'imported' as const, at: now },
+      confirm: { outcome: 'pending' as const },
+      recordedAt: now,
+    });
     p.settle(done(`imported again with importId ${importId}`));
   }
   await deps.ledger.upsert(updates);

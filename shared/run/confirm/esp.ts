@@ -41,6 +41,7 @@ export function resolveEsp(esps: readonly EspConfig[], deviceGroupIds: ReadonlyS
 /** Groups whose membership matters for ESP resolution (included or excluded by some ESP). */
 export function espGroupIds(esps: readonly EspConfig[]): string[] {
   const ids = new Set<string>();
-  for (const esp of esps) for (const a of esp.assignments) if (a.groupId && (a.kind === 'group' || a.kind === 'exclusion')) ids.add(a.groupId);
+  for (const esp of esps)
+    for (const a of esp.assignments) if (a.groupId && (a.kind === 'group' || a.kind === 'exclusion')) ids.add(a.groupId);
   return [...ids];
 }

@@ -59,7 +59,12 @@ export function registrationStage(d: DeviceState, record: AutopilotDevice | unde
  * object at registration, but the link (azureAdDeviceId) can lag or fail (IntuneDocs #2076, #3293):
  * while it is empty the record read again this step supplies it.
  */
-export function groupStage(d: DeviceState, record: AutopilotDevice | undefined, groups: readonly GroupFacts[], { now, settings }: StageContext): boolean {
+export function groupStage(
+  d: DeviceState,
+  record: AutopilotDevice | undefined,
+  groups: readonly GroupFacts[],
+  { now, settings }: StageContext,
+): boolean {
   if (d.stage !== 'group' || d.result) return false;
   let changed = false;
   if (!d.aadDeviceId && record && entraDeviceIdOf(record)) {
@@ -68,7 +73,13 @@ export function groupStage(d: DeviceState, record: AutopilotDevice | undefined, 
   }
   const missingGroup = groups.find((g) => g.members === undefined);
   if (missingGroup) {
-    return fail(d, now, 'ExpectedGroupNotFound', `The expected group ${missingGroup.groupId} does not exist.`, 'Fix EXPECTED_GROUP_IDS in the app settings (or the baseline), or create the group.');
+    return fail(
+      d,
+      now,
+      'ExpectedGroupNotFound',
+      `The expected group ${missingGroup.groupId} does not exist.`,
+      'Fix EXPECTED_GROUP_IDS in the app settings (or the baseline), or create the group.',
+    );
   }
   const aad = d.aadDeviceId?.toLowerCase();
   const missing = groups.filter((g) => !aad || !g.members!.has(aad)).map((g) => g.groupId);
@@ -107,7 +118,12 @@ export function groupStage(d: DeviceState, record: AutopilotDevice | undefined, 
  * it is the expected profile. `profileId` is what the step read: the expanded deploymentProfile, or
  * for large runs the expected profile when its assignedDevices list holds the device.
  */
-export function profileStage(d: DeviceState, record: AutopilotDevice | undefined, profileId: string | undefined, { now, settings }: StageContext): boolean {
+export function profileStage(
+  d: DeviceState,
+  record: AutopilotDevice | undefined,
+  profileId: string | undefined,
+  { now, settings }: StageContext,
+): boolean {
   if (d.stage !== 'profile' || d.result) return false;
   let changed = false;
   if (record) {
@@ -123,9 +139,23 @@ export function profileStage(d: DeviceState, record: AutopilotDevice | undefined
     return true;
   }
   if (!pastDeadline(d.at.inGroup, settings.deadlines.profileMinutes, now)) return changed;
-  const remediation = 'Check the deployment profile assignments (Devices > Windows > Windows enrollment > Deployment profiles) and group targeting.';
-  if (assigned) return fail(d, now, 'UnexpectedProfile', `The device got deployment profile ${d.profileId ?? '(none)'} instead of ${expected}.`, remediation);
-  return fail(d, now, 'ProfileNotAssigned', `The deployment profile is still "${d.profileStatus ?? 'unknown'}" after ${settings.deadlines.profileMinutes} minutes.`, remediation);
+  const remediation =
+    'Check the deployment profile assignments (Devices > Windows > Windows enrollment > Deployment profiles) and group targeting.';
+  if (assigned)
+    return fail(
+      d,
+      now,
+      'UnexpectedProfile',
+      `The device got deployment profile ${d.profileId ?? '(none)'} instead of ${expected}.`,
+      remediation,
+    );
+  return fail(
+    d,
+    now,
+    'ProfileNotAssigned',
+    `The deployment profile is still "${d.profileStatus ?? 'unknown'}" after ${settings.deadlines.profileMinutes} minutes.`,
+    remediation,
+  );
 }
 
 /**

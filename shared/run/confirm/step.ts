@@ -105,7 +105,10 @@ interface Found {
  */
 async function lookUp(graph: GraphGateway, s: Survey, bulk: boolean): Promise<Found> {
   const byId = bulk ? await readAutopilotDevices(graph, s.ztdIds) : await getAutopilotDevices(graph, [...s.ztdIds]);
-  const bySerial = await findAutopilotBySerial(graph, s.bySerial.map((l) => l.serial));
+  const bySerial = await findAutopilotBySerial(
+    graph,
+    s.bySerial.map((l) => l.serial),
+  );
   const byLine = new Map<number, AutopilotDevice>();
   for (const { line, serial } of s.bySerial) {
     const record = bySerial.get(serial);
@@ -234,7 +237,8 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
         const profileId = record ? await reads.profileOf(record, bulk) : undefined;
         changed = profileStage(d, record, profileId, ctx) || changed;
       }
-      if (d.stage === 'esp' && !d.result) changed = espStage(d, settings.expected.espId ? await reads.espFor(d) : undefined, ctx) || changed;
+      if (d.stage === 'esp' && !d.result)
+        changed = espStage(d, settings.expected.espId ? await reads.espFor(d) : undefined, ctx) || changed;
     }
     if (changed) await deps.runs.writeChunkState(runId, chunk);
     countChunk(counts, chunk);

@@ -49,7 +49,12 @@ export async function ensureSync(
 ): Promise<SyncDecision> {
   const now = Date.parse(request.now);
   const result = await deps.graph.send({ op: 'getAutopilotSettings' });
-  if (!result.ok) throw new GraphContractError(`windowsAutopilotSettings: ${result.status} ${result.code}`, { operation: 'getAutopilotSettings', status: result.status, code: result.code });
+  if (!result.ok)
+    throw new GraphContractError(`windowsAutopilotSettings: ${result.status} ${result.code}`, {
+      operation: 'getAutopilotSettings',
+      status: result.status,
+      code: result.code,
+    });
   const settings = Settings.safeParse(result.body);
   if (!settings.success) throw new GraphContractError('windowsAutopilotSettings: unexpected shape', { operation: 'getAutopilotSettings' });
   const { lastSyncDateTime, lastManualSyncTriggerDateTime, syncStatus } = settings.data;
@@ -62,14 +67,17 @@ export async function ensureSync(
       await deps.objects.putIf(CONTAINERS.state, GATE_PATH, JSON.stringify({ ...gateState, inProgressSince: request.now }), etag);
       return { status: 'waiting', retryAfterSeconds: 30, note: 'an Autopilot sync is running' };
     }
-    if (now - time(gateState.inProgressSince) < SYNC_STUCK_MS) return { status: 'waiting', retryAfterSeconds: 30, note: 'an Autopilot sync is running' };
+    if (now - time(gateState.inProgressSince) < SYNC_STUCK_MS)
+      return { status: 'waiting', retryAfterSeconds: 30, note: 'an Autopilot sync is running' };
     stuck = true;
   } else if (gateState.inProgressSince) {
     // The sync it saw running has ended: forget it, so a later one is timed from its own start.
     const { inProgressSince: _ended, ...rest } = gateState;
-    if (await deps.objects.putIf(CONTAINERS.state, GATE_PATH, JSON.stringify(rest), etag)) ({ state: gateState, etag } = await readGate(deps.objects));
+    if (await deps.objects.putIf(CONTAINERS.state, GATE_PATH, JSON.stringify(rest), etag))
+      ({ state: gateState, etag } = await readGate(deps.objects));
   }
-  if (!stuck && time(lastSyncDateTime) >= Date.parse(request.neededAfter)) return { status: 'synced', note: `synced at ${lastSyncDateTime}` };
+  if (!stuck && time(lastSyncDateTime) >= Date.parse(request.neededAfter))
+    return { status: 'synced', note: `synced at ${lastSyncDateTime}` };
 
   const lastTrigger = Math.max(time(lastManualSyncTriggerDateTime), time(gateState.lastTriggerAt));
   if (now - lastTrigger < SYNC_WINDOW_MS) {
@@ -79,15 +87,32 @@ export async function ensureSync(
       note: 'a sync was requested less than ten minutes ago',
     };
   }
-  const claimed = await deps.objects.putIf(CONTAINERS.state, GATE_PATH, JSON.stringify({ ...gateState, lastTriggerAt: request.now, runId: request.runId }), etag);
+  const claimed = await deps.objects.putIf(
+    CONTAINERS.state,
+    GATE_PATH,
+    JSON.stringify({ ...gateState, lastTriggerAt: request.now, runId: request.runId }),
+    etag,
+  );
   if (!claimed) return { status: 'waiting', retryAfterSeconds: 30, note: 'another run is requesting the sync' };
 
   // The sync action takes no parameters: it is posted without a body, as documented.
   const sync = await deps.graph.send({ op: 'syncAutopilot' }, { acceptStatuses: [409, 429], noClientRetry: true });
-  if (sync.ok) return { status: 'requested', note: stuck ? `sync requested (syncStatus has said inProgress since ${gateState.inProgressSince})` : 'sync requested' };
+  if (sync.ok)
+    return {
+      status: 'requested',
+      note: stuck ? `sync requested (syncStatus has said inProgress since ${gateState.inProgressSince})` : 'sync requested',
+    };
   if (sync.status === 409) return { status: 'waiting', retryAfterSeconds: 30, note: 'an Autopilot sync is running (409)' };
   if (sync.status === 429) {
-    return { status: 'waiting', retryAfterSeconds: sync.retryAfterSeconds ?? SYNC_WINDOW_MS / 1000, note: 'the tenant synced recently (429)' };
+    return {
+      status: 'waiting',
+      retryAfterSeconds: sync.retryAfterSeconds ?? SYNC_WINDOW_MS / 1000,
+      note: 'the tenant synced recently (429)',
+    };
   }
-  throw new GraphContractError(`sync: unexpected ${sync.status} ${sync.code}`, { operation: 'syncAutopilot', status: sync.status, code: sync.code });
+  throw new GraphContractError(`sync: unexpected ${sync.status} ${sync.code}`, {
+    operation: 'syncAutopilot',
+    status: sync.status,
+    code: sync.code,
+  });
 }

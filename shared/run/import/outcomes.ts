@@ -3,9 +3,7 @@
  * (names differ between the docs and the service, e.g. 808's two spellings).
  */
 export type ImportOutcome =
-  | { kind: 'imported' }
-  | { kind: 'already-registered' }
-  | { kind: 'failed'; code: string; message: string; remediation: string };
+  { kind: 'imported' } | { kind: 'already-registered' } | { kind: 'failed'; code: string; message: string; remediation: string };
 
 const REMEDIATION: Record<number, { message: string; remediation: string }> = {
   801: {
@@ -14,7 +12,8 @@ const REMEDIATION: Record<number, { message: string; remediation: string }> = {
   },
   802: {
     message: 'The hardware hash is invalid, or its manufacturer or serial number is empty (802 InvalidZtdHardwareHash).',
-    remediation: 'Capture the hash again on the device (Get-WindowsAutopilotInfo) and check that the firmware reports manufacturer and serial number.',
+    remediation:
+      'Capture the hash again on the device (Get-WindowsAutopilotInfo) and check that the firmware reports manufacturer and serial number.',
   },
   803: {
     message: 'Serial number and product key are missing or invalid (803 MissingZtdSerialNumberAndProductKey).',
@@ -60,6 +59,7 @@ export function mapImportOutcome(status: string, errorCode: number | undefined, 
     kind: 'failed',
     code: errorCode !== undefined && errorCode !== 0 ? String(errorCode) : (errorName ?? 'unknown'),
     message: `The import ended in state "${status}" with error ${errorCode ?? '?'} ${errorName ?? ''}`.trim(),
-    remediation: 'Check the device in Intune (Devices > Enrollment > Windows Autopilot devices) and drop the row again; if it persists, open a support case.',
+    remediation:
+      'Check the device in Intune (Devices > Enrollment > Windows Autopilot devices) and drop the row again; if it persists, open a support case.',
   };
 }

@@ -33,7 +33,10 @@ export async function deleteRecords<T extends { recordId: string }>(
   records: readonly T[],
 ): Promise<{ asked: T[]; failed: number }> {
   if (records.length === 0) return { asked: [], failed: 0 };
-  const { asked, failures } = await deleteImportRecords(deps.graph, records.map((r) => r.recordId));
+  const { asked, failures } = await deleteImportRecords(
+    deps.graph,
+    records.map((r) => r.recordId),
+  );
   for (const f of failures) deps.log(`run ${runId}: deleting import record ${f.id} failed with ${f.status} ${f.code}; will retry`);
   const askedIds = new Set(asked);
   return { asked: records.filter((r) => askedIds.has(r.recordId)), failed: failures.length };
@@ -43,7 +46,11 @@ export async function deleteRecords<T extends { recordId: string }>(
  * The records among `asked` the tenant's import list no longer holds: the ones that count as
  * deleted (autopilot-api.ts: a DELETE's answer proves nothing). One list walk for a whole step.
  */
-export async function confirmGone<T extends { recordId: string }>(deps: { graph: GraphGateway; log: (message: string) => void }, runId: string, asked: readonly T[]): Promise<T[]> {
+export async function confirmGone<T extends { recordId: string }>(
+  deps: { graph: GraphGateway; log: (message: string) => void },
+  runId: string,
+  asked: readonly T[],
+): Promise<T[]> {
   const there = await importRecordsStillThere(deps.graph, new Set(asked.map((r) => r.recordId)));
   if (there.size > 0) deps.log(`run ${runId}: ${there.size} import record(s) still listed after their DELETE was accepted; will retry`);
   return asked.filter((r) => !there.has(r.recordId));

@@ -36,7 +36,8 @@ function open(d: DeviceState): boolean {
 }
 
 const norm = (value: string | null | undefined) => (value ?? '').trim().toLowerCase();
-const normHash = (value: string | null | undefined) => (value ?? '').replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+const normHash = (value: string | null | undefined) =>
+  (value ?? '').replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
 
 /**
  * Pairs records with devices: by the serial the device was sent with (or the one inside its hash),
@@ -80,7 +81,11 @@ export async function sendChunk(deps: SendDeps, runId: string, chunk: ChunkState
 
   let answer;
   try {
-    answer = await importDevices(deps.graph, chunk.importId, toSend.map((d) => inputs.get(d.line)!));
+    answer = await importDevices(
+      deps.graph,
+      chunk.importId,
+      toSend.map((d) => inputs.get(d.line)!),
+    );
   } catch (error) {
     if ((error instanceof GraphTransientError && error.status === 429) || error instanceof GraphPermanentError) {
       chunk.status = 'new';
@@ -92,7 +97,13 @@ export async function sendChunk(deps: SendDeps, runId: string, chunk: ChunkState
     // The service refused the whole call (400 for a body it cannot read): every device of the call
     // fails with its answer; nothing was imported and nothing is lost.
     for (const d of toSend) {
-      failImport(d, now, `HTTP${answer.status}:${answer.code}`, `Intune rejected the import call: ${answer.code}`, 'Check the rows of this device against the report; fix and drop them again.');
+      failImport(
+        d,
+        now,
+        `HTTP${answer.status}:${answer.code}`,
+        `Intune rejected the import call: ${answer.code}`,
+        'Check the rows of this device against the report; fix and drop them again.',
+      );
     }
     chunk.status = 'sent';
     await deps.runs.writeChunkState(runId, chunk);
@@ -120,9 +131,18 @@ export interface DoubtSettings {
 }
 
 /** A chunk whose import call's fate is unknown: account for every device before sending any again. */
-export async function resolveInDoubt(deps: SendDeps, runId: string, chunk: ChunkState, now: string, records: RunRecords, settings: DoubtSettings): Promise<void> {
+export async function resolveInDoubt(
+  deps: SendDeps,
+  runId: string,
+  chunk: ChunkState,
+  now: string,
+  records: RunRecords,
+  settings: DoubtSettings,
+): Promise<void> {
   if (chunk.status === 'sending') {
-    deps.log(`run ${runId}: chunk ${chunk.index} was in flight when a previous attempt stopped; looking for its import records before sending again`);
+    deps.log(
+      `run ${runId}: chunk ${chunk.index} was in flight when a previous attempt stopped; looking for its import records before sending again`,
+    );
     chunk.inDoubtSince = now;
     for (const d of chunk.devices) if (open(d)) d.importInDoubt = true;
   }

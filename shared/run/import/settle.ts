@@ -51,10 +51,22 @@ export function settleImport(device: DeviceState, record: ImportRecord, now: str
 /** A pending record that no longer exists: someone else deleted it before it finished. */
 export function recordVanished(device: DeviceState, now: string): void {
   device.recordDeleted = true;
-  failImport(device, now, 'ImportRecordMissing', 'The import record disappeared before it finished (deleted by another tool?).', 'Drop the row again.');
+  failImport(
+    device,
+    now,
+    'ImportRecordMissing',
+    'The import record disappeared before it finished (deleted by another tool?).',
+    'Drop the row again.',
+  );
 }
 
 export function timeOutImport(device: DeviceState, now: string, minutes: number): void {
   device.importStatus = 'timed-out';
-  failImport(device, now, 'ImportTimeout', `The import did not finish within ${minutes} minutes.`, 'Check the device in Intune later; drop the row again if it is not there.');
+  failImport(
+    device,
+    now,
+    'ImportTimeout',
+    `The import did not finish within ${minutes} minutes.`,
+    'Check the device in Intune later; drop the row again if it is not there.',
+  );
 }

@@ -148,7 +148,10 @@ async function pollWhileDeleting(deps: ImportStepDeps, runId: string, toPoll: Re
   let pollsDone = false;
   const polling = (async () => {
     if (toPoll.length === 0) return;
-    const found = await getImportRecords(deps.graph, toPoll.map((r) => r.recordId));
+    const found = await getImportRecords(
+      deps.graph,
+      toPoll.map((r) => r.recordId),
+    );
     for (const ref of toPoll) if (found.has(ref.recordId)) polled.push({ ...ref, record: found.get(ref.recordId) });
   })().finally(() => {
     pollsDone = true;

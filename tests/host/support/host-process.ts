@@ -20,12 +20,21 @@ export interface HostProcess {
  * Runs `local/host/cli.ts` as a child process (the app loads once per process; crash tests kill and
  * restart it). Resolves when the host prints its ready line, rejects if it exits first or times out.
  */
-export function startHostProcess(opts: { appDir: string; stateDir: string; env?: Record<string, string>; timeoutMs?: number }): Promise<HostProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'local/host/cli.ts'), '--app', opts.appDir, '--port', '0', '--state-dir', opts.stateDir], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function startHostProcess(opts: {
+  appDir: string;
+  stateDir: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<HostProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(REPO_ROOT, 'local/host/cli.ts'), '--app', opts.appDir, '--port', '0', '--state-dir', opts.stateDir],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   const exited = new Promise<string>((r) => child.once('exit', (code, signal) => r(signal ?? String(code))));

@@ -15,9 +15,24 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { CleanupStep, ConfirmStep, FinalizeStep, ImportStep, ParseStep } from '../../../shared/contracts/activities';
-import { IntakeInput, ParseResult, RunOutcome, StepResult, emptyCounts, type CustomStatus, type Phase, type StageCounts } from '../../../shared/contracts/run';
+import {
+  IntakeInput,
+  ParseResult,
+  RunOutcome,
+  StepResult,
+  emptyCounts,
+  type CustomStatus,
+  type Phase,
+  type StageCounts,
+} from '../../../shared/contracts/run';
 
-const ACTIVITY = { parse: ParseStep.name, importStep: ImportStep.name, confirmStep: ConfirmStep.name, finalize: FinalizeStep.name, cleanupStep: CleanupStep.name } as const;
+const ACTIVITY = {
+  parse: ParseStep.name,
+  importStep: ImportStep.name,
+  confirmStep: ConfirmStep.name,
+  finalize: FinalizeStep.name,
+  cleanupStep: CleanupStep.name,
+} as const;
 
 /** Steps per history generation before continueAsNew. */
 export const STEPS_PER_GENERATION = 40;
@@ -75,7 +90,7 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
   if (outcome) counts = outcome.counts;
   let recordsLeft: number | undefined;
 
-  for (let steps = 0; ; ) {
+  for (let steps = 0; ;) {
     if (phase === 'report') {
       status('report');
       outcome = RunOutcome.parse(yield context.df.callActivityWithRetry(ACTIVITY.finalize, retry, { runId, source, now: now() }));
@@ -91,7 +106,10 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
     if (phase !== 'import' && phase !== 'confirm' && phase !== 'cleanup') break;
     if (steps >= STEPS_PER_GENERATION) {
       log(`continuing as new (generation ${generation + 1}) in phase ${phase}`);
-      context.df.continueAsNew({ ...input, resume: { phase, phaseStartedAt, intervalSeconds: interval, generation: generation + 1, outcome } });
+      context.df.continueAsNew({
+        ...input,
+        resume: { phase, phaseStartedAt, intervalSeconds: interval, generation: generation + 1, outcome },
+      });
       return undefined;
     }
     steps++;
@@ -111,7 +129,7 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
         continue;
       }
       if (step.done) {
-        log(`${phase} done: ${phase === 'cleanup' ? note ?? '' : JSON.stringify(counts)}`);
+        log(`${phase} done: ${phase === 'cleanup' ? (note ?? '') : JSON.stringify(counts)}`);
         if (phase === 'cleanup') break;
         phase = phase === 'import' ? 'confirm' : 'report';
         phaseStartedAt = now();
@@ -138,6 +156,8 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
   if (!outcome) throw new Error(`run ${runId}: ended without a report`);
   const final: RunOutcome = recordsLeft === undefined ? outcome : { ...outcome, importRecordsLeft: recordsLeft };
   status(phase === 'cleanup' ? 'cleanup' : 'report', 'done');
-  log(`finished: ${final.status}, ${counts.confirmed} confirmed, ${counts.failed} failed${recordsLeft ? `, ${recordsLeft} import records left` : ''}`);
+  log(
+    `finished: ${final.status}, ${counts.confirmed} confirmed, ${counts.failed} failed${recordsLeft ? `, ${recordsLeft} import records left` : ''}`,
+  );
   return final;
 };

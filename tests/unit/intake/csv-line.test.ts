@@ -28,7 +28,10 @@ describe('parseCsvLine (csv-parse, one physical line)', () => {
   });
 
   it('keeps a quote inside an unquoted field as data', () => {
-    expect(parseCsvLine('F-2,,h,=HYPERLINK("http://x"),', ',')).toEqual({ ok: true, fields: ['F-2', '', 'h', '=HYPERLINK("http://x")', ''] });
+    expect(parseCsvLine('F-2,,h,=HYPERLINK("http://x"),', ',')).toEqual({
+      ok: true,
+      fields: ['F-2', '', 'h', '=HYPERLINK("http://x")', ''],
+    });
     expect(parseCsvLine('\u201CA\u201D,o"brien', ',')).toEqual({ ok: true, fields: ['\u201CA\u201D', 'o"brien'] });
   });
 
@@ -57,7 +60,16 @@ describe('parseCsvLine (csv-parse, one physical line)', () => {
 describe('the quote-free fast path reads every line exactly as csv-parse does', () => {
   // The same options as csv-line.ts, through csv-parse itself: the oracle.
   const viaCsvParse = (line: string, delimiter: string): string[] =>
-    parse(line, { quote: '"', escape: '"', relax_quotes: true, ltrim: true, rtrim: true, relax_column_count: true, record_delimiter: '\n', delimiter })[0] ?? [''];
+    parse(line, {
+      quote: '"',
+      escape: '"',
+      relax_quotes: true,
+      ltrim: true,
+      rtrim: true,
+      relax_column_count: true,
+      record_delimiter: '\n',
+      delimiter,
+    })[0] ?? [''];
 
   /** mulberry32, so a failure names a reproducible line. */
   function dice(seed: number): () => number {
@@ -70,7 +82,31 @@ describe('the quote-free fast path reads every line exactly as csv-parse does', 
     };
   }
   // Delimiters, every kind of blank String.prototype.trim removes (and some it does not), text, NUL.
-  const ALPHABET = [',', ';', '\t', ' ', '\u00a0', '\u2003', '\u3000', '\ufeff', '\u200b', '\u000b', '\u000c', 'a', 'Z', '9', '-', '=', '+', '@', "'", 'é', '名', '\u0000', '|'];
+  const ALPHABET = [
+    ',',
+    ';',
+    '\t',
+    ' ',
+    '\u00a0',
+    '\u2003',
+    '\u3000',
+    '\ufeff',
+    '\u200b',
+    '\u000b',
+    '\u000c',
+    'a',
+    'Z',
+    '9',
+    '-',
+    '=',
+    '+',
+    '@',
+    "'",
+    'é',
+    '名',
+    '\u0000',
+    '|',
+  ];
 
   it.each([',', ';', '\t', '|'])('on 20,000 random quote-free lines with delimiter %j', (delimiter) => {
     const roll = dice(delimiter.charCodeAt(0));

@@ -29,10 +29,9 @@ describe('intake encodings', () => {
         const p = await parse(bytes, { chunkSize });
         expectWellFormedStream(p);
         expect(p.header).toMatchObject({ encoding, format: 'intune', columns: [...HEADER.split(','), 'Group Tag'], warnings: [] });
-        expect(p.rows.map((r) => (r.status === 'valid' ? `${r.line}:${r.serialNumber}:${r.groupTag}:${r.warnings.length}` : r.status))).toEqual([
-          '2:E-1:Zürich:0',
-          '3:E-2:Malmö:0',
-        ]);
+        expect(
+          p.rows.map((r) => (r.status === 'valid' ? `${r.line}:${r.serialNumber}:${r.groupTag}:${r.warnings.length}` : r.status)),
+        ).toEqual(['2:E-1:Zürich:0', '3:E-2:Malmö:0']);
       });
     }
   }
@@ -70,7 +69,12 @@ describe('intake encodings', () => {
 
   it('flags a row holding bytes invalid in an otherwise UTF-8 file (replacement characters), without losing the row', async () => {
     const good = Buffer.from(`${HEADER},Group Tag\nV-1,,${hash('V-1')},Zürich\nV-0,,${hash('V-0')},Malmö Süd\n`, 'utf8');
-    const bad = Buffer.concat([Buffer.from(`V-2,,${hash('V-2')},Sales\n`), Buffer.from('V-3,,'), Buffer.from(hash('V-3')), Buffer.from(',Lab,\xff\n', 'latin1')]);
+    const bad = Buffer.concat([
+      Buffer.from(`V-2,,${hash('V-2')},Sales\n`),
+      Buffer.from('V-3,,'),
+      Buffer.from(hash('V-3')),
+      Buffer.from(',Lab,\xff\n', 'latin1'),
+    ]);
     const p = await parse(Buffer.concat([good, bad]));
     expectWellFormedStream(p);
     expect(p.header!.encoding).toBe('utf-8');

@@ -22,7 +22,16 @@ describe('intake formats and CSV dialects', () => {
         hashSerialNumber: 'SN-1',
         warnings: [],
       },
-      { status: 'valid', line: 3, serialNumber: 'SN-2', hardwareHash: h2, manufacturer: 'Fabrikam', model: 'Book 14', hashSerialNumber: 'SN-2', warnings: [] },
+      {
+        status: 'valid',
+        line: 3,
+        serialNumber: 'SN-2',
+        hardwareHash: h2,
+        manufacturer: 'Fabrikam',
+        model: 'Book 14',
+        hashSerialNumber: 'SN-2',
+        warnings: [],
+      },
     ]);
     expect(p.end).toMatchObject({ rowCount: 2, validCount: 2, rejectedCount: 0, duplicateCount: 0, blankLineCount: 0, warnings: [] });
   });
@@ -37,7 +46,13 @@ describe('intake formats and CSV dialects', () => {
     expect(p.header!.format).toBe('partner');
     expect(p.rows[0]).toMatchObject({ status: 'valid', rowManufacturer: 'Contoso', rowModel: 'Laptop 7', warnings: [] });
     const second = p.rows[1]!;
-    expect(second).toMatchObject({ status: 'valid', rowManufacturer: 'Fabrikam', rowModel: 'Laptop 9', manufacturer: 'Contoso', model: 'Laptop 7' });
+    expect(second).toMatchObject({
+      status: 'valid',
+      rowManufacturer: 'Fabrikam',
+      rowModel: 'Laptop 9',
+      manufacturer: 'Contoso',
+      model: 'Laptop 7',
+    });
     expect(second.status === 'valid' && second.warnings.map((w) => w.code)).toEqual(['manufacturer-mismatch', 'model-mismatch']);
   });
 
@@ -54,7 +69,7 @@ describe('intake formats and CSV dialects', () => {
   });
 
   it('accepts header case and whitespace differences, and column order, with a warning per column', async () => {
-    const p = await parse(` hardware hash ,DEVICE SERIAL NUMBER,windows product id,GroupTag\n ${hash("X-1")} ,X-1  ,,  Sales \n`);
+    const p = await parse(` hardware hash ,DEVICE SERIAL NUMBER,windows product id,GroupTag\n ${hash('X-1')} ,X-1  ,,  Sales \n`);
     expectWellFormedStream(p);
     expect(p.header!.columns).toEqual(['hardware hash', 'DEVICE SERIAL NUMBER', 'windows product id', 'GroupTag']);
     expect(p.header!.warnings).toHaveLength(4);
@@ -118,7 +133,12 @@ describe('intake formats and CSV dialects', () => {
     const p = await parse(`${HEADER}\nTYPO-SERIAL,,${h}\nreal-serial ,,${hash('real-serial')}\n`);
     expectWellFormedStream(p);
     const [mismatch, caseOnly] = p.rows;
-    expect(mismatch).toMatchObject({ status: 'valid', serialNumber: 'TYPO-SERIAL', hashSerialNumber: 'REAL-SERIAL', warnings: [{ code: 'serial-mismatch' }] });
+    expect(mismatch).toMatchObject({
+      status: 'valid',
+      serialNumber: 'TYPO-SERIAL',
+      hashSerialNumber: 'REAL-SERIAL',
+      warnings: [{ code: 'serial-mismatch' }],
+    });
     expect(mismatch!.status === 'valid' && mismatch!.warnings[0]!.message).toContain('TYPO-SERIAL');
     // Trimmed, case-insensitive comparison: not a mismatch.
     expect(caseOnly).toMatchObject({ status: 'valid', serialNumber: 'real-serial', warnings: [] });
@@ -127,9 +147,19 @@ describe('intake formats and CSV dialects', () => {
 
   it('reports duplicates once, by hash or by serial, pointing at the first occurrence', async () => {
     const h1 = hash('D-1');
-    const p = await parse(`${HEADER}\nD-1,,${h1}\nD-2,,${hash('D-2')}\nD-1,,${h1}\nd-2,,${hash('D-2', 'Other', 'Device')}\nD-1,,${h1}\nD-3,,not base64!\nD-3,,${hash('D-3')}\n`);
+    const p = await parse(
+      `${HEADER}\nD-1,,${h1}\nD-2,,${hash('D-2')}\nD-1,,${h1}\nd-2,,${hash('D-2', 'Other', 'Device')}\nD-1,,${h1}\nD-3,,not base64!\nD-3,,${hash('D-3')}\n`,
+    );
     expectWellFormedStream(p);
-    expect(verdicts(p)).toEqual(['2:valid', '3:valid', '4:duplicate:hash@2', '5:duplicate:serial@3', '6:duplicate:hash@2', '7:rejected:hash-not-base64', '8:valid']);
+    expect(verdicts(p)).toEqual([
+      '2:valid',
+      '3:valid',
+      '4:duplicate:hash@2',
+      '5:duplicate:serial@3',
+      '6:duplicate:hash@2',
+      '7:rejected:hash-not-base64',
+      '8:valid',
+    ]);
     expect(p.rows[3]).toMatchObject({ serialNumber: 'd-2' });
     expect(p.rows[3]!.status === 'duplicate' && p.rows[3]!.message).toContain('different hardware hash');
     expect(p.end).toMatchObject({ rowCount: 7, validCount: 3, rejectedCount: 1, duplicateCount: 3 });

@@ -22,9 +22,17 @@ export interface Parsed {
   rejectedFile?: string;
 }
 
-export async function parse(input: string | Uint8Array | AsyncIterable<Uint8Array>, options?: IntakeOptions & { chunkSize?: number }): Promise<Parsed> {
+export async function parse(
+  input: string | Uint8Array | AsyncIterable<Uint8Array>,
+  options?: IntakeOptions & { chunkSize?: number },
+): Promise<Parsed> {
   const { chunkSize, ...intakeOptions } = options ?? {};
-  const source = typeof input === 'string' ? chunked(Buffer.from(input, 'utf8'), chunkSize) : input instanceof Uint8Array ? chunked(input, chunkSize) : input;
+  const source =
+    typeof input === 'string'
+      ? chunked(Buffer.from(input, 'utf8'), chunkSize)
+      : input instanceof Uint8Array
+        ? chunked(input, chunkSize)
+        : input;
   const events: IntakeEvent[] = [];
   for await (const e of readIntakeCsv(source, intakeOptions)) events.push(e);
   const parsed: Parsed = { events, rows: [] };
@@ -85,7 +93,8 @@ export function expectNoSecretsInMessages(p: Parsed, secrets: string[]): void {
     }
   }
   for (const secret of secrets) {
-    const probes = secret.length > 16 ? [secret.slice(0, 16), secret.slice(-16), secret.slice(secret.length >> 1, (secret.length >> 1) + 16)] : [secret];
+    const probes =
+      secret.length > 16 ? [secret.slice(0, 16), secret.slice(-16), secret.slice(secret.length >> 1, (secret.length >> 1) + 16)] : [secret];
     for (const text of texts) for (const probe of probes) expect(text).not.toContain(probe);
   }
 }

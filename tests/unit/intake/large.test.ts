@@ -18,7 +18,10 @@ function kindOf(i: number): Expected {
 // One real synthetic hash with a fixed-width serial; each row gets a copy with its own serial
 // written in, so every row has a distinct, structurally valid hash without generating 100,000.
 const TEMPLATE_SERIAL = 'BIG-000000';
-const template = Buffer.from(generateHardwareHash({ serialNumber: TEMPLATE_SERIAL, manufacturer: 'Contoso', model: 'Laptop 7', padding: 64 }), 'base64');
+const template = Buffer.from(
+  generateHardwareHash({ serialNumber: TEMPLATE_SERIAL, manufacturer: 'Contoso', model: 'Laptop 7', padding: 64 }),
+  'base64',
+);
 const serialAt = template.indexOf(TEMPLATE_SERIAL, 0, 'latin1');
 
 function serialOf(n: number): string {
@@ -76,8 +79,12 @@ describe('a 100,000-row file', () => {
         if (row.line !== expectedIndex + 2 || got !== kindOf(expectedIndex)) {
           throw new Error(`line ${row.line}: got ${got}, expected line ${expectedIndex + 2} to be ${kindOf(expectedIndex)}`);
         }
-        if (row.status === 'duplicate' && row.duplicateOfLine !== row.line - 1) throw new Error(`line ${row.line}: duplicate of ${row.duplicateOfLine}`);
-        if (row.status === 'valid' && (row.serialNumber !== serialOf(expectedIndex) || row.hashSerialNumber !== row.serialNumber || row.warnings.length > 0)) {
+        if (row.status === 'duplicate' && row.duplicateOfLine !== row.line - 1)
+          throw new Error(`line ${row.line}: duplicate of ${row.duplicateOfLine}`);
+        if (
+          row.status === 'valid' &&
+          (row.serialNumber !== serialOf(expectedIndex) || row.hashSerialNumber !== row.serialNumber || row.warnings.length > 0)
+        ) {
           throw new Error(`line ${row.line}: unexpected valid row ${JSON.stringify({ ...row, hardwareHash: undefined })}`);
         }
         tally[row.status]++;

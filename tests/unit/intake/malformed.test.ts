@@ -24,21 +24,49 @@ function hashBytes(serial: string): Buffer {
 
 describe('files that are not a CSV of devices', () => {
   const cases: Array<[string, Buffer | string, RegExp]> = [
-    ['an empty file', '', /The file is empty\. Expected a CSV whose first line is the header 'Device Serial Number,Windows Product ID,Hardware Hash'/],
+    [
+      'an empty file',
+      '',
+      /The file is empty\. Expected a CSV whose first line is the header 'Device Serial Number,Windows Product ID,Hardware Hash'/,
+    ],
     ['a file holding only a UTF-8 BOM', Buffer.from([0xef, 0xbb, 0xbf]), /only blank lines/],
     ['only blank lines', '\r\n\r\n  \r\n', /only blank lines/],
     ['a header and no rows', `${HEADER5}\r\n\r\n`, /has a header but no device rows/],
-    ['a wrong header', 'Name,Email,Department\nAdele,adele@contoso.com,Sales\n', /The first line 'Name,Email,Department' is not a device CSV header\. Expected/],
-    ['a header without the hash column', 'Device Serial Number,Windows Product ID,Group Tag\nX,,Sales\n', /has no 'Hardware Hash' column\. Expected/],
+    [
+      'a wrong header',
+      'Name,Email,Department\nAdele,adele@contoso.com,Sales\n',
+      /The first line 'Name,Email,Department' is not a device CSV header\. Expected/,
+    ],
+    [
+      'a header without the hash column',
+      'Device Serial Number,Windows Product ID,Group Tag\nX,,Sales\n',
+      /has no 'Hardware Hash' column\. Expected/,
+    ],
     ['a header without the serial column', 'Windows Product ID,Hardware Hash\n,T0\n', /has no 'Device Serial Number' column/],
-    ['a headerless file (first line is a device)', `AIS-1,,${hash('AIS-1')}\n`, /looks like a device row, not a header: the header line is missing/],
+    [
+      'a headerless file (first line is a device)',
+      `AIS-1,,${hash('AIS-1')}\n`,
+      /looks like a device row, not a header: the header line is missing/,
+    ],
     ['a duplicated column', `${HEADER},Hardware Hash\n`, /names the column 'Hardware Hash' twice/],
-    ['a PNG image', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), garbage(500)]), /The file is a PNG image, not a CSV of devices/],
+    [
+      'a PNG image',
+      Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), garbage(500)]),
+      /The file is a PNG image, not a CSV of devices/,
+    ],
     ['a JPEG image', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), garbage(500)]), /a JPEG image/],
-    ['an Excel workbook', Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), garbage(500)]), /an Excel \.xlsx workbook is one: save it with 'CSV \(Comma delimited\)'/],
+    [
+      'an Excel workbook',
+      Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), garbage(500)]),
+      /an Excel \.xlsx workbook is one: save it with 'CSV \(Comma delimited\)'/,
+    ],
     ['a PDF', Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1'), /a PDF document/],
     ['binary garbage', garbage(200_000), /not a device CSV|not a text CSV|no line break/],
-    ['a header full of NUL bytes', Buffer.concat([Buffer.from('Device\0Serial\0Number,'), garbage(100), Buffer.from('\n')]), /NUL or other control bytes/],
+    [
+      'a header full of NUL bytes',
+      Buffer.concat([Buffer.from('Device\0Serial\0Number,'), garbage(100), Buffer.from('\n')]),
+      /NUL or other control bytes/,
+    ],
   ];
   for (const [name, input, reason] of cases) {
     it(`rejects ${name} with a reason naming what was expected`, async () => {
@@ -61,7 +89,9 @@ describe('files that are not a CSV of devices', () => {
     const huge = Buffer.alloc(10 * 1024 * 1024, 0x41);
     const asHeader = await parse(huge, { chunkSize: 256 * 1024 });
     expect(asHeader.events).toHaveLength(1);
-    expect(asHeader.rejectedFile).toMatch(/^Line 1, where the header should be, is 10485760 characters long with no line break \(the limit is 65536\)/);
+    expect(asHeader.rejectedFile).toMatch(
+      /^Line 1, where the header should be, is 10485760 characters long with no line break \(the limit is 65536\)/,
+    );
 
     const before = Buffer.from(`${HEADER}\nA-1,,${hash('A-1')}\nA-2,,`);
     const after = Buffer.from(`\nA-3,,${hash('A-3')}\n`);
@@ -80,7 +110,9 @@ describe('files that are not a CSV of devices', () => {
     const capped = await parse(`${HEADER}\n${rows}\n`, { maxRows: 2 });
     expectWellFormedStream(capped);
     expect(capped.rows).toHaveLength(2);
-    expect(capped.rejectedFile).toBe('The file has more than 2 device rows, the most one file may hold. Split it into files of at most 2 rows.');
+    expect(capped.rejectedFile).toBe(
+      'The file has more than 2 device rows, the most one file may hold. Split it into files of at most 2 rows.',
+    );
     const exact = await parse(`${HEADER}\n${rows}\n`, { maxRows: 3 });
     expect(exact.end).toMatchObject({ rowCount: 3, validCount: 3 });
   });
@@ -203,9 +235,14 @@ describe('rows that fail validation', () => {
       '21:valid',
     ]);
     const byLine = new Map(p.rows.map((r) => [r.line, r]));
-    expect(byLine.get(4)).toMatchObject({ serialNumber: 'NH-1', message: expect.stringMatching(/^Line 4 \(serial NH-1\) has no 'Hardware Hash'\. Collect the hash again/) });
+    expect(byLine.get(4)).toMatchObject({
+      serialNumber: 'NH-1',
+      message: expect.stringMatching(/^Line 4 \(serial NH-1\) has no 'Hardware Hash'\. Collect the hash again/),
+    });
     expect(byLine.get(7)).toMatchObject({ message: expect.stringContaining('truncated or corrupt') });
-    expect(byLine.get(11)).toMatchObject({ message: expect.stringContaining('only letters, digits, spaces, hyphens (-), underscores (_) and dots (.)') });
+    expect(byLine.get(11)).toMatchObject({
+      message: expect.stringContaining('only letters, digits, spaces, hyphens (-), underscores (_) and dots (.)'),
+    });
     expect(byLine.get(12)).toMatchObject({ message: expect.stringContaining('129 characters long; the limit is 128') });
     expect(byLine.get(13)).toMatchObject({ serialNumber: 'UP-1', message: expect.stringContaining('name@domain.tld') });
     expect(byLine.get(15)).toMatchObject({ message: expect.stringContaining('cut short') });
@@ -222,7 +259,10 @@ describe('rows that fail validation', () => {
     const p = await parse(text, { chunkSize: 100 });
     expectWellFormedStream(p);
     expect(verdicts(p)).toEqual(['2:valid', '3:rejected:hash-truncated']);
-    expect(p.rows[1]).toMatchObject({ serialNumber: 'CUT-2', message: expect.stringContaining('stops after 301 characters, in the middle of a base64 group: it was cut off') });
+    expect(p.rows[1]).toMatchObject({
+      serialNumber: 'CUT-2',
+      message: expect.stringContaining('stops after 301 characters, in the middle of a base64 group: it was cut off'),
+    });
     // Cut on a 4-character boundary it still decodes, and the declared length gives it away.
     const q = await parse(`${HEADER}\nCUT-3,,${hash('CUT-3', 'Contoso', 'Laptop 7', 1000).slice(0, 300)}`);
     expect(verdicts(q)).toEqual(['2:rejected:hash-truncated']);
@@ -230,7 +270,11 @@ describe('rows that fail validation', () => {
   });
 
   it('gives every line of binary garbage after a good header its own verdict, and imports none of it', async () => {
-    const bytes = Buffer.concat([Buffer.from(`${HEADER}\r\nG-1,,${hash('G-1')}\r\n`), garbage(300_000, 12345), Buffer.from(`\r\nG-2,,${hash('G-2')}\r\n`)]);
+    const bytes = Buffer.concat([
+      Buffer.from(`${HEADER}\r\nG-1,,${hash('G-1')}\r\n`),
+      garbage(300_000, 12345),
+      Buffer.from(`\r\nG-2,,${hash('G-2')}\r\n`),
+    ]);
     const p = await parse(bytes, { chunkSize: 4096 });
     expectWellFormedStream(p);
     const physicalLines = bytes.toString('latin1').split(/\r\n|\n|\r/).length - 1;

@@ -13,7 +13,7 @@ describe('samples/', () => {
     expect(readFileSync(resolve(SAMPLES, 'README.md'), 'utf8')).toBe(buildReadme(samples));
   });
 
-  it('covers every format and encoding the intake supports, and the issue\'s mixed file', () => {
+  it("covers every format and encoding the intake supports, and the issue's mixed file", () => {
     expect(new Set(samples.map((s) => s.format))).toEqual(new Set(['intune', 'partner', 'legacy-orderid']));
     expect(new Set(samples.map((s) => s.encoding))).toEqual(new Set(['utf-8', 'utf-8-bom', 'utf-16le', 'windows-1252']));
     const mixed = samples.find((s) => s.file === 'mixed-with-errors.csv')!;
@@ -27,7 +27,9 @@ describe('samples/', () => {
       const p = await parse(readFileSync(resolve(SAMPLES, s.file)), { chunkSize });
       expectWellFormedStream(p);
       expect(p.header).toMatchObject({ format: s.format, encoding: s.encoding });
-      const got = p.rows.map((r) => (r.status === 'valid' ? 'valid' : r.status === 'rejected' ? `rejected:${r.code}` : `duplicate:${r.key}`));
+      const got = p.rows.map((r) =>
+        r.status === 'valid' ? 'valid' : r.status === 'rejected' ? `rejected:${r.code}` : `duplicate:${r.key}`,
+      );
       expect(got).toEqual(s.expected);
       expect(p.rows.map((r) => r.line)).toEqual(s.expected.map((_, i) => i + 2));
       const valid = p.rows.filter((r) => r.status === 'valid');
@@ -52,9 +54,20 @@ describe('samples/', () => {
     ]);
     const partner = await parse(readFileSync(resolve(SAMPLES, 'partner-format.csv')));
     const first = partner.rows[0]!;
-    expect(first).toMatchObject({ status: 'valid', rowManufacturer: 'Fabrikam', rowModel: 'Fabrikam Book 14', manufacturer: 'Fabrikam', model: 'Fabrikam Book 14', productKey: '3300000000201' });
+    expect(first).toMatchObject({
+      status: 'valid',
+      rowManufacturer: 'Fabrikam',
+      rowModel: 'Fabrikam Book 14',
+      manufacturer: 'Fabrikam',
+      model: 'Fabrikam Book 14',
+      productKey: '3300000000201',
+    });
     const legacy = await parse(readFileSync(resolve(SAMPLES, 'legacy-orderid.csv')));
-    expect(legacy.rows.map((r) => (r.status === 'valid' ? (r.groupTag ?? null) : r.status))).toEqual(['PO-2024-0042', 'PO-2024-0042', null]);
+    expect(legacy.rows.map((r) => (r.status === 'valid' ? (r.groupTag ?? null) : r.status))).toEqual([
+      'PO-2024-0042',
+      'PO-2024-0042',
+      null,
+    ]);
     const quoted = await parse(readFileSync(resolve(SAMPLES, 'utf8-bom-quoted.csv')));
     expect(quoted.header!.warnings.join('\n')).toContain("Column 'device serial number' was read as 'Device Serial Number'");
   });

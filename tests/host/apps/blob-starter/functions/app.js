@@ -18,7 +18,10 @@ app.storageBlob('onUpload', {
     const name = context.triggerMetadata.name;
     // Deterministic id: delivery is at least once.
     const instanceId = `upload-${name}`;
-    await client.startNew('processUpload', { instanceId, input: { name, text: blob.toString('utf8'), blobTrigger: context.triggerMetadata.blobTrigger } });
+    await client.startNew('processUpload', {
+      instanceId,
+      input: { name, text: blob.toString('utf8'), blobTrigger: context.triggerMetadata.blobTrigger },
+    });
     context.extraOutputs.set(processed, `seen ${name}`);
     context.extraOutputs.set(seen, { name, length: blob.length });
   },
@@ -44,7 +47,11 @@ app.storageBlob('slowStarter', {
     const client = df.getClient(context);
     const instanceId = `slow-${name}`;
     const existing = await client.getStatus(instanceId).catch(() => undefined);
-    if (!existing) await client.startNew('processUpload', { instanceId, input: { name, text: blob.toString('utf8'), blobTrigger: context.triggerMetadata.blobTrigger } });
+    if (!existing)
+      await client.startNew('processUpload', {
+        instanceId,
+        input: { name, text: blob.toString('utf8'), blobTrigger: context.triggerMetadata.blobTrigger },
+      });
   },
 });
 

@@ -19,7 +19,11 @@ df.app.activity('flaky', {
     return n;
   },
 });
-df.app.activity('alwaysFails', { handler: () => { throw new Error('nope'); } });
+df.app.activity('alwaysFails', {
+  handler: () => {
+    throw new Error('nope');
+  },
+});
 
 // durable-functions 3.5: errors that carry properties travel as FailureDetails.
 df.app.setExceptionPropertiesProvider({ getExceptionProperties: (err) => (err && err.code ? { code: err.code } : undefined) });

@@ -54,7 +54,10 @@ app.timer('startupTimer', {
     const id = 'timer-startup';
     const existing = await client.getStatus(id).catch(() => undefined);
     if (!existing) {
-      await client.startNew('sequence', { instanceId: id, input: `timer ${typeof timer.isPastDue} ${timer.schedule && typeof timer.schedule.adjustForDST}` });
+      await client.startNew('sequence', {
+        instanceId: id,
+        input: `timer ${typeof timer.isPastDue} ${timer.schedule && typeof timer.schedule.adjustForDST}`,
+      });
     }
   },
 });
