@@ -31,6 +31,15 @@ export class ReconcileStore {
     return text ? text.split('\n').map((line) => Finding.parse(JSON.parse(line))) : [];
   }
 
+  /** Removes parts from `first` on: what an earlier attempt of the survey wrote beyond this attempt's last part. */
+  async dropPartsFrom(reconcileId: string, first: number): Promise<void> {
+    for (let part = first; ; part++) {
+      const etag = await this.objects.etagOf(CONTAINERS.state, this.path(reconcileId, part));
+      if (etag === undefined) return;
+      await this.objects.deleteIf(CONTAINERS.state, this.path(reconcileId, part), etag);
+    }
+  }
+
   /** How many parts the survey wrote (0: no such reconciliation). */
   async partCount(reconcileId: string): Promise<number> {
     let n = 0;

@@ -84,6 +84,8 @@ export async function runReconcileSurvey(deps: SurveyDeps, input: ReconcileStepI
     if (f) await add(f);
   }
   await deps.store.writePart(reconcileId, parts++, part);
+  // A retried survey (the tenant changed in between) may end with fewer parts than the attempt before it.
+  await deps.store.dropPartsFrom(reconcileId, parts);
   deps.log(
     `reconciliation ${reconcileId}: ${findings} findings (${Object.entries(byClass)
       .map(([c, n]) => `${n} ${c}`)

@@ -254,6 +254,18 @@ describe('survey of a small tenant', () => {
     expect(new Set((await w.findings()).map((f) => f.serialNumber)).size).toBe(n);
   });
 
+  it('a survey retried after the tenant shrank leaves no part of the earlier attempt behind', async () => {
+    const w = await world();
+    for (let i = 0; i < FINDINGS_PER_PART + 5; i++)
+      w.tenant.register({ id: `ztd-${i}`, serialNumber: `F-${String(i).padStart(5, '0')}`, groupTag: '' });
+    await w.survey();
+    expect(await w.store.partCount(RECONCILE)).toBe(2);
+    for (let i = 0; i < 10; i++) w.tenant.registrations.delete(`ztd-${i}`);
+    const again = await w.survey();
+    expect(again.parts).toBe(1);
+    expect(await w.store.partCount(RECONCILE)).toBe(1);
+  });
+
   it('an empty tenant and ledger still writes part 0 (the reconciliation exists for approvals and for its own records)', async () => {
     const w = await world();
     const result = await w.survey();
