@@ -9,6 +9,7 @@ import type { Ledger } from '../ledger/ledger';
 import { CONTAINERS, type ObjectStore } from '../storage/object-store';
 
 export const BACKFILL_MARKER = 'backfilled-from-reports';
+const LOOKUPS_AT_ONCE = 32;
 
 const Row = z.object({
   line: z.number(),
@@ -75,8 +76,15 @@ export async function backfillFromReports(
       });
     }
     // An entry a later run wrote stays: backfill never replaces what the ledger already holds.
+    // Point reads in parallel windows: one at a time, 10,000 of them took 100 s of the first reconciliation.
     const missing: LedgerEntry[] = [];
-    for (const e of entries) if (!(await ledger.get(e.serialNumber))) missing.push(e);
+    for (let i = 0; i < entries.length; i += LOOKUPS_AT_ONCE) {
+      const window = entries.slice(i, i + LOOKUPS_AT_ONCE);
+      const held = await Promise.all(window.map((e) => ledger.get(e.serialNumber)));
+      window.forEach((e, k) => {
+        if (!held[k]) missing.push(e);
+      });
+    }
     await ledger.upsert(missing);
     written += missing.length;
   }
