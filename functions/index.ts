@@ -20,6 +20,7 @@ import { intakeUploadHandler } from './http-intake';
 import { getRunHandler, listRunsHandler } from './http-runs';
 import { intakeBlobHandler } from './intake-blob-trigger';
 import { approveHandler, getReconcileHandler, startReconcileHandler } from './http-reconcile';
+import { NOTIFY_ACTIVITIES } from './notify-activities';
 import { RECONCILE_ACTIVITIES } from './reconcile-activities';
 import { DEFAULT_RECONCILE_SCHEDULE, reconcileTimerHandler } from './reconcile-timer';
 import { reconcileOrchestrator } from '../orchestrations/reconcile';
@@ -39,7 +40,7 @@ const clientOf = (context: InvocationContext) => df.getClient(context);
 
 df.app.orchestration(IntakeOrchestration.name, intakeOrchestrator);
 df.app.orchestration(ReconcileOrchestration.name, reconcileOrchestrator);
-for (const activity of [...INTAKE_ACTIVITIES, ...RECONCILE_ACTIVITIES]) {
+for (const activity of [...INTAKE_ACTIVITIES, ...RECONCILE_ACTIVITIES, ...NOTIFY_ACTIVITIES]) {
   df.app.activity(activity.name, {
     handler: (raw: unknown, context: InvocationContext) => activity.run(services(), raw, (message) => context.log(message)),
   });

@@ -9,6 +9,8 @@ import type { GraphGateway } from '../shared/graph/gateway';
 import { tokenSource } from '../shared/graph/token-source';
 import type { Ledger } from '../shared/ledger/ledger';
 import { TableLedger, tableClientFor } from '../shared/ledger/table-ledger';
+import { createHttpPoster, type HttpPoster } from '../shared/notify/http-poster';
+import { NotificationStore } from '../shared/notify/store';
 import { ReconcileStore } from '../shared/reconcile/store';
 import { RunStore } from '../shared/run/run-store';
 import { BlobObjectStore, blobServiceFor } from '../shared/storage/blob-store';
@@ -25,6 +27,10 @@ export interface Services {
   ledger: Ledger;
   /** A reconciliation's findings (blobs under autopilot-state/reconcile/). */
   reconcile: ReconcileStore;
+  /** Notification events and delivery records (blobs under autopilot-state/notifications/). */
+  notifications: NotificationStore;
+  /** Sends notifications: SSRF-guarded, https only outside the local stack, with timeouts. */
+  poster: HttpPoster;
 }
 
 export function buildServices(config: AppConfig): Services {
@@ -38,5 +44,7 @@ export function buildServices(config: AppConfig): Services {
     runs: new RunStore(objects),
     ledger: new TableLedger(tableClientFor(config.storage)),
     reconcile: new ReconcileStore(objects),
+    notifications: new NotificationStore(objects),
+    poster: createHttpPoster({ allowLoopback: config.notify.allowLoopback, timeoutMs: config.notify.timeoutMs }),
   };
 }

@@ -17,12 +17,20 @@ export function activityRetry(): df.RetryOptions {
   return retry;
 }
 
+/** The activity's task, its input checked, for a caller that awaits several at once (Task.all); parse each output with the contract. */
+export function activityTask<I extends z.ZodType, O extends z.ZodType>(
+  context: OrchestrationContext,
+  contract: ActivityContract<I, O>,
+  input: z.input<I>,
+): Task {
+  return context.df.callActivityWithRetry(contract.name, activityRetry(), contract.input.parse(input));
+}
+
 export function* callActivity<I extends z.ZodType, O extends z.ZodType>(
   context: OrchestrationContext,
   contract: ActivityContract<I, O>,
   input: z.input<I>,
 ): Generator<Task, z.output<O>, unknown> {
-  const checked = contract.input.parse(input);
-  const raw: unknown = yield context.df.callActivityWithRetry(contract.name, activityRetry(), checked);
+  const raw: unknown = yield activityTask(context, contract, input);
   return contract.output.parse(raw);
 }

@@ -5,6 +5,7 @@
  * bounded history. Deterministic: time is the orchestration's clock.
  */
 import type { OrchestrationContext } from 'durable-functions';
+import type { DeliveryStatus } from '../shared/contracts/delivery';
 import {
   emptyCounts,
   type CustomStatus,
@@ -27,6 +28,8 @@ export class IntakeRun {
   stop: RunStop | undefined;
   /** Whether the run imported anything, so its import records must be deleted after the report. */
   needsCleanup: boolean;
+  /** Deliveries and their answers, once the run notifies (orchestrations/notify.ts). */
+  notifications: DeliveryStatus[] | undefined;
   private readonly generation: number;
 
   constructor(
@@ -64,6 +67,7 @@ export class IntakeRun {
   status(note?: string): void {
     const { runId, source } = this.input;
     const value: CustomStatus = { runId, source: `${source.container}/${source.name}`, phase: this.phase, counts: this.counts, note };
+    if (this.notifications) value.notifications = this.notifications;
     this.context.df.setCustomStatus(value);
   }
 
@@ -87,6 +91,7 @@ export class IntakeRun {
       ...this.outcome,
       ...(this.recordsLeft === undefined ? {} : { importRecordsLeft: this.recordsLeft }),
       ...(this.stop ? { stopped: this.stop } : {}),
+      notifications: this.notifications,
     };
     this.status('done');
     this.log(

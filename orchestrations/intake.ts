@@ -2,7 +2,8 @@
  * The intake orchestration, one per blob version: parse → import → confirm → report → cleanup.
  * Import, confirm and cleanup are polling phases (poll-phase.ts); cleanup (deleting the run's import
  * records) follows the report, so the report never waits for Intune's write budget. A permanent
- * failure sends the run straight to its report, which says what failed and how to fix it.
+ * failure sends the run straight to its report, which says what failed and how to fix it. Then,
+ * with channels configured, the notifications (notify.ts).
  *
  * Deterministic by construction (lint-fenced): no I/O, clock, randomness or environment — the
  * activities do the work and keep per-device state in blobs, so this history holds only step
@@ -13,6 +14,7 @@ import { CleanupStep, ConfirmStep, FinalizeStep, ImportStep, ParseStep } from '.
 import { IntakeInput, phaseBudgetMinutes } from '../shared/contracts/run';
 import { callActivity } from './call-activity';
 import { IntakeRun } from './intake-run';
+import { intakeSubject, notify } from './notify';
 import { pollPhase } from './poll-phase';
 
 export { STEPS_PER_GENERATION } from './poll-phase';
@@ -53,13 +55,19 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
     });
     run.counts = run.outcome.counts;
     run.log(`report written: ${run.outcome.status}, ${run.counts.confirmed} confirmed, ${run.counts.failed} failed`);
-    if (!run.needsCleanup) return run.finish();
-    run.enter('cleanup', 'report written; deleting the import records');
+    if (run.needsCleanup) run.enter('cleanup', 'report written; deleting the import records');
   }
 
   if (run.at('cleanup')) {
     const end = yield* pollPhase(context, run, CleanupStep, phaseBudgetMinutes(settings, 'cleanup'));
     if (end === 'continue-as-new') return run.continueAsNew();
+  }
+  // Last, so nothing of the run waits on a channel; only runs started with channels configured.
+  if (settings.notify) {
+    run.notifications = yield* notify(context, settings.notify, intakeSubject(run), (deliveries, note) => {
+      run.notifications = deliveries;
+      run.status(note);
+    });
   }
   return run.finish();
 };

@@ -10,6 +10,7 @@ import { ReconcileInput, type RepairResult, type RunStop, type SyncNote } from '
 import { ReconcileRepair, ReconcileReport, ReconcileSurvey, ReconcileSync } from '../shared/contracts/reconcile-activities';
 import type { ReconcileStatus } from '../shared/contracts/reconcile';
 import { callActivity } from './call-activity';
+import { notify } from './notify';
 
 export const reconcileOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = ReconcileInput.parse(context.df.getInput());
@@ -58,6 +59,13 @@ export const reconcileOrchestrator: OrchestrationHandler = function* (context: O
     ...(sync ? { sync } : {}),
     ...(stopped ? { stopped } : {}),
   });
-  status('done', { findings: outcome.findings, ...(stopped ? { note: `stopped: ${stopped.message}` } : {}) });
-  return outcome;
+  const done = { findings: outcome.findings, ...(stopped ? { note: `stopped: ${stopped.message}` } : {}) };
+  status('done', done);
+  // Last, after the report; only reconciliations started with channels configured (notify.ts).
+  if (!settings.notify) return outcome;
+  const notifications = yield* notify(context, settings.notify, { kind: 'reconcile', outcome }, (d, note) =>
+    status('done', { ...done, notifications: d, note: done.note ?? note }),
+  );
+  status('done', { ...done, notifications });
+  return { ...outcome, notifications };
 };

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ReconcileSettings, RunSettings } from './contracts';
+import { parseNotifyConfig, type NotifyConfig } from './notify/channels-config';
 
 const csvList = z
   .string()
@@ -144,6 +145,8 @@ export interface AppConfig {
   settings: RunSettings;
   reconcile: ReconcileSettings;
   maxUploadBytes: number;
+  /** Notification channels (shared/notify/channels-config.ts); URLs and secrets live only here, never in a run's input. */
+  notify: NotifyConfig;
 }
 
 export class ConfigError extends Error {
@@ -159,9 +162,11 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Record<string, string | undefined>, options: { storage?: boolean } = {}): AppConfig {
   const parsed = EnvSchema.safeParse(env);
+  const notify = parseNotifyConfig(env);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`)),
     ...crossCheck(env, options.storage ?? true),
+    ...notify.problems,
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
@@ -169,6 +174,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: { s
     e.GRAPH_AUTH === 'static-token'
       ? { kind: 'static-token', token: e.GRAPH_STATIC_TOKEN ?? '' }
       : { kind: e.GRAPH_AUTH, clientId: e.AZURE_CLIENT_ID };
+  // Runs started with channels configured notify at their end (the retry pace travels with the run).
+  const notifySettings = notify.config.channels.length > 0 ? { notify: notify.config.retry } : {};
   const storage: StorageAuth = e.AzureWebJobsStorage
     ? {
         kind: 'connection-string',
@@ -187,7 +194,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: { s
     },
     storage,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
-    reconcile: { mode: e.RECONCILE_MODE, stuckMinutes: e.RECONCILE_STUCK_MINUTES },
+    notify: notify.config,
+    reconcile: { mode: e.RECONCILE_MODE, stuckMinutes: e.RECONCILE_STUCK_MINUTES, ...notifySettings },
     settings: {
       chunkSize: e.IMPORT_CHUNK_SIZE,
       poll: { initialSeconds: e.POLL_INITIAL_SECONDS, maxSeconds: e.POLL_MAX_SECONDS, factor: e.POLL_FACTOR },
@@ -203,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { s
         profileId: e.EXPECTED_PROFILE_ID || undefined,
         espId: e.EXPECTED_ESP_ID || undefined,
       },
+      ...notifySettings,
     },
   };
 }

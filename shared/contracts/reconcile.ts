@@ -3,6 +3,7 @@
  * carry counts and references: the findings live in blobs (shared/reconcile/store.ts).
  */
 import { z } from 'zod';
+import { DeliveryStatus, NotifySettings } from './delivery';
 import { RunStop } from './run';
 
 export const ReconcileSettings = z.object({
@@ -10,6 +11,8 @@ export const ReconcileSettings = z.object({
   mode: z.enum(['repair', 'report-only']),
   /** A profile assignment pending for longer than this is stuck. */
   stuckMinutes: z.number().positive(),
+  /** Set when notification channels were configured as the reconciliation started. */
+  notify: NotifySettings.optional(),
 });
 export type ReconcileSettings = z.infer<typeof ReconcileSettings>;
 
@@ -87,6 +90,8 @@ export const ReconcileOutcome = z.object({
   byClass: z.record(z.string(), z.number().int()),
   repair: RepairResult.optional(),
   stopped: RunStop.optional(),
+  /** What each notification channel answered (reconciliations with channels configured). */
+  notifications: z.array(DeliveryStatus).optional(),
 });
 export type ReconcileOutcome = z.infer<typeof ReconcileOutcome>;
 
@@ -97,5 +102,6 @@ export const ReconcileStatus = z.object({
   mode: ReconcileSettings.shape.mode,
   findings: z.number().int().optional(),
   note: z.string().optional(),
+  notifications: z.array(DeliveryStatus).optional(),
 });
 export type ReconcileStatus = z.infer<typeof ReconcileStatus>;

@@ -6,6 +6,7 @@
  * stays small whatever the size of the file.
  */
 import { z } from 'zod';
+import { DeliveryStatus, NotifySettings } from './delivery';
 
 export const BlobRef = z.object({
   container: z.string().min(1),
@@ -34,6 +35,8 @@ export const RunSettings = z.object({
     profileId: z.string().min(1).optional(),
     espId: z.string().min(1).optional(),
   }),
+  /** Set when notification channels were configured as the run started (absent in older histories: no notifications). */
+  notify: NotifySettings.optional(),
 });
 export type RunSettings = z.infer<typeof RunSettings>;
 
@@ -118,6 +121,8 @@ export const RunOutcome = z.object({
   importRecordsLeft: z.number().int().optional(),
   /** Set when a permanent failure stopped the run before every device was settled. */
   stopped: RunStop.optional(),
+  /** What each notification channel answered (runs with channels configured). */
+  notifications: z.array(DeliveryStatus).optional(),
 });
 export type RunOutcome = z.infer<typeof RunOutcome>;
 
@@ -208,5 +213,7 @@ export const CustomStatus = z.object({
   phase: Phase,
   counts: StageCounts,
   note: z.string().optional(),
+  /** Deliveries and their answers, once the run notifies. */
+  notifications: z.array(DeliveryStatus).optional(),
 });
 export type CustomStatus = z.infer<typeof CustomStatus>;

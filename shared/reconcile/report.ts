@@ -23,8 +23,8 @@ export const RECONCILE_REPORT_COLUMNS = [
   'proposedActions',
 ] as const;
 
-/** Resolved: nothing left to do for it (all auto actions done or not needed, nothing proposed). */
-function unresolved(f: Finding): boolean {
+/** Unresolved: something is left to do for it (an auto action failed, skipped or not attempted, or a proposal). */
+export function unresolved(f: Finding): boolean {
   if (f.proposed.length > 0) return true;
   if (f.auto.length === 0) return f.class !== 'foreign' && f.class !== 'in-order';
   return f.auto.some((_, i) => {
