@@ -3,6 +3,7 @@
  * local Functions host running this app, wired together the way Azure wires the real services.
  * Used by `npm start` and by the integration tests; only configuration differs from production.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -13,6 +14,7 @@ import { spawnHost, stopHost, type HostChild } from './host-child';
 import { startGraphEmulator, type EmulatorOptions, type GraphEmulator, type Seed } from './graph-emulator';
 import { TUTORIAL_TENANT } from './graph-emulator/seeds/tutorial-tenant';
 import { Teardown } from './teardown';
+import { localChannelSettings, startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
 
 export { workerNodeArgs, type HostChild } from './host-child';
 
@@ -36,6 +38,11 @@ export interface StackOptions {
   emulatorStateFile?: string;
   /** App settings over the stack's defaults (e.g. poll intervals, chunk size, deadlines). */
   appSettings?: Record<string, string>;
+  /**
+   * Start the local notification receiver and configure two channels to it (a Teams one and a
+   * signed webhook); `print` gets each notification it takes (default: kept, see receiver.requests).
+   */
+  notifyReceiver?: { port?: number; print?: (line: string) => void };
   /** Where host output goes (default: kept in memory, readable through hostLog()). */
   onHostLine?: (line: string) => void;
   /** Each part as it comes up (diagnostics; tests check a failed start stops them all again). */
@@ -51,6 +58,8 @@ export interface LocalStack {
   host: HostChild;
   hostUrl: string;
   appSettings: Record<string, string>;
+  /** The notification receiver, when asked for (StackOptions.notifyReceiver). */
+  receiver?: WebhookReceiver;
   hostLog(): string;
   /** SIGKILL the host (a crash), without cleanup. */
   killHost(): Promise<void>;
@@ -76,6 +85,9 @@ export function stackAppSettings(connectionString: string, graphUrl: string): Re
     POLL_INITIAL_SECONDS: '2',
     POLL_MAX_SECONDS: '10',
     POLL_FACTOR: '1.5',
+    // The local receiver listens on loopback, which only the local stack may notify (SSRF guard).
+    NOTIFY_ALLOW_LOOPBACK: 'true',
+    NOTIFY_RETRY_SECONDS: '2',
     // Azure feeds the blob trigger through Event Grid within about a second; the local host polls
     // the container, every 500 ms here so a drop starts about as promptly.
     LOCAL_HOST_BLOB_POLL_MS: '500',
@@ -113,8 +125,22 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     });
     started.add(() => emulator.stop());
     options.onStarted?.({ part: 'graph-emulator', url: emulator.url });
+    let receiver: WebhookReceiver | undefined;
+    let channels: Record<string, string> = {};
+    if (options.notifyReceiver) {
+      const secret = randomBytes(32).toString('hex');
+      const r = await startWebhookReceiver({
+        port: options.notifyReceiver.port,
+        secrets: { local_webhook: secret },
+        print: options.notifyReceiver.print ?? (() => undefined),
+      });
+      receiver = r;
+      started.add(() => r.stop());
+      channels = localChannelSettings(r.url, secret);
+    }
     const appSettings = {
       ...stackAppSettings(azurite.connectionString, emulator.url),
+      ...channels,
       // An emulator that enforces no limits gets an app that paces to none: runs then measure the
       // pipeline itself. With throttling on, the app paces to the documented limits as in Azure.
       ...(options.throttling ? {} : { INTUNE_WRITES_PER_20S: '1000000', INTUNE_REQUESTS_PER_20S: '1000000' }),
@@ -134,6 +160,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       host,
       hostUrl: host.url,
       appSettings,
+      ...(receiver ? { receiver } : {}),
       hostLog: () => log,
       async killHost() {
         if (host.child.exitCode === null && host.child.signalCode === null) host.child.kill('SIGKILL');

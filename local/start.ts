@@ -13,6 +13,7 @@ import { LOCAL_DIR, STACK_FILE } from './stack-file';
 const Args = z.object({
   port: z.coerce.number().int().min(1).max(65535).default(7071),
   'graph-port': z.coerce.number().int().min(1).max(65535).default(7072),
+  'notify-port': z.coerce.number().int().min(1).max(65535).default(7073),
   'time-scale': z.coerce.number().min(0).default(0.05),
   throttling: z.boolean().default(false),
   reset: z.boolean().default(false),
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     options: {
       port: { type: 'string' },
       'graph-port': { type: 'string' },
+      'notify-port': { type: 'string' },
       'time-scale': { type: 'string' },
       throttling: { type: 'boolean' },
       reset: { type: 'boolean' },
@@ -42,6 +44,9 @@ async function main(): Promise<void> {
     emulatorStateFile: join(LOCAL_DIR, 'graph-tenant.json'),
     timeScale: args['time-scale'],
     throttling: args.throttling,
+    // Notifications go to the local receiver, which prints each one it takes.
+    notifyReceiver: { port: args['notify-port'], print: (line) => process.stdout.write(`  ${line}\n`) },
+    appSettings: { DASHBOARD_URL: `http://127.0.0.1:${args.port}/api/dashboard` },
     onHostLine: (line) => {
       // Run progress lines carry the run id; the host's own chatter only with --verbose.
       if (args.verbose || /\[intake-[0-9a-f]{32}\]|error|fail/i.test(line)) process.stdout.write(`  host | ${line}\n`);
@@ -58,6 +63,7 @@ async function main(): Promise<void> {
       `  Functions host  ${stack.hostUrl}   (GET /api/runs, GET /api/runs/{runId}, POST /api/intake, GET /api/health)`,
       `  Graph emulator  ${stack.emulator.url}   (tutorial tenant: "Autopilot devices" dynamic group, user-driven profile, ESP; time scale ${args['time-scale']})`,
       `  Azurite         blob 10000, queue 10001, table 10002   (containers autopilot-intake, -reports, -intake-archive)`,
+      `  Notifications   ${stack.receiver?.url}   (local receiver: channels local_teams (a Teams card) and local_webhook (signed JSON); each notification it takes is printed here)`,
       '',
       'Check that the deployment can work against the tenant (permissions, group, profile, ESP):',
       '  npm run doctor',

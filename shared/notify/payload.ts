@@ -42,12 +42,10 @@ export const Counts = z
 
 export const Problem = z
   .object({
-    code: z
-      .string()
-      .meta({
-        description:
-          'The report code: an Intune import error (e.g. "808"), a confirmation failure (e.g. "ProfileNotAssigned") or a CSV row verdict.',
-      }),
+    code: z.string().meta({
+      description:
+        'The report code: an Intune import error (e.g. "808"), a confirmation failure (e.g. "ProfileNotAssigned") or a CSV row verdict.',
+    }),
     count: count.meta({ description: 'Rows or devices with this code.' }),
     stage: z.string().optional().meta({ description: 'Where it happened: file, import, registration, group, profile, esp.' }),
     message: text,

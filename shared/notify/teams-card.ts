@@ -120,7 +120,7 @@ function card(n0: Notification, shape: Shape): Element {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',
     version: '1.4',
-    fallbackText: clip(`${n0.title}: ${n0.summary}`, 400),
+    fallbackText: escapeMarkdown(clip(`${n0.title}: ${n0.summary}`, 400)),
     body,
     ...(actions.length ? { actions } : {}),
   };
