@@ -105,7 +105,8 @@ export async function deliverNotification(deps: DeliverDeps, input: DeliverInput
     return said({ outcome: 'failed', answer: 'the event is gone from storage', at: at() });
   }
   const { body, headers } = render(channel, notification, input, deps.now());
-  const secrets = channelSecrets(channel);
+  // Every channel's credentials, not only this one's: an answer may quote anything.
+  const secrets = deps.config.channels.flatMap(channelSecrets);
   try {
     const res = await deps.poster.post(channel.url, body, headers);
     const answer = redact(`${res.status}${res.body ? ` ${res.body}` : ''}`, secrets);

@@ -1,6 +1,6 @@
 /**
  * What may be shown of a receiver's answer or a failure: a short excerpt with every credential of
- * the channel (its URL, the URL's query, the secret) and any `sig=`/`code=` query value replaced.
+ * every configured channel (URLs, their queries, secrets) and any `sig=`/`code=`/`token=` value replaced.
  * Answers go to the run's status, output and logs, which are not credential stores.
  */
 const MAX_ANSWER = 200;
@@ -11,7 +11,7 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
     if (!s || s.length < 4) continue;
     out = out.split(s).join('[redacted]');
   }
-  out = out.replace(/([?&](?:sig|code|sv|se|sp|token|key)=)[^&\s"']+/gi, '$1[redacted]');
+  out = out.replace(/\b((?:sig|code|token|key|secret|password)=)[^&\s"']+/gi, '$1[redacted]');
   out = out.replace(/\s+/g, ' ').trim();
   return out.length > MAX_ANSWER ? `${out.slice(0, MAX_ANSWER - 1)}…` : out;
 }
