@@ -67,6 +67,7 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
     run.notifications = yield* notify(context, settings.notify, intakeSubject(run), (deliveries, note) => {
       run.notifications = deliveries;
       run.status(note);
+      run.log(note);
     });
   }
   return run.finish();
