@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
+import { tutorialSeed } from '../../local/stack';
+import type { ReceivedRequest } from '../../local/webhook-receiver';
+import type { DeliveryStatus } from '../../shared/contracts/delivery';
+import { HEADERS, verify } from '../../shared/notify/signature';
+import { CONTAINERS } from '../../shared/storage/object-store';
+import { validateCard, validateNotification } from '../support/notify-fixtures';
+import { blobs, drop, waitForRun, withStack } from './support';
+
+type Stack = Awaited<ReturnType<typeof withStack>>;
+const hash = (serial: string) => generateHardwareHash({ serialNumber: serial, manufacturer: 'Contoso', model: 'Surface Laptop 7' });
+const csvOf = (serials: string[]) =>
+  ['Device Serial Number,Windows Product ID,Hardware Hash', ...serials.map((s) => `${s},,${hash(s)}`)].join('\r\n') + '\r\n';
+const KEY = (runId: string) => `${runId}:run.needsAttention`;
+
+/** This run's requests to a channel (the receiver keeps every run's). */
+const requestsOf = (stack: Stack, channel: string, runId: string): ReceivedRequest[] =>
+  stack.receiver!.requests.filter((r) => r.channel === channel && r.raw.includes(runId));
+
+async function until(what: string, test: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await test())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('local stack: notifications', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await withStack({
+      // One device registered to another tenant: every run here has an 808 and needs attention.
+      seed: { ...tutorialSeed(), otherTenantDevices: [{ hardwareIdentifier: hash('FOREIGN-0001') }] },
+      notifyReceiver: {},
+      appSettings: {
+        POLL_INITIAL_SECONDS: '0.2',
+        POLL_MAX_SECONDS: '1',
+        LOCAL_HOST_BLOB_POLL_MS: '250',
+        NOTIFY_RETRY_SECONDS: '1',
+        NOTIFY_ATTEMPTS: '6',
+        NOTIFY_TIMEOUT_SECONDS: '2',
+        DASHBOARD_URL: 'http://127.0.0.1:7071/api/dashboard',
+      },
+    });
+  }, 120_000);
+  afterAll(async () => stack?.dispose());
+
+  it('a run with problems: one Teams card and one signed webhook per configured channel, answers in the run’s output', async () => {
+    const { runId } = await drop(stack, 'contoso/problems.csv', csvOf(['NOTE-0001', 'NOTE-0002', 'FOREIGN-0001']));
+    const run = await waitForRun(stack, runId);
+
+    const teams = requestsOf(stack, 'local_teams', runId);
+    expect(teams).toHaveLength(1);
+    const card = (teams[0]!.body as { attachments: { content: unknown }[] }).attachments[0]!.content;
+    expect(validateCard(card)).toEqual([]);
+    expect(JSON.stringify(card)).toContain(`"url":"http://127.0.0.1:7071/api/dashboard/runs/${runId}"`);
+    expect(teams[0]!.bytes).toBeLessThan(28 * 1024);
+
+    const hooks = requestsOf(stack, 'local_webhook', runId);
+    expect(hooks).toHaveLength(1);
+    const hook = hooks[0]!;
+    expect(hook).toMatchObject({ verified: true, status: 200, key: KEY(runId) });
+    const secret = stack.appSettings.NOTIFY_CHANNEL_LOCAL_WEBHOOK_SECRET!;
+    const sig = { signature: hook.headers[HEADERS.signature], timestamp: hook.headers[HEADERS.timestamp] };
+    expect(verify(secret, sig, hook.raw, Math.floor(Date.now() / 1000))).toEqual({ ok: true });
+    expect(validateNotification(hook.body)).toEqual([]);
+    expect(hook.body).toMatchObject({
+      id: KEY(runId),
+      event: 'run.needsAttention',
+      attention: [{ reason: 'registeredElsewhere', count: 1 }],
+      run: { runId, counts: { rows: 3, confirmed: 2, failed: 1 }, problems: [{ code: '808', count: 1, examples: ['FOREIGN-0001'] }] },
+    });
+
+    const notifications = (run.output as { notifications: DeliveryStatus[] }).notifications;
+    expect(notifications).toMatchObject([
+      { channel: 'local_teams', type: 'teams', event: 'run.needsAttention', state: 'delivered', attempts: 1, status: 202 },
+      { channel: 'local_webhook', type: 'webhook', event: 'run.needsAttention', state: 'delivered', attempts: 1, status: 200 },
+    ]);
+    expect((run.customStatus as { notifications: unknown }).notifications).toEqual(notifications);
+    // The secret is a credential: it is not in the host's log, the run's status or its output.
+    expect(stack.hostLog()).not.toContain(secret);
+    expect(JSON.stringify(run)).not.toContain(secret);
+  });
+
+  it('a receiver that fails gets the notification again, the same body, after the backoff', async () => {
+    stack.receiver!.failNext('local_webhook', 2, 503);
+    const { runId } = await drop(stack, 'contoso/retry.csv', csvOf(['RETRY-0001', 'FOREIGN-0001']));
+    const run = await waitForRun(stack, runId, 120_000);
+    const hooks = requestsOf(stack, 'local_webhook', runId);
+    expect(hooks.map((h) => [h.status, h.headers[HEADERS.attempt]])).toEqual([
+      [503, '1'],
+      [503, '2'],
+      [200, '3'],
+    ]);
+    expect(new Set(hooks.map((h) => h.raw)).size).toBe(1);
+    expect(requestsOf(stack, 'local_teams', runId)).toHaveLength(1);
+    expect((run.output as { notifications: DeliveryStatus[] }).notifications[1]).toMatchObject({
+      channel: 'local_webhook',
+      state: 'delivered',
+      attempts: 3,
+    });
+  });
+
+  it('no duplicate after a host crash mid-delivery: the acknowledged channel is not sent again, the other is re-sent with its key and dropped', async () => {
+    const held = stack.receiver!.hold('local_webhook');
+    const { runId } = await drop(stack, 'contoso/crash.csv', csvOf(['CRASH-0001', 'FOREIGN-0001']));
+    // The webhook's request is in and its answer held; Teams answered and its delivery is recorded.
+    await until('the held webhook request', () => requestsOf(stack, 'local_webhook', runId).length === 1, 90_000);
+    const teamsRecord = blobs(stack)
+      .getContainerClient(CONTAINERS.state)
+      .getBlockBlobClient(`notifications/${runId}/run.needsAttention/local_teams.json`);
+    await until(
+      'the Teams delivery record',
+      async () => (await teamsRecord.exists()) && (await teamsRecord.downloadToBuffer()).toString().includes('"delivered"'),
+    );
+    await stack.killHost();
+    held.release();
+    await stack.startHost();
+    const run = await waitForRun(stack, runId, 120_000);
+
+    expect(requestsOf(stack, 'local_teams', runId)).toHaveLength(1);
+    const hooks = requestsOf(stack, 'local_webhook', runId);
+    expect(hooks.length).toBeGreaterThanOrEqual(2);
+    expect(hooks.every((h) => h.key === KEY(runId) && h.verified)).toBe(true);
+    expect(hooks.filter((h) => !h.duplicate)).toHaveLength(1);
+    expect(stack.receiver!.accepted('local_webhook').filter((h) => h.key === KEY(runId))).toHaveLength(1);
+    expect((run.output as { notifications: DeliveryStatus[] }).notifications).toMatchObject([
+      { channel: 'local_teams', state: 'delivered' },
+      { channel: 'local_webhook', state: 'delivered' },
+    ]);
+  }, 180_000);
+});
