@@ -36,6 +36,8 @@ function summary(status: DurableOrchestrationStatus) {
     phase: custom.success ? custom.data.phase : undefined,
     counts: custom.success ? custom.data.counts : undefined,
     note: custom.success ? custom.data.note : undefined,
+    // Each channel's delivery and its answer, as they happen (the output keeps the final ones).
+    notifications: custom.success ? custom.data.notifications : undefined,
   };
 }
 

@@ -30,7 +30,7 @@ export interface ChannelConfig {
 
 export interface NotifyConfig {
   channels: ChannelConfig[];
-  /** Base of the dashboard: a run's page is {dashboardUrl}/runs/{runId}. */
+  /** Base of the dashboard: a run's page is {dashboardUrl}/runs/{runId} (DASHBOARD_URL, else the app's own host). */
   dashboardUrl?: string;
   /** Only the local stack sets it: http and loopback targets allowed (the local receiver). */
   allowLoopback: boolean;
@@ -91,7 +91,12 @@ const Env = z.object({
   NOTIFY_TIMEOUT_SECONDS: z.coerce.number().min(1).max(60).optional(),
   NOTIFY_ATTEMPTS: z.coerce.number().int().min(1).max(10).optional(),
   NOTIFY_RETRY_SECONDS: z.coerce.number().min(0).max(3600).optional(),
+  /** Set by App Service to the app's host name (the local host sets 127.0.0.1:<port>). */
+  WEBSITE_HOSTNAME: z.string().optional(),
 });
+
+/** Where the Function App serves the dashboard (functions/index.ts routes it under /api/dashboard). */
+const DASHBOARD_PATH = '/api/dashboard';
 
 export function parseNotifyConfig(env: Record<string, string | undefined>): { config: NotifyConfig; problems: string[] } {
   const problems: string[] = [];
@@ -100,9 +105,16 @@ export function parseNotifyConfig(env: Record<string, string | undefined>): { co
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const e = parsed.success ? parsed.data : {};
   const allowLoopback = e.NOTIFY_ALLOW_LOOPBACK === 'true';
+  const appHost = e.WEBSITE_HOSTNAME;
+  const appOnLoopback = appHost !== undefined && isLoopbackHost(appHost.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'));
+  // Loopback targets are for the local stack's receiver: an app that Azure names (WEBSITE_HOSTNAME) never posts to them.
+  if (allowLoopback && appHost !== undefined && !appOnLoopback)
+    problems.push(`NOTIFY_ALLOW_LOOPBACK: true is for the local stack only; this app is ${appHost} (WEBSITE_HOSTNAME): remove the setting`);
 
-  const dashboardUrl = e.DASHBOARD_URL?.replace(/\/+$/, '');
-  if (dashboardUrl) problems.push(...urlProblems('DASHBOARD_URL', dashboardUrl, allowLoopback));
+  // Links go to DASHBOARD_URL (a custom domain, a front door), else to the dashboard the app itself serves.
+  const dashboardUrl =
+    e.DASHBOARD_URL?.replace(/\/+$/, '') ?? (appHost ? `${appOnLoopback ? 'http' : 'https'}://${appHost}${DASHBOARD_PATH}` : undefined);
+  if (dashboardUrl) problems.push(...urlProblems('DASHBOARD_URL', dashboardUrl, allowLoopback || appOnLoopback));
 
   const names = list(e.NOTIFY_CHANNELS);
   const channels: ChannelConfig[] = [];

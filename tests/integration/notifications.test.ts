@@ -6,7 +6,7 @@ import type { DeliveryStatus } from '../../shared/contracts/delivery';
 import { HEADERS, verify } from '../../shared/notify/signature';
 import { CONTAINERS } from '../../shared/storage/object-store';
 import { validateCard, validateNotification } from '../support/notify-fixtures';
-import { blobs, drop, waitForRun, withStack } from './support';
+import { blobs, drop, readText, waitForRun, withStack } from './support';
 
 type Stack = Awaited<ReturnType<typeof withStack>>;
 const hash = (serial: string) => generateHardwareHash({ serialNumber: serial, manufacturer: 'Contoso', model: 'Surface Laptop 7' });
@@ -78,6 +78,16 @@ describe('local stack: notifications', () => {
       { channel: 'local_webhook', type: 'webhook', event: 'run.needsAttention', state: 'delivered', attempts: 1, status: 200 },
     ]);
     expect((run.customStatus as { notifications: unknown }).notifications).toEqual(notifications);
+    // What each receiver answered, in the run's status over the app's own API.
+    const api = (await (await fetch(`${stack.hostUrl}/api/runs/${runId}`)).json()) as {
+      runtimeStatus: string;
+      notifications: DeliveryStatus[];
+      output: { notifications: DeliveryStatus[] };
+    };
+    expect(api.runtimeStatus).toBe('Completed');
+    expect(api.notifications).toEqual(notifications);
+    expect(api.output.notifications).toEqual(notifications);
+    expect(api.notifications.map((d) => d.answer)).toEqual(['202 accepted', '200 ok']);
     // The secret is a credential: it is not in the host's log, the run's status or its output.
     expect(stack.hostLog()).not.toContain(secret);
     expect(JSON.stringify(run)).not.toContain(secret);
@@ -100,6 +110,24 @@ describe('local stack: notifications', () => {
       state: 'delivered',
       attempts: 3,
     });
+  });
+
+  it('a channel that refuses never fails the run: it ends failed with its answer, the other channel is delivered', async () => {
+    stack.receiver!.failNext('local_teams', 1, 400);
+    const { runId } = await drop(stack, 'contoso/refused.csv', csvOf(['REFUSE-0001', 'FOREIGN-0001']));
+    const run = await waitForRun(stack, runId);
+    expect(run.runtimeStatus).toBe('Completed');
+    // A 400 will not change: one attempt, no retries.
+    expect(requestsOf(stack, 'local_teams', runId).map((r) => r.status)).toEqual([400]);
+    expect(requestsOf(stack, 'local_webhook', runId).map((r) => r.status)).toEqual([200]);
+    const output = run.output as { status: string; counts: { failed: number }; notifications: DeliveryStatus[] };
+    expect(output).toMatchObject({ counts: { failed: 1 } });
+    expect(output.notifications).toMatchObject([
+      { channel: 'local_teams', state: 'failed', attempts: 1, status: 400, answer: '400 told to fail' },
+      { channel: 'local_webhook', state: 'delivered', attempts: 1, status: 200 },
+    ]);
+    // The run's report is there as it would be without notifications.
+    expect(await readText(stack, CONTAINERS.reports, `${runId}/report.json`)).toContain(runId);
   });
 
   it('no duplicate after a host crash mid-delivery: the acknowledged channel is not sent again, the other is re-sent with its key and dropped', async () => {

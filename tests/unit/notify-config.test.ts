@@ -131,4 +131,39 @@ describe('notification channels (app settings)', () => {
     expect(problems(channelEnv(local))).toEqual([]);
     expect(problems(channelEnv({ ...local, NOTIFY_CHANNEL_OPS_URL: 'http://10.0.0.5/teams/ops' })).join()).toMatch(/must be an https URL/);
   });
+
+  it('in Azure (the app named by WEBSITE_HOSTNAME) loopback is refused even when NOTIFY_ALLOW_LOOPBACK is set', () => {
+    const inAzure = { WEBSITE_HOSTNAME: 'func-x.azurewebsites.net' };
+    const found = problems(
+      channelEnv({ ...inAzure, NOTIFY_ALLOW_LOOPBACK: 'true', NOTIFY_CHANNEL_OPS_URL: 'http://127.0.0.1:7073/teams/ops' }),
+    );
+    expect(found.join('\n')).toMatch(/NOTIFY_ALLOW_LOOPBACK: true is for the local stack only; this app is func-x\.azurewebsites\.net/);
+    // The local host names itself 127.0.0.1:<port>: the same settings pass there.
+    const local = {
+      WEBSITE_HOSTNAME: '127.0.0.1:7071',
+      NOTIFY_ALLOW_LOOPBACK: 'true',
+      NOTIFY_CHANNEL_OPS_URL: 'http://127.0.0.1:7073/teams/ops',
+    };
+    expect(problems(channelEnv(local))).toEqual([]);
+  });
+
+  it('links to the dashboard the app serves when DASHBOARD_URL is not set (https in Azure, http on the local host)', () => {
+    const { DASHBOARD_URL: _unset, ...env } = channelEnv({});
+    expect(loadConfig({ ...base, ...env }).notify.dashboardUrl).toBeUndefined();
+    expect(loadConfig({ ...base, ...env, WEBSITE_HOSTNAME: 'func-x.azurewebsites.net' }).notify.dashboardUrl).toBe(
+      'https://func-x.azurewebsites.net/api/dashboard',
+    );
+    expect(loadConfig({ ...base, ...env, WEBSITE_HOSTNAME: '127.0.0.1:7071' }).notify.dashboardUrl).toBe(
+      'http://127.0.0.1:7071/api/dashboard',
+    );
+    // DASHBOARD_URL wins (a custom domain in front of the app).
+    expect(
+      loadConfig({
+        ...base,
+        ...env,
+        WEBSITE_HOSTNAME: 'func-x.azurewebsites.net',
+        DASHBOARD_URL: 'https://intake.contoso.com/api/dashboard/',
+      }).notify.dashboardUrl,
+    ).toBe('https://intake.contoso.com/api/dashboard');
+  });
 });
