@@ -111,6 +111,16 @@ param httpAllowedIpRanges string = ''
 @description('Email address told when Event Grid dead-letters or drops a blob event (a drop that was not processed). Empty still creates the alerts, visible in the portal, without notifying anyone.')
 param alertEmail string = ''
 
+@description('Notification channels (docs/DEPLOY.md "Notifications"): a JSON array of { "name", "type": "teams" | "webhook", "events"?: "run.needsAttention,…", "sources"?: "contoso/,…" }. Their URLs and signing secrets go in notifyChannelCredentials.')
+param notifyChannels array = []
+
+@secure()
+@description('The channels\' credentials, a JSON object { "<name>": { "url": "https://…", "secret": "…" } } (secret: webhook channels, at least 32 characters). Stored as Key Vault secrets; the app settings only reference them.')
+param notifyChannelCredentials string = ''
+
+@description('Base URL of the dashboard the notifications link to (a custom domain in front of the app). Empty: the app\'s own https://<host>/api/dashboard.')
+param dashboardUrl string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 // azd finds the deploy target by this tag; must match the service name in azure.yaml.
@@ -133,6 +143,8 @@ var deadLetterContainerName = 'autopilot-eventgrid-deadletter'
 var storageAccountName = 'st${resourceToken}'
 var applicationInsightsName = 'appi-${resourceToken}'
 var virtualNetworkName = 'vnet-${resourceToken}'
+// Only with channels: their credentials (Key Vault names: 3-24 characters).
+var keyVaultName = empty(notifyChannels) ? '' : 'kv-${take(resourceToken, 21)}'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -219,6 +231,21 @@ module roles 'modules/role-assignments.bicep' = {
   dependsOn: [storage, monitoring]
 }
 
+module keyVault 'modules/key-vault.bicep' = if (!empty(notifyChannels)) {
+  name: 'keyVault'
+  scope: rg
+  params: {
+    name: keyVaultName
+    location: location
+    tags: tags
+    // As for the storage roles: the principal id exists only once the identity does.
+    #disable-next-line what-if-short-circuiting
+    identityPrincipalId: identity.outputs.principalId
+    channels: notifyChannels
+    credentials: notifyChannelCredentials
+  }
+}
+
 module functionApp 'modules/function-app.bicep' = {
   name: 'functionApp'
   scope: rg
@@ -258,9 +285,14 @@ module functionApp 'modules/function-app.bicep' = {
       PROFILE_DEADLINE_MINUTES: profileDeadlineMinutes
       ESP_DEADLINE_MINUTES: espDeadlineMinutes
     }
+    notifyChannels: notifyChannels
+    keyVaultName: keyVaultName
+    dashboardUrl: dashboardUrl
   }
-  // The host reads storage with the identity from its first start; grant the roles first.
-  dependsOn: [roles, storagePrivateEndpoints, monitoring]
+  // The host reads storage with the identity from its first start; grant the roles first. The
+  // channels' Key Vault references resolve when the settings are written: the secrets and the
+  // identity's Secrets User role exist by then.
+  dependsOn: [roles, storagePrivateEndpoints, monitoring, keyVault]
 }
 
 module eventGridTopic 'modules/event-grid-topic.bicep' = {

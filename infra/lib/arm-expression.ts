@@ -404,6 +404,20 @@ function call(node: Extract<Node, { k: 'call' }>, scope: Scope): ArmValue {
       return Object.fromEntries((x as ArmValue[]).map((v) => [str(apply(y, v)), z === undefined ? v : apply(z, v)]));
     case 'parseCidr':
       return parseCidr(str(x));
+    case 'tryGet': {
+      // `a.?b` / `a[?b]`: null where a property or index is missing, at any depth.
+      let v: ArmValue = x;
+      for (const k of a.slice(1)) {
+        if (Array.isArray(v)) v = v[num(k)] ?? null;
+        else if (isObject(v)) v = (v[str(k)] as ArmValue | undefined) ?? null;
+        else return null;
+      }
+      return v;
+    }
+    case 'array':
+      return Array.isArray(x) ? x : [x];
+    case 'json':
+      return JSON.parse(str(x)) as ArmValue;
     default:
       throw new Error(`arm-expression: ${name}() is not implemented`);
   }

@@ -39,6 +39,12 @@ param taskHubName string
 param reconcile object = { mode: 'repair', schedule: '0 0 3 * * *', enabled: true }
 @description('Deadline setting name -> minutes; entries of 0 are left out so the app default applies.')
 param deadlineMinutes object = {}
+@description('Notification channels: { name, type: teams | webhook, events?, sources? } each. Their URL and signing secret are Key Vault secrets (modules/key-vault.bicep) the settings reference.')
+param notifyChannels array = []
+@description('The vault holding the channels\' credentials; empty when there are no channels.')
+param keyVaultName string = ''
+@description('Base URL of the dashboard notifications link to; empty: the app\'s own https://<host>/api/dashboard.')
+param dashboardUrl string = ''
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -76,6 +82,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Key Vault references (the notification channels' credentials) resolve with the app's one identity.
+    keyVaultReferenceIdentity: identityResourceId
     // Stays public even with VNet integration: Event Grid delivers blob events to the webhook over
     // the internet (authenticated by the blobs_extension key).
     publicNetworkAccess: 'Enabled'
@@ -189,10 +197,25 @@ var workerSettings = nodeMaxOldSpaceMb > 0 ? { languageWorkers__node__arguments:
 
 var deadlineSettings = toObject(filter(items(deadlineMinutes), d => d.value > 0), d => d.key, d => string(d.value))
 
+// Notification channels (shared/notify/channels-config.ts): names, types and filters in plain
+// settings; URL and signing secret only as Key Vault references, so no credential is in the app's
+// configuration or this deployment's history. NOTIFY_ALLOW_LOOPBACK is never set here.
+var vaultSecretsUri = 'https://${keyVaultName}${environment().suffixes.keyvaultDns}/secrets'
+var channelPrefix = map(notifyChannels, c => { c: c, key: 'NOTIFY_CHANNEL_${toUpper(c.name)}', slug: 'notify-${replace(toLower(c.name), '_', '-')}' })
+var notifySettings = union(
+  empty(notifyChannels) ? {} : { NOTIFY_CHANNELS: join(map(notifyChannels, c => c.name), ',') },
+  empty(dashboardUrl) ? {} : { DASHBOARD_URL: dashboardUrl },
+  toObject(channelPrefix, p => '${p.key}_TYPE', p => p.c.type),
+  toObject(channelPrefix, p => '${p.key}_URL', p => '@Microsoft.KeyVault(SecretUri=${vaultSecretsUri}/${p.slug}-url)'),
+  toObject(filter(channelPrefix, p => p.c.type == 'webhook'), p => '${p.key}_SECRET', p => '@Microsoft.KeyVault(SecretUri=${vaultSecretsUri}/${p.slug}-secret)'),
+  toObject(filter(channelPrefix, p => !empty(p.c.?events ?? '')), p => '${p.key}_EVENTS', p => join(array(p.c.events), ',')),
+  toObject(filter(channelPrefix, p => !empty(p.c.?sources ?? '')), p => '${p.key}_SOURCES', p => join(array(p.c.sources), ','))
+)
+
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: site
   name: 'appsettings'
-  properties: union(hostSettings, appSettings, durableSettings, workerSettings, deadlineSettings)
+  properties: union(hostSettings, appSettings, durableSettings, workerSettings, deadlineSettings, notifySettings)
 }
 
 // Optional Entra ID sign-in in front of the HTTP endpoints (function keys still apply behind it).

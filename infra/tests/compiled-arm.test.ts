@@ -29,6 +29,7 @@ const SOURCES = [
     'function-app',
     'graph-permissions',
     'identity',
+    'key-vault',
     'monitoring',
     'network',
     'role-assignments',
@@ -140,6 +141,81 @@ describeCompiled('compiled ARM JSON (Bicep compiler output)', () => {
     expect(compiledAppSettingsPolicy({ ...settings, AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountKey=abc' }).join()).toMatch(
       /AzureWebJobsStorage[\s\S]*key/,
     );
+  });
+
+  it('notification channels: names, types and filters as settings; URL and signing secret only as Key Vault references', () => {
+    const channels = [
+      { name: 'ops', type: 'teams', events: 'run.needsAttention,reconcile.drift' },
+      { name: 'oem_contoso', type: 'webhook', sources: ['contoso/', 'contoso-2/'] },
+    ];
+    const settings = compiledAppSettings(t('modules/function-app'), { ...siteParams, notifyChannels: channels, keyVaultName: 'kv-x' });
+    const vault = (secret: string) => `@Microsoft.KeyVault(SecretUri=https://kv-x<environment().suffixes.keyvaultDns>/secrets/${secret})`;
+    const notify = Object.fromEntries(Object.entries(settings).filter(([k]) => k.startsWith('NOTIFY_') || k === 'DASHBOARD_URL'));
+    expect(Object.fromEntries(Object.entries(notify).map(([k, v]) => [k, String(v)]))).toEqual({
+      NOTIFY_CHANNELS: 'ops,oem_contoso',
+      NOTIFY_CHANNEL_OPS_TYPE: 'teams',
+      NOTIFY_CHANNEL_OPS_URL: vault('notify-ops-url'),
+      NOTIFY_CHANNEL_OPS_EVENTS: 'run.needsAttention,reconcile.drift',
+      NOTIFY_CHANNEL_OEM_CONTOSO_TYPE: 'webhook',
+      NOTIFY_CHANNEL_OEM_CONTOSO_URL: vault('notify-oem-contoso-url'),
+      NOTIFY_CHANNEL_OEM_CONTOSO_SECRET: vault('notify-oem-contoso-secret'),
+      NOTIFY_CHANNEL_OEM_CONTOSO_SOURCES: 'contoso/,contoso-2/',
+    });
+    // No channels: no notification settings (and no vault); the links default to the app's own host.
+    expect(Object.keys(compiledAppSettings(t('modules/function-app'), siteParams)).filter((k) => k.startsWith('NOTIFY_'))).toEqual([]);
+    expect(
+      compiledAppSettings(t('modules/function-app'), { ...siteParams, dashboardUrl: 'https://intake.contoso.com/api/dashboard' })
+        .DASHBOARD_URL,
+    ).toBe('https://intake.contoso.com/api/dashboard');
+    // The references resolve with the app's one identity.
+    const scope = scopeFor(t('modules/function-app'), siteParams);
+    const site = instances(resourcesOfType(t('modules/function-app'), 'Microsoft.Web/sites')[0]!, scope)[0];
+    expect((site?.properties as Record<string, ArmValue>).keyVaultReferenceIdentity).toBe('/id');
+  });
+
+  it("the channels' vault: one secret per URL and per signing secret; an http URL or a short secret fails the deployment, naming the channel only", () => {
+    const channels = [
+      { name: 'ops', type: 'teams' },
+      { name: 'oem_contoso', type: 'webhook' },
+    ];
+    const secret = 'a'.repeat(64);
+    const deploy = (credentials: Record<string, ArmValue>) => {
+      const params = {
+        name: 'kv-x',
+        location: 'westeurope',
+        identityPrincipalId: 'pid',
+        channels,
+        credentials: JSON.stringify(credentials),
+      };
+      const scope = scopeFor(t('modules/key-vault'), params);
+      return resourcesOfType(t('modules/key-vault'), 'Microsoft.KeyVault/vaults/secrets').flatMap((r) => instances(r, scope));
+    };
+    const ok = {
+      ops: { url: 'https://prod.logic.azure.com/workflows/1?sig=S1' },
+      oem_contoso: { url: 'https://hooks.contoso.com/x', secret },
+    };
+    expect(deploy(ok).map((s) => [s.name, (s.properties as Record<string, ArmValue>).value])).toEqual([
+      ['kv-x/notify-ops-url', 'https://prod.logic.azure.com/workflows/1?sig=S1'],
+      ['kv-x/notify-oem-contoso-url', 'https://hooks.contoso.com/x'],
+      ['kv-x/notify-oem-contoso-secret', secret],
+    ]);
+    const failure = (credentials: Record<string, ArmValue>) => {
+      try {
+        deploy(credentials);
+        return '';
+      } catch (error) {
+        if (!(error instanceof ArmFail)) throw error;
+        return error.message;
+      }
+    };
+    expect(failure({ ...ok, ops: { url: 'http://prod.logic.azure.com/workflows/1?sig=S1' } })).toMatch(
+      /channel ops needs "url", an https URL/,
+    );
+    expect(failure({ oem_contoso: ok.oem_contoso })).toMatch(/channel ops needs "url"/);
+    expect(failure({ ...ok, oem_contoso: { url: 'https://hooks.contoso.com/x', secret: 'short' } })).toMatch(
+      /webhook channel oem_contoso needs "secret", at least 32 characters/,
+    );
+    expect(failure({ ...ok, ops: { url: 'http://127.0.0.1:7073/teams/ops' } })).not.toContain('127.0.0.1');
   });
 
   it('scale (A1, B1): 40 instances per scale group by default, one always-ready durable instance', () => {
@@ -281,7 +357,7 @@ describeCompiled('compiled ARM JSON (Bicep compiler output)', () => {
       }
       // azd substitutes ${VAR=default} (unset variables use the default, or become empty) and converts to the parameter's type.
       const text = value.replace(/^\$\{[A-Z0-9_]+(?:=([^}]*))?\}$/, (_m, d: string | undefined) => d ?? '');
-      if (text === '' && p.type !== 'string') {
+      if (text === '' && p.type !== 'string' && p.type !== 'securestring') {
         problems.push(`${name}: an unset variable would send '' to a ${p.type} parameter`);
         continue;
       }

@@ -200,6 +200,8 @@ export const REQUIRED_SETTINGS: Record<string, string | null> = {
 export const FORBIDDEN_SETTINGS = [
   'AzureWebJobsStorage',
   'GRAPH_STATIC_TOKEN',
+  // Loopback notification targets are for the local stack's receiver (shared/notify/channels-config.ts).
+  'NOTIFY_ALLOW_LOOPBACK',
   'FUNCTIONS_WORKER_RUNTIME',
   'FUNCTIONS_EXTENSION_VERSION',
   'WEBSITE_RUN_FROM_PACKAGE',
@@ -234,12 +236,30 @@ export function appSettingsPolicy(file: BicepFile): Violations {
     v.push(...secretLookingExpressions(file, value, `app setting ${name}`));
   }
   for (const node of found.computed) {
-    // A computed part may only build numeric deadline settings from a parameter object.
-    if (!/^toObject\(filter\(items\(\w+\)/.test(node.text))
+    // A computed part may only build numeric deadline settings from a parameter object, or the
+    // notification channels' settings (below).
+    const channel = notifyChannelSetting(node);
+    if (channel) v.push(...channel.map((p) => `${file.path}: ${p}`));
+    else if (!/^toObject\(filter\(items\(\w+\)/.test(node.text))
       v.push(`${file.path}: unvetted computed app settings: ${node.text.slice(0, 80)}`);
     v.push(...secretLookingExpressions(file, node, 'computed app settings'));
   }
   return v;
+}
+
+/**
+ * A notification channel's settings, one per channel: `toObject([filter(]channelPrefix…, p =>
+ * '${p.key}_<SUFFIX>', p => <value>)`. Undefined when the node is not one; else its problems: a
+ * channel's credentials (_URL, _SECRET) may only be Key Vault references, never a value.
+ */
+export function notifyChannelSetting(node: SyntaxNode): Violations | undefined {
+  const m = /^toObject\((?:filter\()?channelPrefix\b[\s\S]*?, p => '\$\{p\.key\}_([A-Z]+)', p => ([\s\S]*)\)$/.exec(node.text);
+  if (!m) return undefined;
+  const [, suffix, value] = m;
+  if (!['TYPE', 'URL', 'SECRET', 'EVENTS', 'SOURCES'].includes(suffix ?? '')) return [`unknown channel setting _${suffix}`];
+  if ((suffix === 'URL' || suffix === 'SECRET') && !/^'@Microsoft\.KeyVault\(SecretUri=\$\{vaultSecretsUri\}\/[^']*\)'$/.test(value ?? ''))
+    return [`a channel's _${suffix} must be a Key Vault reference (@Microsoft.KeyVault(SecretUri=…)), found ${value?.slice(0, 60)}`];
+  return [];
 }
 
 /** Key-returning calls or key-looking strings inside an expression, following variables. */

@@ -42,6 +42,7 @@ const functionApp = load('modules/function-app.bicep');
 const monitoring = load('modules/monitoring.bicep');
 const roles = load('modules/role-assignments.bicep');
 const subscription = load('eventgrid/blob-subscription.bicep');
+const keyVault = load('modules/key-vault.bicep');
 
 /** The same file with one exact edit; fails if the text to change is not there (so mutations stay real). */
 function mutate(file: BicepFile, from: string, to: string): BicepFile {
@@ -247,6 +248,24 @@ describe('app settings', () => {
       'TASKHUB_NAME: taskHubName\n  CLIENT_SECRET: clientSecret',
       'looks like a secret',
     ],
+    [
+      "a channel's URL as a value instead of a Key Vault reference",
+      "p => '${p.key}_URL', p => '@Microsoft.KeyVault(SecretUri=${vaultSecretsUri}/${p.slug}-url)'",
+      "p => '${p.key}_URL', p => p.c.url",
+      "a channel's _URL must be a Key Vault reference",
+    ],
+    [
+      "a webhook's signing secret as a value",
+      "p => '${p.key}_SECRET', p => '@Microsoft.KeyVault(SecretUri=${vaultSecretsUri}/${p.slug}-secret)'",
+      "p => '${p.key}_SECRET', p => p.c.secret",
+      "a channel's _SECRET must be a Key Vault reference",
+    ],
+    [
+      'loopback notification targets (the local stack only)',
+      'TASKHUB_NAME: taskHubName',
+      "TASKHUB_NAME: taskHubName\n  NOTIFY_ALLOW_LOOPBACK: 'true'",
+      'NOTIFY_ALLOW_LOOPBACK must not be set',
+    ],
   ])('catches %s', (_what, from, to, message) => {
     let file = mutate(functionApp, from, to);
     if (to.includes('sneaky')) file = parseBicepSource(`${file.source}\nvar sneaky = account.listKeys().keys[0].value\n`, file.path);
@@ -295,6 +314,21 @@ describe('Azure RBAC', () => {
       [ROLE.blobOwner, ROLE.queueContributor, ROLE.tableContributor, ROLE.metricsPublisher].sort(),
     );
     expect(roleIdsAssignedTo(roles, 'deployerPrincipalId')).toEqual([ROLE.blobContributor]);
+  });
+
+  it("the notification channels' vault: Azure RBAC (no access policies), and the identity reads its secrets, nothing more", () => {
+    const vaults = resourcesOfType(keyVault, 'Microsoft.KeyVault/vaults');
+    expect(vaults).toHaveLength(1);
+    expect(literalValue(getPath(vaults[0]!.body, 'properties.enableRbacAuthorization'))).toBe(true);
+    expect(getPath(vaults[0]!.body, 'properties.accessPolicies')).toBeUndefined();
+    // Key Vault Secrets User: read secret contents (what App Service's reference resolver needs).
+    expect(roleIdsAssignedTo(keyVault, 'identityPrincipalId')).toEqual(['4633458b-17de-408a-b874-0445c86b69e6']);
+    const widened = mutate(
+      keyVault,
+      "keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'",
+      "keyVaultSecretsUser: '00482a5a-887f-4fb3-b363-3b7fe8e74483'",
+    );
+    expect(roleIdsAssignedTo(widened, 'identityPrincipalId')).toEqual(['00482a5a-887f-4fb3-b363-3b7fe8e74483']);
   });
 
   it('hands out no Owner, Contributor, User Access Administrator or Storage Account Contributor', () => {

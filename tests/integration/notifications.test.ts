@@ -55,6 +55,7 @@ describe('local stack: notifications', () => {
     const card = (teams[0]!.body as { attachments: { content: unknown }[] }).attachments[0]!.content;
     expect(validateCard(card)).toEqual([]);
     expect(JSON.stringify(card)).toContain(`"url":"http://127.0.0.1:7071/api/dashboard/runs/${runId}"`);
+    expect(JSON.stringify(card)).toContain(`"url":"http://127.0.0.1:7071/api/dashboard-data/runs/${runId}/report/report.csv"`);
     expect(teams[0]!.bytes).toBeLessThan(28 * 1024);
 
     const hooks = requestsOf(stack, 'local_webhook', runId);

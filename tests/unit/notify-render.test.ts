@@ -82,7 +82,7 @@ describe('notification payload (the generic webhook body)', () => {
       attention: [],
       links: {
         run: `https://func-x.azurewebsites.net/api/dashboard/runs/${RUN}`,
-        report: `https://func-x.azurewebsites.net/api/dashboard/runs/${RUN}/report.csv`,
+        report: `https://func-x.azurewebsites.net/api/dashboard-data/runs/${RUN}/report/report.csv`,
       },
       run: { runId: RUN, status: 'completed', problemCodes: 0, counts: { rows: 20, confirmed: 20 } },
     });
