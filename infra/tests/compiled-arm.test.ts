@@ -144,7 +144,7 @@ describeCompiled('compiled ARM JSON (Bicep compiler output)', () => {
   });
 
   it('notification channels: names, types and filters as settings; URL and signing secret only as Key Vault references', () => {
-    const channels = [
+    const channels: ArmValue = [
       { name: 'ops', type: 'teams', events: 'run.needsAttention,reconcile.drift' },
       { name: 'oem_contoso', type: 'webhook', sources: ['contoso/', 'contoso-2/'] },
     ];
