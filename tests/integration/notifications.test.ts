@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
+import { stopHost } from '../../local/host-child';
 import { tutorialSeed } from '../../local/stack';
 import type { ReceivedRequest } from '../../local/webhook-receiver';
 import type { DeliveryStatus } from '../../shared/contracts/delivery';
@@ -158,5 +159,56 @@ describe('local stack: notifications', () => {
       { channel: 'local_teams', state: 'delivered' },
       { channel: 'local_webhook', state: 'delivered' },
     ]);
+  }, 180_000);
+
+  it('an acknowledged delivery is not sent again when the host dies before the orchestration heard of it (the delivery record answers)', async () => {
+    // A slower retry pace for this run (it travels with the run's settings), so the host is surely
+    // down before the second attempt is due.
+    stack.appSettings.NOTIFY_RETRY_SECONDS = '5';
+    await stack.killHost();
+    await stack.startHost();
+    stack.receiver!.failNext('local_webhook', 1, 503);
+    const { runId } = await drop(stack, 'contoso/acked.csv', csvOf(['ACKED-0001', 'FOREIGN-0001']));
+    // The orchestration has the first round's answers (its status says so) and waits on its retry timer.
+    await until(
+      'the first attempt recorded by the orchestration',
+      async () => {
+        const res = await fetch(`${stack.hostUrl}/runtime/webhooks/durabletask/instances/${runId}`);
+        if (res.status !== 200 && res.status !== 202) return false;
+        const status = (await res.json()) as { customStatus?: { notifications?: DeliveryStatus[] } };
+        const hook = status.customStatus?.notifications?.find((d) => d.channel === 'local_webhook');
+        return hook?.state === 'pending' && hook.attempts === 1;
+      },
+      90_000,
+    );
+    // Down while the retry timer runs (a clean stop: the host's status is ahead of its journal, which
+    // a stop flushes); back with the local host's crash hook: SIGKILL right after the next activity
+    // returns, before its result is committed. That activity is the second attempt: the receiver
+    // answers 200, the record says delivered, and the orchestration never hears of it.
+    await stopHost(stack.host);
+    stack.appSettings.LOCAL_HOST_CRASH_AFTER_ACTIVITY = '1';
+    try {
+      await stack.startHost();
+      await stack.host.exited;
+    } finally {
+      delete stack.appSettings.LOCAL_HOST_CRASH_AFTER_ACTIVITY;
+      stack.appSettings.NOTIFY_RETRY_SECONDS = '1';
+    }
+    expect(stack.host.child.signalCode).toBe('SIGKILL');
+    expect(requestsOf(stack, 'local_webhook', runId).map((h) => [h.status, h.headers[HEADERS.attempt]])).toEqual([
+      [503, '1'],
+      [200, '2'],
+    ]);
+    // The second attempt runs again on the next start, finds its record delivered, and sends nothing.
+    await stack.startHost();
+    const run = await waitForRun(stack, runId, 120_000);
+    expect(requestsOf(stack, 'local_webhook', runId)).toHaveLength(2);
+    expect(stack.hostLog()).toContain(`notify local_webhook (webhook) ${KEY(runId)} attempt 2: delivered earlier`);
+    expect((run.output as { notifications: DeliveryStatus[] }).notifications[1]).toMatchObject({
+      channel: 'local_webhook',
+      state: 'delivered',
+      attempts: 2,
+      status: 200,
+    });
   }, 180_000);
 });
