@@ -21,17 +21,6 @@ import { serialKey } from '../ledger/entry';
 import { readGroup, readProfileAssignments } from '../preflight/reads';
 import type { Registration, TenantView } from './classify';
 
-/** The registration fields the rules read (a third of the whole entity's bytes; all of them beta properties). */
-const REGISTRATION_FIELDS = [
-  'id',
-  'serialNumber',
-  'groupTag',
-  'azureActiveDirectoryDeviceId',
-  'azureAdDeviceId',
-  'deploymentProfileAssignmentStatus',
-  'deploymentProfileAssignmentDetailedStatus',
-  'enrollmentState',
-] as const;
 const EntraDevice = z.object({ id: z.string(), deviceId: z.string().nullish(), physicalIds: z.array(z.string()).nullish() }).passthrough();
 /** The most devices one page of a directory collection returns. */
 const DIRECTORY_PAGE = 999;
@@ -67,7 +56,9 @@ function failed(op: string, walked: { status: number; code: string }): never {
 export async function readTenant(graph: GraphGateway, options: ReadTenantOptions): Promise<TenantSnapshot> {
   let pages = 0;
   const bySerial = new Map<string, Registration[]>();
-  const walked = await graph.forEachPage({ op: 'listAutopilotDevices', query: { select: [...REGISTRATION_FIELDS] } }, async (items) => {
+  // Whole entities: the service answers any $select on this list with a 500 (graph-fidelity audit
+  // §3.3; microsoft-graph-docs-contrib#2756, ugurkocde/DeviceOffboardingManager#65).
+  const walked = await graph.forEachPage({ op: 'listAutopilotDevices' }, async (items) => {
     for (const item of items) {
       const d = AutopilotDevice.safeParse(item);
       if (!d.success)

@@ -78,6 +78,11 @@ export const autopilotRoutes: Route[] = [
     area: 'intune',
     honours: ['expand', 'filter'],
     handle: ({ tenant, call, query, flavor }) => {
+      // The list answers any $select with a 500 InternalServerError, on v1.0 and beta, with any
+      // property set: microsoft-graph-docs-contrib#5193 (2020), #2756 (2021, the raw body),
+      // ugurkocde/DeviceOffboardingManager#65 (2026-07, "any property combination"). A single
+      // registration by id is not reported to fail that way and keeps honouring it.
+      if (query.select) throw errors.intuneInternal();
       const expand = expansions(query, call.version, flavor);
       const matches = serialFilter(tenant, query, flavor);
       return collection(matches ? { array: matches } : { collection: tenant.store.autopilotVisible }, {

@@ -87,6 +87,8 @@ export const errors = {
   invalidValue: (detail: string, flavor: ErrorFlavor) =>
     new GraphError(400, flavor === 'intune' ? 'BadRequest' : 'Request_BadRequest', detail, flavor),
   conflict: (message: string, flavor: ErrorFlavor) => new GraphError(409, 'Conflict', message, flavor),
+  /** Intune's unhandled-failure answer: `InternalServerError` with the JSON-in-a-string diagnostic. */
+  intuneInternal: () => new GraphError(500, 'InternalServerError', 'An internal server error has occurred', 'intune'),
   /**
    * A caller without any of the permissions a call needs. Intune's wording and JSON-in-a-string shape
    * as real tenants answer it (jseerden/IntuneBackupAndRestore#55,
