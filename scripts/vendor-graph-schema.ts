@@ -1,21 +1,31 @@
 /**
- * npm run graph-schema:vendor [-- --descriptions <dir>]
+ * npm run graph-schema:vendor [-- --descriptions <dir>] [-- --check]
  *
  * Regenerates local/graph-emulator/conformance/graph-schema.vendored.json from Microsoft's full
  * Graph descriptions (default: graph-openapi/ in the reference folder beside the repository).
  * Run it after changing the emulator's routes or the product's Graph operations, and commit the
- * result; tests/emulator-conformance/vendored-schema.test.ts fails until you do.
+ * result. With --check it writes nothing and fails, naming what differs, when the committed file is
+ * stale. Tests never read the descriptions (they are not part of a clone), so this is the check.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openDescriptions } from '../local/graph-emulator/conformance/descriptions';
-import { buildVendoredDocument, renderVendoredDocument } from '../local/graph-emulator/conformance/vendor';
-import { VENDORED_SCHEMA_FILE } from '../local/graph-emulator/conformance/vendored-schema';
+import { buildVendoredDocument, renderVendoredDocument, vendoredDrift } from '../local/graph-emulator/conformance/vendor';
+import { readVendoredDocument, VENDORED_SCHEMA_FILE } from '../local/graph-emulator/conformance/vendored-schema';
 import { cliOption, runCli } from './cli';
 
 runCli((argv) => {
   const descriptions = openDescriptions(cliOption(argv, '--descriptions'));
-  const text = renderVendoredDocument(buildVendoredDocument(descriptions));
+  const expected = buildVendoredDocument(descriptions);
+  const text = renderVendoredDocument(expected);
+  const file = path.relative(process.cwd(), VENDORED_SCHEMA_FILE);
+  if (argv.includes('--check')) {
+    const found = vendoredDrift(readVendoredDocument(), expected);
+    if (found.length === 0 && readFileSync(VENDORED_SCHEMA_FILE, 'utf8') !== text) found.push('the formatting differs');
+    if (found.length > 0) throw new Error(`${file} is stale (run npm run graph-schema:vendor and commit it):\n  ${found.join('\n  ')}`);
+    console.log(`${file} is what ${descriptions.dir} gives`);
+    return;
+  }
   writeFileSync(VENDORED_SCHEMA_FILE, text);
-  console.log(`wrote ${path.relative(process.cwd(), VENDORED_SCHEMA_FILE)} (${text.length} bytes) from ${descriptions.dir}`);
+  console.log(`wrote ${file} (${text.length} bytes) from ${descriptions.dir}`);
 });

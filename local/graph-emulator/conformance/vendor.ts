@@ -19,7 +19,7 @@ const ABOUT = [
   'Upstream (graph-openapi/MANIFEST.md): type-mappings and csdl from microsoftgraph/msgraph-metadata @ f54f11b60956ea7b185ca0447b2b80805836ec7b, schemas/ (the manifest records no licence for it); the OpenAPI YAML from microsoftgraph/msgraph-sdk-powershell (MIT licence), fork PlummyCat/msgraph-sdk-powershell @ 8b8b027dfef5b7ce1b744f4b8258ef4ac93e63d0, openApiDocs/.',
   "Kept per version: the types at every position of the emulator's routes and the product's operations (shared/graph/operations.ts), closed over base types, structural property types and derived types (subset.ts); `leftOut` names the types a kept property refers to that are not kept. `paths`: the OpenAPI path templates matching the product's `operations`; `roots`: the CSDL entity sets and singletons the routes and operations start from (beta has no current CSDL here: its roots are v1.0's).",
   'Each type lists its OWN properties (inherited ones come from baseType); a property type is T, Collection(T), or null when no description gives one.',
-  'tests/emulator-conformance/vendored-schema.test.ts fails when this file differs from what the descriptions give, and skips that one check (saying so) where they are absent.',
+  '`npm run graph-schema:vendor -- --check` fails, naming what differs, when this file is not what the descriptions give.',
 ];
 
 export function buildVendoredDocument(descriptions: GraphDescriptions): VendoredDocument {
@@ -61,4 +61,32 @@ function rootsOf(descriptions: GraphDescriptions, requests: readonly SeedRequest
     if (root) roots[name] = root.collection ? `Collection(${root.type})` : root.type;
   }
   return roots;
+}
+
+/** Which sections and entries differ, so a stale file is reported by name rather than as two 125 kB strings. */
+const VERSIONS = ['v1.0', 'beta'] as const;
+
+export function vendoredDrift(committed: VendoredDocument, expected: VendoredDocument): string[] {
+  const found: string[] = [];
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  if (!same(committed.sources, expected.sources))
+    found.push('sources: the description files are not the ones it was generated from (sha256)');
+  if (!same(committed.about, expected.about)) found.push('about: the header text changed');
+  for (const version of VERSIONS) {
+    const c = committed.versions[version];
+    const e = expected.versions[version];
+    for (const section of ['types', 'enums', 'roots', 'paths'] as const) {
+      const have: Record<string, unknown> = c[section];
+      const want: Record<string, unknown> = e[section];
+      for (const key of new Set([...Object.keys(have), ...Object.keys(want)])) {
+        if (!(key in have)) found.push(`${version} ${section}: ${key} is missing`);
+        else if (!(key in want)) found.push(`${version} ${section}: ${key} is no longer needed`);
+        else if (!same(have[key], want[key])) found.push(`${version} ${section}: ${key} differs`);
+      }
+    }
+    for (const section of ['leftOut', 'operations'] as const) {
+      if (!same(c[section], e[section])) found.push(`${version} ${section}: differs`);
+    }
+  }
+  return found;
 }
