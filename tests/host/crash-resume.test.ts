@@ -4,13 +4,21 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, APPS, pollUntil, startHostProcess, type HostProcess } from './support/host-process';
 
-// Kill the host at random points (after the N-th journal commit, optionally leaving a torn line, or
+// Kill the host at seeded points (after the N-th journal commit, optionally leaving a torn line, or
 // after an activity's side effect but before its result is committed), restart it, and check that
-// every orchestration completes with the right output and no activity effect is lost.
+// every orchestration completes with the right output and no activity effect is lost. Each plan's
+// first kill must happen (a plan whose workload finishes first proves nothing): the workload writes
+// 50 journal records and runs 15 activities on an uninterrupted host, so the points are drawn below
+// those. A follow-up kill counts from the restarted host's own first commit, where little work may be
+// left; it may miss, and the suite requires that most follow-ups hit.
 
 const INSTANCES = 3;
 const WIDTH = 3;
 const RUNS = 20;
+/** Journal records and activities of the whole workload on one uninterrupted host (measured). */
+const WORKLOAD_COMMITS = 50;
+const WORKLOAD_ACTIVITIES = INSTANCES * (WIDTH + 2);
+const followUps = { planned: 0, hit: 0 };
 
 /** mulberry32: a seeded PRNG so a failing run can be reproduced from its seed. */
 function rng(seed: number): () => number {
@@ -33,9 +41,10 @@ function planFor(seed: number): Plan {
   const r = rng(seed);
   const one = (): Record<string, string> => {
     const kind = r();
-    if (kind < 0.45) return { LOCAL_HOST_CRASH_AFTER_COMMIT: String(1 + Math.floor(r() * 45)) };
-    if (kind < 0.7) return { LOCAL_HOST_CRASH_AFTER_COMMIT: String(1 + Math.floor(r() * 45)), LOCAL_HOST_CRASH_TORN: '1' };
-    return { LOCAL_HOST_CRASH_AFTER_ACTIVITY: String(1 + Math.floor(r() * 16)) };
+    const commit = String(1 + Math.floor(r() * (WORKLOAD_COMMITS - 5)));
+    if (kind < 0.45) return { LOCAL_HOST_CRASH_AFTER_COMMIT: commit };
+    if (kind < 0.7) return { LOCAL_HOST_CRASH_AFTER_COMMIT: commit, LOCAL_HOST_CRASH_TORN: '1' };
+    return { LOCAL_HOST_CRASH_AFTER_ACTIVITY: String(1 + Math.floor(r() * (WORKLOAD_ACTIVITIES - 1))) };
   };
   const crashes = [one()];
   if (r() < 0.35) crashes.push(one());
@@ -65,7 +74,7 @@ async function runPlan(plan: Plan): Promise<void> {
   const ids = Array.from({ length: INSTANCES }, (_, i) => `crash-${plan.seed}-${i}`);
   const appDir = join(APPS, 'patterns');
 
-  for (const crashEnv of plan.crashes) {
+  for (const [index, crashEnv] of plan.crashes.entries()) {
     const host = await startHostProcess({ appDir, stateDir, env: crashEnv });
     live.add(host);
     // Starting can itself be interrupted by the kill; ensureStarted is idempotent across restarts.
@@ -88,6 +97,12 @@ async function runPlan(plan: Plan): Promise<void> {
     await host.kill();
     live.delete(host);
     expect(outcome).not.toBe('timeout');
+    // The crash hooks end the process with SIGKILL; 'finished' means the kill point was never reached.
+    if (index === 0) expect(outcome, `seed ${plan.seed}: the first kill (${JSON.stringify(crashEnv)}) never happened`).toBe('SIGKILL');
+    else {
+      followUps.planned++;
+      if (outcome === 'SIGKILL') followUps.hit++;
+    }
   }
 
   const host = await startHostProcess({ appDir, stateDir });
@@ -131,6 +146,13 @@ describe('crash and resume', () => {
       await runPlan(plan);
     }, 300_000);
   }
+
+  it('most follow-up kills happened too', () => {
+    expect(followUps.planned, 'the seeds plan no follow-up kill').toBeGreaterThan(0);
+    expect(followUps.hit * 2, `${followUps.hit} of ${followUps.planned} follow-up kills happened`).toBeGreaterThanOrEqual(
+      followUps.planned,
+    );
+  });
 });
 
 describe('durable timers across a restart', () => {
