@@ -11,7 +11,7 @@ param appContainerNames array
 @description('The archive container, to which the lifecycle rule applies.')
 param archiveContainerName string
 param archiveRetentionDays int
-@description('Deny public network access except for allowedIpRanges (private endpoints are added separately).')
+@description('Deny network access by default except for allowedIpRanges and trusted Azure services (private endpoints are added separately).')
 param privateNetworking bool = false
 param allowedIpRanges array = []
 
@@ -56,7 +56,12 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     supportsHttpsTrafficOnly: true
     minimumTlsVersion: 'TLS1_2'
     dnsEndpointType: 'Standard'
-    publicNetworkAccess: privateNetworking && empty(allowedIpRanges) ? 'Disabled' : 'Enabled'
+    // Never 'Disabled', even in VNet mode with no allowed ranges: 'Disabled' admits private endpoints
+    // only and ignores the network rules' exceptions (Azure Policy b2982f36: it "denies all logins that
+    // match IP or virtual network-based firewall rules"), so the Event Grid system topic — a trusted
+    // service, not on the VNet — could not dead-letter into the account (infra-review B5). Deny by
+    // default with the trusted-services bypass closes the public endpoint to everyone else.
+    publicNetworkAccess: 'Enabled'
     networkAcls: {
       defaultAction: privateNetworking ? 'Deny' : 'Allow'
       // Event Grid (system topic) and other trusted Azure services still reach the account.

@@ -91,6 +91,22 @@ describeCompiled('compiled ARM JSON (Bicep compiler output)', () => {
     expect(compiledStoragePolicy(broken, storageParams).join('\n')).toMatch(/allowSharedKeyAccess[\s\S]*minimumTlsVersion/);
   });
 
+  it('storage in VNet mode without allowed ranges (B5): denied by default, yet Event Grid can still dead-letter (not Disabled)', () => {
+    const vnetOnly = { ...storageParams, privateNetworking: true, allowedIpRanges: [] };
+    expect(compiledStoragePolicy(t('modules/storage'), vnetOnly)).toEqual([]);
+    const account = instances(
+      resourcesOfType(t('modules/storage'), 'Microsoft.Storage/storageAccounts')[0]!,
+      scopeFor(t('modules/storage'), vnetOnly),
+    )[0];
+    expect((account?.properties as Record<string, Record<string, ArmValue>>).networkAcls?.defaultAction).toBe('Deny');
+    // The expression infra had before: public access Disabled when no range is allowed.
+    const broken = clone(t('modules/storage'));
+    (resourcesOfType(broken, 'Microsoft.Storage/storageAccounts')[0]?.properties as Record<string, unknown>).publicNetworkAccess =
+      "[if(and(parameters('privateNetworking'), empty(parameters('allowedIpRanges'))), 'Disabled', 'Enabled')]";
+    expect(compiledStoragePolicy(broken, storageParams)).toEqual([]);
+    expect(compiledStoragePolicy(broken, vnetOnly)).toEqual(['publicNetworkAccess must be "Enabled", compiles to "Disabled"']);
+  });
+
   it('storage IP rules (A4): /32 becomes the bare address, ranges are normalised, /31 and RFC 1918 fail the deployment', () => {
     const rules = (ips: string[]) => {
       const scope = scopeFor(t('modules/storage'), { ...storageParams, privateNetworking: true, allowedIpRanges: ips });

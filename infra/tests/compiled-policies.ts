@@ -38,6 +38,10 @@ export function compiledStoragePolicy(t: ArmTemplate, params: Params): Violation
     expectValue(v, 'supportsHttpsTrafficOnly', at(a, 'properties.supportsHttpsTrafficOnly'), true);
     expectValue(v, 'minimumTlsVersion', at(a, 'properties.minimumTlsVersion'), 'TLS1_2');
     expectValue(v, 'defaultToOAuthAuthentication', at(a, 'properties.defaultToOAuthAuthentication'), true);
+    // Event Grid dead-letters into this account as a trusted service: that needs the bypass, and a
+    // public endpoint that is not 'Disabled' (which would admit private endpoints only; infra-review B5).
+    expectValue(v, 'networkAcls.bypass', at(a, 'properties.networkAcls.bypass'), 'AzureServices');
+    expectValue(v, 'publicNetworkAccess', at(a, 'properties.publicNetworkAccess'), 'Enabled');
   }
   for (const c of resourcesOfType(t, 'Microsoft.Storage/storageAccounts/blobServices/containers').flatMap((r) => instances(r, scope))) {
     expectValue(v, `container ${render(c.name)} publicAccess`, at(c, 'properties.publicAccess'), 'None');

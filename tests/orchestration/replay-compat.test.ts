@@ -64,5 +64,7 @@ describe('upgrading with runs in flight: histories written by the deployed orche
         `upgrade at episode ${at}`,
       ).toEqual(reference.activityCalls.map((c) => c.name));
     }
-  });
+    // About 60 whole replays, CPU-bound: ~10 s of CPU alone, several times that on a machine shared
+    // with the stack suites; the limit is for a hang, not a speed target.
+  }, 240_000);
 });
