@@ -43,7 +43,7 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 
 /** One node:http server for HTTP-triggered functions, the Durable HTTP API (rpc and webhook paths) and the blob trigger's Event Grid webhook. */
 export function createHostServer(deps: ServerDeps): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     void (async () => {
       const method = (req.method ?? 'GET').toUpperCase();
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
@@ -108,6 +108,12 @@ export function createHostServer(deps: ServerDeps): Server {
       else res.end();
     });
   });
+  // Kestrel, which serves the real host, keeps an idle connection 130 s (KestrelServerLimits.KeepAliveTimeout).
+  // Node's 5 s default races clients that reuse a pooled connection just as the server drops it
+  // ("other side closed"), most often when a busy worker delays the client's next request.
+  server.keepAliveTimeout = 130_000;
+  server.headersTimeout = 131_000;
+  return server;
 }
 
 export async function listen(server: Server, port: number): Promise<number> {
