@@ -27,6 +27,7 @@ const RULES: BudgetRules = {
   leaseMs: 15_000,
   demandTtlMs: 5_000,
   maxWaitMs: 200,
+  reserve: 0,
 };
 
 let tenants = 0;

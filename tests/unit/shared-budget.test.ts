@@ -19,6 +19,7 @@ const RULES: BudgetRules = {
   leaseMs: 15_000,
   demandTtlMs: 5_000,
   maxWaitMs: 1_000,
+  reserve: 0,
 };
 
 function budget(store: MemoryBudgetStore, clock: VirtualClock, holder: string) {
@@ -79,6 +80,24 @@ describe('budget rules', () => {
     // Two runs now share 1,000: "big" holds 800 > 500 and waits, though 180 are free.
     expect(big('b40', 2).granted).toBe(false);
     expect(decide(state, { id: 's2', holder: 'h', run: 'small', amounts: { ir: 20 } }, 3, RULES).granted).toBe(true);
+  });
+
+  it('keeps a reserve that only a run holding nothing may take', () => {
+    const rules = { ...RULES, reserve: 0.1 };
+    let state = emptyState();
+    for (let i = 0; i < 4; i++) {
+      const d = decide(state, { id: `b${i}`, holder: 'h', run: 'big', amounts: { iw: 20 } }, 0, rules);
+      expect(d.granted).toBe(true);
+      state = d.state;
+    }
+    const fifth = decide(state, { id: 'b4', holder: 'h', run: 'big', amounts: { iw: 10 } }, 0, rules);
+    expect(fifth.granted).toBe(true); // 90 of 100: the most a run holding capacity may fill
+    state = fifth.state;
+    expect(decide(state, { id: 'b5', holder: 'h', run: 'big', amounts: { iw: 1 } }, 0, rules).granted).toBe(false);
+    // A run arriving now finds the last 10 % free, at once.
+    const small = decide(state, { id: 's', holder: 'h', run: 'small', amounts: { iw: 1 } }, 1, rules);
+    expect(small.granted).toBe(true);
+    expect(decide(small.state, { id: 's2', holder: 'h', run: 'small', amounts: { iw: 1 } }, 2, rules).granted).toBe(false);
   });
 
   it('refuses a request that can never fit', () => {

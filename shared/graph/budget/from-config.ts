@@ -18,6 +18,8 @@ export function budgetRules(config: AppConfig['graph']): BudgetRules {
     // Runs ask at least every few seconds while they send; one that stopped leaves the shares soon after.
     demandTtlMs: 5_000,
     maxWaitMs: 1_000,
+    // 10 %: a small run's import (one write) and first reads never wait behind a large run's burst.
+    reserve: 0.1,
   };
 }
 

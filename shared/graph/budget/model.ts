@@ -36,6 +36,11 @@ export interface BudgetRules {
   demandTtlMs: number;
   /** A waiter looks again at least this often (another run's share may have freed up). */
   maxWaitMs: number;
+  /**
+   * The part of each limit (0–1) a run already holding capacity may not take: kept for a run that
+   * holds none, so a new small run starts at once even while a large one keeps the window full.
+   */
+  reserve: number;
 }
 
 const AmountsSchema = z.object({
@@ -122,8 +127,9 @@ export function usage(state: BudgetState, now: number, rules: BudgetRules, run?:
 /**
  * Grant when the amounts fit every limit and the run stays within its fair share: each run that
  * asked lately gets limit / (number of such runs). A run holding nothing may always take one
- * request's worth if it fits, so a small run is never kept out by a large one's grants — it only
- * waits for the window to free what the large one already sent.
+ * request's worth if it fits, including the reserve the others may not touch — so a small run
+ * arriving beside a large one that fills the window (in bursts: a $batch of deletes) starts at
+ * once instead of waiting a window for the large one's grants to age out.
  */
 export function decide(current: BudgetState, request: CapacityRequest, now: number, rules: BudgetRules): Decision {
   const state = prune(current, now, rules);
@@ -138,7 +144,8 @@ export function decide(current: BudgetState, request: CapacityRequest, now: numb
     const { limit } = rules.limits[d];
     if (n > limit) throw new Error(`${n} ${d} can never fit a budget of ${limit} per window`);
     const share = Math.floor(limit / runs);
-    if (used[d] + n > limit || (mine[d] > 0 && mine[d] + n > share)) fits = false;
+    const cap = mine[d] > 0 ? limit - Math.floor(limit * rules.reserve) : limit;
+    if (used[d] + n > cap || (mine[d] > 0 && mine[d] + n > share)) fits = false;
   }
   if (!fits) return { granted: false, state, waitMs: nextChange(state, request.amounts, now, rules) };
   const grant: Grant = { id: request.id, holder: request.holder, run: request.run, a: request.amounts, at: now, exp: now + rules.leaseMs };
