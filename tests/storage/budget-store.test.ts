@@ -73,8 +73,22 @@ contract('TableBudgetStore on Azurite', () => tableStore());
 describe('shared budget over Azurite', () => {
   it('two instances taking turns at one record never hold more than the limit together', async () => {
     const key = `tenant${++tenants}`;
-    const a = new SharedBudget({ store: tableStore(key), rules: RULES, holder: 'a' });
-    const b = new SharedBudget({ store: tableStore(key), rules: RULES, holder: 'b' });
+    // Each instance's first read waits for the other's: both then write over the same (absent)
+    // version, and exactly one of those writes must lose.
+    let reads = 0;
+    let open: () => void = () => {};
+    const bothRead = new Promise<void>((r) => (open = r));
+    const racing = (store: BudgetStore): BudgetStore => ({
+      async read() {
+        const v = await store.read();
+        if (++reads === 2) open();
+        if (reads <= 2) await bothRead;
+        return v;
+      },
+      write: (state, etag) => store.write(state, etag),
+    });
+    const a = new SharedBudget({ store: racing(tableStore(key)), rules: RULES, holder: 'a' });
+    const b = new SharedBudget({ store: racing(tableStore(key)), rules: RULES, holder: 'b' });
     const probe = tableStore(key);
     let peakHeld = 0;
     // Each instance: 6 callers wanting 10 writes each, twice — 240 writes against 100 per window.

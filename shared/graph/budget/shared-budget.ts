@@ -1,10 +1,11 @@
 /**
  * One tenant's Graph budget shared through a BudgetStore by every instance and run: each attempt
  * reads the record, decides with model.ts and writes it back only if nobody wrote in between
- * (optimistic concurrency; a conflict means "read again"). Within a process the attempts take
- * turns (one read-decide-write at a time: no conflicts with ourselves) and a waiting run sleeps
- * outside its turn, so it never holds up a run that would be granted. Releases are not written on
- * their own: they ride on the next attempt's write, or a flush shortly after if none comes.
+ * (optimistic concurrency; a conflict means "read again"). Within a process every waiting caller
+ * is decided in the same attempt — one read, one write for all of them, no conflicts with
+ * ourselves — so a run that would be granted never waits behind one that must wait, and a new
+ * caller wakes a sleeping attempt at once. Releases are not written on their own: they ride on the
+ * next attempt's write, or a flush shortly after if none comes.
  */
 import { randomUUID } from 'node:crypto';
 import { DIMENSIONS, decide, emptyState, release, type Amounts, type BudgetRules, type BudgetState, type Grant } from './model';
@@ -45,12 +46,25 @@ interface PendingRelease {
   used: Amounts;
 }
 
+interface Waiter {
+  id: string;
+  run: string;
+  amounts: Amounts;
+  resolve: (grant: Grant) => void;
+  reject: (error: unknown) => void;
+}
+
 export class SharedBudget implements Pacer {
   readonly holder: string;
   readonly stats: BudgetStats = { reads: 0, writes: 0, conflicts: 0, waits: 0, grants: 0 };
   private turn: Promise<unknown> = Promise.resolve();
   private pending: PendingRelease[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Callers of this process waiting for capacity: decided together, one read and one write for all. */
+  private queue: Waiter[] = [];
+  private pumping = false;
+  private arrived = false;
+  private wake: (() => void) | undefined;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
@@ -64,16 +78,11 @@ export class SharedBudget implements Pacer {
 
   async acquire(run: string, amounts: Amounts): Promise<Release> {
     if (!DIMENSIONS.some((d) => (amounts[d] ?? 0) > 0)) return () => {};
-    const id = randomUUID();
-    for (;;) {
-      const outcome = await this.inTurn(() => this.attempt(id, run, amounts));
-      if (outcome.grant) {
-        const grant = outcome.grant;
-        return (used) => this.release(grant, used ?? amounts);
-      }
-      this.stats.waits++;
-      await this.sleep(outcome.waitMs);
-    }
+    const grant = await new Promise<Grant>((resolve, reject) => {
+      this.queue.push({ id: randomUUID(), run, amounts, resolve, reject });
+      this.kick();
+    });
+    return (used) => this.release(grant, used ?? amounts);
   }
 
   /** Writes the releases not yet carried by an attempt (tests; a graceful stop). */
@@ -89,33 +98,86 @@ export class SharedBudget implements Pacer {
     });
   }
 
+  /** A new caller: decide at once (waking a pump that sleeps), not after the others' wait. */
+  private kick(): void {
+    this.arrived = true;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+    if (!this.pumping) void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0) {
+        this.arrived = false;
+        let waitMs: number;
+        try {
+          waitMs = await this.inTurn(() => this.attempt());
+        } catch (error) {
+          for (const w of this.queue.splice(0)) w.reject(error);
+          break;
+        }
+        if (this.queue.length === 0 || this.arrived) continue;
+        this.stats.waits++;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          void this.sleep(waitMs).then(resolve);
+        });
+        this.wake = undefined;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
   private inTurn<T>(fn: () => Promise<T>): Promise<T> {
     const mine = this.turn.then(fn);
     this.turn = mine.catch(() => undefined);
     return mine;
   }
 
-  private async attempt(id: string, run: string, amounts: Amounts): Promise<{ grant?: Grant; waitMs: number }> {
+  /** One read, every waiter decided in arrival order, one conditional write; how long to wait before the next. */
+  private async attempt(): Promise<number> {
     const snap = await this.read();
     const before = snap?.state ?? emptyState();
-    const { state, carried } = this.withReleases(before);
+    const applied = this.withReleases(before);
+    let state = applied.state;
+    const carried = applied.carried;
     const now = this.now();
-    const decision = decide(state, { id, holder: this.holder, run, amounts }, now, this.options.rules);
-    if (decision.granted) {
-      if (await this.write(decision.state, snap?.etag)) {
-        this.drop(carried);
-        this.stats.grants++;
-        return { grant: decision.grant, waitMs: 0 };
+    const rules = this.options.rules;
+    const granted: [Waiter, Grant][] = [];
+    let waitMs = rules.maxWaitMs;
+    let stale = false;
+    for (const w of [...this.queue]) {
+      const seen = before.demand[w.run];
+      // Waiting runs count for the fair shares: their mark is refreshed well within its lifetime.
+      if (seen === undefined || now - seen > rules.demandTtlMs / 3) stale = true;
+      try {
+        const d = decide(state, { id: w.id, holder: this.holder, run: w.run, amounts: w.amounts }, now, rules);
+        state = d.state;
+        if (d.granted) granted.push([w, d.grant]);
+        else waitMs = Math.min(waitMs, d.waitMs);
+      } catch (error) {
+        this.queue = this.queue.filter((q) => q !== w);
+        w.reject(error);
       }
-      // Someone wrote first: look again soon, spread out so rivals do not collide again.
-      return { waitMs: 1 + Math.floor(this.random() * 20) };
     }
-    // Waiting: make this run count for the fair shares (refreshed well within their lifetime), and
-    // write any releases we carry; a conflict here costs nothing, the next look writes again.
-    const seen = before.demand[run];
-    const stale = seen === undefined || now - seen > this.options.rules.demandTtlMs / 3;
-    if ((stale || carried.length > 0) && (await this.write(decision.state, snap?.etag))) this.drop(carried);
-    return { waitMs: decision.waitMs + Math.floor(this.random() * 20) };
+    const jitter = Math.floor(this.random() * 20);
+    if (granted.length === 0 && !stale && carried.length === 0) return waitMs + jitter;
+    if (!(await this.write(state, snap?.etag))) {
+      // Someone wrote first: look again soon (spread out so rivals do not collide again). A lost
+      // demand mark or release costs nothing: the next write carries it.
+      return granted.length > 0 ? 1 + jitter : waitMs + jitter;
+    }
+    this.drop(carried);
+    for (const [w, grant] of granted) {
+      this.queue = this.queue.filter((q) => q !== w);
+      this.stats.grants++;
+      w.resolve(grant);
+    }
+    return waitMs + jitter;
   }
 
   private release(grant: Grant, used: Amounts): void {
