@@ -196,4 +196,21 @@ describe('shared budget client', () => {
     expect(second).toBeGreaterThanOrEqual(21_000);
     expect(a.stats.conflicts + b.stats.conflicts).toBeGreaterThanOrEqual(1);
   });
+
+  it('fails the waiting calls when the store fails (the activity retries), and recovers after', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryBudgetStore();
+    let down = true;
+    const failing = {
+      read: () => (down ? Promise.reject(new Error('storage unavailable')) : store.read()),
+      write: (state: Parameters<MemoryBudgetStore['write']>[0], etag: string | undefined) => store.write(state, etag),
+    };
+    const b = new SharedBudget({ store: failing, rules: RULES, holder: 'h', now: clock.now, sleep: clock.sleep, random: () => 0 });
+    await expect(Promise.all([b.acquire('r', { ir: 1 }), b.acquire('s', { ir: 1 })])).rejects.toThrow(/storage unavailable/);
+    down = false;
+    const release = await clock.runUntil(b.acquire('r', { ir: 1 }), 1_000);
+    release();
+    await b.flush();
+    expect(store.peek()?.done).toEqual([{ run: 'r', a: { ir: 1 }, t: 0 }]);
+  });
 });
