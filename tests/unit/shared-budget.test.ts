@@ -82,7 +82,7 @@ describe('budget rules', () => {
     expect(decide(state, { id: 's2', holder: 'h', run: 'small', amounts: { ir: 20 } }, 3, RULES).granted).toBe(true);
   });
 
-  it('keeps a reserve that only a run holding nothing may take', () => {
+  it('keeps a reserve that only a run holding little may take', () => {
     const rules = { ...RULES, reserve: 0.1 };
     let state = emptyState();
     for (let i = 0; i < 4; i++) {
@@ -91,13 +91,17 @@ describe('budget rules', () => {
       state = d.state;
     }
     const fifth = decide(state, { id: 'b4', holder: 'h', run: 'big', amounts: { iw: 10 } }, 0, rules);
-    expect(fifth.granted).toBe(true); // 90 of 100: the most a run holding capacity may fill
+    expect(fifth.granted).toBe(true); // 90 of 100: the most a run holding more than the reserve may fill
     state = fifth.state;
     expect(decide(state, { id: 'b5', holder: 'h', run: 'big', amounts: { iw: 1 } }, 0, rules).granted).toBe(false);
-    // A run arriving now finds the last 10 % free, at once.
-    const small = decide(state, { id: 's', holder: 'h', run: 'small', amounts: { iw: 1 } }, 1, rules);
-    expect(small.granted).toBe(true);
-    expect(decide(small.state, { id: 's2', holder: 'h', run: 'small', amounts: { iw: 1 } }, 2, rules).granted).toBe(false);
+    // A small run finds the last 10 % free, at once, request after request while it holds little…
+    for (let i = 0; i < 10; i++) {
+      const d = decide(state, { id: `s${i}`, holder: 'h', run: 'small', amounts: { iw: 1 } }, 1 + i, rules);
+      expect(d.granted).toBe(true);
+      state = d.state;
+    }
+    // …and the limit itself still holds.
+    expect(decide(state, { id: 's10', holder: 'h', run: 'small', amounts: { iw: 1 } }, 20, rules).granted).toBe(false);
   });
 
   it('refuses a request that can never fit', () => {

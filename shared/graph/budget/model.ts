@@ -37,8 +37,8 @@ export interface BudgetRules {
   /** A waiter looks again at least this often (another run's share may have freed up). */
   maxWaitMs: number;
   /**
-   * The part of each limit (0–1) a run already holding capacity may not take: kept for a run that
-   * holds none, so a new small run starts at once even while a large one keeps the window full.
+   * The part of each limit (0–1) kept for runs holding less than that part: a small run goes on at
+   * once even while a large one keeps the window full (a large run fills only up to limit − reserve).
    */
   reserve: number;
 }
@@ -127,9 +127,9 @@ export function usage(state: BudgetState, now: number, rules: BudgetRules, run?:
 /**
  * Grant when the amounts fit every limit and the run stays within its fair share: each run that
  * asked lately gets limit / (number of such runs). A run holding nothing may always take one
- * request's worth if it fits, including the reserve the others may not touch — so a small run
- * arriving beside a large one that fills the window (in bursts: a $batch of deletes) starts at
- * once instead of waiting a window for the large one's grants to age out.
+ * request's worth if it fits, and a run holding less than the reserve may use the reserve the
+ * others may not touch — so a small run beside a large one that fills the window (in bursts: a
+ * $batch of deletes) goes on at once instead of waiting for the large one's grants to age out.
  */
 export function decide(current: BudgetState, request: CapacityRequest, now: number, rules: BudgetRules): Decision {
   const state = prune(current, now, rules);
@@ -144,7 +144,10 @@ export function decide(current: BudgetState, request: CapacityRequest, now: numb
     const { limit } = rules.limits[d];
     if (n > limit) throw new Error(`${n} ${d} can never fit a budget of ${limit} per window`);
     const share = Math.floor(limit / runs);
-    const cap = mine[d] > 0 ? limit - Math.floor(limit * rules.reserve) : limit;
+    // The reserve is for runs that hold little (a small run between its steps still holds what it
+    // sent in the last window): only a run that would hold more than the reserve is kept out of it.
+    const reserve = Math.floor(limit * rules.reserve);
+    const cap = mine[d] + n > reserve ? limit - reserve : limit;
     if (used[d] + n > cap || (mine[d] > 0 && mine[d] + n > share)) fits = false;
   }
   if (!fits) return { granted: false, state, waitMs: nextChange(state, request.amounts, now, rules) };
