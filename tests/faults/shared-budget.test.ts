@@ -20,7 +20,7 @@ import { startBenchStack, type BenchStack } from '../../bench/support/stack';
 import { logEntries } from '../../bench/support/traffic';
 import { BudgetStateSchema, type BudgetState } from '../../shared/graph/budget/model';
 import { BUDGET_TABLE, TableBudgetStore } from '../../shared/graph/budget/table-store';
-import { SharedBudget } from '../../shared/graph/budget/shared-budget';
+import { SharedBudget, budgetRunKey } from '../../shared/graph/budget/shared-budget';
 import { budgetRules as rulesFor } from '../../shared/graph/budget/from-config';
 import { loadConfig } from '../../shared/config';
 import { CONTAINERS } from '../../shared/storage/object-store';
@@ -121,11 +121,12 @@ describe('shared Graph budget across three hosts', () => {
       'budget/large.csv',
       [CSV_HEADER, ...serialsFor('BGL', LARGE).map((s) => csvRow(s))].join('\r\n') + '\r\n',
     );
+    const largeKey = budgetRunKey(large.runId);
     await until(
       'the large run holding most of the write budget',
       async () => {
         const state = await budgetRecord();
-        const writes = state?.done.filter((r) => r.run === large.runId).reduce((n, r) => n + (r.a.iw ?? 0), 0) ?? 0;
+        const writes = state?.done.filter((r) => r.run === largeKey).reduce((n, r) => n + (r.a.iw ?? 0), 0) ?? 0;
         return writes >= 50 ? true : undefined;
       },
       120_000,
@@ -139,11 +140,11 @@ describe('shared Graph budget across three hosts', () => {
         'a grant of the large run',
         async () => {
           const s = await budgetRecord();
-          return s?.grants.some((g) => g.run === large.runId) ? s : undefined;
+          return s?.grants.some((g) => g.run === largeKey) ? s : undefined;
         },
         60_000,
       );
-      const holder = state.grants.find((g) => g.run === large.runId)!.holder;
+      const holder = state.grants.find((g) => g.run === largeKey)!.holder;
       const host = hosts().find((h) => holder.includes(`-${h.child.pid}-`))!;
       host.child.kill('SIGSTOP');
       const now = await budgetRecord();

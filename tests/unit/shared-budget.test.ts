@@ -4,8 +4,8 @@
  * dead holder recovered one lease after it expired, and conditional-write conflicts between rivals.
  */
 import { describe, expect, it } from 'vitest';
-import { decide, emptyState, release, usage, type Amounts, type BudgetRules } from '../../shared/graph/budget/model';
-import { SharedBudget } from '../../shared/graph/budget/shared-budget';
+import { compact, decide, emptyState, release, usage, type Amounts, type BudgetRules } from '../../shared/graph/budget/model';
+import { SharedBudget, budgetRunKey } from '../../shared/graph/budget/shared-budget';
 import { MemoryBudgetStore } from '../../shared/graph/budget/store';
 import { VirtualClock } from '../support/virtual-clock';
 
@@ -102,6 +102,24 @@ describe('budget rules', () => {
     }
     // …and the limit itself still holds.
     expect(decide(state, { id: 's10', holder: 'h', run: 'small', amounts: { iw: 1 } }, 20, rules).granted).toBe(false);
+  });
+
+  it('compacts a large record without ever counting less', () => {
+    let state = emptyState();
+    for (let run = 0; run < 30; run++)
+      for (let second = 0; second < 20; second++) {
+        const id = `g${run}-${second}`;
+        state = decide(state, { id, holder: 'h', run: `run${run}`, amounts: { ir: 1 } }, second * 1000, {
+          ...RULES,
+          demandTtlMs: 60_000,
+        }).state;
+        state = release(state, id, `run${run}`, { ir: 1 }, second * 1000 + 1, RULES);
+      }
+    const small = compact(state, 16_000);
+    expect(JSON.stringify(state).length).toBeGreaterThan(16_000);
+    expect(JSON.stringify(small).length).toBeLessThan(16_000);
+    for (let t = 19_000; t <= 45_000; t += 500) expect(usage(small, t, RULES).ir).toBeGreaterThanOrEqual(usage(state, t, RULES).ir);
+    expect(usage(small, 19_500, RULES).ir).toBe(600); // nothing lost
   });
 
   it('refuses a request that can never fit', () => {
@@ -215,6 +233,6 @@ describe('shared budget client', () => {
     const release = await clock.runUntil(b.acquire('r', { ir: 1 }), 1_000);
     release();
     await b.flush();
-    expect(store.peek()?.done).toEqual([{ run: 'r', a: { ir: 1 }, t: 0 }]);
+    expect(store.peek()?.done).toEqual([{ run: budgetRunKey('r'), a: { ir: 1 }, t: 0 }]);
   });
 });

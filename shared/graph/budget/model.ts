@@ -195,3 +195,21 @@ export function release(current: BudgetState, grantId: string, run: string, used
     }
   return state;
 }
+
+/**
+ * Keeps the record small with many runs at once: above `maxChars` of JSON, released entries are
+ * merged per run into 5-second buckets, each counting from the end of its bucket — never for less
+ * time than before, so the limits still hold; only a little capacity comes back a few seconds late.
+ */
+export function compact(state: BudgetState, maxChars: number): BudgetState {
+  if (JSON.stringify(state).length <= maxChars) return state;
+  const merged = new Map<string, BudgetState['done'][number]>();
+  for (const r of state.done) {
+    const t = Math.ceil(r.t / 5000) * 5000;
+    const key = `${r.run}@${t}`;
+    const into = merged.get(key);
+    if (!into) merged.set(key, { run: r.run, a: { ...r.a }, t });
+    else for (const d of DIMENSIONS) if (amountOf(r.a, d) > 0) into.a[d] = amountOf(into.a, d) + amountOf(r.a, d);
+  }
+  return { ...state, done: [...merged.values()] };
+}

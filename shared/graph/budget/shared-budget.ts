@@ -7,9 +7,17 @@
  * caller wakes a sleeping attempt at once. Releases are not written on their own: they ride on the
  * next attempt's write, or a flush shortly after if none comes.
  */
-import { randomUUID } from 'node:crypto';
-import { DIMENSIONS, decide, emptyState, release, type Amounts, type BudgetRules, type BudgetState, type Grant } from './model';
+import { createHash, randomUUID } from 'node:crypto';
+import { DIMENSIONS, compact, decide, emptyState, release, type Amounts, type BudgetRules, type BudgetState, type Grant } from './model';
 import type { BudgetStore } from './store';
+
+/**
+ * A run as the record names it: 12 hex characters of its id's SHA-256 (run ids are ~70 characters,
+ * and the record holds an entry per run and second of the last window).
+ */
+export function budgetRunKey(runId: string): string {
+  return createHash('sha256').update(runId).digest('hex').slice(0, 12);
+}
 
 /** Called once the request(s) a grant covered were answered, with what was really sent (default: all of it). */
 export type Release = (used?: Amounts) => void;
@@ -39,6 +47,9 @@ export interface BudgetStats {
   waits: number;
   grants: number;
 }
+
+/** Past this size the record's released entries are merged into coarser buckets (a Table string property holds 32 K characters). */
+const COMPACT_ABOVE_CHARS = 16_000;
 
 interface PendingRelease {
   id: string;
@@ -79,7 +90,7 @@ export class SharedBudget implements Pacer {
   async acquire(run: string, amounts: Amounts): Promise<Release> {
     if (!DIMENSIONS.some((d) => (amounts[d] ?? 0) > 0)) return () => {};
     const grant = await new Promise<Grant>((resolve, reject) => {
-      this.queue.push({ id: randomUUID(), run, amounts, resolve, reject });
+      this.queue.push({ id: randomUUID().slice(0, 13), run: budgetRunKey(run), amounts, resolve, reject });
       this.kick();
     });
     return (used) => this.release(grant, used ?? amounts);
@@ -166,6 +177,7 @@ export class SharedBudget implements Pacer {
     }
     const jitter = Math.floor(this.random() * 20);
     if (granted.length === 0 && !stale && carried.length === 0) return waitMs + jitter;
+    state = compact(state, COMPACT_ABOVE_CHARS);
     if (!(await this.write(state, snap?.etag))) {
       // Someone wrote first: look again soon (spread out so rivals do not collide again). A lost
       // demand mark or release costs nothing: the next write carries it.
