@@ -31,15 +31,15 @@ export function bind<I extends z.ZodType, O extends z.ZodType>(
 export const INTAKE_ACTIVITIES: readonly BoundActivity[] = [
   bind(ParseStep, (s, input, log) => runParseStep({ objects: s.objects, runs: s.runs, log }, input)),
   bind(ImportStep, (s, input, log) =>
-    stopOnPermanentFailure('import', input.now, log, () => runImportStep({ graph: s.graph, runs: s.runs, log }, input)),
+    stopOnPermanentFailure('import', input.now, log, () => runImportStep({ graph: s.graphFor(input.runId), runs: s.runs, log }, input)),
   ),
   bind(ConfirmStep, (s, input, log) =>
     stopOnPermanentFailure('confirm', input.now, log, () =>
-      runConfirmStep({ graph: s.graph, runs: s.runs, objects: s.objects, log }, input),
+      runConfirmStep({ graph: s.graphFor(input.runId), runs: s.runs, objects: s.objects, log }, input),
     ),
   ),
   bind(FinalizeStep, (s, input, log) => runFinalizeStep({ objects: s.objects, runs: s.runs, ledger: s.ledger, log }, input)),
   bind(CleanupStep, (s, input, log) =>
-    stopOnPermanentFailure('cleanup', input.now, log, () => runCleanupStep({ graph: s.graph, runs: s.runs, log }, input)),
+    stopOnPermanentFailure('cleanup', input.now, log, () => runCleanupStep({ graph: s.graphFor(input.runId), runs: s.runs, log }, input)),
   ),
 ];

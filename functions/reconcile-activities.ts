@@ -16,7 +16,7 @@ export const RECONCILE_ACTIVITIES: readonly BoundActivity[] = [
     stoppedOnPermanentFailure('survey', input.now, log, () =>
       runReconcileSurvey(
         {
-          graph: s.graph,
+          graph: s.graphFor(input.reconcileId),
           ledger: s.ledger,
           objects: s.objects,
           runs: s.runs,
@@ -30,12 +30,15 @@ export const RECONCILE_ACTIVITIES: readonly BoundActivity[] = [
   ),
   bind(ReconcileSync, (s, input, log) =>
     stoppedOnPermanentFailure('sync', input.now, log, () =>
-      ensureSync({ graph: s.graph, objects: s.objects }, { runId: input.reconcileId, now: input.now, neededAfter: input.now }),
+      ensureSync(
+        { graph: s.graphFor(input.reconcileId), objects: s.objects },
+        { runId: input.reconcileId, now: input.now, neededAfter: input.now },
+      ),
     ),
   ),
   bind(ReconcileRepair, (s, input, log) =>
     stoppedOnPermanentFailure('repair', input.now, log, () =>
-      runReconcileRepair({ graph: s.graph, ledger: s.ledger, objects: s.objects, store: s.reconcile, log }, input),
+      runReconcileRepair({ graph: s.graphFor(input.reconcileId), ledger: s.ledger, objects: s.objects, store: s.reconcile, log }, input),
     ),
   ),
   bind(ReconcileReport, (s, input) => writeReconcileReport({ objects: s.objects, store: s.reconcile }, input)),

@@ -4,6 +4,7 @@
  * no environment read here (index.ts reads it), so tests build their own.
  */
 import type { AppConfig } from '../shared/config';
+import { sharedBudgetFor } from '../shared/graph/budget/from-config';
 import { createClientGateway, type TokenSource } from '../shared/graph/client-gateway';
 import type { GraphGateway } from '../shared/graph/gateway';
 import { tokenSource } from '../shared/graph/token-source';
@@ -19,6 +20,8 @@ import type { ObjectStore } from '../shared/storage/object-store';
 export interface Services {
   config: AppConfig;
   graph: GraphGateway;
+  /** The same gateway, its calls counted for one run in the shared budget's fair shares. */
+  graphFor(runId: string): GraphGateway;
   /** The token the gateway sends (the preflight reads its app roles). */
   tokens: TokenSource;
   objects: ObjectStore;
@@ -36,10 +39,17 @@ export interface Services {
 export function buildServices(config: AppConfig): Services {
   const objects = new BlobObjectStore(blobServiceFor(config.storage));
   const tokens = tokenSource(config.graph.auth);
+  const graph = createClientGateway({
+    endpoint: config.graph.endpoint,
+    tokens,
+    intuneBudget: config.graph.intuneBudget,
+    ...(config.graph.budget.mode === 'shared' ? { pacer: sharedBudgetFor(config) } : {}),
+  });
   return {
     config,
     tokens,
-    graph: createClientGateway({ endpoint: config.graph.endpoint, tokens, intuneBudget: config.graph.intuneBudget }),
+    graph,
+    graphFor: (runId) => graph.forRun(runId),
     objects,
     runs: new RunStore(objects),
     ledger: new TableLedger(tableClientFor(config.storage)),

@@ -61,6 +61,12 @@ const EnvSchema = z.object({
   MAX_UPLOAD_BYTES: num(50 * 1024 * 1024),
   INTUNE_WRITES_PER_20S: num(96),
   INTUNE_REQUESTS_PER_20S: num(960),
+  /** `shared`: one Graph budget per tenant for every instance and run (Table storage); `process`: each worker paces alone. */
+  GRAPH_BUDGET: z.enum(['shared', 'process']).default('shared'),
+  /** How long a grant of the shared budget may be used; what a dead instance held counts until one window after this. */
+  GRAPH_BUDGET_LEASE_SECONDS: num(15),
+  /** The tenant the shared budget is kept for (one record per tenant); Azure's own tenant id when set. */
+  AZURE_TENANT_ID: z.string().optional(),
   /** `repair` carries out the auto tier; `report-only` is a dry run (reports, changes nothing). */
   RECONCILE_MODE: z.enum(['repair', 'report-only']).default('repair'),
   /** A profile assignment `pending` for longer than this is reported stuck. */
@@ -121,6 +127,9 @@ function crossCheck(env: Record<string, string | undefined>, needsStorage: boole
       problems.push(`${key}: must be an integer of at least 20 (one full $batch)`);
     }
   }
+  const lease = env.GRAPH_BUDGET_LEASE_SECONDS;
+  if (lease !== undefined && lease.trim() !== '' && !(Number(lease) >= 1 && Number(lease) <= 300))
+    problems.push('GRAPH_BUDGET_LEASE_SECONDS: must be a number of seconds from 1 to 300');
   const stuck = env.RECONCILE_STUCK_MINUTES;
   if (stuck !== undefined && stuck.trim() !== '' && !(Number(stuck) > 0))
     problems.push('RECONCILE_STUCK_MINUTES: must be a number of minutes above 0');
@@ -140,7 +149,13 @@ export type StorageAuth =
   { kind: 'connection-string'; connectionString: string } | { kind: 'identity'; blobServiceUri: string; clientId: string | undefined };
 
 export interface AppConfig {
-  graph: { endpoint: string; auth: GraphAuth; intuneBudget: { writesPer20s: number; requestsPer20s: number } };
+  graph: {
+    endpoint: string;
+    auth: GraphAuth;
+    intuneBudget: { writesPer20s: number; requestsPer20s: number };
+    /** Shared by every instance (keyed by tenant) or per process. */
+    budget: { mode: 'shared' | 'process'; leaseSeconds: number; tenant: string };
+  };
   storage: StorageAuth;
   settings: RunSettings;
   reconcile: ReconcileSettings;
@@ -191,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { s
       endpoint: e.GRAPH_ENDPOINT.replace(/\/+$/, ''),
       auth: graphAuth,
       intuneBudget: { writesPer20s: e.INTUNE_WRITES_PER_20S, requestsPer20s: e.INTUNE_REQUESTS_PER_20S },
+      budget: { mode: e.GRAPH_BUDGET, leaseSeconds: e.GRAPH_BUDGET_LEASE_SECONDS, tenant: e.AZURE_TENANT_ID ?? 'default' },
     },
     storage,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,

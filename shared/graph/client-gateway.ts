@@ -34,6 +34,8 @@ import {
 } from './gateway';
 import { GraphContractError, GraphPermissionError, GraphTransientError, isPermissionStatus, isTransientStatus } from './errors';
 import { INTUNE_BUDGET, SlidingWindowLimiter } from './rate-limiter';
+import { costOf } from './budget/costs';
+import type { Pacer } from './budget/shared-budget';
 
 /** A throttled $batch item asking to wait longer than this is left to the activity's retry policy instead. */
 const MAX_INNER_WAIT_SECONDS = 30;
@@ -80,11 +82,24 @@ export interface ClientGatewayOptions {
   sleep?: (ms: number) => Promise<void>;
   /** The clock Retry-After dates are read against (tests control it). */
   now?: () => number;
-  /** Intune operations per 20 s this process may send (default INTUNE_BUDGET); shared by every run in it. */
+  /** Intune operations per 20 s (default INTUNE_BUDGET): what `pacer` paces to, or this process alone without one. */
   intuneBudget?: { writesPer20s: number; requestsPer20s: number };
+  /**
+   * The budget shared by every instance and run (budget/shared-budget.ts): Intune and directory
+   * calls wait for it, each on behalf of its run. Without one, Intune calls are paced per process.
+   */
+  pacer?: Pacer;
 }
 
-export function createClientGateway(options: ClientGatewayOptions): GraphGateway {
+/** A gateway whose calls are counted for one run in the shared budget's fair shares. */
+export interface ScopedGraphGateway extends GraphGateway {
+  forRun(runId: string): GraphGateway;
+}
+
+/** Calls made outside any run (health, preflight) share one slot of the fair shares. */
+export const APP_RUN = 'app';
+
+export function createClientGateway(options: ClientGatewayOptions): ScopedGraphGateway {
   const origin = new URL(options.endpoint).origin;
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const now = options.now ?? (() => Date.now());
@@ -93,8 +108,12 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
   const intuneRequests = new SlidingWindowLimiter(budget.requestsPer20s, 20_000);
   const isIntune = (spec: GraphRequestSpec) => operationOf(spec).path.startsWith('/deviceManagement');
   const isIntuneWrite = (spec: GraphRequestSpec) => isIntune(spec) && operationOf(spec).method !== 'GET';
-  /** Waits for room in the Intune budget for these requests (directory calls are not counted here). */
-  const pace = async (specs: GraphRequestSpec[]): Promise<() => void> => {
+  /** Waits for room in the budget for these requests (without a pacer: Intune only, this process only). */
+  const pace = async (specs: GraphRequestSpec[], run: string): Promise<() => void> => {
+    if (options.pacer) {
+      const release = await options.pacer.acquire(run, costOf(specs));
+      return () => release();
+    }
     const requests = await intuneRequests.acquire(specs.filter(isIntune).length);
     const writes = await intuneWrites.acquire(specs.filter(isIntuneWrite).length);
     return () => {
@@ -147,99 +166,105 @@ export function createClientGateway(options: ClientGatewayOptions): GraphGateway
     return errorResult(response.status, parsed, response.headers.get('Retry-After'), now());
   }
 
-  const gateway: GraphGateway = {
-    async send(spec, sendOptions) {
-      const op = operationOf(spec);
-      const url = relativeUrl(spec);
-      const answered = await pace([spec]);
-      const result = await raw(op.version, op.method, url, spec.body, requestHeaders(spec), sendOptions).finally(answered);
-      return settle(result, spec, sendOptions);
-    },
+  const forRun = (run: string): GraphGateway => {
+    const gateway: GraphGateway = {
+      async send(spec, sendOptions) {
+        const op = operationOf(spec);
+        const url = relativeUrl(spec);
+        const answered = await pace([spec], run);
+        const result = await raw(op.version, op.method, url, spec.body, requestHeaders(spec), sendOptions).finally(answered);
+        return settle(result, spec, sendOptions);
+      },
 
-    async batch(specs, sendOptions) {
-      const results: GraphResult[] = new Array(specs.length);
-      const size = specs.some(isIntuneWrite) ? writeBatchSize : MAX_BATCH;
-      for (let start = 0; start < specs.length; start += size) {
-        const slice = specs.slice(start, start + size);
-        const versions = new Set(slice.map((s) => operationOf(s).version));
-        for (const version of versions) {
-          let pending = slice.map((spec, i) => ({ spec, index: start + i })).filter((x) => operationOf(x.spec).version === version);
-          for (let attempt = 0; pending.length > 0; attempt++) {
-            const answered = await pace(pending.map((p) => p.spec));
-            const outer = await raw(
-              version,
-              'POST',
-              '/$batch',
-              { requests: pending.map(({ spec, index }) => batchItem(spec, index)) },
-              {},
-            ).finally(answered);
-            const responses = settleBatch(outer, pending[0]!.spec, sendOptions);
-            const retry: typeof pending = [];
-            let wait = 0;
-            for (const r of responses) {
-              const index = Number(r.id);
-              const item = pending.find((p) => p.index === index);
-              if (!item) continue;
-              const retryAfter = r.headers?.['Retry-After'] ?? r.headers?.['retry-after'];
-              const result: GraphResult =
-                r.status < 400 ? { ok: true, status: r.status, body: r.body } : errorResult(r.status, r.body, retryAfter, now());
-              results[index] = result;
-              if (result.ok || sendOptions?.acceptStatuses?.includes(result.status)) continue;
-              // A permission failure inside a batch is the app's, not the item's: stop like a single call.
-              if (isPermissionStatus(result.status)) throw permissionError(item.spec.op, operationOf(item.spec), result);
-              if (isTransientStatus(result.status)) {
-                retry.push(item);
-                wait = Math.max(wait, result.retryAfterSeconds ?? 2 ** attempt);
-              }
-            }
-            if (retry.length === 0) break;
-            if (attempt >= maxInnerRetries || wait > MAX_INNER_WAIT_SECONDS) {
-              const first = results[retry[0]!.index];
-              throw new GraphTransientError(
-                `${retry.length} request(s) in a $batch still failing after ${attempt + 1} attempts${first && !first.ok ? ` (${first.status} ${first.code})` : ''}`,
-                first && !first.ok ? first.status : 503,
-                wait,
+      async batch(specs, sendOptions) {
+        const results: GraphResult[] = new Array(specs.length);
+        const size = specs.some(isIntuneWrite) ? writeBatchSize : MAX_BATCH;
+        for (let start = 0; start < specs.length; start += size) {
+          const slice = specs.slice(start, start + size);
+          const versions = new Set(slice.map((s) => operationOf(s).version));
+          for (const version of versions) {
+            let pending = slice.map((spec, i) => ({ spec, index: start + i })).filter((x) => operationOf(x.spec).version === version);
+            for (let attempt = 0; pending.length > 0; attempt++) {
+              const answered = await pace(
+                pending.map((p) => p.spec),
+                run,
               );
+              const outer = await raw(
+                version,
+                'POST',
+                '/$batch',
+                { requests: pending.map(({ spec, index }) => batchItem(spec, index)) },
+                {},
+              ).finally(answered);
+              const responses = settleBatch(outer, pending[0]!.spec, sendOptions);
+              const retry: typeof pending = [];
+              let wait = 0;
+              for (const r of responses) {
+                const index = Number(r.id);
+                const item = pending.find((p) => p.index === index);
+                if (!item) continue;
+                const retryAfter = r.headers?.['Retry-After'] ?? r.headers?.['retry-after'];
+                const result: GraphResult =
+                  r.status < 400 ? { ok: true, status: r.status, body: r.body } : errorResult(r.status, r.body, retryAfter, now());
+                results[index] = result;
+                if (result.ok || sendOptions?.acceptStatuses?.includes(result.status)) continue;
+                // A permission failure inside a batch is the app's, not the item's: stop like a single call.
+                if (isPermissionStatus(result.status)) throw permissionError(item.spec.op, operationOf(item.spec), result);
+                if (isTransientStatus(result.status)) {
+                  retry.push(item);
+                  wait = Math.max(wait, result.retryAfterSeconds ?? 2 ** attempt);
+                }
+              }
+              if (retry.length === 0) break;
+              if (attempt >= maxInnerRetries || wait > MAX_INNER_WAIT_SECONDS) {
+                const first = results[retry[0]!.index];
+                throw new GraphTransientError(
+                  `${retry.length} request(s) in a $batch still failing after ${attempt + 1} attempts${first && !first.ok ? ` (${first.status} ${first.code})` : ''}`,
+                  first && !first.ok ? first.status : 503,
+                  wait,
+                );
+              }
+              await sleep(wait * 1000);
+              pending = retry;
             }
-            await sleep(wait * 1000);
-            pending = retry;
           }
         }
-      }
-      return results;
-    },
+        return results;
+      },
 
-    async listAll(spec) {
-      const items: unknown[] = [];
-      const walked = await gateway.forEachPage(spec, (page) => {
-        items.push(...page);
-      });
-      return walked.ok ? { ok: true, items } : walked;
-    },
+      async listAll(spec) {
+        const items: unknown[] = [];
+        const walked = await gateway.forEachPage(spec, (page) => {
+          items.push(...page);
+        });
+        return walked.ok ? { ok: true, items } : walked;
+      },
 
-    async forEachPage(spec, onPage, walk) {
-      const op = operationOf(spec);
-      const versionRoot = `${options.endpoint}/${op.version}`;
-      let pages = 0;
-      let next: string | undefined =
-        walk?.from !== undefined ? withAdvancedQuery(spec, relativeNextLink(walk.from, versionRoot)) : relativeUrl(spec);
-      while (next) {
-        const answered = await pace([spec]);
-        const result = settle(await raw(op.version, 'GET', next, undefined, requestHeaders(spec)).finally(answered), spec);
-        if (!result.ok) return result;
-        const page = parseCollectionPage(result.body, op.path);
-        await onPage(page.value);
-        pages++;
-        const following: string | undefined =
-          page.nextLink === undefined ? undefined : withAdvancedQuery(spec, relativeNextLink(page.nextLink, versionRoot));
-        if (following !== undefined && following === next)
-          throw new GraphContractError(`${op.path}: @odata.nextLink repeats the page it came from`, { operation: spec.op });
-        next = following;
-      }
-      return { ok: true, pages };
-    },
+      async forEachPage(spec, onPage, walk) {
+        const op = operationOf(spec);
+        const versionRoot = `${options.endpoint}/${op.version}`;
+        let pages = 0;
+        let next: string | undefined =
+          walk?.from !== undefined ? withAdvancedQuery(spec, relativeNextLink(walk.from, versionRoot)) : relativeUrl(spec);
+        while (next) {
+          const answered = await pace([spec], run);
+          const result = settle(await raw(op.version, 'GET', next, undefined, requestHeaders(spec)).finally(answered), spec);
+          if (!result.ok) return result;
+          const page = parseCollectionPage(result.body, op.path);
+          await onPage(page.value);
+          pages++;
+          const following: string | undefined =
+            page.nextLink === undefined ? undefined : withAdvancedQuery(spec, relativeNextLink(page.nextLink, versionRoot));
+          if (following !== undefined && following === next)
+            throw new GraphContractError(`${op.path}: @odata.nextLink repeats the page it came from`, { operation: spec.op });
+          next = following;
+        }
+        return { ok: true, pages };
+      },
+    };
+    return gateway;
   };
-  return gateway;
+  return { ...forRun(APP_RUN), forRun };
 }
 
 /** One request of a $batch body: relative URL, its own headers (advanced queries), JSON body. */

@@ -9,6 +9,7 @@ describe('configuration', () => {
     expect(c.graph).toMatchObject({ endpoint: 'https://graph.microsoft.com', auth: { kind: 'managed-identity', clientId: undefined } });
     expect(c.settings.chunkSize).toBe(100);
     expect(c.graph.intuneBudget).toEqual({ writesPer20s: 96, requestsPer20s: 960 });
+    expect(c.graph.budget).toEqual({ mode: 'shared', leaseSeconds: 15, tenant: 'default' });
     expect(c.settings.expected.groupIds).toHaveLength(2);
   });
 
@@ -20,6 +21,8 @@ describe('configuration', () => {
         IMPORT_CHUNK_SIZE: '5000',
         POLL_INITIAL_SECONDS: 'soon',
         INTUNE_WRITES_PER_20S: '5',
+        GRAPH_BUDGET: 'everyone',
+        GRAPH_BUDGET_LEASE_SECONDS: '0',
       });
       expect.unreachable();
     } catch (error) {
@@ -31,6 +34,8 @@ describe('configuration', () => {
         'EXPECTED_GROUP_IDS',
         'POLL_INITIAL_SECONDS',
         'INTUNE_WRITES_PER_20S',
+        'GRAPH_BUDGET:',
+        'GRAPH_BUDGET_LEASE_SECONDS:',
       ])
         expect(text).toContain(key);
     }

@@ -1,0 +1,119 @@
+/**
+ * One Graph budget for every instance, at full size (issue 16): N local hosts (separate processes,
+ * one Azurite, one task hub), the emulator enforcing the documented limits at time scale 0, a large
+ * drop and, once it is importing, several drops of 10 devices. Prints each small drop's time to its
+ * report alone and beside the large one, the large one's time to its report, and from the
+ * emulator's log the peak Intune requests and writes of the app in any 20 s window and its 429s.
+ * The large run's cleanup (deletes after its report, at the write budget) is not waited for.
+ * Run: npm run build && npx tsx bench/pipeline-shared-budget.ts [--devices 20000] [--hosts 3] [--small 3] [--tenant 20000]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { LOCAL_APP_ID } from '../local/app-token';
+import { spawnHost, stopHost, type HostChild } from '../local/host-child';
+import { REPO_ROOT } from '../local/stack';
+import { CONTAINERS } from '../shared/storage/object-store';
+import { benchArgs, fmt, machine } from './support/args';
+import { deviceCsv, serialsFor } from './support/csv';
+import { dropBlob, readBlobText } from './support/run';
+import { startBenchStack, type BenchStack } from './support/stack';
+import { logEntries } from './support/traffic';
+
+const USAGE =
+  'usage: npx tsx bench/pipeline-shared-budget.ts [--devices 20000] [--hosts 3] [--small 3] [--tenant 20000] [--timeout-minutes 60]';
+const count = z.coerce.number().int().min(0);
+const args = benchArgs(
+  {
+    devices: count.min(1).default(20_000),
+    hosts: count.min(1).max(5).default(3),
+    small: count.min(1).default(3),
+    tenant: count.default(20_000),
+    'timeout-minutes': count.min(1).default(60),
+  },
+  USAGE,
+);
+
+function peakPerWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= windowMs) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+async function reportedAfter(stack: BenchStack, runId: string, droppedAt: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await readBlobText(stack, CONTAINERS.reports, `${runId}/report.json`))) {
+    if (Date.now() > deadline) throw new Error(`no report for ${runId} within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return (Date.now() - droppedAt) / 1000;
+}
+
+async function main(): Promise<void> {
+  console.log(`pipeline-shared-budget: ${machine()}; ${new Date().toISOString()}`);
+  console.log(
+    `${args.hosts} hosts, tenant ${fmt.n(args.tenant)} devices, time scale 0, throttling ON, one drop of ${fmt.n(args.devices)} and ${args.small} × 10`,
+  );
+  const stack = await startBenchStack({ tenantDevices: args.tenant, throttling: true, onHostLine: () => undefined });
+  const extra: { host: HostChild; stateDir: string }[] = [];
+  const dispose = async () => {
+    for (const e of extra) {
+      await stopHost(e.host).catch(() => undefined);
+      rmSync(e.stateDir, { recursive: true, force: true });
+    }
+    await stack.dispose();
+  };
+  const interrupt = () => void dispose().finally(() => process.exit(130));
+  process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
+  try {
+    for (let i = 1; i < args.hosts; i++) {
+      const stateDir = mkdtempSync(join(tmpdir(), 'intake-budget-bench-'));
+      extra.push({ host: await spawnHost(REPO_ROOT, 0, stateDir, stack.appSettings, () => undefined), stateDir });
+    }
+    stack.emulator.updateSettings({ logBodyLimit: 200_000, logLimit: 5_000_000 });
+    stack.emulator.clearLog();
+    const timeoutMs = args['timeout-minutes'] * 60_000;
+    const small = async (prefix: string) => {
+      const d = await dropBlob(stack, `bench/${prefix}.csv`, deviceCsv(serialsFor(prefix, 10)));
+      return reportedAfter(stack, d.runId, d.droppedAt, timeoutMs);
+    };
+    const alone = await small('SBA');
+    console.log(`small drop alone: ${alone.toFixed(1)} s to its report`);
+    const large = await dropBlob(stack, `bench/shared-${args.devices}.csv`, deviceCsv(serialsFor('SBL', args.devices)));
+    const largeReport = reportedAfter(stack, large.runId, large.droppedAt, timeoutMs);
+    // Small drops once the large run is importing (its calls fill the window) and again later.
+    await new Promise((r) => setTimeout(r, 60_000));
+    const beside = await Promise.all(Array.from({ length: args.small }, (_, i) => small(`SBB${i}`)));
+    console.log(`small drops 60 s after the large one: ${beside.map((s) => s.toFixed(1)).join(' / ')} s`);
+    await new Promise((r) => setTimeout(r, 120_000));
+    const later = await Promise.all(Array.from({ length: args.small }, (_, i) => small(`SBC${i}`)));
+    console.log(`small drops 3 min after the large one: ${later.map((s) => s.toFixed(1)).join(' / ')} s`);
+    const largeSeconds = await largeReport;
+    const ours = logEntries(stack.emulator).filter((e) => e.appId === LOCAL_APP_ID && !e.batch);
+    const intune = ours.filter((e) => /^\/(v1\.0|beta)\/deviceManagement/.test(e.path));
+    const writes = intune.filter((e) => e.method !== 'GET');
+    console.log(`large drop (${fmt.n(args.devices)}): ${largeSeconds.toFixed(1)} s to its report`);
+    console.log(
+      `app's operations ${fmt.n(ours.length)} (Intune ${fmt.n(intune.length)}, writes ${fmt.n(writes.length)}); peak per 20 s: ` +
+        `${peakPerWindow(
+          intune.map((e) => e.at),
+          20_000,
+        )} Intune requests (limit 1,000), ${peakPerWindow(
+          writes.map((e) => e.at),
+          20_000,
+        )} writes (limit 100); 429 answered: ${ours.filter((e) => e.throttled).length}`,
+    );
+  } finally {
+    await dispose();
+  }
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

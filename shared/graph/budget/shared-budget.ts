@@ -1,0 +1,231 @@
+/**
+ * One tenant's Graph budget shared through a BudgetStore by every instance and run: each attempt
+ * reads the record, decides with model.ts and writes it back only if nobody wrote in between
+ * (optimistic concurrency; a conflict means "read again"). Within a process every waiting caller
+ * is decided in the same attempt — one read, one write for all of them, no conflicts with
+ * ourselves — so a run that would be granted never waits behind one that must wait, and a new
+ * caller wakes a sleeping attempt at once. Releases are not written on their own: they ride on the
+ * next attempt's write, or a flush shortly after if none comes.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { DIMENSIONS, compact, decide, emptyState, release, type Amounts, type BudgetRules, type BudgetState, type Grant } from './model';
+import type { BudgetStore } from './store';
+
+/**
+ * A run as the record names it: 12 hex characters of its id's SHA-256 (run ids are ~70 characters,
+ * and the record holds an entry per run and second of the last window).
+ */
+export function budgetRunKey(runId: string): string {
+  return createHash('sha256').update(runId).digest('hex').slice(0, 12);
+}
+
+/** Called once the request(s) a grant covered were answered, with what was really sent (default: all of it). */
+export type Release = (used?: Amounts) => void;
+
+/** The narrow interface the Graph gateway paces through (fakes in tests). */
+export interface Pacer {
+  /** Resolves once `amounts` may be sent on behalf of `run`. */
+  acquire(run: string, amounts: Amounts): Promise<Release>;
+}
+
+export interface SharedBudgetOptions {
+  store: BudgetStore;
+  rules: BudgetRules;
+  /** This instance (host name, process id, a random part): who holds a grant, for diagnostics. */
+  holder?: string;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** A release waits at most this long for an attempt to carry it before it is written alone. */
+  releaseFlushMs?: number;
+}
+
+export interface BudgetStats {
+  reads: number;
+  writes: number;
+  conflicts: number;
+  waits: number;
+  grants: number;
+}
+
+/** Past this size the record's released entries are merged into coarser buckets (a Table string property holds 32 K characters). */
+const COMPACT_ABOVE_CHARS = 16_000;
+
+interface PendingRelease {
+  id: string;
+  run: string;
+  used: Amounts;
+}
+
+interface Waiter {
+  id: string;
+  run: string;
+  amounts: Amounts;
+  resolve: (grant: Grant) => void;
+  reject: (error: unknown) => void;
+}
+
+export class SharedBudget implements Pacer {
+  readonly holder: string;
+  readonly stats: BudgetStats = { reads: 0, writes: 0, conflicts: 0, waits: 0, grants: 0 };
+  private turn: Promise<unknown> = Promise.resolve();
+  private pending: PendingRelease[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Callers of this process waiting for capacity: decided together, one read and one write for all. */
+  private queue: Waiter[] = [];
+  private pumping = false;
+  private arrived = false;
+  private wake: (() => void) | undefined;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(private readonly options: SharedBudgetOptions) {
+    this.holder = options.holder ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.now = options.now ?? (() => Date.now());
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.random = options.random ?? Math.random;
+  }
+
+  async acquire(run: string, amounts: Amounts): Promise<Release> {
+    if (!DIMENSIONS.some((d) => (amounts[d] ?? 0) > 0)) return () => {};
+    const grant = await new Promise<Grant>((resolve, reject) => {
+      this.queue.push({ id: randomUUID().slice(0, 13), run: budgetRunKey(run), amounts, resolve, reject });
+      this.kick();
+    });
+    return (used) => this.release(grant, used ?? amounts);
+  }
+
+  /** Writes the releases not yet carried by an attempt (tests; a graceful stop). */
+  flush(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    return this.inTurn(async () => {
+      for (let tries = 0; this.pending.length > 0 && tries < 10; tries++) {
+        const snap = await this.read();
+        const { state, carried } = this.withReleases(snap?.state ?? emptyState());
+        if (await this.write(state, snap?.etag)) this.drop(carried);
+      }
+    });
+  }
+
+  /** A new caller: decide at once (waking a pump that sleeps), not after the others' wait. */
+  private kick(): void {
+    this.arrived = true;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+    if (!this.pumping) void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0) {
+        this.arrived = false;
+        let waitMs: number;
+        try {
+          waitMs = await this.inTurn(() => this.attempt());
+        } catch (error) {
+          for (const w of this.queue.splice(0)) w.reject(error);
+          break;
+        }
+        if (this.queue.length === 0 || this.arrived) continue;
+        this.stats.waits++;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          void this.sleep(waitMs).then(resolve);
+        });
+        this.wake = undefined;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    const mine = this.turn.then(fn);
+    this.turn = mine.catch(() => undefined);
+    return mine;
+  }
+
+  /** One read, every waiter decided in arrival order, one conditional write; how long to wait before the next. */
+  private async attempt(): Promise<number> {
+    const snap = await this.read();
+    const before = snap?.state ?? emptyState();
+    const applied = this.withReleases(before);
+    let state = applied.state;
+    const carried = applied.carried;
+    const now = this.now();
+    const rules = this.options.rules;
+    const granted: [Waiter, Grant][] = [];
+    let waitMs = rules.maxWaitMs;
+    let stale = false;
+    for (const w of [...this.queue]) {
+      const seen = before.demand[w.run];
+      // Waiting runs count for the fair shares: their mark is refreshed well within its lifetime.
+      if (seen === undefined || now - seen > rules.demandTtlMs / 3) stale = true;
+      try {
+        const d = decide(state, { id: w.id, holder: this.holder, run: w.run, amounts: w.amounts }, now, rules);
+        state = d.state;
+        if (d.granted) granted.push([w, d.grant]);
+        else waitMs = Math.min(waitMs, d.waitMs);
+      } catch (error) {
+        this.queue = this.queue.filter((q) => q !== w);
+        w.reject(error);
+      }
+    }
+    const jitter = Math.floor(this.random() * 20);
+    if (granted.length === 0 && !stale && carried.length === 0) return waitMs + jitter;
+    state = compact(state, COMPACT_ABOVE_CHARS);
+    if (!(await this.write(state, snap?.etag))) {
+      // Someone wrote first: look again soon (spread out so rivals do not collide again). A lost
+      // demand mark or release costs nothing: the next write carries it.
+      return granted.length > 0 ? 1 + jitter : waitMs + jitter;
+    }
+    this.drop(carried);
+    for (const [w, grant] of granted) {
+      this.queue = this.queue.filter((q) => q !== w);
+      this.stats.grants++;
+      w.resolve(grant);
+    }
+    return waitMs + jitter;
+  }
+
+  private release(grant: Grant, used: Amounts): void {
+    this.pending.push({ id: grant.id, run: grant.run, used });
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush().catch(() => undefined); // unwritten, the grant still stops counting when it expires
+    }, this.options.releaseFlushMs ?? 250);
+    // A pending release must not keep a stopping process alive: its grant expires anyway.
+    this.flushTimer.unref?.();
+  }
+
+  private withReleases(state: BudgetState): { state: BudgetState; carried: PendingRelease[] } {
+    const carried = [...this.pending];
+    let next = state;
+    for (const r of carried) next = release(next, r.id, r.run, r.used, this.now(), this.options.rules);
+    return { state: next, carried };
+  }
+
+  private drop(carried: PendingRelease[]): void {
+    this.pending = this.pending.filter((p) => !carried.includes(p));
+    if (this.pending.length === 0 && this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+  }
+
+  private async read() {
+    this.stats.reads++;
+    return this.options.store.read();
+  }
+
+  private async write(state: BudgetState, etag: string | undefined): Promise<boolean> {
+    const ok = await this.options.store.write(state, etag);
+    if (ok) this.stats.writes++;
+    else this.stats.conflicts++;
+    return ok;
+  }
+}
