@@ -178,11 +178,11 @@ export const GRAPH_OPERATIONS = {
     method: 'GET',
     version: 'v1.0',
     path: '/groups',
-    identity: 'admin',
     // Filtering on description is an advanced query (learn.microsoft.com/graph/aad-advanced-queries).
     advancedQuery: true,
     permissions: ['GroupMember.Read.All'],
-    purpose: `${BASELINE} find the baseline's groups by the marker at the start of their description (or by name, to adopt).`,
+    purpose:
+      'With BASELINE_FILE, at start: find the baseline’s groups by the marker at the start of their description (npm run baseline also looks them up by name, to adopt).',
   },
   createGroup: {
     method: 'POST',
@@ -205,9 +205,8 @@ export const GRAPH_OPERATIONS = {
     method: 'GET',
     version: 'beta',
     path: '/deviceManagement/windowsAutopilotDeploymentProfiles',
-    identity: 'admin',
     permissions: ['DeviceManagementServiceConfig.Read.All'],
-    purpose: `${BASELINE} read the deployment profiles with their assignments.`,
+    purpose: 'With BASELINE_FILE, at start (and npm run baseline): the deployment profiles with their baseline markers and assignments.',
   },
   createDeploymentProfile: {
     method: 'POST',
