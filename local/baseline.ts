@@ -21,6 +21,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { applyPlan, refusal, snapshotOf } from '../shared/baseline/apply';
+import { blastRadius, renderBlastRadius } from '../shared/baseline/blast';
+import { readFleet } from '../shared/baseline/fleet';
 import { diff } from '../shared/baseline/diff';
 import { BASELINE_SCHEMA_FILE, DEFAULT_BASELINE_FILE, initBaseline, readBaseline, renderBaselineSchema } from '../shared/baseline/files';
 import { hasDrift } from '../shared/baseline/plan';
@@ -92,11 +94,17 @@ async function main(): Promise<number> {
       const options = { adopt: values.adopt ?? false };
       const read = await readTenant(graph, baseline);
       const plan = diff(baseline, read.tenant, options);
+      const blast =
+        plan.steps.length > 0 ? blastRadius(baseline, plan, read.tenant, await readFleet(graph, baseline, read.tenant, plan)) : undefined;
       if (command === 'plan') {
-        out(values.json ? `${JSON.stringify(plan, null, 2)}\n` : `Plan for ${where}:\n${renderPlan(plan)}`);
+        out(
+          values.json
+            ? `${JSON.stringify({ ...plan, ...(blast ? { blastRadius: blast } : {}) }, null, 2)}\n`
+            : `Plan for ${where}:\n${renderPlan(plan)}${blast ? renderBlastRadius(blast) : ''}`,
+        );
         return hasDrift(plan) ? 2 : 0;
       }
-      out(`Plan for ${where}:\n${renderPlan(plan)}`);
+      out(`Plan for ${where}:\n${renderPlan(plan)}${blast ? renderBlastRadius(blast) : ''}`);
       if (plan.steps.length === 0 && plan.conflicts.length === 0) return 0;
       const why = refusal(plan, values['allow-replace'] ?? false);
       if (why) {
