@@ -12,6 +12,7 @@ import * as df from 'durable-functions';
 import { randomUUID } from 'node:crypto';
 import { intakeOrchestrator } from '../orchestrations/intake';
 import { IntakeOrchestration } from '../shared/contracts/activities';
+import { withBaselineExpected } from '../shared/baseline/app-config';
 import { ConfigError, loadConfig } from '../shared/config';
 import { CONTAINERS } from '../shared/storage/object-store';
 import { INTAKE_ACTIVITIES } from './activities';
@@ -27,13 +28,27 @@ import { reconcileOrchestrator } from '../orchestrations/reconcile';
 import { ReconcileOrchestration } from '../shared/contracts/reconcile-activities';
 import { buildServices, type Services } from './services';
 
-let built: Services | undefined;
-const services = (): Services => (built ??= buildServices(loadConfig(process.env)));
+/**
+ * With BASELINE_FILE the expected ids are resolved from the tenant once, on the first invocation
+ * (shared/baseline/app-config.ts); a failed resolution is not kept, so the next invocation tries
+ * again once the baseline has been applied.
+ */
+let built: Promise<Services> | undefined;
+async function prepare(): Promise<Services> {
+  const first = buildServices(loadConfig(process.env));
+  const config = await withBaselineExpected(first.config, first.graph);
+  return config === first.config ? first : { ...first, config };
+}
+const services = (): Promise<Services> =>
+  (built ??= prepare().catch((error: unknown) => {
+    built = undefined;
+    throw error;
+  }));
 
 /** A handler made by `factory` over the services on its first call, then kept. */
-function lazy<A extends unknown[], R>(factory: (s: Services) => (...args: A) => R): (...args: A) => R {
-  let handler: ((...args: A) => R) | undefined;
-  return (...args) => (handler ??= factory(services()))(...args);
+function lazy<A extends unknown[], R>(factory: (s: Services) => (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  let handler: ((...args: A) => Promise<R>) | undefined;
+  return async (...args) => (handler ??= factory(await services()))(...args);
 }
 
 const clientOf = (context: InvocationContext) => df.getClient(context);
@@ -42,7 +57,7 @@ df.app.orchestration(IntakeOrchestration.name, intakeOrchestrator);
 df.app.orchestration(ReconcileOrchestration.name, reconcileOrchestrator);
 for (const activity of [...INTAKE_ACTIVITIES, ...RECONCILE_ACTIVITIES, ...NOTIFY_ACTIVITIES]) {
   df.app.activity(activity.name, {
-    handler: (raw: unknown, context: InvocationContext) => activity.run(services(), raw, (message) => context.log(message)),
+    handler: async (raw: unknown, context: InvocationContext) => activity.run(await services(), raw, (message) => context.log(message)),
   });
 }
 

@@ -14,6 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { withBaselineExpected } from '../shared/baseline/app-config';
 import { ConfigError, loadConfig } from '../shared/config';
 import { createClientGateway } from '../shared/graph/client-gateway';
 import { tokenSource } from '../shared/graph/token-source';
@@ -22,7 +23,7 @@ import { renderPreflight } from '../shared/preflight/render';
 import { stackAppSettings } from './stack';
 import { STACK_FILE } from './stack-file';
 
-const StackFile = z.object({ graphUrl: z.string().url(), connectionString: z.string() });
+const StackFile = z.object({ graphUrl: z.string().url(), connectionString: z.string(), baselineFile: z.string().optional() });
 
 function environment(values: { graph?: string; group?: string; profile?: string; esp?: string }): Record<string, string | undefined> {
   const overrides = {
@@ -37,7 +38,10 @@ function environment(values: { graph?: string; group?: string; profile?: string;
       `no local stack found (${STACK_FILE}): start one with \`npm start\`, or point at a tenant with --graph https://graph.microsoft.com`,
     );
   const stack = StackFile.parse(JSON.parse(readFileSync(STACK_FILE, 'utf8')));
-  return { ...stackAppSettings(stack.connectionString, stack.graphUrl), ...overrides };
+  return {
+    ...stackAppSettings(stack.connectionString, stack.graphUrl, Object.keys(overrides).length ? undefined : stack.baselineFile),
+    ...overrides,
+  };
 }
 
 async function main(): Promise<number> {
@@ -60,6 +64,13 @@ async function main(): Promise<number> {
   }
   const tokens = tokenSource(config.graph.auth);
   const graph = createClientGateway({ endpoint: config.graph.endpoint, tokens, intuneBudget: config.graph.intuneBudget });
+  try {
+    config = await withBaselineExpected(config, graph);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stdout.write(`✘ Configuration\n${error.problems.map((p) => `    ${p}`).join('\n')}\n`);
+    return 1;
+  }
   const report = await runPreflight(
     { graph, token: () => tokens.getToken() },
     { expected: config.settings.expected, endpoint: config.graph.endpoint },

@@ -1,5 +1,6 @@
 /**
- * The embedded local stack: Azurite + the Graph emulator (seeded with the tutorial's tenant) + the
+ * The embedded local stack: Azurite + the Graph emulator (seeded with the tutorial's tenant, or built
+ * from a baseline file through the baseline's apply code) + the
  * local Functions host running this app, wired together the way Azure wires the real services.
  * Used by `npm start` and by the integration tests; only configuration differs from production.
  */
@@ -7,7 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { converge } from '../shared/baseline/converge';
+import { readBaseline } from '../shared/baseline/files';
+import { createClientGateway } from '../shared/graph/client-gateway';
 import { CONTAINERS } from '../shared/storage/object-store';
+import { ADMIN_APPLY_SCOPES, delegatedToken } from './admin-token';
 import { appToken, grantedAppRoles } from './app-token';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { spawnHost, stopHost, type HostChild } from './host-child';
@@ -34,6 +39,13 @@ export interface StackOptions {
   faults?: EmulatorOptions['faults'];
   /** Tenant seed; default the tutorial tenant. Not applied when `emulatorStateFile` already exists. */
   seed?: Seed;
+  /**
+   * Build the tenant from this baseline file instead (npm start): the emulator starts empty (or
+   * restored), the baseline is applied through the same code as `npm run baseline -- apply`, as an
+   * administrator, and the app gets BASELINE_FILE instead of EXPECTED_* ids. Objects made by the
+   * tutorial seed in an older saved tenant are adopted by name.
+   */
+  baseline?: string;
   /** Persist the emulated tenant here between runs (npm start). */
   emulatorStateFile?: string;
   /** App settings over the stack's defaults (e.g. poll intervals, chunk size, deadlines). */
@@ -71,16 +83,21 @@ export function tutorialSeed(): Seed {
   return JSON.parse(readFileSync(TUTORIAL_TENANT.seedFile, 'utf8')) as Seed;
 }
 
-export function stackAppSettings(connectionString: string, graphUrl: string): Record<string, string> {
+/** The app's settings on the local stack; with `baselineFile` the expected ids come from the baseline, else from the tutorial seed. */
+export function stackAppSettings(connectionString: string, graphUrl: string, baselineFile?: string): Record<string, string> {
   return {
     AzureWebJobsStorage: connectionString,
     TASKHUB_NAME: 'autopilotlocal',
     GRAPH_ENDPOINT: graphUrl,
     GRAPH_AUTH: 'static-token',
     GRAPH_STATIC_TOKEN: LOCAL_GRAPH_TOKEN,
-    EXPECTED_GROUP_IDS: TUTORIAL_TENANT.autopilotGroupId,
-    EXPECTED_PROFILE_ID: TUTORIAL_TENANT.deploymentProfileId,
-    EXPECTED_ESP_ID: TUTORIAL_TENANT.espId,
+    ...(baselineFile
+      ? { BASELINE_FILE: baselineFile }
+      : {
+          EXPECTED_GROUP_IDS: TUTORIAL_TENANT.autopilotGroupId,
+          EXPECTED_PROFILE_ID: TUTORIAL_TENANT.deploymentProfileId,
+          EXPECTED_ESP_ID: TUTORIAL_TENANT.espId,
+        }),
     IMPORT_CHUNK_SIZE: '100',
     POLL_INITIAL_SECONDS: '2',
     POLL_MAX_SECONDS: '10',
@@ -121,9 +138,19 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       throttling: options.throttling ?? false,
       faults: options.faults,
       stateFile: options.emulatorStateFile,
-      seed: options.emulatorStateFile && existsSync(options.emulatorStateFile) ? undefined : (options.seed ?? tutorialSeed()),
+      seed:
+        options.emulatorStateFile && existsSync(options.emulatorStateFile)
+          ? undefined
+          : options.baseline
+            ? {}
+            : (options.seed ?? tutorialSeed()),
     });
     started.add(() => emulator.stop());
+    if (options.baseline) {
+      const token = delegatedToken(ADMIN_APPLY_SCOPES);
+      const admin = createClientGateway({ endpoint: emulator.url, tokens: { getToken: async () => token } });
+      await converge(admin, readBaseline(options.baseline), { adopt: true });
+    }
     options.onStarted?.({ part: 'graph-emulator', url: emulator.url });
     let receiver: WebhookReceiver | undefined;
     let channels: Record<string, string> = {};
@@ -139,7 +166,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       channels = localChannelSettings(r.url, secret);
     }
     const appSettings = {
-      ...stackAppSettings(azurite.connectionString, emulator.url),
+      ...stackAppSettings(azurite.connectionString, emulator.url, options.baseline),
       ...channels,
       // An emulator that enforces no limits gets an app that paces to none (and so needs no shared
       // budget): runs then measure the pipeline itself. With throttling on, the app paces to the

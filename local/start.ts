@@ -1,12 +1,14 @@
 /**
- * `npm start`: the product on its embedded local stack — Azurite, the Graph emulator seeded with
- * the tutorial's tenant, and the local Functions host running this app. State persists in .local/
+ * `npm start`: the product on its embedded local stack — Azurite, the Graph emulator holding the
+ * tenant baseline/tenant.json describes (applied by `npm run baseline -- apply`'s code on every
+ * start, so an edited baseline shows up too), and the local Functions host running this app. State persists in .local/
  * (delete it, or pass --reset, for a fresh tenant). Ctrl+C stops everything.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { DEFAULT_BASELINE_FILE } from '../shared/baseline/files';
 import { startLocalStack } from './stack';
 import { LOCAL_DIR, STACK_FILE } from './stack-file';
 
@@ -42,6 +44,8 @@ async function main(): Promise<void> {
     azurite: { location: join(LOCAL_DIR, 'azurite'), ports: { blob: 10000, queue: 10001, table: 10002 } },
     stateDir: join(LOCAL_DIR, 'host'),
     emulatorStateFile: join(LOCAL_DIR, 'graph-tenant.json'),
+    // The tenant is what an administrator would apply: the default baseline, through the same apply code.
+    baseline: DEFAULT_BASELINE_FILE,
     timeScale: args['time-scale'],
     throttling: args.throttling,
     // Notifications go to the local receiver, which prints each one it takes.
@@ -54,19 +58,30 @@ async function main(): Promise<void> {
   });
   writeFileSync(
     STACK_FILE,
-    JSON.stringify({ hostUrl: stack.hostUrl, graphUrl: stack.emulator.url, connectionString: stack.azurite.connectionString }, null, 2),
+    JSON.stringify(
+      {
+        hostUrl: stack.hostUrl,
+        graphUrl: stack.emulator.url,
+        connectionString: stack.azurite.connectionString,
+        baselineFile: DEFAULT_BASELINE_FILE,
+      },
+      null,
+      2,
+    ),
   );
   process.stdout.write(
     [
       '',
       `autopilot-intake is running on the local stack:`,
       `  Functions host  ${stack.hostUrl}   (GET /api/runs, GET /api/runs/{runId}, POST /api/intake, GET /api/health)`,
-      `  Graph emulator  ${stack.emulator.url}   (tutorial tenant: "Autopilot devices" dynamic group, user-driven profile, ESP; time scale ${args['time-scale']})`,
+      `  Graph emulator  ${stack.emulator.url}   (tenant from baseline/tenant.json: "Autopilot devices" dynamic group, user-driven profile, ESP; time scale ${args['time-scale']})`,
       `  Azurite         blob 10000, queue 10001, table 10002   (containers autopilot-intake, -reports, -intake-archive)`,
       `  Notifications   ${stack.receiver?.url}   (local receiver: channels local_teams (a Teams card) and local_webhook (signed JSON); each notification it takes is printed here)`,
       '',
       'Check that the deployment can work against the tenant (permissions, group, profile, ESP):',
       '  npm run doctor',
+      'See whether the tenant still matches the baseline (exit 2 on drift):',
+      '  npm run baseline -- plan',
       '',
       'Drop a file and follow its run to the report, in another terminal:',
       '  npm run drop -- samples/intune-basic.csv',

@@ -49,6 +49,8 @@ const EnvSchema = z.object({
   EXPECTED_GROUP_IDS: csvList,
   EXPECTED_PROFILE_ID: z.string().optional(),
   EXPECTED_ESP_ID: z.string().optional(),
+  /** A tenant baseline file (baseline/tenant.json): the expected ids are resolved from it at start instead of EXPECTED_*. */
+  BASELINE_FILE: z.string().optional(),
   IMPORT_CHUNK_SIZE: num(100),
   POLL_INITIAL_SECONDS: num(POLL_DEFAULTS.initialSeconds),
   POLL_MAX_SECONDS: num(POLL_DEFAULTS.maxSeconds),
@@ -119,6 +121,10 @@ function crossCheck(env: Record<string, string | undefined>, needsStorage: boole
   for (const id of ids) if (!GUID.test(id)) problems.push(`EXPECTED_GROUP_IDS: "${id}" is not a GUID`);
   if (env.EXPECTED_PROFILE_ID && !GUID.test(env.EXPECTED_PROFILE_ID))
     problems.push(`EXPECTED_PROFILE_ID: "${env.EXPECTED_PROFILE_ID}" is not a GUID`);
+  if (env.BASELINE_FILE?.trim() && (ids.length > 0 || env.EXPECTED_PROFILE_ID?.trim() || env.EXPECTED_ESP_ID?.trim()))
+    problems.push(
+      'BASELINE_FILE: the expected group, profile and ESP come from the baseline; remove EXPECTED_GROUP_IDS / EXPECTED_PROFILE_ID / EXPECTED_ESP_ID (or BASELINE_FILE)',
+    );
   const chunk = Number(env.IMPORT_CHUNK_SIZE ?? '100');
   if (!Number.isInteger(chunk) || chunk < 1 || chunk > 500) problems.push('IMPORT_CHUNK_SIZE: must be an integer from 1 to 500');
   for (const key of ['INTUNE_WRITES_PER_20S', 'INTUNE_REQUESTS_PER_20S'] as const) {
@@ -160,6 +166,8 @@ export interface AppConfig {
   settings: RunSettings;
   reconcile: ReconcileSettings;
   maxUploadBytes: number;
+  /** When set, settings.expected is empty until resolved from this baseline file at start (shared/baseline/expected.ts). */
+  baselineFile?: string;
   /** Notification channels (shared/notify/channels-config.ts); URLs and secrets live only here, never in a run's input. */
   notify: NotifyConfig;
 }
@@ -210,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { s
     },
     storage,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    ...(e.BASELINE_FILE?.trim() ? { baselineFile: e.BASELINE_FILE.trim() } : {}),
     notify: notify.config,
     reconcile: { mode: e.RECONCILE_MODE, stuckMinutes: e.RECONCILE_STUCK_MINUTES, ...notifySettings },
     settings: {

@@ -209,7 +209,8 @@ describe('.funcignore', () => {
     const shipped = tracked.filter((f) => !ignored(f));
     expect(shipped.filter((f) => /^(tests|local|infra|bench|docs|samples|scripts)\//.test(f) || f.endsWith('.test.ts'))).toEqual([]);
     // Outside the compiled folders, only what the host and the remote build read.
-    const runtime = ['host.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+    // baseline/tenant.json: read by the app at start when BASELINE_FILE names it (shared/baseline/app-config.ts).
+    const runtime = ['host.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'baseline/tenant.json'];
     expect(
       shipped.filter((f) => !buildRoots.some((r) => f.startsWith(r)) && !runtime.includes(f)),
       'a new top-level file would ship in the Function App package: add it to .funcignore (or to `runtime` here if the host needs it)',

@@ -151,6 +151,15 @@ export function permissionError(
 ): GraphPermissionError {
   const needed = op.permissions.join(' and ');
   const what = `${op.method} ${op.version}${op.path} (${name})`;
+  if (op.identity === 'admin')
+    return new GraphPermissionError({
+      kind: result.status === 401 ? 'auth' : 'permission',
+      operation: name,
+      status: result.status === 401 ? 401 : 403,
+      code: result.code,
+      message: `Microsoft Graph ${result.status === 401 ? 'refused the token' : 'denied'} ${what} (${result.code}); it needs the delegated permission ${needed}.`,
+      fix: `Sign in as an administrator (\`az login\`) whose token carries the delegated permission ${needed} (docs/PERMISSIONS.md, "Baseline"); plan needs only the read permissions. Never use the Function App's managed identity for the baseline.`,
+    });
   if (result.status === 401) {
     return new GraphPermissionError({
       kind: 'auth',

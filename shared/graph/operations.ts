@@ -3,14 +3,21 @@
  * entry here (so a call cannot be made without being listed), and infra tests derive the app-role
  * grants from `requiredGraphPermissions()` (so the granted set cannot drift from the code).
  *
- * Permissions are application permissions, least privilege per call (graph-api reference §11).
+ * Permissions are application permissions, least privilege per call (graph-api reference §11) —
+ * except for the operations marked `identity: 'admin'`: those are made only by `npm run baseline`
+ * under an administrator's delegated sign-in, their permissions are delegated ones, and they are
+ * never granted to the Function App (requiredGraphPermissions leaves them out).
  */
 
 export type GraphVersion = 'v1.0' | 'beta';
 export type GraphMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH';
 
 export type GraphPermission =
-  'DeviceManagementServiceConfig.Read.All' | 'DeviceManagementServiceConfig.ReadWrite.All' | 'Device.Read.All' | 'GroupMember.Read.All';
+  | 'DeviceManagementServiceConfig.Read.All'
+  | 'DeviceManagementServiceConfig.ReadWrite.All'
+  | 'Device.Read.All'
+  | 'GroupMember.Read.All'
+  | 'Group.ReadWrite.All';
 
 export interface GraphOperation {
   method: GraphMethod;
@@ -25,7 +32,11 @@ export interface GraphOperation {
    * page, which the service requires for it (and answers 400 Request_UnsupportedQuery without).
    */
   advancedQuery?: boolean;
+  /** Made by an administrator's delegated sign-in (`npm run baseline`), never by the Function App; `permissions` are delegated. */
+  identity?: 'admin';
 }
+
+const BASELINE = 'Baseline (npm run baseline, as an administrator):';
 
 export const GRAPH_OPERATIONS = {
   importDevices: {
@@ -163,6 +174,120 @@ export const GRAPH_OPERATIONS = {
     permissions: ['DeviceManagementServiceConfig.Read.All'],
     purpose: 'Preflight: the tenant’s Intune subscription state (an active Intune licence is needed for every Intune call).',
   },
+  listGroups: {
+    method: 'GET',
+    version: 'v1.0',
+    path: '/groups',
+    // Filtering on description is an advanced query (learn.microsoft.com/graph/aad-advanced-queries).
+    advancedQuery: true,
+    permissions: ['GroupMember.Read.All'],
+    purpose:
+      'With BASELINE_FILE, at start: find the baseline’s groups by the marker at the start of their description (npm run baseline also looks them up by name, to adopt).',
+  },
+  createGroup: {
+    method: 'POST',
+    version: 'v1.0',
+    path: '/groups',
+    identity: 'admin',
+    // group-post-groups: Group.Create is application-only; a delegated caller needs Group.ReadWrite.All.
+    permissions: ['Group.ReadWrite.All'],
+    purpose: `${BASELINE} create a dynamic device group.`,
+  },
+  updateGroup: {
+    method: 'PATCH',
+    version: 'v1.0',
+    path: '/groups/{id}',
+    identity: 'admin',
+    permissions: ['Group.ReadWrite.All'],
+    purpose: `${BASELINE} set a group's name, description, rule or processing state back to the baseline.`,
+  },
+  listDeploymentProfiles: {
+    method: 'GET',
+    version: 'beta',
+    path: '/deviceManagement/windowsAutopilotDeploymentProfiles',
+    permissions: ['DeviceManagementServiceConfig.Read.All'],
+    purpose: 'With BASELINE_FILE, at start (and npm run baseline): the deployment profiles with their baseline markers and assignments.',
+  },
+  createDeploymentProfile: {
+    method: 'POST',
+    version: 'beta',
+    path: '/deviceManagement/windowsAutopilotDeploymentProfiles',
+    identity: 'admin',
+    permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    purpose: `${BASELINE} create a deployment profile.`,
+  },
+  updateDeploymentProfile: {
+    method: 'PATCH',
+    version: 'beta',
+    path: '/deviceManagement/windowsAutopilotDeploymentProfiles/{id}',
+    identity: 'admin',
+    permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    purpose: `${BASELINE} set changed deployment-profile properties back.`,
+  },
+  deleteDeploymentProfile: {
+    method: 'DELETE',
+    version: 'beta',
+    path: '/deviceManagement/windowsAutopilotDeploymentProfiles/{id}',
+    identity: 'admin',
+    permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    purpose: `${BASELINE} only with --allow-replace: delete a profile whose create-only fields differ, to create it again.`,
+  },
+  createProfileAssignment: {
+    method: 'POST',
+    version: 'beta',
+    path: '/deviceManagement/windowsAutopilotDeploymentProfiles/{id}/assignments',
+    identity: 'admin',
+    permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    purpose: `${BASELINE} add one group target to a deployment profile (the profile's assign action no longer works).`,
+  },
+  deleteProfileAssignment: {
+    method: 'DELETE',
+    version: 'beta',
+    path: '/deviceManagement/windowsAutopilotDeploymentProfiles/{id}/assignments/{assignmentId}',
+    identity: 'admin',
+    permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    purpose: `${BASELINE} remove one target the baseline does not declare.`,
+  },
+  createEnrollmentConfiguration: {
+    method: 'POST',
+    version: 'beta',
+    path: '/deviceManagement/deviceEnrollmentConfigurations',
+    identity: 'admin',
+    permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    purpose: `${BASELINE} create an Enrollment Status Page.`,
+  },
+  updateEnrollmentConfiguration: {
+    method: 'PATCH',
+    version: 'beta',
+    path: '/deviceManagement/deviceEnrollmentConfigurations/{id}',
+    identity: 'admin',
+    permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    purpose: `${BASELINE} set changed ESP settings back (never the default ESP).`,
+  },
+  createEnrollmentConfigurationAssignment: {
+    method: 'POST',
+    version: 'beta',
+    path: '/deviceManagement/deviceEnrollmentConfigurations/{id}/assignments',
+    identity: 'admin',
+    permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    purpose: `${BASELINE} add one group target to an ESP (not the assign action, which replaces the whole set).`,
+  },
+  deleteEnrollmentConfigurationAssignment: {
+    method: 'DELETE',
+    version: 'beta',
+    path: '/deviceManagement/deviceEnrollmentConfigurations/{id}/assignments/{assignmentId}',
+    identity: 'admin',
+    permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    purpose: `${BASELINE} remove one ESP target the baseline does not declare.`,
+  },
+  setEnrollmentConfigurationPriority: {
+    method: 'POST',
+    version: 'beta',
+    path: '/deviceManagement/deviceEnrollmentConfigurations/{id}/setPriority',
+    identity: 'admin',
+    permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    purpose: `${BASELINE} put an ESP at its place in the priority order.`,
+  },
 } as const satisfies Record<string, GraphOperation>;
 
 export type GraphOperationName = keyof typeof GRAPH_OPERATIONS;
@@ -171,11 +296,21 @@ const SUBSUMED_BY: Partial<Record<GraphPermission, GraphPermission>> = {
   'DeviceManagementServiceConfig.Read.All': 'DeviceManagementServiceConfig.ReadWrite.All',
 };
 
-/** The least-privilege set the code needs: the union of every operation's permissions, with a
+/** The operations the Function App makes (all but the administrator's baseline calls). */
+export function appOperations(): [GraphOperationName, GraphOperation][] {
+  return (Object.entries(GRAPH_OPERATIONS) as [GraphOperationName, GraphOperation][]).filter(([, op]) => op.identity !== 'admin');
+}
+
+/** The administrator's baseline calls (delegated permissions). */
+export function adminOperations(): [GraphOperationName, GraphOperation][] {
+  return (Object.entries(GRAPH_OPERATIONS) as [GraphOperationName, GraphOperation][]).filter(([, op]) => op.identity === 'admin');
+}
+
+/** The least-privilege set the Function App needs: the union of its operations' permissions, with a
  * Read permission dropped when the matching ReadWrite one is needed anyway. */
 export function requiredGraphPermissions(): GraphPermission[] {
   const all = new Set<GraphPermission>();
-  for (const op of Object.values(GRAPH_OPERATIONS) as GraphOperation[]) for (const p of op.permissions) all.add(p);
+  for (const [, op] of appOperations()) for (const p of op.permissions) all.add(p);
   for (const p of [...all]) {
     const wider = SUBSUMED_BY[p];
     if (wider && all.has(wider)) all.delete(p);

@@ -11,7 +11,7 @@ import type { RunSettings } from '../contracts';
 import { readEsps, readGroupDeviceIds, type EspConfig } from '../graph/autopilot-api';
 import { GraphPermanentError, GraphTransientError } from '../graph/errors';
 import type { GraphGateway } from '../graph/gateway';
-import { GRAPH_OPERATIONS, requiredGraphPermissions, type GraphPermission } from '../graph/operations';
+import { appOperations, requiredGraphPermissions, type GraphPermission } from '../graph/operations';
 import { resolveEsp } from '../run/confirm/esp';
 import { readDeviceManagement, readGroup, readProfile, readProfileAssignments, readSyncSettings } from './reads';
 import { matchesAutopilotDevices } from './rule';
@@ -163,7 +163,7 @@ async function checkPermissions(
   };
   for (const permission of requiredGraphPermissions()) {
     const id = `permission:${permission}`;
-    const uses = Object.entries(GRAPH_OPERATIONS)
+    const uses = appOperations()
       .filter(
         ([, op]) =>
           (op.permissions as readonly string[]).includes(permission) ||

@@ -49,6 +49,22 @@ const AUTOPILOT_DEVICE = [
   'enrollmentState',
   'deploymentProfile.id',
 ];
+/** shared/baseline/observed.ts ESP_SETTING_NAMES, read from listEnrollmentConfigurations (beta). */
+const ESP_SETTINGS = [
+  'showInstallationProgress',
+  'installProgressTimeoutInMinutes',
+  'customErrorMessage',
+  'allowLogCollectionOnInstallFailure',
+  'blockDeviceSetupRetryByUser',
+  'allowDeviceResetOnInstallFailure',
+  'allowDeviceUseOnInstallFailure',
+  'selectedMobileAppIds',
+  'trackInstallProgressForAutopilotOnly',
+  'disableUserStatusTrackingAfterFirstUser',
+  'allowNonBlockingAppInstallation',
+  'installQualityUpdates',
+];
+
 const READS: Record<string, readonly string[]> = {
   // autopilot-api.ts ImportRecord; import-settle.ts compares deviceImportStatus.
   importDevices: IMPORT_RECORD,
@@ -79,6 +95,11 @@ const READS: Record<string, readonly string[]> = {
     'assignments.target<allLicensedUsersAssignmentTarget>',
     'assignments.target.deviceAndAppManagementAssignmentFilterId',
     'assignments.target.deviceAndAppManagementAssignmentFilterType=include|exclude',
+    // shared/baseline/observed.ts GraphEnrollmentConfiguration.
+    'description',
+    'assignments.id',
+    'assignments.source=direct|policySets',
+    ...ESP_SETTINGS.map((name) => `<windows10EnrollmentCompletionPageConfiguration>.${name}`),
   ],
   // shared/preflight/reads.ts (with preflight.ts comparing subscriptionState with 'active').
   getGroup: ['id', 'displayName', 'groupTypes', 'membershipRule', 'membershipRuleProcessingState'],
@@ -93,6 +114,55 @@ const READS: Record<string, readonly string[]> = {
   listDevices: ['id', 'deviceId', 'physicalIds'],
   updateAutopilotDeviceProperties: [],
   deleteAutopilotDevice: [],
+  // shared/baseline/observed.ts GraphGroup (the baseline's groups, $filter on description / displayName).
+  listGroups: ['id', 'displayName', 'description', 'mailNickname', 'groupTypes', 'membershipRule', 'membershipRuleProcessingState'],
+  // shared/baseline/apply.ts reads the id of what it created (and an ESP's priority).
+  createGroup: ['id'],
+  updateGroup: [],
+  // shared/baseline/observed.ts GraphDeploymentProfile, Oobe, OldOobe and toAssignment, with $expand=assignments.
+  listDeploymentProfiles: [
+    'id',
+    '<azureADWindowsAutopilotDeploymentProfile>',
+    '<activeDirectoryWindowsAutopilotDeploymentProfile>',
+    'displayName',
+    'description',
+    'deviceType',
+    'deviceNameTemplate',
+    'locale',
+    'language',
+    'preprovisioningAllowed',
+    'enableWhiteGlove',
+    'hardwareHashExtractionEnabled',
+    'extractHardwareHash',
+    'outOfBoxExperienceSetting.deviceUsageType',
+    'outOfBoxExperienceSetting.userType',
+    'outOfBoxExperienceSetting.eulaHidden',
+    'outOfBoxExperienceSetting.privacySettingsHidden',
+    'outOfBoxExperienceSetting.escapeLinkHidden',
+    'outOfBoxExperienceSetting.keyboardSelectionPageSkipped',
+    'outOfBoxExperienceSettings.deviceUsageType',
+    'outOfBoxExperienceSettings.userType',
+    'outOfBoxExperienceSettings.hideEULA',
+    'outOfBoxExperienceSettings.hidePrivacySettings',
+    'outOfBoxExperienceSettings.hideEscapeLink',
+    'outOfBoxExperienceSettings.skipKeyboardSelectionPage',
+    'assignments.id',
+    'assignments.source=direct|policySets',
+    'assignments.target<groupAssignmentTarget>.groupId',
+    'assignments.target<exclusionGroupAssignmentTarget>.groupId',
+    'assignments.target<allDevicesAssignmentTarget>',
+    'assignments.target<allLicensedUsersAssignmentTarget>',
+  ],
+  createDeploymentProfile: ['id'],
+  updateDeploymentProfile: [],
+  deleteDeploymentProfile: [],
+  createProfileAssignment: [],
+  deleteProfileAssignment: [],
+  createEnrollmentConfiguration: ['id', 'priority'],
+  updateEnrollmentConfiguration: [],
+  createEnrollmentConfigurationAssignment: [],
+  deleteEnrollmentConfigurationAssignment: [],
+  setEnrollmentConfigurationPriority: [],
 };
 
 /** Request bodies the product sends, by operation: the body's element type and the properties it writes. */
@@ -101,6 +171,50 @@ const WRITES: Record<string, { type: string; properties: readonly string[] }> = 
   importDevices: {
     type: 'microsoft.graph.importedWindowsAutopilotDeviceIdentity',
     properties: ['serialNumber', 'hardwareIdentifier', 'productKey', 'groupTag', 'assignedUserPrincipalName', 'importId'],
+  },
+  // shared/baseline/bodies.ts (PATCHes send subsets of the same bodies).
+  createGroup: {
+    type: 'microsoft.graph.group',
+    properties: [
+      'displayName',
+      'description',
+      'mailEnabled',
+      'mailNickname',
+      'securityEnabled',
+      'groupTypes',
+      'membershipRule',
+      'membershipRuleProcessingState',
+    ],
+  },
+  createEnrollmentConfiguration: {
+    type: 'microsoft.graph.windows10EnrollmentCompletionPageConfiguration',
+    properties: ['displayName', 'description', ...ESP_SETTINGS],
+  },
+  createDeploymentProfile: {
+    type: 'microsoft.graph.azureADWindowsAutopilotDeploymentProfile',
+    properties: [
+      'displayName',
+      'description',
+      'deviceType',
+      'deviceNameTemplate',
+      'locale',
+      'preprovisioningAllowed',
+      'hardwareHashExtractionEnabled',
+      'outOfBoxExperienceSetting.userType',
+      'outOfBoxExperienceSetting.deviceUsageType',
+      'outOfBoxExperienceSetting.eulaHidden',
+      'outOfBoxExperienceSetting.privacySettingsHidden',
+      'outOfBoxExperienceSetting.escapeLinkHidden',
+      'outOfBoxExperienceSetting.keyboardSelectionPageSkipped',
+    ],
+  },
+  createProfileAssignment: {
+    type: 'microsoft.graph.windowsAutopilotDeploymentProfileAssignment',
+    properties: ['target<groupAssignmentTarget>.groupId', 'target<exclusionGroupAssignmentTarget>.groupId'],
+  },
+  createEnrollmentConfigurationAssignment: {
+    type: 'microsoft.graph.enrollmentConfigurationAssignment',
+    properties: ['target<groupAssignmentTarget>.groupId', 'target<exclusionGroupAssignmentTarget>.groupId'],
   },
 };
 

@@ -109,6 +109,17 @@ function groupFilter(ctx: RouteContext): { array?: Group[]; accept?: (g: Group) 
   if (c.kind === 'eq' && prop === 'mailnickname') return { accept: (g) => g.mailNickname.toLowerCase() === c.value.toLowerCase() };
   if (c.kind === 'eq' && prop === 'id')
     return { array: ctx.tenant.store.groups.get(c.value) ? [ctx.tenant.store.groups.get(c.value)!] : [] };
+  // description is filterable only as an advanced query (learn.microsoft.com/graph/aad-advanced-queries,
+  // group properties table: description "eq, ne, not, ge, le, startsWith" need ConsistencyLevel: eventual and
+  // $count=true; without them the service answers 400 "Unsupported or invalid query filter clause specified for
+  // property 'description' of resource 'Group'" — Microsoft Q&A 1193730).
+  if (c.kind === 'startsWith' && prop === 'description') {
+    const eventual = ctx.call.headers['consistencylevel']?.toLowerCase() === 'eventual';
+    if (!eventual || !ctx.query.count)
+      throw errors.badRequest(`Unsupported or invalid query filter clause specified for property 'description' of resource 'Group'.`);
+    const v = c.value.toLowerCase();
+    return { accept: (g) => (g.description ?? '').toLowerCase().startsWith(v) };
+  }
   if (c.kind === 'startsWith' && (prop === 'displayname' || prop === 'mailnickname')) {
     const v = c.value.toLowerCase();
     return { accept: (g) => (prop === 'displayname' ? g.displayName : g.mailNickname).toLowerCase().startsWith(v) };
