@@ -26,6 +26,7 @@ import { DEFAULT_RECONCILE_SCHEDULE, reconcileTimerHandler } from './reconcile-t
 import { reconcileOrchestrator } from '../orchestrations/reconcile';
 import { ReconcileOrchestration } from '../shared/contracts/reconcile-activities';
 import { buildServices, type Services } from './services';
+import { registerDashboard } from './dashboard-routes';
 
 let built: Services | undefined;
 const services = (): Services => (built ??= buildServices(loadConfig(process.env)));
@@ -124,6 +125,7 @@ if (process.env.RECONCILE_ENABLED !== 'false') {
     handler: lazy((s) => reconcileTimerHandler(reconcileDeps(s))),
   });
 }
+registerDashboard(lazy, clientOf);
 const health = lazy((s) =>
   healthHandler({
     graph: s.graph,
