@@ -92,7 +92,8 @@ function sortValue(d: DashboardDevice, key: DeviceQuery['sort']): string | numbe
     case 'profileAssigned':
       return d.at[key] ?? '';
     default:
-      return d[key] ?? '';
+      // Case-insensitive, as the service compares serials.
+      return (d[key] ?? '').toLowerCase();
   }
 }
 

@@ -6,6 +6,19 @@ import { drop, waitForRun, withStack } from './support';
 
 type Stack = Awaited<ReturnType<typeof withStack>>;
 
+/** The page's document, as seen by a function run in the page (this file is compiled without the DOM library). */
+type InPage = { document: { querySelector(selector: string): { textContent: string | null } | null } };
+
+/**
+ * Waits until the first element matching `selector` holds exactly `text` (the page answers
+ * asynchronously). A function, not a string: the page's CSP forbids eval.
+ */
+const textIs = (page: Page, selector: string, text: string) =>
+  page.waitForFunction(([s, t]) => (globalThis as unknown as InPage).document.querySelector(s)?.textContent === t, [
+    selector,
+    text,
+  ] as const);
+
 const hash = (serial: string) => generateHardwareHash({ serialNumber: serial, manufacturer: 'Contoso', model: 'Surface Laptop 7' });
 const csv = (rows: string[]) => ['Device Serial Number,Windows Product ID,Hardware Hash,Group Tag', ...rows].join('\r\n') + '\r\n';
 
@@ -18,6 +31,7 @@ describe('dashboard in the browser', () => {
   let browser: Browser;
   let page: Page;
   let runId: string;
+  let mixedId: string;
 
   beforeAll(async () => {
     [stack, browser] = await Promise.all([
@@ -29,7 +43,19 @@ describe('dashboard in the browser', () => {
       'oem/contoso/dash-1.csv',
       csv(['DASH-0001,,' + hash('DASH-0001') + ',Sales', 'DASH-0002,,' + hash('DASH-0002') + ',']),
     ));
-    await waitForRun(stack, runId);
+    // A run with problems: a row whose hash is not base64 (rejected before Intune) and a duplicate serial.
+    ({ runId: mixedId } = await drop(
+      stack,
+      'oem/fabrikam/mixed.csv',
+      csv([
+        'MIX-0001,,' + hash('MIX-0001') + ',Lab',
+        'MIX-0002,,' + hash('MIX-0002') + ',Lab',
+        'MIX-0003,,not-a-hash!,Lab',
+        'MIX-0001,,' + hash('MIX-0001') + ',Lab',
+        'MIX-0004,,' + hash('MIX-0004') + ',Sales',
+      ]),
+    ));
+    await Promise.all([waitForRun(stack, runId), waitForRun(stack, mixedId)]);
     page = await browser.newPage();
   }, 180_000);
   afterAll(async () => {
@@ -54,10 +80,47 @@ describe('dashboard in the browser', () => {
     await page.goto(`${stack.hostUrl}/api/dashboard`);
     await page.locator(`tr[data-run-id="${runId}"]`).waitFor();
     await page.selectOption('select[name=state]', 'Failed');
-    await page.waitForFunction(() => document.querySelector('#runs-status')?.textContent?.startsWith('0 run'));
+    await textIs(page, '#runs-status', '0 run(s)');
     expect(await page.locator('#runs tr').count()).toBe(0);
     expect(page.url()).toContain('state=Failed');
     await page.selectOption('select[name=state]', 'Completed');
     await page.locator(`tr[data-run-id="${runId}"]`).waitFor();
+  });
+
+  it("a run's page: funnel, problems with remediation, p50/p95 chart, report downloads and the device table", async () => {
+    await page.goto(`${stack.hostUrl}/api/dashboard/runs/${mixedId}`);
+    await page.locator('#funnel').waitFor();
+    expect(await page.locator('#funnel [data-stage=rows]').textContent()).toBe('5');
+    expect(await page.locator('#funnel [data-stage=confirmed]').textContent()).toBe('3');
+    const problems = await page.locator('#problems').textContent();
+    expect(problems).toContain('duplicate');
+    expect(problems).toMatch(/line(s)? 4/);
+    // Both percentiles of time to registered are drawn from the devices' own timestamps.
+    const seconds = await page.locator('#timings rect').evaluateAll((rects) => rects.map((r) => r.getAttribute('data-seconds')));
+    expect(seconds.filter((v) => v !== '')).toHaveLength(4);
+    await page.locator('#devices tr').first().waitFor();
+    expect(await page.locator('#devices tr').count()).toBe(5);
+    expect(await page.locator('#devices-status').textContent()).toBe('1–5 of 5');
+    const csvHref = await page.locator('#downloads a', { hasText: 'report.csv' }).getAttribute('href');
+    const download = await page.request.get(`${stack.hostUrl}${csvHref}`);
+    expect(download.status()).toBe(200);
+    expect(download.headers()['content-disposition']).toContain('attachment');
+    expect(await download.text()).toContain('MIX-0004');
+  });
+
+  it('the device table searches, filters and sorts on the server', async () => {
+    await page.goto(`${stack.hostUrl}/api/dashboard/runs/${mixedId}`);
+    await page.locator('#devices tr').first().waitFor();
+    await page.fill('input[name=q]', 'mix-0004');
+    await textIs(page, '#devices-status', '1–1 of 1 (filtered from 5)');
+    expect(await page.locator('#devices td.serial').allTextContents()).toEqual(['MIX-0004']);
+    expect(page.url()).toContain('q=mix-0004');
+    await page.fill('input[name=q]', '');
+    await page.selectOption('select[name=result]', 'confirmed');
+    await textIs(page, '#devices-status', '1–3 of 3 (filtered from 5)');
+    await page.click('th button[data-sort=serialNumber]');
+    await page.click('th button[data-sort=serialNumber]');
+    await textIs(page, '#devices td.serial', 'MIX-0004');
+    expect(await page.locator('#devices td.serial').allTextContents()).toEqual(['MIX-0004', 'MIX-0002', 'MIX-0001']);
   });
 });
