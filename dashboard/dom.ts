@@ -39,6 +39,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
     if (props.placeholder && el instanceof HTMLInputElement) el.placeholder = props.placeholder;
     if (props.name) el.name = props.name;
   }
+  if (props.type && el instanceof HTMLButtonElement) el.type = props.type as HTMLButtonElement['type'];
   if (props.value !== undefined && (el instanceof HTMLInputElement || el instanceof HTMLOptionElement || el instanceof HTMLButtonElement))
     el.value = props.value;
   for (const [k, v] of Object.entries(props.data ?? {})) el.dataset[k] = v;

@@ -1,3 +1,5 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
@@ -20,6 +22,27 @@ const textIs = (page: Page, selector: string, text: string) =>
   ] as const);
 
 const hash = (serial: string) => generateHardwareHash({ serialNumber: serial, manufacturer: 'Contoso', model: 'Surface Laptop 7' });
+/** A CSV field, quoted as RFC 4180 quotes it (payloads hold commas and quotes). */
+const field = (v: string) => `"${v.replace(/"/g, '""')}"`;
+
+/**
+ * Serials and tags a hostile or careless CSV could carry: markup, event handlers, script URLs,
+ * template syntax, a formula, table-breaking markup. Rendered, every one must stay text.
+ */
+const XSS_CORPUS = [
+  '<script>globalThis.__xss=1</script>',
+  '<img src=x onerror="globalThis.__xss=2">',
+  '"><svg onload=globalThis.__xss=3>',
+  'javascript:globalThis.__xss=4',
+  "{{constructor.constructor('globalThis.__xss=5')()}}",
+  '</td></tr><tr><td class=serial>INJECTED',
+  '=HYPERLINK("http://evil.example","x")',
+  '<iframe srcdoc="<script>parent.__xss=6</script>">',
+];
+
+/** Where the browser tests leave their screenshots (gitignored; CI keeps them as artifacts). */
+const ARTIFACTS = join(__dirname, '..', '..', '.artifacts', 'dashboard');
+
 const csv = (rows: string[]) => ['Device Serial Number,Windows Product ID,Hardware Hash,Group Tag', ...rows].join('\r\n') + '\r\n';
 
 /**
@@ -32,6 +55,7 @@ describe('dashboard in the browser', () => {
   let page: Page;
   let runId: string;
   let mixedId: string;
+  let xssId: string;
 
   beforeAll(async () => {
     [stack, browser] = await Promise.all([
@@ -55,7 +79,13 @@ describe('dashboard in the browser', () => {
         'MIX-0004,,' + hash('MIX-0004') + ',Sales',
       ]),
     ));
-    await Promise.all([waitForRun(stack, runId), waitForRun(stack, mixedId)]);
+    ({ runId: xssId } = await drop(
+      stack,
+      'oem/<b>hostile</b>/xss.csv',
+      csv(XSS_CORPUS.map((p, i) => [field(p), '', hash(p), field(i % 2 ? p : 'Lab')].join(','))),
+    ));
+    await Promise.all([waitForRun(stack, runId), waitForRun(stack, mixedId), waitForRun(stack, xssId)]);
+    mkdirSync(ARTIFACTS, { recursive: true });
     page = await browser.newPage();
   }, 180_000);
   afterAll(async () => {
@@ -122,5 +152,66 @@ describe('dashboard in the browser', () => {
     await page.click('th button[data-sort=serialNumber]');
     await textIs(page, '#devices td.serial', 'MIX-0004');
     expect(await page.locator('#devices td.serial').allTextContents()).toEqual(['MIX-0004', 'MIX-0002', 'MIX-0001']);
+  });
+
+  it('device search: every run a serial was in, with expected vs actual group, profile and ESP and the reason', async () => {
+    await page.goto(`${stack.hostUrl}/api/dashboard/devices`);
+    await page.fill('input[name=serial]', 'mix-0002');
+    await page.click('button[type=submit]');
+    await page.locator(`.match[data-run-id="${mixedId}"]`).waitFor();
+    const card = page.locator(`.match[data-run-id="${mixedId}"]`);
+    expect(await card.locator('.serial').textContent()).toBe('MIX-0002');
+    expect(await card.locator('.reason').textContent()).toBe('in the expected group, with the expected profile and ESP');
+    const text = await card.textContent();
+    expect(text).toMatch(/Profile\s*expected \S+ · actual \S+/);
+    expect(text).not.toContain('(differs)');
+    // The ledger's record of the device (written when its run finished).
+    expect(await page.locator('#ledger').textContent()).toContain(mixedId);
+    expect(page.url()).toContain('serial=mix-0002');
+    await page.screenshot({ path: join(ARTIFACTS, 'device-search.png'), fullPage: true });
+  });
+
+  it('a hostile CSV stays text: serials, tags and source path from the XSS corpus render inert in every view', async () => {
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    const inPage = () => page.evaluate(() => (globalThis as { __xss?: unknown }).__xss);
+    const noMarkup = async (scope: string) =>
+      expect(await page.locator(`${scope} :is(script, img, svg:not(.chart), iframe)`).count()).toBe(0);
+
+    await page.goto(`${stack.hostUrl}/api/dashboard`);
+    await page.locator(`tr[data-run-id="${xssId}"]`).waitFor();
+    expect(await page.locator(`tr[data-run-id="${xssId}"] td.source`).textContent()).toBe('autopilot-intake/oem/<b>hostile</b>/xss.csv');
+    await noMarkup('#runs');
+
+    await page.goto(`${stack.hostUrl}/api/dashboard/runs/${xssId}?top=50`);
+    await page.locator('#devices tr').first().waitFor();
+    await textIs(page, '#devices-status', `1–${XSS_CORPUS.length} of ${XSS_CORPUS.length}`);
+    // Each payload is a cell's text, exactly; nothing broke out of its cell or became an element.
+    expect(await page.locator('#devices td.serial').allTextContents()).toEqual(XSS_CORPUS);
+    expect(await page.locator('#devices tr').count()).toBe(XSS_CORPUS.length);
+    await noMarkup('#devices');
+    await noMarkup('#problems');
+    await page.screenshot({ path: join(ARTIFACTS, 'xss-run.png'), fullPage: true });
+
+    await page.goto(`${stack.hostUrl}/api/dashboard/devices?serial=${encodeURIComponent('<img')}`);
+    await page.locator(`.match[data-run-id="${xssId}"]`).first().waitFor();
+    expect(await page.locator('.match .serial').allTextContents()).toContain(XSS_CORPUS[1]);
+    await noMarkup('#results');
+
+    expect(await inPage()).toBeUndefined();
+    expect(dialogs).toEqual([]);
+  });
+
+  it('screenshot of a run page for the test artifacts', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${stack.hostUrl}/api/dashboard/runs/${mixedId}`);
+    await page.locator('#devices tr').first().waitFor();
+    await page.locator('#funnel').waitFor();
+    const path = join(ARTIFACTS, 'run.png');
+    await page.screenshot({ path, fullPage: true });
+    expect(statSync(path).size).toBeGreaterThan(10_000);
   });
 });
