@@ -1,10 +1,13 @@
 /**
  * Who may see the dashboard. In Azure, App Service Authentication (Easy Auth) signs people in with
  * Entra ID before a request reaches the app and passes the signed-in principal in the
- * `x-ms-client-principal` header (base64 JSON: claims, and `role_typ` naming the role claim); the
- * platform strips that header from incoming requests, so it can be trusted only while Easy Auth is
- * on — which App Service reports as WEBSITE_AUTH_ENABLED=True. The app roles (infra/dashboard-app-roles.json):
- * Reader views; Operator also acts (and can view). Off Azure (the local stack) the dashboard is open.
+ * `x-ms-client-principal` header (base64 JSON: claims, and `role_typ` naming the role claim). "External
+ * requests aren't allowed to set these headers" while authentication is on (Learn, "Work with user
+ * identities in Azure App Service authentication"), so the header is trusted only then — which App
+ * Service reports as WEBSITE_AUTH_ENABLED=True (the variable Microsoft.Identity.Web's
+ * AppServicesAuthenticationInformation reads; Azure/data-api-builder#596, PR#1011). The app roles
+ * (infra/dashboard-app-roles.json): Reader views; Operator also acts (and can view). Off Azure (the
+ * local stack) the dashboard is open.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';

@@ -19,19 +19,20 @@ export function registerDashboard(lazy: Lazy, clientOf: (context: InvocationCont
   const mode = () => authModeOf(process.env);
   const cache = new DeviceIndexCache();
   const data = (s: Services) => ({ runs: s.runs, objects: s.objects, ledger: s.ledger, cache, clientOf });
-  const page = guarded(mode, 'Reader', dashboardPageHandler());
-  for (const [name, route] of [
+  const pages = [
     ['dashboardPage', 'dashboard'],
     ['dashboardRunPage', 'dashboard/runs/{runId}'],
     ['dashboardDevicePage', 'dashboard/devices'],
-  ] as const)
-    app.http(name, { route, methods: ['GET'], authLevel: 'anonymous', handler: page });
+  ] as const;
+  for (const [name, route] of pages)
+    app.http(name, { route, methods: ['GET'], authLevel: 'anonymous', handler: guarded(mode, 'Reader', dashboardPageHandler()) });
   // The built assets sit beside the compiled functions (dist/functions → dist/dashboard-assets).
+  const assets = dashboardAssetHandler(join(__dirname, '..', 'dashboard-assets'));
   app.http('dashboardAssets', {
     route: 'dashboard-assets/{file}',
     methods: ['GET'],
     authLevel: 'anonymous',
-    handler: guarded(mode, 'Reader', dashboardAssetHandler(join(__dirname, '..', 'dashboard-assets'))),
+    handler: guarded(mode, 'Reader', assets),
   });
   type DataHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
   const dataRoutes: [string, string, (s: Services) => DataHandler][] = [
