@@ -93,6 +93,28 @@ async function main(): Promise<void> {
       );
       rows['next page']!.push(await timed(page, () => page.click('text=next →'), '#devices-status', `51–100 of ${n}`));
     }
+    // The server's share: the data routes alone, warm (no browser, no rendering).
+    const server: Record<string, number[]> = {
+      'GET devices page': [],
+      'GET devices ?q=': [],
+      'GET devices sort=serialNumber desc': [],
+      'GET run summary': [],
+    };
+    const api = `${stack.hostUrl}/api/dashboard-data/runs/${runId}`;
+    for (let round = 0; round < args.rounds; round++) {
+      for (const [k, path] of [
+        ['GET devices page', `${api}/devices?top=50`],
+        ['GET devices ?q=', `${api}/devices?top=50&q=${serials[round]!.toLowerCase()}`],
+        ['GET devices sort=serialNumber desc', `${api}/devices?top=50&sort=serialNumber&dir=desc`],
+        ['GET run summary', api],
+      ] as const) {
+        const started = performance.now();
+        const res = await page.request.get(path);
+        await res.body();
+        server[k]!.push(performance.now() - started);
+      }
+    }
+    Object.assign(rows, server);
     // What one answer weighs on the wire.
     const page1 = await page.request.get(`${stack.hostUrl}/api/dashboard-data/runs/${runId}/devices?top=50`);
     const summary = await page.request.get(`${stack.hostUrl}/api/dashboard-data/runs/${runId}`);

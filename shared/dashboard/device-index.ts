@@ -114,14 +114,13 @@ export function queryDevices(devices: readonly DashboardDevice[], query: DeviceQ
       (!needle || [d.serialNumber, d.groupTag, d.code, d.autopilotId].some((v) => v?.toLowerCase().includes(needle))),
   );
   const sign = query.dir === 'desc' ? -1 : 1;
+  // Each device's key computed once, not twice per comparison (a 10,000-device run: ~130,000 comparisons).
   const sorted =
     query.sort === 'line' && query.dir === 'asc'
       ? matched
-      : [...matched].sort((a, b) => {
-          const x = sortValue(a, query.sort);
-          const y = sortValue(b, query.sort);
-          // Ties keep file order, whichever way the column is sorted.
-          return (x < y ? -1 : x > y ? 1 : 0) * sign || a.line - b.line;
-        });
+      : matched
+          .map((d) => ({ d, k: sortValue(d, query.sort) }))
+          .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0) * sign || a.d.line - b.d.line) // ties keep file order
+          .map((e) => e.d);
   return { total: devices.length, matched: matched.length, skip: query.skip, rows: sorted.slice(query.skip, query.skip + query.top) };
 }
