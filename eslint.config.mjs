@@ -78,6 +78,35 @@ const fileSize = [
   { files: ['shared/run/**/*.ts'], rules: { 'max-lines': ['error', { max: 200, skipBlankLines: true, skipComments: true }] } },
 ];
 
+// The dashboard renders rows from CSVs anyone could write: its DOM is built from text nodes only
+// (dashboard/dom.ts), and it imports only types from the app (the bundle carries no server code).
+const dashboardFence = {
+  files: ['dashboard/**/*.ts'],
+  rules: {
+    'no-restricted-properties': [
+      'error',
+      ...['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'write', 'writeln', 'createContextualFragment', 'setHTMLUnsafe'].map(
+        (property) => ({
+          property,
+          message: 'Build DOM with dashboard/dom.ts (text nodes): data from a CSV must never be parsed as HTML.',
+        }),
+      ),
+    ],
+    'no-restricted-syntax': [
+      'error',
+      { selector: "CallExpression[callee.property.name='setAttribute'][arguments.0.value=/^on/i]", message: 'No inline event handlers.' },
+    ],
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { group: ['../functions/**', '../shared/**'], allowTypeImports: true, message: 'The page imports only types from the app.' },
+        ],
+      },
+    ],
+  },
+};
+
 export default defineConfig(
   { ignores: ['dist/**', 'node_modules/**', '.azurite/**', '.local/**', 'coverage/**', '.bench/**'] },
   eslint.configs.recommended,
@@ -89,6 +118,7 @@ export default defineConfig(
     },
   },
   productFence,
+  dashboardFence,
   ...fileSize,
   deterministic,
 );

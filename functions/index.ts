@@ -27,6 +27,7 @@ import { DEFAULT_RECONCILE_SCHEDULE, reconcileTimerHandler } from './reconcile-t
 import { reconcileOrchestrator } from '../orchestrations/reconcile';
 import { ReconcileOrchestration } from '../shared/contracts/reconcile-activities';
 import { buildServices, type Services } from './services';
+import { registerDashboard } from './dashboard-routes';
 
 /**
  * With BASELINE_FILE the expected ids are resolved from the tenant once, on the first invocation
@@ -139,6 +140,7 @@ if (process.env.RECONCILE_ENABLED !== 'false') {
     handler: lazy((s) => reconcileTimerHandler(reconcileDeps(s))),
   });
 }
+registerDashboard(lazy, clientOf);
 const health = lazy((s) =>
   healthHandler({
     graph: s.graph,

@@ -99,6 +99,9 @@ param archiveRetentionDays int = 365
 @description('Client id of an Entra app registration to require Entra ID sign-in (App Service authentication) on the HTTP endpoints, on top of function keys. Empty leaves function keys only.')
 param httpAuthClientId string = ''
 
+@description('With httpAuthClientId: people opening the dashboard are sent to the Entra ID sign-in page (unauthenticated calls get a redirect rather than 401). false keeps bearer-token validation only (401, no dashboard in Azure). docs/DEPLOY.md, "The dashboard".')
+param dashboardSignIn bool = true
+
 @description('Put the storage account behind private endpoints in a new VNet, with the Function App integrated into it.')
 param vnetEnabled bool = false
 
@@ -266,6 +269,7 @@ module functionApp 'modules/function-app.bicep' = {
     httpAllowedIpRanges: filter(map(split(httpAllowedIpRanges, ','), ip => trim(ip)), ip => !empty(ip))
     virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
     httpAuthClientId: httpAuthClientId
+    dashboardSignIn: dashboardSignIn
     graphEndpoint: graphEndpoint
     // Normalised so stray spaces or trailing commas in the azd variable do not reach the app.
     expectedGroupIds: join(filter(map(split(expectedGroupIds, ','), g => trim(g)), g => !empty(g)), ',')

@@ -35,6 +35,13 @@ export function staleBuildOutputs(root: string): string[] {
       if (!built || built.mtimeMs < statSync(source).mtimeMs) stale.push(rel);
     }
   }
+  // The dashboard's sources build into one bundle (dashboard/build.ts): stale when any is newer.
+  const bundle = statOf(join(root, 'dist', 'dashboard-assets', 'app.js'));
+  const dashboard = join(root, 'dashboard');
+  if (statOf(dashboard)) {
+    const sources = [...typeScriptFiles(dashboard), join(dashboard, 'app.css')];
+    for (const source of sources) if (!bundle || bundle.mtimeMs < statSync(source).mtimeMs) stale.push(relative(root, source));
+  }
   return stale;
 }
 

@@ -74,6 +74,7 @@ async function main(): Promise<void> {
       '',
       `autopilot-intake is running on the local stack:`,
       `  Functions host  ${stack.hostUrl}   (GET /api/runs, GET /api/runs/{runId}, POST /api/intake, GET /api/health)`,
+      `  Dashboard       ${stack.hostUrl}/api/dashboard   (runs, a run's devices, device search; open in a browser)`,
       `  Graph emulator  ${stack.emulator.url}   (tenant from baseline/tenant.json: "Autopilot devices" dynamic group, user-driven profile, ESP; time scale ${args['time-scale']})`,
       `  Azurite         blob 10000, queue 10001, table 10002   (containers autopilot-intake, -reports, -intake-archive)`,
       `  Notifications   ${stack.receiver?.url}   (local receiver: channels local_teams (a Teams card) and local_webhook (signed JSON); each notification it takes is printed here)`,

@@ -27,6 +27,8 @@ param httpAllowedIpRanges array = []
 param virtualNetworkSubnetId string = ''
 @description('Entra app registration client id for App Service authentication on the HTTP endpoints; empty for function keys only.')
 param httpAuthClientId string = ''
+@description('Send unauthenticated browsers to the Entra ID sign-in page (the dashboard) instead of answering 401.')
+param dashboardSignIn bool = true
 
 param graphEndpoint string
 @description('Comma-separated group object ids.')
@@ -218,8 +220,12 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
   properties: union(hostSettings, appSettings, durableSettings, workerSettings, deadlineSettings, notifySettings)
 }
 
-// Optional Entra ID sign-in in front of the HTTP endpoints (function keys still apply behind it).
-// Bearer-token validation only (Return401, no login redirect), so no client secret is needed.
+// Optional Entra ID sign-in in front of the HTTP endpoints (function keys still apply behind it for
+// the machine API). With dashboardSignIn, a browser without a session is redirected to sign in (the
+// dashboard, /api/dashboard); the app reads the Reader/Operator app roles from the ID token's claims
+// (functions/dashboard-auth.ts). No client secret: without one, App Service uses the OpenID Connect
+// implicit flow for the ID token (Learn: SiteAuthSettings clientSecret, "If no client secret is
+// configured, the OpenID Connect implicit auth flow is used"); the app registration issues ID tokens.
 resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(httpAuthClientId)) {
   parent: site
   name: 'authsettingsV2'
@@ -227,7 +233,8 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(httpAuthClien
     platform: { enabled: true }
     globalValidation: {
       requireAuthentication: true
-      unauthenticatedClientAction: 'Return401'
+      unauthenticatedClientAction: dashboardSignIn ? 'RedirectToLoginPage' : 'Return401'
+      redirectToProvider: 'azureactivedirectory'
       // Event Grid cannot sign in; the blob webhook is guarded by the blobs_extension system key.
       excludedPaths: ['/runtime/webhooks/blobs']
     }

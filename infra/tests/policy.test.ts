@@ -175,27 +175,60 @@ describe('Entra ID authentication for the HTTP endpoints (optional)', () => {
     (r) => literalValue(getPath(r.body, 'name')) === 'authsettingsV2',
   );
 
-  it('is configured only when a client id is given, rejects the unauthenticated with 401, and lets Event Grid through', () => {
+  it('is configured only when a client id is given, sends browsers to sign in (dashboard) or answers 401, and lets Event Grid through', () => {
     expect(auth?.condition).toBe(true);
     expect(auth?.node.text).toMatch(/= if \(!empty\(httpAuthClientId\)\) \{/);
     expect(literalValue(getPath(auth?.body, 'properties.globalValidation.requireAuthentication'))).toBe(true);
-    expect(literalValue(getPath(auth?.body, 'properties.globalValidation.unauthenticatedClientAction'))).toBe('Return401');
+    expect(getPath(auth?.body, 'properties.globalValidation.unauthenticatedClientAction')?.text).toBe(
+      "dashboardSignIn ? 'RedirectToLoginPage' : 'Return401'",
+    );
+    expect(literalValue(getPath(auth?.body, 'properties.globalValidation.redirectToProvider'))).toBe('azureactivedirectory');
     expect(getPath(auth?.body, 'properties.globalValidation.excludedPaths')?.text).toBe("['/runtime/webhooks/blobs']");
     expect(literalValue(getPath(auth?.body, 'properties.identityProviders.azureActiveDirectory.enabled'))).toBe(true);
     expect(getPath(auth?.body, 'properties.identityProviders.azureActiveDirectory.registration.clientId')?.text).toBe('httpAuthClientId');
-    // Bearer validation only: no client secret setting is referenced.
+    // No client secret setting is referenced (the sign-in takes the ID token by the implicit flow).
     expect(getPath(auth?.body, 'properties.identityProviders.azureActiveDirectory.registration.clientSecretSettingName')).toBeUndefined();
   });
 
-  it('leaves the HTTP functions on function keys', () => {
+  it('leaves the machine HTTP functions on function keys', () => {
     // The v4 model defaults to anonymous, so a registration without authLevel counts as anonymous.
-    const http = sourceFiles(join(REPO_ROOT, 'functions')).flatMap((f) =>
+    // The dashboard's functions are for people (Easy Auth and app roles): the next test.
+    const machineFiles = sourceFiles(join(REPO_ROOT, 'functions')).filter((f) => !f.endsWith('dashboard-routes.ts'));
+    const http = machineFiles.flatMap((f) =>
       [...readFileSync(f, 'utf8').matchAll(/app\.http\(\s*'([^']+)'\s*,\s*\{([\s\S]*?)\}\s*\);/g)].map(
         (m) => `${m[1]}:${/authLevel: '(\w+)'/.exec(m[2] ?? '')?.[1] ?? 'anonymous'}`,
       ),
     );
     expect(http.length).toBeGreaterThanOrEqual(3);
     for (const h of http) expect(h).toMatch(/:(function|admin)$/);
+  });
+
+  it("puts the dashboard's functions (for people, anonymous at the function level) behind the app-role check", () => {
+    const routes = readFileSync(join(REPO_ROOT, 'functions', 'dashboard-routes.ts'), 'utf8');
+    const calls = [...routes.matchAll(/app\.http\(([^;]*?)\);/gs)].map((m) => m[1] ?? '');
+    expect(calls.length).toBeGreaterThanOrEqual(3);
+    for (const call of calls) {
+      expect(call).toContain("authLevel: 'anonymous'");
+      expect(call).toMatch(/handler: guarded\(mode, '(Reader|Operator)', /);
+    }
+  });
+
+  it('the app roles the functions check are the ones the app registration declares (infra/dashboard-app-roles.json)', () => {
+    const roles = JSON.parse(readFileSync(join(REPO_ROOT, 'infra', 'dashboard-app-roles.json'), 'utf8')) as {
+      value: string;
+      id: string;
+      allowedMemberTypes: string[];
+      isEnabled: boolean;
+    }[];
+    expect(roles.map((r) => r.value).sort()).toEqual(['Operator', 'Reader']);
+    expect(new Set(roles.map((r) => r.id)).size).toBe(roles.length);
+    for (const r of roles) {
+      expect(r.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(r.allowedMemberTypes).toEqual(['User']);
+      expect(r.isEnabled).toBe(true);
+    }
+    const auth = readFileSync(join(REPO_ROOT, 'functions', 'dashboard-auth.ts'), 'utf8');
+    expect(/export type DashboardRole = ([^;]+);/.exec(auth)?.[1]).toBe("'Reader' | 'Operator'");
   });
 });
 

@@ -176,6 +176,7 @@ describe('.funcignore', () => {
       'functions',
       'orchestrations',
       'shared',
+      'dashboard',
     ]) {
       expect(excludes(keep), keep).toBe(false);
     }
@@ -200,7 +201,7 @@ describe('.funcignore', () => {
 
   it('ships every source file the build compiles and none of the tests or tooling (git-tracked files)', () => {
     const tracked = execFileSync('git', ['ls-files'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
-    const buildRoots = ['functions/', 'orchestrations/', 'shared/'];
+    const buildRoots = ['functions/', 'orchestrations/', 'shared/', 'dashboard/'];
     const compiled = tracked.filter((f) => buildRoots.some((r) => f.startsWith(r)) && f.endsWith('.ts'));
     expect(compiled.length).toBeGreaterThan(10);
     expect(compiled.filter(ignored)).toEqual([]);
@@ -216,6 +217,7 @@ describe('.funcignore', () => {
       'a new top-level file would ship in the Function App package: add it to .funcignore (or to `runtime` here if the host needs it)',
     ).toEqual([]);
     expect(ignored('dist/functions/intake-blob-trigger.js')).toBe(false);
+    expect(ignored('dist/dashboard-assets/app.js')).toBe(false);
     expect(ignored('node_modules/zod/package.json')).toBe(true);
   });
 

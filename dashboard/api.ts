@@ -1,0 +1,23 @@
+/** The dashboard's data routes (functions/http-dashboard-data.ts), fetched same-origin. */
+export const API = '/api/';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function getJson<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
+  const qs = params.toString();
+  const res = await fetch(`${API}${path}${qs ? `?${qs}` : ''}`, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { error?: string };
+    throw new ApiError(res.status, body.error ?? `${res.status} ${res.statusText}`);
+  }
+  return (await res.json()) as T;
+}

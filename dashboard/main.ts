@@ -1,0 +1,16 @@
+/** The dashboard's one script: the view is chosen by the page's path (functions/http-dashboard-page.ts serves one shell). */
+import { deviceView } from './device-view';
+import { runView } from './run-view';
+import { runsView } from './runs-view';
+
+function start(): void {
+  const root = document.getElementById('app');
+  if (!root) return;
+  const path = location.pathname.replace(/\/+$/, '');
+  const run = /\/dashboard\/runs\/([^/]+)$/.exec(path);
+  if (run?.[1]) runView(root, decodeURIComponent(run[1]));
+  else if (path.endsWith('/dashboard/devices')) deviceView(root);
+  else runsView(root);
+}
+
+start();

@@ -1,0 +1,74 @@
+/**
+ * Who may see the dashboard. In Azure, App Service Authentication (Easy Auth) signs people in with
+ * Entra ID before a request reaches the app and passes the signed-in principal in the
+ * `x-ms-client-principal` header (base64 JSON: claims, and `role_typ` naming the role claim). "External
+ * requests aren't allowed to set these headers" while authentication is on (Learn, "Work with user
+ * identities in Azure App Service authentication"), so the header is trusted only then — which App
+ * Service reports as WEBSITE_AUTH_ENABLED=True (the variable Microsoft.Identity.Web's
+ * AppServicesAuthenticationInformation reads; Azure/data-api-builder#596, PR#1011). The app roles
+ * (infra/dashboard-app-roles.json): Reader views; Operator also acts (and can view). Off Azure (the
+ * local stack) the dashboard is open.
+ */
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+
+export type DashboardRole = 'Reader' | 'Operator';
+export type AuthMode = 'open' | 'easy-auth' | 'closed';
+
+/** WEBSITE_SITE_NAME is set on every App Service / Functions site; WEBSITE_AUTH_ENABLED when authentication is on. */
+export function authModeOf(env: Record<string, string | undefined>): AuthMode {
+  if (!env.WEBSITE_SITE_NAME) return 'open';
+  return env.WEBSITE_AUTH_ENABLED?.toLowerCase() === 'true' ? 'easy-auth' : 'closed';
+}
+
+const ClientPrincipal = z.object({
+  auth_typ: z.string().optional(),
+  role_typ: z.string().optional(),
+  claims: z.array(z.object({ typ: z.string(), val: z.string() })).default([]),
+});
+
+const ROLE_CLAIMS = ['roles', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role'];
+
+/** The app roles in the principal header; undefined when there is no (readable) principal. */
+export function rolesOf(header: string | null | undefined): string[] | undefined {
+  if (!header) return undefined;
+  try {
+    const principal = ClientPrincipal.parse(JSON.parse(Buffer.from(header, 'base64').toString('utf8')));
+    const types = new Set([...ROLE_CLAIMS, ...(principal.role_typ ? [principal.role_typ] : [])]);
+    return principal.claims.filter((c) => types.has(c.typ)).map((c) => c.val);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Operator includes Reader. */
+export function allows(roles: readonly string[], needed: DashboardRole): boolean {
+  return roles.includes('Operator') || (needed === 'Reader' && roles.includes('Reader'));
+}
+
+/** The answer for a request that may not go on, or undefined when it may. */
+export function denied(mode: AuthMode, request: HttpRequest, needed: DashboardRole): HttpResponseInit | undefined {
+  if (mode === 'open') return undefined;
+  const headers = { 'Cache-Control': 'no-store' };
+  if (mode === 'closed')
+    return {
+      status: 403,
+      headers,
+      jsonBody: { error: 'The dashboard needs App Service Authentication with Entra ID on this app (docs/DEPLOY.md, "The dashboard").' },
+    };
+  const roles = rolesOf(request.headers.get('x-ms-client-principal'));
+  if (!roles) return { status: 401, headers, jsonBody: { error: 'Sign in first: /.auth/login/aad' } };
+  if (!allows(roles, needed))
+    return {
+      status: 403,
+      headers,
+      jsonBody: { error: `You need the ${needed} app role on the autopilot-intake app registration (ask an admin to assign it).` },
+    };
+  return undefined;
+}
+
+type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+export function guarded(mode: () => AuthMode, needed: DashboardRole, handler: Handler): Handler {
+  return async (request, context) => denied(mode(), request, needed) ?? handler(request, context);
+}

@@ -1,0 +1,53 @@
+/**
+ * The dashboard's functions, registered by functions/index.ts. Pages and data are for people:
+ * anonymous at the function level (function keys are for machines) and, in Azure, behind Easy Auth
+ * with an app role checked here (dashboard-auth.ts). Notifications link to these routes (shared/notify/links.ts).
+ */
+import { join } from 'node:path';
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { DeviceIndexCache } from '../shared/dashboard/index-cache';
+import { authModeOf, guarded } from './dashboard-auth';
+import { dashboardDeviceSearchHandler } from './dashboard-device-search';
+import { dashboardDevicesHandler, dashboardReportHandler, dashboardRunHandler, dashboardRunsHandler } from './http-dashboard-data';
+import { dashboardAssetHandler, dashboardPageHandler } from './http-dashboard-page';
+import type { Services } from './services';
+
+type Lazy = <A extends unknown[], R>(factory: (s: Services) => (...args: A) => R) => (...args: A) => R;
+
+export function registerDashboard(lazy: Lazy, clientOf: (context: InvocationContext) => df.DurableClient): void {
+  const mode = () => authModeOf(process.env);
+  const cache = new DeviceIndexCache();
+  const data = (s: Services) => ({ runs: s.runs, objects: s.objects, ledger: s.ledger, cache, clientOf });
+  const pages = [
+    ['dashboardPage', 'dashboard'],
+    ['dashboardRunPage', 'dashboard/runs/{runId}'],
+    ['dashboardDevicePage', 'dashboard/devices'],
+  ] as const;
+  for (const [name, route] of pages)
+    app.http(name, { route, methods: ['GET'], authLevel: 'anonymous', handler: guarded(mode, 'Reader', dashboardPageHandler()) });
+  // The built assets sit beside the compiled functions (dist/functions → dist/dashboard-assets).
+  const assets = dashboardAssetHandler(join(__dirname, '..', 'dashboard-assets'));
+  app.http('dashboardAssets', {
+    route: 'dashboard-assets/{file}',
+    methods: ['GET'],
+    authLevel: 'anonymous',
+    handler: guarded(mode, 'Reader', assets),
+  });
+  type DataHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+  const dataRoutes: [string, string, (s: Services) => DataHandler][] = [
+    ['dashboardRuns', 'dashboard-data/runs', (s) => dashboardRunsHandler(data(s))],
+    ['dashboardRun', 'dashboard-data/runs/{runId}', (s) => dashboardRunHandler(data(s))],
+    ['dashboardRunDevices', 'dashboard-data/runs/{runId}/devices', (s) => dashboardDevicesHandler(data(s))],
+    ['dashboardReport', 'dashboard-data/runs/{runId}/report/{file}', (s) => dashboardReportHandler(data(s))],
+    ['dashboardDeviceSearch', 'dashboard-data/devices', (s) => dashboardDeviceSearchHandler(data(s))],
+  ];
+  for (const [name, route, factory] of dataRoutes)
+    app.http(name, {
+      route,
+      methods: ['GET'],
+      authLevel: 'anonymous',
+      extraInputs: [df.input.durableClient()],
+      handler: guarded(mode, 'Reader', lazy(factory)),
+    });
+}
