@@ -13,7 +13,7 @@ import { dashboardDevicesHandler, dashboardReportHandler, dashboardRunHandler, d
 import { dashboardAssetHandler, dashboardPageHandler } from './http-dashboard-page';
 import type { Services } from './services';
 
-type Lazy = <A extends unknown[], R>(factory: (s: Services) => (...args: A) => R) => (...args: A) => R;
+type Lazy = <A extends unknown[], R>(factory: (s: Services) => (...args: A) => Promise<R>) => (...args: A) => Promise<R>;
 
 export function registerDashboard(lazy: Lazy, clientOf: (context: InvocationContext) => df.DurableClient): void {
   const mode = () => authModeOf(process.env);
