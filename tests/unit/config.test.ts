@@ -8,6 +8,8 @@ describe('configuration', () => {
     const c = loadConfig({ ...base, EXPECTED_GROUP_IDS: '11111111-1111-4111-8111-111111111111, 22222222-2222-4222-8222-222222222222' });
     expect(c.graph).toMatchObject({ endpoint: 'https://graph.microsoft.com', auth: { kind: 'managed-identity', clientId: undefined } });
     expect(c.settings.chunkSize).toBe(100);
+    expect(c.settings.maxRows).toBe(1_000_000);
+    expect(loadConfig({ ...base, MAX_FILE_ROWS: '2500000' }).settings.maxRows).toBe(2_500_000);
     expect(c.graph.intuneBudget).toEqual({ writesPer20s: 96, requestsPer20s: 960 });
     expect(c.settings.expected.groupIds).toHaveLength(2);
   });
@@ -20,6 +22,7 @@ describe('configuration', () => {
         IMPORT_CHUNK_SIZE: '5000',
         POLL_INITIAL_SECONDS: 'soon',
         INTUNE_WRITES_PER_20S: '5',
+        MAX_FILE_ROWS: '0',
       });
       expect.unreachable();
     } catch (error) {
@@ -31,6 +34,7 @@ describe('configuration', () => {
         'EXPECTED_GROUP_IDS',
         'POLL_INITIAL_SECONDS',
         'INTUNE_WRITES_PER_20S',
+        'MAX_FILE_ROWS',
       ])
         expect(text).toContain(key);
     }
