@@ -13,12 +13,11 @@ import { randomUUID } from 'node:crypto';
 import { intakeOrchestrator } from '../orchestrations/intake';
 import { IntakeOrchestration } from '../shared/contracts/activities';
 import { ConfigError, loadConfig } from '../shared/config';
-import { CONTAINERS } from '../shared/storage/object-store';
 import { INTAKE_ACTIVITIES } from './activities';
 import { healthHandler } from './http-health';
 import { intakeUploadHandler } from './http-intake';
 import { getRunHandler, listRunsHandler } from './http-runs';
-import { intakeBlobHandler } from './intake-blob-trigger';
+import { intakeBlobCreatedHandler } from './intake-blob-created';
 import { approveHandler, getReconcileHandler, startReconcileHandler } from './http-reconcile';
 import { NOTIFY_ACTIVITIES } from './notify-activities';
 import { RECONCILE_ACTIVITIES } from './reconcile-activities';
@@ -46,12 +45,11 @@ for (const activity of [...INTAKE_ACTIVITIES, ...RECONCILE_ACTIVITIES, ...NOTIFY
   });
 }
 
-app.storageBlob('intakeBlobTrigger', {
-  path: `${CONTAINERS.intake}/{name}`,
-  connection: 'AzureWebJobsStorage',
-  source: 'EventGrid',
+// BlobCreated events of the intake container (the Event Grid subscription in infra; the local host
+// plays Event Grid): the blob's identity only, never its content.
+app.eventGrid('intakeBlobCreated', {
   extraInputs: [df.input.durableClient()],
-  handler: lazy((s) => intakeBlobHandler({ settings: s.config.settings, clientOf })),
+  handler: lazy((s) => intakeBlobCreatedHandler({ settings: s.config.settings, clientOf })),
 });
 
 // Serial numbers and uploads: every HTTP function needs a function key (Entra ID in front: docs/DEPLOY.md).

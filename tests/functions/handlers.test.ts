@@ -1,8 +1,8 @@
-import { HttpRequest, InvocationContext } from '@azure/functions';
+import { HttpRequest, InvocationContext, type EventGridEvent } from '@azure/functions';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { intakeUploadHandler } from '../../functions/http-intake';
 import { getRunHandler, listRunsHandler, type RunsDeps } from '../../functions/http-runs';
-import { intakeBlobHandler } from '../../functions/intake-blob-trigger';
+import { intakeBlobCreatedHandler } from '../../functions/intake-blob-created';
 import { startRunIfNew } from '../../functions/start-run';
 import { emptyCounts } from '../../shared/contracts/run';
 import { runParseStep } from '../../shared/run/parse-step';
@@ -61,15 +61,41 @@ describe('functions through their handlers', () => {
     });
   });
 
-  describe('the blob trigger', () => {
-    it('starts one run per blob version from the trigger metadata, and refuses metadata without an ETag', async () => {
-      const handler = intakeBlobHandler({ settings: settings(), clientOf: () => ext.client });
-      const ctx = new InvocationContext({ triggerMetadata: { blobTrigger: 'autopilot-intake/oem/b.csv', properties: { eTag: '"0x1"' } } });
-      await handler(Buffer.alloc(0), ctx);
-      await handler(Buffer.alloc(0), ctx);
+  describe('the BlobCreated event trigger', () => {
+    const event = (subject: string, data: Record<string, unknown>, eventType = 'Microsoft.Storage.BlobCreated'): EventGridEvent => ({
+      id: 'e-1',
+      topic: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/a',
+      subject,
+      eventType,
+      eventTime: T0,
+      data,
+      dataVersion: '',
+      metadataVersion: '1',
+    });
+
+    it('starts one run per blob version from the event alone (container, name, bare ETag quoted), the same run id as the blob version', async () => {
+      const handler = intakeBlobCreatedHandler({ settings: settings(), clientOf: () => ext.client });
+      const created = event('/blobServices/default/containers/autopilot-intake/blobs/oem/b.csv', {
+        eTag: '0x1',
+        contentLength: 2_000_000_000,
+      });
+      await handler(created, context());
+      await handler(created, context());
       expect(ext.starts.map((s) => s.instanceId)).toEqual([runIdFor('autopilot-intake', 'oem/b.csv', '"0x1"')]);
-      const noEtag = new InvocationContext({ triggerMetadata: { blobTrigger: 'autopilot-intake/oem/c.csv', properties: {} } });
-      await expect(handler(Buffer.alloc(0), noEtag)).rejects.toThrow(/no ETag/);
+      expect((await ext.client.getStatus(ext.starts[0]!.instanceId)).input).toMatchObject({
+        source: { container: 'autopilot-intake', name: 'oem/b.csv', etag: '"0x1"' },
+      });
+    });
+
+    it('ignores events of other containers and other kinds, starting nothing', async () => {
+      const handler = intakeBlobCreatedHandler({ settings: settings(), clientOf: () => ext.client });
+      await handler(event('/blobServices/default/containers/autopilot-reports/blobs/x/report.json', { eTag: '0x2' }), context());
+      await handler(
+        event('/blobServices/default/containers/autopilot-intake/blobs/a.csv', { eTag: '0x3' }, 'Microsoft.Storage.BlobDeleted'),
+        context(),
+      );
+      await handler(event('/blobServices/default/containers/autopilot-intake/blobs/a.csv', {}), context());
+      expect(ext.starts).toEqual([]);
     });
   });
 
