@@ -5,7 +5,9 @@
  *
  * The configuration is read on the first invocation rather than at load, so a wrong setting fails
  * that invocation with every problem listed (and GET /api/health says so) instead of keeping the
- * whole app from loading.
+ * whole app from loading. The services module — and with it the storage, identity, Tables and Graph
+ * SDKs — is imported then too: registering the functions needs none of them, and a cold worker
+ * registers them sooner without (docs/PERFORMANCE.md, "Cold start").
  */
 import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
@@ -24,15 +26,24 @@ import { RECONCILE_ACTIVITIES } from './reconcile-activities';
 import { DEFAULT_RECONCILE_SCHEDULE, reconcileTimerHandler } from './reconcile-timer';
 import { reconcileOrchestrator } from '../orchestrations/reconcile';
 import { ReconcileOrchestration } from '../shared/contracts/reconcile-activities';
-import { buildServices, type Services } from './services';
+import type { Services } from './services';
 
-let built: Services | undefined;
-const services = (): Services => (built ??= buildServices(loadConfig(process.env)));
+let built: Promise<Services> | undefined;
+function services(): Promise<Services> {
+  // A configuration error is not kept: the next invocation reads the settings again.
+  built ??= import('./services.js')
+    .then((m) => m.buildServices(loadConfig(process.env)))
+    .catch((error: unknown) => {
+      built = undefined;
+      throw error;
+    });
+  return built;
+}
 
 /** A handler made by `factory` over the services on its first call, then kept. */
-function lazy<A extends unknown[], R>(factory: (s: Services) => (...args: A) => R): (...args: A) => R {
-  let handler: ((...args: A) => R) | undefined;
-  return (...args) => (handler ??= factory(services()))(...args);
+function lazy<A extends unknown[], R>(factory: (s: Services) => (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  let handler: ((...args: A) => Promise<R>) | undefined;
+  return async (...args) => (handler ??= factory(await services()))(...args);
 }
 
 const clientOf = (context: InvocationContext) => df.getClient(context);
@@ -41,7 +52,7 @@ df.app.orchestration(IntakeOrchestration.name, intakeOrchestrator);
 df.app.orchestration(ReconcileOrchestration.name, reconcileOrchestrator);
 for (const activity of [...INTAKE_ACTIVITIES, ...RECONCILE_ACTIVITIES, ...NOTIFY_ACTIVITIES]) {
   df.app.activity(activity.name, {
-    handler: (raw: unknown, context: InvocationContext) => activity.run(services(), raw, (message) => context.log(message)),
+    handler: async (raw: unknown, context: InvocationContext) => activity.run(await services(), raw, (message) => context.log(message)),
   });
 }
 
