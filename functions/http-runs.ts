@@ -1,6 +1,6 @@
 /**
  * GET /api/runs — recent intake runs with counts per stage, and reconciliations (`kind`); GET /api/runs/{runId} — one run with the
- * state of every row and device. Serial numbers are in here, so both require a function key in
+ * state of its rows and devices, a page at a time. Serial numbers are in here, so both require a function key in
  * Azure (authLevel 'function'); see docs/DEPLOY.md for Entra ID authentication.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
@@ -9,8 +9,8 @@ import { IntakeOrchestration } from '../shared/contracts/activities';
 import { ReconcileStatus } from '../shared/contracts/reconcile';
 import { ReconcileOrchestration } from '../shared/contracts/reconcile-activities';
 import { CustomStatus } from '../shared/contracts/run';
-import { joinReportRows } from '../shared/report/report-stream';
 import { RUN_ID_PATTERN } from '../shared/run/run-id';
+import { decodeSkipToken, encodeSkipToken, FIRST_PAGE, readRunPage, type RunCursor } from '../shared/run/run-page';
 import type { RunStore } from '../shared/run/run-store';
 import { CONTAINERS, type ObjectStore } from '../shared/storage/object-store';
 import { statusOf } from './durable-status';
@@ -97,31 +97,62 @@ export function listRunsHandler(deps: RunsDeps) {
   };
 }
 
+/** Rows per page of GET /api/runs/{runId}: ?top= clamped to 1–5,000 (1,000 when absent or not a number). */
+export const RUN_PAGE_DEFAULT = 1000;
+export const RUN_PAGE_MAX = 5000;
+export function pageTopOf(request: HttpRequest): number {
+  const asked = Number(request.query.get('top') ?? RUN_PAGE_DEFAULT);
+  return Number.isFinite(asked) ? Math.min(Math.max(Math.trunc(asked), 1), RUN_PAGE_MAX) : RUN_PAGE_DEFAULT;
+}
+
+/** This request's URL with the next page's skipToken (and the same top). */
+function nextLinkOf(request: HttpRequest, cursor: RunCursor): string {
+  const url = new URL(request.url);
+  url.searchParams.set('skipToken', encodeSkipToken(cursor));
+  return url.toString();
+}
+
+/**
+ * One run: its summary (counts, phase, notifications, output) on every page, and one page of its
+ * rows with each device's state — `?top=` rows from `?skipToken=` (handed out in `nextLink`, absent
+ * on the last page). A page reads only its own part of the run's state, so the worker's memory is
+ * the same for a run of 10 devices or 1,000,000.
+ */
 export function getRunHandler(deps: RunsDeps) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const runId = request.params.runId ?? '';
     if (!RUN_ID_PATTERN.test(runId)) return { status: 400, jsonBody: { error: 'runId must look like intake-<32 hex digits>' } };
+    const token = request.query.get('skipToken');
+    const from = token === null ? FIRST_PAGE : decodeSkipToken(token);
+    if (!from) return { status: 400, jsonBody: { error: 'skipToken is not one this API handed out; follow nextLink as given' } };
     const status = await statusOf(deps.clientOf(context), runId);
     if (!status) return { status: 404, jsonBody: { error: `no run ${runId}` } };
     const manifest = await deps.runs.readManifest(runId);
-    const rows = [];
-    // The report's own join of row verdicts and device states, part by part.
-    if (manifest) {
-      for await (const row of joinReportRows(deps.runs.rows(manifest), deps.runs.chunkStates(runId, manifest.chunkCount))) {
-        const d = row.device;
-        rows.push({
-          line: row.line,
-          serialNumber: row.serialNumber,
-          rowStatus: row.status,
-          code: d?.failure?.code ?? row.code,
-          message: d?.failure?.message ?? row.message,
-          stage: d?.stage,
-          result: d?.result,
-          autopilotId: d?.ztdId,
-          at: d?.at,
-        });
-      }
-    }
-    return { status: 200, jsonBody: { ...summary(status), output: status.output, fileRejected: manifest?.fileRejected, rows } };
+    const page = manifest ? await readRunPage(deps.runs, manifest, from, pageTopOf(request)) : { rows: [] };
+    const rows = page.rows.map((row) => {
+      const d = row.device;
+      return {
+        line: row.line,
+        serialNumber: row.serialNumber,
+        rowStatus: row.status,
+        code: d?.failure?.code ?? row.code,
+        message: d?.failure?.message ?? row.message,
+        stage: d?.stage,
+        result: d?.result,
+        autopilotId: d?.ztdId,
+        at: d?.at,
+      };
+    });
+    return {
+      status: 200,
+      jsonBody: {
+        ...summary(status),
+        output: status.output,
+        fileRejected: manifest?.fileRejected,
+        rowCount: manifest?.counts.rows,
+        rows,
+        nextLink: page.next ? nextLinkOf(request, page.next) : undefined,
+      },
+    };
   };
 }

@@ -5,7 +5,9 @@
  *
  * The configuration is read on the first invocation rather than at load, so a wrong setting fails
  * that invocation with every problem listed (and GET /api/health says so) instead of keeping the
- * whole app from loading.
+ * whole app from loading. The services module — and with it the storage, identity, Tables and Graph
+ * SDKs — is imported then too: registering the functions needs none of them, and a cold worker
+ * registers them sooner without (docs/PERFORMANCE.md, "Cold start").
  */
 import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
@@ -14,28 +16,29 @@ import { intakeOrchestrator } from '../orchestrations/intake';
 import { IntakeOrchestration } from '../shared/contracts/activities';
 import { withBaselineExpected } from '../shared/baseline/app-config';
 import { ConfigError, loadConfig } from '../shared/config';
-import { CONTAINERS } from '../shared/storage/object-store';
 import { INTAKE_ACTIVITIES } from './activities';
 import { healthHandler } from './http-health';
 import { intakeUploadHandler } from './http-intake';
 import { getRunHandler, listRunsHandler } from './http-runs';
-import { intakeBlobHandler } from './intake-blob-trigger';
+import { intakeBlobCreatedHandler } from './intake-blob-created';
 import { approveHandler, getReconcileHandler, startReconcileHandler } from './http-reconcile';
 import { NOTIFY_ACTIVITIES } from './notify-activities';
 import { RECONCILE_ACTIVITIES } from './reconcile-activities';
 import { DEFAULT_RECONCILE_SCHEDULE, reconcileTimerHandler } from './reconcile-timer';
 import { reconcileOrchestrator } from '../orchestrations/reconcile';
 import { ReconcileOrchestration } from '../shared/contracts/reconcile-activities';
-import { buildServices, type Services } from './services';
+import type { Services } from './services';
 import { registerDashboard } from './dashboard-routes';
 
 /**
- * With BASELINE_FILE the expected ids are resolved from the tenant once, on the first invocation
- * (shared/baseline/app-config.ts); a failed resolution is not kept, so the next invocation tries
- * again once the baseline has been applied.
+ * The services module (storage, identity, Tables, Graph, undici) is imported on the first
+ * invocation, not at load, for a shorter cold start. With BASELINE_FILE the expected ids are then
+ * resolved from the tenant once (shared/baseline/app-config.ts). A failure is not kept: the next
+ * invocation reads the settings again, or tries again once the baseline has been applied.
  */
 let built: Promise<Services> | undefined;
 async function prepare(): Promise<Services> {
+  const { buildServices } = await import('./services.js');
   const first = buildServices(loadConfig(process.env));
   const config = await withBaselineExpected(first.config, first.graph);
   return config === first.config ? first : { ...first, config };
@@ -62,12 +65,11 @@ for (const activity of [...INTAKE_ACTIVITIES, ...RECONCILE_ACTIVITIES, ...NOTIFY
   });
 }
 
-app.storageBlob('intakeBlobTrigger', {
-  path: `${CONTAINERS.intake}/{name}`,
-  connection: 'AzureWebJobsStorage',
-  source: 'EventGrid',
+// BlobCreated events of the intake container (the Event Grid subscription in infra; the local host
+// plays Event Grid): the blob's identity only, never its content.
+app.eventGrid('intakeBlobCreated', {
   extraInputs: [df.input.durableClient()],
-  handler: lazy((s) => intakeBlobHandler({ settings: s.config.settings, clientOf })),
+  handler: lazy((s) => intakeBlobCreatedHandler({ settings: s.config.settings, clientOf })),
 });
 
 // Serial numbers and uploads: every HTTP function needs a function key (Entra ID in front: docs/DEPLOY.md).

@@ -129,7 +129,7 @@ var tags = { 'azd-env-name': environmentName }
 // azd finds the deploy target by this tag; must match the service name in azure.yaml.
 var serviceName = 'api'
 var functionAppName = 'func-${resourceToken}'
-var intakeFunctionName = 'intakeBlobTrigger'
+var intakeFunctionName = 'intakeBlobCreated'
 // Containers the app reads and writes; the policy test checks each one exists here.
 var containers = {
   intake: 'autopilot-intake'

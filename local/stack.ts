@@ -105,8 +105,10 @@ export function stackAppSettings(connectionString: string, graphUrl: string, bas
     // The local receiver listens on loopback, which only the local stack may notify (SSRF guard).
     NOTIFY_ALLOW_LOOPBACK: 'true',
     NOTIFY_RETRY_SECONDS: '2',
-    // Azure feeds the blob trigger through Event Grid within about a second; the local host polls
-    // the container, every 500 ms here so a drop starts about as promptly.
+    // Azure's Event Grid subscription (infra/eventgrid/blob-subscription.bicep): BlobCreated events
+    // of the intake container go to intakeBlobCreated. Azurite emits none, so the local host plays
+    // Event Grid, polling the container every 500 ms (Azure delivers within about a second).
+    LOCAL_HOST_EVENTGRID_BLOB_SOURCES: 'intakeBlobCreated=autopilot-intake',
     LOCAL_HOST_BLOB_POLL_MS: '500',
     // As in Azure (infra/modules/function-app.bicep): the worker's heap is bounded, so a large file
     // does not let garbage pile up to several times what the run holds.

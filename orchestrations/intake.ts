@@ -30,7 +30,13 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
 
   if (run.at('parse')) {
     run.status();
-    const parsed = yield* callActivity(context, ParseStep, { runId, source, chunkSize: settings.chunkSize, now: run.now() });
+    const parsed = yield* callActivity(context, ParseStep, {
+      runId,
+      source,
+      chunkSize: settings.chunkSize,
+      maxRows: settings.maxRows,
+      now: run.now(),
+    });
     run.counts = parsed.counts;
     run.log(`parsed: ${parsed.counts.valid} valid of ${parsed.counts.rows} rows${parsed.fileRejected ? '; file rejected' : ''}`);
     // A rejected file, or one without valid rows, imports nothing: straight to the report.

@@ -4,6 +4,7 @@
  * these values differ.
  */
 import { z } from 'zod';
+import { DEFAULT_MAX_ROWS } from './intake/read-intake-csv';
 import type { ReconcileSettings, RunSettings } from './contracts';
 import { parseNotifyConfig, type NotifyConfig } from './notify/channels-config';
 
@@ -52,6 +53,8 @@ const EnvSchema = z.object({
   /** A tenant baseline file (baseline/tenant.json): the expected ids are resolved from it at start instead of EXPECTED_*. */
   BASELINE_FILE: z.string().optional(),
   IMPORT_CHUNK_SIZE: num(100),
+  /** Data rows one file may hold; above it the file is rejected with this setting named. */
+  MAX_FILE_ROWS: num(DEFAULT_MAX_ROWS),
   POLL_INITIAL_SECONDS: num(POLL_DEFAULTS.initialSeconds),
   POLL_MAX_SECONDS: num(POLL_DEFAULTS.maxSeconds),
   POLL_FACTOR: num(POLL_DEFAULTS.factor),
@@ -127,6 +130,9 @@ function crossCheck(env: Record<string, string | undefined>, needsStorage: boole
     );
   const chunk = Number(env.IMPORT_CHUNK_SIZE ?? '100');
   if (!Number.isInteger(chunk) || chunk < 1 || chunk > 500) problems.push('IMPORT_CHUNK_SIZE: must be an integer from 1 to 500');
+  const maxRows = Number(env.MAX_FILE_ROWS ?? DEFAULT_MAX_ROWS);
+  if (!Number.isInteger(maxRows) || maxRows < 1 || maxRows > 10_000_000)
+    problems.push('MAX_FILE_ROWS: must be an integer from 1 to 10,000,000');
   for (const key of ['INTUNE_WRITES_PER_20S', 'INTUNE_REQUESTS_PER_20S'] as const) {
     const value = env[key];
     if (value !== undefined && value.trim() !== '' && !(Number.isInteger(Number(value)) && Number(value) >= 20)) {
@@ -223,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { s
     reconcile: { mode: e.RECONCILE_MODE, stuckMinutes: e.RECONCILE_STUCK_MINUTES, ...notifySettings },
     settings: {
       chunkSize: e.IMPORT_CHUNK_SIZE,
+      maxRows: e.MAX_FILE_ROWS,
       poll: { initialSeconds: e.POLL_INITIAL_SECONDS, maxSeconds: e.POLL_MAX_SECONDS, factor: e.POLL_FACTOR },
       deadlines: {
         importMinutes: e.IMPORT_DEADLINE_MINUTES,

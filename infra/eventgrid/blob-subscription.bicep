@@ -1,13 +1,16 @@
 // Phase 2, run by the azd postdeploy hook (infra/hooks/postdeploy.sh|ps1) after the code is
-// deployed: subscribes the blob trigger's webhook to BlobCreated events of the intake container.
-// It cannot be part of `azd provision`: the webhook URL carries the blobs_extension system key,
-// which exists only once the host has started with the intakeBlobTrigger function, and Event Grid
+// deployed: subscribes the Event Grid trigger's webhook (intakeBlobCreated) to BlobCreated events of
+// the intake container: the function gets the event — the blob's identity — never the file, which
+// the run streams from storage. It cannot be part of `azd provision`: the webhook URL carries the
+// eventgrid_extension system key (Microsoft Learn, "How to work with Event Grid triggers and bindings
+// in Azure Functions": .../runtime/webhooks/eventgrid?functionName={functionname}&code={systemkey}),
+// which exists only once the host has started with the intakeBlobCreated function, and Event Grid
 // validates the endpoint when the subscription is created.
 param functionAppName string
 param systemTopicName string
 param containerName string = 'autopilot-intake'
-@description('Name the blob trigger is registered under (app.storageBlob(name, ...)).')
-param functionName string = 'intakeBlobTrigger'
+@description('Name the Event Grid trigger is registered under (app.eventGrid(name, ...)).')
+param functionName string = 'intakeBlobCreated'
 param subscriptionName string = 'autopilot-intake-blob-created'
 @description('Container (created by main.bicep) where undeliverable events are kept.')
 param deadLetterContainerName string = 'autopilot-eventgrid-deadletter'
@@ -26,7 +29,7 @@ resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
 }
 
 // The Functions host system key, not a storage key (shared keys are disabled on the account).
-var blobsExtensionKey = listKeys('${site.id}/host/default', '2024-04-01').systemKeys.blobs_extension
+var eventGridExtensionKey = listKeys('${site.id}/host/default', '2024-04-01').systemKeys.eventgrid_extension
 
 resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
   parent: topic
@@ -35,7 +38,7 @@ resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-
     destination: {
       endpointType: 'WebHook'
       properties: {
-        endpointUrl: 'https://${site.properties.defaultHostName}/runtime/webhooks/blobs?functionName=Host.Functions.${functionName}&code=${blobsExtensionKey}'
+        endpointUrl: 'https://${site.properties.defaultHostName}/runtime/webhooks/eventgrid?functionName=${functionName}&code=${eventGridExtensionKey}'
         maxEventsPerBatch: 1
         preferredBatchSizeInKilobytes: 64
       }

@@ -1,5 +1,5 @@
-# azd postdeploy hook (Windows): same steps as postdeploy.sh. Subscribes the blob trigger to the
-# intake container's BlobCreated events once the deployed host has created its blobs_extension key.
+# azd postdeploy hook (Windows): same steps as postdeploy.sh. Subscribes the Event Grid trigger to the
+# intake container's BlobCreated events once the deployed host has created its eventgrid_extension key.
 $ErrorActionPreference = 'Stop'
 
 if (-not (Get-Command az -ErrorAction SilentlyContinue)) {
@@ -29,14 +29,14 @@ $interval = if ($env:POSTDEPLOY_KEY_INTERVAL_SECONDS) { [int]$env:POSTDEPLOY_KEY
 # error output is kept (it never contains the key) and shown if the wait ends without a key.
 $errors = New-TemporaryFile
 for ($i = 1; ; $i++) {
-  $key = az functionapp keys list --subscription $env:AZURE_SUBSCRIPTION_ID -g $env:RESOURCE_GROUP -n $env:AZURE_FUNCTION_APP_NAME --query 'systemKeys.blobs_extension' -o tsv 2>$errors
+  $key = az functionapp keys list --subscription $env:AZURE_SUBSCRIPTION_ID -g $env:RESOURCE_GROUP -n $env:AZURE_FUNCTION_APP_NAME --query 'systemKeys.eventgrid_extension' -o tsv 2>$errors
   if ($key) { break }
   if ($i -ge $attempts) {
     $said = (Get-Content -Raw $errors)
     Remove-Item $errors
-    throw "postdeploy: no blobs_extension key on $($env:AZURE_FUNCTION_APP_NAME) after $attempts tries. The last 'az functionapp keys list' said: $said Check that the deploy succeeded and the app registers '$($env:INTAKE_FUNCTION_NAME)' (az functionapp function list)."
+    throw "postdeploy: no eventgrid_extension key on $($env:AZURE_FUNCTION_APP_NAME) after $attempts tries. The last 'az functionapp keys list' said: $said Check that the deploy succeeded and the app registers '$($env:INTAKE_FUNCTION_NAME)' (az functionapp function list)."
   }
-  Write-Host "postdeploy: waiting for the host to create the blobs_extension key ($i/$attempts)..."
+  Write-Host "postdeploy: waiting for the host to create the eventgrid_extension key ($i/$attempts)..."
   Start-Sleep -Seconds $interval
 }
 Remove-Variable key

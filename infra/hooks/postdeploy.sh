@@ -1,7 +1,7 @@
 #!/bin/sh
-# azd postdeploy hook: subscribes the blob trigger to the intake container's BlobCreated events.
-# Runs after `azd deploy` because the webhook needs the host's blobs_extension system key, which
-# appears only once the deployed host has started and indexed intakeBlobTrigger.
+# azd postdeploy hook: subscribes the Event Grid trigger to the intake container's BlobCreated events.
+# Runs after `azd deploy` because the webhook needs the host's eventgrid_extension system key, which
+# appears only once the deployed host has started and indexed intakeBlobCreated.
 # Re-running is safe: the deployment updates the same subscription in place.
 set -eu
 
@@ -39,7 +39,7 @@ done
 
 # Every az call names the azd environment's subscription: az's own default (az login, az account
 # set) may be another one, and then the resource group "does not exist".
-# Bounded wait for the key: the host creates it when it first loads the blob trigger. az's error
+# Bounded wait for the key: the host creates it when it first loads the Event Grid trigger. az's error
 # output is kept (it never contains the key) and shown if the wait ends without one, so a wrong
 # subscription or a missing permission is not mistaken for a slow host.
 attempts=${POSTDEPLOY_KEY_ATTEMPTS:-30}
@@ -49,11 +49,11 @@ trap 'rm -f "$errors"' EXIT
 i=0
 while :; do
   key=$(az functionapp keys list --subscription "$AZURE_SUBSCRIPTION_ID" -g "$RESOURCE_GROUP" -n "$AZURE_FUNCTION_APP_NAME" \
-    --query "systemKeys.blobs_extension" -o tsv 2>"$errors" || true)
+    --query "systemKeys.eventgrid_extension" -o tsv 2>"$errors" || true)
   [ -n "$key" ] && break
   i=$((i + 1))
   if [ "$i" -ge "$attempts" ]; then
-    echo "postdeploy: no blobs_extension key on $AZURE_FUNCTION_APP_NAME after $attempts tries." >&2
+    echo "postdeploy: no eventgrid_extension key on $AZURE_FUNCTION_APP_NAME after $attempts tries." >&2
     if [ -s "$errors" ]; then
       echo "  The last 'az functionapp keys list' said:" >&2
       sed 's/^/    /' "$errors" >&2
@@ -61,7 +61,7 @@ while :; do
     echo "  Check that the deploy succeeded and the app registers '$INTAKE_FUNCTION_NAME' (az functionapp function list)." >&2
     exit 1
   fi
-  echo "postdeploy: waiting for the host to create the blobs_extension key ($i/$attempts)..."
+  echo "postdeploy: waiting for the host to create the eventgrid_extension key ($i/$attempts)..."
   sleep "$interval"
 done
 unset key

@@ -1,6 +1,6 @@
-// The storage account's Event Grid system topic. Its subscription to the blob trigger's webhook is
+// The storage account's Event Grid system topic. Its subscription to the Event Grid trigger's webhook is
 // created after code deploy (infra/eventgrid/blob-subscription.bicep, run by the postdeploy hook),
-// because the webhook needs the blobs_extension system key that exists only once the host runs.
+// because the webhook needs the eventgrid_extension system key that exists only once the host runs.
 param name string
 param location string
 param tags object = {}

@@ -87,7 +87,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     // Key Vault references (the notification channels' credentials) resolve with the app's one identity.
     keyVaultReferenceIdentity: identityResourceId
     // Stays public even with VNet integration: Event Grid delivers blob events to the webhook over
-    // the internet (authenticated by the blobs_extension key).
+    // the internet (authenticated by the eventgrid_extension key).
     publicNetworkAccess: 'Enabled'
     virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
@@ -101,7 +101,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         [
           {
             name: 'event-grid'
-            description: 'Event Grid delivers blob events to the blob trigger webhook.'
+            description: 'Event Grid delivers blob events to the Event Grid trigger webhook.'
             action: 'Allow'
             priority: 100
             tag: 'ServiceTag'
@@ -154,8 +154,8 @@ resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
   properties: { allow: false }
 }
 
-// Identity-based host storage: the Functions host, the Durable Azure Storage provider and the
-// blob trigger all read the AzureWebJobsStorage__* settings (shared keys are disabled on the account).
+// Identity-based host storage: the Functions host, the Durable Azure Storage provider and the app's
+// own blob access all read the AzureWebJobsStorage__* settings (shared keys are disabled on the account).
 var hostSettings = {
   AzureWebJobsStorage__accountName: account.name
   AzureWebJobsStorage__credential: 'managedidentity'
@@ -235,8 +235,8 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(httpAuthClien
       requireAuthentication: true
       unauthenticatedClientAction: dashboardSignIn ? 'RedirectToLoginPage' : 'Return401'
       redirectToProvider: 'azureactivedirectory'
-      // Event Grid cannot sign in; the blob webhook is guarded by the blobs_extension system key.
-      excludedPaths: ['/runtime/webhooks/blobs']
+      // Event Grid cannot sign in; its webhook is guarded by the eventgrid_extension system key.
+      excludedPaths: ['/runtime/webhooks/eventgrid']
     }
     httpSettings: { requireHttps: true }
     identityProviders: {

@@ -317,7 +317,7 @@ describeCompiled('compiled ARM JSON (Bicep compiler output)', () => {
     expect(broadRoleGuids({ widened })).toEqual(['widened: assigns Contributor (b24988ac-6180-42a0-ab88-20f7382dd24c)']);
   });
 
-  it('keys: the only list*() anywhere is listKeys of the Functions host for blobs_extension; no output is secret', () => {
+  it('keys: the only list*() anywhere is listKeys of the Functions host for eventgrid_extension; no output is secret', () => {
     expect(compiledListCallsPolicy(templates)).toEqual([]);
     expect(compiledOutputsPolicy(templates)).toEqual([]);
     const leaky = clone(t('modules/storage'));

@@ -108,17 +108,17 @@ export function compiledAppSettingsPolicy(settings: Record<string, ArmValue>): V
   return v;
 }
 
-/** Key-returning functions: only listKeys of the Functions host, for its blobs_extension system key. */
+/** Key-returning functions: only listKeys of the Functions host, for its eventgrid_extension system key. */
 export function compiledListCallsPolicy(templates: Record<string, ArmTemplate>): Violations {
   const v: Violations = [];
   const allowed =
-    /^listKeys\(format\('\{0\}\/host\/default', resourceId\('Microsoft\.Web\/sites', parameters\('\w+'\)\)\), '[\d-]+'\)\.systemKeys\.blobs_extension\b/;
+    /^listKeys\(format\('\{0\}\/host\/default', resourceId\('Microsoft\.Web\/sites', parameters\('\w+'\)\)\), '[\d-]+'\)\.systemKeys\.eventgrid_extension\b/;
   for (const [file, t] of Object.entries(templates)) {
     for (const s of allStrings(t)) {
       for (const m of s.matchAll(/\blist\w*\(/g)) {
         const call = s.slice(m.index ?? 0);
         if (!allowed.test(call))
-          v.push(`${file}: ${call.slice(0, 100)} is not allowed (only listKeys of the Functions host's blobs_extension key)`);
+          v.push(`${file}: ${call.slice(0, 100)} is not allowed (only listKeys of the Functions host's eventgrid_extension key)`);
       }
     }
   }

@@ -284,7 +284,7 @@ function secretLookingExpressions(file: BicepFile, node: SyntaxNode, where: stri
 }
 
 /**
- * Key-returning functions may appear only where they read the Functions host's blobs_extension
+ * Key-returning functions may appear only where they read the Functions host's eventgrid_extension
  * system key for the Event Grid webhook, never on the storage account or anything else.
  */
 export function listKeysPolicy(file: BicepFile): Violations {
@@ -297,10 +297,10 @@ export function listKeysPolicy(file: BicepFile): Violations {
     const allowed =
       call.childForFieldName('function')?.text === 'listKeys' &&
       target === "'${site.id}/host/default'" &&
-      /\.systemKeys\.blobs_extension$/.test(use);
+      /\.systemKeys\.eventgrid_extension$/.test(use);
     if (!allowed)
       v.push(
-        `${file.path}:${call.startPosition.row + 1}: ${call.text.slice(0, 80)} is not allowed (only listKeys of the Functions host's blobs_extension key)`,
+        `${file.path}:${call.startPosition.row + 1}: ${call.text.slice(0, 80)} is not allowed (only listKeys of the Functions host's eventgrid_extension key)`,
       );
   }
   return v;

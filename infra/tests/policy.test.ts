@@ -183,7 +183,7 @@ describe('Entra ID authentication for the HTTP endpoints (optional)', () => {
       "dashboardSignIn ? 'RedirectToLoginPage' : 'Return401'",
     );
     expect(literalValue(getPath(auth?.body, 'properties.globalValidation.redirectToProvider'))).toBe('azureactivedirectory');
-    expect(getPath(auth?.body, 'properties.globalValidation.excludedPaths')?.text).toBe("['/runtime/webhooks/blobs']");
+    expect(getPath(auth?.body, 'properties.globalValidation.excludedPaths')?.text).toBe("['/runtime/webhooks/eventgrid']");
     expect(literalValue(getPath(auth?.body, 'properties.identityProviders.azureActiveDirectory.enabled'))).toBe(true);
     expect(getPath(auth?.body, 'properties.identityProviders.azureActiveDirectory.registration.clientId')?.text).toBe('httpAuthClientId');
     // No client secret setting is referenced (the sign-in takes the ID token by the implicit flow).
@@ -377,7 +377,7 @@ describe('Azure RBAC', () => {
 });
 
 describe('keys and secrets', () => {
-  it('reads no key except the Functions host blobs_extension key for the Event Grid webhook', () => {
+  it('reads no key except the Functions host eventgrid_extension key for the Event Grid webhook', () => {
     expect(all.flatMap(listKeysPolicy)).toEqual([]);
     expect(subscription.source).toContain('listKeys(');
   });
@@ -402,8 +402,8 @@ describe('keys and secrets', () => {
     expect(listKeysPolicy(mutate(storage, from, to))).toHaveLength(1);
   });
 
-  it('catches the host key being used for anything but blobs_extension', () => {
-    const misuse = mutate(subscription, '.systemKeys.blobs_extension', '.masterKey');
+  it('catches the host key being used for anything but eventgrid_extension', () => {
+    const misuse = mutate(subscription, '.systemKeys.eventgrid_extension', '.masterKey');
     expect(listKeysPolicy(misuse)).toHaveLength(1);
   });
 
@@ -424,12 +424,12 @@ describe('keys and secrets', () => {
 describe('Event Grid blob source', () => {
   const sub = resourcesOfType(subscription, 'Microsoft.EventGrid/systemTopics/eventSubscriptions')[0];
 
-  it('delivers BlobCreated of the intake container to the blob trigger webhook', () => {
+  it('delivers BlobCreated of the intake container to the Event Grid trigger webhook', () => {
     expect(getPath(sub?.body, 'properties.filter.includedEventTypes')?.text).toBe("['Microsoft.Storage.BlobCreated']");
     expect(getPath(sub?.body, 'properties.filter.subjectBeginsWith')?.text).toBe("'/blobServices/default/containers/${containerName}/'");
     expect(getPath(sub?.body, 'properties.destination.endpointType')?.text).toBe("'WebHook'");
     expect(getPath(sub?.body, 'properties.destination.properties.endpointUrl')?.text).toMatch(
-      /^'https:\/\/\$\{site\.properties\.defaultHostName\}\/runtime\/webhooks\/blobs\?functionName=Host\.Functions\.\$\{functionName\}&code=\$\{blobsExtensionKey\}'$/,
+      /^'https:\/\/\$\{site\.properties\.defaultHostName\}\/runtime\/webhooks\/eventgrid\?functionName=\$\{functionName\}&code=\$\{eventGridExtensionKey\}'$/,
     );
     expect(literalValue(parameters(subscription).get('functionName')?.defaultValue)).toBe(
       stringLiteral(variables(main).get('intakeFunctionName')),
@@ -445,21 +445,15 @@ describe('Event Grid blob source', () => {
     expect(topicFile.source).toContain(ROLE.blobContributor);
   });
 
-  it('targets the blob trigger the app registers: same name, Event Grid source, host storage connection, intake container', () => {
-    const registrations = sourceFiles(join(REPO_ROOT, 'functions')).flatMap((f) => {
-      const text = readFileSync(f, 'utf8');
-      return [...text.matchAll(/app\.storageBlob\(\s*['"]([^'"]+)['"],\s*\{([\s\S]*?)\n\}\);/g)].map((m) => ({
-        name: m[1],
-        options: m[2] ?? '',
-      }));
-    });
-    expect(registrations).toHaveLength(1);
-    const [trigger] = registrations;
-    expect(trigger?.name).toBe(stringLiteral(variables(main).get('intakeFunctionName')));
-    expect(trigger?.options).toMatch(/source: 'EventGrid'/);
-    // The identity-based AzureWebJobsStorage__* settings are the trigger's connection.
-    expect(trigger?.options).toMatch(/connection: 'AzureWebJobsStorage'/);
-    expect(trigger?.options).toMatch(/path: `\$\{CONTAINERS\.intake\}\/\{name\}`/);
+  it('targets the Event Grid trigger the app registers (same name), and the app has no blob trigger (no content binding)', () => {
+    const registrations = (kind: string) =>
+      sourceFiles(join(REPO_ROOT, 'functions')).flatMap((f) => {
+        const text = readFileSync(f, 'utf8');
+        return [...text.matchAll(new RegExp(`app\\.${kind}\\(\\s*['"]([^'"]+)['"]`, 'g'))].map((m) => m[1]);
+      });
+    expect(registrations('eventGrid')).toEqual([stringLiteral(variables(main).get('intakeFunctionName'))]);
+    // A blob trigger hands the function the whole file; the run streams it from storage instead.
+    expect(registrations('storageBlob')).toEqual([]);
   });
 });
 

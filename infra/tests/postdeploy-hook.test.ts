@@ -1,5 +1,5 @@
 // Runs infra/hooks/postdeploy.sh against a fake `az` on PATH: it waits (bounded) for the
-// blobs_extension key, then deploys the phase-2 template with the azd outputs; it fails loudly
+// eventgrid_extension key, then deploys the phase-2 template with the azd outputs; it fails loudly
 // when an output is missing or the key never appears, and never prints the key.
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ const AZD_OUTPUTS = {
   AZURE_STORAGE_ACCOUNT_NAME: 'stabc',
   EVENTGRID_SYSTEM_TOPIC_NAME: 'evgt-abc',
   INTAKE_CONTAINER_NAME: 'autopilot-intake',
-  INTAKE_FUNCTION_NAME: 'intakeBlobTrigger',
+  INTAKE_FUNCTION_NAME: 'intakeBlobCreated',
   EVENTGRID_DEADLETTER_CONTAINER_NAME: 'autopilot-eventgrid-deadletter',
 };
 
@@ -84,7 +84,7 @@ describe('postdeploy hook', () => {
       'storageAccountName=stabc',
       'systemTopicName=evgt-abc',
       'containerName=autopilot-intake',
-      'functionName=intakeBlobTrigger',
+      'functionName=intakeBlobCreated',
       'deadLetterContainerName=autopilot-eventgrid-deadletter',
     ]) {
       expect(deploy).toContain(p);
@@ -106,7 +106,7 @@ describe('postdeploy hook', () => {
     const az = fakeAz(1000);
     const res = await runHook({ ...baseEnv(az.bin), ...AZD_OUTPUTS, POSTDEPLOY_KEY_ATTEMPTS: '3' });
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('no blobs_extension key on func-abc after 3 tries');
+    expect(res.stderr).toContain('no eventgrid_extension key on func-abc after 3 tries');
     expect(readFileSync(az.log, 'utf8')).not.toContain('deployment group create');
   });
 
@@ -114,7 +114,7 @@ describe('postdeploy hook', () => {
     const az = fakeAz(1, 'ERROR: (ResourceGroupNotFound) Resource group rg-test could not be found.');
     const res = await runHook({ ...baseEnv(az.bin), ...AZD_OUTPUTS, POSTDEPLOY_KEY_ATTEMPTS: '2' });
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('no blobs_extension key on func-abc after 2 tries');
+    expect(res.stderr).toContain('no eventgrid_extension key on func-abc after 2 tries');
     expect(res.stderr).toContain("The last 'az functionapp keys list' said:");
     expect(res.stderr).toContain('(ResourceGroupNotFound) Resource group rg-test could not be found.');
   });

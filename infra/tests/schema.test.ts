@@ -46,8 +46,8 @@ describe('resource schemas', () => {
     ],
     [
       'modules/function-app.bicep',
-      "excludedPaths: ['/runtime/webhooks/blobs']",
-      "excludedPath: ['/runtime/webhooks/blobs']",
+      "excludedPaths: ['/runtime/webhooks/eventgrid']",
+      "excludedPath: ['/runtime/webhooks/eventgrid']",
       'excludedPath is not a property',
     ],
     ['modules/monitoring.bicep', 'DisableLocalAuth: true', 'disableLocalAuth: true', 'did you mean DisableLocalAuth?'],

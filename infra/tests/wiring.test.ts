@@ -216,7 +216,7 @@ describe('.funcignore', () => {
       shipped.filter((f) => !buildRoots.some((r) => f.startsWith(r)) && !runtime.includes(f)),
       'a new top-level file would ship in the Function App package: add it to .funcignore (or to `runtime` here if the host needs it)',
     ).toEqual([]);
-    expect(ignored('dist/functions/intake-blob-trigger.js')).toBe(false);
+    expect(ignored('dist/functions/intake-blob-created.js')).toBe(false);
     expect(ignored('dist/dashboard-assets/app.js')).toBe(false);
     expect(ignored('node_modules/zod/package.json')).toBe(true);
   });

@@ -5,6 +5,7 @@ import type { Invoker } from './core/invoker';
 import { connectionFor, writeStorageOutputs } from './core/outputs';
 import { toTypedData } from './core/typed-data';
 import type { RpcTypedData } from './core/types';
+import { blobCreatedEvent, parseBlobEventSources } from './triggers/blob-created-event';
 import { startBlobListener, type BlobListener, type BlobTriggerBinding } from './triggers/blob-listener';
 import { startTimerListener, type TimerInfo, type TimerTriggerBinding } from './triggers/timer-listener';
 
@@ -61,7 +62,32 @@ export async function startTriggerListeners(d: WiringDeps): Promise<TriggerListe
   let blob: BlobListener | undefined;
   const timers: TimerTriggerBinding[] = [];
   const blobs: BlobTriggerBinding[] = [];
+  // Event Grid trigger functions fed BlobCreated events of a container (Azure: the Event Grid subscription).
+  const eventSources = new Map(
+    parseBlobEventSources(process.env.LOCAL_HOST_EVENTGRID_BLOB_SOURCES).map((s) => [s.functionName, s.container]),
+  );
+  const eventFunctions = new Set<string>();
   for (const fn of d.functions) {
+    if (trigger(fn, 'eventGridTrigger')) {
+      const container = eventSources.get(fn.name);
+      if (!container) {
+        d.log(
+          `event grid trigger '${fn.name}': no local event source (LOCAL_HOST_EVENTGRID_BLOB_SOURCES=${fn.name}=<container>); it is never invoked`,
+        );
+      } else {
+        d.log(
+          `event grid trigger '${fn.name}': BlobCreated events of container '${container}' (found by container polling; Azurite emits no events)`,
+        );
+        eventFunctions.add(fn.name);
+        blobs.push({
+          functionName: fn.name,
+          path: `${container}/{name}`,
+          connectionString: connectionFor('AzureWebJobsStorage', process.env),
+          maxDequeueCount: d.settings.blobMaxDequeueCount,
+          content: false,
+        });
+      }
+    }
     const t = trigger(fn, 'timerTrigger');
     if (t) {
       timers.push({
@@ -122,6 +148,22 @@ export async function startTriggerListeners(d: WiringDeps): Promise<TriggerListe
         ...(d.blobStopTimeoutMs !== undefined ? { stopTimeoutMs: d.blobStopTimeoutMs } : {}),
         log: d.log,
         invoke: async (delivery) => {
+          if (eventFunctions.has(delivery.functionName)) {
+            // The event alone, as Event Grid delivers it: the blob's identity and headers, never its bytes.
+            const event = blobCreatedEvent({
+              connectionString: connectionFor('AzureWebJobsStorage', process.env),
+              container: delivery.container,
+              blobName: delivery.blobName,
+              url: String(delivery.triggerMetadata.Uri ?? ''),
+              properties: (delivery.triggerMetadata.Properties ?? {}) as Record<string, unknown>,
+            });
+            await d.invoker.invoke({
+              functionName: delivery.functionName,
+              inputs: { eventGridTrigger: { json: JSON.stringify(event) }, durableClient: { string: d.clientBinding() } },
+            });
+            return;
+          }
+          if (!delivery.content) throw new Error(`blob trigger '${delivery.functionName}': delivered without content`);
           const triggerMetadata: Record<string, RpcTypedData> = {};
           for (const [k, v] of Object.entries(delivery.triggerMetadata)) triggerMetadata[k] = toTypedData(v);
           const res = await d.invoker.invoke({

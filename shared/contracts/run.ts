@@ -17,6 +17,8 @@ export type BlobRef = z.infer<typeof BlobRef>;
 
 export const RunSettings = z.object({
   chunkSize: z.number().int().min(1).max(500),
+  /** MAX_FILE_ROWS (absent in histories from before the setting: the intake's default). */
+  maxRows: z.number().int().min(1).optional(),
   poll: z.object({
     initialSeconds: z.number().min(0),
     maxSeconds: z.number().min(0),
@@ -150,6 +152,8 @@ export const ParseInput = z.object({
   runId: z.string().min(1),
   source: BlobRef,
   chunkSize: z.number().int().min(1),
+  /** More data rows than this rejects the file (absent in runs started before the setting: the intake's default). */
+  maxRows: z.number().int().min(1).optional(),
   now: z.string(),
 });
 export type ParseInput = z.infer<typeof ParseInput>;

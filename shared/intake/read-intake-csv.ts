@@ -24,7 +24,8 @@ import { splitLines } from './lines';
 import type { IntakeEvent, IntakeOptions, RowVerdict } from './types';
 import { showSerial, validateRow } from './validate-row';
 
-export const DEFAULT_MAX_ROWS = 100_000;
+/** The most data rows one file may hold unless the caller says otherwise (the app: MAX_FILE_ROWS). */
+export const DEFAULT_MAX_ROWS = 1_000_000;
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
 const Options = z
@@ -137,7 +138,7 @@ export async function* readIntakeCsv(
     if (counts.rowCount > maxRows) {
       yield {
         kind: 'rejected-file',
-        reason: `The file has more than ${maxRows} device rows, the most one file may hold. Split it into files of at most ${maxRows} rows.`,
+        reason: `The file has more than ${maxRows.toLocaleString('en-US')} device rows, the most one file may hold (app setting MAX_FILE_ROWS). Split it into files of at most ${maxRows.toLocaleString('en-US')} rows, or raise MAX_FILE_ROWS.`,
       };
       return;
     }

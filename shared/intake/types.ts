@@ -123,7 +123,7 @@ export interface EndEvent {
 export type IntakeEvent = HeaderEvent | RowEvent | RejectedFileEvent | EndEvent;
 
 export interface IntakeOptions {
-  /** More data rows than this rejects the whole file. Default 100,000. */
+  /** More data rows than this rejects the whole file. Default 1,000,000. */
   maxRows?: number;
   /** A physical line longer than this (in decoded characters, = bytes for ASCII) is rejected without being buffered. Default 65,536. */
   maxLineBytes?: number;

@@ -12,7 +12,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DeliverInput, DeliverResult } from '../contracts';
 import type { ChannelConfig, NotifyConfig } from './channels-config';
-import { SendError, type HttpPoster } from './http-poster';
+import type { HttpPoster } from './http-poster';
+import { SendError } from './send-error';
 import type { Notification } from './payload';
 import { channelSecrets, redact } from './redact';
 import { HEADERS, sign } from './signature';

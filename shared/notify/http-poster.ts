@@ -7,22 +7,15 @@
  */
 import { Agent, request } from 'undici';
 import { checkTarget, guardedLookup, isLoopbackHost, systemResolver, type Resolver } from './address-guard';
+// Why no answer came; its own module, so deliver.ts names it without loading undici.
+import { SendError } from './send-error';
+
+export { SendError };
 
 export interface PostAnswer {
   status: number;
   /** The start of the answer's body (at most 4 KB), not redacted yet. */
   body: string;
-}
-
-/** Why no answer came: refused by the guard (another attempt cannot help), or the network / a timeout. */
-export class SendError extends Error {
-  constructor(
-    readonly kind: 'refused' | 'network' | 'timeout',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SendError';
-  }
 }
 
 export interface HttpPoster {

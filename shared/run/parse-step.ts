@@ -73,7 +73,7 @@ export async function runParseStep(deps: ParseStepDeps, input: ParseInput): Prom
   if (!stream) {
     fileRejected = `The blob ${source.container}/${source.name} (version ${source.etag}) no longer exists or was overwritten before it could be read; a newer version is processed by its own run.`;
   } else {
-    for await (const event of readIntakeCsv(stream)) {
+    for await (const event of readIntakeCsv(stream, input.maxRows === undefined ? {} : { maxRows: input.maxRows })) {
       if (event.kind === 'header') {
         format = event.format;
         encoding = event.encoding;

@@ -48,8 +48,22 @@ export class RunStore {
   }
 
   /** Every row verdict of a parsed run in file order, one part in memory at a time. */
-  async *rows(manifest: RunManifest): AsyncGenerator<RowRecord, void, undefined> {
-    for (let part = 0; part < manifest.rowParts; part++) yield* await this.readRowsBlob(`${base(manifest.runId)}/rows/${part}.ndjson`);
+  rows(manifest: RunManifest): AsyncGenerator<RowRecord, void, undefined> {
+    return this.rowsFrom(manifest, 0);
+  }
+
+  /**
+   * The row verdicts from the `offset`-th row (0-based, file order) on, one part in memory at a time.
+   * Every part but the last holds exactly ROWS_PER_PART rows (the parse flushes at that count), so
+   * the part to start in is found without reading the ones before it.
+   */
+  async *rowsFrom(manifest: RunManifest, offset: number): AsyncGenerator<RowRecord, void, undefined> {
+    let skip = offset % ROWS_PER_PART;
+    for (let part = Math.floor(offset / ROWS_PER_PART); part < manifest.rowParts; part++) {
+      const rows = await this.readRowsBlob(`${base(manifest.runId)}/rows/${part}.ndjson`);
+      yield* skip > 0 ? rows.slice(skip) : rows;
+      skip = 0;
+    }
   }
 
   readChunkInput(runId: string, index: number): Promise<ImportDevice[] | undefined> {

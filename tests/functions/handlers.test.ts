@@ -1,12 +1,14 @@
-import { HttpRequest, InvocationContext } from '@azure/functions';
+import { HttpRequest, InvocationContext, type EventGridEvent } from '@azure/functions';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { intakeUploadHandler } from '../../functions/http-intake';
-import { getRunHandler, listRunsHandler } from '../../functions/http-runs';
-import { intakeBlobHandler } from '../../functions/intake-blob-trigger';
+import { getRunHandler, listRunsHandler, type RunsDeps } from '../../functions/http-runs';
+import { intakeBlobCreatedHandler } from '../../functions/intake-blob-created';
 import { startRunIfNew } from '../../functions/start-run';
 import { emptyCounts } from '../../shared/contracts/run';
 import { runParseStep } from '../../shared/run/parse-step';
-import { RunStore } from '../../shared/run/run-store';
+import type { RowRecord } from '../../shared/run/model';
+import { ROWS_PER_PART, RunStore } from '../../shared/run/run-store';
+import { joinReportRows } from '../../shared/report/report-stream';
 import { runIdFor } from '../../shared/run/run-id';
 import { MemoryObjectStore } from '../../shared/storage/memory-store';
 import { CONTAINERS } from '../../shared/storage/object-store';
@@ -59,15 +61,41 @@ describe('functions through their handlers', () => {
     });
   });
 
-  describe('the blob trigger', () => {
-    it('starts one run per blob version from the trigger metadata, and refuses metadata without an ETag', async () => {
-      const handler = intakeBlobHandler({ settings: settings(), clientOf: () => ext.client });
-      const ctx = new InvocationContext({ triggerMetadata: { blobTrigger: 'autopilot-intake/oem/b.csv', properties: { eTag: '"0x1"' } } });
-      await handler(Buffer.alloc(0), ctx);
-      await handler(Buffer.alloc(0), ctx);
+  describe('the BlobCreated event trigger', () => {
+    const event = (subject: string, data: Record<string, unknown>, eventType = 'Microsoft.Storage.BlobCreated'): EventGridEvent => ({
+      id: 'e-1',
+      topic: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/a',
+      subject,
+      eventType,
+      eventTime: T0,
+      data,
+      dataVersion: '',
+      metadataVersion: '1',
+    });
+
+    it('starts one run per blob version from the event alone (container, name, bare ETag quoted), the same run id as the blob version', async () => {
+      const handler = intakeBlobCreatedHandler({ settings: settings(), clientOf: () => ext.client });
+      const created = event('/blobServices/default/containers/autopilot-intake/blobs/oem/b.csv', {
+        eTag: '0x1',
+        contentLength: 2_000_000_000,
+      });
+      await handler(created, context());
+      await handler(created, context());
       expect(ext.starts.map((s) => s.instanceId)).toEqual([runIdFor('autopilot-intake', 'oem/b.csv', '"0x1"')]);
-      const noEtag = new InvocationContext({ triggerMetadata: { blobTrigger: 'autopilot-intake/oem/c.csv', properties: {} } });
-      await expect(handler(Buffer.alloc(0), noEtag)).rejects.toThrow(/no ETag/);
+      expect((await ext.client.getStatus(ext.starts[0]!.instanceId)).input).toMatchObject({
+        source: { container: 'autopilot-intake', name: 'oem/b.csv', etag: '"0x1"' },
+      });
+    });
+
+    it('ignores events of other containers and other kinds, starting nothing', async () => {
+      const handler = intakeBlobCreatedHandler({ settings: settings(), clientOf: () => ext.client });
+      await handler(event('/blobServices/default/containers/autopilot-reports/blobs/x/report.json', { eTag: '0x2' }), context());
+      await handler(
+        event('/blobServices/default/containers/autopilot-intake/blobs/a.csv', { eTag: '0x3' }, 'Microsoft.Storage.BlobDeleted'),
+        context(),
+      );
+      await handler(event('/blobServices/default/containers/autopilot-intake/blobs/a.csv', {}), context());
+      expect(ext.starts).toEqual([]);
     });
   });
 
@@ -187,6 +215,115 @@ describe('functions through their handlers', () => {
       ]);
       expect((await get(`intake-${'b'.repeat(32)}`)).status).toBe(404);
       expect((await get('not-a-run')).status).toBe(400);
+    });
+
+    it('pages a large run: the pages together are the report join, each reads only its own state blobs, and a bad skipToken is a 400', async () => {
+      // A synthetic parsed run (state blobs written directly): 2,345 rows, every 5th rejected, the
+      // valid ones in chunks of 7 whose devices are stored out of line order (the join sorts them).
+      const objects = new MemoryObjectStore();
+      const runs = new RunStore(objects);
+      const runId = `intake-${'c'.repeat(32)}`;
+      const total = 2345;
+      const records: RowRecord[] = Array.from({ length: total }, (_, i) =>
+        i % 5 === 4
+          ? { line: i + 2, status: 'rejected', serialNumber: `SN-${i}`, code: 'bad-hash', message: 'broken', warnings: [] }
+          : { line: i + 2, status: 'valid', serialNumber: `SN-${i}`, warnings: [] },
+      );
+      for (let p = 0; p * ROWS_PER_PART < total; p++)
+        await runs.writeRowPart(runId, p, records.slice(p * ROWS_PER_PART, (p + 1) * ROWS_PER_PART));
+      const valid = records.filter((r) => r.status === 'valid');
+      const chunkCount = Math.ceil(valid.length / 7);
+      for (let k = 0; k < chunkCount; k++) {
+        const devices = valid.slice(k * 7, (k + 1) * 7).map((r, j) => ({
+          line: r.line,
+          serialNumber: r.serialNumber!,
+          importStatus: 'complete' as const,
+          recordDeleted: false,
+          alreadyRegistered: false,
+          stage: 'done' as const,
+          result: j % 3 === 0 ? ('failed' as const) : ('confirmed' as const),
+          ztdId: `ztd-${r.line}`,
+          at: {},
+        }));
+        await runs.writeChunkState(runId, {
+          index: k,
+          importId: `${runId}-c${k}`,
+          status: 'sent',
+          attempts: 1,
+          devices: devices.reverse(),
+        });
+      }
+      const manifest = {
+        runId,
+        source: { container: CONTAINERS.intake, name: 'big.csv', etag: '"0x1"' },
+        parsedAt: T0,
+        warnings: [],
+        chunkCount,
+        rowParts: Math.ceil(total / ROWS_PER_PART),
+        counts: { ...emptyCounts(), rows: total, valid: valid.length, rejectedRows: total - valid.length },
+      };
+      await runs.writeManifest(manifest);
+      ext.instances.set(runId, {
+        name: 'intakeOrchestrator',
+        instanceId: runId,
+        runtimeStatus: 'Running',
+        createdTime: T0,
+        lastUpdatedTime: T0,
+        customStatus: { runId, source: 'autopilot-intake/big.csv', phase: 'confirm', counts: manifest.counts },
+      });
+      const expected = [];
+      for await (const row of joinReportRows(runs.rows(manifest), runs.chunkStates(runId, chunkCount))) expected.push(row);
+
+      // Count the state blobs each page reads.
+      const reads: string[] = [];
+      const counting: RunsDeps['objects'] = Object.create(objects, {
+        get: { value: (container: string, path: string) => (reads.push(path), objects.get(container, path)) },
+      });
+      const handler = getRunHandler({ runs: new RunStore(counting), objects: counting, clientOf: () => ext.client });
+      type Page = {
+        runId: string;
+        phase: string;
+        counts: { rows: number };
+        rowCount: number;
+        nextLink?: string;
+        rows: { line: number; rowStatus: string; result?: string; autopilotId?: string }[];
+      };
+      const getUrl = async (url: string) => {
+        const u = new URL(url);
+        return handler(new HttpRequest({ method: 'GET', url, params: { runId }, query: Object.fromEntries(u.searchParams) }), context());
+      };
+      const pages: Page[] = [];
+      let url: string | undefined = `http://localhost/api/runs/${runId}?top=300`;
+      while (url) {
+        reads.length = 0;
+        const res = await getUrl(url);
+        expect(res.status).toBe(200);
+        const page = res.jsonBody as Page;
+        pages.push(page);
+        // One page of 300 rows: its manifest, at most two row parts, and the chunks of its ~240 devices (+ read-ahead of 8).
+        expect(reads.filter((p) => p.includes('/rows/')).length).toBeLessThanOrEqual(2);
+        expect(reads.filter((p) => p.includes('/chunks/')).length).toBeLessThanOrEqual(Math.ceil(300 / 7) + 2 + 8);
+        url = page.nextLink;
+        if (url) expect(new URL(url).searchParams.get('top')).toBe('300');
+      }
+      expect(pages).toHaveLength(Math.ceil(total / 300));
+      // The summary is on every page.
+      for (const page of pages) expect(page).toMatchObject({ runId, phase: 'confirm', counts: { rows: total }, rowCount: total });
+      const got = pages.flatMap((p) => p.rows);
+      expect(got.map((r) => [r.line, r.rowStatus, r.result, r.autopilotId])).toEqual(
+        expected.map((r) => [r.line, r.status, r.device?.result, r.device?.ztdId]),
+      );
+      expect(got.filter((r) => r.autopilotId).length).toBe(valid.length);
+
+      // Without ?top, 1,000 rows and a next link; ?top=0 is clamped to one row.
+      const first = (await getUrl(`http://localhost/api/runs/${runId}`)).jsonBody as Page;
+      expect(first.rows).toHaveLength(1000);
+      expect(first.nextLink).toBeDefined();
+      expect(((await getUrl(`http://localhost/api/runs/${runId}?top=0`)).jsonBody as Page).rows).toHaveLength(1);
+      for (const bad of ['nonsense!', Buffer.from('{"o":-1,"c":0}').toString('base64url'), Buffer.from('[1]').toString('base64url')]) {
+        const res = await getUrl(`http://localhost/api/runs/${runId}?skipToken=${encodeURIComponent(bad)}`);
+        expect(res.status).toBe(400);
+      }
     });
   });
 });

@@ -84,7 +84,7 @@ describe('blob trigger listener on Azurite', () => {
     await upload(container, 'a.csv', 'version-1');
     await listener.scanNow();
     await waitFor(() => rec.calls.length === 1, 10_000, 'first delivery');
-    expect(rec.calls[0]?.content.toString()).toBe('version-1');
+    expect(rec.calls[0]?.content?.toString()).toBe('version-1');
     await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'message deleted after success');
 
     // Unchanged: a full sweep dispatches nothing (no message enqueued), so nothing can be delivered.
@@ -96,7 +96,7 @@ describe('blob trigger listener on Azurite', () => {
     await upload(container, 'a.csv', 'version-2');
     await listener.scanNow();
     await waitFor(() => rec.calls.length === 2, 10_000, 'delivery of the overwritten version');
-    expect(rec.calls[1]?.content.toString()).toBe('version-2');
+    expect(rec.calls[1]?.content?.toString()).toBe('version-2');
     await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'second message deleted');
     await listener.scanNow();
     expect(await internalQueueDepth(hostId)).toBe(0);
@@ -153,7 +153,7 @@ describe('blob trigger listener on Azurite', () => {
     await second.scanNow();
     await waitFor(() => rec.calls.length === 1, 10_000, 'redelivery after restart');
     expect(rec.calls[0]?.blobName).toBe('hang.csv');
-    expect(rec.calls[0]?.content.toString()).toBe('stuck');
+    expect(rec.calls[0]?.content?.toString()).toBe('stuck');
     await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'redelivered message deleted');
     await second.scanNow();
     expect(await internalQueueDepth(hostId)).toBe(0);
@@ -230,7 +230,7 @@ describe('blob trigger listener on Azurite', () => {
     await start({ hostId, bindings: [binding('onUpload', `${container}/{name}`)], invoke: rec.invoke });
     await waitFor(() => rec.calls.length === 1, 20_000, "redelivery after the dead process's lease expired");
     expect(rec.calls[0]?.blobName).toBe('crash.csv');
-    expect(rec.calls[0]?.content.toString()).toBe('c');
+    expect(rec.calls[0]?.content?.toString()).toBe('c');
     await waitFor(async () => (await internalQueueDepth(hostId)) === 0, 10_000, 'message deleted after the redelivery');
   });
 
@@ -324,6 +324,25 @@ describe('blob trigger listener on Azurite', () => {
     expect(Object.keys(md).sort()).toEqual(['BlobTrigger', 'Metadata', 'Properties', 'Uri', 'name', 'sys']);
   });
 
+  it('with content: false delivers the version (identity, ETag, length) and never its bytes', async () => {
+    const { container, hostId } = await fresh();
+    const rec = recorder();
+    const listener = await start({
+      hostId,
+      bindings: [{ ...binding('onCreated', `${container}/{name}`), content: false }],
+      invoke: rec.invoke,
+    });
+    const body = 'Device Serial Number\nCONTENT-MARKER-0001\n';
+    const etag = await upload(container, 'big.csv', body, { contentType: 'text/csv' });
+    await listener.scanNow();
+    await waitFor(() => rec.calls.length === 1, 10_000, 'delivery');
+    const d = rec.calls[0] as BlobDelivery;
+    expect(d.content).toBeUndefined();
+    expect(d.blobName).toBe('big.csv');
+    expect(d.triggerMetadata.Properties).toMatchObject({ ETag: etag, ContentLength: Buffer.byteLength(body), ContentType: 'text/csv' });
+    expect(JSON.stringify(d)).not.toContain('CONTENT-MARKER');
+  });
+
   it('matches path patterns with prefixes and several parameters, per function', async () => {
     const { container, hostId } = await fresh();
     const rec = recorder();
@@ -378,7 +397,7 @@ describe('blob trigger listener on Azurite', () => {
       maxParallelism: 1,
       bindings: [binding('onUpload', `${container}/{name}`)],
       invoke: async (d) => {
-        calls.push([d.blobName, d.content.toString()]);
+        calls.push([d.blobName, d.content?.toString() ?? '(no content)']);
         if (d.blobName === 'a-first.csv') await new Promise<void>((r) => (releaseFirst = r));
       },
     });

@@ -8,7 +8,7 @@ import { api, APPS, pollUntil, startHostProcess, waitForStatus, type HostProcess
 // the rest of the app runs, and calling a function in error answers with the reason.
 
 const PROVIDED =
-  '(The local host provides triggers httpTrigger, timerTrigger, blobTrigger, orchestrationTrigger, activityTrigger, entityTrigger; inputs durableClient; outputs http, blob, queue.)';
+  '(The local host provides triggers httpTrigger, timerTrigger, blobTrigger, eventGridTrigger, orchestrationTrigger, activityTrigger, entityTrigger; inputs durableClient; outputs http, blob, queue.)';
 const notRegistered = (type: string) =>
   `The binding type(s) '${type}' are not registered. Please ensure the type is correct and the binding extension is installed. ${PROVIDED}`;
 const REASONS: Record<string, string> = {

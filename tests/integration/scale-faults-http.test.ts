@@ -23,6 +23,7 @@ describe('local stack: a 1,000-row file, Graph faults and throttling, and the HT
   }, 120_000);
   afterAll(async () => stack?.dispose());
 
+  let thousandRunId = '';
   it('a 1,000-row sample file: every row accounted for and confirmed', async () => {
     const { runId } = await drop(stack, 'oem/devices-1000.csv', readFileSync(join(REPO_ROOT, 'samples/devices-1000.csv')));
     const status = await waitForRun(stack, runId, 180_000);
@@ -30,7 +31,27 @@ describe('local stack: a 1,000-row file, Graph faults and throttling, and the HT
     expect(report.rows).toHaveLength(1000);
     expect(new Set(lines(report)).size).toBe(1000);
     expect(status.output).toMatchObject({ counts: { valid: 1000, confirmed: 1000, failed: 0, pending: 0 } });
+    thousandRunId = runId;
   }, 200_000);
+
+  it('GET /api/runs/{runId} pages that run with ?top= and nextLink: the pages together are the report, the summary on each', async () => {
+    expect(thousandRunId).not.toBe('');
+    const report = await readReport(stack, thousandRunId);
+    type Page = { runId: string; counts: { rows: number }; rowCount: number; rows: { line: number; result?: string }[]; nextLink?: string };
+    const pages: Page[] = [];
+    let url: string | undefined = `${stack.hostUrl}/api/runs/${thousandRunId}?top=300`;
+    while (url) {
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as Page;
+      pages.push(page);
+      url = page.nextLink;
+    }
+    expect(pages.map((p) => p.rows.length)).toEqual([300, 300, 300, 100]);
+    for (const page of pages) expect(page).toMatchObject({ runId: thousandRunId, counts: { rows: 1000 }, rowCount: 1000 });
+    expect(pages.flatMap((p) => p.rows.map((r) => [r.line, r.result]))).toEqual(report.rows.map((r) => [r.line, r.device?.result]));
+    expect((await fetch(`${stack.hostUrl}/api/runs/${thousandRunId}?skipToken=forged`)).status).toBe(400);
+  });
 
   it('with 10% injected 5xx/timeouts and throttling at the documented limits, every device still reaches its true final state', async () => {
     stack.emulator.updateSettings({ throttling: true, faults: { errorRate: 0.07, timeoutRate: 0.03, latencyMs: 0, timeoutMs: 500 } });

@@ -8,6 +8,8 @@ describe('configuration', () => {
     const c = loadConfig({ ...base, EXPECTED_GROUP_IDS: '11111111-1111-4111-8111-111111111111, 22222222-2222-4222-8222-222222222222' });
     expect(c.graph).toMatchObject({ endpoint: 'https://graph.microsoft.com', auth: { kind: 'managed-identity', clientId: undefined } });
     expect(c.settings.chunkSize).toBe(100);
+    expect(c.settings.maxRows).toBe(1_000_000);
+    expect(loadConfig({ ...base, MAX_FILE_ROWS: '2500000' }).settings.maxRows).toBe(2_500_000);
     expect(c.graph.intuneBudget).toEqual({ writesPer20s: 96, requestsPer20s: 960 });
     expect(c.graph.budget).toEqual({ mode: 'shared', leaseSeconds: 15, tenant: 'default' });
     expect(c.settings.expected.groupIds).toHaveLength(2);
@@ -23,6 +25,7 @@ describe('configuration', () => {
         INTUNE_WRITES_PER_20S: '5',
         GRAPH_BUDGET: 'everyone',
         GRAPH_BUDGET_LEASE_SECONDS: '0',
+        MAX_FILE_ROWS: '0',
       });
       expect.unreachable();
     } catch (error) {
@@ -36,6 +39,7 @@ describe('configuration', () => {
         'INTUNE_WRITES_PER_20S',
         'GRAPH_BUDGET:',
         'GRAPH_BUDGET_LEASE_SECONDS:',
+        'MAX_FILE_ROWS',
       ])
         expect(text).toContain(key);
     }

@@ -33,6 +33,29 @@ describe('run store: rows in parts', () => {
     expect(rows[7]).toMatchObject({ status: 'duplicate', duplicateOfLine: 2 });
   });
 
+  it('rowsFrom starts at any row offset, reading only the parts from there on', async () => {
+    const serials = Array.from({ length: ROWS_PER_PART * 2 + 5 }, (_, i) => `SN-${i}`);
+    const { objects, runs, source } = await storeWithCsv(csvOf(serials));
+    await runParseStep({ objects, runs, log: () => {} }, { runId: RUN, source, chunkSize: 100, now: T0 });
+    const manifest = (await runs.readManifest(RUN))!;
+    for (const offset of [0, 1, ROWS_PER_PART - 1, ROWS_PER_PART, ROWS_PER_PART * 2 + 4, ROWS_PER_PART * 2 + 5]) {
+      const lines = [];
+      for await (const row of runs.rowsFrom(manifest, offset)) lines.push(row.line);
+      expect(lines).toEqual(serials.slice(offset).map((_, i) => offset + i + 2));
+    }
+  });
+
+  it('MAX_FILE_ROWS reaches the parse: a file above it is rejected naming the setting, one at it is parsed', async () => {
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2', 'SN-3']));
+    const over = await runParseStep({ objects, runs, log: () => {} }, { runId: RUN, source, chunkSize: 100, maxRows: 2, now: T0 });
+    expect(over.fileRejected).toMatch(/more than 2 device rows.*MAX_FILE_ROWS/);
+    const at = await runParseStep(
+      { objects, runs, log: () => {} },
+      { runId: `${RUN.slice(0, -1)}3`, source, chunkSize: 100, maxRows: 3, now: T0 },
+    );
+    expect(at).toMatchObject({ fileRejected: undefined, counts: { rows: 3, valid: 3 } });
+  });
+
   it('a missing part is an error, not a shorter run', async () => {
     const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1']));
     await runParseStep({ objects, runs, log: () => {} }, { runId: RUN, source, chunkSize: 100, now: T0 });

@@ -18,6 +18,8 @@ export const TRIGGERS: ReadonlySet<string> = new Set([
   'httpTrigger',
   'timerTrigger',
   'blobTrigger',
+  // Fed BlobCreated events by the local host (../triggers/blob-created-event.ts).
+  'eventGridTrigger',
   'orchestrationTrigger',
   'activityTrigger',
   'entityTrigger',

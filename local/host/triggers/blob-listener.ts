@@ -23,13 +23,19 @@ export interface BlobTriggerBinding {
   connectionString: string;
   /** Total tries per blob version before the poison queue (host.json extensions.queues.maxDequeueCount; 5 by default). */
   maxDequeueCount: number;
+  /**
+   * false: the function gets the blob's identity and properties only, never its content (an Event
+   * Grid trigger fed BlobCreated events, see ../triggers-wiring.ts). Default true (a blob trigger).
+   */
+  content?: boolean;
 }
 
 export interface BlobDelivery {
   functionName: string;
   container: string;
   blobName: string;
-  content: Buffer;
+  /** The blob's bytes; undefined for a binding with `content: false` (nothing was downloaded). */
+  content: Buffer | undefined;
   triggerMetadata: Record<string, unknown>;
 }
 
@@ -82,6 +88,7 @@ const BindingSchema = z.object({
   path: z.string().min(1),
   connectionString: z.string().min(1),
   maxDequeueCount: z.number().int().min(1),
+  content: z.boolean().optional(),
 });
 const OptionsSchema = z.object({
   hostId: HostId,
@@ -134,6 +141,7 @@ export async function startBlobListener(opts: BlobListenerOptions): Promise<Blob
       blobService: blobServiceFor(b.connectionString),
       queueService: queueServiceFor(b.connectionString),
       maxDequeueCount: b.maxDequeueCount,
+      content: b.content !== false,
     });
   }
 

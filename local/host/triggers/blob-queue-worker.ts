@@ -20,13 +20,15 @@ export interface RegisteredBlobFunction {
   blobService: BlobServiceClient;
   queueService: QueueServiceClient;
   maxDequeueCount: number;
+  /** false: read the version's properties (If-Match) instead of downloading it; the delivery has no content. */
+  content: boolean;
 }
 
 export interface BlobDeliveryArgs {
   functionName: string;
   container: string;
   blobName: string;
-  content: Buffer;
+  content: Buffer | undefined;
   triggerMetadata: Record<string, unknown>;
 }
 
@@ -255,7 +257,10 @@ export class BlobQueueWorker {
     const blob = fn.blobService.getContainerClient(message.ContainerName).getBlobClient(message.BlobName);
     let response;
     try {
-      response = await blob.download(0, undefined, { conditions: { ifMatch: message.ETag } });
+      // Only the version this message names; without content, its properties alone (no bytes move).
+      response = fn.content
+        ? await blob.download(0, undefined, { conditions: { ifMatch: message.ETag } })
+        : await blob.getProperties({ conditions: { ifMatch: message.ETag } });
     } catch (err) {
       const status = statusOf(err);
       if (status === 404) {
@@ -269,7 +274,7 @@ export class BlobQueueWorker {
       }
       throw err;
     }
-    const content = await streamToBuffer(response.readableStreamBody);
+    const content = 'readableStreamBody' in response ? await streamToBuffer(response.readableStreamBody) : undefined;
     const bindingData = fn.path.match(message.BlobName);
     if (!bindingData) return { kind: 'done' };
     await this.opts.invoke({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BlobDownloadResponseParsed } from '@azure/storage-blob';
+import type { BlobGetPropertiesResponse } from '@azure/storage-blob';
 
 /**
  * Trigger metadata as the real host gives it for a blob trigger: `BlobTrigger` ('container/name'), `Uri`,
@@ -13,7 +13,25 @@ export function blobTriggerMetadata(args: {
   container: string;
   blobName: string;
   uri: string;
-  response: BlobDownloadResponseParsed;
+  /** A download's or a properties read's headers (the same fields). */
+  response: Pick<
+    BlobGetPropertiesResponse,
+    | 'lastModified'
+    | 'createdOn'
+    | 'etag'
+    | 'contentLength'
+    | 'contentType'
+    | 'contentEncoding'
+    | 'contentLanguage'
+    | 'contentDisposition'
+    | 'cacheControl'
+    | 'contentMD5'
+    | 'blobType'
+    | 'leaseStatus'
+    | 'leaseState'
+    | 'isServerEncrypted'
+    | 'metadata'
+  >;
   bindingData: Record<string, string>;
 }): Record<string, unknown> {
   const r = args.response;

@@ -111,7 +111,7 @@ describe('files that are not a CSV of devices', () => {
     expectWellFormedStream(capped);
     expect(capped.rows).toHaveLength(2);
     expect(capped.rejectedFile).toBe(
-      'The file has more than 2 device rows, the most one file may hold. Split it into files of at most 2 rows.',
+      'The file has more than 2 device rows, the most one file may hold (app setting MAX_FILE_ROWS). Split it into files of at most 2 rows, or raise MAX_FILE_ROWS.',
     );
     const exact = await parse(`${HEADER}\n${rows}\n`, { maxRows: 3 });
     expect(exact.end).toMatchObject({ rowCount: 3, validCount: 3 });
