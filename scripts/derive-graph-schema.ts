@@ -1,6 +1,6 @@
 /**
  * Prints what local/graph-emulator/conformance/derive.ts derives from Microsoft's full Graph
- * descriptions (graph-openapi/ in the reference folder beside the repository): counts per version,
+ * descriptions (a graph-openapi/ folder given by --descriptions or GRAPH_DESCRIPTIONS_DIR): counts per version,
  * or one type's properties / one enum's members. For looking only; the checks read the vendored
  * subset (npm run graph-schema:vendor writes it).
  *

@@ -1,8 +1,8 @@
 /**
- * npm run graph-schema:vendor [-- --descriptions <dir>] [-- --check]
+ * npm run graph-schema:vendor -- --descriptions <graph-openapi dir> [--check]   (or GRAPH_DESCRIPTIONS_DIR)
  *
  * Regenerates local/graph-emulator/conformance/graph-schema.vendored.json from Microsoft's full
- * Graph descriptions (default: graph-openapi/ in the reference folder beside the repository).
+ * Graph descriptions (a graph-openapi/ folder, not part of the repository).
  * Run it after changing the emulator's routes or the product's Graph operations, and commit the
  * result. With --check it writes nothing and fails, naming what differs, when the committed file is
  * stale. Tests never read the descriptions (they are not part of a clone), so this is the check.

@@ -223,7 +223,7 @@ describe('F14: every Graph operation the product makes is described by Microsoft
     const vendored = vendoredPaths(op.version);
     expect(
       vendored.operations.has(operationKey(op.method, op.path)),
-      `${name} (${op.method} /${op.version}${op.path}) is newer than the vendored Graph schema: run npm run graph-schema:vendor (needs the reference folder beside the repository) and commit the result`,
+      `${name} (${op.method} /${op.version}${op.path}) is newer than the vendored Graph schema: run npm run graph-schema:vendor -- --descriptions <graph-openapi dir> and commit the result`,
     ).toBe(true);
     const verdict = describePath({ ...vendored, schema: vendoredSchema(op.version) }, op.method, op.path);
     expect(verdict, `${name}: ${op.method} /${op.version}${op.path}: ${verdict.described ? '' : verdict.reason}`).toMatchObject({

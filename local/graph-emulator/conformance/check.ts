@@ -251,7 +251,7 @@ class BodyChecker {
 }
 
 const REGENERATE =
-  'if the emulator now returns it, run npm run graph-schema:vendor (needs the reference folder beside the repository) and commit the result';
+  'if the emulator now returns it, run npm run graph-schema:vendor -- --descriptions <graph-openapi dir> and commit the result';
 
 function outsideSubset(type: string, version: GraphVersion): string {
   return `${type} is outside the vendored ${version} schema subset (no route or operation returns it); ${REGENERATE}`;

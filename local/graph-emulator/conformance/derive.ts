@@ -1,7 +1,7 @@
 /**
  * Derives, per Graph version, every entity/complex type's property names (own + inherited) with
  * their types where a description gives one, and every enum's members, from Microsoft's own
- * descriptions (descriptions.ts: graph-openapi/ in the reference folder beside the repository):
+ * descriptions (descriptions.ts: a graph-openapi/ folder named by the caller, not in the repository):
  *
  * - names: type-mappings/{version}-{entity,complex,enum}-types.json (current, both versions);
  * - base types and property types: v1.0 from csdl/v1.0-Prod.csdl; beta from the 2023 beta OpenAPI

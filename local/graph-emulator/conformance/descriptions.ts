@@ -1,8 +1,9 @@
 /**
- * Microsoft's full Graph descriptions: graph-openapi/ in the reference folder beside the
- * repository (not the in-repo shared/ product folder). They are large and not part of a clone, so
- * only the vendoring script and the test that the vendored subset is up to date read them; every
- * other conformance check reads the vendored subset (vendored-schema.ts).
+ * Microsoft's full Graph descriptions (the graph-openapi/ folder: type mappings, CSDL, OpenAPI YAML;
+ * about 17 MB, its MANIFEST.md gives their provenance). They are not part of the repository: only
+ * the vendoring and derivation scripts read them, from a folder named on their command line
+ * (`--descriptions <dir>`) or in GRAPH_DESCRIPTIONS_DIR; nothing looks for them on its own. Every
+ * conformance check reads the vendored subset instead (vendored-schema.ts).
  *
  * Each parsed file is cached per process: the CSDL and the beta YAML take seconds to read.
  */
@@ -14,32 +15,33 @@ import { parseOpenApiPaths, type OpenApiPathItem } from './openapi-paths';
 import { parseOpenApiSchemas, type OpenApiSchema } from './openapi-schemas';
 import type { GraphVersion } from './schema-model';
 
-/**
- * The reference folder beside the repository is named `shared`, like the in-repo product folder
- * it has nothing to do with: <repository>/../shared/graph-openapi (this file is in
- * <repository>/local/graph-emulator/conformance).
- */
-export const REFERENCE_DESCRIPTIONS_DIR = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'graph-openapi');
-
 export type MappingKind = 'entity' | 'complex' | 'enum';
 
 const CSDL_FILE = path.join('csdl', 'v1.0-Prod.csdl');
 const openApiFolder = (version: GraphVersion): string => path.join('openapi-powershell-2023-07', version);
 
 /** True when the folder holds the descriptions (checked by the one file every derivation reads). */
-export function descriptionsPresent(dir: string = REFERENCE_DESCRIPTIONS_DIR): boolean {
+function descriptionsPresent(dir: string): boolean {
   return existsSync(path.join(dir, CSDL_FILE));
 }
 
 const opened = new Map<string, GraphDescriptions>();
 
-/** The descriptions in `dir`, one reader per folder per process so parsed files are shared. */
-export function openDescriptions(dir: string = REFERENCE_DESCRIPTIONS_DIR): GraphDescriptions {
+/**
+ * The descriptions in `dir` (else GRAPH_DESCRIPTIONS_DIR), one reader per folder per process so
+ * parsed files are shared. There is no default location: a clone does not hold them.
+ */
+export function openDescriptions(dir: string | undefined = process.env.GRAPH_DESCRIPTIONS_DIR): GraphDescriptions {
+  if (!dir) {
+    throw new Error(
+      "Microsoft's Graph descriptions are not part of the repository: pass --descriptions <dir> (a graph-openapi/ folder) or set GRAPH_DESCRIPTIONS_DIR",
+    );
+  }
   const resolved = path.resolve(dir);
   let descriptions = opened.get(resolved);
   if (!descriptions) {
     if (!descriptionsPresent(resolved)) {
-      throw new Error(`Graph descriptions not found at ${resolved}; expected graph-openapi/ in the reference folder beside the repository`);
+      throw new Error(`Graph descriptions not found at ${resolved}: expected ${CSDL_FILE} and the rest of a graph-openapi/ folder there`);
     }
     descriptions = new GraphDescriptions(resolved);
     opened.set(resolved, descriptions);
