@@ -20,6 +20,7 @@ import { deviceCsv, serialsFor } from './support/csv';
 import { dropBlob, readBlobText } from './support/run';
 import { startBenchStack, type BenchStack } from './support/stack';
 import { logEntries } from './support/traffic';
+import { peakPerWindow } from './support/traffic';
 
 const USAGE =
   'usage: npx tsx bench/pipeline-shared-budget.ts [--devices 20000] [--hosts 3] [--small 3] [--tenant 20000] [--timeout-minutes 60]';
@@ -34,16 +35,6 @@ const args = benchArgs(
   },
   USAGE,
 );
-
-function peakPerWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= windowMs) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
 
 async function reportedAfter(stack: BenchStack, runId: string, droppedAt: number, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;

@@ -17,6 +17,7 @@ import { resolveResponseTarget } from '../../local/graph-emulator/conformance/re
 import { operationKey } from '../../local/graph-emulator/conformance/vendored-format';
 import { vendoredPaths, vendoredSchema } from '../../local/graph-emulator/conformance/vendored-schema';
 import { GRAPH_OPERATIONS, type GraphOperation } from '../../shared/graph/operations';
+import { ESP_SETTING_NAMES } from '../../shared/baseline/observed';
 
 const OPERATIONS: Array<[string, GraphOperation]> = Object.entries(GRAPH_OPERATIONS);
 
@@ -49,21 +50,8 @@ const AUTOPILOT_DEVICE = [
   'enrollmentState',
   'deploymentProfile.id',
 ];
-/** shared/baseline/observed.ts ESP_SETTING_NAMES, read from listEnrollmentConfigurations (beta). */
-const ESP_SETTINGS = [
-  'showInstallationProgress',
-  'installProgressTimeoutInMinutes',
-  'customErrorMessage',
-  'allowLogCollectionOnInstallFailure',
-  'blockDeviceSetupRetryByUser',
-  'allowDeviceResetOnInstallFailure',
-  'allowDeviceUseOnInstallFailure',
-  'selectedMobileAppIds',
-  'trackInstallProgressForAutopilotOnly',
-  'disableUserStatusTrackingAfterFirstUser',
-  'allowNonBlockingAppInstallation',
-  'installQualityUpdates',
-];
+/** The ESP settings the baseline reads from listEnrollmentConfigurations (beta). */
+const ESP_SETTINGS = [...ESP_SETTING_NAMES];
 
 const READS: Record<string, readonly string[]> = {
   // autopilot-api.ts ImportRecord; import-settle.ts compares deviceImportStatus.

@@ -25,6 +25,7 @@ import { budgetRules as rulesFor } from '../../shared/graph/budget/from-config';
 import { loadConfig } from '../../shared/config';
 import { CONTAINERS } from '../../shared/storage/object-store';
 import { TENANT_DEVICES } from './support';
+import { peakPerWindow } from '../../bench/support/traffic';
 
 const LEASE_SECONDS = 10;
 const WINDOW_MS = 20_000;
@@ -33,17 +34,6 @@ const LARGE = 600;
 /** The rules the hosts run with, from the same settings. */
 function budgetRules(stack: BenchStack) {
   return rulesFor(loadConfig(stack.appSettings).graph);
-}
-
-/** Most entries with `at` inside any window of `windowMs`. */
-function peakPerWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= windowMs) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
