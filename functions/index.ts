@@ -39,7 +39,11 @@ import { registerDashboard } from './dashboard-routes';
 let built: Promise<Services> | undefined;
 async function prepare(): Promise<Services> {
   const { buildServices } = await import('./services.js');
-  const first = buildServices(loadConfig(process.env));
+  const loaded = loadConfig(process.env);
+  // Names settings only, never their values (URLs and secrets are credentials).
+  if (loaded.notifyProblems.length > 0)
+    console.warn(`Notification channels left out until their settings are fixed: ${loaded.notifyProblems.join('; ')}`);
+  const first = buildServices(loaded);
   const config = await withBaselineExpected(first.config, first.graph);
   return config === first.config ? first : { ...first, config };
 }
@@ -149,6 +153,7 @@ const health = lazy((s) =>
     token: () => s.tokens.getToken(),
     expected: s.config.settings.expected,
     endpoint: s.config.graph.endpoint,
+    notifyProblems: s.config.notifyProblems,
   }),
 );
 app.http('health', {

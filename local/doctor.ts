@@ -73,7 +73,7 @@ async function main(): Promise<number> {
   }
   const report = await runPreflight(
     { graph, token: () => tokens.getToken() },
-    { expected: config.settings.expected, endpoint: config.graph.endpoint },
+    { expected: config.settings.expected, endpoint: config.graph.endpoint, notifyProblems: config.notifyProblems },
   );
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `✔ Configuration is valid\n${renderPreflight(report)}`);
   return report.ok ? 0 : 1;

@@ -176,6 +176,13 @@ export interface AppConfig {
   baselineFile?: string;
   /** Notification channels (shared/notify/channels-config.ts); URLs and secrets live only here, never in a run's input. */
   notify: NotifyConfig;
+  /**
+   * What is wrong with the NOTIFY_* / DASHBOARD_URL settings. A bad channel is left out and reported
+   * here (GET /api/health, `npm run doctor`, a warning when the app starts) instead of failing the whole
+   * configuration: a mistyped Teams URL or a Key Vault reference that has not resolved yet must not stop
+   * devices from being imported.
+   */
+  notifyProblems: string[];
 }
 
 export class ConfigError extends Error {
@@ -195,7 +202,6 @@ export function loadConfig(env: Record<string, string | undefined>, options: { s
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`)),
     ...crossCheck(env, options.storage ?? true),
-    ...notify.problems,
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
@@ -226,6 +232,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { s
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     ...(e.BASELINE_FILE?.trim() ? { baselineFile: e.BASELINE_FILE.trim() } : {}),
     notify: notify.config,
+    notifyProblems: notify.problems,
     reconcile: { mode: e.RECONCILE_MODE, stuckMinutes: e.RECONCILE_STUCK_MINUTES, ...notifySettings },
     settings: {
       chunkSize: e.IMPORT_CHUNK_SIZE,

@@ -1,6 +1,6 @@
 /**
- * Notification channels from the app settings, validated with every problem listed (shared/config.ts
- * reports them with the rest). One channel per name in NOTIFY_CHANNELS, each with its settings:
+ * Notification channels from the app settings, validated with every problem listed. A channel with a
+ * problem is left out and the others kept (shared/config.ts reports the problems without failing the app). One channel per name in NOTIFY_CHANNELS, each with its settings:
  *
  *   NOTIFY_CHANNELS=ops,contoso
  *   NOTIFY_CHANNEL_OPS_TYPE=teams            teams | webhook
@@ -114,7 +114,8 @@ export function parseNotifyConfig(env: Record<string, string | undefined>): { co
   // Links go to DASHBOARD_URL (a custom domain, a front door), else to the dashboard the app itself serves.
   const dashboardUrl =
     e.DASHBOARD_URL?.replace(/\/+$/, '') ?? (appHost ? `${appOnLoopback ? 'http' : 'https'}://${appHost}${DASHBOARD_PATH}` : undefined);
-  if (dashboardUrl) problems.push(...urlProblems('DASHBOARD_URL', dashboardUrl, allowLoopback || appOnLoopback));
+  const dashboardProblems = dashboardUrl ? urlProblems('DASHBOARD_URL', dashboardUrl, allowLoopback || appOnLoopback) : [];
+  problems.push(...dashboardProblems);
 
   const names = list(e.NOTIFY_CHANNELS);
   const channels: ChannelConfig[] = [];
@@ -168,7 +169,8 @@ export function parseNotifyConfig(env: Record<string, string | undefined>): { co
     problems,
     config: {
       channels,
-      ...(dashboardUrl ? { dashboardUrl } : {}),
+      // A link that would be refused is not sent: cards and bodies then go without it.
+      ...(dashboardUrl && dashboardProblems.length === 0 ? { dashboardUrl } : {}),
       allowLoopback,
       timeoutMs: (e.NOTIFY_TIMEOUT_SECONDS ?? 10) * 1000,
       retry: { attempts: e.NOTIFY_ATTEMPTS ?? 4, retrySeconds: e.NOTIFY_RETRY_SECONDS ?? 15, backoff: 3 },

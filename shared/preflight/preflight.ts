@@ -43,6 +43,8 @@ export interface PreflightInput {
   expected: RunSettings['expected'];
   /** Where the app talks to: shown in the first line. */
   endpoint: string;
+  /** AppConfig.notifyProblems: the channels left out for bad settings (none given: no line). */
+  notifyProblems?: string[];
 }
 
 const GRANT_FIX =
@@ -51,6 +53,7 @@ const GRANT_FIX =
 export async function runPreflight(deps: PreflightDeps, input: PreflightInput): Promise<PreflightReport> {
   const checks: Check[] = [];
   const add = (check: Check) => checks.push(check);
+  if (input.notifyProblems) add(notifyCheck(input.notifyProblems));
   /** Runs one check; a Graph failure becomes that check's line (a transient one a warning), anything else propagates. */
   const guarded = async (id: string, title: string, body: () => Promise<void>) => {
     try {
@@ -357,4 +360,20 @@ async function checkEsp(graph: GraphGateway, input: PreflightInput, add: Add, gu
           : 'Assign the expected ESP to the expected group.',
     });
   });
+}
+
+/**
+ * The notification settings: a bad channel does not stop the app (it is left out), but the admin who
+ * configured it expects to hear from it, so it fails the preflight with every problem named.
+ */
+function notifyCheck(problems: string[]): Check {
+  return problems.length === 0
+    ? { id: 'notify', status: 'ok', title: 'Notification settings' }
+    : {
+        id: 'notify',
+        status: 'fail',
+        title: 'Notification settings have problems: the channels named are off until fixed',
+        detail: problems.join('; '),
+        fix: 'Fix the NOTIFY_* / DASHBOARD_URL settings named (README, "Notifications"); the other channels and the runs are not affected.',
+      };
 }

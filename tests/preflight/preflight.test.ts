@@ -24,12 +24,12 @@ const tutorial = (): Seed & {
 } => readSeedFile(TUTORIAL_TENANT.seedFile) as never;
 
 /** The preflight against an emulated tenant seeded with `seed`, as the app with `roles`. */
-async function preflight(seed: Seed, roles: readonly string[] = GRANTED): Promise<PreflightReport> {
+async function preflight(seed: Seed, roles: readonly string[] = GRANTED, notifyProblems?: string[]): Promise<PreflightReport> {
   const emulator = await startGraphEmulator({ timeScale: 0, seed });
   try {
     const token = appToken(roles);
     const graph = createClientGateway({ endpoint: emulator.url, tokens: { getToken: async () => token } });
-    return await runPreflight({ graph, token: async () => token }, { expected: EXPECTED, endpoint: emulator.url });
+    return await runPreflight({ graph, token: async () => token }, { expected: EXPECTED, endpoint: emulator.url, notifyProblems });
   } finally {
     await emulator.stop();
   }
@@ -130,6 +130,16 @@ describe('preflight against emulated tenants', () => {
   it('a tenant without an active Intune subscription', async () => {
     const report = await preflight({ ...tutorial(), intuneSubscriptionState: 'disabled' });
     expect(failed(report)).toEqual(['intune']);
+  });
+
+  it('notification settings with problems fail their own line (the app runs on without those channels); none: ok', async () => {
+    const problems = ['NOTIFY_CHANNEL_OPS_URL: must be an https URL', 'NOTIFY_CHANNEL_CONTOSO_SECRET: must be at least 32 characters'];
+    const report = await preflight(tutorial(), GRANTED, problems);
+    expect(failed(report)).toEqual(['notify']);
+    expect(check(report, 'notify').detail).toBe(problems.join('; '));
+    expect(check(report, 'notify').fix).toMatch(/NOTIFY_\* \/ DASHBOARD_URL/);
+    expect(report.ok).toBe(false);
+    expect(check(await preflight(tutorial(), GRANTED, []), 'notify').status).toBe('ok');
   });
 
   it('renders one line per check with a mark, and the fix under each problem', async () => {

@@ -1,17 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../shared/config';
+import { loadConfig } from '../../shared/config';
 import { channelEnv, HOOK_URL, SECRET, TEAMS_URL } from '../support/notify-fixtures';
 
 const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
 
+/** A bad notification setting never fails the configuration: it is reported and its channel left out. */
 function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig({ ...base, ...env });
-    return [];
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return error.problems;
-  }
+  return loadConfig({ ...base, ...env }).notifyProblems;
 }
 
 describe('notification channels (app settings)', () => {
@@ -165,5 +160,20 @@ describe('notification channels (app settings)', () => {
         DASHBOARD_URL: 'https://intake.contoso.com/api/dashboard/',
       }).notify.dashboardUrl,
     ).toBe('https://intake.contoso.com/api/dashboard');
+  });
+
+  it('a bad channel is left out and named; the good channels and the rest of the configuration stand', () => {
+    const c = loadConfig({ ...base, ...channelEnv({ NOTIFY_CHANNEL_CONTOSO_SECRET: 'short-secret', IMPORT_CHUNK_SIZE: '250' }) });
+    expect(c.notify.channels.map((ch) => ch.name)).toEqual(['ops']);
+    expect(c.notifyProblems).toEqual(['NOTIFY_CHANNEL_CONTOSO_SECRET: must be at least 32 characters']);
+    expect(c.settings.chunkSize).toBe(250);
+    // Runs still carry the retry pace: the good channel is notified.
+    expect(c.settings.notify).toEqual({ attempts: 4, retrySeconds: 15, backoff: 3 });
+  });
+
+  it('a refused DASHBOARD_URL is not put in any link', () => {
+    const c = loadConfig({ ...base, ...channelEnv({ DASHBOARD_URL: 'http://func-x.azurewebsites.net/api/dashboard' }) });
+    expect(c.notifyProblems.join()).toMatch(/DASHBOARD_URL: must be an https URL/);
+    expect(c.notify.dashboardUrl).toBeUndefined();
   });
 });
