@@ -92,6 +92,10 @@ param durableAlwaysReadyInstances int = 1
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
+@minValue(0)
+@description('> 0: the Node worker\'s heap limit in MB (languageWorkers__node__arguments=--max-old-space-size). 0 leaves it unset: worker arguments cost prewarmed workers in Azure (docs/DEPLOY.md).')
+param nodeMaxOldSpaceMb int = 0
+
 @minValue(1)
 @description('Days an archived intake file is kept before the lifecycle rule deletes it.')
 param archiveRetentionDays int = 365
@@ -263,6 +267,7 @@ module functionApp 'modules/function-app.bicep' = {
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsName: applicationInsightsName
     instanceMemoryMB: instanceMemoryMB
+    nodeMaxOldSpaceMb: nodeMaxOldSpaceMb
     // max(..., 1) only tells the compiler what `> 0` already guarantees (BCP329).
     maximumInstanceCount: maximumInstanceCountBelow40 > 0 ? max(maximumInstanceCountBelow40, 1) : maximumInstanceCount
     durableAlwaysReadyInstances: durableAlwaysReadyInstances
