@@ -7,7 +7,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { IntakeInput } from '../shared/contracts/run';
-import { loadDevices, type DashboardDevice } from '../shared/dashboard/device-index';
+import type { DashboardDevice } from '../shared/dashboard/device-index';
+import { runDevices } from '../shared/dashboard/run-devices';
 import { serialKey } from '../shared/ledger/entry';
 import type { DashboardDataDeps } from './http-dashboard-data';
 import { dashboardRun, type DashboardRun } from './dashboard-runs';
@@ -49,7 +50,7 @@ export function dashboardDeviceSearchHandler(deps: DashboardDataDeps) {
     const searched = runs.slice(0, RUNS_SEARCHED);
     const matches: DeviceMatch[] = [];
     for (const run of searched) {
-      const devices = await deps.cache.get(run.runId, run.lastUpdatedTime, () => loadDevices(deps.runs, run.runId));
+      const devices = await deps.cache.get(run.runId, run.lastUpdatedTime, () => runDevices(deps, run.runId));
       const found = devices.filter((d) => serialKey(d.serialNumber).includes(key));
       if (found.length === 0) continue;
       const input = IntakeInput.safeParse((await statusOf(client, run.runId))?.input);

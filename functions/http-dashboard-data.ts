@@ -12,7 +12,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { DurableClient } from 'durable-functions';
 import type { z } from 'zod';
 import { IntakeInput } from '../shared/contracts/run';
-import { DeviceQuery, loadDevices, queryDevices, type DashboardDevice } from '../shared/dashboard/device-index';
+import { DeviceQuery, queryDevices, type DashboardDevice } from '../shared/dashboard/device-index';
+import { runDevices } from '../shared/dashboard/run-devices';
 import type { DeviceIndexCache } from '../shared/dashboard/index-cache';
 import { funnel, problems, timings } from '../shared/dashboard/run-summary';
 import type { Ledger } from '../shared/ledger/ledger';
@@ -75,7 +76,7 @@ async function runAndDevices(
   const status = await statusOf(deps.clientOf(context), runId);
   const run = status && dashboardRun(status);
   if (!status || !run) return { ok: false, response: json({ error: `no run ${runId}` }, 404) };
-  const devices = await deps.cache.get(runId, run.lastUpdatedTime, () => loadDevices(deps.runs, runId));
+  const devices = await deps.cache.get(runId, run.lastUpdatedTime, () => runDevices(deps, runId));
   return { ok: true, run, input: status.input, devices };
 }
 
