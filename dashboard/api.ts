@@ -21,3 +21,18 @@ export async function getJson<T>(path: string, query: Record<string, string | nu
   }
   return (await res.json()) as T;
 }
+
+/** An action: a same-origin POST with a JSON body (the server refuses any other kind: functions/dashboard-auth.ts). */
+export async function postJson<T>(path: string, body: unknown): Promise<T> {
+  const res = await fetch(`${API}${path}`, {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    credentials: 'same-origin',
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) {
+    const answer = (await res.json().catch(() => ({}))) as { error?: string };
+    throw new ApiError(res.status, answer.error ?? `${res.status} ${res.statusText}`);
+  }
+  return (await res.json()) as T;
+}

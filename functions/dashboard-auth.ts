@@ -69,6 +69,45 @@ export function denied(mode: AuthMode, request: HttpRequest, needed: DashboardRo
 
 type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
+/**
+ * An action's request must come from the dashboard's own page. The session is a cookie (Easy Auth's),
+ * so another site could make a signed-in browser send a request: a form or a "simple" fetch can only
+ * send text/plain, form or multipart bodies, so requiring application/json forces a CORS preflight,
+ * which this app never grants; and a browser that names where the request comes from (Sec-Fetch-Site,
+ * Origin) must name this site.
+ */
+export function crossSite(request: HttpRequest): HttpResponseInit | undefined {
+  const headers = { 'Cache-Control': 'no-store' };
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json')
+    return { status: 415, headers, jsonBody: { error: 'An action is a POST with a JSON body (Content-Type: application/json).' } };
+  const site = request.headers.get('sec-fetch-site');
+  const origin = request.headers.get('origin');
+  const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host') ?? new URL(request.url).host;
+  let originHost: string | undefined;
+  try {
+    originHost = origin ? new URL(origin).host : undefined;
+  } catch {
+    originHost = '(unreadable)';
+  }
+  if ((site && site !== 'same-origin') || (origin && originHost !== host))
+    return { status: 403, headers, jsonBody: { error: "Actions are taken from the dashboard's own pages only." } };
+  return undefined;
+}
+
+/** Whether this request's caller may act (Operator), for the page to offer the action or not. */
+export function canAct(mode: AuthMode, request: HttpRequest): boolean {
+  if (mode === 'open') return true;
+  if (mode === 'closed') return false;
+  const roles = rolesOf(request.headers.get('x-ms-client-principal'));
+  return roles !== undefined && allows(roles, 'Operator');
+}
+
+/** An action: the Operator role (Reader views only), then a same-site JSON request. */
+export function operatorAction(mode: () => AuthMode, handler: Handler): Handler {
+  return async (request, context) => denied(mode(), request, 'Operator') ?? crossSite(request) ?? handler(request, context);
+}
+
 export function guarded(mode: () => AuthMode, needed: DashboardRole, handler: Handler): Handler {
   return async (request, context) => denied(mode(), request, needed) ?? handler(request, context);
 }

@@ -15,19 +15,24 @@ import { IntakeInput } from '../shared/contracts/run';
 import { DeviceQuery, queryDevices, type DashboardDevice } from '../shared/dashboard/device-index';
 import { runDevices } from '../shared/dashboard/run-devices';
 import type { DeviceIndexCache } from '../shared/dashboard/index-cache';
-import { funnel, problems, timings } from '../shared/dashboard/run-summary';
+import { runSummary } from '../shared/dashboard/run-summary';
 import type { Ledger } from '../shared/ledger/ledger';
+import type { ReconcileStore } from '../shared/reconcile/store';
 import { RUN_ID_PATTERN } from '../shared/run/run-id';
 import type { RunStore } from '../shared/run/run-store';
 import { CONTAINERS, type ObjectStore } from '../shared/storage/object-store';
 import { dashboardRun, filterRuns, RunsQuery, type DashboardRun } from './dashboard-runs';
 import { statusOf } from './durable-status';
+import { RECONCILE_ID_PATTERN } from './dashboard-reconcile';
 
 export interface DashboardDataDeps {
   runs: RunStore;
   objects: ObjectStore;
   ledger: Pick<Ledger, 'get'>;
+  reconcile: Pick<ReconcileStore, 'partCount' | 'readPart'>;
   cache: DeviceIndexCache;
+  /** Whether this request's caller may act (dashboard-auth.ts). */
+  canAct: (request: HttpRequest) => boolean;
   clientOf: (context: InvocationContext) => Pick<DurableClient, 'getStatus' | 'getStatusBy'>;
 }
 
@@ -85,17 +90,18 @@ export function dashboardRunHandler(deps: DashboardDataDeps): Handler {
     const found = await runAndDevices(deps, request, context);
     if (!found.ok) return found.response;
     const input = IntakeInput.safeParse(found.input);
-    const manifest = await deps.runs.readManifest(found.run.runId);
+    const [manifest, reportEtag] = await Promise.all([
+      deps.runs.readManifest(found.run.runId),
+      deps.objects.etagOf(CONTAINERS.reports, `${found.run.runId}/report.json`),
+    ]);
     const base = `dashboard-data/runs/${found.run.runId}/report`;
-    const reportWritten = (await deps.objects.etagOf(CONTAINERS.reports, `${found.run.runId}/report.json`)) !== undefined;
+    const reportWritten = reportEtag !== undefined;
     return json({
       run: found.run,
       expected: input.success ? input.data.settings.expected : undefined,
       fileRejected: manifest?.fileRejected,
       warnings: manifest?.warnings ?? [],
-      funnel: funnel(found.devices),
-      problems: problems(found.devices),
-      timings: timings(found.devices),
+      ...runSummary(found.devices),
       // Relative to /api/ (the page resolves them against its own base).
       reports: reportWritten ? { csv: `${base}/report.csv`, json: `${base}/report.json`, summary: `${base}/summary.md` } : undefined,
     });
@@ -123,8 +129,8 @@ export function dashboardReportHandler(deps: Pick<DashboardDataDeps, 'objects'>)
     const runId = request.params.runId ?? '';
     const file = request.params.file ?? '';
     const type = REPORT_FILES[file];
-    if (!RUN_ID_PATTERN.test(runId) || !type)
-      return json({ error: 'expected runs/intake-<32 hex>/report/(report.csv|report.json|summary.md)' }, 400);
+    if (!(RUN_ID_PATTERN.test(runId) || RECONCILE_ID_PATTERN.test(runId)) || !type)
+      return json({ error: 'expected runs/(intake-<32 hex>|reconcile-<id>)/report/(report.csv|report.json|summary.md)' }, 400);
     const blob = await deps.objects.get(CONTAINERS.reports, `${runId}/${file}`);
     if (!blob) return json({ error: `${runId} has no ${file} yet` }, 404);
     return {
