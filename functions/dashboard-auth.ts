@@ -46,8 +46,25 @@ export function allows(roles: readonly string[], needed: DashboardRole): boolean
   return roles.includes('Operator') || (needed === 'Reader' && roles.includes('Reader'));
 }
 
-/** The answer for a request that may not go on, or undefined when it may. */
-export function denied(mode: AuthMode, request: HttpRequest, needed: DashboardRole): HttpResponseInit | undefined {
+/** Where App Service authentication signs a browser in and then sends it back to `request`'s page. */
+export function signInLocation(request: HttpRequest): string {
+  const url = new URL(request.url);
+  return `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(url.pathname + url.search)}`;
+}
+
+/**
+ * The answer for a request that may not go on, or undefined when it may. Without a signed-in
+ * principal a page (`page: true`) sends the browser to sign in; data and actions answer 401, which a
+ * script or a machine can act on (a redirect to a login page is neither). App Service has one
+ * unauthenticated action for the whole site, so with DASHBOARD_SIGN_IN it lets such requests through
+ * (AllowAnonymous, infra/modules/function-app.bicep) and this decides per route.
+ */
+export function denied(
+  mode: AuthMode,
+  request: HttpRequest,
+  needed: DashboardRole,
+  options: { page?: boolean } = {},
+): HttpResponseInit | undefined {
   if (mode === 'open') return undefined;
   const headers = { 'Cache-Control': 'no-store' };
   if (mode === 'closed')
@@ -57,6 +74,7 @@ export function denied(mode: AuthMode, request: HttpRequest, needed: DashboardRo
       jsonBody: { error: 'The dashboard needs App Service Authentication with Entra ID on this app (docs/DEPLOY.md, "The dashboard").' },
     };
   const roles = rolesOf(request.headers.get('x-ms-client-principal'));
+  if (!roles && options.page) return { status: 302, headers: { ...headers, Location: signInLocation(request) } };
   if (!roles) return { status: 401, headers, jsonBody: { error: 'Sign in first: /.auth/login/aad' } };
   if (!allows(roles, needed))
     return {
@@ -108,6 +126,24 @@ export function operatorAction(mode: () => AuthMode, handler: Handler): Handler 
   return async (request, context) => denied(mode(), request, 'Operator') ?? crossSite(request) ?? handler(request, context);
 }
 
-export function guarded(mode: () => AuthMode, needed: DashboardRole, handler: Handler): Handler {
-  return async (request, context) => denied(mode(), request, needed) ?? handler(request, context);
+export function guarded(mode: () => AuthMode, needed: DashboardRole, handler: Handler, options: { page?: boolean } = {}): Handler {
+  return async (request, context) => denied(mode(), request, needed, options) ?? handler(request, context);
+}
+
+/**
+ * The machine API (function keys) behind App Service authentication: a caller with no token is
+ * refused with 401 here too, since with DASHBOARD_SIGN_IN the platform lets unauthenticated requests
+ * through to the app. App Service passes the claims of every validated token, "whether from an
+ * authenticated end user or a client application", in x-ms-client-principal (Learn, "Work with user
+ * identities in Azure App Service authentication"), so a daemon's bearer token passes as before.
+ */
+export function signedIn<R>(mode: () => AuthMode, handler: (request: HttpRequest, context: InvocationContext) => R) {
+  return (request: HttpRequest, context: InvocationContext): R | HttpResponseInit => {
+    if (mode() !== 'easy-auth' || request.headers.get('x-ms-client-principal')) return handler(request, context);
+    return {
+      status: 401,
+      headers: { 'Cache-Control': 'no-store', 'WWW-Authenticate': 'Bearer' },
+      jsonBody: { error: 'A bearer token for this app is required (docs/DEPLOY.md, "Entra ID in front").' },
+    };
+  };
 }

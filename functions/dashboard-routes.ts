@@ -42,7 +42,12 @@ export function registerDashboard(lazy: Lazy, clientOf: (context: InvocationCont
     ['dashboardDevicePage', 'dashboard/devices'],
   ] as const;
   for (const [name, route] of pages)
-    app.http(name, { route, methods: ['GET'], authLevel: 'anonymous', handler: guarded(mode, 'Reader', dashboardPageHandler()) });
+    app.http(name, {
+      route,
+      methods: ['GET'],
+      authLevel: 'anonymous',
+      handler: guarded(mode, 'Reader', dashboardPageHandler(), { page: true }),
+    });
   // The built assets sit beside the compiled functions (dist/functions → dist/dashboard-assets).
   const assets = dashboardAssetHandler(join(__dirname, '..', 'dashboard-assets'));
   app.http('dashboardAssets', {

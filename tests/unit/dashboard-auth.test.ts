@@ -1,6 +1,6 @@
 import { HttpRequest } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
-import { authModeOf, canAct, denied, operatorAction, rolesOf } from '../../functions/dashboard-auth';
+import { authModeOf, canAct, denied, operatorAction, rolesOf, signedIn } from '../../functions/dashboard-auth';
 import { InvocationContext } from '@azure/functions';
 
 /** The header Easy Auth sends: base64 JSON of the principal (Learn, "Work with user identities in Azure App Service authentication"). */
@@ -42,6 +42,36 @@ describe('dashboard access', () => {
     expect(denied('easy-auth', request(), 'Reader')).toMatchObject({ status: 401 });
     // A principal header sent by a client where Easy Auth is off is not trusted.
     expect(denied('closed', request(principal(['Operator'])), 'Reader')).toMatchObject({ status: 403 });
+  });
+
+  it('without a session a page redirects the browser to sign in and back; data and machine calls answer 401', async () => {
+    const page = new HttpRequest({ method: 'GET', url: 'https://app.example/api/dashboard/runs/intake-1?q=a%20b' });
+    expect(denied('easy-auth', page, 'Reader', { page: true })).toMatchObject({
+      status: 302,
+      headers: { Location: `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent('/api/dashboard/runs/intake-1?q=a%20b')}` },
+    });
+    expect(denied('easy-auth', page, 'Reader')).toMatchObject({ status: 401 });
+    // Signed in without the role: 403 on a page too (signing in again would not help).
+    expect(denied('easy-auth', request(principal([])), 'Reader', { page: true })).toMatchObject({ status: 403 });
+    const machine = signedIn(
+      () => 'easy-auth',
+      () => ({ status: 200 }),
+    );
+    expect(machine(request(), new InvocationContext())).toMatchObject({ status: 401 });
+    // A daemon's token (an app principal, no roles for the dashboard) passes to the function key check.
+    expect(machine(request(principal([])), new InvocationContext())).toEqual({ status: 200 });
+    expect(
+      signedIn(
+        () => 'open',
+        () => ({ status: 200 }),
+      )(request(), new InvocationContext()),
+    ).toEqual({ status: 200 });
+    expect(
+      signedIn(
+        () => 'closed',
+        () => ({ status: 200 }),
+      )(request(), new InvocationContext()),
+    ).toEqual({ status: 200 });
   });
 
   describe('an action (approving proposals)', () => {
