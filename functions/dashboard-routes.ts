@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { DeviceIndexCache } from '../shared/dashboard/index-cache';
+import { SerialListCache } from '../shared/dashboard/serial-list';
 import { approveHandler } from './http-reconcile';
 import { authModeOf, canAct, guarded, operatorAction } from './dashboard-auth';
 import { dashboardFindingsHandler, dashboardReconcileHandler, RECONCILE_ID_PATTERN } from './dashboard-reconcile';
@@ -22,12 +23,14 @@ type DataHandler = (request: HttpRequest, context: InvocationContext) => Promise
 export function registerDashboard(lazy: Lazy, clientOf: (context: InvocationContext) => df.DurableClient): void {
   const mode = () => authModeOf(process.env);
   const cache = new DeviceIndexCache();
+  const serials = new SerialListCache();
   const data = (s: Services) => ({
     runs: s.runs,
     objects: s.objects,
     ledger: s.ledger,
     reconcile: s.reconcile,
     cache,
+    serials,
     clientOf,
     canAct: (request: HttpRequest) => canAct(mode(), request),
   });

@@ -15,6 +15,7 @@ import { IntakeInput } from '../shared/contracts/run';
 import { DeviceQuery, queryDevices, type DashboardDevice } from '../shared/dashboard/device-index';
 import { runDevices } from '../shared/dashboard/run-devices';
 import type { DeviceIndexCache } from '../shared/dashboard/index-cache';
+import type { SerialListCache } from '../shared/dashboard/serial-list';
 import { runSummary } from '../shared/dashboard/run-summary';
 import type { Ledger } from '../shared/ledger/ledger';
 import type { ReconcileStore } from '../shared/reconcile/store';
@@ -31,6 +32,7 @@ export interface DashboardDataDeps {
   ledger: Pick<Ledger, 'get'>;
   reconcile: Pick<ReconcileStore, 'partCount' | 'readPart'>;
   cache: DeviceIndexCache;
+  serials: SerialListCache;
   /** Whether this request's caller may act (dashboard-auth.ts). */
   canAct: (request: HttpRequest) => boolean;
   clientOf: (context: InvocationContext) => Pick<DurableClient, 'getStatus' | 'getStatusBy'>;

@@ -11,7 +11,7 @@ import { readRunIndex, writeRunIndex } from './run-index';
 
 export interface RunDevicesDeps {
   runs: RunStore;
-  objects: Pick<ObjectStore, 'get' | 'etagOf' | 'putStream'>;
+  objects: Pick<ObjectStore, 'get' | 'etagOf' | 'putStream' | 'put'>;
 }
 
 export async function runDevices(deps: RunDevicesDeps, runId: string): Promise<DashboardDevice[]> {

@@ -7,11 +7,13 @@
  * Compact: one array per device, and every value that repeats across devices (stages, codes,
  * messages, remediations, tags, ids, the steps' timestamps — a step stamps a whole chunk with one
  * time) is an index into one string table, so a 10,000-device run is well under a megabyte. It is
- * written as a stream (the table goes last), so the report step's memory does not grow with the run.
+ * written as a stream (the table goes last), so the report step's memory does not grow with the run
+ * (but for the serial numbers, kept for the run's serial list: serial-list.ts).
  */
 import { z } from 'zod';
 import { CONTAINERS, type ObjectStore } from '../storage/object-store';
 import { RESULTS, type DashboardDevice } from './device-index';
+import { writeSerialList } from './serial-list';
 
 export const INDEX_VERSION = 1;
 
@@ -91,11 +93,20 @@ export async function* runIndexPieces(
 }
 
 export async function writeRunIndex(
-  objects: Pick<ObjectStore, 'putStream'>,
+  objects: Pick<ObjectStore, 'putStream' | 'put'>,
   runId: string,
   devices: AsyncIterable<DashboardDevice> | Iterable<DashboardDevice>,
 ): Promise<void> {
-  await objects.putStream(CONTAINERS.state, runIndexPath(runId), runIndexPieces(runId, devices), 'application/json');
+  const serials: string[] = [];
+  async function* noted() {
+    for await (const d of devices) {
+      serials.push(d.serialNumber);
+      yield d;
+    }
+  }
+  await objects.putStream(CONTAINERS.state, runIndexPath(runId), runIndexPieces(runId, noted()), 'application/json');
+  // Written after the index: a run with a serial list always has its index too.
+  await writeSerialList(objects, runId, serials);
 }
 
 const Groups = z.array(z.string());

@@ -4,10 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dashboardDevicesHandler, dashboardReportHandler } from '../../functions/http-dashboard-data';
+import { dashboardDeviceSearchHandler } from '../../functions/dashboard-device-search';
+import { IntakeOrchestration } from '../../shared/contracts/activities';
+import { writeRunIndex } from '../../shared/dashboard/run-index';
 import { dashboardFindingsHandler, dashboardReconcileHandler } from '../../functions/dashboard-reconcile';
 import type { Finding } from '../../shared/reconcile/model';
 import { CONTENT_SECURITY_POLICY, dashboardAssetHandler, dashboardPageHandler } from '../../functions/http-dashboard-page';
 import { DeviceIndexCache } from '../../shared/dashboard/index-cache';
+import { SerialListCache } from '../../shared/dashboard/serial-list';
 import { MemoryLedger } from '../../shared/ledger/ledger';
 import { ReconcileStore } from '../../shared/reconcile/store';
 import { RunStore } from '../../shared/run/run-store';
@@ -68,6 +72,7 @@ describe("the dashboard's HTTP handlers", () => {
       ledger: new MemoryLedger(),
       reconcile: new ReconcileStore(objects),
       cache: new DeviceIndexCache(),
+      serials: new SerialListCache(),
       canAct: () => false,
       clientOf: () => {
         throw new Error('no status read expected');
@@ -138,5 +143,58 @@ describe("the dashboard's HTTP handlers", () => {
     expect((await findings(get(`http://h/x`, { runId: RUN }), context())).status).toBe(400);
     const missing = await dashboardReconcileHandler(deps)(get('http://h/x', { runId: 'reconcile-nothere' }), context());
     expect(missing.status).toBe(404);
+  });
+
+  it('device search covers every run (not only the recent ones), opening only the runs whose serial list holds it', async () => {
+    const objects = new MemoryObjectStore();
+    const runIds = Array.from({ length: 30 }, (_, i) => `intake-${String(i).padStart(32, '0')}`);
+    for (const [i, runId] of runIds.entries())
+      await writeRunIndex(objects, runId, [
+        { line: 2, serialNumber: `RUN${i}-A`, rowStatus: 'valid', result: 'confirmed', stage: 'done', at: {} },
+        // The oldest run (index 0) alone holds this serial.
+        ...(i === 0 ? [{ line: 3, serialNumber: 'Only-In-Oldest', rowStatus: 'valid' as const, result: 'pending' as const, at: {} }] : []),
+      ]);
+    const statuses = runIds.map((instanceId, i) => ({
+      name: IntakeOrchestration.name,
+      instanceId,
+      runtimeStatus: 'Completed',
+      createdTime: new Date(Date.UTC(2026, 0, 1 + i)),
+      lastUpdatedTime: new Date(Date.UTC(2026, 0, 1 + i)),
+      customStatus: { source: `c/${i}.csv` },
+      input: undefined,
+    }));
+    const reads: string[] = [];
+    const read = objects.get.bind(objects);
+    objects.get = async (container, path) => {
+      reads.push(path);
+      return read(container, path);
+    };
+    const handler = dashboardDeviceSearchHandler({
+      runs: new RunStore(objects),
+      objects,
+      ledger: new MemoryLedger(),
+      reconcile: new ReconcileStore(objects),
+      cache: new DeviceIndexCache(),
+      serials: new SerialListCache(),
+      canAct: () => false,
+      clientOf: () =>
+        ({
+          getStatusBy: async () => statuses,
+          getStatus: async (id: string) => statuses.find((s) => s.instanceId === id),
+        }) as never,
+    });
+    const res = await handler(get('http://h/api/dashboard-data/devices?serial=only-in'), context());
+    expect(res.jsonBody).toMatchObject({
+      runsSearched: 30,
+      runsNotSearched: 0,
+      matches: [{ runId: runIds[0], device: { serialNumber: 'Only-In-Oldest' } }],
+    });
+    // 30 serial lists read, and one run's rows: the one that holds the serial.
+    expect(reads.filter((p) => p.endsWith('serials.txt'))).toHaveLength(30);
+    expect(reads.filter((p) => p.endsWith('dashboard-index.json'))).toEqual([`runs/${runIds[0]}/dashboard-index.json`]);
+    // The lists are kept: a second search reads no list again.
+    reads.length = 0;
+    await handler(get('http://h/api/dashboard-data/devices?serial=RUN29'), context());
+    expect(reads.filter((p) => p.endsWith('serials.txt'))).toEqual([]);
   });
 });
