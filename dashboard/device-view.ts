@@ -92,8 +92,8 @@ export function deviceView(root: HTMLElement): void {
         h(
           'p',
           { class: 'status', id: 'search-status' },
-          `${a.matches.length} match(es) in the ${a.runsSearched} most recent run(s)`,
-          a.runsNotSearched > 0 ? `; ${a.runsNotSearched} older run(s) not searched (the ledger below has the latest)` : '',
+          `${a.matches.length} match(es) in ${a.runsSearched} run(s) searched`,
+          a.runsNotSearched > 0 ? `; ${a.runsNotSearched} older run(s) not searched after the first 100 matches` : '',
         ),
         a.ledger ? ledgerCard(a.ledger) : '',
         ...a.matches.map(matchCard),

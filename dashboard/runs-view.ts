@@ -34,8 +34,7 @@ function progress(run: DashboardRun): HTMLElement {
 }
 
 function row(run: DashboardRun): HTMLTableRowElement {
-  const link =
-    run.kind === 'intake' ? h('a', { href: `/api/dashboard/runs/${encodeURIComponent(run.runId)}` }, run.runId) : h('span', {}, run.runId);
+  const link = h('a', { href: `/api/dashboard/runs/${encodeURIComponent(run.runId)}` }, run.runId);
   return h(
     'tr',
     { data: { runId: run.runId, state: run.state } },

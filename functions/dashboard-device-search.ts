@@ -1,21 +1,23 @@
 /**
  * "Where is serial X?": GET /api/dashboard-data/devices?serial= looks the serial up in the
  * provenance ledger (one point read: the latest run that handled it and what that run expected) and
- * in the rows of the most recent intake runs (runs still going are not in the ledger yet), and
- * answers every run it was in with its stage, expected vs actual group/profile/ESP and the reason.
+ * in every intake run — through each reported run's serial list, then the rows of the runs that hold
+ * it (runs still going are read whole) — and answers every run it was in (up to 100 matches) with its
+ * stage, expected vs actual group/profile/ESP and the reason.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { IntakeInput } from '../shared/contracts/run';
-import { loadDevices, type DashboardDevice } from '../shared/dashboard/device-index';
-import { serialKey } from '../shared/ledger/entry';
+import type { DashboardDevice } from '../shared/dashboard/device-index';
+import { runDevices } from '../shared/dashboard/run-devices';
+import { serialLine } from '../shared/dashboard/serial-list';
 import type { DashboardDataDeps } from './http-dashboard-data';
 import { dashboardRun, type DashboardRun } from './dashboard-runs';
 import { statusOf } from './durable-status';
 
-/** Runs searched, newest first: each is read whole (or found in the cache), so the search stays bounded. */
-export const RUNS_SEARCHED = 20;
 const MATCHES_SHOWN = 100;
+/** Serial lists read at once (one small blob per run, the first time a run is searched). */
+const READ_AHEAD = 8;
 
 const SearchQuery = z.object({ serial: z.string().trim().min(1).max(100) });
 
@@ -40,30 +42,39 @@ export function dashboardDeviceSearchHandler(deps: DashboardDataDeps) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const q = SearchQuery.safeParse({ serial: request.query.get('serial') ?? '' });
     if (!q.success) return { status: 400, jsonBody: { error: 'serial: 1 to 100 characters' } };
-    const key = serialKey(q.data.serial);
+    const key = serialLine(q.data.serial);
     const client = deps.clientOf(context);
     const runs = (await client.getStatusBy({}))
       .map(dashboardRun)
       .filter((r): r is DashboardRun => r?.kind === 'intake')
       .sort((a, b) => b.createdTime.localeCompare(a.createdTime));
-    const searched = runs.slice(0, RUNS_SEARCHED);
     const matches: DeviceMatch[] = [];
-    for (const run of searched) {
-      const devices = await deps.cache.get(run.runId, run.lastUpdatedTime, () => loadDevices(deps.runs, run.runId));
-      const found = devices.filter((d) => serialKey(d.serialNumber).includes(key));
-      if (found.length === 0) continue;
-      const input = IntakeInput.safeParse((await statusOf(client, run.runId))?.input);
-      for (const device of found)
-        matches.push({
-          runId: run.runId,
-          source: run.source,
-          createdTime: run.createdTime,
-          state: run.state,
-          device,
-          expected: input.success ? input.data.settings.expected : undefined,
-          reason: reasonOf(device),
-        });
-      if (matches.length >= MATCHES_SHOWN) break;
+    // Every run, newest first: its serial list says whether to open it (serial-list.ts); a run without
+    // one (not reported yet, or reported before lists existed: opening it writes one) is opened to look.
+    let searched = 0;
+    for (let i = 0; i < runs.length && matches.length < MATCHES_SHOWN; i += READ_AHEAD) {
+      const batch = runs.slice(i, i + READ_AHEAD);
+      const lists = await Promise.all(batch.map((run) => deps.serials.get(deps.objects, run.runId)));
+      for (const [j, run] of batch.entries()) {
+        searched++;
+        const list = lists[j];
+        if (list !== undefined && !list.includes(key)) continue;
+        const devices = await deps.cache.get(run.runId, run.lastUpdatedTime, () => runDevices(deps, run.runId));
+        const found = devices.filter((d) => serialLine(d.serialNumber).includes(key));
+        if (found.length === 0) continue;
+        const input = IntakeInput.safeParse((await statusOf(client, run.runId))?.input);
+        for (const device of found)
+          matches.push({
+            runId: run.runId,
+            source: run.source,
+            createdTime: run.createdTime,
+            state: run.state,
+            device,
+            expected: input.success ? input.data.settings.expected : undefined,
+            reason: reasonOf(device),
+          });
+        if (matches.length >= MATCHES_SHOWN) break;
+      }
     }
     const ledger = await deps.ledger.get(q.data.serial);
     return {
@@ -73,8 +84,9 @@ export function dashboardDeviceSearchHandler(deps: DashboardDataDeps) {
         serial: q.data.serial,
         ledger,
         matches: matches.slice(0, MATCHES_SHOWN),
-        runsSearched: searched.length,
-        runsNotSearched: runs.length - searched.length,
+        runsSearched: searched,
+        // Only when the matches filled the answer before the oldest runs were read.
+        runsNotSearched: runs.length - searched,
       },
     };
   };

@@ -12,21 +12,29 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { DurableClient } from 'durable-functions';
 import type { z } from 'zod';
 import { IntakeInput } from '../shared/contracts/run';
-import { DeviceQuery, loadDevices, queryDevices, type DashboardDevice } from '../shared/dashboard/device-index';
+import { DeviceQuery, queryDevices, type DashboardDevice } from '../shared/dashboard/device-index';
+import { runDevices } from '../shared/dashboard/run-devices';
 import type { DeviceIndexCache } from '../shared/dashboard/index-cache';
-import { funnel, problems, timings } from '../shared/dashboard/run-summary';
+import type { SerialListCache } from '../shared/dashboard/serial-list';
+import { runSummary } from '../shared/dashboard/run-summary';
 import type { Ledger } from '../shared/ledger/ledger';
+import type { ReconcileStore } from '../shared/reconcile/store';
 import { RUN_ID_PATTERN } from '../shared/run/run-id';
 import type { RunStore } from '../shared/run/run-store';
 import { CONTAINERS, type ObjectStore } from '../shared/storage/object-store';
 import { dashboardRun, filterRuns, RunsQuery, type DashboardRun } from './dashboard-runs';
 import { statusOf } from './durable-status';
+import { RECONCILE_ID_PATTERN } from './dashboard-reconcile';
 
 export interface DashboardDataDeps {
   runs: RunStore;
   objects: ObjectStore;
   ledger: Pick<Ledger, 'get'>;
+  reconcile: Pick<ReconcileStore, 'partCount' | 'readPart'>;
   cache: DeviceIndexCache;
+  serials: SerialListCache;
+  /** Whether this request's caller may act (dashboard-auth.ts). */
+  canAct: (request: HttpRequest) => boolean;
   clientOf: (context: InvocationContext) => Pick<DurableClient, 'getStatus' | 'getStatusBy'>;
 }
 
@@ -75,7 +83,7 @@ async function runAndDevices(
   const status = await statusOf(deps.clientOf(context), runId);
   const run = status && dashboardRun(status);
   if (!status || !run) return { ok: false, response: json({ error: `no run ${runId}` }, 404) };
-  const devices = await deps.cache.get(runId, run.lastUpdatedTime, () => loadDevices(deps.runs, runId));
+  const devices = await deps.cache.get(runId, run.lastUpdatedTime, () => runDevices(deps, runId));
   return { ok: true, run, input: status.input, devices };
 }
 
@@ -84,17 +92,18 @@ export function dashboardRunHandler(deps: DashboardDataDeps): Handler {
     const found = await runAndDevices(deps, request, context);
     if (!found.ok) return found.response;
     const input = IntakeInput.safeParse(found.input);
-    const manifest = await deps.runs.readManifest(found.run.runId);
+    const [manifest, reportEtag] = await Promise.all([
+      deps.runs.readManifest(found.run.runId),
+      deps.objects.etagOf(CONTAINERS.reports, `${found.run.runId}/report.json`),
+    ]);
     const base = `dashboard-data/runs/${found.run.runId}/report`;
-    const reportWritten = (await deps.objects.etagOf(CONTAINERS.reports, `${found.run.runId}/report.json`)) !== undefined;
+    const reportWritten = reportEtag !== undefined;
     return json({
       run: found.run,
       expected: input.success ? input.data.settings.expected : undefined,
       fileRejected: manifest?.fileRejected,
       warnings: manifest?.warnings ?? [],
-      funnel: funnel(found.devices),
-      problems: problems(found.devices),
-      timings: timings(found.devices),
+      ...runSummary(found.devices),
       // Relative to /api/ (the page resolves them against its own base).
       reports: reportWritten ? { csv: `${base}/report.csv`, json: `${base}/report.json`, summary: `${base}/summary.md` } : undefined,
     });
@@ -122,8 +131,8 @@ export function dashboardReportHandler(deps: Pick<DashboardDataDeps, 'objects'>)
     const runId = request.params.runId ?? '';
     const file = request.params.file ?? '';
     const type = REPORT_FILES[file];
-    if (!RUN_ID_PATTERN.test(runId) || !type)
-      return json({ error: 'expected runs/intake-<32 hex>/report/(report.csv|report.json|summary.md)' }, 400);
+    if (!(RUN_ID_PATTERN.test(runId) || RECONCILE_ID_PATTERN.test(runId)) || !type)
+      return json({ error: 'expected runs/(intake-<32 hex>|reconcile-<id>)/report/(report.csv|report.json|summary.md)' }, 400);
     const blob = await deps.objects.get(CONTAINERS.reports, `${runId}/${file}`);
     if (!blob) return json({ error: `${runId} has no ${file} yet` }, 404);
     return {

@@ -9,7 +9,7 @@
  * SDKs — is imported then too: registering the functions needs none of them, and a cold worker
  * registers them sooner without (docs/PERFORMANCE.md, "Cold start").
  */
-import { app, type InvocationContext } from '@azure/functions';
+import { app, type HttpFunctionOptions, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { randomUUID } from 'node:crypto';
 import { intakeOrchestrator } from '../orchestrations/intake';
@@ -29,6 +29,7 @@ import { reconcileOrchestrator } from '../orchestrations/reconcile';
 import { ReconcileOrchestration } from '../shared/contracts/reconcile-activities';
 import type { Services } from './services';
 import { registerDashboard } from './dashboard-routes';
+import { authModeOf, signedIn } from './dashboard-auth';
 
 /**
  * The services module (storage, identity, Tables, Graph, undici) is imported on the first
@@ -76,8 +77,11 @@ app.eventGrid('intakeBlobCreated', {
   handler: lazy((s) => intakeBlobCreatedHandler({ settings: s.config.settings, clientOf })),
 });
 
-// Serial numbers and uploads: every HTTP function needs a function key (Entra ID in front: docs/DEPLOY.md).
-app.http('intakeUpload', {
+// Serial numbers and uploads: every HTTP function needs a function key (Entra ID in front: docs/DEPLOY.md),
+// and behind App Service authentication a signed-in caller (dashboard-auth.ts, signedIn).
+const machineHttp = (name: string, options: HttpFunctionOptions) =>
+  app.http(name, { ...options, handler: signedIn(() => authModeOf(process.env), options.handler) });
+machineHttp('intakeUpload', {
   route: 'intake',
   methods: ['POST'],
   authLevel: 'function',
@@ -93,14 +97,14 @@ app.http('intakeUpload', {
     }),
   ),
 });
-app.http('listRuns', {
+machineHttp('listRuns', {
   route: 'runs',
   methods: ['GET'],
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: lazy((s) => listRunsHandler({ runs: s.runs, objects: s.objects, clientOf })),
 });
-app.http('getRun', {
+machineHttp('getRun', {
   route: 'runs/{runId}',
   methods: ['GET'],
   authLevel: 'function',
@@ -117,21 +121,21 @@ const reconcileDeps = (s: Services) => ({
   clientOf,
   now,
 });
-app.http('startReconcile', {
+machineHttp('startReconcile', {
   route: 'reconcile',
   methods: ['POST'],
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: lazy((s) => startReconcileHandler(reconcileDeps(s))),
 });
-app.http('getReconcile', {
+machineHttp('getReconcile', {
   route: 'reconcile/{reconcileId}',
   methods: ['GET'],
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: lazy((s) => getReconcileHandler(reconcileDeps(s))),
 });
-app.http('approveReconcile', {
+machineHttp('approveReconcile', {
   route: 'reconcile/{reconcileId}/approve',
   methods: ['POST'],
   authLevel: 'function',
@@ -156,7 +160,7 @@ const health = lazy((s) =>
     notifyProblems: s.config.notifyProblems,
   }),
 );
-app.http('health', {
+machineHttp('health', {
   route: 'health',
   methods: ['GET'],
   authLevel: 'function',

@@ -221,8 +221,8 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
 }
 
 // Optional Entra ID sign-in in front of the HTTP endpoints (function keys still apply behind it for
-// the machine API). With dashboardSignIn, a browser without a session is redirected to sign in (the
-// dashboard, /api/dashboard); the app reads the Reader/Operator app roles from the ID token's claims
+// the machine API). With dashboardSignIn, a browser without a session is redirected to sign in by the
+// dashboard's pages (/api/dashboard…), while data and machine calls get 401; the app reads the Reader/Operator app roles from the ID token's claims
 // (functions/dashboard-auth.ts). No client secret: without one, App Service uses the OpenID Connect
 // implicit flow for the ID token (Learn: SiteAuthSettings clientSecret, "If no client secret is
 // configured, the OpenID Connect implicit auth flow is used"); the app registration issues ID tokens.
@@ -232,8 +232,13 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(httpAuthClien
   properties: {
     platform: { enabled: true }
     globalValidation: {
-      requireAuthentication: true
-      unauthenticatedClientAction: dashboardSignIn ? 'RedirectToLoginPage' : 'Return401'
+      // App Service has one unauthenticated action for the whole site: a redirect would answer
+      // machines and the dashboard's data routes with a login page. With dashboardSignIn it lets
+      // unauthenticated requests through (still validating every token and session, and passing the
+      // principal in x-ms-client-principal) and the app answers per route: the dashboard's pages
+      // redirect to /.auth/login/aad, its data and the machine API answer 401 (functions/dashboard-auth.ts).
+      requireAuthentication: !dashboardSignIn
+      unauthenticatedClientAction: dashboardSignIn ? 'AllowAnonymous' : 'Return401'
       redirectToProvider: 'azureactivedirectory'
       // Event Grid cannot sign in; its webhook is guarded by the eventgrid_extension system key.
       excludedPaths: ['/runtime/webhooks/eventgrid']

@@ -189,6 +189,27 @@ describeCompiled('compiled ARM JSON (Bicep compiler output)', () => {
     expect((site?.properties as Record<string, ArmValue>).keyVaultReferenceIdentity).toBe('/id');
   });
 
+  it('Entra ID in front: with dashboard sign-in the platform lets requests through and the app answers per route; without it, 401 for all', () => {
+    const globalValidation = (dashboardSignIn: boolean) => {
+      const scope = scopeFor(t('modules/function-app'), { ...siteParams, httpAuthClientId: 'app-id', dashboardSignIn });
+      const auth = resourcesOfType(t('modules/function-app'), 'Microsoft.Web/sites/config')
+        .flatMap((r) => instances(r, scope))
+        .find((r) => String(r.name).endsWith('authsettingsV2'));
+      return (auth?.properties as Record<string, Record<string, ArmValue>> | undefined)?.globalValidation;
+    };
+    // One unauthenticated action per site: a redirect would answer machines and data routes with a login page.
+    expect(globalValidation(true)).toMatchObject({ requireAuthentication: false, unauthenticatedClientAction: 'AllowAnonymous' });
+    expect(globalValidation(false)).toMatchObject({ requireAuthentication: true, unauthenticatedClientAction: 'Return401' });
+    for (const on of [true, false]) expect(globalValidation(on)?.excludedPaths).toEqual(['/runtime/webhooks/eventgrid']);
+    // No client id, no authentication settings at all.
+    const none = scopeFor(t('modules/function-app'), siteParams);
+    expect(
+      resourcesOfType(t('modules/function-app'), 'Microsoft.Web/sites/config')
+        .flatMap((r) => instances(r, none))
+        .filter((r) => String(r.name).endsWith('authsettingsV2')),
+    ).toEqual([]);
+  });
+
   it("the channels' vault: one secret per URL and per signing secret; an http URL or a short secret fails the deployment, naming the channel only", () => {
     const channels = [
       { name: 'ops', type: 'teams' },

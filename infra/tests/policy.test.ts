@@ -178,9 +178,10 @@ describe('Entra ID authentication for the HTTP endpoints (optional)', () => {
   it('is configured only when a client id is given, sends browsers to sign in (dashboard) or answers 401, and lets Event Grid through', () => {
     expect(auth?.condition).toBe(true);
     expect(auth?.node.text).toMatch(/= if \(!empty\(httpAuthClientId\)\) \{/);
-    expect(literalValue(getPath(auth?.body, 'properties.globalValidation.requireAuthentication'))).toBe(true);
+    // With dashboard sign-in the app decides per route (pages redirect, data and machine calls 401): the compiled test below.
+    expect(getPath(auth?.body, 'properties.globalValidation.requireAuthentication')?.text).toBe('!dashboardSignIn');
     expect(getPath(auth?.body, 'properties.globalValidation.unauthenticatedClientAction')?.text).toBe(
-      "dashboardSignIn ? 'RedirectToLoginPage' : 'Return401'",
+      "dashboardSignIn ? 'AllowAnonymous' : 'Return401'",
     );
     expect(literalValue(getPath(auth?.body, 'properties.globalValidation.redirectToProvider'))).toBe('azureactivedirectory');
     expect(getPath(auth?.body, 'properties.globalValidation.excludedPaths')?.text).toBe("['/runtime/webhooks/eventgrid']");
@@ -195,12 +196,16 @@ describe('Entra ID authentication for the HTTP endpoints (optional)', () => {
     // The dashboard's functions are for people (Easy Auth and app roles): the next test.
     const machineFiles = sourceFiles(join(REPO_ROOT, 'functions')).filter((f) => !f.endsWith('dashboard-routes.ts'));
     const http = machineFiles.flatMap((f) =>
-      [...readFileSync(f, 'utf8').matchAll(/app\.http\(\s*'([^']+)'\s*,\s*\{([\s\S]*?)\}\s*\);/g)].map(
-        (m) => `${m[1]}:${/authLevel: '(\w+)'/.exec(m[2] ?? '')?.[1] ?? 'anonymous'}`,
+      [...readFileSync(f, 'utf8').matchAll(/(app\.http|machineHttp)\(\s*'([^']+)'\s*,\s*\{([\s\S]*?)\}\s*\);/g)].map(
+        (m) => `${m[2]}:${/authLevel: '(\w+)'/.exec(m[3] ?? '')?.[1] ?? 'anonymous'}:${m[1]}`,
       ),
     );
     expect(http.length).toBeGreaterThanOrEqual(3);
-    for (const h of http) expect(h).toMatch(/:(function|admin)$/);
+    // Each on a function key, and registered through machineHttp: behind App Service authentication
+    // with dashboard sign-in (AllowAnonymous at the platform), the app itself refuses a caller without a token.
+    for (const h of http) expect(h).toMatch(/:(function|admin):machineHttp$/);
+    const index = readFileSync(join(REPO_ROOT, 'functions', 'index.ts'), 'utf8');
+    expect(index).toMatch(/const machineHttp = [^;]*handler: signedIn\(/s);
   });
 
   it("puts the dashboard's functions (for people, anonymous at the function level) behind the app-role check", () => {
@@ -209,7 +214,7 @@ describe('Entra ID authentication for the HTTP endpoints (optional)', () => {
     expect(calls.length).toBeGreaterThanOrEqual(3);
     for (const call of calls) {
       expect(call).toContain("authLevel: 'anonymous'");
-      expect(call).toMatch(/handler: guarded\(mode, '(Reader|Operator)', /);
+      expect(call).toMatch(/handler: (guarded\(mode, '(Reader|Operator)', |operatorAction\(\s*mode,)/);
     }
   });
 

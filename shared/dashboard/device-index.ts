@@ -61,6 +61,11 @@ export function dashboardDevice(row: ReportRow): DashboardDevice {
   };
 }
 
+/** Report rows as dashboard rows, one at a time. */
+export async function* dashboardDevices(rows: AsyncIterable<ReportRow>): AsyncGenerator<DashboardDevice> {
+  for await (const row of rows) yield dashboardDevice(row);
+}
+
 /** Every row of a parsed run (an empty list before the parse has written its manifest). */
 export async function loadDevices(runs: RunStore, runId: string): Promise<DashboardDevice[]> {
   const manifest = await runs.readManifest(runId);

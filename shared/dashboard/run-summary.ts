@@ -88,3 +88,18 @@ export interface Timings {
 export function timings(devices: readonly DashboardDevice[]): Timings {
   return { registered: durations(devices, 'registered'), profileAssigned: durations(devices, 'profileAssigned') };
 }
+
+export interface RunSummary {
+  funnel: FunnelStep[];
+  problems: Problem[];
+  timings: Timings;
+}
+
+/** Computed once per read of a run's rows (the cache hands out the same array until the run moves on). */
+const summaries = new WeakMap<readonly DashboardDevice[], RunSummary>();
+
+export function runSummary(devices: readonly DashboardDevice[]): RunSummary {
+  let s = summaries.get(devices);
+  if (!s) summaries.set(devices, (s = { funnel: funnel(devices), problems: problems(devices), timings: timings(devices) }));
+  return s;
+}

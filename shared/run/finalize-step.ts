@@ -14,6 +14,8 @@ import type { ChunkState, RunManifest } from './model';
 import type { RunStore } from './run-store';
 import type { Ledger } from '../ledger/ledger';
 import { recordRun } from '../ledger/record-run';
+import { dashboardDevices } from '../dashboard/device-index';
+import { writeRunIndex } from '../dashboard/run-index';
 
 export interface FinalizeDeps {
   objects: ObjectStore;
@@ -52,6 +54,8 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
     'text/csv; charset=utf-8',
   );
   await deps.objects.put(CONTAINERS.reports, `${runId}/summary.md`, summary.render(header), 'text/markdown; charset=utf-8');
+  // The dashboard's compact copy of the rows (one blob to open the run instead of all its state).
+  await writeRunIndex(deps.objects, runId, dashboardDevices(reportRows(deps.runs, manifest)));
 
   const folder = header.status === 'rejected' ? 'rejected' : 'processed';
   let archivedAs: string | undefined = `${CONTAINERS.archive}/${folder}/${source.name}`;

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generator';
 import { launchBrowser } from '../support/browser';
-import { drop, waitForRun, withStack } from './support';
+import { CONTAINERS } from '../../shared/storage/object-store';
+import { blobs, drop, waitForRun, withStack } from './support';
 
 type Stack = Awaited<ReturnType<typeof withStack>>;
 
@@ -204,6 +205,61 @@ describe('dashboard in the browser', () => {
     expect(await inPage()).toBeUndefined();
     expect(dialogs).toEqual([]);
   });
+
+  it("a reconciliation's page: classes, findings, a report section it does not know as text, and an Operator approving a proposal", async () => {
+    // Drift: MIX-0002's Entra device deleted (a proposal: delete and import again); MIX-0004 enrolled and re-tagged (a proposal: retag).
+    for (const [name, body] of [
+      ['delete-entra-device', { serialNumber: 'MIX-0002' }],
+      ['enrollment-state', { serialNumber: 'MIX-0004', enrollmentState: 'enrolled' }],
+      ['group-tag', { serialNumber: 'MIX-0004', groupTag: 'Moved' }],
+    ] as const) {
+      const res = await fetch(`${stack.emulator.url}/_emulator/drift/${name}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(200);
+    }
+    const started = (await (await fetch(`${stack.hostUrl}/api/reconcile`, { method: 'POST' })).json()) as { reconcileId: string };
+    const id = started.reconcileId;
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const res = await fetch(`${stack.hostUrl}/api/reconcile/${id}`);
+      const body = res.status === 200 ? ((await res.json()) as { runtimeStatus: string }) : undefined;
+      if (body?.runtimeStatus === 'Completed') break;
+      if (body?.runtimeStatus === 'Failed' || Date.now() > deadline) throw new Error(`${id}: ${JSON.stringify(body)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    // A section a newer reconciliation may add to its report (this page predates it): shown, as text.
+    const reports = blobs(stack).getContainerClient(CONTAINERS.reports).getBlockBlobClient(`${id}/report.json`);
+    const report = JSON.parse((await reports.downloadToBuffer()).toString('utf8')) as Record<string, unknown>;
+    const section = JSON.stringify({ ...report, baselineDrift: { changed: [XSS_CORPUS[1]], objects: 1 } });
+    await reports.upload(section, Buffer.byteLength(section));
+
+    // The runs list links the reconciliation; its page opens (it answered 400 before).
+    await page.goto(`${stack.hostUrl}/api/dashboard`);
+    await page.locator(`tr[data-run-id="${id}"] a`).click();
+    await page.locator('#classes').waitFor();
+    expect(page.url()).toContain(`/api/dashboard/runs/${id}`);
+    expect(await page.locator('#classes [data-class=entra-device-deleted]').textContent()).toBe('1');
+    expect(await page.locator('#proposals').textContent()).toContain('2 of 2 proposed actions waiting for approval');
+    expect(await page.locator('[data-section=baselineDrift]').textContent()).toContain(XSS_CORPUS[1]);
+    expect(await page.locator('[data-section=baselineDrift] img').count()).toBe(0);
+    const row = page.locator('#findings tr[data-serial="MIX-0002"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('proposed delete-and-reimport: waiting for approval');
+
+    // Approve one proposal: the tenant's registration is deleted, the finding records it.
+    await row.locator('button.approve[data-kind=delete-and-reimport]').click();
+    await page.locator('#approve-status li[data-serial="MIX-0002"]').waitFor();
+    expect(await page.locator('#approve-status li[data-serial="MIX-0002"]').getAttribute('data-outcome')).toBe('done');
+    await page.locator('#proposals', { hasText: '1 of 2 proposed actions waiting for approval' }).waitFor();
+    expect(await row.textContent()).toMatch(/approved \S+ — done/);
+    expect(await row.locator('button.approve').count()).toBe(0);
+    // The retag proposal still waits, with its button.
+    expect(await page.locator('#findings tr[data-serial="MIX-0004"] button.approve').count()).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'reconciliation.png'), fullPage: true });
+  }, 180_000);
 
   it('screenshot of a run page for the test artifacts', async () => {
     await page.setViewportSize({ width: 1280, height: 900 });
