@@ -182,6 +182,40 @@ describe('shared budget client', () => {
     expect(grantedAt).toBeLessThanOrEqual(RULES.leaseMs + 20_000 + RULES.maxWaitMs + 20);
   });
 
+  it('counts a request that runs past its lease for one window after it was answered', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryBudgetStore();
+    const slow = budget(store, clock, 'slow');
+    const other = budget(store, clock, 'other');
+    // The whole write budget for one request that takes 25 s to answer: 10 s past its 15 s lease.
+    const done = await clock.runUntil(slow.acquire('r1', { iw: 100 }), 0);
+    let grantedAt = -1;
+    const waiting = other.acquire('r2', { iw: 1 }).then(() => (grantedAt = clock.t));
+    await clock.runUntil(clock.sleep(25_000), 25_000);
+    expect(grantedAt).toBe(-1);
+    done();
+    await slow.flush();
+    // Unreleased, the grant would have stopped counting at 35 s (lease + window); answered at 25 s,
+    // it counts until 45 s, the window after its answer, as the service counts it.
+    expect(usage(store.peek()!, 44_999, RULES).iw).toBe(100);
+    await clock.runUntil(waiting, 120_000);
+    expect(grantedAt).toBeGreaterThanOrEqual(45_000);
+    expect(grantedAt).toBeLessThanOrEqual(45_000 + RULES.maxWaitMs + 20);
+  });
+
+  it('counts a request answered after its grant was dropped from the record from its answer on', () => {
+    const granted = decide(emptyState(), { id: 'g', holder: 'h', run: 'r', amounts: { iw: 100 } }, 0, RULES);
+    expect(granted.granted).toBe(true);
+    // Unreleased, the grant counts until lease + window (35 s); a write at 36 s drops it.
+    expect(usage(granted.state, 34_999, RULES).iw).toBe(100);
+    const pruned = decide(granted.state, { id: 'x', holder: 'h', run: 'other', amounts: { iw: 1 } }, 36_000, RULES).state;
+    expect(pruned.grants.map((g) => g.id)).toEqual(['x']);
+    // The request was still running: answered at 40 s, it counts from then for one window.
+    const answered = release(pruned, 'g', 'r', { iw: 100 }, 40_000, RULES);
+    expect(usage(answered, 59_999, RULES, 'r').iw).toBe(100);
+    expect(usage(answered, 60_000, RULES, 'r').iw).toBe(0);
+  });
+
   it('survives conditional-write conflicts without granting twice the same capacity', async () => {
     const clock = new VirtualClock();
     let rivalWrites = 3;

@@ -38,6 +38,10 @@ export interface SharedBudgetOptions {
   random?: () => number;
   /** A release waits at most this long for an attempt to carry it before it is written alone. */
   releaseFlushMs?: number;
+  /** Where each run's waits for capacity are summed up (one line per run and `reportEveryMs`); none by default. */
+  log?: (line: string) => void;
+  /** How often a run's waits are summed up in the log (default 10 s). */
+  reportEveryMs?: number;
 }
 
 export interface BudgetStats {
@@ -61,16 +65,32 @@ interface Waiter {
   id: string;
   run: string;
   amounts: Amounts;
+  /** When the caller asked: the wait is counted from here to its grant. */
+  since: number;
   resolve: (grant: Grant) => void;
   reject: (error: unknown) => void;
+}
+
+/** What one run was granted in this process and how long its callers waited for it (summed since the last report). */
+export interface RunWaits {
+  grants: number;
+  /** Grants that were not given at the first attempt (the caller slept at least once). */
+  delayed: number;
+  waitedMs: number;
+  longestMs: number;
+  amounts: Required<Amounts>;
+  since: number;
 }
 
 export class SharedBudget implements Pacer {
   readonly holder: string;
   readonly stats: BudgetStats = { reads: 0, writes: 0, conflicts: 0, waits: 0, grants: 0 };
+  /** Per run (its budget key), what it was granted and waited since its last report. */
+  readonly waits = new Map<string, RunWaits>();
   private turn: Promise<unknown> = Promise.resolve();
   private pending: PendingRelease[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private reportTimer: ReturnType<typeof setTimeout> | undefined;
   /** Callers of this process waiting for capacity: decided together, one read and one write for all. */
   private queue: Waiter[] = [];
   private pumping = false;
@@ -90,7 +110,7 @@ export class SharedBudget implements Pacer {
   async acquire(run: string, amounts: Amounts): Promise<Release> {
     if (!DIMENSIONS.some((d) => (amounts[d] ?? 0) > 0)) return () => {};
     const grant = await new Promise<Grant>((resolve, reject) => {
-      this.queue.push({ id: randomUUID().slice(0, 13), run: budgetRunKey(run), amounts, resolve, reject });
+      this.queue.push({ id: randomUUID().slice(0, 13), run: budgetRunKey(run), amounts, since: this.now(), resolve, reject });
       this.kick();
     });
     return (used) => this.release(grant, used ?? amounts);
@@ -187,9 +207,33 @@ export class SharedBudget implements Pacer {
     for (const [w, grant] of granted) {
       this.queue = this.queue.filter((q) => q !== w);
       this.stats.grants++;
+      this.count(w, now);
       w.resolve(grant);
     }
     return waitMs + jitter;
+  }
+
+  /** Adds a grant to its run's waits; every `reportEveryMs` the runs' waits are logged and counted again. */
+  private count(w: Waiter, now: number): void {
+    let r = this.waits.get(w.run);
+    if (!r) {
+      r = { grants: 0, delayed: 0, waitedMs: 0, longestMs: 0, amounts: { iw: 0, ir: 0, du: 0, dw: 0 }, since: w.since };
+      this.waits.set(w.run, r);
+    }
+    const waited = now - w.since;
+    r.grants++;
+    if (waited > 0) r.delayed++;
+    r.waitedMs += waited;
+    r.longestMs = Math.max(r.longestMs, waited);
+    for (const d of DIMENSIONS) r.amounts[d] += w.amounts[d] ?? 0;
+    const log = this.options.log;
+    if (!log || this.reportTimer) return;
+    this.reportTimer = setTimeout(() => {
+      this.reportTimer = undefined;
+      for (const [run, waits] of this.waits) log(describeWaits(run, waits, this.now(), this.holder));
+      this.waits.clear();
+    }, this.options.reportEveryMs ?? 10_000);
+    this.reportTimer.unref?.();
   }
 
   private release(grant: Grant, used: Amounts): void {
@@ -228,4 +272,15 @@ export class SharedBudget implements Pacer {
     else this.stats.conflicts++;
     return ok;
   }
+}
+
+/** One log line: a run's grants and waits over a period (the run by its budget key: no run id, device or tenant data). */
+export function describeWaits(run: string, r: RunWaits, now: number, holder: string): string {
+  const amounts = DIMENSIONS.filter((d) => r.amounts[d] > 0)
+    .map((d) => `${d} ${r.amounts[d]}`)
+    .join(', ');
+  return (
+    `graph budget: run ${run} on ${holder}, ${((now - r.since) / 1000).toFixed(1)} s: ${r.grants} grants (${amounts || 'nothing'}), ` +
+    `${r.delayed} waited, ${(r.waitedMs / 1000).toFixed(1)} s waiting in all, longest ${(r.longestMs / 1000).toFixed(1)} s`
+  );
 }
