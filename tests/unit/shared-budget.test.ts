@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { compact, decide, emptyState, release, usage, type Amounts, type BudgetRules } from '../../shared/graph/budget/model';
 import { SharedBudget, budgetRunKey } from '../../shared/graph/budget/shared-budget';
-import { MemoryBudgetStore } from '../../shared/graph/budget/store';
+import { MemoryBudgetStore, type BudgetStore } from '../../shared/graph/budget/store';
 import { VirtualClock } from '../support/virtual-clock';
 
 const RULES: BudgetRules = {
@@ -165,6 +165,91 @@ describe('shared budget client', () => {
     // …and the small one finished within a window of arriving, though the large run was using it all.
     // (Without fair shares it takes ~45 s here: the large run's callers take whatever frees up.)
     expect(smallDone - 40_000).toBeLessThan(15_000);
+  });
+
+  it('lets a small run reading page by page beside a large one finish close to its time alone, on credit', async () => {
+    /** A store 100 ms away (a Table round trip under load), on the virtual clock. */
+    const latent = (store: MemoryBudgetStore, clock: VirtualClock): BudgetStore => ({
+      read: () => clock.sleep(100).then(() => store.read()),
+      write: (state, etag) => clock.sleep(100).then(() => store.write(state, etag)),
+    });
+    /** A small run (26 list pages, one after the other, 300 ms each) alone or at 40 s beside a large run on three instances. */
+    const scenario = async (ahead: number, beside: boolean) => {
+      const clock = new VirtualClock();
+      const store = new MemoryBudgetStore();
+      const rules = { ...RULES, reserve: 0.1 };
+      const instances = ['h1', 'h2', 'h3'].map(
+        (holder) =>
+          new SharedBudget({ store: latent(store, clock), rules, holder, now: clock.now, sleep: clock.sleep, random: () => 0.5, ahead }),
+      );
+      const sends: { at: number; n: number; run: string }[] = [];
+      const send = async (b: SharedBudget, run: string, amounts: Amounts) => {
+        const done = await b.acquire(run, amounts);
+        sends.push({ at: clock.t, n: amounts.ir ?? 0, run });
+        await clock.sleep(300);
+        done();
+      };
+      const large = beside
+        ? instances.flatMap((b) =>
+            Array.from({ length: 4 }, async () => {
+              while (clock.t < 90_000) await send(b, 'large', { ir: 20, iw: 2 });
+            }),
+          )
+        : [];
+      const small = (async () => {
+        await clock.sleep(40_000);
+        const start = clock.t;
+        for (let page = 0; page < 26; page++) await send(instances[1]!, 'small', { ir: 1, du: 4 });
+        return clock.t - start;
+      })();
+      const [took] = await clock.runUntil(Promise.all([small, ...large]), 300_000);
+      return { took: took!, writes: instances[1]!.stats.writes, drawn: instances[1]!.stats.drawn, peak: peak(sends, 20_000) };
+    };
+    const alone = await scenario(4, false);
+    const withCredit = await scenario(4, true);
+    const without = await scenario(1, true);
+    // Every request pays a read and a write of the record without credit (26 pages: 26 × 500 ms at least)…
+    expect(without.took).toBeGreaterThanOrEqual(26 * 500);
+    expect(without.drawn).toBe(0);
+    // …with it, one grant in four: the run pays the store once per four pages, beside the large run as alone.
+    expect(withCredit.drawn).toBeGreaterThanOrEqual(18);
+    expect(withCredit.took).toBeLessThan(without.took * 0.75);
+    expect(withCredit.took).toBeLessThanOrEqual(alone.took + 2_000);
+    expect(withCredit.peak).toBeLessThanOrEqual(1000);
+    console.log(
+      `small run of 26 pages: alone ${alone.took} ms; beside a large run ${withCredit.took} ms with credit, ${without.took} ms without`,
+    );
+  });
+
+  it('gives unused credit back once it sits idle, counting only what was sent', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryBudgetStore();
+    const rules = { ...RULES, reserve: 0.1 };
+    const b = new SharedBudget({
+      store,
+      rules,
+      holder: 'h',
+      now: clock.now,
+      sleep: clock.sleep,
+      random: () => 0,
+      ahead: 4,
+      aheadIdleMs: 250,
+    });
+    const first = await clock.runUntil(b.acquire('r', { ir: 5 }), 0);
+    // Granted 20 for the first request: the next three draw on it without the store.
+    expect(store.peek()!.grants.map((g) => g.a)).toEqual([{ ir: 20 }]);
+    const second = await b.acquire('r', { ir: 5 });
+    expect(b.stats).toMatchObject({ grants: 1, drawn: 1, reads: 1, writes: 1 });
+    first();
+    second({ ir: 2 }); // one of the two requests sent less than asked (a short page)
+    await clock.runUntil(clock.sleep(300), 300);
+    await b.flush();
+    const state = store.peek()!;
+    expect(state.grants).toEqual([]);
+    expect(usage(state, 1_000, rules).ir).toBe(7);
+    // The credit is gone: the next request asks the store again.
+    await clock.runUntil(b.acquire('r', { ir: 5 }), 1_000);
+    expect(b.stats.grants).toBe(2);
   });
 
   it('recovers what a dead instance held one lease (plus the window) after it was granted', async () => {
