@@ -3,7 +3,7 @@
  * client (shared-budget.ts) — limits held in every window, fair shares between runs, capacity of a
  * dead holder recovered one lease after it expired, and conditional-write conflicts between rivals.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compact, decide, emptyState, release, usage, type Amounts, type BudgetRules } from '../../shared/graph/budget/model';
 import { SharedBudget, budgetRunKey } from '../../shared/graph/budget/shared-budget';
 import { MemoryBudgetStore, type BudgetStore } from '../../shared/graph/budget/store';
@@ -250,6 +250,31 @@ describe('shared budget client', () => {
     // The credit is gone: the next request asks the store again.
     await clock.runUntil(b.acquire('r', { ir: 5 }), 1_000);
     expect(b.stats.grants).toBe(2);
+  });
+
+  it("logs each run's grants, draws on credit and waits, by its budget key only", async () => {
+    const clock = new VirtualClock();
+    const lines: string[] = [];
+    const rules = { ...RULES, reserve: 0.1 };
+    const b = new SharedBudget({
+      store: new MemoryBudgetStore(),
+      rules,
+      holder: 'h1',
+      now: clock.now,
+      sleep: clock.sleep,
+      ahead: 4,
+      log: (line) => lines.push(line),
+      reportEveryMs: 20,
+    });
+    const runId = 'intake-0123456789abcdef0123456789abcdef';
+    (await clock.runUntil(b.acquire(runId, { ir: 5 }), 0))();
+    (await b.acquire(runId, { ir: 5 }))();
+    // The report comes on a (real) timer: wait for it, then check it whole.
+    await vi.waitFor(() => expect(lines.length).toBeGreaterThan(0), { timeout: 5_000 });
+    expect(lines).toEqual([
+      `graph budget: run ${budgetRunKey(runId)} on h1, 0.0 s: 1 grants (ir 5), 1 more requests on credit, 0 waited, 0.0 s waiting in all, longest 0.0 s`,
+    ]);
+    expect(lines.join('\n')).not.toContain(runId);
   });
 
   it('recovers what a dead instance held one lease (plus the window) after it was granted', async () => {

@@ -121,6 +121,8 @@ export interface RunWaits {
   waitedMs: number;
   longestMs: number;
   amounts: Required<Amounts>;
+  /** Requests served from the run's credit (no wait, no store round trip): not in `grants` or `amounts`. */
+  drawn: number;
   since: number;
 }
 
@@ -174,6 +176,10 @@ export class SharedBudget implements Pacer {
   private draw(credit: Credit, amounts: Amounts): Release {
     for (const d of DIMENSIONS) credit.left[d] -= amounts[d] ?? 0;
     this.stats.drawn++;
+    const run = credit.grant.run;
+    const waits = this.waits.get(run) ?? this.newWaits(this.now());
+    waits.drawn++;
+    this.waits.set(run, waits);
     return this.part(credit, amounts);
   }
 
@@ -341,11 +347,15 @@ export class SharedBudget implements Pacer {
     return { grant, left, used: zero(), outstanding: 0, generation: 0, closed: false };
   }
 
+  private newWaits(since: number): RunWaits {
+    return { grants: 0, delayed: 0, waitedMs: 0, longestMs: 0, amounts: zero(), drawn: 0, since };
+  }
+
   /** Adds a grant to its run's waits; every `reportEveryMs` the runs' waits are logged and counted again. */
   private count(w: Waiter, now: number): void {
     let r = this.waits.get(w.run);
     if (!r) {
-      r = { grants: 0, delayed: 0, waitedMs: 0, longestMs: 0, amounts: { iw: 0, ir: 0, du: 0, dw: 0 }, since: w.since };
+      r = this.newWaits(w.since);
       this.waits.set(w.run, r);
     }
     const waited = now - w.since;
@@ -409,6 +419,7 @@ export function describeWaits(run: string, r: RunWaits, now: number, holder: str
     .join(', ');
   return (
     `graph budget: run ${run} on ${holder}, ${((now - r.since) / 1000).toFixed(1)} s: ${r.grants} grants (${amounts || 'nothing'}), ` +
+    `${r.drawn} more requests on credit, ` +
     `${r.delayed} waited, ${(r.waitedMs / 1000).toFixed(1)} s waiting in all, longest ${(r.longestMs / 1000).toFixed(1)} s`
   );
 }
