@@ -170,10 +170,10 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     const appSettings = {
       ...stackAppSettings(azurite.connectionString, emulator.url, options.baseline),
       ...channels,
-      // An emulator that enforces no limits gets an app that paces to none (and so needs no shared
-      // budget): runs then measure the pipeline itself. With throttling on, the app paces to the
-      // documented limits through the budget every instance shares, as in Azure.
-      ...(options.throttling ? {} : { INTUNE_WRITES_PER_20S: '1000000', INTUNE_REQUESTS_PER_20S: '1000000', GRAPH_BUDGET: 'process' }),
+      // Every Graph call goes through the budget every instance shares (one Table record), as in
+      // Azure, so the crash and concurrency suites exercise it too. An emulator that enforces no
+      // limits gets an app paced to limits nobody reaches: runs then measure the pipeline itself.
+      ...(options.throttling ? {} : { INTUNE_WRITES_PER_20S: '1000000', INTUNE_REQUESTS_PER_20S: '1000000' }),
       ...options.appSettings,
     };
     let log = '';

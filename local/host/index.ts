@@ -12,6 +12,7 @@ import { DurableEngine, type EpisodeTiming } from './durable/engine';
 import { JournalStore } from './durable/journal';
 import { statusBody } from './durable/management-api';
 import { handleBlobWebhook } from './http/blob-webhook';
+import { EVENTGRID_WEBHOOK_PATH, EVENTGRID_KEY_NAME, eventGridKey, handleEventGridWebhook } from './http/eventgrid-webhook';
 import { httpRoutes } from './http/http-trigger';
 import { createHostServer, listen } from './http/server';
 import type { BlobListener } from './triggers/blob-listener';
@@ -113,6 +114,9 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   let binding = '';
   // Set once the trigger listeners run and cleared when stopping: the Event Grid webhook answers 503 meanwhile.
   let blobListener: BlobListener | undefined;
+  // The Event Grid webhook's system key, and whether the host runs (it answers 503 while starting or stopping).
+  const eventGridSystemKey = eventGridKey(process.env);
+  let running = false;
   const server = createHostServer({
     invoker,
     engine,
@@ -129,6 +133,24 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
       durable: { episodes: engine.episodes, runningEpisodes: engine.runningEpisodes },
     }),
     blobWebhook: (req) => handleBlobWebhook({ functions, errorsOf: (name) => invoker.errorsOf(name), sink: () => blobListener, log }, req),
+    eventGridWebhook: (req) =>
+      handleEventGridWebhook(
+        {
+          functions,
+          errorsOf: (name) => invoker.errorsOf(name),
+          key: eventGridSystemKey,
+          running: () => running,
+          invoke: async (fn, event) => {
+            const res = await invoker.invoke({
+              functionName: fn.name,
+              inputs: { eventGridTrigger: { json: JSON.stringify(event) }, durableClient: { string: binding } },
+            });
+            await writeOutputs(fn, res, {});
+          },
+          log,
+        },
+        req,
+      ),
     log,
   });
   const port = await listen(server, opts.port ?? 7071);
@@ -159,6 +181,14 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     });
     listeners = started.stoppables;
     blobListener = started.blob;
+    running = true;
+    for (const fn of runnable.filter((f) => Object.values(f.bindings).some((b) => b.type === 'eventGridTrigger'))) {
+      // The URL an Event Grid subscription would be given (the key: LOCAL_HOST_EVENTGRID_KEY, or made up for this run).
+      log(
+        `event grid trigger '${fn.name}': webhook POST ${url}${EVENTGRID_WEBHOOK_PATH}?functionName=${fn.name}&code=<${EVENTGRID_KEY_NAME}>` +
+          (process.env.LOCAL_HOST_EVENTGRID_KEY ? ' (key: LOCAL_HOST_EVENTGRID_KEY)' : ` (key for this run: ${eventGridSystemKey})`),
+      );
+    }
   } catch (err) {
     await engine.stop();
     await new Promise((r) => server.close(r));
@@ -173,6 +203,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     stop() {
       stopping ??= (async () => {
         blobListener = undefined;
+        running = false;
         // The server stays up while listeners drain: running blob functions may still call the durable client.
         await Promise.allSettled(listeners.map((l) => l.stop()));
         server.closeAllConnections();

@@ -72,7 +72,7 @@ export async function startTriggerListeners(d: WiringDeps): Promise<TriggerListe
       const container = eventSources.get(fn.name);
       if (!container) {
         d.log(
-          `event grid trigger '${fn.name}': no local event source (LOCAL_HOST_EVENTGRID_BLOB_SOURCES=${fn.name}=<container>); it is never invoked`,
+          `event grid trigger '${fn.name}': no local event source (LOCAL_HOST_EVENTGRID_BLOB_SOURCES=${fn.name}=<container>); it runs only on deliveries to /runtime/webhooks/eventgrid`,
         );
       } else {
         d.log(

@@ -3,10 +3,10 @@
  * client (shared-budget.ts) — limits held in every window, fair shares between runs, capacity of a
  * dead holder recovered one lease after it expired, and conditional-write conflicts between rivals.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compact, decide, emptyState, release, usage, type Amounts, type BudgetRules } from '../../shared/graph/budget/model';
 import { SharedBudget, budgetRunKey } from '../../shared/graph/budget/shared-budget';
-import { MemoryBudgetStore } from '../../shared/graph/budget/store';
+import { MemoryBudgetStore, type BudgetStore } from '../../shared/graph/budget/store';
 import { VirtualClock } from '../support/virtual-clock';
 
 const RULES: BudgetRules = {
@@ -167,6 +167,116 @@ describe('shared budget client', () => {
     expect(smallDone - 40_000).toBeLessThan(15_000);
   });
 
+  it('lets a small run reading page by page beside a large one finish close to its time alone, on credit', async () => {
+    /** A store 100 ms away (a Table round trip under load), on the virtual clock. */
+    const latent = (store: MemoryBudgetStore, clock: VirtualClock): BudgetStore => ({
+      read: () => clock.sleep(100).then(() => store.read()),
+      write: (state, etag) => clock.sleep(100).then(() => store.write(state, etag)),
+    });
+    /** A small run (26 list pages, one after the other, 300 ms each) alone or at 40 s beside a large run on three instances. */
+    const scenario = async (ahead: number, beside: boolean) => {
+      const clock = new VirtualClock();
+      const store = new MemoryBudgetStore();
+      const rules = { ...RULES, reserve: 0.1 };
+      const instances = ['h1', 'h2', 'h3'].map(
+        (holder) =>
+          new SharedBudget({ store: latent(store, clock), rules, holder, now: clock.now, sleep: clock.sleep, random: () => 0.5, ahead }),
+      );
+      const sends: { at: number; n: number; run: string }[] = [];
+      const send = async (b: SharedBudget, run: string, amounts: Amounts) => {
+        const done = await b.acquire(run, amounts);
+        sends.push({ at: clock.t, n: amounts.ir ?? 0, run });
+        await clock.sleep(300);
+        done();
+      };
+      const large = beside
+        ? instances.flatMap((b) =>
+            Array.from({ length: 4 }, async () => {
+              while (clock.t < 90_000) await send(b, 'large', { ir: 20, iw: 2 });
+            }),
+          )
+        : [];
+      const small = (async () => {
+        await clock.sleep(40_000);
+        const start = clock.t;
+        for (let page = 0; page < 26; page++) await send(instances[1]!, 'small', { ir: 1, du: 4 });
+        return clock.t - start;
+      })();
+      const [took] = await clock.runUntil(Promise.all([small, ...large]), 300_000);
+      return { took: took!, writes: instances[1]!.stats.writes, drawn: instances[1]!.stats.drawn, peak: peak(sends, 20_000) };
+    };
+    const alone = await scenario(4, false);
+    const withCredit = await scenario(4, true);
+    const without = await scenario(1, true);
+    // Every request pays a read and a write of the record without credit (26 pages: 26 × 500 ms at least)…
+    expect(without.took).toBeGreaterThanOrEqual(26 * 500);
+    expect(without.drawn).toBe(0);
+    // …with it, one grant in four: the run pays the store once per four pages, beside the large run as alone.
+    expect(withCredit.drawn).toBeGreaterThanOrEqual(18);
+    expect(withCredit.took).toBeLessThan(without.took * 0.75);
+    expect(withCredit.took).toBeLessThanOrEqual(alone.took + 2_000);
+    expect(withCredit.peak).toBeLessThanOrEqual(1000);
+    console.log(
+      `small run of 26 pages: alone ${alone.took} ms; beside a large run ${withCredit.took} ms with credit, ${without.took} ms without`,
+    );
+  });
+
+  it('gives unused credit back once it sits idle, counting only what was sent', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryBudgetStore();
+    const rules = { ...RULES, reserve: 0.1 };
+    const b = new SharedBudget({
+      store,
+      rules,
+      holder: 'h',
+      now: clock.now,
+      sleep: clock.sleep,
+      random: () => 0,
+      ahead: 4,
+      aheadIdleMs: 250,
+    });
+    const first = await clock.runUntil(b.acquire('r', { ir: 5 }), 0);
+    // Granted 20 for the first request: the next three draw on it without the store.
+    expect(store.peek()!.grants.map((g) => g.a)).toEqual([{ ir: 20 }]);
+    const second = await b.acquire('r', { ir: 5 });
+    expect(b.stats).toMatchObject({ grants: 1, drawn: 1, reads: 1, writes: 1 });
+    first();
+    second({ ir: 2 }); // one of the two requests sent less than asked (a short page)
+    await clock.runUntil(clock.sleep(300), 300);
+    await b.flush();
+    const state = store.peek()!;
+    expect(state.grants).toEqual([]);
+    expect(usage(state, 1_000, rules).ir).toBe(7);
+    // The credit is gone: the next request asks the store again.
+    await clock.runUntil(b.acquire('r', { ir: 5 }), 1_000);
+    expect(b.stats.grants).toBe(2);
+  });
+
+  it("logs each run's grants, draws on credit and waits, by its budget key only", async () => {
+    const clock = new VirtualClock();
+    const lines: string[] = [];
+    const rules = { ...RULES, reserve: 0.1 };
+    const b = new SharedBudget({
+      store: new MemoryBudgetStore(),
+      rules,
+      holder: 'h1',
+      now: clock.now,
+      sleep: clock.sleep,
+      ahead: 4,
+      log: (line) => lines.push(line),
+      reportEveryMs: 20,
+    });
+    const runId = 'intake-0123456789abcdef0123456789abcdef';
+    (await clock.runUntil(b.acquire(runId, { ir: 5 }), 0))();
+    (await b.acquire(runId, { ir: 5 }))();
+    // The report comes on a (real) timer: wait for it, then check it whole.
+    await vi.waitFor(() => expect(lines.length).toBeGreaterThan(0), { timeout: 5_000 });
+    expect(lines).toEqual([
+      `graph budget: run ${budgetRunKey(runId)} on h1, 0.0 s: 1 grants (ir 5), 1 more requests on credit, 0 waited, 0.0 s waiting in all, longest 0.0 s`,
+    ]);
+    expect(lines.join('\n')).not.toContain(runId);
+  });
+
   it('recovers what a dead instance held one lease (plus the window) after it was granted', async () => {
     const clock = new VirtualClock();
     const store = new MemoryBudgetStore();
@@ -180,6 +290,40 @@ describe('shared budget client', () => {
     );
     expect(grantedAt).toBeGreaterThanOrEqual(RULES.leaseMs + 20_000);
     expect(grantedAt).toBeLessThanOrEqual(RULES.leaseMs + 20_000 + RULES.maxWaitMs + 20);
+  });
+
+  it('counts a request that runs past its lease for one window after it was answered', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryBudgetStore();
+    const slow = budget(store, clock, 'slow');
+    const other = budget(store, clock, 'other');
+    // The whole write budget for one request that takes 25 s to answer: 10 s past its 15 s lease.
+    const done = await clock.runUntil(slow.acquire('r1', { iw: 100 }), 0);
+    let grantedAt = -1;
+    const waiting = other.acquire('r2', { iw: 1 }).then(() => (grantedAt = clock.t));
+    await clock.runUntil(clock.sleep(25_000), 25_000);
+    expect(grantedAt).toBe(-1);
+    done();
+    await slow.flush();
+    // Unreleased, the grant would have stopped counting at 35 s (lease + window); answered at 25 s,
+    // it counts until 45 s, the window after its answer, as the service counts it.
+    expect(usage(store.peek()!, 44_999, RULES).iw).toBe(100);
+    await clock.runUntil(waiting, 120_000);
+    expect(grantedAt).toBeGreaterThanOrEqual(45_000);
+    expect(grantedAt).toBeLessThanOrEqual(45_000 + RULES.maxWaitMs + 20);
+  });
+
+  it('counts a request answered after its grant was dropped from the record from its answer on', () => {
+    const granted = decide(emptyState(), { id: 'g', holder: 'h', run: 'r', amounts: { iw: 100 } }, 0, RULES);
+    expect(granted.granted).toBe(true);
+    // Unreleased, the grant counts until lease + window (35 s); a write at 36 s drops it.
+    expect(usage(granted.state, 34_999, RULES).iw).toBe(100);
+    const pruned = decide(granted.state, { id: 'x', holder: 'h', run: 'other', amounts: { iw: 1 } }, 36_000, RULES).state;
+    expect(pruned.grants.map((g) => g.id)).toEqual(['x']);
+    // The request was still running: answered at 40 s, it counts from then for one window.
+    const answered = release(pruned, 'g', 'r', { iw: 100 }, 40_000, RULES);
+    expect(usage(answered, 59_999, RULES, 'r').iw).toBe(100);
+    expect(usage(answered, 60_000, RULES, 'r').iw).toBe(0);
   });
 
   it('survives conditional-write conflicts without granting twice the same capacity', async () => {

@@ -5,6 +5,7 @@ import type { ClientUrls } from '../durable/client-binding';
 import type { DurableEngine } from '../durable/engine';
 import { handleDurableApi } from '../durable/management-api';
 import { BLOB_WEBHOOK_PATH, type BlobWebhookRequest, type BlobWebhookResponse } from './blob-webhook';
+import { EVENTGRID_WEBHOOK_PATH, type EventGridWebhookRequest, type EventGridWebhookResponse } from './eventgrid-webhook';
 import { fromRpcHttpResponse, toRpcHttpRequest, type HttpFunctionRoute } from './http-trigger';
 import { matchRoute } from './routes';
 import type { RpcInvocationResponse } from '../core/types';
@@ -25,6 +26,8 @@ export interface ServerDeps {
   localActivity: () => LocalActivity;
   /** Event Grid deliveries for blob triggers (./blob-webhook.ts). */
   blobWebhook: (req: BlobWebhookRequest) => Promise<BlobWebhookResponse>;
+  /** Event Grid deliveries for Event Grid trigger functions (./eventgrid-webhook.ts). */
+  eventGridWebhook: (req: EventGridWebhookRequest) => Promise<EventGridWebhookResponse>;
   log: (line: string) => void;
 }
 
@@ -63,6 +66,11 @@ export function createHostServer(deps: ServerDeps): Server {
       }
       if (url.pathname === BLOB_WEBHOOK_PATH || url.pathname === `${BLOB_WEBHOOK_PATH}/`) {
         const r = await deps.blobWebhook({ method, query: url.searchParams, headers: req.headers, body });
+        return send(res, r.status, r.headers, r.body);
+      }
+      // Extension names are matched case-insensitively by the real host (/runtime/webhooks/EventGrid works too).
+      if (url.pathname.toLowerCase() === EVENTGRID_WEBHOOK_PATH || url.pathname.toLowerCase() === `${EVENTGRID_WEBHOOK_PATH}/`) {
+        const r = await deps.eventGridWebhook({ method, query: url.searchParams, headers: req.headers, body });
         return send(res, r.status, r.headers, r.body);
       }
       if (url.pathname === LOCAL_ACTIVITY_PATH && method === 'GET')

@@ -30,5 +30,11 @@ export function sharedBudgetFor(config: AppConfig): SharedBudget {
     store: new TableBudgetStore(tableClientFor(config.storage, BUDGET_TABLE), tenant),
     rules: budgetRules(config.graph),
     holder: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    // A run holding less than the reserve takes four requests' worth per grant: a small run reading
+    // tenant-sized lists page by page pays one round trip to the record per four pages, not per page.
+    ahead: 4,
+    // Each run's grants and waits every 10 s while it sends: where a slow run's time went (the
+    // worker's own log; runs by their budget key, nothing about devices).
+    log: (line) => console.info(line),
   });
 }
