@@ -8,7 +8,6 @@ import { deviceGroups, targetsDevice } from './targeting';
  * wins (Autopilot's documented tie-break is the earliest-created profile).
  */
 export function intendedProfile(ctx: TenantContext, ap: AutopilotDevice): string | undefined {
-  if (ap.directProfileId && ctx.store.profiles.has(ap.directProfileId)) return ap.directProfileId;
   const groups = deviceGroups(ctx, ctx.store.devices.get(ap.deviceObjectId));
   let best: { id: string; created: number } | undefined;
   for (const profile of ctx.store.profiles.values()) {
