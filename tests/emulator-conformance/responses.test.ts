@@ -527,6 +527,16 @@ describe('every emulator response conforms to the derived schema', () => {
     expectConformant();
   });
 
+  it('tenant policies the baseline checks before apply: device registration policy, MDM user scope (beta), subscribed SKUs', async () => {
+    for (const version of VERSIONS) {
+      await expectStatus(200, version, 'GET', '/policies/deviceRegistrationPolicy');
+      await expectStatus(200, version, 'GET', '/subscribedSkus');
+    }
+    await expectStatus(200, 'beta', 'GET', '/policies/mobileDeviceManagementPolicies');
+    expect((await call('v1.0', 'GET', '/policies/mobileDeviceManagementPolicies')).status).toBe(400);
+    expectConformant();
+  });
+
   it('$batch: inner responses, dependsOn and a failed dependency (424)', async () => {
     for (const version of VERSIONS) {
       const batch = {
