@@ -5,8 +5,9 @@
  * userDeviceQuota resets the quota to 0: Microsoft365DSC AADDeviceRegistrationPolicy), reported by
  * plan and apply with the fix.
  *
- * Verdicts: `fail` stops apply (it would fail halfway: without P1 the service refuses a dynamic
- * group), `warn` is printed and apply goes on (the objects are valid; devices will not enroll until
+ * Verdicts: `fail` stops apply (dynamic membership needs Entra ID P1 — Learn
+ * "groups-dynamic-membership" — so a plan creating or changing a dynamic group would end half
+ * applied or with a group that never fills), `warn` is printed and apply goes on (the objects are valid; devices will not enroll until
  * the setting is fixed in the portal), `unknown` says which permission would let it be checked.
  */
 import { z } from 'zod';
@@ -112,7 +113,7 @@ export function judgePreconditions(read: {
         : {
             name: 'dynamic groups (Entra ID P1)',
             verdict: 'fail',
-            detail: 'no active subscription carries Microsoft Entra ID P1: the service refuses dynamic groups',
+            detail: 'no active subscription carries Microsoft Entra ID P1, which dynamic membership groups need',
             fix: P1_FIX,
           },
     );
@@ -171,7 +172,7 @@ export async function readPreconditions(graph: GraphGateway): Promise<Preconditi
 
 /**
  * Why apply must not start, or undefined: a failing precondition the plan runs into — without
- * Entra ID P1 a plan that creates a group or changes one would stop at that call, half applied.
+ * Entra ID P1, a plan that creates or changes a dynamic group is stopped before its first write.
  */
 export function preconditionRefusal(found: readonly Precondition[], plan: Plan): string | undefined {
   const touchesGroups = plan.steps.some((s) => (s.kind === 'create' || s.kind === 'update' || s.kind === 'adopt') && s.type === 'group');

@@ -110,6 +110,7 @@ const READS: Record<string, readonly string[]> = {
   // shared/baseline/observed.ts GraphDeploymentProfile, Oobe, OldOobe and toAssignment, with $expand=assignments.
   listDeploymentProfiles: [
     'id',
+    'createdDateTime',
     '<azureADWindowsAutopilotDeploymentProfile>',
     '<activeDirectoryWindowsAutopilotDeploymentProfile>',
     'displayName',
