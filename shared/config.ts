@@ -226,12 +226,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { s
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     ...(e.BASELINE_FILE?.trim() ? { baselineFile: e.BASELINE_FILE.trim() } : {}),
     notify: notify.config,
-    reconcile: {
-      mode: e.RECONCILE_MODE,
-      stuckMinutes: e.RECONCILE_STUCK_MINUTES,
-      ...notifySettings,
-      ...(e.BASELINE_FILE?.trim() ? { baselineFile: e.BASELINE_FILE.trim() } : {}),
-    },
+    reconcile: { mode: e.RECONCILE_MODE, stuckMinutes: e.RECONCILE_STUCK_MINUTES, ...notifySettings },
     settings: {
       chunkSize: e.IMPORT_CHUNK_SIZE,
       maxRows: e.MAX_FILE_ROWS,
