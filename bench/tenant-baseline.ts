@@ -3,7 +3,8 @@
  *
  * `npm run baseline` on the Graph emulator (time scale 0) with N registered Autopilot devices: the
  * first plan (everything to create, blast radius estimated from the rule), the apply, and the plan
- * right after (nothing to do, blast radius over live membership of the applied group). Prints wall
+ * right after (nothing to do, blast radius over live membership of the applied group), and the
+ * read-only preconditions plan and apply report beside them. Prints wall
  * time and Graph round trips per step; docs/PERFORMANCE.md records the figures.
  */
 import { parseArgs } from 'node:util';
@@ -14,6 +15,7 @@ import { blastRadius } from '../shared/baseline/blast';
 import { defaultBaseline } from '../shared/baseline/default';
 import { diff } from '../shared/baseline/diff';
 import { readFleet } from '../shared/baseline/fleet';
+import { readPreconditions } from '../shared/baseline/preconditions';
 import { readTenant } from '../shared/baseline/tenant-graph';
 import { createClientGateway } from '../shared/graph/client-gateway';
 
@@ -40,6 +42,7 @@ async function measure(devices: number): Promise<void> {
     const first = await step('plan (empty tenant)', plan);
     await step('apply', () => applyPlan(graph, baseline, first.plan, first.read.tenant));
     const second = await step('plan (after apply)', plan);
+    await step('preconditions (read only)', () => readPreconditions(graph));
     console.log(JSON.stringify({ devices, firstBlast: first.blast, secondSteps: second.plan.steps.length, secondBlast: second.blast }));
   } finally {
     await emu.stop();

@@ -117,7 +117,8 @@ const reconcileDeps = (s: Services) => ({
   ledger: s.ledger,
   objects: s.objects,
   store: s.reconcile,
-  settings: s.config.reconcile,
+  // With BASELINE_FILE every reconciliation also plans the baseline read-only (its report's drift section).
+  settings: { ...s.config.reconcile, ...(s.config.baselineFile ? { baselineFile: s.config.baselineFile } : {}) },
   clientOf,
   now,
 });

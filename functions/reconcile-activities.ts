@@ -3,7 +3,15 @@
  * to its implementation over the services. A permanent Graph failure comes back as `{ stopped }`
  * (shared/run/stop.ts) so the orchestration reports it at once instead of retrying it.
  */
-import { ReconcileRepair, ReconcileReport, ReconcileSurvey, ReconcileSync } from '../shared/contracts/reconcile-activities';
+import {
+  ReconcileBaselineDrift,
+  ReconcileRepair,
+  ReconcileReport,
+  ReconcileSurvey,
+  ReconcileSync,
+} from '../shared/contracts/reconcile-activities';
+import { readAppBaseline } from '../shared/baseline/app-config';
+import { runBaselineDrift } from '../shared/reconcile/baseline-drift';
 import { runReconcileRepair } from '../shared/reconcile/repair';
 import { writeReconcileReport } from '../shared/reconcile/report';
 import { runReconcileSurvey } from '../shared/reconcile/survey';
@@ -40,6 +48,9 @@ export const RECONCILE_ACTIVITIES: readonly BoundActivity[] = [
     stoppedOnPermanentFailure('repair', input.now, log, () =>
       runReconcileRepair({ graph: s.graphFor(input.reconcileId), ledger: s.ledger, objects: s.objects, store: s.reconcile, log }, input),
     ),
+  ),
+  bind(ReconcileBaselineDrift, (s, input) =>
+    runBaselineDrift({ graph: s.graphFor(input.reconcileId), readBaseline: readAppBaseline }, input),
   ),
   bind(ReconcileReport, (s, input) => writeReconcileReport({ objects: s.objects, store: s.reconcile }, input)),
 ];

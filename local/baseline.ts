@@ -26,6 +26,7 @@ import { readFleet } from '../shared/baseline/fleet';
 import { diff } from '../shared/baseline/diff';
 import { BASELINE_SCHEMA_FILE, DEFAULT_BASELINE_FILE, initBaseline, readBaseline, renderBaselineSchema } from '../shared/baseline/files';
 import { hasDrift } from '../shared/baseline/plan';
+import { preconditionRefusal, readPreconditions, renderPreconditions } from '../shared/baseline/preconditions';
 import { renderPlan } from '../shared/baseline/render';
 import { readTenant } from '../shared/baseline/tenant-graph';
 import { createClientGateway } from '../shared/graph/client-gateway';
@@ -96,17 +97,18 @@ async function main(): Promise<number> {
       const plan = diff(baseline, read.tenant, options);
       const blast =
         plan.steps.length > 0 ? blastRadius(baseline, plan, read.tenant, await readFleet(graph, baseline, read.tenant, plan)) : undefined;
+      const preconditions = await readPreconditions(graph);
       if (command === 'plan') {
         out(
           values.json
-            ? `${JSON.stringify({ ...plan, ...(blast ? { blastRadius: blast } : {}) }, null, 2)}\n`
-            : `Plan for ${where}:\n${renderPlan(plan)}${blast ? renderBlastRadius(blast) : ''}`,
+            ? `${JSON.stringify({ ...plan, ...(blast ? { blastRadius: blast } : {}), preconditions }, null, 2)}\n`
+            : `Plan for ${where}:\n${renderPlan(plan)}${blast ? renderBlastRadius(blast) : ''}${renderPreconditions(preconditions)}`,
         );
         return hasDrift(plan) ? 2 : 0;
       }
-      out(`Plan for ${where}:\n${renderPlan(plan)}${blast ? renderBlastRadius(blast) : ''}`);
+      out(`Plan for ${where}:\n${renderPlan(plan)}${blast ? renderBlastRadius(blast) : ''}${renderPreconditions(preconditions)}`);
       if (plan.steps.length === 0 && plan.conflicts.length === 0) return 0;
-      const why = refusal(plan, values['allow-replace'] ?? false);
+      const why = refusal(plan, values['allow-replace'] ?? false) ?? preconditionRefusal(preconditions, plan);
       if (why) {
         out(`✘ Not applied: ${why}\n`);
         return 1;

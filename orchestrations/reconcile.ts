@@ -1,13 +1,20 @@
 /**
- * The reconciliation: survey → (sync) → repair, one findings part at a time → report. In
+ * The reconciliation: survey → (sync) → repair, one findings part at a time → (baseline drift,
+ * with BASELINE_FILE: a read-only plan) → report. In
  * `report-only` mode the repair is skipped and the report says what would be done. A permanent
  * Graph failure in any step goes straight to the report, which says what failed and the fix.
  * Deterministic (lint-fenced, like intake.ts): the activities read and write; this history holds
  * counts only.
  */
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import { ReconcileInput, type RepairResult, type RunStop, type SyncNote } from '../shared/contracts';
-import { ReconcileRepair, ReconcileReport, ReconcileSurvey, ReconcileSync } from '../shared/contracts/reconcile-activities';
+import { ReconcileInput, type BaselineDrift, type RepairResult, type RunStop, type SyncNote } from '../shared/contracts';
+import {
+  ReconcileBaselineDrift,
+  ReconcileRepair,
+  ReconcileReport,
+  ReconcileSurvey,
+  ReconcileSync,
+} from '../shared/contracts/reconcile-activities';
 import type { ReconcileStatus } from '../shared/contracts/reconcile';
 import { callActivity } from './call-activity';
 import { notify } from './notify';
@@ -51,10 +58,16 @@ export const reconcileOrchestrator: OrchestrationHandler = function* (context: O
     }
   }
 
+  // Read only, whatever the mode; only reconciliations started with BASELINE_FILE (older histories
+  // have no baselineFile and replay without this call).
+  let baselineDrift: BaselineDrift | undefined;
+  if (settings.baselineFile && !stopped) baselineDrift = yield* callActivity(context, ReconcileBaselineDrift, step());
+
   status('report', survey ? { findings: survey.findings } : {});
   const outcome = yield* callActivity(context, ReconcileReport, {
     ...step(),
     ...(survey ? { survey } : {}),
+    ...(baselineDrift ? { baselineDrift } : {}),
     ...(repair ? { repair } : {}),
     ...(sync ? { sync } : {}),
     ...(stopped ? { stopped } : {}),

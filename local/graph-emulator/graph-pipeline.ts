@@ -93,7 +93,7 @@ export function executeOperation(deps: PipelineDeps, call: GraphCall, meta: Oper
             flavor,
           );
     }
-    const needed = permissionsFor(call);
+    const needed = permissionsFor(call, meta.caller);
     if (!allows(meta.caller, needed)) throw errors.forbidden(flavor, needed ?? []);
     const write = call.method !== 'GET';
     const extra: Record<string, string> = {};

@@ -14,7 +14,8 @@
  * intune-enrollment-importedwindowsautopilotdeviceidentity-*, -windowsautopilotdeviceidentity-*,
  * -windowsautopilotsettings-*, -windowsautopilotdeploymentprofile-*, -deviceenrollmentconfiguration-*,
  * intune-shared-devicemanagement-get, group-get / group-list-transitivemembers / group-post-groups,
- * device-get / device-list.
+ * device-get / device-list, deviceregistrationpolicy-get, mobiledevicemanagementpolicies-list (beta;
+ * delegated only: "Application: Not supported"), subscribedsku-list.
  */
 import type { GraphCall } from './handlers/types';
 
@@ -71,10 +72,27 @@ const DEVICE_MANAGEMENT_READ = [
   'DeviceManagementServiceConfig.ReadWrite.All',
 ];
 
+const DEVICE_REGISTRATION_POLICY_READ = ['Policy.Read.DeviceConfiguration', 'Policy.Read.All', 'Policy.ReadWrite.DeviceConfiguration'];
+const MDM_POLICY_READ = ['Policy.Read.All', 'Policy.ReadWrite.MobilityManagement'];
+const SKU_READ = [
+  'LicenseAssignment.Read.All',
+  'Organization.Read.All',
+  'Directory.Read.All',
+  'Organization.ReadWrite.All',
+  'Directory.ReadWrite.All',
+];
+
 /** The permissions of which the call needs one; undefined for a path this table does not cover (allowed). */
-export function permissionsFor(call: GraphCall): readonly string[] | undefined {
+export function permissionsFor(call: GraphCall, caller?: Caller): readonly string[] | undefined {
   const s = call.segments.map((x) => x.toLowerCase());
   const read = call.method === 'GET';
+  if (s[0] === 'policies') {
+    if (s[1] === 'deviceregistrationpolicy') return DEVICE_REGISTRATION_POLICY_READ;
+    // Delegated only: no application permission opens it.
+    if (s[1] === 'mobiledevicemanagementpolicies') return caller?.kind === 'application' ? [] : MDM_POLICY_READ;
+    return undefined;
+  }
+  if (s[0] === 'subscribedskus') return SKU_READ;
   if (s[0] === 'devicemanagement') {
     const set = s[1];
     if (set === undefined) return read ? DEVICE_MANAGEMENT_READ : SC_WRITE;

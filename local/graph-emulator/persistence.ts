@@ -1,3 +1,4 @@
+import { defaultTenantPolicies, type TenantPolicies } from './state/tenant-policies';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseMembershipRule } from './membership';
 import type { ScheduledEvent } from './scheduler';
@@ -49,6 +50,8 @@ interface Snapshot {
   autopilotSettings: AutopilotSettings;
   /** Absent in files written before it existed: an active subscription. */
   subscriptionState?: string;
+  /** Absent in files written before it existed: the tutorial's tenant. */
+  tenantPolicies?: TenantPolicies;
   events: ScheduledEvent[];
 }
 
@@ -69,6 +72,7 @@ export function saveState(tenant: Tenant, file: string): void {
     enrollmentConfigurations: [...s.enrollmentConfigurations.values()].map((c) => ({ ...c, assignments: [...c.assignments.values()] })),
     autopilotSettings: s.autopilotSettings,
     subscriptionState: s.subscriptionState,
+    tenantPolicies: s.tenantPolicies,
     events: tenant.scheduler.snapshot(),
   };
   writeFileSync(`${file}.tmp`, JSON.stringify(snapshot));
@@ -109,5 +113,6 @@ export function loadState(tenant: Tenant, file: string): void {
     s.enrollmentConfigurations.set(c.id, { ...c, assignments: new Map(c.assignments.map((a) => [a.id, a])) });
   s.autopilotSettings = snapshot.autopilotSettings;
   s.subscriptionState = snapshot.subscriptionState ?? 'active';
+  s.tenantPolicies = snapshot.tenantPolicies ?? defaultTenantPolicies();
   tenant.scheduler.restore(snapshot.events);
 }

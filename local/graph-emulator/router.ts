@@ -5,6 +5,7 @@ import { enrollmentRoutes } from './handlers/enrollment';
 import { groupRoutes } from './handlers/groups';
 import { importRoutes } from './handlers/imports';
 import { profileRoutes } from './handlers/profiles';
+import { tenantPolicyRoutes } from './handlers/tenant-policies';
 import type { Route } from './handlers/types';
 import { errors } from './odata/errors';
 import type { ApiVersion } from './serialize/common';
@@ -32,6 +33,7 @@ export const ROUTES: Route[] = [
   ...enrollmentRoutes,
   ...groupRoutes,
   ...deviceRoutes,
+  ...tenantPolicyRoutes,
 ];
 
 interface Compiled {

@@ -117,6 +117,18 @@ export const SeedSchema = z.strictObject({
   defaultEnrollmentStatusPage: EspSettingsSeed.optional(),
   /** deviceManagement.subscriptionState: `active` for a tenant with Intune licences (the default). */
   intuneSubscriptionState: z.enum(['pending', 'active', 'warning', 'disabled', 'deleted', 'blocked', 'lockedOut']).optional(),
+  /**
+   * The tenant-wide settings the tutorial's steps 1–2 set (handlers/tenant-policies.ts): who may
+   * Entra join devices, Intune's MDM user scope, whether Microsoft Entra ID P1 is subscribed.
+   * Absent: the tutorial's tenant (all, all, P1).
+   */
+  tenantPolicies: z
+    .strictObject({
+      azureADJoinAllowedToJoin: z.enum(['all', 'selected', 'none']).optional(),
+      mdmUserScope: z.enum(['all', 'selected', 'none']).optional(),
+      entraIdP1: z.boolean().optional(),
+    })
+    .optional(),
   /** Devices already registered (and published) in this tenant: importing them again gives 806. */
   devices: z.array(DeviceSeed).default([]),
   /** Bulk registered devices with synthetic serials `<serialPrefix><n>`, for large-tenant runs. */
@@ -326,6 +338,14 @@ export function applySeed(
   }
 
   if (seed.intuneSubscriptionState) store.subscriptionState = seed.intuneSubscriptionState;
+  if (seed.tenantPolicies) {
+    const p = seed.tenantPolicies;
+    store.tenantPolicies = {
+      azureADJoinAllowedToJoin: p.azureADJoinAllowedToJoin ?? store.tenantPolicies.azureADJoinAllowedToJoin,
+      mdmUserScope: p.mdmUserScope ?? store.tenantPolicies.mdmUserScope,
+      entraIdP1: p.entraIdP1 ?? store.tenantPolicies.entraIdP1,
+    };
+  }
   settle(tenant, now);
   return {
     groups: seed.groups.length,

@@ -50,6 +50,8 @@ export interface ObservedProfile {
   hardwareHashExtractionEnabled: boolean;
   oobe: Record<string, unknown>;
   assignments: ObservedAssignment[];
+  /** When the profile was created: the oldest one targeting a device wins (blast.ts). */
+  createdDateTime?: string;
 }
 
 export interface ObservedTenant {
@@ -183,6 +185,7 @@ export const GraphDeploymentProfile = z
     outOfBoxExperienceSetting: Oobe.nullish(),
     outOfBoxExperienceSettings: OldOobe.nullish(),
     assignments: z.array(Assignment).nullish(),
+    createdDateTime: z.string().nullish(),
   })
   .passthrough();
 
@@ -228,5 +231,6 @@ export function toProfile(raw: unknown): ObservedProfile {
       keyboardSelectionPageSkipped: now?.keyboardSelectionPageSkipped ?? old?.skipKeyboardSelectionPage ?? null,
     },
     assignments: (p.assignments ?? []).map(toAssignment),
+    ...(p.createdDateTime ? { createdDateTime: p.createdDateTime } : {}),
   };
 }

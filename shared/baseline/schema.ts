@@ -60,6 +60,16 @@ export const EspSettings = z
     allowNonBlockingAppInstallation: z.boolean().default(false),
     installQualityUpdates: z.boolean().default(false),
   })
+  .superRefine((s, ctx) => {
+    // Intune refuses these together (400) — said here, at plan time, instead of halfway through an
+    // apply (the emulator's source: local/graph-emulator/handlers/esp-rules.ts).
+    if (!s.blockDeviceSetupRetryByUser) return;
+    for (const name of ['allowDeviceResetOnInstallFailure', 'allowDeviceUseOnInstallFailure', 'selectedMobileAppIds'] as const) {
+      const value = s[name];
+      if (value === true || (Array.isArray(value) && value.length > 0))
+        ctx.addIssue({ code: 'custom', path: [name], message: `${name} cannot be set when blockDeviceSetupRetryByUser is true` });
+    }
+  })
   .describe('The Graph beta properties of windows10EnrollmentCompletionPageConfiguration, by their Graph names.');
 
 export const Esp = z

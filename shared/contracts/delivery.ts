@@ -9,8 +9,8 @@ import { z } from 'zod';
 /**
  * `run.completed` after every intake run; `run.needsAttention` instead when something needs an
  * admin (808 devices, a rejected file, deadlines passed, a stop); `reconcile.drift` when a
- * reconciliation leaves findings unresolved or proposals waiting. `baseline.drift` is reserved for
- * the tenant baseline (not emitted yet).
+ * reconciliation leaves findings unresolved or proposals waiting; `baseline.drift` when a
+ * reconciliation with BASELINE_FILE finds the tenant baseline drifted (or cannot plan it).
  */
 export const NotifyEvent = z.enum(['run.completed', 'run.needsAttention', 'reconcile.drift', 'baseline.drift']);
 export type NotifyEvent = z.infer<typeof NotifyEvent>;

@@ -6,8 +6,10 @@ import { z } from 'zod';
 import type { runReconcileSurvey } from '../reconcile/survey';
 import type { runReconcileRepair } from '../reconcile/repair';
 import type { writeReconcileReport } from '../reconcile/report';
+import type { runBaselineDrift } from '../reconcile/baseline-drift';
 import { activity, type Implements } from './contract';
 import {
+  BaselineDrift,
   ReconcileInput,
   ReconcileOutcome,
   ReconcileReportInput,
@@ -28,6 +30,9 @@ export const ReconcileSync = activity('reconcileSync', ReconcileStepInput, z.uni
 /** Carries out the auto actions of one findings part, check-then-act. @see {@link runReconcileRepair} */
 export const ReconcileRepair = activity('reconcileRepair', RepairInput, z.union([RepairResult, Stopped]));
 
+/** With BASELINE_FILE: plans the tenant baseline read-only, for the report's drift section. @see {@link runBaselineDrift} */
+export const ReconcileBaselineDrift = activity('reconcileBaselineDrift', ReconcileStepInput, BaselineDrift);
+
 /** Writes report.json, report.csv and summary.md. @see {@link writeReconcileReport} */
 export const ReconcileReport = activity('reconcileReport', ReconcileReportInput, ReconcileOutcome);
 
@@ -35,7 +40,8 @@ export const RECONCILE_IMPLEMENTED: [
   Implements<typeof ReconcileSurvey, typeof runReconcileSurvey>,
   Implements<typeof ReconcileRepair, typeof runReconcileRepair>,
   Implements<typeof ReconcileReport, typeof writeReconcileReport>,
-] = [true, true, true];
+  Implements<typeof ReconcileBaselineDrift, typeof runBaselineDrift>,
+] = [true, true, true, true];
 
 /** The reconciliation: at most one at a time per app (functions/start-reconcile.ts). */
 export const ReconcileOrchestration = { name: 'reconcileOrchestrator', input: ReconcileInput, output: ReconcileOutcome } as const;

@@ -13,8 +13,26 @@ export const ReconcileSettings = z.object({
   stuckMinutes: z.number().positive(),
   /** Set when notification channels were configured as the reconciliation started. */
   notify: NotifySettings.optional(),
+  /** BASELINE_FILE: the tenant baseline is planned read-only and its drift is a section of the report. */
+  baselineFile: z.string().optional(),
 });
 export type ReconcileSettings = z.infer<typeof ReconcileSettings>;
+
+/** The baseline's drift (a read-only plan, shared/reconcile/baseline-drift.ts): counts and the first plan lines. */
+export const BaselineDrift = z.object({
+  /** Steps apply would make (creates, property updates, assignments, ESP order). */
+  changes: z.number().int(),
+  /** What apply could not decide alone (ambiguous identity, impossible priority). */
+  conflicts: z.number().int(),
+  /** The plan as `npm run baseline -- plan` prints it, at most MAX_DRIFT_LINES lines. */
+  lines: z.array(z.string()).max(50),
+  /** Plan lines left out of `lines`. */
+  more: z.number().int(),
+  /** The plan could not be made (a permanent Graph failure or an unreadable baseline file): why. */
+  error: z.string().optional(),
+});
+export type BaselineDrift = z.infer<typeof BaselineDrift>;
+export const MAX_DRIFT_LINES = 50;
 
 export const ReconcileInput = z.object({
   reconcileId: z.string().regex(/^reconcile-[0-9a-zA-Z]+$/),
@@ -76,6 +94,7 @@ export type Stopped = z.infer<typeof Stopped>;
 
 export const ReconcileReportInput = ReconcileStepInput.extend({
   survey: SurveyResult.optional(),
+  baselineDrift: BaselineDrift.optional(),
   repair: RepairResult.optional(),
   sync: SyncNote.optional(),
   stopped: RunStop.optional(),
@@ -90,6 +109,8 @@ export const ReconcileOutcome = z.object({
   byClass: z.record(z.string(), z.number().int()),
   repair: RepairResult.optional(),
   stopped: RunStop.optional(),
+  /** With BASELINE_FILE: the baseline's drift. */
+  baselineDrift: BaselineDrift.optional(),
   /** What each notification channel answered (reconciliations with channels configured). */
   notifications: z.array(DeliveryStatus).optional(),
 });

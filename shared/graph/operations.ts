@@ -17,7 +17,10 @@ export type GraphPermission =
   | 'DeviceManagementServiceConfig.ReadWrite.All'
   | 'Device.Read.All'
   | 'GroupMember.Read.All'
-  | 'Group.ReadWrite.All';
+  | 'Group.ReadWrite.All'
+  | 'Policy.Read.DeviceConfiguration'
+  | 'Policy.Read.All'
+  | 'LicenseAssignment.Read.All';
 
 export interface GraphOperation {
   method: GraphMethod;
@@ -287,6 +290,30 @@ export const GRAPH_OPERATIONS = {
     identity: 'admin',
     permissions: ['DeviceManagementServiceConfig.ReadWrite.All'],
     purpose: `${BASELINE} put an ESP at its place in the priority order.`,
+  },
+  getDeviceRegistrationPolicy: {
+    method: 'GET',
+    version: 'v1.0',
+    path: '/policies/deviceRegistrationPolicy',
+    identity: 'admin',
+    permissions: ['Policy.Read.DeviceConfiguration'],
+    purpose: `${BASELINE} precondition, read only: users may Microsoft Entra join devices (azureADJoin.allowedToJoin).`,
+  },
+  listMobileDeviceManagementPolicies: {
+    method: 'GET',
+    version: 'beta',
+    path: '/policies/mobileDeviceManagementPolicies',
+    identity: 'admin',
+    permissions: ['Policy.Read.All'],
+    purpose: `${BASELINE} precondition, read only: Intune's MDM user scope (appliesTo; delegated only, no application permission opens it).`,
+  },
+  listSubscribedSkus: {
+    method: 'GET',
+    version: 'v1.0',
+    path: '/subscribedSkus',
+    identity: 'admin',
+    permissions: ['LicenseAssignment.Read.All'],
+    purpose: `${BASELINE} precondition, read only: Microsoft Entra ID P1 (service plan AAD_PREMIUM), which dynamic groups need.`,
   },
 } as const satisfies Record<string, GraphOperation>;
 

@@ -62,6 +62,7 @@ export const AttentionReason = z.enum([
   'stopped',
   'driftUnresolved',
   'proposalsWaiting',
+  'baselineDrift',
 ]);
 export type AttentionReason = z.infer<typeof AttentionReason>;
 
@@ -117,6 +118,22 @@ export const ReconcileSection = z
   .meta({ description: 'A reconciliation (event reconcile.drift).' });
 export type ReconcileSection = z.infer<typeof ReconcileSection>;
 
+/** Plan lines a baseline.drift notification carries (the report has them all, up to its own cap). */
+export const MAX_BASELINE_LINES = 20;
+
+export const BaselineSection = z
+  .object({
+    reconcileId: z.string().meta({ description: 'The reconciliation that planned the baseline (its report has the section too).' }),
+    baselineFile: z.string().optional(),
+    changes: count.meta({ description: 'Steps `npm run baseline -- apply` would make.' }),
+    conflicts: count.meta({ description: 'What apply cannot decide alone (ambiguous identity, impossible priority).' }),
+    lines: z.array(text).max(MAX_BASELINE_LINES).meta({ description: 'The plan as `npm run baseline -- plan` prints it, first lines.' }),
+    more: count.meta({ description: 'Plan lines not listed.' }),
+    error: text.optional().meta({ description: 'The baseline could not be planned: why.' }),
+  })
+  .meta({ description: 'The tenant baseline, planned read-only by a reconciliation (event baseline.drift).' });
+export type BaselineSection = z.infer<typeof BaselineSection>;
+
 export const Notification = z
   .object({
     specVersion: z.literal(SPEC_VERSION),
@@ -135,6 +152,7 @@ export const Notification = z
       .meta({ description: "The run's dashboard page and its report; absent when DASHBOARD_URL is not set." }),
     run: RunSection.optional(),
     reconcile: ReconcileSection.optional(),
+    baseline: BaselineSection.optional(),
   })
   .meta({
     title: 'autopilot-intake notification, version 1',

@@ -11,9 +11,9 @@ import type { ReconcileStore } from '../reconcile/store';
 import { joinReportRows } from '../report/report-stream';
 import type { RunStore } from '../run/run-store';
 import type { ChannelConfig, NotifyConfig } from './channels-config';
-import { attentionOf, intakeEvent, ProblemTally, runSection } from './intake-event';
+import { attentionOf, clip, intakeEvent, ProblemTally, runSection } from './intake-event';
 import { linksFor } from './links';
-import { Notification, SPEC_VERSION, type Attention } from './payload';
+import { MAX_BASELINE_LINES, Notification, SPEC_VERSION, type Attention } from './payload';
 import { DriftTally, driftAttention, reconcileSection } from './reconcile-event';
 import { NotificationStore } from './store';
 
@@ -47,7 +47,7 @@ interface Facts {
   attention: Attention[];
   title: (event: NotifyEvent) => string;
   summary: string;
-  section: Pick<Notification, 'run' | 'reconcile'>;
+  section: Pick<Notification, 'run' | 'reconcile' | 'baseline'>;
   sourceName?: string;
 }
 
@@ -77,6 +77,36 @@ async function intakeFacts(deps: PrepareDeps, input: PrepareInput & { subject: {
   };
 }
 
+/** With BASELINE_FILE: the baseline's drift, its own event (a tenant can drift while every device is in order). */
+function baselineFacts(subject: Extract<PrepareInput['subject'], { kind: 'reconcile' }>): Facts | undefined {
+  const d = subject.outcome.baselineDrift;
+  if (!d || (d.changes + d.conflicts === 0 && !d.error)) return undefined;
+  const reconcileId = subject.outcome.reconcileId;
+  const detail = d.error
+    ? `The tenant baseline could not be planned: ${d.error}`
+    : `${d.changes} change(s) and ${d.conflicts} conflict(s) against the baseline: an administrator runs \`npm run baseline -- apply\` (the reconciliation never does).`;
+  return {
+    subjectId: reconcileId,
+    raised: 'baseline.drift',
+    attention: [{ reason: 'baselineDrift', count: d.changes + d.conflicts, detail: clip(detail) }],
+    title: () =>
+      d.error
+        ? 'Tenant baseline could not be checked'
+        : `Tenant baseline drifted: ${fmt(d.changes)} change(s), ${fmt(d.conflicts)} conflict(s)`,
+    summary: `found by ${reconcileId}`,
+    section: {
+      baseline: {
+        reconcileId,
+        changes: d.changes,
+        conflicts: d.conflicts,
+        lines: d.lines.slice(0, MAX_BASELINE_LINES).map((l) => clip(l)),
+        more: d.more + Math.max(0, d.lines.length - MAX_BASELINE_LINES),
+        ...(d.error ? { error: clip(d.error) } : {}),
+      },
+    },
+  };
+}
+
 async function reconcileFacts(deps: PrepareDeps, input: PrepareInput & { subject: { kind: 'reconcile' } }): Promise<Facts> {
   const { outcome } = input.subject;
   const tally = new DriftTally();
@@ -99,35 +129,40 @@ export async function prepareNotification(deps: PrepareDeps, input: PrepareInput
   const sourceName = input.subject.kind === 'intake' ? input.subject.source.name : undefined;
   const candidates = deps.config.channels.filter((c) => takesSource(c, sourceName));
   if (candidates.length === 0) return { deliveries: [] };
-  const facts =
+  // A reconciliation may raise two events: its own drift, and the baseline's.
+  const raised: Facts[] =
     input.subject.kind === 'intake'
-      ? await intakeFacts(deps, { ...input, subject: input.subject })
-      : await reconcileFacts(deps, { ...input, subject: input.subject });
+      ? [await intakeFacts(deps, { ...input, subject: input.subject })]
+      : [await reconcileFacts(deps, { ...input, subject: input.subject }), baselineFacts(input.subject)].filter(
+          (f): f is Facts => f !== undefined,
+        );
   const deliveries: PlannedDelivery[] = [];
   const built = new Set<NotifyEvent>();
-  for (const channel of candidates) {
-    const event = facts.raised && eventFor(channel, facts.raised);
-    if (!event) continue;
-    const key = idempotencyKey(facts.subjectId, event);
-    if (!built.has(event)) {
-      const notification = Notification.parse({
-        specVersion: SPEC_VERSION,
-        id: key,
-        event,
-        occurredAt: input.now,
-        title: facts.title(event).slice(0, 200),
-        summary: facts.summary,
-        attention: facts.attention,
-        links: linksFor(deps.config.dashboardUrl, facts.subjectId),
-        ...facts.section,
-      });
-      await deps.notifications.writeEvent(facts.subjectId, notification);
-      built.add(event);
+  for (const facts of raised) {
+    for (const channel of candidates) {
+      const event = facts.raised && eventFor(channel, facts.raised);
+      if (!event) continue;
+      const key = idempotencyKey(facts.subjectId, event);
+      if (!built.has(event)) {
+        const notification = Notification.parse({
+          specVersion: SPEC_VERSION,
+          id: key,
+          event,
+          occurredAt: input.now,
+          title: facts.title(event).slice(0, 200),
+          summary: facts.summary,
+          attention: facts.attention,
+          links: linksFor(deps.config.dashboardUrl, facts.subjectId),
+          ...facts.section,
+        });
+        await deps.notifications.writeEvent(facts.subjectId, notification);
+        built.add(event);
+      }
+      deliveries.push({ channel: channel.name, type: channel.type, event, key });
     }
-    deliveries.push({ channel: channel.name, type: channel.type, event, key });
   }
   deps.log(
-    `notifications for ${facts.subjectId}: ${deliveries.length ? deliveries.map((d) => `${d.channel} ← ${d.event}`).join(', ') : 'no channel takes this event'}`,
+    `notifications for ${raised[0]!.subjectId}: ${deliveries.length ? deliveries.map((d) => `${d.channel} ← ${d.event}`).join(', ') : 'no channel takes this event'}`,
   );
   return { deliveries };
 }

@@ -52,6 +52,7 @@ function facts(n0: Notification): Element {
     if (c.rejectedRows) f.push({ title: 'Rejected rows', value: n(c.rejectedRows) });
     if (c.duplicateRows) f.push({ title: 'Duplicate rows', value: n(c.duplicateRows) });
   }
+  if (n0.baseline) f.push({ title: 'Changes', value: n(n0.baseline.changes) }, { title: 'Conflicts', value: n(n0.baseline.conflicts) });
   if (n0.reconcile) {
     const r = n0.reconcile;
     f.push(
@@ -110,6 +111,13 @@ function card(n0: Notification, shape: Shape): Element {
           { spacing: 'None' },
         ),
       );
+  }
+  const plan = n0.baseline?.lines ?? [];
+  if (shape.examples > 0 && plan.length > 0) {
+    body.push(block('**Baseline plan**', { spacing: 'Medium', separator: true }));
+    for (const line of plan.slice(0, shape.examples * 2)) body.push(block(escapeMarkdown(clip(line, shape.textMax)), { spacing: 'None' }));
+    const left = plan.length - Math.min(plan.length, shape.examples * 2) + (n0.baseline?.more ?? 0);
+    if (left > 0) body.push(block(`${left} more line(s) in the reconciliation's summary.md.`, { isSubtle: true }));
   }
   const reportPath = n0.run?.reportPath ?? n0.reconcile?.reportPath;
   if (reportPath) body.push(block(`Report: ${escapeMarkdown(reportPath)}`, { isSubtle: true, size: 'Small' }));

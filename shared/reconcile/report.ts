@@ -96,6 +96,7 @@ export function summaryMarkdown(input: ReconcileReportInput, listed: readonly Fi
   else
     lines.push(settings.mode === 'report-only' ? 'Report only: nothing in the tenant was changed.' : 'Nothing in the tenant was changed.');
   if (sync) lines.push(`Sync: ${sync.status} (${sync.note}).`);
+  lines.push(...baselineSection(input));
   const proposals = listed.filter((f) => f.proposed.length > 0);
   if (proposals.length > 0) {
     // The body shown is one ApproveRequest (approve.ts) takes as it is: the first proposal, named.
@@ -114,6 +115,25 @@ export function summaryMarkdown(input: ReconcileReportInput, listed: readonly Fi
     if (proposals.length > 50) lines.push(`- … and ${proposals.length - 50} more in report.csv`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** With BASELINE_FILE: the tenant baseline's drift, as `npm run baseline -- plan` shows it. */
+function baselineSection(input: ReconcileReportInput): string[] {
+  const d = input.baselineDrift;
+  if (!d) return [];
+  const out = ['', '## Baseline drift', ''];
+  if (d.error) return [...out, `The baseline could not be planned: ${d.error}`];
+  if (d.changes + d.conflicts === 0)
+    return [...out, `The tenant matches the baseline (${input.settings.baselineFile ?? 'BASELINE_FILE'}).`];
+  out.push(
+    `${d.changes} change(s) and ${d.conflicts} conflict(s) against ${input.settings.baselineFile ?? 'BASELINE_FILE'}; \`npm run baseline -- apply\`, as an administrator, makes them (the reconciliation never does):`,
+    '',
+    '```',
+    ...d.lines,
+    ...(d.more > 0 ? [`… and ${d.more} more line(s): run \`npm run baseline -- plan\``] : []),
+    '```',
+  );
+  return out;
 }
 
 /** The findings of one class from the parts, in part order, a part at a time. */
@@ -152,7 +172,7 @@ export async function writeReconcileReport(
   listed.sort(reportOrder);
   const foreign = () => ofClass(deps.store, input.reconcileId, survey.parts, 'foreign');
   const folder = input.reconcileId;
-  const { repair, sync, stopped } = input;
+  const { repair, sync, stopped, baselineDrift } = input;
   const header = {
     reconcileId: input.reconcileId,
     generatedAt: input.now,
@@ -163,6 +183,7 @@ export async function writeReconcileReport(
     ...(repair ? { repair } : {}),
     ...(sync ? { sync } : {}),
     ...(stopped ? { stopped } : {}),
+    ...(baselineDrift ? { baselineDrift } : {}),
   };
   await deps.objects.putStream(CONTAINERS.reports, `${folder}/report.json`, jsonPieces(header, listed, foreign), 'application/json');
   async function* csvRows() {
@@ -184,5 +205,6 @@ export async function writeReconcileReport(
     byClass: survey.byClass,
     ...(repair ? { repair } : {}),
     ...(stopped ? { stopped } : {}),
+    ...(baselineDrift ? { baselineDrift } : {}),
   };
 }

@@ -110,6 +110,7 @@ const READS: Record<string, readonly string[]> = {
   // shared/baseline/observed.ts GraphDeploymentProfile, Oobe, OldOobe and toAssignment, with $expand=assignments.
   listDeploymentProfiles: [
     'id',
+    'createdDateTime',
     '<azureADWindowsAutopilotDeploymentProfile>',
     '<activeDirectoryWindowsAutopilotDeploymentProfile>',
     'displayName',
@@ -151,6 +152,14 @@ const READS: Record<string, readonly string[]> = {
   createEnrollmentConfigurationAssignment: [],
   deleteEnrollmentConfigurationAssignment: [],
   setEnrollmentConfigurationPriority: [],
+  // shared/baseline/preconditions.ts: the membership's @odata.type, Intune's entry and its scope, the P1 plans.
+  getDeviceRegistrationPolicy: [
+    'azureADJoin.allowedToJoin<allDeviceRegistrationMembership>',
+    'azureADJoin.allowedToJoin<enumeratedDeviceRegistrationMembership>',
+    'azureADJoin.allowedToJoin<noDeviceRegistrationMembership>',
+  ],
+  listMobileDeviceManagementPolicies: ['id', 'displayName', 'appliesTo'], // the beta type mappings give no property types: policyScope's members go unchecked
+  listSubscribedSkus: ['skuPartNumber', 'capabilityStatus', 'servicePlans.servicePlanName', 'servicePlans.provisioningStatus'],
 };
 
 /** Request bodies the product sends, by operation: the body's element type and the properties it writes. */

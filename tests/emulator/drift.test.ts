@@ -216,20 +216,23 @@ describe('drift control API', () => {
     ).toBe(404);
 
     // Not assigned for days with the device in the targeted group (IntuneDocs#2286), even through a
-    // direct assign and a tag change that re-evaluates the rules.
+    // new assignment of the profile (every device's targeting re-evaluated; the profile's `assign`
+    // action, which once targeted devices directly, is dead — profiles-esp.test.ts) and a tag
+    // change that re-evaluates the rules.
     expect((await drift('profile-status', { serialNumber: 'DRIFTPIN02', status: 'notAssigned' })).status).toBe(200);
-    const second = await identity(h.client, 'DRIFTPIN02');
-    expect(
-      (
-        await raw(h.client, 'POST', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${IDS.profile}/assign`, {
-          deviceIds: [second.id],
-        })
-      ).status,
-    ).toBe(204);
+    const extra = await raw(h.client, 'POST', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${IDS.profile}/assignments`, {
+      target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' },
+    });
+    expect(extra.status).toBe(201);
     expect((await drift('group-tag', { serialNumber: 'DRIFTPIN01', groupTag: 'HR' })).status).toBe(200);
     expect((await control(h.emu.url, '/clock/advance', { minutes: 3000 })).status).toBe(200);
     expect((await identity(h.client, 'DRIFTPIN01')).deploymentProfileAssignmentStatus).toBe('failed');
     expect((await identity(h.client, 'DRIFTPIN02')).deploymentProfileAssignmentStatus).toBe('notAssigned');
+    const extraId = (extra.body as { id: string }).id;
+    expect(
+      (await raw(h.client, 'DELETE', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${IDS.profile}/assignments/${extraId}`))
+        .status,
+    ).toBe(204);
 
     // Pending that never completes keeps the profile the device had.
     expect((await drift('profile-status', { serialNumber: 'DRIFTPIN02', status: 'pending' })).status).toBe(200);
@@ -470,15 +473,15 @@ describe('drift in the state file', () => {
     emu = await startGraphEmulator({ timeScale: 0, stateFile });
     try {
       const client = createEmulatorGraphClient({ url: emu.url, token: 't' });
-      // A direct assign would move an unpinned registration on at once (time scale 0).
-      const pinned = await identity(client, 'DRIFTPIN02');
+      // A new assignment re-evaluates every registration's targeting and would move an unpinned one
+      // on at once (time scale 0).
       expect(
         (
-          await raw(client, 'POST', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${IDS.profile}/assign`, {
-            deviceIds: [pinned.id],
+          await raw(client, 'POST', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${IDS.profile}/assignments`, {
+            target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' },
           })
         ).status,
-      ).toBe(204);
+      ).toBe(201);
       await control(emu.url, '/clock/advance', { minutes: 600 });
       expect(await identity(client, 'DRIFTPIN01')).toMatchObject({ deploymentProfileAssignmentStatus: 'pending' });
       expect(await identity(client, 'DRIFTPIN02')).toMatchObject({

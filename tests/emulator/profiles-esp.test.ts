@@ -134,23 +134,47 @@ describe('deployment profiles (beta) and Enrollment Status Pages', () => {
     ).toBe(400);
   });
 
-  it('assigns a profile directly to devices with the assign action', async () => {
+  it("answers the profile's dead assign action with 403 FeatureNotEnabled and changes nothing; POST …/assignments assigns", async () => {
     const p = (
       await raw(h.client, 'POST', 'beta', '/deviceManagement/windowsAutopilotDeploymentProfiles', {
         '@odata.type': '#microsoft.graph.azureADWindowsAutopilotDeploymentProfile',
         displayName: 'Direct',
       })
     ).body as Profile;
+    const before = await profileOf();
+    // The documented body (deviceIds) and the one backup tools send (a list of assignments) alike.
+    for (const body of [{ deviceIds: [ztd] }, { winAutopilotDeploymentProfileAssignments: [{ target: { groupId: groupB } }] }]) {
+      const dead = await raw(h.client, 'POST', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${p.id}/assign`, body);
+      expect(dead.status).toBe(403);
+      expect((dead.body as { error: { code: string } }).error.code).toBe('FeatureNotEnabled');
+    }
     expect(
-      (await raw(h.client, 'POST', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${p.id}/assign`, { deviceIds: [ztd] }))
-        .status,
-    ).toBe(204);
+      (
+        await raw(h.client, 'POST', 'beta', '/deviceManagement/windowsAutopilotDeploymentProfiles/no-such-profile/assign', {
+          deviceIds: [ztd],
+        })
+      ).status,
+    ).toBe(404);
+    const after = await profileOf();
+    expect(after.deploymentProfileAssignmentStatus).toBe(before.deploymentProfileAssignmentStatus);
+    expect(after.deploymentProfile?.id).not.toBe(p.id);
+    const assignedDevices = async () =>
+      (
+        (await h.client.api(`/deviceManagement/windowsAutopilotDeploymentProfiles/${p.id}/assignedDevices`).version('beta').get()) as {
+          value: { id: string }[];
+        }
+      ).value.map((d) => d.id);
+    expect(await assignedDevices()).toEqual([]);
+
+    const assignment = await raw(h.client, 'POST', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${p.id}/assignments`, {
+      target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: groupB },
+    });
+    expect(assignment.status).toBe(201);
     expect((await profileOf()).deploymentProfile?.id).toBe(p.id);
-    const assignedDevices = (await h.client
-      .api(`/deviceManagement/windowsAutopilotDeploymentProfiles/${p.id}/assignedDevices`)
-      .version('beta')
-      .get()) as { value: { id: string }[] };
-    expect(assignedDevices.value.map((d) => d.id)).toEqual([ztd]);
+    expect(await assignedDevices()).toEqual([ztd]);
+    const assignmentId = (assignment.body as { id: string }).id;
+    await raw(h.client, 'DELETE', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${p.id}/assignments/${assignmentId}`);
+    expect((await raw(h.client, 'DELETE', 'beta', `/deviceManagement/windowsAutopilotDeploymentProfiles/${p.id}`)).status).toBe(204);
   });
 
   const espFor = async (): Promise<string> => ((await (await fetch(`${h.emu.url}/_emulator/esp/${device}`)).json()) as { id: string }).id;
@@ -244,5 +268,79 @@ describe('deployment profiles (beta) and Enrollment Status Pages', () => {
     expect(
       ((await raw(h.client, 'GET', 'beta', `/deviceManagement/deviceEnrollmentConfigurations/${second.id}`)).body as Esp).priority,
     ).toBe(1);
+  });
+  it('refuses ESP settings that only go together (block retry with reset/use on failure or tracked apps), on create and PATCH', async () => {
+    const esps = '/deviceManagement/deviceEnrollmentConfigurations';
+    const count = async () => ((await raw(h.client, 'GET', 'beta', esps)).body as { value: unknown[] }).value.length;
+    const before = await count();
+    const base = {
+      '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration',
+      displayName: 'Dependent',
+      showInstallationProgress: true,
+      blockDeviceSetupRetryByUser: true,
+    };
+    for (const extra of [
+      { allowDeviceUseOnInstallFailure: true },
+      { allowDeviceResetOnInstallFailure: true },
+      { selectedMobileAppIds: ['0f6a2d1e-1111-4c3b-9a55-000000000001'] },
+    ]) {
+      const r = await raw(h.client, 'POST', 'beta', esps, { ...base, ...extra });
+      expect(r.status, JSON.stringify(extra)).toBe(400);
+      const e = (r.body as { error: { code: string; message: string } }).error;
+      expect(e.code).toBe('BadRequest');
+      expect(e.message).toContain(Object.keys(extra)[0]!);
+    }
+    expect(await count()).toBe(before);
+
+    // Each alone is accepted; turning the block on later while one is set is refused and changes nothing.
+    const ok = await raw(h.client, 'POST', 'beta', esps, {
+      ...base,
+      blockDeviceSetupRetryByUser: false,
+      allowDeviceUseOnInstallFailure: true,
+    });
+    expect(ok.status).toBe(201);
+    const id = (ok.body as Esp).id;
+    const patched = await raw(h.client, 'PATCH', 'beta', `${esps}/${id}`, { blockDeviceSetupRetryByUser: true });
+    expect(patched.status).toBe(400);
+    const now = (await raw(h.client, 'GET', 'beta', `${esps}/${id}`)).body as Record<string, unknown>;
+    expect(now).toMatchObject({ blockDeviceSetupRetryByUser: false, allowDeviceUseOnInstallFailure: true });
+    expect(
+      (await raw(h.client, 'PATCH', 'beta', `${esps}/${id}`, { blockDeviceSetupRetryByUser: true, allowDeviceUseOnInstallFailure: false }))
+        .status,
+    ).toBe(200);
+    expect((await raw(h.client, 'DELETE', 'beta', `${esps}/${id}`)).status).toBe(204);
+  });
+
+  it('takes ESP exclusions one at a time through POST …/assignments: an excluded group loses the ESP until the exclusion is deleted', async () => {
+    const esps = '/deviceManagement/deviceEnrollmentConfigurations';
+    const created = await raw(h.client, 'POST', 'beta', esps, {
+      '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration',
+      displayName: 'With exclusion',
+      showInstallationProgress: true,
+    });
+    expect(created.status).toBe(201);
+    const esp = created.body as Esp;
+    expect((await raw(h.client, 'POST', 'beta', `${esps}/${esp.id}/setPriority`, { priority: 1 })).status).toBe(204);
+    const add = (target: Record<string, string>) => raw(h.client, 'POST', 'beta', `${esps}/${esp.id}/assignments`, { target });
+    expect((await add({ '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: groupB })).status).toBe(201);
+    expect(await espFor()).toBe(esp.id);
+
+    const exclusion = await add({ '@odata.type': '#microsoft.graph.exclusionGroupAssignmentTarget', groupId: groupA });
+    expect(exclusion.status).toBe(201);
+    const listed = (
+      (await raw(h.client, 'GET', 'beta', `${esps}/${esp.id}/assignments`)).body as {
+        value: { id: string; target: { '@odata.type': string; groupId: string } }[];
+      }
+    ).value;
+    expect(listed.map((a) => [a.target['@odata.type'], a.target.groupId]).sort()).toEqual([
+      ['#microsoft.graph.exclusionGroupAssignmentTarget', groupA],
+      ['#microsoft.graph.groupAssignmentTarget', groupB],
+    ]);
+    // The device is in both groups: the exclusion wins over the inclusion.
+    expect(await espFor()).not.toBe(esp.id);
+
+    const exclusionId = (exclusion.body as { id: string }).id;
+    expect((await raw(h.client, 'DELETE', 'beta', `${esps}/${esp.id}/assignments/${exclusionId}`)).status).toBe(204);
+    expect(await espFor()).toBe(esp.id);
   });
 });

@@ -18,6 +18,14 @@ describe('throttling at the documented limits', () => {
   });
   afterAll(async () => h.emu.stop());
 
+  // A cheap Intune write that changes nothing: an assignment to a profile that does not exist (404).
+  const WRITE = {
+    method: 'POST',
+    url: '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assignments',
+    body: { target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'g1' } },
+  };
+  const write = (token: string) => raw(h.clientFor(token), 'POST', 'beta', WRITE.url, WRITE.body);
+
   /** Sends `n` requests as $batches of 20 and returns the inner statuses in order. */
   async function burst(
     token: string,
@@ -40,11 +48,7 @@ describe('throttling at the documented limits', () => {
   }
 
   it('Intune: 100 writes per 20 s per app, then 429 with Retry-After; another app still gets through', async () => {
-    const responses = await burst('app-a', 101, {
-      method: 'POST',
-      url: '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign',
-      body: { deviceIds: [] },
-    });
+    const responses = await burst('app-a', 101, WRITE);
     expect(responses.slice(0, 100).every((r) => r.status === 404)).toBe(true);
     const throttled = responses[100]!;
     expect(throttled.status).toBe(429);
@@ -52,36 +56,18 @@ describe('throttling at the documented limits', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(20);
 
-    const other = await raw(h.clientFor('app-b'), 'POST', 'beta', '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign', {
-      deviceIds: [],
-    });
+    const other = await write('app-b');
     expect(other.status).toBe(404);
 
     await h.emu.advanceClock(retryAfter * 1000);
-    expect(
-      (
-        await raw(h.clientFor('app-a'), 'POST', 'beta', '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign', {
-          deviceIds: [],
-        })
-      ).status,
-    ).toBe(404);
+    expect((await write('app-a')).status).toBe(404);
   });
 
   it('Intune: 200 writes per 20 s for the tenant across apps', async () => {
     await h.emu.advanceClock(20_000);
-    await burst('app-c', 100, {
-      method: 'POST',
-      url: '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign',
-      body: { deviceIds: [] },
-    });
-    await burst('app-d', 100, {
-      method: 'POST',
-      url: '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign',
-      body: { deviceIds: [] },
-    });
-    const third = await raw(h.clientFor('app-e'), 'POST', 'beta', '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign', {
-      deviceIds: [],
-    });
+    await burst('app-c', 100, WRITE);
+    await burst('app-d', 100, WRITE);
+    const third = await write('app-e');
     expect(third.status).toBe(429);
     expect(third.headers.get('Retry-After')).not.toBeNull();
   });
@@ -103,11 +89,7 @@ describe('throttling at the documented limits', () => {
 
   it('can be switched off at runtime', async () => {
     h.emu.updateSettings({ throttling: false });
-    const responses = await burst('app-g', 120, {
-      method: 'POST',
-      url: '/deviceManagement/windowsAutopilotDeploymentProfiles/none/assign',
-      body: { deviceIds: [] },
-    });
+    const responses = await burst('app-g', 120, WRITE);
     expect(responses.every((r) => r.status === 404)).toBe(true);
   });
 });

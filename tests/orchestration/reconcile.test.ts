@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { reconcileOrchestrator } from '../../orchestrations/reconcile';
 import type { ReconcileInput, RepairInput, SurveyResult } from '../../shared/contracts/reconcile';
-import { ReconcileRepair, ReconcileReport, ReconcileSurvey, ReconcileSync } from '../../shared/contracts/reconcile-activities';
+import {
+  ReconcileBaselineDrift,
+  ReconcileRepair,
+  ReconcileReport,
+  ReconcileSurvey,
+  ReconcileSync,
+} from '../../shared/contracts/reconcile-activities';
 import { replay, type ActivityScript } from '../support/replay-driver';
 
 const input = (mode: ReconcileInput['settings']['mode'] = 'repair'): ReconcileInput => ({
@@ -143,6 +149,32 @@ describe('reconcile orchestration (real durable-functions replay, synthetic hist
     const r = await replay(reconcileOrchestrator, input(), script({ repairStopsAt: 1 }));
     expect(names(r)).toEqual([ReconcileSurvey.name, ReconcileRepair.name, ReconcileRepair.name, ReconcileReport.name]);
     expect(r.output).toMatchObject({ repair: { done: 10, writes: 11 }, stopped: { phase: 'repair' } });
+  });
+
+  it('with BASELINE_FILE: plans the baseline read-only after the repair (in either mode), and the report and outcome carry its drift', async () => {
+    const drift = { changes: 1, conflicts: 0, lines: ['~ ESP order: autopilot-esp priority 2 → 1'], more: 0 };
+    const base = script({ survey: survey({ parts: 1 }) });
+    const withDrift: ActivityScript = (name, raw, attempt) => {
+      if (name === ReconcileBaselineDrift.name) return { result: drift };
+      const answer = base(name, raw, attempt);
+      if (name === ReconcileReport.name && 'result' in answer) {
+        const r = raw as { baselineDrift?: unknown };
+        return { result: { ...(answer.result as object), ...(r.baselineDrift ? { baselineDrift: r.baselineDrift } : {}) } };
+      }
+      return answer;
+    };
+    for (const mode of ['repair', 'report-only'] as const) {
+      const withFile = { ...input(mode), settings: { ...input(mode).settings, baselineFile: 'baseline/tenant.json' } };
+      const r = await replay(reconcileOrchestrator, withFile, withDrift);
+      expect(names(r).slice(-2)).toEqual([ReconcileBaselineDrift.name, ReconcileReport.name]);
+      expect(r.activityCalls.find((c) => c.name === ReconcileBaselineDrift.name)!.input).toMatchObject({
+        settings: { baselineFile: 'baseline/tenant.json' },
+      });
+      expect(r.activityCalls.at(-1)!.input).toMatchObject({ baselineDrift: drift });
+      expect(r.output).toMatchObject({ baselineDrift: drift });
+    }
+    // Without BASELINE_FILE (and in every history written before it existed) there is no such call.
+    expect(names(await replay(reconcileOrchestrator, input(), withDrift))).not.toContain(ReconcileBaselineDrift.name);
   });
 
   it('refuses an input that is not a reconciliation (the id shape is checked before anything runs)', async () => {

@@ -120,6 +120,51 @@ describe('notification payload (the generic webhook body)', () => {
     ]);
   });
 
+  it('a reconciliation whose baseline drifted raises baseline.drift (its own event, even with every device in order), valid for both channels', async () => {
+    const objects = new MemoryObjectStore();
+    const notifications = new NotificationStore(objects);
+    const reconcileId = 'reconcile-20261207T030000000Z';
+    const lines = Array.from({ length: 30 }, (_, i) => `~ update ESP autopilot-esp (esp-1) line ${i}`);
+    const outcome = {
+      reconcileId,
+      mode: 'report-only' as const,
+      reportPath: `autopilot-reports/${reconcileId}/report.json`,
+      findings: 0,
+      byClass: {},
+      baselineDrift: { changes: 2, conflicts: 1, lines, more: 4 },
+    };
+    const deps = {
+      notifications,
+      runs: new RunStore(objects),
+      reconcile: new ReconcileStore(objects),
+      config: config(),
+      log: () => undefined,
+    };
+    const result = await prepareNotification(deps, { now: NOW, subject: { kind: 'reconcile', outcome } });
+    expect(result.deliveries).toEqual([
+      { channel: 'ops', type: 'teams', event: 'baseline.drift', key: `${reconcileId}:baseline.drift` },
+      { channel: 'contoso', type: 'webhook', event: 'baseline.drift', key: `${reconcileId}:baseline.drift` },
+    ]);
+    const n = (await notifications.readEvent(reconcileId, 'baseline.drift'))!;
+    expect(validateNotification(JSON.parse(JSON.stringify(n)))).toEqual([]);
+    expect(n).toMatchObject({
+      title: 'Tenant baseline drifted: 2 change(s), 1 conflict(s)',
+      attention: [{ reason: 'baselineDrift', count: 3 }],
+      baseline: { reconcileId, changes: 2, conflicts: 1, more: 14 },
+    });
+    expect(n.baseline!.lines).toHaveLength(20);
+    const card = JSON.parse(teamsMessage(n).body) as { attachments: { content: unknown }[] };
+    expect(validateCard(card.attachments[0]!.content)).toEqual([]);
+    expect(teamsMessage(n).body).toContain('Baseline plan');
+
+    // No drift: no baseline event (and nothing unresolved: no event at all).
+    const quiet = await prepareNotification(deps, {
+      now: NOW,
+      subject: { kind: 'reconcile', outcome: { ...outcome, baselineDrift: { changes: 0, conflicts: 0, lines: [], more: 0 } } },
+    });
+    expect(quiet.deliveries).toEqual([]);
+  });
+
   it('channels filter by event and by source path: an OEM channel gets only its own drops', async () => {
     const objects = new MemoryObjectStore();
     const runs = new RunStore(objects);

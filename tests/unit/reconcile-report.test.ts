@@ -284,6 +284,35 @@ describe('summary.md', () => {
     for (const body of bodies) expect(ApproveRequest.safeParse(JSON.parse(body)).success, body).toBe(true);
   });
 
+  it('with BASELINE_FILE: a "Baseline drift" section with the counts and the plan lines, in report.json and the outcome too', async () => {
+    const baselineDrift = {
+      changes: 2,
+      conflicts: 0,
+      lines: [
+        '~ update ESP autopilot-esp (esp-1)',
+        '    installProgressTimeoutInMinutes: 30 → 60',
+        '~ ESP order: autopilot-esp priority 2 → 1',
+      ],
+      more: 0,
+    };
+    const settings = { mode: 'repair' as const, stuckMinutes: 60, baselineFile: 'baseline/tenant.json' };
+    const { summary, json, outcome } = await written(input({ settings, baselineDrift }));
+    const section = summary.slice(summary.indexOf('## Baseline drift'));
+    expect(section).toContain('2 change(s) and 0 conflict(s) against baseline/tenant.json');
+    expect(section).toContain('    installProgressTimeoutInMinutes: 30 → 60');
+    expect(json.baselineDrift).toEqual(baselineDrift);
+    expect(outcome.baselineDrift).toEqual(baselineDrift);
+
+    const clean = summaryMarkdown(input({ settings, baselineDrift: { changes: 0, conflicts: 0, lines: [], more: 0 } }), []);
+    expect(clean).toContain('## Baseline drift\n\nThe tenant matches the baseline (baseline/tenant.json).');
+    const failed = summaryMarkdown(
+      input({ settings, baselineDrift: { changes: 0, conflicts: 0, lines: [], more: 0, error: 'listGroups: denied' } }),
+      [],
+    );
+    expect(failed).toContain('The baseline could not be planned: listGroups: denied');
+    expect(summaryMarkdown(input(), [])).not.toContain('Baseline drift');
+  });
+
   it('no proposals: no approval section', () => {
     const text = summaryMarkdown(input({ survey: survey({ proposedActions: 0 }) }), [FINDINGS[0]!, FINDINGS[1]!]);
     expect(text).not.toContain('approve');

@@ -62,6 +62,15 @@ export function deriveGraphSchema(version: GraphVersion, descriptions: GraphDesc
   return { version, types: resolved, enums, leftOut: new Set() };
 }
 
+/**
+ * Beta types newer than the 2023 OpenAPI descriptions and absent from v1.0, whose base type the
+ * type mappings (names only) cannot give and no suffix rule finds; each from its Learn resource page.
+ */
+const DOCUMENTED_BASES: Record<string, string> = {
+  // learn.microsoft.com/graph/api/resources/mobiledevicemanagementpolicy: "Inherits from mobilityManagementPolicy."
+  'microsoft.graph.mobileDeviceManagementPolicy': 'microsoft.graph.mobilityManagementPolicy',
+};
+
 function baseTypeOf(
   name: string,
   kind: 'entity' | 'complex',
@@ -75,6 +84,8 @@ function baseTypeOf(
     return { baseType: fromOpenApi.baseType, baseTypeSource: fromOpenApi.baseType ? 'openapi' : 'none' };
   const fromCsdl = csdl.types.get(name);
   if (fromCsdl) return { baseType: fromCsdl.baseType, baseTypeSource: fromCsdl.baseType ? 'csdl' : 'none' };
+  const documented = DOCUMENTED_BASES[name];
+  if (documented && known.has(documented)) return { baseType: documented, baseTypeSource: 'documented' };
   const bySuffix = suffixBase(name, kind, known);
   if (bySuffix) return { baseType: bySuffix, baseTypeSource: 'assumed' };
   if (kind === 'entity' && name !== ENTITY_ROOT) return { baseType: ENTITY_ROOT, baseTypeSource: 'assumed' };

@@ -20,6 +20,8 @@ const ROOTS: Record<string, Position> = {
   groups: { type: 'microsoft.graph.group', collection: true },
   directoryObjects: { type: 'microsoft.graph.directoryObject', collection: true },
   users: { type: 'microsoft.graph.user', collection: true },
+  policies: { type: 'microsoft.graph.policyRoot', collection: false },
+  subscribedSkus: { type: 'microsoft.graph.subscribedSku', collection: true },
 };
 
 /** Bound actions (by unqualified name) and what they return. */

@@ -14,7 +14,7 @@ export interface StructuredType {
   kind: 'entity' | 'complex';
   baseType: string | undefined;
   /** Where the base type came from; "assumed" means no description gave one (see derive.ts). */
-  baseTypeSource: 'csdl' | 'openapi' | 'assumed' | 'none';
+  baseTypeSource: 'csdl' | 'openapi' | 'documented' | 'assumed' | 'none';
   /** Own and inherited properties (structural and navigation), by name. */
   properties: ReadonlyMap<string, PropertyShape>;
   /**

@@ -15,7 +15,7 @@ const PropertyTypes = z.record(z.string(), z.string().nullable());
 const VendoredType = z.object({
   kind: z.enum(['entity', 'complex']),
   baseType: z.string().optional(),
-  baseTypeSource: z.enum(['csdl', 'openapi', 'assumed', 'none']),
+  baseTypeSource: z.enum(['csdl', 'openapi', 'documented', 'assumed', 'none']),
   pathStepOnly: z.literal(true).optional(),
   properties: PropertyTypes,
   navigationProperties: PropertyTypes,

@@ -4,16 +4,19 @@ import { devicesChanged } from './membership';
 import { deviceGroups, targetsDevice } from './targeting';
 
 /**
- * The profile group targeting gives a device. When several profiles target it, the oldest profile
- * wins (Autopilot's documented tie-break is the earliest-created profile).
+ * The profile group targeting gives a device. memdocs autopilot/profiles.md, "Autopilot profile
+ * priority": when several profiles target it through its groups, "the device would receive the
+ * oldest created profile"; a profile assigned to all devices (the "default profile") applies only
+ * when no other profile is applicable — so group targeting first, then All devices, the oldest each.
  */
 export function intendedProfile(ctx: TenantContext, ap: AutopilotDevice): string | undefined {
-  if (ap.directProfileId && ctx.store.profiles.has(ap.directProfileId)) return ap.directProfileId;
   const groups = deviceGroups(ctx, ctx.store.devices.get(ap.deviceObjectId));
-  let best: { id: string; created: number } | undefined;
+  let best: { id: string; created: number; viaGroup: boolean } | undefined;
   for (const profile of ctx.store.profiles.values()) {
     if (!targetsDevice(profile.assignments.values(), groups)) continue;
-    if (!best || profile.createdDateTime < best.created) best = { id: profile.id, created: profile.createdDateTime };
+    const viaGroup = [...profile.assignments.values()].some((a) => a.target.kind === 'group' && groups.has(a.target.groupId));
+    const better = !best || (viaGroup && !best.viaGroup) || (viaGroup === best.viaGroup && profile.createdDateTime < best.created);
+    if (better) best = { id: profile.id, created: profile.createdDateTime, viaGroup };
   }
   return best?.id;
 }

@@ -175,7 +175,6 @@ export function registerDevice(ctx: TenantContext, spec: RegistrationSpec): Auto
     profileId: undefined,
     intendedProfileId: undefined,
     profileGeneration: 0,
-    directProfileId: undefined,
     enrollmentState: 'notContacted',
     lastContactedAt: undefined,
     managedDeviceId: undefined,

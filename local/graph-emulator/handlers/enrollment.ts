@@ -9,6 +9,7 @@ import { enrollmentAssignment, enrollmentConfiguration } from '../serialize/intu
 import type { EnrollmentConfiguration, EspSettings } from '../state/types';
 import { AssignmentSchema, toTarget } from './assignments';
 import { collection, entity, noContent, project } from './collection';
+import { dependentSettingsError } from './esp-rules';
 import type { Route } from './types';
 
 const SET = 'deviceManagement/deviceEnrollmentConfigurations';
@@ -50,17 +51,25 @@ function parseConfig(version: ApiVersion, body: unknown, flavor: ErrorFlavor): B
   return version === 'v1.0' ? parseBody(V1Schema, body, ESP_TYPE, flavor) : parseBody(BetaSchema, body, ESP_TYPE, flavor);
 }
 
+/**
+ * Applies a create/PATCH body. The settings the ESP would end up with are checked first
+ * (`esp-rules.ts`); a refused body changes nothing. `flavor` is absent for seeds, which are trusted.
+ */
 export function applyEspBody(
   c: EnrollmentConfiguration,
   body: Partial<EspSettings> & { displayName?: string | null; description?: string | null; roleScopeTagIds?: string[] },
+  flavor?: ErrorFlavor,
 ): void {
+  const next = { ...c.settings } as unknown as Record<string, unknown>;
+  for (const key of Object.keys(defaultEspSettings()) as (keyof EspSettings)[]) {
+    if (body[key] !== undefined) next[key] = body[key];
+  }
+  const refused = flavor ? dependentSettingsError(next as unknown as EspSettings) : undefined;
+  if (refused && flavor) throw errors.badRequest(refused, flavor);
   if (body.displayName != null) c.displayName = body.displayName;
   if (body.description !== undefined) c.description = body.description;
   if (body.roleScopeTagIds !== undefined) c.roleScopeTagIds = body.roleScopeTagIds;
-  const s = c.settings as unknown as Record<string, unknown>;
-  for (const key of Object.keys(defaultEspSettings()) as (keyof EspSettings)[]) {
-    if (body[key] !== undefined) s[key] = body[key];
-  }
+  c.settings = next as unknown as EspSettings;
 }
 
 function find(tenant: Tenant, id: string): EnrollmentConfiguration {
@@ -164,7 +173,7 @@ export const enrollmentRoutes: Route[] = [
         settings: defaultEspSettings(),
         assignments: new Map(),
       };
-      applyEspBody(config, body);
+      applyEspBody(config, body, flavor);
       tenant.store.enrollmentConfigurations.set(config.id, config);
       return entity(call, SET, enrollmentConfiguration(config, call.version), 201);
     },
@@ -186,7 +195,7 @@ export const enrollmentRoutes: Route[] = [
       const body = parseConfig(call.version, call.body, flavor);
       if (body.priority !== undefined && body.priority !== c.priority)
         throw errors.badRequest('Use the setPriority action to change a priority.', flavor);
-      applyEspBody(c, body);
+      applyEspBody(c, body, flavor);
       c.version++;
       c.lastModifiedDateTime = tenant.clock.now();
       return entity(call, SET, enrollmentConfiguration(c, call.version));

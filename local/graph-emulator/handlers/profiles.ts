@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { newId } from '../domain/ids';
-import { reconcileAll, reconcileProfile } from '../domain/profiles';
+import { reconcileAll } from '../domain/profiles';
 import type { Tenant } from '../domain/tenant';
 import { odataType, parseBody } from '../odata/body';
 import { errors, type ErrorFlavor } from '../odata/errors';
@@ -339,19 +339,17 @@ export const profileRoutes: Route[] = [
     ...beta,
     method: 'POST',
     path: `${SET}/{id}/assign`,
-    handle: ({ tenant, call, params, flavor }) => {
-      const p = find(tenant, params.id!);
-      const body = parseBody(z.strictObject({ deviceIds: z.array(z.string()) }), call.body, TYPE, flavor, 'assign');
-      const devices = body.deviceIds.map((id) => {
-        const ap = tenant.store.autopilotAll.get(id);
-        if (!ap || !ap.visible) throw errors.intuneNotFound('WindowsAutopilotDeviceIdentity', id);
-        return ap;
-      });
-      for (const ap of devices) {
-        ap.directProfileId = p.id;
-        reconcileProfile(tenant, ap);
-      }
-      return noContent();
+    retired: '403 FeatureNotEnabled (jseerden/IntuneBackupAndRestore; Microsoft365DSC/Microsoft365DSC#3892)',
+    // The documented `assign` action (body `{"deviceIds":[…]}`) is dead on the real service: it
+    // answers 403 FeatureNotEnabled to a caller holding every documented permission
+    // (jseerden/IntuneBackupAndRestore Public/Invoke-IntuneRestoreAutopilotDeploymentProfileAssignment.ps1,
+    // its FIXME "403 Forbidden - FeatureNotEnabled"); "the action assign doesn't exist anymore"
+    // (Microsoft365DSC/Microsoft365DSC#3892); profiles are assigned with POST …/assignments
+    // (microsoftgraph/microsoft-graph-docs#8833). Nothing changes, whatever the body; an unknown
+    // profile is still a 404, as for every other call on a profile id.
+    handle: ({ tenant, params }) => {
+      find(tenant, params.id!);
+      throw errors.featureNotEnabled();
     },
   },
 ];

@@ -51,6 +51,8 @@ export interface Route {
   /** The query options this route honours beyond $select/$top/$skiptoken/$count; others are refused
    * loudly instead of being ignored. */
   honours?: ('expand' | 'filter')[];
+  /** A documented call the real service no longer serves: why (with its source). It never answers 2xx. */
+  retired?: string;
   /** Directory resource-unit cost (throttling); default 1 for reads, 1 for writes. */
   cost?: number;
   handle(ctx: RouteContext): GraphResult;

@@ -87,6 +87,14 @@ export const errors = {
   invalidValue: (detail: string, flavor: ErrorFlavor) =>
     new GraphError(400, flavor === 'intune' ? 'BadRequest' : 'Request_BadRequest', detail, flavor),
   conflict: (message: string, flavor: ErrorFlavor) => new GraphError(409, 'Conflict', message, flavor),
+  /**
+   * A feature the tenant's service does not offer any more: the deployment profile `assign` action
+   * answers this to a fully permitted caller (jseerden/IntuneBackupAndRestore FIXME "403 Forbidden -
+   * FeatureNotEnabled"; Microsoft365DSC/Microsoft365DSC#3892). The message text is ours: the sources
+   * record the status and code only.
+   */
+  featureNotEnabled: () =>
+    new GraphError(403, 'FeatureNotEnabled', 'This feature is not enabled: assign deployment profiles with POST …/assignments.', 'intune'),
   /** Intune's unhandled-failure answer: `InternalServerError` with the JSON-in-a-string diagnostic. */
   intuneInternal: () => new GraphError(500, 'InternalServerError', 'An internal server error has occurred', 'intune'),
   /**

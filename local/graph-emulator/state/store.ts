@@ -1,3 +1,4 @@
+import { defaultTenantPolicies, type TenantPolicies } from './tenant-policies';
 import { OrderedCollection } from './ordered';
 import type {
   AutopilotDevice,
@@ -55,6 +56,8 @@ export class TenantStore {
   autopilotSettings: AutopilotSettings;
   /** deviceManagement.subscriptionState: whether the tenant has an Intune subscription. */
   subscriptionState = 'active';
+  /** The tenant-wide settings tutorial steps 1–2 assume (handlers/tenant-policies.ts). */
+  tenantPolicies: TenantPolicies = defaultTenantPolicies();
 
   constructor(readonly tenantId: string) {
     this.autopilotSettings = {

@@ -73,8 +73,6 @@ export interface AutopilotDevice {
   intendedProfileId: string | undefined;
   /** Bumped whenever the intended profile changes, so stale assignment events are ignored. */
   profileGeneration: number;
-  /** Set by the profile `assign` action; wins over group targeting. */
-  directProfileId: string | undefined;
   /** Nothing enrolls in the emulator; seeds and the drift control API set it. */
   enrollmentState: EnrollmentState;
   /** `lastContactedDateTime`; undefined until the device has contacted the service. */

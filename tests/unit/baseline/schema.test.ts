@@ -72,6 +72,29 @@ describe('baseline file', () => {
     ]);
   });
 
+  it('refuses ESP settings Intune only takes apart: blocking retry with reset/use on failure or tracked apps', () => {
+    const esp = (settings: Record<string, unknown>) => ({
+      version: 1,
+      groups: [],
+      enrollmentStatusPages: [{ key: 'e', displayName: 'E', priority: 1, settings: { showInstallationProgress: true, ...settings } }],
+      deploymentProfiles: [],
+    });
+    expect(
+      problems(
+        esp({
+          blockDeviceSetupRetryByUser: true,
+          allowDeviceUseOnInstallFailure: true,
+          selectedMobileAppIds: ['0f6a2d1e-1111-4c3b-9a55-000000000001'],
+        }),
+      ),
+    ).toEqual([
+      'enrollmentStatusPages.0.settings.allowDeviceUseOnInstallFailure: allowDeviceUseOnInstallFailure cannot be set when blockDeviceSetupRetryByUser is true',
+      'enrollmentStatusPages.0.settings.selectedMobileAppIds: selectedMobileAppIds cannot be set when blockDeviceSetupRetryByUser is true',
+    ]);
+    expect(problems(esp({ blockDeviceSetupRetryByUser: true }))).toEqual([]);
+    expect(problems(esp({ allowDeviceResetOnInstallFailure: true, allowDeviceUseOnInstallFailure: true }))).toEqual([]);
+  });
+
   it('says when the file is not JSON or not version 1', () => {
     expect(() => parseBaseline('{', 'x.json')).toThrow(/x\.json is not a valid baseline:\n {2}not JSON/);
     expect(problems({ version: 2 })).toEqual([expect.stringMatching(/^version: /)]);
