@@ -8,8 +8,9 @@
  *      same emulator, same run;
  *   3. a 10,000-device file: drop→report time, peak RSS of the host process, largest history.
  * Run: npm run build && npx tsx bench/pipeline-traffic.ts [--devices 1000] [--large 10000] [--tenant 20000] [--chunk 100]
- *      (--large 0 skips step 3, --baseline 0 skips step 2)
+ *      (--large 0 skips step 3, --baseline 0 skips step 2; --host-log <file> writes the host's output there, each line timestamped)
  */
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { runBaseline, BASELINE_TOKEN } from './baseline-client';
 import { benchArgs, fmt, machine, table } from './support/args';
@@ -19,7 +20,8 @@ import { dropBlob, readReport, waitForRun, type RunWatch } from './support/run';
 import { startBenchStack, type BenchStack } from './support/stack';
 import { importsPerSerial, lastSeq, logEntries, phases, summarize, type Phases, type Traffic } from './support/traffic';
 
-const USAGE = 'usage: npx tsx bench/pipeline-traffic.ts [--devices 1000] [--large 10000] [--tenant 20000] [--chunk 100] [--baseline 1]';
+const USAGE =
+  'usage: npx tsx bench/pipeline-traffic.ts [--devices 1000] [--large 10000] [--tenant 20000] [--chunk 100] [--baseline 1] [--host-log <file>]';
 const count = z.coerce.number().int().min(0);
 const args = benchArgs(
   {
@@ -28,6 +30,7 @@ const args = benchArgs(
     tenant: count.default(20_000),
     chunk: count.min(1).max(500).optional(),
     baseline: count.default(1),
+    'host-log': z.string().min(1).optional(),
   },
   USAGE,
 );
@@ -78,8 +81,12 @@ async function main(): Promise<void> {
   console.log(`pipeline-traffic: ${machine()}; ${new Date().toISOString()}`);
   console.log(`tenant ${fmt.n(args.tenant)} devices, time scale 0, throttling off, chunk ${args.chunk ?? 'default (100)'}`);
   const started = Date.now();
+  const hostLog = args['host-log'];
+  if (hostLog) writeFileSync(hostLog, '');
   const stack = await startBenchStack({
     tenantDevices: args.tenant,
+    // Each host line with the wall time it arrived, to see where a long run spends its time.
+    ...(hostLog ? { onHostLine: (line: string) => appendFileSync(hostLog, `${new Date().toISOString()} ${line}\n`) } : {}),
     ...(args.chunk ? { appSettings: { IMPORT_CHUNK_SIZE: String(args.chunk) } } : {}),
   });
   console.log(`stack up in ${fmt.s(Date.now() - started)} (host ${stack.hostUrl}, emulator ${stack.emulator.url})`);
