@@ -66,6 +66,10 @@ async function pipelineRun(stack: BenchStack, label: string, devices: number, wi
     untilReport: args.until === 'report',
   });
   const mem = memory?.stop();
+  // Printed at once: a long run's figures must not depend on the analysis after it.
+  console.log(
+    `run ${runId}: report after ${fmt.s(watch.reportedMs)}${mem ? `, host peak RSS ${fmt.n(mem.peakRssMb)} MB (VmHWM ${fmt.n(mem.hwmMb)} MB)` : ''}, largest history ${watch.maxHistoryEvents} events`,
+  );
   const results = await reportResults(stack, runId);
   let paging: PipelineFigures['paging'];
   if (args['page-top'] > 0) {
@@ -74,6 +78,7 @@ async function pipelineRun(stack: BenchStack, label: string, devices: number, wi
     const during = sampleMemory(() => stack.host.child.pid, 100);
     const figures = await pageThroughRun(stack.hostUrl, runId, args['page-top']);
     paging = { ...figures, rssBeforeMb, peakRssMb: during.stop().peakRssMb };
+    console.log(pagingLine(paging).trim());
   }
   // A run followed only to its report: its traffic up to the report (the cleanup goes on after it).
   const reportedAt = droppedAt + watch.reportedMs;
@@ -140,8 +145,8 @@ async function main(): Promise<void> {
     ...(args.chunk ? { appSettings: { IMPORT_CHUNK_SIZE: String(args.chunk) } } : {}),
   });
   console.log(`stack up in ${fmt.s(Date.now() - started)} (host ${stack.hostUrl}, emulator ${stack.emulator.url})`);
-  // Import request bodies must stay in the log to count imports per serial.
-  stack.emulator.updateSettings({ logBodyLimit: 200_000, logLimit: 2_000_000 });
+  // Import request bodies must stay in the log to count imports per serial: a chunk of 500 is ~250 KB.
+  stack.emulator.updateSettings({ logBodyLimit: 2_000_000, logLimit: 2_000_000 });
   baselineAppId = await appIdOfToken(stack, BASELINE_TOKEN);
   const interrupt = () => void stack.dispose().finally(() => process.exit(130));
   process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
