@@ -8,13 +8,13 @@
  * generator's memory is not counted and the child's peak RSS (getrusage maxrss) is the parser's.
  * `--heap-mb` caps the child's V8 old space: finishing under a small cap shows memory is bounded.
  */
-import { fork } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { once } from 'node:events';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { generateHardwareHash } from '../local/fixtures/hardware-hash-generator';
 import { readIntakeCsv } from '../shared/intake';
+import { inChild, measureFootprint, type Footprint } from './support/child-measure';
 
 const Args = z.object({
   rows: z.array(z.number().int().positive()),
@@ -60,36 +60,25 @@ async function generate(file: string, rows: number, encoding: 'utf-8' | 'utf-16l
   renameSync(tmp, file);
 }
 
-interface Measured {
+interface Measured extends Footprint {
   rows: number;
   valid: number;
-  seconds: number;
   bytes: number;
-  baselineRssMb: number;
-  peakRssMb: number;
 }
 
-async function measure(file: string): Promise<Measured> {
-  const baseline = process.memoryUsage().rss;
-  const started = process.hrtime.bigint();
-  let rows = 0;
-  let valid = 0;
-  for await (const event of readIntakeCsv(createReadStream(file, { highWaterMark: 64 * 1024 }))) {
-    if (event.kind === 'rejected-file') throw new Error(`bench file rejected: ${event.reason}`);
-    if (event.kind === 'row') {
-      rows++;
-      if (event.row.status === 'valid') valid++;
+function measure(file: string): Promise<Measured> {
+  return measureFootprint(async () => {
+    let rows = 0;
+    let valid = 0;
+    for await (const event of readIntakeCsv(createReadStream(file, { highWaterMark: 64 * 1024 }))) {
+      if (event.kind === 'rejected-file') throw new Error(`bench file rejected: ${event.reason}`);
+      if (event.kind === 'row') {
+        rows++;
+        if (event.row.status === 'valid') valid++;
+      }
     }
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return {
-    rows,
-    valid,
-    seconds,
-    bytes: statSync(file).size,
-    baselineRssMb: baseline / 2 ** 20,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
-  };
+    return { rows, valid, bytes: statSync(file).size };
+  });
 }
 
 async function main(): Promise<void> {
@@ -109,10 +98,7 @@ async function main(): Promise<void> {
   for (const rows of args.rows) {
     const file = resolve(dir, `csv-${rows}-${args.encoding}.csv`);
     if (!existsSync(file)) await generate(file, rows, args.encoding);
-    const child = fork(__filename, ['--measure', file, '--encoding', args.encoding], { execArgv: [...process.execArgv, ...heap] });
-    const [raw] = (await once(child, 'message')) as [unknown];
-    await once(child, 'exit');
-    const m = raw as Measured;
+    const m = await inChild<Measured>(__filename, ['--measure', file, '--encoding', args.encoding], heap);
     if (m.rows !== rows || m.valid !== rows) throw new Error(`expected ${rows} valid rows, got ${m.valid}/${m.rows}`);
     const mb = m.bytes / 2 ** 20;
     console.log(

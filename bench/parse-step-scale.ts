@@ -11,7 +11,6 @@
  * synthetic hashes of 1.1–1.9 KB decoded); 1,000,000 rows is a 1.9 GB file. `--heap-mb` caps V8's
  * old space: finishing under a small cap shows memory does not grow with the file.
  */
-import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -20,6 +19,7 @@ import { generateHardwareHash } from '../local/fixtures/hardware-hash-generator'
 import { runParseStep } from '../shared/run/parse-step';
 import { RunStore } from '../shared/run/run-store';
 import type { ObjectStore } from '../shared/storage/object-store';
+import { inChild, measureFootprint, type Footprint } from './support/child-measure';
 
 const Args = z.object({
   rows: z.array(z.number().int().positive()),
@@ -84,43 +84,37 @@ function sinkStore(file: string, written: { blobs: number; bytes: number }): Obj
   };
 }
 
-interface Measured {
+interface Measured extends Footprint {
   rows: number;
   valid: number;
   chunks: number;
   blobs: number;
   writtenMb: number;
-  seconds: number;
-  baselineRssMb: number;
-  peakRssMb: number;
 }
 
-async function measure(file: string, chunk: number): Promise<Measured> {
+function measure(file: string, chunk: number): Promise<Measured> {
   const written = { blobs: 0, bytes: 0 };
   const objects = sinkStore(file, written);
-  const baseline = process.memoryUsage().rss;
-  const started = process.hrtime.bigint();
-  const result = await runParseStep(
-    { objects, runs: new RunStore(objects), log: () => {} },
-    {
-      runId: 'intake-bench',
-      source: { container: 'autopilot-intake', name: 'bench.csv', etag: '"bench"' },
-      chunkSize: chunk,
-      maxRows: 1_000_000,
-      now: new Date().toISOString(),
-    },
-  );
-  if (result.fileRejected) throw new Error(`bench file rejected: ${result.fileRejected}`);
-  return {
-    rows: result.counts.rows,
-    valid: result.counts.valid,
-    chunks: result.chunkCount,
-    blobs: written.blobs,
-    writtenMb: written.bytes / 2 ** 20,
-    seconds: Number(process.hrtime.bigint() - started) / 1e9,
-    baselineRssMb: baseline / 2 ** 20,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
-  };
+  return measureFootprint(async () => {
+    const result = await runParseStep(
+      { objects, runs: new RunStore(objects), log: () => {} },
+      {
+        runId: 'intake-bench',
+        source: { container: 'autopilot-intake', name: 'bench.csv', etag: '"bench"' },
+        chunkSize: chunk,
+        maxRows: 1_000_000,
+        now: new Date().toISOString(),
+      },
+    );
+    if (result.fileRejected) throw new Error(`bench file rejected: ${result.fileRejected}`);
+    return {
+      rows: result.counts.rows,
+      valid: result.counts.valid,
+      chunks: result.chunkCount,
+      blobs: written.blobs,
+      writtenMb: written.bytes / 2 ** 20,
+    };
+  });
 }
 
 async function main(): Promise<void> {
@@ -137,10 +131,7 @@ async function main(): Promise<void> {
   for (const rows of args.rows) {
     const file = resolve(dir, `parse-step-${rows}.csv`);
     if (!existsSync(file)) await generate(file, rows);
-    const child = fork(__filename, ['--measure', file, '--chunk', String(args.chunk)], { execArgv: [...process.execArgv, ...heap] });
-    const [raw] = (await once(child, 'message')) as [unknown];
-    await once(child, 'exit');
-    const m = raw as Measured;
+    const m = await inChild<Measured>(__filename, ['--measure', file, '--chunk', String(args.chunk)], heap);
     if (m.rows !== rows || m.valid !== rows) throw new Error(`expected ${rows} valid rows, got ${m.valid}/${m.rows}`);
     console.log(
       [

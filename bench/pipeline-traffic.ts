@@ -8,18 +8,24 @@
  *      same emulator, same run;
  *   3. a 10,000-device file: drop→report time, peak RSS of the host process, largest history.
  * Run: npm run build && npx tsx bench/pipeline-traffic.ts [--devices 1000] [--large 10000] [--tenant 20000] [--chunk 100]
- *      (--large 0 skips step 3, --baseline 0 skips step 2)
+ *      (--large 0 skips step 3, --baseline 0 skips step 2; --host-log <file> writes the host's output there, each line timestamped;
+ *      --until report stops following a run once its report is written, without waiting for its import records to be deleted;
+ *      --page-top N then pages the run's rows through GET /api/runs/{runId}?top=N to the last nextLink, sampling the host's RSS)
  */
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { runBaseline, BASELINE_TOKEN } from './baseline-client';
 import { benchArgs, fmt, machine, table } from './support/args';
 import { deviceCsv, serialsFor } from './support/csv';
-import { sampleMemory } from './support/proc';
-import { dropBlob, readReport, waitForRun, type RunWatch } from './support/run';
+import { hostPhases, type HostLine, type HostPhases } from './support/host-phases';
+import { procMemory, sampleMemory } from './support/proc';
+import { dropBlob, reportResults, waitForRun, type RunWatch } from './support/run';
+import { pageThroughRun, type PagingFigures } from './support/status-paging';
 import { startBenchStack, type BenchStack } from './support/stack';
 import { importsPerSerial, lastSeq, logEntries, phases, summarize, type Phases, type Traffic } from './support/traffic';
 
-const USAGE = 'usage: npx tsx bench/pipeline-traffic.ts [--devices 1000] [--large 10000] [--tenant 20000] [--chunk 100] [--baseline 1]';
+const USAGE =
+  'usage: npx tsx bench/pipeline-traffic.ts [--devices 1000] [--large 10000] [--tenant 20000] [--chunk 100] [--baseline 1] [--host-log <file>] [--until completed|report] [--page-top 0] [--timeout-min 30]';
 const count = z.coerce.number().int().min(0);
 const args = benchArgs(
   {
@@ -28,6 +34,10 @@ const args = benchArgs(
     tenant: count.default(20_000),
     chunk: count.min(1).max(500).optional(),
     baseline: count.default(1),
+    'host-log': z.string().min(1).optional(),
+    until: z.enum(['completed', 'report']).default('completed'),
+    'page-top': count.max(5000).default(0),
+    'timeout-min': count.min(1).default(30),
   },
   USAGE,
 );
@@ -39,7 +49,9 @@ interface PipelineFigures {
   confirmed: number;
   duplicateImports: number;
   phases: Phases;
+  hostPhases: HostPhases;
   memory?: { peakRssMb: number; hwmMb: number };
+  paging?: PagingFigures & { rssBeforeMb: number; peakRssMb: number };
 }
 
 async function pipelineRun(stack: BenchStack, label: string, devices: number, withMemory: boolean): Promise<PipelineFigures> {
@@ -48,20 +60,62 @@ async function pipelineRun(stack: BenchStack, label: string, devices: number, wi
   const since = lastSeq(stack.emulator);
   const memory = withMemory ? sampleMemory(() => stack.host.child.pid) : undefined;
   const { runId, droppedAt } = await dropBlob(stack, `bench/${label}-${devices}.csv`, csv);
-  const watch = await waitForRun(stack, runId, droppedAt, { timeoutMs: 30 * 60_000, historyEveryMs: 1000 });
+  const watch = await waitForRun(stack, runId, droppedAt, {
+    timeoutMs: args['timeout-min'] * 60_000,
+    historyEveryMs: 1000,
+    untilReport: args.until === 'report',
+  });
   const mem = memory?.stop();
-  const report = await readReport(stack, runId);
-  const pipelineEntries = logEntries(stack.emulator, since).filter((e) => e.appId !== baselineAppId);
+  // Printed at once: a long run's figures must not depend on the analysis after it.
+  console.log(
+    `run ${runId}: report after ${fmt.s(watch.reportedMs)}${mem ? `, host peak RSS ${fmt.n(mem.peakRssMb)} MB (VmHWM ${fmt.n(mem.hwmMb)} MB)` : ''}, largest history ${watch.maxHistoryEvents} events`,
+  );
+  const results = await reportResults(stack, runId);
+  let paging: PipelineFigures['paging'];
+  if (args['page-top'] > 0) {
+    const pid = stack.host.child.pid;
+    const rssBeforeMb = (pid === undefined ? undefined : procMemory(pid)?.rssMb) ?? NaN;
+    const during = sampleMemory(() => stack.host.child.pid, 100);
+    const figures = await pageThroughRun(stack.hostUrl, runId, args['page-top']);
+    paging = { ...figures, rssBeforeMb, peakRssMb: during.stop().peakRssMb };
+    console.log(pagingLine(paging).trim());
+  }
+  // A run followed only to its report: its traffic up to the report (the cleanup goes on after it).
+  const reportedAt = droppedAt + watch.reportedMs;
+  const pipelineEntries = logEntries(stack.emulator, since).filter(
+    (e) => e.appId !== baselineAppId && (watch.completed || e.at <= reportedAt),
+  );
   const imports = importsPerSerial(pipelineEntries);
   return {
     devices,
     watch,
     traffic: summarize(pipelineEntries),
-    confirmed: report.rows.filter((r) => r.device?.result === 'confirmed').length,
+    confirmed: results.get('confirmed') ?? 0,
     duplicateImports: [...imports.values()].filter((n) => n > 1).length,
     phases: phases(pipelineEntries, droppedAt, droppedAt + watch.elapsedMs, droppedAt + watch.reportedMs),
+    hostPhases: hostPhases(hostLines, runId, droppedAt),
     ...(mem ? { memory: mem } : {}),
+    ...(paging ? { paging } : {}),
   };
+}
+
+/** The host's orchestration and finalize lines, stamped on arrival (hostPhases reads them). */
+const hostLines: HostLine[] = [];
+
+function hostPhaseLine(p: HostPhases): string {
+  const s = (ms: number | undefined) => (ms === undefined ? '–' : fmt.s(ms));
+  return `drop → parsed ${s(p.parseMs)}; import ${s(p.importMs)}; confirm ${s(p.confirmMs)}; report step ${s(p.reportMs)}${p.finalize ? ` (${p.finalize})` : ''}; cleanup after the report ${s(p.cleanupMs)}`;
+}
+
+function reportCell(w: RunWatch): string {
+  return w.completed
+    ? `${fmt.s(w.reportedMs)} (${fmt.s(w.elapsedMs)})`
+    : `${fmt.s(w.reportedMs)} (not followed further; traffic counted to the report)`;
+}
+
+function pagingLine(p: PipelineFigures['paging']): string {
+  if (!p) return '';
+  return `\nStatus API paged through (top ${fmt.n(args['page-top'])}): ${fmt.n(p.rows)} rows of ${fmt.n(p.rowCount ?? NaN)} in ${fmt.n(p.pages)} pages, ${fmt.s(p.elapsedMs)} (slowest page ${fmt.s(p.slowestPageMs)}), ${fmt.n(p.confirmed)} confirmed; host RSS ${fmt.n(p.rssBeforeMb)} MB before, peak ${fmt.n(p.peakRssMb)} MB while paging`;
 }
 
 let baselineAppId = '';
@@ -78,13 +132,21 @@ async function main(): Promise<void> {
   console.log(`pipeline-traffic: ${machine()}; ${new Date().toISOString()}`);
   console.log(`tenant ${fmt.n(args.tenant)} devices, time scale 0, throttling off, chunk ${args.chunk ?? 'default (100)'}`);
   const started = Date.now();
+  const hostLog = args['host-log'];
+  if (hostLog) writeFileSync(hostLog, '');
   const stack = await startBenchStack({
     tenantDevices: args.tenant,
+    // Each host line with the wall time it arrived: the run's phases (and, with --host-log, all of it).
+    onHostLine: (line: string) => {
+      const at = Date.now();
+      if (/\[intakeOrchestrator\]|finalize took/.test(line)) hostLines.push({ at, line });
+      if (hostLog) appendFileSync(hostLog, `${new Date(at).toISOString()} ${line}\n`);
+    },
     ...(args.chunk ? { appSettings: { IMPORT_CHUNK_SIZE: String(args.chunk) } } : {}),
   });
   console.log(`stack up in ${fmt.s(Date.now() - started)} (host ${stack.hostUrl}, emulator ${stack.emulator.url})`);
-  // Import request bodies must stay in the log to count imports per serial.
-  stack.emulator.updateSettings({ logBodyLimit: 200_000, logLimit: 2_000_000 });
+  // Import request bodies must stay in the log to count imports per serial: a chunk of 500 is ~250 KB.
+  stack.emulator.updateSettings({ logBodyLimit: 2_000_000, logLimit: 2_000_000 });
   baselineAppId = await appIdOfToken(stack, BASELINE_TOKEN);
   const interrupt = () => void stack.dispose().finally(() => process.exit(130));
   process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
@@ -112,12 +174,7 @@ async function main(): Promise<void> {
       ['Graph operations', fmt.n(small.traffic.operations), b ? fmt.n(b.traffic.operations) : '', ''],
       ['Operations / device', per(small.traffic.operations, small.devices), b ? per(b.traffic.operations, args.devices) : '', '≤ 2.5'],
       ['Baseline ÷ pipeline round trips', b ? `${fmt.n(b.traffic.roundTrips / small.traffic.roundTrips, 1)}×` : '', '', '≥ 10×'],
-      [
-        'Drop → report (→ records deleted)',
-        `${fmt.s(small.watch.reportedMs)} (${fmt.s(small.watch.elapsedMs)})`,
-        b ? `${fmt.s(b.elapsedMs)} (client run)` : '',
-        '< 20 s',
-      ],
+      ['Drop → report (→ records deleted)', reportCell(small.watch), b ? `${fmt.s(b.elapsedMs)} (client run)` : '', '< 20 s'],
       ['Largest history (events, one generation)', fmt.n(small.watch.maxHistoryEvents), '', 'constant'],
       [
         'Peak RSS of the host process (sampled VmRSS / VmHWM)',
@@ -130,7 +187,8 @@ async function main(): Promise<void> {
     );
     console.log(`\n### ${fmt.n(args.devices)} devices\n`);
     console.log(table(rows));
-    console.log(`\nWhere the time went: ${phaseLine(small.phases)}`);
+    console.log(`\nWhere the time went (Graph log): ${phaseLine(small.phases)}`);
+    console.log(`Phases (host log): ${hostPhaseLine(small.hostPhases)}${pagingLine(small.paging)}`);
     console.log(`\nPipeline operations by kind (${fmt.n(args.devices)} devices):\n`);
     console.log(kindsTable(small.traffic, small.devices));
     if (b) {
@@ -145,7 +203,7 @@ async function main(): Promise<void> {
         table([
           ['', 'Pipeline', 'Target'],
           ['Devices confirmed', `${fmt.n(large.confirmed)} / ${fmt.n(large.devices)}`, 'all'],
-          ['Drop → report (→ records deleted)', `${fmt.s(large.watch.reportedMs)} (${fmt.s(large.watch.elapsedMs)})`, '< 120 s'],
+          ['Drop → report (→ records deleted)', reportCell(large.watch), '< 120 s'],
           [
             'Peak RSS of the host process (sampled VmRSS / VmHWM)',
             `${fmt.n(large.memory?.peakRssMb ?? NaN)} MB / ${fmt.n(large.memory?.hwmMb ?? NaN)} MB`,
@@ -158,7 +216,8 @@ async function main(): Promise<void> {
           ['Serials imported more than once', fmt.n(large.duplicateImports), '0'],
         ]),
       );
-      console.log(`\nWhere the time went: ${phaseLine(large.phases)}`);
+      console.log(`\nWhere the time went (Graph log): ${phaseLine(large.phases)}`);
+      console.log(`Phases (host log): ${hostPhaseLine(large.hostPhases)}${pagingLine(large.paging)}`);
       console.log(`\nPipeline operations by kind (${fmt.n(args.large)} devices):\n`);
       console.log(kindsTable(large.traffic, large.devices));
     }

@@ -38,3 +38,21 @@ export function sampleMemory(pid: () => number | undefined, everyMs = 200): { st
     },
   };
 }
+
+/**
+ * This process's own RSS while something runs in it: the peak of `process.memoryUsage().rss`
+ * sampled every `everyMs` (plus at start and stop) and the RSS it started from. Unlike getrusage's
+ * maxrss it leaves out what the process did before (a bench's setup).
+ */
+export function sampleSelf(everyMs = 50): { stop(): { peakRssMb: number; startRssMb: number } } {
+  const mb = () => process.memoryUsage().rss / 2 ** 20;
+  const startRssMb = mb();
+  let peakRssMb = startRssMb;
+  const timer = setInterval(() => (peakRssMb = Math.max(peakRssMb, mb())), everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return { peakRssMb: Math.max(peakRssMb, mb()), startRssMb };
+    },
+  };
+}

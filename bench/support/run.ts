@@ -5,6 +5,7 @@
  * one is only visible while it is current).
  */
 import { BlobServiceClient } from '@azure/storage-blob';
+import { parse } from 'csv-parse';
 import { z } from 'zod';
 import type { LocalStack } from '../../local/stack';
 import { runIdFor } from '../../shared/run/run-id';
@@ -92,6 +93,8 @@ export interface RunWatch {
   maxHistoryEvents: number;
   /** Highest continueAsNew generation seen (0 = never continued). */
   generations: number;
+  /** The orchestration completed (false when `untilReport` returned at the report). */
+  completed: boolean;
 }
 
 export interface WaitOptions {
@@ -101,6 +104,11 @@ export interface WaitOptions {
   historyEveryMs?: number;
   /** The current host URL (it changes only if the stack restarts the host on another port). */
   hostUrl?: () => string;
+  /**
+   * Return once the report is written (the run enters its cleanup phase, or completes), without
+   * waiting for the import records to be deleted: what drop → report measures.
+   */
+  untilReport?: boolean;
 }
 
 export async function waitForRun(stack: LocalStack, runId: string, droppedAt: number, options: WaitOptions = {}): Promise<RunWatch> {
@@ -125,7 +133,10 @@ export async function waitForRun(stack: LocalStack, runId: string, droppedAt: nu
       }
       const resume = ResumeInput.safeParse(status.input);
       if (resume.success && resume.data.resume) generations = Math.max(generations, resume.data.resume.generation);
-      if (reportedMs === undefined && CleanupPhase.safeParse(status.customStatus).success) reportedMs = Date.now() - droppedAt;
+      if (reportedMs === undefined && CleanupPhase.safeParse(status.customStatus).success) {
+        reportedMs = Date.now() - droppedAt;
+        if (options.untilReport) return { status, elapsedMs: reportedMs, reportedMs, maxHistoryEvents, generations, completed: false };
+      }
       if (status.runtimeStatus === 'Completed') {
         const elapsedMs = Date.now() - droppedAt;
         reportedMs ??= elapsedMs;
@@ -133,7 +144,7 @@ export async function waitForRun(stack: LocalStack, runId: string, droppedAt: nu
           const final = await instanceStatus(url(), runId, true);
           maxHistoryEvents = Math.max(maxHistoryEvents, final?.historyEvents?.length ?? 0);
         }
-        return { status, elapsedMs, reportedMs, maxHistoryEvents, generations };
+        return { status, elapsedMs, reportedMs, maxHistoryEvents, generations, completed: true };
       }
       if (status.runtimeStatus === 'Failed' || status.runtimeStatus === 'Terminated') {
         throw new Error(`run ${runId} ended ${status.runtimeStatus}: ${JSON.stringify(status.output)}\n${stack.hostLog().slice(-3000)}`);
@@ -158,6 +169,23 @@ export async function readReport(stack: LocalStack, runId: string): Promise<Repo
   const text = await readBlobText(stack, CONTAINERS.reports, `${runId}/report.json`);
   if (text === undefined) throw new Error(`run ${runId} wrote no report.json`);
   return ReportSchema.parse(JSON.parse(text));
+}
+
+/**
+ * Rows of the run's report.csv by their `result` column, read as a stream: a 100,000-device
+ * report.json is ~150 MB, too much to parse whole in the bench just to count.
+ */
+export async function reportResults(stack: LocalStack, runId: string): Promise<Map<string, number>> {
+  const blob = blobService(stack).getContainerClient(CONTAINERS.reports).getBlockBlobClient(`${runId}/report.csv`);
+  const body = (await blob.download()).readableStreamBody;
+  if (!body) throw new Error(`run ${runId} wrote no report.csv`);
+  const results = new Map<string, number>();
+  const records = body.pipe(parse({ bom: true, columns: true, relax_column_count: false })) as AsyncIterable<Record<string, string>>;
+  for await (const record of records) {
+    const result = record.result ?? '(none)';
+    results.set(result, (results.get(result) ?? 0) + 1);
+  }
+  return results;
 }
 
 export async function listBlobs(stack: LocalStack, container: string): Promise<string[]> {

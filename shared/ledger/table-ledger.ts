@@ -14,6 +14,8 @@ export const LEDGER_TABLE = 'autopilotLedger';
 const MARKER_PARTITION = 'marker';
 /** Azure Table transactions take at most 100 operations, all in one partition. */
 const TRANSACTION = 100;
+/** Transactions sent at once by one upsert (each to its own partition, or a later part of one). */
+const TRANSACTIONS_IN_FLIGHT = 8;
 
 type Row = { partitionKey: string; rowKey: string; entry: string };
 
@@ -55,21 +57,35 @@ export class TableLedger implements Ledger {
   async upsert(entries: readonly LedgerEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await this.ensure();
-    const byPartition = new Map<string, LedgerEntry[]>();
-    for (const e of entries) byPartition.set(partitionOf(e.serialNumber), [...(byPartition.get(partitionOf(e.serialNumber)) ?? []), e]);
-    for (const [partition, list] of byPartition) {
-      // One serial per transaction (a transaction may not touch a row twice): the last entry wins.
-      const unique = [...new Map(list.map((e) => [rowKeyOf(e.serialNumber), e])).values()];
-      for (let i = 0; i < unique.length; i += TRANSACTION) {
+    // One serial per transaction (a transaction may not touch a row twice): the last entry wins.
+    const byPartition = new Map<string, Map<string, LedgerEntry>>();
+    for (const e of entries) {
+      const partition = partitionOf(e.serialNumber);
+      let rows = byPartition.get(partition);
+      if (!rows) byPartition.set(partition, (rows = new Map()));
+      rows.set(rowKeyOf(e.serialNumber), e);
+    }
+    const transactions: [string, LedgerEntry[]][] = [];
+    for (const [partition, rows] of byPartition) {
+      const unique = [...rows.values()];
+      for (let i = 0; i < unique.length; i += TRANSACTION) transactions.push([partition, unique.slice(i, i + TRANSACTION)]);
+    }
+    // Transactions of different partitions are independent: a few in flight at once, as one after
+    // another a 100,000-device run spent most of its report step waiting on them (issue 16).
+    let next = 0;
+    const worker = async () => {
+      while (next < transactions.length) {
+        const [partition, list] = transactions[next++]!;
         const tx = new TableTransaction();
-        for (const e of unique.slice(i, i + TRANSACTION))
+        for (const e of list)
           tx.upsertEntity<Row>(
             { partitionKey: partition, rowKey: rowKeyOf(e.serialNumber), entry: JSON.stringify(LedgerEntry.parse(e)) },
             'Replace',
           );
         await this.client.submitTransaction(tx.actions);
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(TRANSACTIONS_IN_FLIGHT, transactions.length) }, worker));
   }
 
   async *entries(): AsyncIterable<LedgerEntry> {

@@ -27,6 +27,7 @@ export interface FinalizeDeps {
 
 export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput): Promise<RunOutcome> {
   const { runId, source } = input;
+  const took = stopwatch();
   const manifest = await deps.runs.readManifest(runId);
   if (!manifest) throw new Error(`run ${runId}: no manifest`);
   // The counts open report.json and summary.md, so they are taken in a first pass over the chunks.
@@ -37,6 +38,7 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
     countChunk(counts, chunk);
   }
   const header = reportHeader(manifest, counts, input.now, input.stop);
+  const counted = took();
 
   const reportPath = `${runId}/`;
   const summary = new SummaryBuilder();
@@ -56,6 +58,7 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
   await deps.objects.put(CONTAINERS.reports, `${runId}/summary.md`, summary.render(header), 'text/markdown; charset=utf-8');
   // The dashboard's compact copy of the rows (one blob to open the run instead of all its state).
   await writeRunIndex(deps.objects, runId, dashboardDevices(reportRows(deps.runs, manifest)));
+  const reported = took();
 
   const folder = header.status === 'rejected' ? 'rejected' : 'processed';
   let archivedAs: string | undefined = `${CONTAINERS.archive}/${folder}/${source.name}`;
@@ -71,10 +74,18 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
     archivedAs = undefined;
   }
   // (Source gone: an earlier attempt of this step archived it, or someone removed it.)
+  const archived = took();
   // The ledger last: a repeated attempt writes the same entries again.
-  if (input.expected) await recordRun(deps.ledger, deps.runs, manifest, { archivedAs, expected: input.expected, now: input.now });
+  const recorded = input.expected
+    ? await recordRun(deps.ledger, deps.runs, manifest, { archivedAs, expected: input.expected, now: input.now })
+    : 0;
+  const ledgered = took();
   deps.log(
     `run ${runId}: ${header.status}; ${counts.confirmed} confirmed, ${counts.failed} failed; report at ${CONTAINERS.reports}/${reportPath}${archivedAs ? '' : '; source left in place (replaced by a newer upload)'}`,
+  );
+  // Where a large run's finalize spends its time (issue 16: a 100,000-device report took over 30 minutes).
+  deps.log(
+    `run ${runId}: finalize took ${seconds(counted)} counting, ${seconds(reported)} writing the report, ${seconds(archived)} archiving, ${seconds(ledgered)} recording ${recorded} ledger entries`,
   );
   return {
     runId,
@@ -85,6 +96,19 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
     ...(input.stop ? { stopped: input.stop } : {}),
   };
 }
+
+/** Milliseconds since the last call (the first call: since the stopwatch was made). */
+function stopwatch(): () => number {
+  let last = Date.now();
+  return () => {
+    const now = Date.now();
+    const ms = now - last;
+    last = now;
+    return ms;
+  };
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Every device not settled yet fails with the failure that stopped the run; true if any did. */
 function failUnfinished(chunk: ChunkState, stop: RunStop, now: string): boolean {
