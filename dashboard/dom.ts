@@ -83,3 +83,19 @@ export function duration(seconds: number | undefined): string {
   if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
 }
+
+/** The report's three files (paths under /api/), or a line saying when they come. */
+export function downloads(reports: { csv: string; json: string; summary: string } | undefined, what: string): HTMLParagraphElement {
+  if (!reports) return h('p', { class: 'status' }, `The report is written when the ${what} reaches its report phase.`);
+  const link = (path: string, name: string) => h('a', { href: `/api/${path}`, download: '' }, name);
+  return h(
+    'p',
+    { id: 'downloads' },
+    'Download: ',
+    link(reports.csv, 'report.csv'),
+    ' · ',
+    link(reports.json, 'report.json'),
+    ' · ',
+    link(reports.summary, 'summary.md'),
+  );
+}

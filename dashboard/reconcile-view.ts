@@ -7,7 +7,7 @@
 import type { DashboardRun } from '../functions/dashboard-runs';
 import type { Finding } from '../shared/reconcile/model';
 import { getJson, postJson } from './api';
-import { ago, h, select, show, type Child } from './dom';
+import { ago, downloads, h, select, show, type Child } from './dom';
 import { REFRESH_MS } from './runs-view';
 
 interface ReconcileDetail {
@@ -206,18 +206,7 @@ export function reconcileView(root: HTMLElement, reconcileId: string): void {
               r.stopped.fix ? h('div', { class: 'remediation' }, 'Fix: ', r.stopped.fix) : '',
             )
           : '',
-        d.reports
-          ? h(
-              'p',
-              { id: 'downloads' },
-              'Download: ',
-              h('a', { href: `/api/${d.reports.csv}`, download: '' }, 'report.csv'),
-              ' · ',
-              h('a', { href: `/api/${d.reports.json}`, download: '' }, 'report.json'),
-              ' · ',
-              h('a', { href: `/api/${d.reports.summary}`, download: '' }, 'summary.md'),
-            )
-          : h('p', { class: 'status' }, 'The report is written when the reconciliation reaches its report phase.'),
+        downloads(d.reports, 'reconciliation'),
         r
           ? h(
               'table',

@@ -8,7 +8,7 @@ import type { DashboardDevice, DevicePage } from '../shared/dashboard/device-ind
 import type { FunnelStep, Problem, Timings } from '../shared/dashboard/run-summary';
 import { getJson } from './api';
 import { timingsChart } from './chart';
-import { ago, h, select, show } from './dom';
+import { ago, downloads, h, select, show } from './dom';
 import { REFRESH_MS } from './runs-view';
 
 interface RunDetail {
@@ -220,18 +220,7 @@ export function runView(root: HTMLElement, runId: string): void {
               `Expected: group ${d.expected.groupIds.join(', ') || '–'} · profile ${d.expected.profileId ?? '–'} · ESP ${d.expected.espId ?? '–'}`,
             )
           : '',
-        d.reports
-          ? h(
-              'p',
-              { id: 'downloads' },
-              'Download: ',
-              h('a', { href: `/api/${d.reports.csv}`, download: '' }, 'report.csv'),
-              ' · ',
-              h('a', { href: `/api/${d.reports.json}`, download: '' }, 'report.json'),
-              ' · ',
-              h('a', { href: `/api/${d.reports.summary}`, download: '' }, 'summary.md'),
-            )
-          : h('p', { class: 'status' }, 'The report is written when the run reaches its report phase.'),
+        downloads(d.reports, 'run'),
         h(
           'div',
           { class: 'cards' },
