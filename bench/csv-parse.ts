@@ -8,12 +8,11 @@
  * generator's memory is not counted and the child's peak RSS (getrusage maxrss) is the parser's.
  * `--heap-mb` caps the child's V8 old space: finishing under a small cap shows memory is bounded.
  */
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { generateHardwareHash } from '../local/fixtures/hardware-hash-generator';
 import { readIntakeCsv } from '../shared/intake';
+import { writeLargeCsv } from './support/csv-file';
 import { inChild, measureFootprint, type Footprint } from './support/child-measure';
 
 const Args = z.object({
@@ -34,30 +33,6 @@ function parseArgs(argv: string[]): z.infer<typeof Args> {
     measure: get('--measure'),
     heapMb: get('--heap-mb') === undefined ? undefined : Number(get('--heap-mb')),
   });
-}
-
-async function generate(file: string, rows: number, encoding: 'utf-8' | 'utf-16le'): Promise<void> {
-  const tmp = `${file}.tmp`;
-  const out = createWriteStream(tmp);
-  const write = async (text: string): Promise<void> => {
-    if (!out.write(encoding === 'utf-16le' ? Buffer.from(text, 'utf16le') : Buffer.from(text, 'utf8'))) await once(out, 'drain');
-  };
-  if (encoding === 'utf-16le') out.write(Buffer.from([0xff, 0xfe]));
-  await write('Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User\r\n');
-  let batch = '';
-  for (let i = 0; i < rows; i++) {
-    const serial = `BENCH-${String(i).padStart(6, '0')}`;
-    const hash = generateHardwareHash({ serialNumber: serial, manufacturer: 'Contoso', model: 'Laptop 7', padding: 1000 + (i % 800) });
-    batch += `${serial},,${hash},Sales,user${i % 50}@contoso.com\r\n`;
-    if (batch.length > 256 * 1024) {
-      await write(batch);
-      batch = '';
-    }
-  }
-  await write(batch);
-  out.end();
-  await once(out, 'finish');
-  renameSync(tmp, file);
 }
 
 interface Measured extends Footprint {
@@ -97,7 +72,7 @@ async function main(): Promise<void> {
   console.log('rows\tfile MB\tseconds\trows/s\tMB/s\tRSS before parse MB\tpeak RSS MB');
   for (const rows of args.rows) {
     const file = resolve(dir, `csv-${rows}-${args.encoding}.csv`);
-    if (!existsSync(file)) await generate(file, rows, args.encoding);
+    if (!existsSync(file)) await writeLargeCsv(file, rows, { encoding: args.encoding, serialWidth: 6 });
     const m = await inChild<Measured>(__filename, ['--measure', file, '--encoding', args.encoding], heap);
     if (m.rows !== rows || m.valid !== rows) throw new Error(`expected ${rows} valid rows, got ${m.valid}/${m.rows}`);
     const mb = m.bytes / 2 ** 20;

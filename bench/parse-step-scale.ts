@@ -7,18 +7,17 @@
  *
  *   npx tsx bench/parse-step-scale.ts [--rows 10000,100000,1000000] [--chunk 100] [--heap-mb 96]
  *
- * Files are generated once into .bench/ (the same generator as bench/csv-parse.ts: rows of ~2 KB,
+ * Files are generated once into .bench/ (bench/support/csv-file.ts, as bench/csv-parse.ts: rows of ~2 KB,
  * synthetic hashes of 1.1–1.9 KB decoded); 1,000,000 rows is a 1.9 GB file. `--heap-mb` caps V8's
  * old space: finishing under a small cap shows memory does not grow with the file.
  */
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { generateHardwareHash } from '../local/fixtures/hardware-hash-generator';
 import { runParseStep } from '../shared/run/parse-step';
 import { RunStore } from '../shared/run/run-store';
 import type { ObjectStore } from '../shared/storage/object-store';
+import { writeLargeCsv } from './support/csv-file';
 import { inChild, measureFootprint, type Footprint } from './support/child-measure';
 
 const Args = z.object({
@@ -39,29 +38,6 @@ function parseArgs(argv: string[]): z.infer<typeof Args> {
     measure: get('--measure'),
     heapMb: get('--heap-mb') === undefined ? undefined : Number(get('--heap-mb')),
   });
-}
-
-async function generate(file: string, rows: number): Promise<void> {
-  const tmp = `${file}.tmp`;
-  const out = createWriteStream(tmp);
-  const write = async (text: string): Promise<void> => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
-  await write('Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User\r\n');
-  let batch = '';
-  for (let i = 0; i < rows; i++) {
-    const serial = `BENCH-${String(i).padStart(7, '0')}`;
-    const hash = generateHardwareHash({ serialNumber: serial, manufacturer: 'Contoso', model: 'Laptop 7', padding: 1000 + (i % 800) });
-    batch += `${serial},,${hash},Sales,user${i % 50}@contoso.com\r\n`;
-    if (batch.length > 256 * 1024) {
-      await write(batch);
-      batch = '';
-    }
-  }
-  await write(batch);
-  out.end();
-  await once(out, 'finish');
-  renameSync(tmp, file);
 }
 
 /** Reads the one file from disk; every write is counted and dropped. */
@@ -130,7 +106,7 @@ async function main(): Promise<void> {
   console.log('rows\tfile MB\tseconds\trows/s\tchunks\tstate blobs\tstate MB\tRSS before MB\tpeak RSS MB');
   for (const rows of args.rows) {
     const file = resolve(dir, `parse-step-${rows}.csv`);
-    if (!existsSync(file)) await generate(file, rows);
+    if (!existsSync(file)) await writeLargeCsv(file, rows, { serialWidth: 7 });
     const m = await inChild<Measured>(__filename, ['--measure', file, '--chunk', String(args.chunk)], heap);
     if (m.rows !== rows || m.valid !== rows) throw new Error(`expected ${rows} valid rows, got ${m.valid}/${m.rows}`);
     console.log(
