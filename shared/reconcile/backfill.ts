@@ -1,7 +1,8 @@
 /**
  * The first reconciliation of a deployment that ran intakes before the ledger existed: every
- * intake run's report.json in autopilot-reports is read back, a row at a time, into ledger
- * entries (no hash digest: reports never held hashes). A marker keeps it to once.
+ * intake run's report.json in autopilot-reports is read back into ledger entries, one report at a
+ * time and each parsed whole (~250 MB peak for a 10,000-device report; it runs once per deployment;
+ * no hash digest: reports never held hashes). A marker keeps it to once.
  */
 import { z } from 'zod';
 import { sourceKindOf, type LedgerEntry } from '../ledger/entry';
