@@ -1,5 +1,5 @@
 /**
- * The report step alone at scale (issue 16): `runFinalizeStep` — the activity's own code — over a
+ * The report step alone at scale (issue 16): `runFinalizeStep` and then `runLedgerStep` — the activities' own code — over a
  * synthetic finished run of N confirmed devices kept in Azurite (blob state, Table ledger), as the
  * local stack runs it, without the import and confirm phases in front. Prints where the step spends
  * its time (its own log line) and the process's peak RSS during the step, per size, each size in a
@@ -12,6 +12,7 @@ import { startAzurite } from '../local/azurite';
 import type { FinalizeInput } from '../shared/contracts';
 import { TableLedger, tableClientFor } from '../shared/ledger/table-ledger';
 import { runFinalizeStep } from '../shared/run/finalize-step';
+import { runLedgerStep } from '../shared/run/ledger-step';
 import type { ChunkState, DeviceState, RowRecord, RunManifest } from '../shared/run/model';
 import { ROWS_PER_PART, RunStore } from '../shared/run/run-store';
 import { BlobObjectStore, blobServiceFor } from '../shared/storage/blob-store';
@@ -105,17 +106,24 @@ async function child(devices: number): Promise<void> {
     const manifest = await seedRun(runs, objects, runId, devices, args.chunk);
     global.gc?.();
     const lines: string[] = [];
-    const input: FinalizeInput = { runId, source: manifest.source, now: AT, expected: EXPECTED };
+    const input: FinalizeInput = { runId, source: manifest.source, now: AT };
     const memory = sampleSelf();
     const started = Date.now();
     const outcome = await runFinalizeStep({ objects, runs, ledger, log: (m) => lines.push(m) }, input);
     const elapsedMs = Date.now() - started;
+    await runLedgerStep(
+      { runs, ledger, log: (m) => lines.push(m) },
+      { runId, archivedAs: outcome.archivedAs, expected: EXPECTED, now: AT },
+    );
     const mem = memory.stop();
     const report = await objects.etagOf(CONTAINERS.reports, `${runId}/report.csv`);
     if (outcome.counts.confirmed !== devices || report === undefined)
       throw new Error(`finalize of ${devices} devices did not report them all`);
-    const timing = lines.find((l) => l.includes('finalize took')) ?? '';
-    console.log(JSON.stringify({ devices, elapsedMs, ...mem, timing: timing.replace(/^run \S+: /, '') }));
+    const timing = lines
+      .filter((l) => l.includes('finalize took') || l.includes('ledger took'))
+      .map((l) => l.replace(/^run \S+: /, ''))
+      .join('; then the ');
+    console.log(JSON.stringify({ devices, elapsedMs, ...mem, timing }));
   } finally {
     await azurite.stop();
   }
@@ -124,7 +132,7 @@ async function child(devices: number): Promise<void> {
 async function main(): Promise<void> {
   if (args.child) return child(args.child);
   console.log(`finalize-step: ${machine()}; ${new Date().toISOString()}; chunk ${args.chunk}, Azurite blob + table`);
-  const rows: string[][] = [['Devices', 'Finalize', 'Peak RSS (step)', 'RSS before', 'Where the time went']];
+  const rows: string[][] = [['Devices', 'Report step', 'Peak RSS (both steps)', 'RSS before', 'Where the time went']];
   for (const devices of args.devices.split(',').map(Number)) {
     const out = spawnSync(
       process.execPath,

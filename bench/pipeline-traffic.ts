@@ -104,7 +104,7 @@ const hostLines: HostLine[] = [];
 
 function hostPhaseLine(p: HostPhases): string {
   const s = (ms: number | undefined) => (ms === undefined ? '–' : fmt.s(ms));
-  return `drop → parsed ${s(p.parseMs)}; import ${s(p.importMs)}; confirm ${s(p.confirmMs)}; report step ${s(p.reportMs)}${p.finalize ? ` (${p.finalize})` : ''}; cleanup after the report ${s(p.cleanupMs)}`;
+  return `drop → parsed ${s(p.parseMs)}; import ${s(p.importMs)}; confirm ${s(p.confirmMs)}; report step ${s(p.reportMs)}${p.finalize ? ` (${p.finalize})` : ''}${p.ledger ? `; after it, ledger ${p.ledger}` : ''}; cleanup after the report ${s(p.cleanupMs)}`;
 }
 
 function reportCell(w: RunWatch): string {
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     // Each host line with the wall time it arrived: the run's phases (and, with --host-log, all of it).
     onHostLine: (line: string) => {
       const at = Date.now();
-      if (/\[intakeOrchestrator\]|finalize took/.test(line)) hostLines.push({ at, line });
+      if (/\[intakeOrchestrator\]|finalize took|ledger took/.test(line)) hostLines.push({ at, line });
       if (hostLog) appendFileSync(hostLog, `${new Date(at).toISOString()} ${line}\n`);
     },
     ...(args.chunk ? { appSettings: { IMPORT_CHUNK_SIZE: String(args.chunk) } } : {}),

@@ -4,12 +4,13 @@
  * that meets a permanent Graph failure answers `next: 'stop'` instead of throwing (shared/run/stop.ts).
  */
 import type { z } from 'zod';
-import { CleanupStep, ConfirmStep, FinalizeStep, ImportStep, ParseStep } from '../shared/contracts/activities';
+import { CleanupStep, ConfirmStep, FinalizeStep, ImportStep, LedgerStep, ParseStep } from '../shared/contracts/activities';
 import type { ActivityContract } from '../shared/contracts/contract';
 import { runCleanupStep } from '../shared/run/cleanup-step';
 import { runConfirmStep } from '../shared/run/confirm/step';
 import { runFinalizeStep } from '../shared/run/finalize-step';
 import { runImportStep } from '../shared/run/import/step';
+import { runLedgerStep } from '../shared/run/ledger-step';
 import { runParseStep } from '../shared/run/parse-step';
 import { stopOnPermanentFailure } from '../shared/run/stop';
 import type { Services } from './services';
@@ -39,6 +40,7 @@ export const INTAKE_ACTIVITIES: readonly BoundActivity[] = [
     ),
   ),
   bind(FinalizeStep, (s, input, log) => runFinalizeStep({ objects: s.objects, runs: s.runs, ledger: s.ledger, log }, input)),
+  bind(LedgerStep, (s, input, log) => runLedgerStep({ runs: s.runs, ledger: s.ledger, log }, input)),
   bind(CleanupStep, (s, input, log) =>
     stopOnPermanentFailure('cleanup', input.now, log, () => runCleanupStep({ graph: s.graphFor(input.runId), runs: s.runs, log }, input)),
   ),

@@ -18,7 +18,7 @@ export async function startRunIfNew(
 ): Promise<{ runId: string; started: boolean }> {
   const runId = runIdFor(source.container, source.name, source.etag);
   if (await statusOf(client, runId)) return { runId, started: false };
-  const input: IntakeInput = IntakeOrchestration.input.parse({ runId, source, settings });
+  const input: IntakeInput = IntakeOrchestration.input.parse({ runId, source, settings, ledgerStep: true });
   try {
     await client.startNew(IntakeOrchestration.name, { instanceId: runId, input });
   } catch (error) {

@@ -1,5 +1,5 @@
 /**
- * The intake orchestration, one per blob version: parse → import → confirm → report → cleanup.
+ * The intake orchestration, one per blob version: parse → import → confirm → report → ledger → cleanup.
  * Import, confirm and cleanup are polling phases (poll-phase.ts); cleanup (deleting the run's import
  * records) follows the report, so the report never waits for Intune's write budget. A permanent
  * failure sends the run straight to its report, which says what failed and how to fix it. Then,
@@ -10,7 +10,7 @@
  * results with counts, whatever the size of the file.
  */
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import { CleanupStep, ConfirmStep, FinalizeStep, ImportStep, ParseStep } from '../shared/contracts/activities';
+import { CleanupStep, ConfirmStep, FinalizeStep, ImportStep, LedgerStep, ParseStep } from '../shared/contracts/activities';
 import { IntakeInput, phaseBudgetMinutes } from '../shared/contracts/run';
 import { callActivity } from './call-activity';
 import { IntakeRun } from './intake-run';
@@ -52,16 +52,29 @@ export const intakeOrchestrator: OrchestrationHandler = function* (context: Orch
   }
 
   if (run.at('report')) {
+    const ledgerStep = run.input.ledgerStep === true;
     run.outcome = yield* callActivity(context, FinalizeStep, {
       runId,
       source,
       now: run.now(),
-      expected: settings.expected,
+      // (Runs started before the ledger step record the ledger in the report step.)
+      ...(ledgerStep ? {} : { expected: settings.expected }),
       ...(run.stop ? { stop: run.stop } : {}),
     });
     run.counts = run.outcome.counts;
     run.log(`report written: ${run.outcome.status}, ${run.counts.confirmed} confirmed, ${run.counts.failed} failed`);
     if (run.needsCleanup) run.enter('cleanup', 'report written; deleting the import records');
+    // The provenance ledger after the report, which does not wait for it (run/ledger-step.ts); once
+    // per run: a later history generation starts in the cleanup phase below.
+    if (ledgerStep) {
+      const { archivedAs } = run.outcome;
+      yield* callActivity(context, LedgerStep, {
+        runId,
+        ...(archivedAs ? { archivedAs } : {}),
+        expected: settings.expected,
+        now: run.now(),
+      });
+    }
   }
 
   if (run.at('cleanup')) {

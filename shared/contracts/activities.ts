@@ -6,9 +6,10 @@ import type { runCleanupStep } from '../run/cleanup-step';
 import type { runConfirmStep } from '../run/confirm/step';
 import type { runFinalizeStep } from '../run/finalize-step';
 import type { runImportStep } from '../run/import/step';
+import type { runLedgerStep } from '../run/ledger-step';
 import type { runParseStep } from '../run/parse-step';
 import { activity, type Implements } from './contract';
-import { FinalizeInput, IntakeInput, ParseInput, ParseResult, RunOutcome, StepInput, StepResult } from './run';
+import { FinalizeInput, IntakeInput, LedgerInput, LedgerResult, ParseInput, ParseResult, RunOutcome, StepInput, StepResult } from './run';
 
 /** Streams the blob version through the CSV intake; verdicts and import chunks to blobs. @see {@link runParseStep} */
 export const ParseStep = activity('intakeParse', ParseInput, ParseResult);
@@ -22,6 +23,9 @@ export const ConfirmStep = activity('intakeConfirmStep', StepInput, StepResult);
 /** Writes the report and archives the source blob. @see {@link runFinalizeStep} */
 export const FinalizeStep = activity('intakeFinalize', FinalizeInput, RunOutcome);
 
+/** Records the reported run's devices in the provenance ledger. @see {@link runLedgerStep} */
+export const LedgerStep = activity('intakeRecordLedger', LedgerInput, LedgerResult);
+
 /** Deletes the run's remaining import records after the report. @see {@link runCleanupStep} */
 export const CleanupStep = activity('intakeCleanupStep', StepInput, StepResult);
 
@@ -34,8 +38,9 @@ export const IMPLEMENTED: [
   Implements<typeof ImportStep, typeof runImportStep>,
   Implements<typeof ConfirmStep, typeof runConfirmStep>,
   Implements<typeof FinalizeStep, typeof runFinalizeStep>,
+  Implements<typeof LedgerStep, typeof runLedgerStep>,
   Implements<typeof CleanupStep, typeof runCleanupStep>,
-] = [true, true, true, true, true];
+] = [true, true, true, true, true, true];
 
 /** The intake orchestration: one per blob version (orchestrations/intake.ts). */
 export const IntakeOrchestration = { name: 'intakeOrchestrator', input: IntakeInput, output: RunOutcome } as const;

@@ -132,6 +132,11 @@ export const IntakeInput = z.object({
   runId: z.string().min(1),
   source: BlobRef,
   settings: RunSettings,
+  /**
+   * The provenance ledger is recorded by its own activity after the report (run/ledger-step.ts).
+   * Absent in runs started before: their histories replay as recorded, the report step recording it.
+   */
+  ledgerStep: z.literal(true).optional(),
   /** Set by continueAsNew so a long run keeps a bounded history. */
   resume: z
     .object({
@@ -206,10 +211,27 @@ export const FinalizeInput = z.object({
   now: z.string(),
   /** The run was stopped by a permanent failure: devices still in flight are reported as failed by it. */
   stop: RunStop.optional(),
-  /** What the run expected of every device, for the provenance ledger (absent in histories older than the ledger). */
+  /**
+   * Only from runs started before the ledger step (IntakeInput `ledgerStep`): what the run expected
+   * of every device, for the provenance ledger this step then records.
+   */
   expected: RunSettings.shape.expected.optional(),
 });
 export type FinalizeInput = z.infer<typeof FinalizeInput>;
+
+/** A reported run to record in the provenance ledger (run/ledger-step.ts). */
+export const LedgerInput = z.object({
+  runId: z.string().min(1),
+  /** container/path of the archived source, when the report step archived it. */
+  archivedAs: z.string().optional(),
+  /** What the run expected of every device. */
+  expected: RunSettings.shape.expected,
+  now: z.string(),
+});
+export type LedgerInput = z.infer<typeof LedgerInput>;
+
+export const LedgerResult = z.object({ recorded: z.number().int() });
+export type LedgerResult = z.infer<typeof LedgerResult>;
 
 export const CustomStatus = z.object({
   runId: z.string(),

@@ -394,12 +394,17 @@ export async function readProfileDeviceIds(
   wanted: ReadonlySet<string>,
 ): Promise<Set<string> | undefined> {
   const ids = new Set<string>();
-  const walked = await graph.forEachPage({ op: 'listProfileAssignedDevices', params: { id: profileId } }, (items) => {
-    for (const item of items) {
-      const parsed = IdOnly.safeParse(item);
-      if (parsed.success && wanted.has(parsed.data.id)) ids.add(parsed.data.id);
-    }
-  });
+  // Only the ids: the collection takes $select (Microsoft's OpenAPI description of GET
+  // …/windowsAutopilotDeploymentProfiles/{id}/assignedDevices, beta), and whole records are ~10× the bytes.
+  const walked = await graph.forEachPage(
+    { op: 'listProfileAssignedDevices', params: { id: profileId }, query: { select: ['id'] } },
+    (items) => {
+      for (const item of items) {
+        const parsed = IdOnly.safeParse(item);
+        if (parsed.success && wanted.has(parsed.data.id)) ids.add(parsed.data.id);
+      }
+    },
+  );
   if (walked.ok) return ids;
   if (walked.status === 404) return undefined;
   throw new GraphContractError(`profile ${profileId} assigned devices: ${walked.status} ${walked.code}`, {

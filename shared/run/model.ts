@@ -5,6 +5,7 @@
  *                        rows per part
  *   chunks/{k}.input.json  the devices of import chunk k (hashes included: needed to import)
  *   chunks/{k}.state.json  per-device progress of chunk k (no hash)
+ *   import-index.json    which chunks the import phase has settled (import/import-index.ts: a cache of the states)
  * Every write is a whole-blob replace, so a step re-run after a crash sees either the old or the new state.
  * Rows, and devices across chunks k = 0, 1, …, are in ascending line order: the report joins them
  * part by part instead of holding the run in memory.

@@ -1,5 +1,6 @@
 import { CONTAINERS, type ObjectStore } from '../storage/object-store';
 import { ChunkState, ImportDevice, RowRecord, RunManifest } from './model';
+import { ImportIndex } from './import/import-index';
 import { z } from 'zod';
 
 const base = (runId: string) => `runs/${runId}`;
@@ -78,6 +79,14 @@ export class RunStore {
   }
   writeChunkState(runId: string, state: ChunkState): Promise<void> {
     return this.writeJson(`${base(runId)}/chunks/${state.index}.state.json`, state);
+  }
+
+  /** The import phase's index of settled chunks (import/import-index.ts); undefined until the first import step writes it. */
+  readImportIndex(runId: string): Promise<ImportIndex | undefined> {
+    return this.readJson(`${base(runId)}/import-index.json`, ImportIndex);
+  }
+  writeImportIndex(runId: string, index: ImportIndex): Promise<void> {
+    return this.writeJson(`${base(runId)}/import-index.json`, index);
   }
 
   /** The chunk states in index order, a few read ahead, without holding the ones already handed over. */

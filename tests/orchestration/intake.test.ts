@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { intakeOrchestrator, STEPS_PER_GENERATION } from '../../orchestrations/intake';
-import { CleanupStep, ConfirmStep, FinalizeStep, ImportStep, ParseStep } from '../../shared/contracts/activities';
+import { CleanupStep, ConfirmStep, FinalizeStep, ImportStep, LedgerStep, ParseStep } from '../../shared/contracts/activities';
 import { emptyCounts, type IntakeInput } from '../../shared/contracts/run';
 
 const ACTIVITY = {
@@ -9,6 +9,7 @@ const ACTIVITY = {
   confirmStep: ConfirmStep.name,
   finalize: FinalizeStep.name,
   cleanupStep: CleanupStep.name,
+  ledger: LedgerStep.name,
 };
 import { replay, type ActivityScript } from '../support/replay-driver';
 import { settings } from '../support/run-fixtures';
@@ -70,6 +71,7 @@ function script(
         },
       };
     }
+    if (name === ACTIVITY.ledger) return { result: { recorded: 3 } };
     if (name === ACTIVITY.cleanupStep) {
       cleanupCalls++;
       if (opts.failCleanup) return { error: 'Intune unavailable' };
@@ -116,6 +118,32 @@ describe('intake orchestration (real durable-functions replay, synthetic histori
     const cleanups = r.activityCalls.filter((c) => c.name === ACTIVITY.cleanupStep).map((c) => (c.input as { now: string }).now);
     expect(new Set(cleanups).size).toBe(1); // moreWork: straight on, no durable timer
     expect(r.output).toMatchObject({ status: 'completed', importRecordsLeft: 0 });
+  });
+
+  it('records the ledger in its own step after the report (the status already says reported), once across generations', async () => {
+    const r = await replay(intakeOrchestrator, { ...input, ledgerStep: true }, script({ cleanupSteps: STEPS_PER_GENERATION + 2 }));
+    const names = r.activityCalls.map((c) => c.name);
+    expect(names.slice(names.indexOf(ACTIVITY.finalize), names.indexOf(ACTIVITY.finalize) + 3)).toEqual([
+      ACTIVITY.finalize,
+      ACTIVITY.ledger,
+      ACTIVITY.cleanupStep,
+    ]);
+    expect(r.generations).toBeGreaterThanOrEqual(2);
+    expect(names.filter((n) => n === ACTIVITY.ledger)).toHaveLength(1);
+    // The report step no longer records it, and the ledger step gets what it needs to.
+    expect(r.activityCalls.find((c) => c.name === ACTIVITY.finalize)!.input).not.toHaveProperty('expected');
+    expect(r.activityCalls.find((c) => c.name === ACTIVITY.ledger)!.input).toMatchObject({
+      runId: input.runId,
+      archivedAs: 'x',
+      expected: input.settings.expected,
+    });
+    expect(r.output).toMatchObject({ status: 'completed', importRecordsLeft: 0 });
+  });
+
+  it('a run started before the ledger step replays as it began: the report step records the ledger, no ledger step follows', async () => {
+    const r = await replay(intakeOrchestrator, input, script());
+    expect(r.activityCalls.map((c) => c.name)).not.toContain(ACTIVITY.ledger);
+    expect(r.activityCalls.find((c) => c.name === ACTIVITY.finalize)!.input).toMatchObject({ expected: input.settings.expected });
   });
 
   it('a cleanup that keeps failing gives up after its budget and the run still ends with its one report', async () => {

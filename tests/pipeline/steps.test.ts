@@ -4,6 +4,7 @@ import { runImportStep } from '../../shared/run/import/step';
 import { BULK_LOOKUP_THRESHOLD, runConfirmStep } from '../../shared/run/confirm/step';
 import { runFinalizeStep } from '../../shared/run/finalize-step';
 import { runCleanupStep } from '../../shared/run/cleanup-step';
+import { runLedgerStep } from '../../shared/run/ledger-step';
 import type { GraphRequestSpec } from '../../shared/graph/gateway';
 import { CONTAINERS } from '../../shared/storage/object-store';
 import { FakeGraph, err, ok } from '../support/fake-graph';
@@ -11,6 +12,9 @@ import { generateHardwareHash } from '../../local/fixtures/hardware-hash-generat
 import { GraphPermissionError, GraphTransientError } from '../../shared/graph/errors';
 import { ESP_ID, GROUP_ID, PROFILE_ID, T0, at, csvOf, settings, storeWithCsv } from '../support/run-fixtures';
 import { MemoryLedger } from '../../shared/ledger/ledger';
+import { countChunk, countRun } from '../../shared/run/counts';
+import type { RunStore } from '../../shared/run/run-store';
+import type { MemoryObjectStore } from '../../shared/storage/memory-store';
 
 const RUN = 'intake-00000000000000000000000000000001';
 const log = () => {};
@@ -176,9 +180,10 @@ async function runToEnd(csv: string, t: ReturnType<typeof tenant>, runSettings =
     if (step.next === 'done') break;
   }
   const ledger = new MemoryLedger();
-  const outcome = await runFinalizeStep(
-    { objects, runs, log, ledger },
-    { runId: RUN, source, now: at(minute), expected: runSettings.expected },
+  const outcome = await runFinalizeStep({ objects, runs, log, ledger }, { runId: RUN, source, now: at(minute) });
+  await runLedgerStep(
+    { runs, ledger, log },
+    { runId: RUN, ...(outcome.archivedAs ? { archivedAs: outcome.archivedAs } : {}), expected: runSettings.expected, now: at(minute) },
   );
   const report = JSON.parse((await objects.get(CONTAINERS.reports, `${RUN}/report.json`))!.data.toString('utf8'));
   // The records are deleted after the report is written.
@@ -191,7 +196,7 @@ async function runToEnd(csv: string, t: ReturnType<typeof tenant>, runSettings =
     );
     if (step.next === 'done') break;
   }
-  return { parsed, outcome, report, objects, source, recordsAtReport, ledger };
+  return { parsed, outcome, report, objects, runs, source, recordsAtReport, ledger };
 }
 
 describe('pipeline steps against a stateful fake tenant', () => {
@@ -261,6 +266,19 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect(fresh!.hashDigest).toMatch(/^[0-9a-f]{64}$/);
     expect(await ledger.get('SN-OLD')).toMatchObject({ import: { outcome: 'already-registered' }, confirm: { outcome: 'confirmed' } });
     expect(await ledger.get('SN-OTHER')).toBeUndefined();
+  });
+
+  it('a report step of a run started before the ledger step (given `expected`) records the same entries itself', async () => {
+    const t = tenant({ registered: ['SN-OLD'], otherTenant: ['SN-OTHER'] });
+    const { ledger, objects, runs, source } = await runToEnd(csvOf(['SN-NEW', 'SN-OLD', 'SN-OTHER']), t);
+    const again = new MemoryLedger();
+    await runFinalizeStep({ objects, runs, log, ledger: again }, { runId: RUN, source, now: at(0), expected: settings().expected });
+    const serials = async (l: MemoryLedger) => {
+      const out = [];
+      for await (const e of l.entries()) out.push([e.serialNumber, e.import.outcome, e.archived?.path]);
+      return out.sort();
+    };
+    expect(await serials(again)).toEqual(await serials(ledger));
   });
 
   it('reads registrations, profiles and groups in bulk for a large run instead of a call per device', async () => {
@@ -647,5 +665,99 @@ describe('pipeline steps against a stateful fake tenant', () => {
       recordDeleted: true,
       failure: { code: 'ImportTimeout' },
     });
+  });
+});
+
+describe('the import index: a step reads only the chunks with work left', () => {
+  /** The counts every chunk state adds up to: what a step that read them all would report. */
+  async function countsFromStates(runs: RunStore) {
+    const manifest = (await runs.readManifest(RUN))!;
+    const counts = countRun(manifest);
+    for await (const chunk of runs.chunkStates(RUN, manifest.chunkCount)) countChunk(counts, chunk);
+    return counts;
+  }
+  /** Which chunk states the store was asked for since the last call. */
+  function chunkReads(objects: MemoryObjectStore) {
+    const read: number[] = [];
+    const get = objects.get.bind(objects);
+    objects.get = (container, path) => {
+      const m = /chunks\/(\d+)\.state\.json$/.exec(path);
+      if (m) read.push(Number(m[1]));
+      return get(container, path);
+    };
+    return () => read.splice(0).sort((a, b) => a - b);
+  }
+  const serials = ['SN-1', 'SN-2', 'SN-3', 'SN-4', 'SN-5', 'SN-6'];
+  const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
+
+  it('skips settled chunks whose records are gone, and its counts are those of every chunk state', async () => {
+    const t = tenant();
+    const { objects, runs, source } = await storeWithCsv(csvOf(serials));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 }); // 3 chunks
+    const deps = { graph: t.graph, runs, log, maxImportCallsPerStep: 1 };
+    const reads = chunkReads(objects);
+    const steps = [];
+    /** Chunk → [devices pending, records left], as the index has them. */
+    const entries = async () =>
+      Object.fromEntries(Object.entries((await runs.readImportIndex(RUN))!.chunks).map(([k, e]) => [k, [e.pending, e.undeleted]]));
+    for (let m = 0; m < 10; m++) {
+      const step = await runImportStep(deps, input(m));
+      steps.push({ reads: reads(), entries: await entries(), counts: step.counts });
+      expect(step.counts).toEqual(await countsFromStates(runs));
+      reads(); // (countsFromStates read them all)
+      if (step.next === 'done') break;
+    }
+    // One chunk sent per step. Chunk 0 settles at step 1; its records go alongside step 2's polls;
+    // from then on it is never read again.
+    expect(steps[0]!.entries).toEqual({ 0: [2, 2] });
+    expect(steps[1]!.entries).toEqual({ 0: [0, 2], 1: [2, 2] });
+    expect(steps[2]!.entries).toEqual({ 0: [0, 0], 1: [0, 2], 2: [2, 2] });
+    expect(new Set(steps[3]!.reads)).toEqual(new Set([1, 2])); // (a chunk with news is read again to be written)
+    expect(steps.at(-1)!.counts.imported).toBe(6);
+    expect(t.graph.count('importDevices')).toBe(3);
+  });
+
+  it('reads of the sent chunks only those one step polls, however many are pending', async () => {
+    const t = tenant();
+    const many = Array.from({ length: 40 }, (_, i) => `SN-${i}`);
+    const { objects, runs, source } = await storeWithCsv(csvOf(many));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 }); // 20 chunks
+    const deps = { graph: t.graph, runs, log, maxImportCallsPerStep: 20, maxPollsPerStep: 4 };
+    const reads = chunkReads(objects);
+    await runImportStep(deps, input(0)); // every chunk sent, the first 4 records polled
+    expect(reads()).toHaveLength(20 + 2); // (and the two polled chunks written back)
+    let last;
+    for (let m = 1; m < 40 && last?.next !== 'done'; m++) {
+      last = await runImportStep(deps, input(m));
+      // 4 polls: 2 chunks, their deletes: 2 more; each with news read again to be written.
+      expect(new Set(reads()).size).toBeLessThanOrEqual(4);
+      expect(last.counts).toEqual(await countsFromStates(runs));
+      reads();
+    }
+    expect(last).toMatchObject({ next: 'done', counts: { imported: 40 } });
+    expect(t.graph.count('importDevices')).toBe(20);
+  });
+
+  it('a lost or stale index costs reads, never a device: the run ends as it would have', async () => {
+    const t = tenant();
+    const { objects, runs, source } = await storeWithCsv(csvOf(serials));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
+    const deps = { graph: t.graph, runs, log, maxImportCallsPerStep: 1 };
+    await runImportStep(deps, input(0));
+    await runImportStep(deps, input(1));
+    const old = await runs.readImportIndex(RUN); // chunk 0 settled, 2 records left
+    await runImportStep(deps, input(2));
+    await runs.writeImportIndex(RUN, old!); // a host that wrote the states, then died before the index
+    await runImportStep(deps, input(3));
+    const path = `runs/${RUN}/import-index.json`;
+    await objects.deleteIf(CONTAINERS.state, path, (await objects.etagOf(CONTAINERS.state, path))!); // a run begun before the index existed
+    let last;
+    for (let m = 4; m < 12 && last?.next !== 'done'; m++) {
+      last = await runImportStep(deps, input(m));
+      expect(last.counts).toEqual(await countsFromStates(runs));
+    }
+    expect(last).toMatchObject({ next: 'done', counts: { imported: 6, importFailed: 0 } });
+    expect(t.graph.count('importDevices')).toBe(3);
+    expect(Object.values((await runs.readImportIndex(RUN))!.chunks).map((e) => e.pending)).toEqual([0, 0, 0]);
   });
 });

@@ -319,16 +319,18 @@ export const profileRoutes: Route[] = [
     path: `${SET}/{id}/assignedDevices`,
     handle: ({ tenant, call, params, query, flavor }) => {
       const p = find(tenant, params.id!);
+      // Ids paged, devices looked up for the page only (the store keeps the index and autopilotAll
+      // in step): resolving the whole assignment for every page made a 100,000-device walk quadratic.
       const ids = [...(tenant.store.profileDevices.get(p.id) ?? [])];
       return collection(
-        { array: ids.map((id) => tenant.store.autopilotAll.get(id)!).filter(Boolean) },
+        { array: ids },
         {
           call,
           query,
           flavor,
           contextFragment: `${SET}('${p.id}')/assignedDevices`,
           typeName: 'windowsAutopilotDeviceIdentity',
-          serialize: (ap) => autopilotDevice(ap, 'beta'),
+          serialize: (id) => autopilotDevice(tenant.store.autopilotAll.get(id)!, 'beta'),
           defaultPageSize: 1000,
           maxPageSize: 1000,
         },

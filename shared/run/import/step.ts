@@ -7,15 +7,18 @@
  *
  * Idempotent by construction: state is re-read at the start and written after every change, a
  * chunk is marked 'sending' before its import call, and a record counts as deleted only once a read
- * no longer finds it.
+ * no longer finds it. A step reads only the chunks with work left: the import index
+ * (import-index.ts, written after the states) says which are settled.
  */
 import type { StepInput, StepResult } from '../../contracts/index';
 import { findImportRecords, getImportRecords, type ImportRecord } from '../../graph/autopilot-api';
 import type { GraphGateway } from '../../graph/gateway';
+import { emptyCounts, type StageCounts } from '../../contracts';
 import { countChunk, countRun, minutesAfter } from '../counts';
 import { resolveInDoubt, sendChunk, type RunRecords } from './send';
 import { recordVanished, settleImport, timeOutImport } from './settle';
 import type { ChunkState } from '../model';
+import { addEntryCounts, emptyImportIndex, entryOf, noteChunk, type ImportIndex, type IndexEntry } from './import-index';
 import { confirmGone, deleteRecords, matches, refOf, refsByChunk, sortedChunks, type RecordRef } from './record-refs';
 import type { RunStore } from '../run-store';
 
@@ -45,29 +48,34 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
   // One polling interval lets the tenant's list show the records a processed call created.
   const doubt = { graceMs: input.settings.poll.maxSeconds * 1000 };
 
-  // Pass 1, a few chunks at a time (a run has as many chunk states as its file has hundreds of
-  // devices): send the chunks not sent yet, count, and note the ids of the records to poll and of
-  // those settled by earlier steps. Only these ids outlive the chunk.
+  // Pass 1, a few chunks at a time: send the chunks not sent yet, and note the ids of the records
+  // to poll and of those settled by earlier steps (only these ids outlive the chunk). Of the sent
+  // chunks, the index (import-index.ts) says which have work: as many with pending devices are read
+  // as one step polls, and as many with records left as its deletes can use.
+  const index = (await deps.runs.readImportIndex(runId)) ?? emptyImportIndex();
+  const entries = Array.from({ length: manifest.chunkCount }, (_, k) => entryOf(index, k));
   let calls = deps.maxImportCallsPerStep ?? 50;
-  const counts = countRun(manifest);
   const toPoll: RecordRef[] = [];
   const settledBefore: RecordRef[] = [];
-  const withPending: number[] = [];
+  /** Chunks read that are not sent (yet): the index has no entry for them. */
+  const unsent = new Map<number, { counts: StageCounts; pending: number }>();
+  let indexChanged = false;
   let polls = 0;
-  let pendingDevices = 0;
   let allSent = true;
   let anyNew = false;
-  for await (const chunk of deps.runs.chunkStates(runId, manifest.chunkCount)) {
-    if (chunk.status !== 'sent' && calls > 0) {
-      if (chunk.status === 'new') await sendChunk(deps, runId, chunk, now);
-      else await resolveInDoubt(deps, runId, chunk, now, records, doubt);
-      calls--;
+  const note = (chunk: ChunkState) => {
+    if (chunk.status === 'sent') {
+      indexChanged = noteChunk(index, chunk) || indexChanged;
+      unsent.delete(chunk.index);
+    } else {
+      const counts = emptyCounts();
+      countChunk(counts, chunk);
+      unsent.set(chunk.index, { counts, pending: pendingIn(chunk) });
     }
+  };
+  const visit = (chunk: ChunkState) => {
     allSent &&= chunk.status === 'sent';
     anyNew ||= chunk.status === 'new';
-    const pending = pendingIn(chunk);
-    pendingDevices += pending;
-    if (pending > 0) withPending.push(chunk.index);
     for (const device of chunk.devices) {
       if (!device.recordId) continue;
       if (device.importStatus === 'pending') {
@@ -79,7 +87,23 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
         settledBefore.push(refOf(chunk, device));
       }
     }
-    countChunk(counts, chunk);
+    note(chunk);
+  };
+  const notSent = entries.flatMap((e, k) => (e ? [] : [k]));
+  for await (const chunk of deps.runs.chunkStatesAt(runId, notSent)) {
+    if (chunk.status !== 'sent' && calls > 0) {
+      if (chunk.status === 'new') await sendChunk(deps, runId, chunk, now);
+      else await resolveInDoubt(deps, runId, chunk, now, records, doubt);
+      calls--;
+    }
+    visit(chunk);
+  }
+  const polling = upTo(entries, maxPolls - toPoll.length, (e) => e.pending);
+  for await (const chunk of deps.runs.chunkStatesAt(runId, polling.read)) visit(chunk);
+  polls += polling.notRead;
+  if (toPoll.length > 0) {
+    const deleting = upTo(entries, maxPolls - settledBefore.length, (e) => (e.pending > 0 ? 0 : e.undeleted));
+    for await (const chunk of deps.runs.chunkStatesAt(runId, deleting.read)) visit(chunk);
   }
 
   // Poll the run's own pending records, by id (one $batch for all, so round trips are packed
@@ -93,10 +117,9 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
   // deleted; a 404 on the next attempt would otherwise be taken for a lost import).
   const outcomes = refsByChunk(polled);
   const deletions = refsByChunk(deleted);
-  const revisit = new Set([...outcomes.keys(), ...deletions.keys(), ...(pastDeadline && !failure ? withPending : [])]);
+  const withPending = pastDeadline && !failure ? chunksWithPending(index, unsent, manifest.chunkCount) : [];
+  const revisit = new Set([...outcomes.keys(), ...deletions.keys(), ...withPending]);
   for await (const chunk of deps.runs.chunkStatesAt(runId, sortedChunks(revisit))) {
-    countChunk(counts, chunk, -1);
-    pendingDevices -= pendingIn(chunk);
     let changed = false;
     for (const device of chunk.devices) {
       const outcome = outcomes.get(chunk.index)?.get(device.line);
@@ -117,10 +140,26 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
       }
     }
     if (changed) await deps.runs.writeChunkState(runId, chunk);
-    countChunk(counts, chunk);
-    pendingDevices += pendingIn(chunk);
+    note(chunk);
   }
+  // After the chunk states it describes, and before a failure is thrown: what is written is known.
+  if (indexChanged) await deps.runs.writeImportIndex(runId, index);
   if (failure) throw failure.reason;
+
+  // The counts and what is pending: the index for the sent chunks, the states read for the others.
+  const counts = countRun(manifest);
+  let pendingDevices = 0;
+  for (let k = 0; k < manifest.chunkCount; k++) {
+    const entry = entryOf(index, k);
+    if (entry) {
+      addEntryCounts(counts, entry);
+      pendingDevices += entry.pending;
+    }
+  }
+  for (const chunk of unsent.values()) {
+    addCounts(counts, chunk.counts);
+    pendingDevices += chunk.pending;
+  }
 
   // Import records left undeleted do not hold the report back: they are deleted after it.
   if (allSent && pendingDevices === 0) return { next: 'done', counts };
@@ -168,6 +207,36 @@ async function pollWhileDeleting(deps: ImportStepDeps, runId: string, toPoll: Re
   const outcomes = await Promise.allSettled([polling, deleting]);
   const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   return { polled, deleted, failure };
+}
+
+/**
+ * The sent chunks, in order, whose `amount` (by their index entries) adds up to `wanted`: the ones
+ * a step reads. What the chunks left unread hold is returned too.
+ */
+function upTo(entries: readonly (IndexEntry | undefined)[], wanted: number, amount: (e: IndexEntry) => number) {
+  const read: number[] = [];
+  let taken = 0;
+  let notRead = 0;
+  entries.forEach((entry, k) => {
+    const n = entry ? amount(entry) : 0;
+    if (n === 0) return;
+    if (taken < wanted) {
+      read.push(k);
+      taken += n;
+    } else notRead += n;
+  });
+  return { read, notRead };
+}
+
+/** Every chunk with a device still pending, by the index and the unsent chunks read. */
+function chunksWithPending(index: ImportIndex, unsent: ReadonlyMap<number, { pending: number }>, chunkCount: number): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < chunkCount; k++) if ((entryOf(index, k)?.pending ?? unsent.get(k)?.pending ?? 0) > 0) out.push(k);
+  return out;
+}
+
+function addCounts(counts: StageCounts, more: StageCounts): void {
+  for (const field of Object.keys(more) as (keyof StageCounts)[]) counts[field] += more[field];
 }
 
 function pendingIn(chunk: ChunkState): number {
