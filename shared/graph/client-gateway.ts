@@ -37,6 +37,13 @@ import { INTUNE_BUDGET, SlidingWindowLimiter } from './rate-limiter';
 import { costOf } from './budget/costs';
 import type { Pacer } from './budget/shared-budget';
 
+/**
+ * $batch round trips one `batch` call keeps in flight. Graph documents no limit on concurrent
+ * requests for Intune or the directory, only on their rate, which the budget paces; four keep a
+ * step's round trips overlapping without one call flooding a 2-core local stack.
+ */
+export const BATCHES_IN_FLIGHT = 4;
+
 /** A throttled $batch item asking to wait longer than this is left to the activity's retry policy instead. */
 const MAX_INNER_WAIT_SECONDS = 30;
 
@@ -80,6 +87,8 @@ export interface ClientGatewayOptions {
   tokens: TokenSource;
   maxInnerRetries?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** $batch round trips of one `batch` call sent at once (default BATCHES_IN_FLIGHT). */
+  batchesInFlight?: number;
   /** The clock Retry-After dates are read against (tests control it). */
   now?: () => number;
   /** Intune operations per 20 s (default INTUNE_BUDGET): what `pacer` paces to, or this process alone without one. */
@@ -125,6 +134,7 @@ export function createClientGateway(options: ClientGatewayOptions): ScopedGraphG
   // batches fill the window (96 per 20 s → 5 batches of 19), not 4 of 20 with 16 left unused.
   const writeBatchSize = Math.floor(budget.writesPer20s / Math.ceil(budget.writesPer20s / MAX_BATCH));
   const maxInnerRetries = options.maxInnerRetries ?? 4;
+  const batchesInFlight = options.batchesInFlight ?? BATCHES_IN_FLIGHT;
   const client = Client.initWithMiddleware({
     baseUrl: `${options.endpoint}/`,
     // The client links this array into a chain itself.
@@ -179,7 +189,7 @@ export function createClientGateway(options: ClientGatewayOptions): ScopedGraphG
       async batch(specs, sendOptions) {
         const results: GraphResult[] = new Array(specs.length);
         const size = specs.some(isIntuneWrite) ? writeBatchSize : MAX_BATCH;
-        for (let start = 0; start < specs.length; start += size) {
+        const sendSlice = async (start: number) => {
           const slice = specs.slice(start, start + size);
           const versions = new Set(slice.map((s) => operationOf(s).version));
           for (const version of versions) {
@@ -228,7 +238,27 @@ export function createClientGateway(options: ClientGatewayOptions): ScopedGraphG
               pending = retry;
             }
           }
-        }
+        };
+        // A few $batch round trips in flight at once: the budget paces what is sent, not the
+        // round trips, and one after another a step's 100 poll batches waited on each other's
+        // latency (issue 16). The first failure stops the slices not yet sent; it is thrown once
+        // those in flight have answered, so nothing is still being sent when the caller goes on.
+        const starts: number[] = [];
+        for (let start = 0; start < specs.length; start += size) starts.push(start);
+        let next = 0;
+        let failed = false;
+        const worker = async () => {
+          while (!failed && next < starts.length) {
+            const start = starts[next++]!;
+            await sendSlice(start).catch((error: unknown) => {
+              failed = true;
+              throw error;
+            });
+          }
+        };
+        const workers = await Promise.allSettled(Array.from({ length: Math.min(batchesInFlight, starts.length) }, worker));
+        const failure = workers.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+        if (failure) throw failure.reason;
         return results;
       },
 

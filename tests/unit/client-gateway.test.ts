@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClientGateway } from '../../shared/graph/client-gateway';
+import { BATCHES_IN_FLIGHT, createClientGateway } from '../../shared/graph/client-gateway';
 import { GraphContractError, GraphPermissionError, GraphTransientError } from '../../shared/graph/errors';
 
 /** A scripted HTTP server standing in for Graph, to test what the gateway puts on the wire. */
@@ -98,7 +98,8 @@ describe('Graph gateway over @microsoft/microsoft-graph-client', () => {
     expect(results.every((r) => r.ok)).toBe(true);
     const batches = seen.filter((s) => s.url === '/v1.0/$batch').slice(before);
     const sizes = batches.map((b) => (b.body as { requests: unknown[] }).requests.length);
-    expect(sizes).toEqual([20, 1, 5]); // 20, the one throttled request again, then the last 5
+    // 20 and the last 5 (sent together), and the one throttled request again
+    expect(sizes.sort((a, b) => a - b)).toEqual([1, 5, 20]);
   });
 
   it('sizes write batches so whole batches fill the Intune write budget', async () => {
@@ -120,6 +121,62 @@ describe('Graph gateway over @microsoft/microsoft-graph-client', () => {
     );
     const sync = await gateway().send({ op: 'syncAutopilot' }, { acceptStatuses: [409, 429], noClientRetry: true });
     expect(sync).toMatchObject({ ok: false, status: 429, retryAfterSeconds: 120 });
+  });
+});
+
+/** A batch call's round trips overlap, a few at a time, and the first failure stops the rest. */
+describe('Graph gateway: $batch round trips in flight', () => {
+  let server: Server;
+  let base = '';
+  let inFlight = 0;
+  let most = 0;
+  const sent: string[][] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c) => (text += c));
+      req.on('end', () => {
+        const requests = (JSON.parse(text) as { requests: { id: string; url: string }[] }).requests;
+        sent.push(requests.map((r) => r.url));
+        most = Math.max(most, ++inFlight);
+        setTimeout(
+          () => {
+            inFlight--;
+            res.writeHead(200, { 'Content-Type': 'application/json' });
+            const answer = (r: { id: string; url: string }) =>
+              r.url.endsWith('/refused')
+                ? { id: r.id, status: 403, body: { error: { code: 'Forbidden', message: 'no' } } }
+                : { id: r.id, status: 200, body: { id: r.url } };
+            res.end(JSON.stringify({ responses: requests.map(answer) }));
+            // (A refusal is answered at once, before the other round trips in flight.)
+          },
+          requests.some((r) => r.url.endsWith('/refused')) ? 0 : 20,
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const address = server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  const gateway = () => createClientGateway({ endpoint: base, tokens: { getToken: async () => 'tok' }, sleep: async () => {} });
+  const gets = (ids: string[]) => ids.map((id) => ({ op: 'getImportedDevice' as const, params: { id } }));
+
+  it(`keeps ${BATCHES_IN_FLIGHT} round trips in flight and puts every answer in its request's place`, async () => {
+    const ids = Array.from({ length: 200 }, (_, i) => `r${i}`);
+    const results = await gateway().batch(gets(ids));
+    expect(most).toBe(BATCHES_IN_FLIGHT);
+    expect(sent).toHaveLength(10);
+    expect(results.map((r) => (r.ok ? (r.body as { id: string }).id : '')).map((u) => u.split('/').at(-1))).toEqual(ids);
+  });
+
+  it('a failure stops the round trips not yet sent, and is thrown once those in flight have answered', async () => {
+    sent.length = 0;
+    most = 0;
+    const ids = ['refused', ...Array.from({ length: 199 }, (_, i) => `r${i}`)];
+    await expect(gateway().batch(gets(ids))).rejects.toBeInstanceOf(GraphPermissionError);
+    expect(sent).toHaveLength(BATCHES_IN_FLIGHT); // the first four only
+    expect(inFlight).toBe(0);
   });
 });
 
