@@ -33,6 +33,9 @@ export type CleanupStepResult = StepResult & { recordsLeft: number };
 /** A stray record of a chunk (no device owns it): line -1 in the refs, so it never matches a device. */
 const STRAY = -1;
 
+/** Records asked during the import that one step checks (one list walk checks any number; this bounds the ids held). */
+const MAX_CONFIRMS = 100_000;
+
 export async function runCleanupStep(deps: CleanupStepDeps, input: StepInput): Promise<CleanupStepResult> {
   const { runId, now } = input;
   const manifest = await deps.runs.readManifest(runId);
@@ -43,13 +46,17 @@ export async function runCleanupStep(deps: CleanupStepDeps, input: StepInput): P
   const counts = countRun(manifest);
   const limit = deps.maxDeletesPerStep ?? 400;
   const batch: RecordRef[] = [];
+  // Records whose DELETE an import step saw accepted: checked by this step's walk, not asked again.
+  const askedBefore: RecordRef[] = [];
   let records = 0;
   for await (const chunk of deps.runs.chunkStates(runId, manifest.chunkCount)) {
     countChunk(counts, chunk);
     for (const device of chunk.devices) {
       if (!device.recordId || device.recordDeleted) continue;
       records++;
-      if (batch.length < limit) batch.push(refOf(chunk, device));
+      if (device.recordDeleteAsked) {
+        if (askedBefore.length < MAX_CONFIRMS) askedBefore.push(refOf(chunk, device));
+      } else if (batch.length < limit) batch.push(refOf(chunk, device));
     }
     for (const recordId of chunk.strayRecordIds ?? []) {
       records++;
@@ -59,14 +66,21 @@ export async function runCleanupStep(deps: CleanupStepDeps, input: StepInput): P
   if (records === 0) return { next: 'done', counts, recordsLeft: 0, note: 'import records deleted' };
 
   const { asked, failed } = await deleteRecords(deps, runId, batch);
-  const deleted = await confirmGone(deps, runId, asked);
-  // Then only the chunks whose records went: read again, marked, written.
+  const deleted = await confirmGone(deps, runId, [...asked, ...askedBefore]);
+  // Then only the chunks whose records went, or whose asked ones are still listed (asked again next
+  // step: the service accepted a DELETE it did not carry out): read again, marked, written.
+  const gone = new Set(deleted.map((r) => r.recordId));
+  const stillThere = refsByChunk(askedBefore.filter((r) => !gone.has(r.recordId)));
   const byChunk = refsByChunk(deleted.filter((r) => r.line !== STRAY));
   const strays = new Set(deleted.filter((r) => r.line === STRAY).map((r) => r.recordId));
-  const touched = new Set([...byChunk.keys(), ...deleted.filter((r) => r.line === STRAY).map((r) => r.chunk)]);
+  const touched = new Set([...byChunk.keys(), ...stillThere.keys(), ...deleted.filter((r) => r.line === STRAY).map((r) => r.chunk)]);
   for await (const chunk of deps.runs.chunkStatesAt(runId, sortedChunks(touched))) {
     const lines = byChunk.get(chunk.index);
-    for (const device of chunk.devices) if (matches(lines?.get(device.line), device)) device.recordDeleted = true;
+    const again = stillThere.get(chunk.index);
+    for (const device of chunk.devices) {
+      if (matches(lines?.get(device.line), device)) device.recordDeleted = true;
+      if (matches(again?.get(device.line), device)) device.recordDeleteAsked = undefined;
+    }
     if (chunk.strayRecordIds) chunk.strayRecordIds = chunk.strayRecordIds.filter((id) => !strays.has(id));
     await deps.runs.writeChunkState(runId, chunk);
   }

@@ -62,6 +62,12 @@ export const DeviceState = z.object({
   importErrorCode: z.number().int().optional(),
   importErrorName: z.string().optional(),
   recordDeleted: z.boolean().default(false),
+  /**
+   * An import step's DELETE of its record was accepted; whether it is gone is not known yet (an
+   * accepted DELETE proves nothing, record-refs.ts): the cleanup's walk of the import list confirms
+   * it — one walk for every record asked during the import, instead of one per import step.
+   */
+  recordDeleteAsked: z.boolean().optional(),
   /** Its import call was interrupted and the device was looked for rather than sent blindly again. */
   importInDoubt: z.boolean().optional(),
   /** 806: the device was already registered here, so its id is looked up by serial number. */

@@ -570,9 +570,40 @@ describe('pipeline steps against a stateful fake tenant', () => {
     const chunk0 = (await runs.readChunkState(RUN, 0))!.devices;
     const chunk1 = (await runs.readChunkState(RUN, 1))!.devices;
     expect(deleted.sort()).toEqual(chunk0.map((d) => d.recordId).sort());
-    expect(chunk0.every((d) => d.recordDeleted)).toBe(true);
-    expect(chunk1.every((d) => d.importStatus === 'complete' && !d.recordDeleted)).toBe(true);
+    // Asked, not yet known gone: no walk of the import list during the import.
+    expect(chunk0.every((d) => d.recordDeleteAsked && !d.recordDeleted)).toBe(true);
+    expect(t.graph.count('listImportedDevices')).toBe(0);
+    expect(chunk1.every((d) => d.importStatus === 'complete' && !d.recordDeleted && !d.recordDeleteAsked)).toBe(true);
     expect([...t.records.keys()].sort()).toEqual(before.filter((id) => !deleted.includes(id)).sort());
+    // The cleanup's one walk confirms them; only chunk 1's records are asked to go then.
+    const cleanup = await runCleanupStep({ graph: t.graph, runs, log }, input(3));
+    expect(cleanup).toMatchObject({ next: 'done', recordsLeft: 0 });
+    expect(t.graph.count('listImportedDevices')).toBe(1);
+    expect(t.graph.count('deleteImportedDevice')).toBe(4);
+    expect((await runs.readChunkState(RUN, 0))!.devices.every((d) => d.recordDeleted)).toBe(true);
+  });
+
+  it('a delete the service accepted during the import but did not carry out is asked again by the cleanup', async () => {
+    const t = tenant();
+    const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2', 'SN-3', 'SN-4']));
+    await runParseStep({ objects, runs, log }, { runId: RUN, source, chunkSize: 2, now: T0 });
+    const deps = { graph: t.graph, runs, log, maxImportCallsPerStep: 1 };
+    const input = (m: number) => ({ runId: RUN, now: at(m), phaseStartedAt: T0, settings: settings() });
+    await runImportStep(deps, input(0));
+    await runImportStep(deps, input(1));
+    const normalDelete = t.graph.handlers.deleteImportedDevice!;
+    t.graph.handlers.deleteImportedDevice = () => ok(undefined, 204); // accepted, not done (microsoft-graph-docs #5180)
+    await runImportStep(deps, input(2));
+    t.graph.handlers.deleteImportedDevice = normalDelete;
+    expect((await runs.readChunkState(RUN, 0))!.devices.every((d) => d.recordDeleteAsked)).toBe(true);
+    const first = await runCleanupStep({ graph: t.graph, runs, log }, input(3)); // chunk 1's go; chunk 0's are still listed
+    expect(first).toMatchObject({ next: 'now', recordsLeft: 2 });
+    expect((await runs.readChunkState(RUN, 0))!.devices.map((d) => [d.recordDeleted, d.recordDeleteAsked])).toEqual([
+      [false, undefined],
+      [false, undefined],
+    ]);
+    expect(await runCleanupStep({ graph: t.graph, runs, log }, input(4))).toMatchObject({ next: 'done', recordsLeft: 0 });
+    expect(t.records.size).toBe(0);
   });
 
   it('an import call that got no answer (connection broken) leaves the chunk in doubt', async () => {

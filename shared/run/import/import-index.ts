@@ -35,7 +35,7 @@ const COUNTED = [
 export const IndexEntry = z.object({
   /** Devices whose import outcome is not known yet. */
   pending: z.number().int().nonnegative(),
-  /** Import records of the chunk (its devices' and stray ones) not yet deleted. */
+  /** Import records of the chunk (its devices' and stray ones) an import step may still delete: not deleted, not asked to be. */
   undeleted: z.number().int().nonnegative(),
   /** What the chunk's devices add to the counts, in COUNTED order (an array: 1,000 entries stay small). */
   counts: z.array(z.number().int()).length(COUNTED.length),
@@ -64,7 +64,7 @@ export function noteChunk(index: ImportIndex, chunk: ChunkState): boolean {
   let undeleted = chunk.strayRecordIds?.length ?? 0;
   for (const d of chunk.devices) {
     if (d.importStatus === 'pending') pending++;
-    if (d.recordId && !d.recordDeleted) undeleted++;
+    if (d.recordId && !d.recordDeleted && !d.recordDeleteAsked) undeleted++;
   }
   const all = emptyCounts();
   countChunk(all, chunk);
