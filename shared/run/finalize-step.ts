@@ -1,5 +1,6 @@
 /**
- * The last phase: write the report next to the run id and move the source blob to the archive.
+ * The last phase: write the report next to the run id and move the source blob to the archive (the
+ * provenance ledger follows in its own activity, ledger-step.ts).
  * Safe to repeat: reports are overwritten with the same content, and the source is deleted only
  * in the exact version this run read (a newer upload under the same name is left for its own run).
  * The report is streamed: row verdicts and chunk states are read part by part and each document is
@@ -9,11 +10,11 @@ import type { FinalizeInput, RunOutcome, RunStop } from '../contracts';
 import { joinReportRows, reportCsvPieces, reportJsonPieces } from '../report/report-stream';
 import { SummaryBuilder, reportHeader, type ReportRow } from '../report/run-report';
 import { CONTAINERS, sameEtag, type ObjectStore } from '../storage/object-store';
-import type { Ledger } from '../ledger/ledger';
-import { recordRun } from '../ledger/record-run';
 import { countChunk, countRun } from './counts';
 import type { ChunkState, RunManifest } from './model';
 import type { RunStore } from './run-store';
+import type { Ledger } from '../ledger/ledger';
+import { recordRun } from '../ledger/record-run';
 import { dashboardDevices } from '../dashboard/device-index';
 import { writeRunIndex } from '../dashboard/run-index';
 
@@ -41,8 +42,25 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
   const counted = took();
 
   const reportPath = `${runId}/`;
-  // The source is archived before the documents are written: they are rendered from the run's
-  // state, not from the source, so a repeated attempt writes them again whatever became of it.
+  const summary = new SummaryBuilder();
+  const summarized = async function* () {
+    for await (const row of reportRows(deps.runs, manifest)) {
+      summary.add(row);
+      yield row;
+    }
+  };
+  await deps.objects.putStream(CONTAINERS.reports, `${runId}/report.json`, reportJsonPieces(header, summarized()), 'application/json');
+  await deps.objects.putStream(
+    CONTAINERS.reports,
+    `${runId}/report.csv`,
+    reportCsvPieces(reportRows(deps.runs, manifest)),
+    'text/csv; charset=utf-8',
+  );
+  await deps.objects.put(CONTAINERS.reports, `${runId}/summary.md`, summary.render(header), 'text/markdown; charset=utf-8');
+  // The dashboard's compact copy of the rows (one blob to open the run instead of all its state).
+  await writeRunIndex(deps.objects, runId, dashboardDevices(reportRows(deps.runs, manifest)));
+  const reported = took();
+
   const folder = header.status === 'rejected' ? 'rejected' : 'processed';
   let archivedAs: string | undefined = `${CONTAINERS.archive}/${folder}/${source.name}`;
   const current = await deps.objects.etagOf(source.container, source.name);
@@ -58,42 +76,19 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
   }
   // (Source gone: an earlier attempt of this step archived it, or someone removed it.)
   const archived = took();
-
-  // The documents are independent passes over the run's state, each a part at a time: written
-  // together, the storage round trips of one overlap the rendering of the others. (The ledger
-  // entries follow the report, in their own activity: ledger-step.ts.)
-  const summary = new SummaryBuilder();
-  const summarized = async function* () {
-    for await (const row of reportRows(deps.runs, manifest)) {
-      summary.add(row);
-      yield row;
-    }
-  };
-  await Promise.all([
-    deps.objects
-      .putStream(CONTAINERS.reports, `${runId}/report.json`, reportJsonPieces(header, summarized()), 'application/json')
-      .then(() => deps.objects.put(CONTAINERS.reports, `${runId}/summary.md`, summary.render(header), 'text/markdown; charset=utf-8')),
-    deps.objects.putStream(
-      CONTAINERS.reports,
-      `${runId}/report.csv`,
-      reportCsvPieces(reportRows(deps.runs, manifest)),
-      'text/csv; charset=utf-8',
-    ),
-    // The dashboard's compact copy of the rows (one blob to open the run instead of all its state).
-    writeRunIndex(deps.objects, runId, dashboardDevices(reportRows(deps.runs, manifest))),
-  ]);
-  const reported = took();
   // A run started before the ledger step existed replays the orchestration it began with, which
-  // passes `expected` here and has no ledger step after: its devices are recorded now, as they were.
+  // passes `expected` here and has no ledger step after: its devices are recorded now, as they were
+  // (last: a repeated attempt writes the same entries again).
   const recorded = input.expected
     ? await recordRun(deps.ledger, deps.runs, manifest, { archivedAs, expected: input.expected, now: input.now })
     : undefined;
+  const ledgered = took();
   deps.log(
     `run ${runId}: ${header.status}; ${counts.confirmed} confirmed, ${counts.failed} failed; report at ${CONTAINERS.reports}/${reportPath}${archivedAs ? '' : '; source left in place (replaced by a newer upload)'}`,
   );
   // Where a large run's finalize spends its time (issue 16: a 100,000-device report took over 30 minutes).
   deps.log(
-    `run ${runId}: finalize took ${seconds(counted)} counting, ${seconds(archived)} archiving, ${seconds(reported)} writing the report${recorded === undefined ? '' : `, ${seconds(took())} recording ${recorded} ledger entries`}`,
+    `run ${runId}: finalize took ${seconds(counted)} counting, ${seconds(reported)} writing the report, ${seconds(archived)} archiving${recorded === undefined ? '' : `, ${seconds(ledgered)} recording ${recorded} ledger entries`}`,
   );
   return {
     runId,
