@@ -1,6 +1,7 @@
 /**
  * The import phase's index of sent chunks: for each, how many of its devices still wait for their
- * import outcome, how many of their records are not yet deleted, and what it adds to the counts.
+ * import outcome, how many of their records are not yet deleted (or asked to be), and what it adds
+ * to the counts.
  * With it an import step reads only the chunks it has work for — the unsent ones, as many with
  * pending devices as one step polls, as many with records left as its deletes can use — instead
  * of every chunk state of the run (1,000 chunk blobs at 100,000 devices), which made the import
@@ -35,7 +36,7 @@ const COUNTED = [
 export const IndexEntry = z.object({
   /** Devices whose import outcome is not known yet. */
   pending: z.number().int().nonnegative(),
-  /** Import records of the chunk (its devices' and stray ones) an import step may still delete: not deleted, not asked to be. */
+  /** Its devices' import records an import step may still delete: not deleted, not asked to be (strays are the cleanup's). */
   undeleted: z.number().int().nonnegative(),
   /** What the chunk's devices add to the counts, in COUNTED order (an array: 1,000 entries stay small). */
   counts: z.array(z.number().int()).length(COUNTED.length),
@@ -61,7 +62,7 @@ export function entryOf(index: ImportIndex, chunk: number): IndexEntry | undefin
 export function noteChunk(index: ImportIndex, chunk: ChunkState): boolean {
   if (chunk.status !== 'sent') return false;
   let pending = 0;
-  let undeleted = chunk.strayRecordIds?.length ?? 0;
+  let undeleted = 0;
   for (const d of chunk.devices) {
     if (d.importStatus === 'pending') pending++;
     if (d.recordId && !d.recordDeleted && !d.recordDeleteAsked) undeleted++;

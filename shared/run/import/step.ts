@@ -107,9 +107,9 @@ export async function runImportStep(deps: ImportStepDeps, input: StepInput): Pro
   }
 
   // Poll the run's own pending records, by id (one $batch for all, so round trips are packed
-  // across chunks). Alongside the polls, delete records settled by earlier steps (their outcome is
-  // persisted): the write budget is idle while the step reads, and what is not deleted here is
-  // deleted after the report (cleanup-step.ts).
+  // across chunks). Alongside the polls, ask for the records settled by earlier steps to be deleted
+  // (their outcome is persisted): the write budget is idle while the step reads. The cleanup after
+  // the report deletes the rest and confirms these (cleanup-step.ts).
   const { polled, asked, failure } = await pollWhileDeleting(deps, runId, toPoll, settledBefore);
 
   // Pass 2, over the chunks with news only: settle, mark deletes asked, time out; persist each
