@@ -394,17 +394,15 @@ export async function readProfileDeviceIds(
   wanted: ReadonlySet<string>,
 ): Promise<Set<string> | undefined> {
   const ids = new Set<string>();
-  // Only the ids: the collection takes $select (Microsoft's OpenAPI description of GET
-  // …/windowsAutopilotDeploymentProfiles/{id}/assignedDevices, beta), and whole records are ~10× the bytes.
-  const walked = await graph.forEachPage(
-    { op: 'listProfileAssignedDevices', params: { id: profileId }, query: { select: ['id'] } },
-    (items) => {
-      for (const item of items) {
-        const parsed = IdOnly.safeParse(item);
-        if (parsed.success && wanted.has(parsed.data.id)) ids.add(parsed.data.id);
-      }
-    },
-  );
+  // Whole records, though only the ids are used: the service answers `$select` on the Autopilot
+  // device list with a 500 (docs/GRAPH-EMULATOR.md, "$select"), and nothing says this navigation of
+  // the same entity type is spared.
+  const walked = await graph.forEachPage({ op: 'listProfileAssignedDevices', params: { id: profileId } }, (items) => {
+    for (const item of items) {
+      const parsed = IdOnly.safeParse(item);
+      if (parsed.success && wanted.has(parsed.data.id)) ids.add(parsed.data.id);
+    }
+  });
   if (walked.ok) return ids;
   if (walked.status === 404) return undefined;
   throw new GraphContractError(`profile ${profileId} assigned devices: ${walked.status} ${walked.code}`, {
