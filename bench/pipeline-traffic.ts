@@ -10,9 +10,12 @@
  * Run: npm run build && npx tsx bench/pipeline-traffic.ts [--devices 1000] [--large 10000] [--tenant 20000] [--chunk 100]
  *      (--large 0 skips step 3, --baseline 0 skips step 2; --host-log <file> writes the host's output there, each line timestamped;
  *      --until report stops following a run once its report is written, without waiting for its import records to be deleted;
- *      --page-top N then pages the run's rows through GET /api/runs/{runId}?top=N to the last nextLink, sampling the host's RSS)
+ *      --page-top N then pages the run's rows through GET /api/runs/{runId}?top=N to the last nextLink, sampling the host's RSS;
+ *      --cpu-prof <dir> writes the host's CPU profile there when it stops; for the emulator's, run this file as
+ *      `node --cpu-prof --cpu-prof-dir=<dir> --import tsx bench/pipeline-traffic.ts …`)
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
+import { stackAppSettings } from '../local/stack';
 import { z } from 'zod';
 import { runBaseline, BASELINE_TOKEN } from './baseline-client';
 import { benchArgs, fmt, machine, table } from './support/args';
@@ -25,7 +28,7 @@ import { startBenchStack, type BenchStack } from './support/stack';
 import { importsPerSerial, lastSeq, logEntries, phases, summarize, type Phases, type Traffic } from './support/traffic';
 
 const USAGE =
-  'usage: npx tsx bench/pipeline-traffic.ts [--devices 1000] [--large 10000] [--tenant 20000] [--chunk 100] [--baseline 1] [--host-log <file>] [--until completed|report] [--page-top 0] [--timeout-min 30]';
+  'usage: npx tsx bench/pipeline-traffic.ts [--devices 1000] [--large 10000] [--tenant 20000] [--chunk 100] [--baseline 1] [--host-log <file>] [--until completed|report] [--page-top 0] [--timeout-min 30] [--cpu-prof <dir>]';
 const count = z.coerce.number().int().min(0);
 const args = benchArgs(
   {
@@ -35,6 +38,7 @@ const args = benchArgs(
     chunk: count.min(1).max(500).optional(),
     baseline: count.default(1),
     'host-log': z.string().min(1).optional(),
+    'cpu-prof': z.string().min(1).optional(),
     until: z.enum(['completed', 'report']).default('completed'),
     'page-top': count.max(5000).default(0),
     'timeout-min': count.min(1).default(30),
@@ -142,7 +146,15 @@ async function main(): Promise<void> {
       if (/\[intakeOrchestrator\]|finalize took|ledger took/.test(line)) hostLines.push({ at, line });
       if (hostLog) appendFileSync(hostLog, `${new Date(at).toISOString()} ${line}\n`);
     },
-    ...(args.chunk ? { appSettings: { IMPORT_CHUNK_SIZE: String(args.chunk) } } : {}),
+    appSettings: {
+      ...(args.chunk ? { IMPORT_CHUNK_SIZE: String(args.chunk) } : {}),
+      // The stack's worker arguments (the heap cap) plus a CPU profile written at the host's graceful stop.
+      ...(args['cpu-prof']
+        ? {
+            languageWorkers__node__arguments: `${stackAppSettings('', '').languageWorkers__node__arguments} --cpu-prof --cpu-prof-dir=${args['cpu-prof']} --cpu-prof-interval=5000`,
+          }
+        : {}),
+    },
   });
   console.log(`stack up in ${fmt.s(Date.now() - started)} (host ${stack.hostUrl}, emulator ${stack.emulator.url})`);
   // Import request bodies must stay in the log to count imports per serial: a chunk of 500 is ~250 KB.

@@ -6,6 +6,7 @@
  */
 import type { DashboardRun } from '../functions/dashboard-runs';
 import type { Finding } from '../shared/reconcile/model';
+import { DRIFT_CLASSES } from '../shared/reconcile/drift-classes';
 import { getJson, postJson } from './api';
 import { ago, downloads, h, select, show, type Child } from './dom';
 import { REFRESH_MS } from './runs-view';
@@ -46,21 +47,8 @@ interface ApprovalLine {
 }
 
 const PAGE = 50;
-const CLASSES = [
-  'late-success',
-  'registration-missing',
-  'duplicate-registration',
-  'entra-device-deleted',
-  'ztdid-mismatch',
-  'group-tag-drift',
-  'not-in-group',
-  'profile-not-assigned',
-  'profile-stuck',
-  'profile-failed',
-  'unexpected-profile',
-  'leftover-import-record',
-  'foreign',
-];
+/** Every class a finding can have ('in-order' devices are not findings). */
+const CLASSES = DRIFT_CLASSES.filter((c) => c !== 'in-order');
 
 /** Any JSON as nested lists of text: a report section this page was written before. */
 function anyValue(v: unknown, depth = 0): Child {

@@ -7,23 +7,9 @@
  * or disabling Entra devices, touching foreign or 808 devices, profiles, ESPs or group rules.
  */
 import { z } from 'zod';
+import { DRIFT_CLASSES } from './drift-classes';
 
-export const DriftClass = z.enum([
-  'in-order',
-  'late-success',
-  'registration-missing',
-  'duplicate-registration',
-  'entra-device-deleted',
-  'ztdid-mismatch',
-  'group-tag-drift',
-  'not-in-group',
-  'profile-not-assigned',
-  'profile-stuck',
-  'profile-failed',
-  'unexpected-profile',
-  'leftover-import-record',
-  'foreign',
-]);
+export const DriftClass = z.enum(DRIFT_CLASSES);
 export type DriftClass = z.infer<typeof DriftClass>;
 
 export const AutoAction = z.discriminatedUnion('kind', [
