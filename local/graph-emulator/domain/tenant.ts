@@ -83,19 +83,9 @@ export class Tenant implements TenantContext {
     this.unpublished.clear();
   }
 
-  /**
-   * Runs all deferred work that is due; called before every request and after clock moves. The
-   * clock is read again after each pass: work a handler schedules "now" lands a millisecond after
-   * the reading the pass began with on a busy machine, and at time scale 0 it must still be done
-   * before the request is answered.
-   */
+  /** Runs all deferred work that is due; called before every request and after clock moves. */
   runDue(): number {
-    let ran = 0;
-    for (;;) {
-      const pass = this.scheduler.runDue(this.clock.now(), (event, due) => this.handle(event, due));
-      if (pass === 0) return ran;
-      ran += pass;
-    }
+    return this.scheduler.runDue(this.clock.now(), (event, due) => this.handle(event, due));
   }
 
   private handle(event: EmulatorEvent, due: number): void {
