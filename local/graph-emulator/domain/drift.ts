@@ -119,7 +119,7 @@ export function duplicateRegistration(ctx: TenantContext, original: AutopilotDev
     userPrincipalName: '',
     // Only the `[HWID]` digits come from it: a new board gives a new hash, so new digits.
     hardwareIdentifier: `${original.serialKey}|re-captured|${newId()}`,
-    at: ctx.clock.now(),
+    at: ctx.now(),
   });
   publish(ctx, [duplicate.id]);
   devicesChanged(ctx, [duplicate.deviceObjectId]);

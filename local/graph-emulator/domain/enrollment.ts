@@ -19,7 +19,7 @@ export function setEnrollmentState(ctx: TenantContext, ap: AutopilotDevice, stat
     ap.managedDeviceId = undefined;
     return;
   }
-  if (state !== 'unknown') ap.lastContactedAt ??= ctx.clock.now();
+  if (state !== 'unknown') ap.lastContactedAt ??= ctx.now();
   if (state === 'enrolled' || state === 'pendingReset') ap.managedDeviceId ??= newId();
   else ap.managedDeviceId = undefined;
 }

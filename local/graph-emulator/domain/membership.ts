@@ -43,7 +43,7 @@ export function removeMember(ctx: TenantContext, group: Group, memberId: string)
 /** Queue re-evaluation of devices whose rule-visible properties changed. */
 export function devicesChanged(ctx: TenantContext, deviceObjectIds: string[]): void {
   if (deviceObjectIds.length === 0 || ctx.rules.size === 0) return;
-  ctx.scheduler.schedule(ctx.clock.now() + scaled(ctx, ctx.settings().delays.membershipMs), { kind: 'evaluateDevices', deviceObjectIds });
+  ctx.scheduler.schedule(ctx.now() + scaled(ctx, ctx.settings().delays.membershipMs), { kind: 'evaluateDevices', deviceObjectIds });
 }
 
 /** Queue a full evaluation of one dynamic group (after its rule or processing state changed). */
@@ -51,7 +51,7 @@ export function groupRuleChanged(ctx: TenantContext, group: Group): void {
   group.ruleGeneration++;
   if (!ctx.rules.has(group.id) || group.membershipRuleProcessingState !== 'On') return;
   group.processing = { status: 'Running', lastMembershipUpdated: group.processing.lastMembershipUpdated, errorMessage: null };
-  ctx.scheduler.schedule(ctx.clock.now() + scaled(ctx, ctx.settings().delays.membershipMs), {
+  ctx.scheduler.schedule(ctx.now() + scaled(ctx, ctx.settings().delays.membershipMs), {
     kind: 'evaluateGroup',
     groupId: group.id,
     generation: group.ruleGeneration,

@@ -39,7 +39,7 @@ export function reconcileProfile(ctx: TenantContext, ap: AutopilotDevice): void 
   }
   if (intended === ap.profileId && ap.profileStatus === 'assignedInSync') return;
   ap.profileStatus = 'pending';
-  ctx.scheduler.schedule(ctx.clock.now() + scaled(ctx, ctx.settings().delays.profileAssignmentMs), {
+  ctx.scheduler.schedule(ctx.now() + scaled(ctx, ctx.settings().delays.profileAssignmentMs), {
     kind: 'profileAssigned',
     autopilotId: ap.id,
     profileId: intended,

@@ -35,7 +35,7 @@ export function createImports(ctx: TenantContext, inputs: ImportInput[]): Import
     callId,
   }));
   for (const r of records) ctx.store.imports.set(r.id, r);
-  const now = ctx.clock.now();
+  const now = ctx.now();
   const recordIds = records.map((r) => r.id);
   const { importPendingMs, importProcessMs } = ctx.settings().delays;
   ctx.scheduler.schedule(now + scaled(ctx, importPendingMs), { kind: 'importPending', recordIds });

@@ -10,7 +10,7 @@ export const SYNC_FLOOR_MS = 10 * 60_000;
  * publishes every registration that existed when it started.
  */
 export function startSync(ctx: TenantContext): void {
-  const now = ctx.clock.now();
+  const now = ctx.now();
   const s = ctx.store.autopilotSettings;
   if (s.runningUntil !== undefined && now < s.runningUntil) {
     throw new GraphError(409, 'Conflict', 'A sync is already in progress for this account.', 'intune');

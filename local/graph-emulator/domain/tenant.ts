@@ -72,8 +72,15 @@ export class Tenant implements TenantContext {
     this.store = this.freshStore();
   }
 
+  /** Set while deferred work runs: the instant it was due (see TenantContext.now). */
+  private actingAt: number | undefined;
+
   settings(): Settings {
     return this.getSettings();
+  }
+
+  now(): number {
+    return this.actingAt ?? this.clock.now();
   }
 
   reset(): void {
@@ -85,7 +92,14 @@ export class Tenant implements TenantContext {
 
   /** Runs all deferred work that is due; called before every request and after clock moves. */
   runDue(): number {
-    return this.scheduler.runDue(this.clock.now(), (event, due) => this.handle(event, due));
+    return this.scheduler.runDue(this.clock.now(), (event, due) => {
+      this.actingAt = due;
+      try {
+        this.handle(event, due);
+      } finally {
+        this.actingAt = undefined;
+      }
+    });
   }
 
   private handle(event: EmulatorEvent, due: number): void {
