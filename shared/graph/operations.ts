@@ -117,6 +117,17 @@ export const GRAPH_OPERATIONS = {
     permissions: ['GroupMember.Read.All', 'Device.Read.All'],
     purpose: 'Confirm dynamic-group membership in bulk (one paged read per expected group), by the members’ Entra deviceId.',
   },
+  checkDeviceMemberGroups: {
+    method: 'POST',
+    version: 'v1.0',
+    path: '/devices/{id}/checkMemberGroups',
+    // learn.microsoft.com/graph/api/directoryobject-checkmembergroups lists Application.Read.All as
+    // least privileged for a device, which looks like a generator artefact; the membership and
+    // device reads cover it (as they cover the same question asked of the group's member list).
+    permissions: ['GroupMember.Read.All', 'Device.Read.All'],
+    purpose:
+      'Confirm dynamic-group membership of a run with few devices in flight: asked per device (up to 20 groups a call) instead of walking groups as large as the tenant.',
+  },
   listEnrollmentConfigurations: {
     method: 'GET',
     version: 'beta',
@@ -130,7 +141,7 @@ export const GRAPH_OPERATIONS = {
     path: '/devices',
     permissions: ['Device.Read.All'],
     purpose:
-      'Reconciliation: the Entra devices of the tenant’s registrations and their physical ids ([ZTDID], [OrderID]), in one paged read.',
+      'Reconciliation: the Entra devices of the tenant’s registrations and their physical ids ([ZTDID], [OrderID]), in one paged read. Confirm: the directory object of a device by its deviceId, to ask its group membership.',
   },
   updateAutopilotDeviceProperties: {
     method: 'POST',
@@ -154,7 +165,7 @@ export const GRAPH_OPERATIONS = {
     path: '/groups/{id}',
     permissions: ['GroupMember.Read.All'],
     purpose:
-      'Preflight (doctor, /api/health) and reconciliation: the expected group exists, is dynamic, its rule matches Autopilot devices and processing is on.',
+      'Preflight (doctor, /api/health) and reconciliation: the expected group exists, is dynamic, its rule matches Autopilot devices and processing is on. Confirm: the group exists, when membership is asked per device.',
   },
   getDeploymentProfile: {
     method: 'GET',

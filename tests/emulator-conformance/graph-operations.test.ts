@@ -70,6 +70,8 @@ const READS: Record<string, readonly string[]> = {
   listProfileAssignedDevices: ['id'],
   // autopilot-api.ts Member, with $select=id,deviceId.
   listGroupDeviceMembers: ['id', 'deviceId'],
+  // membership-checks.ts Checked: the group ids of the answer (a collection of strings).
+  checkDeviceMemberGroups: [],
   // autopilot-api.ts EnrollmentConfig, Target, isDefaultEsp and toAssignment, with $expand=assignments.
   listEnrollmentConfigurations: [
     'id',
@@ -98,7 +100,7 @@ const READS: Record<string, readonly string[]> = {
     'target<allDevicesAssignmentTarget>',
   ],
   getDeviceManagement: ['subscriptionState=active'],
-  // shared/reconcile/tenant-view.ts, with $select=id,deviceId,physicalIds.
+  // shared/reconcile/tenant-view.ts, with $select=id,deviceId,physicalIds; membership-checks.ts Page (id, deviceId).
   listDevices: ['id', 'deviceId', 'physicalIds'],
   updateAutopilotDeviceProperties: [],
   deleteAutopilotDevice: [],

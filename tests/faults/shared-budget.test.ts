@@ -176,6 +176,11 @@ describe('shared Graph budget across three hosts', () => {
     // More than one host took grants: the budget was really shared between processes.
     expect(holders.size, log.slice(-3000)).toBeGreaterThanOrEqual(2);
     expect(ours.filter((e) => e.throttled)).toEqual([]);
+    // The large run, above 100 devices in flight, walked the group as an advanced query ($count=true
+    // and ConsistencyLevel, without which the service answers 400); the small runs asked per device.
+    const walks = ours.filter((e) => e.path.includes('/transitiveMembers/microsoft.graph.device'));
+    expect(walks.length).toBeGreaterThan(0);
+    expect(walks.every((e) => e.status === 200 && e.path.includes('$count=true'))).toBe(true);
     expect(peaks.writes).toBeLessThanOrEqual(100);
     expect(peaks.requests).toBeLessThanOrEqual(1000);
     // The large run really pressed on the limits (the test would prove nothing otherwise).

@@ -40,7 +40,10 @@ describe('a missing Graph permission stops the run within a minute with the fix'
     };
   };
 
-  it('without Device.Read.All the group members come back without deviceId: the confirm phase stops and names the permission', async () => {
+  // Two devices in flight: membership is asked per device, and the device's directory object cannot
+  // be read. (Above 100 devices the group is walked, and its members come back without their
+  // deviceId instead: tests/pipeline/steps.test.ts, "limited information".)
+  it('without Device.Read.All the device cannot be looked up: the confirm phase stops and names the permission', async () => {
     const { status, report, summary, seconds } = await runWith(
       ['DeviceManagementServiceConfig.ReadWrite.All', 'GroupMember.Read.All'],
       ['PERM-A1', 'PERM-A2'],
@@ -49,7 +52,7 @@ describe('a missing Graph permission stops the run within a minute with the fix'
     expect(status.output).toMatchObject({
       status: 'completed',
       counts: { confirmed: 0, failed: 2 },
-      stopped: { kind: 'permission', operation: 'listGroupDeviceMembers', phase: 'confirm' },
+      stopped: { kind: 'permission', operation: 'listDevices', phase: 'confirm' },
     });
     // Each device fails with the stop, in the last stage recorded for it.
     for (const row of report.rows) expect(row.device?.failure?.code).toBe('PermissionDenied');

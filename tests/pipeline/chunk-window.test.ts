@@ -114,6 +114,14 @@ class Tenant extends FakeGraph {
       listProfileAssignedDevices: () => ok({ value: [...devices.keys()].map((id) => ({ id })) }),
       listGroupDeviceMembers: () =>
         ok({ value: [...devices.values()].map((serial) => ({ id: `obj-${serial}`, deviceId: `aad-${serial}` })) }),
+      getGroup: (spec) => ok({ id: spec.params!.id }),
+      listDevices: (spec) => {
+        // Directory string filters ignore case; the app asks with the deviceId in lower case.
+        const asked = /^deviceId eq 'aad-(.*)'$/.exec(spec.query!.filter!)![1]!;
+        const serial = [...devices.values()].find((s) => s.toLowerCase() === asked.toLowerCase());
+        return ok({ value: serial ? [{ id: `obj-${serial}`, deviceId: `aad-${serial}` }] : [] });
+      },
+      checkDeviceMemberGroups: (spec) => ok({ value: (spec.body as { groupIds: string[] }).groupIds }),
       listEnrollmentConfigurations: () =>
         ok({
           value: [

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runParseStep } from '../../shared/run/parse-step';
 import { runImportStep } from '../../shared/run/import/step';
 import { BULK_LOOKUP_THRESHOLD, runConfirmStep } from '../../shared/run/confirm/step';
+import { MEMBERSHIP_CHECK_THRESHOLD } from '../../shared/run/confirm/tenant-reads';
 import { runFinalizeStep } from '../../shared/run/finalize-step';
 import { runCleanupStep } from '../../shared/run/cleanup-step';
 import { runLedgerStep } from '../../shared/run/ledger-step';
@@ -124,6 +125,20 @@ function tenant(
       return ok({
         value: members.filter(() => spec.params!.id === GROUP_ID).map((d) => ({ id: `obj-${d.serialNumber}`, deviceId: d.aad })),
       });
+    },
+    // The same membership asked per device (few devices in flight): the group, the device's
+    // directory object by its deviceId, then checkMemberGroups with the group ids.
+    getGroup: (spec) => (spec.params!.id!.startsWith('missing') ? err(404, 'Request_ResourceNotFound') : ok({ id: spec.params!.id })),
+    listDevices: (spec) => {
+      const aad = /^deviceId eq '(.*)'$/.exec(spec.query!.filter!)![1]!;
+      // Directory string filters ignore case; the app asks with the deviceId in lower case.
+      const d = [...devices.values()].find((x) => x.aad.toLowerCase() === aad.toLowerCase());
+      return ok({ value: d ? [{ id: `obj-${d.serialNumber}`, deviceId: d.aad }] : [] });
+    },
+    checkDeviceMemberGroups: (spec) => {
+      const serial = spec.params!.id!.slice('obj-'.length);
+      const asked = (spec.body as { groupIds: string[] }).groupIds;
+      return ok({ value: options.notInGroup?.includes(serial) ? [] : asked.filter((g) => g === GROUP_ID) });
     },
     listEnrollmentConfigurations: () =>
       ok({
@@ -299,6 +314,49 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect(t.graph.count('listEnrollmentConfigurations')).toBe(1);
   });
 
+  it('asks group membership per device for a few devices in flight instead of walking the group', async () => {
+    const t = tenant({ otherDevices: 5_000 });
+    t.graph.pageSize = 999;
+    const { outcome } = await runToEnd(csvOf(['FEW-1', 'FEW-2', 'FEW-3']), t);
+    expect(outcome.counts).toMatchObject({ confirmed: 3, failed: 0 });
+    // The group has 5,003 device members: 6 pages to walk, against a check per device.
+    expect(t.graph.count('listGroupDeviceMembers')).toBe(0);
+    expect(t.graph.count('checkDeviceMemberGroups')).toBe(3);
+    expect(t.graph.count('listDevices')).toBe(3);
+    // One group asked of each device (the ESP targets the expected group: no second question).
+    const asked = t.graph.calls.filter((c) => c.op === 'checkDeviceMemberGroups').map((c) => c.body);
+    expect(asked).toEqual(Array(3).fill({ groupIds: [GROUP_ID] }));
+
+    // Above the threshold the group is walked once instead.
+    const many = tenant();
+    const serials = Array.from({ length: MEMBERSHIP_CHECK_THRESHOLD + 1 }, (_, i) => `MANY-${i}`);
+    const { outcome: big } = await runToEnd(csvOf(serials), many, settings({ chunkSize: 50 }));
+    expect(big.counts).toMatchObject({ confirmed: serials.length, failed: 0 });
+    expect(many.graph.count('checkDeviceMemberGroups')).toBe(0);
+    expect(many.graph.count('listGroupDeviceMembers')).toBeGreaterThan(0);
+  });
+
+  it('limited information: above the threshold, device members without their deviceId (no Device.Read.All) stop the step with the permission', async () => {
+    const t = tenant();
+    // What the service answers an app that can read members but not devices: every property but id null.
+    t.graph.handlers.listGroupDeviceMembers = () =>
+      ok({ value: [...t.devices.values()].map((d) => ({ id: `obj-${d.serialNumber}`, deviceId: null })) });
+    const serials = Array.from({ length: MEMBERSHIP_CHECK_THRESHOLD + 1 }, (_, i) => `LIM-${i}`);
+    const error = await runToEnd(csvOf(serials), t, settings({ chunkSize: 50 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphPermissionError);
+    expect((error as GraphPermissionError).failure).toMatchObject({ kind: 'permission', operation: 'listGroupDeviceMembers' });
+    expect((error as GraphPermissionError).failure.fix).toContain('Device.Read.All');
+  });
+
+  it('asked per device, an expected group that does not exist fails the devices with ExpectedGroupNotFound, as the walk does', async () => {
+    const t = tenant();
+    const s = settings({ expected: { groupIds: ['missing-group'], profileId: PROFILE_ID, espId: ESP_ID } });
+    const { outcome, report } = await runToEnd(csvOf(['SN-1']), t, s);
+    expect(outcome.counts).toMatchObject({ confirmed: 0, failed: 1 });
+    expect(report.rows[0].device.failure).toMatchObject({ stage: 'group', code: 'ExpectedGroupNotFound' });
+    expect(t.graph.count('checkDeviceMemberGroups')).toBe(0);
+  });
+
   it("walks the tenant-sized lists page by page, keeping only the run's devices, in a tenant larger than the run", async () => {
     const t = tenant({ otherDevices: 1_000, registered: ['SN-OLD'] });
     t.graph.pageSize = 7; // many pages, the run's devices spread over them
@@ -319,7 +377,7 @@ describe('pipeline steps against a stateful fake tenant', () => {
     const OTHER_GROUP = 'a0a0a0a0-0000-4000-8000-000000000001';
     for (const [expectedGroup, reads] of [
       [GROUP_ID, 0], // the ESP targets the expected group: membership is already confirmed
-      [OTHER_GROUP, 1], // the ESP targets a group the run did not confirm: read it
+      [OTHER_GROUP, 2], // the ESP targets a group the run did not confirm: asked of each of the two devices
     ] as const) {
       const t = tenant();
       const { objects, runs, source } = await storeWithCsv(csvOf(['SN-1', 'SN-2']));
@@ -350,7 +408,8 @@ describe('pipeline steps against a stateful fake tenant', () => {
         ['confirmed', ESP_ID],
         ['confirmed', ESP_ID],
       ]);
-      expect(t.graph.count('listGroupDeviceMembers'), `expected group ${expectedGroup}`).toBe(reads);
+      expect(t.graph.count('checkDeviceMemberGroups'), `expected group ${expectedGroup}`).toBe(reads);
+      expect(t.graph.count('listGroupDeviceMembers')).toBe(0);
     }
   });
 

@@ -4,33 +4,24 @@
  *
  * This file is the driver: it reads what the stages need, in bulk, and writes the devices back.
  * Reads are bulk where the service allows: one $batch GET per 20 devices, one paged member list per
- * group, one ESP list per step — never one call per device per group. The lists are as large as the
+ * group (or, with few devices in flight, one membership check per device for all the groups a stage
+ * needs), one ESP list per step — never one call per device per group. The lists are as large as the
  * tenant, so they are walked page by page keeping only this run's devices. The run's chunk states
  * are gone through a few at a time, twice: a first pass (the survey) collects the ids the reads
  * need, a second takes each device through its stages and writes each chunk back before reading
  * further ones. A list is read only when the first device that needs it comes up.
  */
 import type { StepInput, StepResult } from '../../contracts/index';
-import {
-  entraDeviceIdOf,
-  findAutopilotBySerial,
-  getAutopilotDevices,
-  readAutopilotDevices,
-  readEsps,
-  readGroupDeviceIds,
-  readProfileDeviceIds,
-  type AutopilotDevice,
-} from '../../graph/autopilot-api';
-import { GraphPermissionError } from '../../graph/errors';
+import { findAutopilotBySerial, getAutopilotDevices, readAutopilotDevices, type AutopilotDevice } from '../../graph/autopilot-api';
 import type { GraphGateway } from '../../graph/gateway';
 import type { ObjectStore } from '../../storage/object-store';
-import { espStage, groupStage, profileStage, registrationStage, type GroupFacts, type StageContext } from './stages';
+import { espStage, groupStage, profileStage, registrationStage, type StageContext } from './stages';
 import { countChunk, countRun } from '../counts';
-import { espGroupIds, resolveEsp, type EspResolution } from './esp';
 import type { ChunkState, DeviceState } from '../model';
 import type { RunStore } from '../run-store';
 import { registeredSerial } from '../serials';
 import { ensureSync } from './sync-gate';
+import { tenantReads, type Found } from './tenant-reads';
 
 export interface ConfirmStepDeps {
   graph: GraphGateway;
@@ -92,12 +83,6 @@ function survey(s: Survey, chunk: ChunkState, expectedGroups: readonly string[],
   if (any) s.revisit.push(chunk.index);
 }
 
-/** The Autopilot records found this step: by Autopilot id, and by line for those found by serial. */
-interface Found {
-  byId: Map<string, AutopilotDevice>;
-  byLine: Map<number, AutopilotDevice>;
-}
-
 /**
  * The Autopilot records of the surveyed devices: a GET each (20 per round trip, packed across
  * chunks) or, for large runs, one paged list; devices without an id are found by the serial inside
@@ -115,84 +100,6 @@ async function lookUp(graph: GraphGateway, s: Survey, bulk: boolean): Promise<Fo
     if (record) byLine.set(line, record);
   }
   return { byId, byLine };
-}
-
-/** Read once per step, when the first device that needs it comes up (and not at all when none does). */
-function once<T>(read: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  return () => (value ??= read());
-}
-
-/**
- * The step's lazy reads beyond the Autopilot records: expected groups' members, the expected
- * profile's assigned devices (large runs) and the ESPs with the members of the groups they target.
- */
-function tenantReads(graph: GraphGateway, input: StepInput, s: Survey, found: Found) {
-  const { settings } = input;
-  const expectedGroups = settings.expected.groupIds;
-  // Member lists keep only the run's devices: those in flight, and those registered by this step.
-  const runAadIds = new Set(s.aadIds);
-  for (const device of [...found.byId.values(), ...found.byLine.values()]) {
-    const aad = entraDeviceIdOf(device);
-    if (aad) runAadIds.add(aad.toLowerCase());
-  }
-  const groupCache = new Map<string, Promise<Set<string> | undefined>>();
-  // Each group is read at most once per step, though the group and ESP stages may both need it.
-  const members = (groupId: string) => {
-    if (!groupCache.has(groupId)) groupCache.set(groupId, readMembers(graph, groupId, runAadIds));
-    return groupCache.get(groupId)!;
-  };
-  const memberships = once(async (): Promise<GroupFacts[]> => {
-    const out: GroupFacts[] = [];
-    for (const groupId of expectedGroups) out.push({ groupId, members: await members(groupId) });
-    return out;
-  });
-  // In bulk mode the Autopilot list carries no $expand: the expected profile's assignedDevices
-  // tells which devices got it (filtered on every record found: only those are asked about).
-  const profileDevices = once(() => {
-    const wanted = new Set([...found.byId.values(), ...found.byLine.values()].map((device) => device.id));
-    return readProfileDeviceIds(graph, settings.expected.profileId!, wanted);
-  });
-  // ESP: one list of enrollment configurations, one member read per group an ESP targets — none for
-  // an expected group every device that can reach this stage was confirmed in.
-  const espLists = once(async () => {
-    const esps = await readEsps(graph);
-    const byGroup = new Map<string, ReadonlySet<string> | 'every device'>();
-    for (const groupId of espGroupIds(esps)) {
-      if (expectedGroups.includes(groupId) && !s.uncovered.has(groupId)) byGroup.set(groupId, 'every device');
-      else byGroup.set(groupId, (await members(groupId)) ?? new Set());
-    }
-    return { esps, byGroup };
-  });
-  return {
-    memberships,
-    async profileOf(record: AutopilotDevice, bulk: boolean): Promise<string | undefined> {
-      if (!bulk) return record.deploymentProfile?.id;
-      const expected = settings.expected.profileId;
-      return expected && (await profileDevices())?.has(record.id) ? expected : undefined;
-    },
-    async espFor(d: DeviceState): Promise<EspResolution> {
-      const { esps, byGroup } = await espLists();
-      const aad = d.aadDeviceId?.toLowerCase() ?? '';
-      const groups = new Set([...byGroup].filter(([, ids]) => ids === 'every device' || ids.has(aad)).map(([g]) => g));
-      return resolveEsp(esps, groups);
-    },
-  };
-}
-
-async function readMembers(graph: GraphGateway, groupId: string, wanted: ReadonlySet<string>): Promise<Set<string> | undefined> {
-  const read = await readGroupDeviceIds(graph, groupId, wanted);
-  if (read && read.withoutDeviceId > 0) {
-    // Device members without a deviceId are the service's "limited information" answer to an app
-    // that cannot read devices: no device could ever be confirmed in this group.
-    throw new GraphPermissionError({
-      kind: 'permission',
-      operation: 'listGroupDeviceMembers',
-      message: `Microsoft Graph returned ${read.withoutDeviceId} device member(s) of group ${groupId} without their deviceId: the app can read the group's members but not devices (it needs Device.Read.All besides GroupMember.Read.All).`,
-      fix: "Grant the Function App's managed identity the Microsoft Graph application permission Device.Read.All (`azd provision` does; docs/PERMISSIONS.md), then drop the file again.",
-    });
-  }
-  return read?.deviceIds;
 }
 
 export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): Promise<StepResult> {

@@ -1,0 +1,134 @@
+/**
+ * The confirm step's reads beyond the Autopilot records, each made lazily, once per step, when the
+ * first device that needs it comes up: the expected groups' members, the expected profile's
+ * assigned devices (large runs) and the ESPs with the members of the groups they target.
+ */
+import type { StepInput } from '../../contracts/index';
+import { entraDeviceIdOf, readEsps, readGroupDeviceIds, readProfileDeviceIds, type AutopilotDevice } from '../../graph/autopilot-api';
+import { GraphPermissionError } from '../../graph/errors';
+import type { GraphGateway } from '../../graph/gateway';
+import { checkDeviceMemberships } from '../../graph/membership-checks';
+import { espGroupIds, resolveEsp, type EspResolution } from './esp';
+import type { DeviceState } from '../model';
+import type { GroupFacts } from './stages';
+
+/**
+ * Up to this many devices in flight, group membership is asked per device (two requests each, 20
+ * to a round trip: at most 10 round trips) instead of walking each group's device members (a page
+ * per 999: 21 on a 20,000-device tenant, whatever the run's size). A few devices beside a large
+ * run then wait on a few requests, not on the tenant's size (issue 16).
+ */
+export const MEMBERSHIP_CHECK_THRESHOLD = 100;
+
+/** The Autopilot records found this step: by Autopilot id, and by line for those found by serial. */
+export interface Found {
+  byId: Map<string, AutopilotDevice>;
+  byLine: Map<number, AutopilotDevice>;
+}
+
+/** What the step's survey learnt that the reads depend on. */
+export interface RunDevices {
+  /** Entra device ids (lower case) of the devices in flight. */
+  aadIds: ReadonlySet<string>;
+  /** Expected groups missing from the groupIds of some device in the profile or ESP stage. */
+  uncovered: ReadonlySet<string>;
+}
+
+/** Read once per step, when the first device that needs it comes up (and not at all when none does). */
+function once<T>(read: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= read());
+}
+
+/**
+ * The step's lazy reads beyond the Autopilot records: expected groups' members, the expected
+ * profile's assigned devices (large runs) and the ESPs with the members of the groups they target.
+ */
+export function tenantReads(graph: GraphGateway, input: StepInput, s: RunDevices, found: Found) {
+  const { settings } = input;
+  const expectedGroups = settings.expected.groupIds;
+  // Member lists keep only the run's devices: those in flight, and those registered by this step.
+  const runAadIds = new Set(s.aadIds);
+  for (const device of [...found.byId.values(), ...found.byLine.values()]) {
+    const aad = entraDeviceIdOf(device);
+    if (aad) runAadIds.add(aad.toLowerCase());
+  }
+  const groupCache = new Map<string, Promise<Set<string> | undefined>>();
+  const perDevice = runAadIds.size <= MEMBERSHIP_CHECK_THRESHOLD;
+  // Each group is read at most once per step, though the group and ESP stages may both need it.
+  // Asked per device, the groups a stage needs are asked together (one check per device).
+  const ask = (groupIds: readonly string[]) => {
+    const todo = groupIds.filter((g) => !groupCache.has(g));
+    if (todo.length === 0) return;
+    if (!perDevice) {
+      for (const g of todo) groupCache.set(g, readMembers(graph, g, runAadIds));
+      return;
+    }
+    const checked = checkDeviceMemberships(graph, [...runAadIds], todo);
+    for (const g of todo) {
+      const one = checked.then((all) => all.get(g));
+      // Awaited by whichever stage needs the group first; the others may never be awaited once one
+      // has thrown (the step stops there), and must not surface as unhandled rejections.
+      one.catch(() => undefined);
+      groupCache.set(g, one);
+    }
+  };
+  const members = (groupId: string) => {
+    ask([groupId]);
+    return groupCache.get(groupId)!;
+  };
+  const memberships = once(async (): Promise<GroupFacts[]> => {
+    if (perDevice) ask(expectedGroups);
+    const out: GroupFacts[] = [];
+    for (const groupId of expectedGroups) out.push({ groupId, members: await members(groupId) });
+    return out;
+  });
+  // In bulk mode the Autopilot list carries no $expand: the expected profile's assignedDevices
+  // tells which devices got it (filtered on every record found: only those are asked about).
+  const profileDevices = once(() => {
+    const wanted = new Set([...found.byId.values(), ...found.byLine.values()].map((device) => device.id));
+    return readProfileDeviceIds(graph, settings.expected.profileId!, wanted);
+  });
+  // ESP: one list of enrollment configurations, one member read per group an ESP targets — none for
+  // an expected group every device that can reach this stage was confirmed in.
+  const espLists = once(async () => {
+    const esps = await readEsps(graph);
+    const byGroup = new Map<string, ReadonlySet<string> | 'every device'>();
+    const confirmed = (groupId: string) => expectedGroups.includes(groupId) && !s.uncovered.has(groupId);
+    if (perDevice) ask(espGroupIds(esps).filter((g) => !confirmed(g)));
+    for (const groupId of espGroupIds(esps)) {
+      if (confirmed(groupId)) byGroup.set(groupId, 'every device');
+      else byGroup.set(groupId, (await members(groupId)) ?? new Set());
+    }
+    return { esps, byGroup };
+  });
+  return {
+    memberships,
+    async profileOf(record: AutopilotDevice, bulk: boolean): Promise<string | undefined> {
+      if (!bulk) return record.deploymentProfile?.id;
+      const expected = settings.expected.profileId;
+      return expected && (await profileDevices())?.has(record.id) ? expected : undefined;
+    },
+    async espFor(d: DeviceState): Promise<EspResolution> {
+      const { esps, byGroup } = await espLists();
+      const aad = d.aadDeviceId?.toLowerCase() ?? '';
+      const groups = new Set([...byGroup].filter(([, ids]) => ids === 'every device' || ids.has(aad)).map(([g]) => g));
+      return resolveEsp(esps, groups);
+    },
+  };
+}
+
+async function readMembers(graph: GraphGateway, groupId: string, wanted: ReadonlySet<string>): Promise<Set<string> | undefined> {
+  const read = await readGroupDeviceIds(graph, groupId, wanted);
+  if (read && read.withoutDeviceId > 0) {
+    // Device members without a deviceId are the service's "limited information" answer to an app
+    // that cannot read devices: no device could ever be confirmed in this group.
+    throw new GraphPermissionError({
+      kind: 'permission',
+      operation: 'listGroupDeviceMembers',
+      message: `Microsoft Graph returned ${read.withoutDeviceId} device member(s) of group ${groupId} without their deviceId: the app can read the group's members but not devices (it needs Device.Read.All besides GroupMember.Read.All).`,
+      fix: "Grant the Function App's managed identity the Microsoft Graph application permission Device.Read.All (`azd provision` does; docs/PERMISSIONS.md), then drop the file again.",
+    });
+  }
+  return read?.deviceIds;
+}
