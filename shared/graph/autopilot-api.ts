@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { GraphContractError } from './errors';
-import type { GraphGateway, GraphRequestSpec, GraphResult } from './gateway';
+import type { GraphGateway, GraphRequestSpec, GraphResult, IdSet } from './gateway';
 
 // ---------------------------------------------------------------------------------------------
 // Import records (importedWindowsAutopilotDeviceIdentity, v1.0)
@@ -187,7 +187,7 @@ export type AutopilotDevice = z.infer<typeof AutopilotDevice>;
 const AutopilotPage = z.object({ value: z.array(AutopilotDevice), '@odata.nextLink': z.string().optional() });
 
 /** The Entra deviceId Autopilot linked to the registration (beta spells it two ways); undefined while empty. */
-export function entraDeviceIdOf(device: AutopilotDevice): string | undefined {
+export function entraDeviceIdOf(device: Pick<AutopilotDevice, 'azureAdDeviceId' | 'azureActiveDirectoryDeviceId'>): string | undefined {
   return device.azureAdDeviceId || device.azureActiveDirectoryDeviceId || undefined;
 }
 
@@ -227,15 +227,46 @@ export async function readRegistrationsNow(
   return out;
 }
 
-/** The tenant's Autopilot records whose ids are in `wanted`, from one paged walk of the whole list (large runs). */
-export async function readAutopilotDevices(graph: GraphGateway, wanted: ReadonlySet<string>): Promise<Map<string, AutopilotDevice>> {
-  const byId = new Map<string, AutopilotDevice>();
+/**
+ * What the confirm stages read of a registration: its id, its Entra deviceId, its profile status
+ * (and the expanded profile, when read one by one).
+ */
+export type RegistrationFacts = Pick<
+  AutopilotDevice,
+  'id' | 'azureAdDeviceId' | 'azureActiveDirectoryDeviceId' | 'deploymentProfileAssignmentStatus' | 'deploymentProfile'
+>;
+
+const ItemId = z.object({ id: z.string() });
+/** Profile statuses are a handful of values repeated for every device: one string each. */
+const statuses = new Map<string, string>();
+function oneCopy(status: string | null | undefined): string | undefined {
+  if (status == null) return undefined;
+  const known = statuses.get(status);
+  if (known !== undefined) return known;
+  if (statuses.size < 64) statuses.set(status, status);
+  return status;
+}
+
+/**
+ * The tenant's Autopilot records whose ids are in `wanted`, from one paged walk of the whole list
+ * (large runs). A run of 100,000 devices holds one per device for a step, so only the facts the
+ * stages read are kept, not the whole record; the others' items are only checked for an id.
+ */
+export async function readAutopilotDevices(graph: GraphGateway, wanted: IdSet): Promise<Map<string, RegistrationFacts>> {
+  const byId = new Map<string, RegistrationFacts>();
   const walked = await graph.forEachPage({ op: 'listAutopilotDevices' }, (items) => {
     for (const item of items) {
+      const id = ItemId.safeParse(item);
+      if (id.success && !wanted.has(id.data.id)) continue;
       const parsed = AutopilotDevice.safeParse(item);
       if (!parsed.success)
         throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape', { operation: 'listAutopilotDevices' });
-      if (wanted.has(parsed.data.id)) byId.set(parsed.data.id, parsed.data);
+      const aad = entraDeviceIdOf(parsed.data);
+      byId.set(parsed.data.id, {
+        id: parsed.data.id,
+        ...(aad ? { azureAdDeviceId: aad } : {}),
+        deploymentProfileAssignmentStatus: oneCopy(parsed.data.deploymentProfileAssignmentStatus),
+      });
     }
   });
   if (!walked.ok)
@@ -360,11 +391,7 @@ export interface GroupDevices {
  * when the group does not exist. Read page by page (groups are as large as the tenant), keeping only
  * the wanted ids. The cast to microsoft.graph.device makes it an advanced query (catalog flag).
  */
-export async function readGroupDeviceIds(
-  graph: GraphGateway,
-  groupId: string,
-  wanted: ReadonlySet<string>,
-): Promise<GroupDevices | undefined> {
+export async function readGroupDeviceIds(graph: GraphGateway, groupId: string, wanted: IdSet): Promise<GroupDevices | undefined> {
   const out: GroupDevices = { deviceIds: new Set(), withoutDeviceId: 0 };
   const walked = await graph.forEachPage(
     { op: 'listGroupDeviceMembers', params: { id: groupId }, query: { select: ['id', 'deviceId'], top: DIRECTORY_PAGE } },
@@ -388,11 +415,7 @@ export async function readGroupDeviceIds(
 }
 
 /** Which of the `wanted` Autopilot ids the deployment profile is assigned to; undefined when the profile does not exist. */
-export async function readProfileDeviceIds(
-  graph: GraphGateway,
-  profileId: string,
-  wanted: ReadonlySet<string>,
-): Promise<Set<string> | undefined> {
+export async function readProfileDeviceIds(graph: GraphGateway, profileId: string, wanted: IdSet): Promise<Set<string> | undefined> {
   const ids = new Set<string>();
   // Whole records, though only the ids are used: the service answers `$select` on the Autopilot
   // device list with a 500 (docs/GRAPH-EMULATOR.md, "$select"), and nothing says this navigation of

@@ -22,6 +22,11 @@ export interface GraphQuery {
   top?: number;
 }
 
+/** Ids a walk of a tenant-sized list keeps (a Set, a Map's keys, or a union of them without a copy). */
+export interface IdSet {
+  has(id: string): boolean;
+}
+
 export interface GraphRequestSpec {
   op: GraphOperationName;
   params?: Record<string, string>;

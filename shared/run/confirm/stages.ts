@@ -6,7 +6,7 @@
  * the device passed the previous stage.
  */
 import type { RunSettings } from '../../contracts/index';
-import { entraDeviceIdOf, type AutopilotDevice } from '../../graph/autopilot-api';
+import { entraDeviceIdOf, type RegistrationFacts } from '../../graph/autopilot-api';
 import { minutesAfter } from '../counts';
 import type { EspResolution } from './esp';
 import type { DeviceState } from '../model';
@@ -34,7 +34,7 @@ function pastDeadline(since: string | undefined, minutes: number, now: string): 
 }
 
 /** Registration: the device is in windowsAutopilotDeviceIdentities. */
-export function registrationStage(d: DeviceState, record: AutopilotDevice | undefined, { now, settings }: StageContext): boolean {
+export function registrationStage(d: DeviceState, record: RegistrationFacts | undefined, { now, settings }: StageContext): boolean {
   if (d.stage !== 'registration' || d.result) return false;
   if (record) {
     d.ztdId = record.id;
@@ -61,7 +61,7 @@ export function registrationStage(d: DeviceState, record: AutopilotDevice | unde
  */
 export function groupStage(
   d: DeviceState,
-  record: AutopilotDevice | undefined,
+  record: RegistrationFacts | undefined,
   groups: readonly GroupFacts[],
   { now, settings }: StageContext,
 ): boolean {
@@ -120,7 +120,7 @@ export function groupStage(
  */
 export function profileStage(
   d: DeviceState,
-  record: AutopilotDevice | undefined,
+  record: RegistrationFacts | undefined,
   profileId: string | undefined,
   { now, settings }: StageContext,
 ): boolean {

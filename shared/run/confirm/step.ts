@@ -12,7 +12,7 @@
  * further ones. A list is read only when the first device that needs it comes up.
  */
 import type { StepInput, StepResult } from '../../contracts/index';
-import { findAutopilotBySerial, getAutopilotDevices, readAutopilotDevices, type AutopilotDevice } from '../../graph/autopilot-api';
+import { findAutopilotBySerial, getAutopilotDevices, readAutopilotDevices, type RegistrationFacts } from '../../graph/autopilot-api';
 import type { GraphGateway } from '../../graph/gateway';
 import type { ObjectStore } from '../../storage/object-store';
 import { espStage, groupStage, profileStage, registrationStage, type StageContext } from './stages';
@@ -94,7 +94,7 @@ async function lookUp(graph: GraphGateway, s: Survey, bulk: boolean): Promise<Fo
     graph,
     s.bySerial.map((l) => l.serial),
   );
-  const byLine = new Map<number, AutopilotDevice>();
+  const byLine = new Map<number, RegistrationFacts>();
   for (const { line, serial } of s.bySerial) {
     const record = bySerial.get(serial);
     if (record) byLine.set(line, record);

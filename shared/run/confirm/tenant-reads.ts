@@ -4,9 +4,9 @@
  * assigned devices (large runs) and the ESPs with the members of the groups they target.
  */
 import type { StepInput } from '../../contracts/index';
-import { entraDeviceIdOf, readEsps, readGroupDeviceIds, readProfileDeviceIds, type AutopilotDevice } from '../../graph/autopilot-api';
+import { entraDeviceIdOf, readEsps, readGroupDeviceIds, readProfileDeviceIds, type RegistrationFacts } from '../../graph/autopilot-api';
 import { GraphPermissionError } from '../../graph/errors';
-import type { GraphGateway } from '../../graph/gateway';
+import type { GraphGateway, IdSet } from '../../graph/gateway';
 import { checkDeviceMemberships } from '../../graph/membership-checks';
 import { espGroupIds, resolveEsp, type EspResolution } from './esp';
 import type { DeviceState } from '../model';
@@ -22,8 +22,8 @@ export const MEMBERSHIP_CHECK_THRESHOLD = 100;
 
 /** The Autopilot records found this step: by Autopilot id, and by line for those found by serial. */
 export interface Found {
-  byId: Map<string, AutopilotDevice>;
-  byLine: Map<number, AutopilotDevice>;
+  byId: Map<string, RegistrationFacts>;
+  byLine: Map<number, RegistrationFacts>;
 }
 
 /** What the step's survey learnt that the reads depend on. */
@@ -47,14 +47,17 @@ function once<T>(read: () => Promise<T>): () => Promise<T> {
 export function tenantReads(graph: GraphGateway, input: StepInput, s: RunDevices, found: Found) {
   const { settings } = input;
   const expectedGroups = settings.expected.groupIds;
-  // Member lists keep only the run's devices: those in flight, and those registered by this step.
-  const runAadIds = new Set(s.aadIds);
-  for (const device of [...found.byId.values(), ...found.byLine.values()]) {
-    const aad = entraDeviceIdOf(device);
-    if (aad) runAadIds.add(aad.toLowerCase());
-  }
+  // Member lists keep only the run's devices: those in flight, and those registered by this step
+  // (the ones the survey did not know), without copying the survey's set (100,000 ids at most).
+  const registered = new Set<string>();
+  for (const records of [found.byId.values(), found.byLine.values()])
+    for (const device of records) {
+      const aad = entraDeviceIdOf(device)?.toLowerCase();
+      if (aad && !s.aadIds.has(aad)) registered.add(aad);
+    }
+  const runAadIds: IdSet = { has: (id) => s.aadIds.has(id) || registered.has(id) };
   const groupCache = new Map<string, Promise<Set<string> | undefined>>();
-  const perDevice = runAadIds.size <= MEMBERSHIP_CHECK_THRESHOLD;
+  const perDevice = s.aadIds.size + registered.size <= MEMBERSHIP_CHECK_THRESHOLD;
   // Each group is read at most once per step, though the group and ESP stages may both need it.
   // Asked per device, the groups a stage needs are asked together (one check per device).
   const ask = (groupIds: readonly string[]) => {
@@ -64,7 +67,7 @@ export function tenantReads(graph: GraphGateway, input: StepInput, s: RunDevices
       for (const g of todo) groupCache.set(g, readMembers(graph, g, runAadIds));
       return;
     }
-    const checked = checkDeviceMemberships(graph, [...runAadIds], todo);
+    const checked = checkDeviceMemberships(graph, [...s.aadIds, ...registered], todo);
     for (const g of todo) {
       const one = checked.then((all) => all.get(g));
       // Awaited by whichever stage needs the group first; the others may never be awaited once one
@@ -86,8 +89,8 @@ export function tenantReads(graph: GraphGateway, input: StepInput, s: RunDevices
   // In bulk mode the Autopilot list carries no $expand: the expected profile's assignedDevices
   // tells which devices got it (filtered on every record found: only those are asked about).
   const profileDevices = once(() => {
-    const wanted = new Set([...found.byId.values(), ...found.byLine.values()].map((device) => device.id));
-    return readProfileDeviceIds(graph, settings.expected.profileId!, wanted);
+    const foundByLine = new Set([...found.byLine.values()].map((device) => device.id));
+    return readProfileDeviceIds(graph, settings.expected.profileId!, { has: (id) => found.byId.has(id) || foundByLine.has(id) });
   });
   // ESP: one list of enrollment configurations, one member read per group an ESP targets — none for
   // an expected group every device that can reach this stage was confirmed in.
@@ -104,7 +107,7 @@ export function tenantReads(graph: GraphGateway, input: StepInput, s: RunDevices
   });
   return {
     memberships,
-    async profileOf(record: AutopilotDevice, bulk: boolean): Promise<string | undefined> {
+    async profileOf(record: RegistrationFacts, bulk: boolean): Promise<string | undefined> {
       if (!bulk) return record.deploymentProfile?.id;
       const expected = settings.expected.profileId;
       return expected && (await profileDevices())?.has(record.id) ? expected : undefined;
@@ -118,7 +121,7 @@ export function tenantReads(graph: GraphGateway, input: StepInput, s: RunDevices
   };
 }
 
-async function readMembers(graph: GraphGateway, groupId: string, wanted: ReadonlySet<string>): Promise<Set<string> | undefined> {
+async function readMembers(graph: GraphGateway, groupId: string, wanted: IdSet): Promise<Set<string> | undefined> {
   const read = await readGroupDeviceIds(graph, groupId, wanted);
   if (read && read.withoutDeviceId > 0) {
     // Device members without a deviceId are the service's "limited information" answer to an app
