@@ -5,7 +5,7 @@
  */
 import { AutopilotDevice, entraDeviceIdOf, readGroupDeviceIds } from '../graph/autopilot-api';
 import { GraphContractError } from '../graph/errors';
-import type { GraphGateway } from '../graph/gateway';
+import type { GraphGateway, IdSet } from '../graph/gateway';
 import type { FleetDevice } from './blast';
 import type { ObservedTenant } from './observed';
 import type { Plan } from './plan';
@@ -28,7 +28,7 @@ export async function readFleet(graph: GraphGateway, baseline: Baseline, tenant:
   const groupIds = new Set<string>(baseline.groups.map((g) => plan.ids[g.key]).filter((id): id is string => id !== undefined));
   for (const o of [...tenant.esps, ...tenant.profiles]) for (const a of o.assignments) if (a.groupId) groupIds.add(a.groupId);
   const wanted = new Set(devices.map((d) => d.entra).filter((e): e is string => e !== undefined));
-  const members = new Map<string, Set<string>>();
+  const members = new Map<string, IdSet>();
   for (const id of groupIds) {
     const read = await readGroupDeviceIds(graph, id, wanted);
     // Without a permission to read devices, members come back without their deviceId ("limited

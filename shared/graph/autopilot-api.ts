@@ -8,6 +8,8 @@
 import { z } from 'zod';
 import { GraphContractError } from './errors';
 import type { GraphGateway, GraphRequestSpec, GraphResult, IdSet } from './gateway';
+import { GuidSet } from './guid-table';
+import { RegistrationTable } from './registration-table';
 
 // ---------------------------------------------------------------------------------------------
 // Import records (importedWindowsAutopilotDeviceIdentity, v1.0)
@@ -237,23 +239,15 @@ export type RegistrationFacts = Pick<
 >;
 
 const ItemId = z.object({ id: z.string() });
-/** Profile statuses are a handful of values repeated for every device: one string each. */
-const statuses = new Map<string, string>();
-function oneCopy(status: string | null | undefined): string | undefined {
-  if (status == null) return undefined;
-  const known = statuses.get(status);
-  if (known !== undefined) return known;
-  if (statuses.size < 64) statuses.set(status, status);
-  return status;
-}
 
 /**
  * The tenant's Autopilot records whose ids are in `wanted`, from one paged walk of the whole list
  * (large runs). A run of 100,000 devices holds one per device for a step, so only the facts the
- * stages read are kept, not the whole record; the others' items are only checked for an id.
+ * stages read are kept, in a compact table (registration-table.ts), not the whole record; the
+ * others' items are only checked for an id.
  */
-export async function readAutopilotDevices(graph: GraphGateway, wanted: IdSet): Promise<Map<string, RegistrationFacts>> {
-  const byId = new Map<string, RegistrationFacts>();
+export async function readAutopilotDevices(graph: GraphGateway, wanted: IdSet): Promise<RegistrationTable> {
+  const byId = new RegistrationTable();
   const walked = await graph.forEachPage({ op: 'listAutopilotDevices' }, (items) => {
     for (const item of items) {
       const id = ItemId.safeParse(item);
@@ -261,12 +255,7 @@ export async function readAutopilotDevices(graph: GraphGateway, wanted: IdSet): 
       const parsed = AutopilotDevice.safeParse(item);
       if (!parsed.success)
         throw new GraphContractError('windowsAutopilotDeviceIdentity: unexpected shape', { operation: 'listAutopilotDevices' });
-      const aad = entraDeviceIdOf(parsed.data);
-      byId.set(parsed.data.id, {
-        id: parsed.data.id,
-        ...(aad ? { azureAdDeviceId: aad } : {}),
-        deploymentProfileAssignmentStatus: oneCopy(parsed.data.deploymentProfileAssignmentStatus),
-      });
+      byId.set(parsed.data.id, entraDeviceIdOf(parsed.data), parsed.data.deploymentProfileAssignmentStatus ?? undefined);
     }
   });
   if (!walked.ok)
@@ -381,7 +370,7 @@ const DIRECTORY_PAGE = 999;
 
 export interface GroupDevices {
   /** The Entra deviceIds among those wanted (lower case) that are transitive device members. */
-  deviceIds: Set<string>;
+  deviceIds: GuidSet;
   /** Device members the service returned without a deviceId: the "limited information" a missing Device.Read.All gives. */
   withoutDeviceId: number;
 }
@@ -392,7 +381,7 @@ export interface GroupDevices {
  * the wanted ids. The cast to microsoft.graph.device makes it an advanced query (catalog flag).
  */
 export async function readGroupDeviceIds(graph: GraphGateway, groupId: string, wanted: IdSet): Promise<GroupDevices | undefined> {
-  const out: GroupDevices = { deviceIds: new Set(), withoutDeviceId: 0 };
+  const out: GroupDevices = { deviceIds: new GuidSet(), withoutDeviceId: 0 };
   const walked = await graph.forEachPage(
     { op: 'listGroupDeviceMembers', params: { id: groupId }, query: { select: ['id', 'deviceId'], top: DIRECTORY_PAGE } },
     (items) => {
@@ -415,8 +404,8 @@ export async function readGroupDeviceIds(graph: GraphGateway, groupId: string, w
 }
 
 /** Which of the `wanted` Autopilot ids the deployment profile is assigned to; undefined when the profile does not exist. */
-export async function readProfileDeviceIds(graph: GraphGateway, profileId: string, wanted: IdSet): Promise<Set<string> | undefined> {
-  const ids = new Set<string>();
+export async function readProfileDeviceIds(graph: GraphGateway, profileId: string, wanted: IdSet): Promise<GuidSet | undefined> {
+  const ids = new GuidSet();
   // Whole records, though only the ids are used: the service answers `$select` on the Autopilot
   // device list with a 500 (docs/GRAPH-EMULATOR.md, "$select"), and nothing says this navigation of
   // the same entity type is spared.

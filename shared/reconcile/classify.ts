@@ -4,6 +4,7 @@
  * so every class is testable from a table. The first rule that applies wins, in the order a
  * device's life goes: registration → Entra object → tag → group → profile.
  */
+import type { IdSet } from '../graph/gateway';
 import type { LedgerEntry } from '../ledger/entry';
 import type { AutoAction, Finding, ProposedAction } from './model';
 
@@ -26,9 +27,9 @@ export interface TenantView {
   /** The Entra device by its deviceId (lower case): its physical ids. */
   entraDevice(deviceId: string): { physicalIds: readonly string[] } | undefined;
   /** An expected group: whether it exists, its rule processing state, its device members' deviceIds. */
-  group(groupId: string): { exists: boolean; processing: string; members: ReadonlySet<string> } | undefined;
+  group(groupId: string): { exists: boolean; processing: string; members: IdSet } | undefined;
   /** A deployment profile: the Autopilot ids it is assigned to, and the groups it targets (or excludes). */
-  profile(profileId: string): { devices: ReadonlySet<string>; targets: ReadonlySet<string>; excludes: ReadonlySet<string> } | undefined;
+  profile(profileId: string): { devices: IdSet; targets: ReadonlySet<string>; excludes: ReadonlySet<string> } | undefined;
   /** How long a profile may stay `pending` before it counts as stuck. */
   stuckMinutes: number;
 }

@@ -16,7 +16,7 @@ import {
   readProfileDeviceIds,
 } from '../graph/autopilot-api';
 import { GraphContractError } from '../graph/errors';
-import type { GraphGateway } from '../graph/gateway';
+import type { GraphGateway, IdSet } from '../graph/gateway';
 import { serialKey } from '../ledger/entry';
 import { readGroup, readProfileAssignments } from '../preflight/reads';
 import type { Registration, TenantView } from './classify';
@@ -102,7 +102,7 @@ export async function readTenant(graph: GraphGateway, options: ReadTenantOptions
   if (!devices.ok) failed('listDevices', devices);
   pages += devices.pages;
 
-  const groups = new Map<string, { exists: boolean; processing: string; members: ReadonlySet<string> }>();
+  const groups = new Map<string, { exists: boolean; processing: string; members: IdSet }>();
   for (const groupId of options.groupIds) {
     const g = await readGroup(graph, groupId);
     const members = g ? await readGroupDeviceIds(graph, groupId, linked) : undefined;
@@ -116,7 +116,7 @@ export async function readTenant(graph: GraphGateway, options: ReadTenantOptions
 
   const allIds = new Set<string>();
   for (const regs of bySerial.values()) for (const r of regs) allIds.add(r.id);
-  const profiles = new Map<string, { devices: ReadonlySet<string>; targets: ReadonlySet<string>; excludes: ReadonlySet<string> }>();
+  const profiles = new Map<string, { devices: IdSet; targets: ReadonlySet<string>; excludes: ReadonlySet<string> }>();
   for (const profileId of options.profileIds) {
     const devicesOf = await readProfileDeviceIds(graph, profileId, allIds);
     if (!devicesOf) continue;

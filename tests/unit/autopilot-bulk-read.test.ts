@@ -47,7 +47,7 @@ describe('readAutopilotDevices (bulk)', () => {
   it("validates whole the records it keeps, and only the id of the tenant's others", async () => {
     const odd = { id: 'theirs', enrollmentState: 42 };
     const others = new FakeGraph({ listAutopilotDevices: () => ok({ value: [record('a'), odd] }) });
-    expect([...(await readAutopilotDevices(others, new Set(['a']))).keys()]).toEqual(['a']);
+    expect([...(await readAutopilotDevices(others, new Set(['a']))).values()].map((r) => r.id)).toEqual(['a']);
 
     const ours = new FakeGraph({ listAutopilotDevices: () => ok({ value: [record('a'), odd] }) });
     await expect(readAutopilotDevices(ours, new Set(['a', 'theirs']))).rejects.toThrow(GraphContractError);

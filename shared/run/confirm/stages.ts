@@ -6,6 +6,7 @@
  * the device passed the previous stage.
  */
 import type { RunSettings } from '../../contracts/index';
+import type { IdSet } from '../../graph/gateway';
 import { entraDeviceIdOf, type RegistrationFacts } from '../../graph/autopilot-api';
 import { minutesAfter } from '../counts';
 import type { EspResolution } from './esp';
@@ -19,7 +20,7 @@ export interface StageContext {
 /** One expected group as read this step: its members among the run's devices, or undefined when it does not exist. */
 export interface GroupFacts {
   groupId: string;
-  members: ReadonlySet<string> | undefined;
+  members: IdSet | undefined;
 }
 
 function fail(d: DeviceState, now: string, code: string, message: string, remediation: string): true {

@@ -14,6 +14,7 @@
 import type { StepInput, StepResult } from '../../contracts/index';
 import { findAutopilotBySerial, getAutopilotDevices, readAutopilotDevices, type RegistrationFacts } from '../../graph/autopilot-api';
 import type { GraphGateway } from '../../graph/gateway';
+import { GuidSet } from '../../graph/guid-table';
 import type { ObjectStore } from '../../storage/object-store';
 import { espStage, groupStage, profileStage, registrationStage, type StageContext } from './stages';
 import { countChunk, countRun } from '../counts';
@@ -45,11 +46,11 @@ interface Survey {
   /** The latest import of a device waiting for registration (the sync must have started after it). */
   neededAfter?: string;
   /** Autopilot ids to read: devices in the registration or profile stage, and in the group stage while their Entra id is empty. */
-  ztdIds: Set<string>;
+  ztdIds: GuidSet;
   /** Devices with no Autopilot id yet (806, or adopted after a lost import call): looked up by serial. */
   bySerial: { line: number; serial: string }[];
   /** Entra device ids (lower case) of the devices in flight: what the member lists are filtered on. */
-  aadIds: Set<string>;
+  aadIds: GuidSet;
   /** Expected groups missing from the groupIds of some device in the profile or ESP stage. */
   uncovered: Set<string>;
 }
@@ -89,7 +90,7 @@ function survey(s: Survey, chunk: ChunkState, expectedGroups: readonly string[],
  * the hash — the service registers a device under that one.
  */
 async function lookUp(graph: GraphGateway, s: Survey, bulk: boolean): Promise<Found> {
-  const byId = bulk ? await readAutopilotDevices(graph, s.ztdIds) : await getAutopilotDevices(graph, [...s.ztdIds]);
+  const byId = bulk ? await readAutopilotDevices(graph, s.ztdIds) : await getAutopilotDevices(graph, s.ztdIds.items());
   const bySerial = await findAutopilotBySerial(
     graph,
     s.bySerial.map((l) => l.serial),
@@ -108,7 +109,7 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
   if (!manifest) throw new Error(`run ${runId}: no manifest`);
 
   // Pass 1: what the reads need, and the counts of the chunks with nothing in flight.
-  const s: Survey = { revisit: [], registering: 0, ztdIds: new Set(), bySerial: [], aadIds: new Set(), uncovered: new Set() };
+  const s: Survey = { revisit: [], registering: 0, ztdIds: new GuidSet(), bySerial: [], aadIds: new GuidSet(), uncovered: new Set() };
   const counts = countRun(manifest);
   let allFinished = true;
   for await (const chunk of deps.runs.chunkStates(runId, manifest.chunkCount)) {

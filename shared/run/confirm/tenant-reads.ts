@@ -7,7 +7,9 @@ import type { StepInput } from '../../contracts/index';
 import { entraDeviceIdOf, readEsps, readGroupDeviceIds, readProfileDeviceIds, type RegistrationFacts } from '../../graph/autopilot-api';
 import { GraphPermissionError } from '../../graph/errors';
 import type { GraphGateway, IdSet } from '../../graph/gateway';
+import type { GuidSet } from '../../graph/guid-table';
 import { checkDeviceMemberships } from '../../graph/membership-checks';
+import type { RegistrationLookup } from '../../graph/registration-table';
 import { espGroupIds, resolveEsp, type EspResolution } from './esp';
 import type { DeviceState } from '../model';
 import type { GroupFacts } from './stages';
@@ -22,14 +24,14 @@ export const MEMBERSHIP_CHECK_THRESHOLD = 100;
 
 /** The Autopilot records found this step: by Autopilot id, and by line for those found by serial. */
 export interface Found {
-  byId: Map<string, RegistrationFacts>;
+  byId: RegistrationLookup;
   byLine: Map<number, RegistrationFacts>;
 }
 
 /** What the step's survey learnt that the reads depend on. */
 export interface RunDevices {
   /** Entra device ids (lower case) of the devices in flight. */
-  aadIds: ReadonlySet<string>;
+  aadIds: GuidSet;
   /** Expected groups missing from the groupIds of some device in the profile or ESP stage. */
   uncovered: ReadonlySet<string>;
 }
@@ -56,7 +58,7 @@ export function tenantReads(graph: GraphGateway, input: StepInput, s: RunDevices
       if (aad && !s.aadIds.has(aad)) registered.add(aad);
     }
   const runAadIds: IdSet = { has: (id) => s.aadIds.has(id) || registered.has(id) };
-  const groupCache = new Map<string, Promise<Set<string> | undefined>>();
+  const groupCache = new Map<string, Promise<IdSet | undefined>>();
   const perDevice = s.aadIds.size + registered.size <= MEMBERSHIP_CHECK_THRESHOLD;
   // Each group is read at most once per step, though the group and ESP stages may both need it.
   // Asked per device, the groups a stage needs are asked together (one check per device).
@@ -67,7 +69,7 @@ export function tenantReads(graph: GraphGateway, input: StepInput, s: RunDevices
       for (const g of todo) groupCache.set(g, readMembers(graph, g, runAadIds));
       return;
     }
-    const checked = checkDeviceMemberships(graph, [...s.aadIds, ...registered], todo);
+    const checked = checkDeviceMemberships(graph, [...s.aadIds.items(), ...registered], todo);
     for (const g of todo) {
       const one = checked.then((all) => all.get(g));
       // Awaited by whichever stage needs the group first; the others may never be awaited once one
@@ -96,7 +98,7 @@ export function tenantReads(graph: GraphGateway, input: StepInput, s: RunDevices
   // an expected group every device that can reach this stage was confirmed in.
   const espLists = once(async () => {
     const esps = await readEsps(graph);
-    const byGroup = new Map<string, ReadonlySet<string> | 'every device'>();
+    const byGroup = new Map<string, IdSet | 'every device'>();
     const confirmed = (groupId: string) => expectedGroups.includes(groupId) && !s.uncovered.has(groupId);
     if (perDevice) ask(espGroupIds(esps).filter((g) => !confirmed(g)));
     for (const groupId of espGroupIds(esps)) {
@@ -121,7 +123,7 @@ export function tenantReads(graph: GraphGateway, input: StepInput, s: RunDevices
   };
 }
 
-async function readMembers(graph: GraphGateway, groupId: string, wanted: IdSet): Promise<Set<string> | undefined> {
+async function readMembers(graph: GraphGateway, groupId: string, wanted: IdSet): Promise<IdSet | undefined> {
   const read = await readGroupDeviceIds(graph, groupId, wanted);
   if (read && read.withoutDeviceId > 0) {
     // Device members without a deviceId are the service's "limited information" answer to an app
