@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { runParseStep } from '../../shared/run/parse-step';
 import { runImportStep } from '../../shared/run/import/step';
@@ -19,6 +20,12 @@ import type { MemoryObjectStore } from '../../shared/storage/memory-store';
 
 const RUN = 'intake-00000000000000000000000000000001';
 const log = () => {};
+
+/** A GUID derived from a name: the fake's stand-in for the ids the service hands out. */
+const guidFrom = (name: string) => {
+  const h = createHash('sha256').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
 
 interface Record {
   id: string;
@@ -42,16 +49,19 @@ function tenant(
     espFor?: (serial: string) => string;
     otherDevices?: number;
     serialInHash?: ReadonlyMap<string, string>;
+    /** Autopilot ids and Entra deviceIds as GUIDs, as the service hands them out (default: readable `ztd-…`/`aad-…`). */
+    guids?: boolean;
   } = {},
 ) {
+  const idOf = (kind: 'ztd' | 'aad', serial: string) => (options.guids ? guidFrom(`${kind}:${serial}`) : `${kind}-${serial}`);
+  const device = (serial: string) => ({ id: idOf('ztd', serial), serialNumber: serial, aad: idOf('aad', serial) });
   const records = new Map<string, Record>();
   /** Every record ever created (the service forgets deleted ones): id → serial. */
   const created = new Map<string, string>();
   const devices = new Map<string, { id: string; serialNumber: string; aad: string }>();
-  for (const s of options.registered ?? []) devices.set(`ztd-${s}`, { id: `ztd-${s}`, serialNumber: s, aad: `aad-${s}` });
+  for (const s of options.registered ?? []) devices.set(idOf('ztd', s), device(s));
   // Devices of the tenant that no run of these tests imports (they fill every list and group).
-  for (let i = 0; i < (options.otherDevices ?? 0); i++)
-    devices.set(`ztd-TENANT-${i}`, { id: `ztd-TENANT-${i}`, serialNumber: `TENANT-${i}`, aad: `aad-TENANT-${i}` });
+  for (let i = 0; i < (options.otherDevices ?? 0); i++) devices.set(idOf('ztd', `TENANT-${i}`), device(`TENANT-${i}`));
   let next = 0;
   /** A record as the service shows it: processing takes two polls. */
   const recordBody = (r: Record) => {
@@ -61,8 +71,8 @@ function tenant(
       return { ...base, state: { deviceImportStatus: 'error', deviceErrorCode: 806, deviceErrorName: 'ZtdDeviceAlreadyAssigned' } };
     if (options.otherTenant?.includes(r.hashSerial))
       return { ...base, state: { deviceImportStatus: 'error', deviceErrorCode: 808, deviceErrorName: 'ZtdDeviceAssignedToOtherTenant' } };
-    const ztd = `ztd-${r.serialNumber}`;
-    devices.set(ztd, { id: ztd, serialNumber: r.serialNumber, aad: `aad-${r.serialNumber}` });
+    const ztd = idOf('ztd', r.serialNumber);
+    devices.set(ztd, device(r.serialNumber));
     return { ...base, state: { deviceImportStatus: 'complete', deviceRegistrationId: ztd, deviceErrorCode: 0, deviceErrorName: 'None' } };
   };
   const graph = new FakeGraph({
@@ -296,8 +306,11 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect(await serials(again)).toEqual(await serials(ledger));
   });
 
-  it('reads registrations, profiles and groups in bulk for a large run instead of a call per device', async () => {
-    const t = tenant();
+  it.each([
+    ['readable ids', false],
+    ['GUIDs, as the service gives them', true],
+  ])('reads registrations, profiles and groups in bulk for a large run instead of a call per device (%s)', async (_, guids) => {
+    const t = tenant({ guids });
     // above the threshold, so registration and profile reads switch to the paged lists
     const serials = Array.from({ length: BULK_LOOKUP_THRESHOLD + 50 }, (_, i) => `BULK-${i}`);
     const { outcome } = await runToEnd(csvOf(serials), t, settings({ chunkSize: 50 }));
@@ -357,21 +370,27 @@ describe('pipeline steps against a stateful fake tenant', () => {
     expect(t.graph.count('checkDeviceMemberGroups')).toBe(0);
   });
 
-  it("walks the tenant-sized lists page by page, keeping only the run's devices, in a tenant larger than the run", async () => {
-    const t = tenant({ otherDevices: 1_000, registered: ['SN-OLD'] });
-    t.graph.pageSize = 7; // many pages, the run's devices spread over them
-    const serials = [...Array.from({ length: BULK_LOOKUP_THRESHOLD + 20 }, (_, i) => `PAGED-${i}`), 'SN-OLD'];
-    const { outcome, report } = await runToEnd(csvOf(serials), t, settings({ chunkSize: 40 }));
-    expect(outcome.counts).toMatchObject({ confirmed: serials.length, failed: 0, pending: 0 });
-    expect(
-      report.rows.every(
-        (r: { device: { profileId?: string; espId?: string } }) => r.device.profileId === PROFILE_ID && r.device.espId === ESP_ID,
-      ),
-    ).toBe(true);
-    // No list is collected whole: every one is walked page by page.
-    expect(t.graph.listedWhole).toEqual([]);
-    expect(t.graph.count('listAutopilotDevices')).toBeGreaterThan(0);
-  });
+  it.each([
+    ['readable ids', false],
+    ['GUIDs, as the service gives them', true],
+  ])(
+    "walks the tenant-sized lists page by page, keeping only the run's devices, in a tenant larger than the run (%s)",
+    async (_, guids) => {
+      const t = tenant({ otherDevices: 1_000, registered: ['SN-OLD'], guids });
+      t.graph.pageSize = 7; // many pages, the run's devices spread over them
+      const serials = [...Array.from({ length: BULK_LOOKUP_THRESHOLD + 20 }, (_, i) => `PAGED-${i}`), 'SN-OLD'];
+      const { outcome, report } = await runToEnd(csvOf(serials), t, settings({ chunkSize: 40 }));
+      expect(outcome.counts).toMatchObject({ confirmed: serials.length, failed: 0, pending: 0 });
+      expect(
+        report.rows.every(
+          (r: { device: { profileId?: string; espId?: string } }) => r.device.profileId === PROFILE_ID && r.device.espId === ESP_ID,
+        ),
+      ).toBe(true);
+      // No list is collected whole: every one is walked page by page.
+      expect(t.graph.listedWhole).toEqual([]);
+      expect(t.graph.count('listAutopilotDevices')).toBeGreaterThan(0);
+    },
+  );
 
   it("resolves the ESP from the group stage's confirmed membership when the ESP targets an expected group, and reads any other group", async () => {
     const OTHER_GROUP = 'a0a0a0a0-0000-4000-8000-000000000001';
