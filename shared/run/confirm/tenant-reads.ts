@@ -7,7 +7,7 @@ import type { StepInput } from '../../contracts/index';
 import { entraDeviceIdOf, readEsps, readGroupDeviceIds, readProfileDeviceIds, type RegistrationFacts } from '../../graph/autopilot-api';
 import { GraphPermissionError } from '../../graph/errors';
 import type { GraphGateway, IdSet } from '../../graph/gateway';
-import type { GuidSet } from '../../graph/guid-table';
+import { GuidSet } from '../../graph/guid-table';
 import { checkDeviceMemberships } from '../../graph/membership-checks';
 import type { RegistrationLookup } from '../../graph/registration-table';
 import { espGroupIds, resolveEsp, type EspResolution } from './esp';
@@ -50,8 +50,9 @@ export function tenantReads(graph: GraphGateway, input: StepInput, s: RunDevices
   const { settings } = input;
   const expectedGroups = settings.expected.groupIds;
   // Member lists keep only the run's devices: those in flight, and those registered by this step
-  // (the ones the survey did not know), without copying the survey's set (100,000 ids at most).
-  const registered = new Set<string>();
+  // (the ones the survey did not know: all of them at a large run's first step), without copying
+  // the survey's set (100,000 ids at most).
+  const registered = new GuidSet();
   for (const records of [found.byId.values(), found.byLine.values()])
     for (const device of records) {
       const aad = entraDeviceIdOf(device)?.toLowerCase();
@@ -69,7 +70,7 @@ export function tenantReads(graph: GraphGateway, input: StepInput, s: RunDevices
       for (const g of todo) groupCache.set(g, readMembers(graph, g, runAadIds));
       return;
     }
-    const checked = checkDeviceMemberships(graph, [...s.aadIds.items(), ...registered], todo);
+    const checked = checkDeviceMemberships(graph, [...s.aadIds.items(), ...registered.items()], todo);
     for (const g of todo) {
       const one = checked.then((all) => all.get(g));
       // Awaited by whichever stage needs the group first; the others may never be awaited once one
