@@ -3,7 +3,7 @@
  * holds several such sets of up to 100,000 ids each for one step (the run's devices, the ones a
  * tenant-sized walk found); as strings in a Set each id costs ~90 bytes of V8 heap, which the heap
  * then grows by again as headroom. Here an id is its 16 bytes in an open-addressing table at most
- * half full (33–66 bytes a slot, outside the heap, no object per id): the confirm phase's peak grew
+ * three quarters full (23–45 bytes an id, outside the heap, no object per id): the confirm phase's peak grew
  * with the file (issue 16).
  *
  * GUIDs compare without regard to case, as the service treats them. Anything that is not a GUID
@@ -59,7 +59,8 @@ function spread(key: Buffer): number {
 
 /**
  * GUID keys with a fixed number of value bytes each, in one buffer of slots
- * [1 byte: used][16-byte key][value bytes]; collisions probe linearly; doubles at half full.
+ * [1 byte: used][16-byte key][value bytes]; collisions probe linearly (the slot is mixed from
+ * all 16 bytes, so ids that differ only at the end still spread); doubles at three quarters full.
  */
 export class GuidSlots {
   private slots: Buffer;
@@ -91,7 +92,7 @@ export class GuidSlots {
       if (!add) return undefined;
       this.slots[at] = 1;
       this.key.copy(this.slots, at + 1);
-      if (++this.count * 2 > this.mask + 1) {
+      if (++this.count * 4 > (this.mask + 1) * 3) {
         this.grow();
         at = this.find(this.key, this.slots, this.mask);
       }

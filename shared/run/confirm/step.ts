@@ -130,6 +130,8 @@ export async function runConfirmStep(deps: ConfirmStepDeps, input: StepInput): P
   }
   const bulk = s.ztdIds.size > BULK_LOOKUP_THRESHOLD;
   const found = await lookUp(deps.graph, s, bulk);
+  // The registrations found hold these ids now; the set need not outlive the lookup (100,000 at most).
+  s.ztdIds = new GuidSet();
   const reads = tenantReads(deps.graph, input, s, found);
   const ctx: StageContext = { now, settings };
 
