@@ -21,7 +21,6 @@ export interface RegistrationLookup {
   get(id: string): RegistrationFacts | undefined;
   has(id: string): boolean;
   values(): IterableIterator<RegistrationFacts>;
-  readonly size: number;
 }
 
 export class RegistrationTable implements RegistrationLookup {
