@@ -123,7 +123,11 @@ describe('shared Graph budget across three hosts', () => {
     );
     const beside = await dropSmall(['BGB', 'BGC', 'BGD']);
 
-    // Freeze the host running the large run while it holds a grant, then kill it there.
+    // Freeze the host running the large run while it holds a grant, then kill it there. A grant
+    // lasts as long as its request: the emulator holds the next import-record DELETEs (the large
+    // run's, deleting at the write budget), so a grant of it stays in the record until the kill
+    // instead of for the milliseconds a probe every 100 ms can miss under load.
+    stack.emulator.hold({ method: 'DELETE', path: '/importedWindowsAutopilotDeviceIdentities/', when: 'before', count: 10 });
     let dead: { host: HostChild; holder: string; grantedAt: number } | undefined;
     while (!dead) {
       const state = await until(
@@ -145,6 +149,8 @@ describe('shared Graph budget across three hosts', () => {
         dead = { host, holder, grantedAt: Math.max(...held.map((g) => g.at)) };
       } else host.child.kill('SIGCONT');
     }
+    // What the other hosts' requests were held for goes on; the dead host's are dropped unsent.
+    stack.emulator.releaseHolds();
     const afterKill = await dropSmall(['BGE', 'BGF', 'BGG']);
     const ours = logEntries(stack.emulator).filter((e) => e.appId === LOCAL_APP_ID && !e.batch);
     const intune = ours.filter((e) => /^\/(v1\.0|beta)\/deviceManagement/.test(e.path));
