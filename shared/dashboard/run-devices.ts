@@ -21,6 +21,12 @@ export async function runDevices(deps: RunDevicesDeps, runId: string): Promise<D
   const reported = (await deps.objects.etagOf(CONTAINERS.reports, `${runId}/report.json`)) !== undefined;
   const devices = await loadDevices(deps.runs, runId);
   // A failed write costs only speed: this answer stands, and the next open tries again.
-  if (reported) await writeRunIndex(deps.objects, runId, devices).catch(() => undefined);
+  if (reported)
+    await writeRunIndex(
+      deps.objects,
+      runId,
+      devices,
+      devices.map((d) => d.serialNumber),
+    ).catch(() => undefined);
   return devices;
 }

@@ -7,8 +7,8 @@
  * Compact: one array per device, and every value that repeats across devices (stages, codes,
  * messages, remediations, tags, ids, the steps' timestamps — a step stamps a whole chunk with one
  * time) is an index into one string table, so a 10,000-device run is well under a megabyte. It is
- * written as a stream (the table goes last), so the report step's memory does not grow with the run
- * (but for the serial numbers, kept for the run's serial list: serial-list.ts).
+ * written as a stream (the table goes last), so the report step's memory does not grow with the run;
+ * so is the run's serial list beside it (serial-list.ts), from a pass of its own over the serials.
  */
 import { z } from 'zod';
 import { CONTAINERS, type ObjectStore } from '../storage/object-store';
@@ -92,19 +92,14 @@ export async function* runIndexPieces(
   yield `\n],"strings":${JSON.stringify(table.strings)}}\n`;
 }
 
+/** `serials`: the devices' serial numbers in the same order (a second pass over what `devices` came from). */
 export async function writeRunIndex(
-  objects: Pick<ObjectStore, 'putStream' | 'put'>,
+  objects: Pick<ObjectStore, 'putStream'>,
   runId: string,
   devices: AsyncIterable<DashboardDevice> | Iterable<DashboardDevice>,
+  serials: AsyncIterable<string> | Iterable<string>,
 ): Promise<void> {
-  const serials: string[] = [];
-  async function* noted() {
-    for await (const d of devices) {
-      serials.push(d.serialNumber);
-      yield d;
-    }
-  }
-  await objects.putStream(CONTAINERS.state, runIndexPath(runId), runIndexPieces(runId, noted()), 'application/json');
+  await objects.putStream(CONTAINERS.state, runIndexPath(runId), runIndexPieces(runId, devices), 'application/json');
   // Written after the index: a run with a serial list always has its index too.
   await writeSerialList(objects, runId, serials);
 }

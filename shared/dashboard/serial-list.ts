@@ -13,8 +13,29 @@ export const serialListPath = (runId: string) => `runs/${runId}/serials.txt`;
 /** One line per device: its serial as the ledger compares serials, line breaks inside it made spaces. */
 export const serialLine = (serial: string) => serialKey(serial).replace(/[\r\n]/g, ' ');
 
-export async function writeSerialList(objects: Pick<ObjectStore, 'put'>, runId: string, serials: readonly string[]): Promise<void> {
-  await objects.put(CONTAINERS.state, serialListPath(runId), serials.map(serialLine).join('\n'), 'text/plain; charset=utf-8');
+/** Lines per piece uploaded: the list is streamed, never held whole (100,000 serials are ~1.5 MB of text). */
+const LINES_PER_PIECE = 2_000;
+
+/** Writes the list from the serials as they come (the run's rows, read once more: holding them cost the report step ~90 bytes a device). */
+export async function writeSerialList(
+  objects: Pick<ObjectStore, 'putStream'>,
+  runId: string,
+  serials: AsyncIterable<string> | Iterable<string>,
+): Promise<void> {
+  async function* pieces() {
+    let piece: string[] = [];
+    let first = true;
+    for await (const serial of serials) {
+      piece.push(serialLine(serial));
+      if (piece.length === LINES_PER_PIECE) {
+        yield `${first ? '' : '\n'}${piece.join('\n')}`;
+        first = false;
+        piece = [];
+      }
+    }
+    if (piece.length > 0 || first) yield `${first ? '' : '\n'}${piece.join('\n')}`;
+  }
+  await objects.putStream(CONTAINERS.state, serialListPath(runId), pieces(), 'text/plain; charset=utf-8');
 }
 
 /** The serials in `list` (one per line) that contain `key`. */

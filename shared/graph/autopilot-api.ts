@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { GraphContractError } from './errors';
 import type { GraphGateway, GraphRequestSpec, GraphResult, IdSet } from './gateway';
-import { GuidSet } from './guid-table';
+import { GuidSet, type IdCollector } from './guid-table';
 import { RegistrationTable } from './registration-table';
 
 // ---------------------------------------------------------------------------------------------
@@ -370,7 +370,7 @@ const DIRECTORY_PAGE = 999;
 
 export interface GroupDevices {
   /** The Entra deviceIds among those wanted (lower case) that are transitive device members. */
-  deviceIds: GuidSet;
+  deviceIds: IdSet;
   /** Device members the service returned without a deviceId: the "limited information" a missing Device.Read.All gives. */
   withoutDeviceId: number;
 }
@@ -380,8 +380,13 @@ export interface GroupDevices {
  * when the group does not exist. Read page by page (groups are as large as the tenant), keeping only
  * the wanted ids. The cast to microsoft.graph.device makes it an advanced query (catalog flag).
  */
-export async function readGroupDeviceIds(graph: GraphGateway, groupId: string, wanted: IdSet): Promise<GroupDevices | undefined> {
-  const out: GroupDevices = { deviceIds: new GuidSet(), withoutDeviceId: 0 };
+export async function readGroupDeviceIds(
+  graph: GraphGateway,
+  groupId: string,
+  wanted: IdSet,
+  into: IdCollector = new GuidSet(),
+): Promise<GroupDevices | undefined> {
+  const out = { deviceIds: into, withoutDeviceId: 0 };
   const walked = await graph.forEachPage(
     { op: 'listGroupDeviceMembers', params: { id: groupId }, query: { select: ['id', 'deviceId'], top: DIRECTORY_PAGE } },
     (items) => {
@@ -404,8 +409,12 @@ export async function readGroupDeviceIds(graph: GraphGateway, groupId: string, w
 }
 
 /** Which of the `wanted` Autopilot ids the deployment profile is assigned to; undefined when the profile does not exist. */
-export async function readProfileDeviceIds(graph: GraphGateway, profileId: string, wanted: IdSet): Promise<GuidSet | undefined> {
-  const ids = new GuidSet();
+export async function readProfileDeviceIds(
+  graph: GraphGateway,
+  profileId: string,
+  wanted: IdSet,
+  ids: IdCollector = new GuidSet(),
+): Promise<IdSet | undefined> {
   // Whole records, though only the ids are used: the service answers `$select` on the Autopilot
   // device list with a 500 (docs/GRAPH-EMULATOR.md, "$select"), and nothing says this navigation of
   // the same entity type is spared.

@@ -7,10 +7,11 @@
  * service's; test fakes') are kept as given beside the table.
  */
 import type { RegistrationFacts } from './autopilot-api';
-import { GuidSlots, guidBytes, guidText } from './guid-table';
+import { GuidSlots, guidBytes, guidText, type IdCollector } from './guid-table';
 
-/** Value bytes: [status: 0 none, 1–254 an index, 255 kept beside][deviceId: 0 none, 1 GUID, 2 kept beside][16-byte deviceId]. */
-const VALUE_BYTES = 18;
+/** Value bytes: [status: 0 none, 1–254 an index, 255 kept beside][deviceId: 0 none, 1 GUID, 2 kept beside][16-byte deviceId][marked]. */
+const VALUE_BYTES = 19;
+const MARK_AT = 18;
 const STATUS_BESIDE = 255;
 const AAD_NONE = 0;
 const AAD_GUID = 1;
@@ -30,6 +31,7 @@ export class RegistrationTable implements RegistrationLookup {
   /** Statuses and deviceIds that do not fit the slot, by lower-case id. */
   private readonly statusBeside = new Map<string, string>();
   private readonly aadBeside = new Map<string, string>();
+  private readonly markedBeside = new Set<string>();
   private readonly statuses: string[] = [''];
   private readonly scratch = Buffer.alloc(16);
 
@@ -67,6 +69,24 @@ export class RegistrationTable implements RegistrationLookup {
 
   has(id: string): boolean {
     return this.slots.locate(id, false) !== undefined || this.others.has(id);
+  }
+
+  /**
+   * The registrations marked, as a collector a walk adds to (only registrations in the table are
+   * kept): the profile walk marks those it found assigned instead of copying their ids into a set.
+   */
+  marked(): IdCollector {
+    return {
+      add: (id) => {
+        const at = this.slots.locate(id, false);
+        if (at !== undefined) this.slots.buffer[at + MARK_AT] = 1;
+        else if (this.others.has(id)) this.markedBeside.add(id);
+      },
+      has: (id) => {
+        const at = this.slots.locate(id, false);
+        return at !== undefined ? this.slots.buffer[at + MARK_AT] === 1 : this.markedBeside.has(id);
+      },
+    };
   }
 
   *values(): IterableIterator<RegistrationFacts> {

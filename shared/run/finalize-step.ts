@@ -11,7 +11,7 @@ import { joinReportRows, reportCsvPieces, reportJsonPieces } from '../report/rep
 import { SummaryBuilder, reportHeader, type ReportRow } from '../report/run-report';
 import { CONTAINERS, sameEtag, type ObjectStore } from '../storage/object-store';
 import { countChunk, countRun } from './counts';
-import type { ChunkState, RunManifest } from './model';
+import type { ChunkState, RowRecord, RunManifest } from './model';
 import type { RunStore } from './run-store';
 import type { Ledger } from '../ledger/ledger';
 import { recordRun } from '../ledger/record-run';
@@ -57,8 +57,9 @@ export async function runFinalizeStep(deps: FinalizeDeps, input: FinalizeInput):
     'text/csv; charset=utf-8',
   );
   await deps.objects.put(CONTAINERS.reports, `${runId}/summary.md`, summary.render(header), 'text/markdown; charset=utf-8');
-  // The dashboard's compact copy of the rows (one blob to open the run instead of all its state).
-  await writeRunIndex(deps.objects, runId, dashboardDevices(reportRows(deps.runs, manifest)));
+  // The dashboard's compact copy of the rows (one blob to open the run instead of all its state),
+  // and its serial list from the rows alone (dashboardDevice's serial: the row's, '' when it has none).
+  await writeRunIndex(deps.objects, runId, dashboardDevices(reportRows(deps.runs, manifest)), serialsOf(deps.runs.rows(manifest)));
   const reported = took();
 
   const folder = header.status === 'rejected' ? 'rejected' : 'processed';
@@ -136,6 +137,10 @@ const STOP_CODES: Record<RunStop['kind'], string> = {
   auth: 'GraphAuthFailed',
   contract: 'GraphContractError',
 };
+
+async function* serialsOf(rows: AsyncIterable<RowRecord>): AsyncGenerator<string, void, undefined> {
+  for await (const row of rows) yield row.serialNumber ?? '';
+}
 
 /** One pass over the run's rows joined with their devices' states. */
 function reportRows(runs: RunStore, manifest: RunManifest): AsyncGenerator<ReportRow, void, undefined> {

@@ -148,12 +148,19 @@ describe("the dashboard's HTTP handlers", () => {
   it('device search covers every run (not only the recent ones), opening only the runs whose serial list holds it', async () => {
     const objects = new MemoryObjectStore();
     const runIds = Array.from({ length: 30 }, (_, i) => `intake-${String(i).padStart(32, '0')}`);
-    for (const [i, runId] of runIds.entries())
-      await writeRunIndex(objects, runId, [
-        { line: 2, serialNumber: `RUN${i}-A`, rowStatus: 'valid', result: 'confirmed', stage: 'done', at: {} },
+    for (const [i, runId] of runIds.entries()) {
+      const devices = [
+        { line: 2, serialNumber: `RUN${i}-A`, rowStatus: 'valid' as const, result: 'confirmed' as const, stage: 'done', at: {} },
         // The oldest run (index 0) alone holds this serial.
         ...(i === 0 ? [{ line: 3, serialNumber: 'Only-In-Oldest', rowStatus: 'valid' as const, result: 'pending' as const, at: {} }] : []),
-      ]);
+      ];
+      await writeRunIndex(
+        objects,
+        runId,
+        devices,
+        devices.map((d) => d.serialNumber),
+      );
+    }
     const statuses = runIds.map((instanceId, i) => ({
       name: IntakeOrchestration.name,
       instanceId,

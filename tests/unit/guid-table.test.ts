@@ -44,11 +44,38 @@ describe('GuidSet', () => {
     expect(() => set.items()).toThrow(/more than the 1000/);
   });
 
-  it('takes 16 bytes a GUID at most three quarters full: 98,000 ids in 2^17 slots of 17 bytes, outside the heap', () => {
+  it('takes 16 bytes a GUID, half to three quarters full: 98,000 ids in 132,861 slots of 17 bytes, outside the heap', () => {
     const slots = new GuidSlots();
-    for (let i = 0; i < 98_000; i++) slots.locate(guid(i), true);
+    for (let i = 0; i < 98_000; i++) {
+      slots.locate(guid(i), true);
+      const full = slots.size / (slots.bytes / 17);
+      if (slots.size > 1_024 && (full < 0.5 || full > 0.75)) throw new Error(`${slots.size} ids, ${full} full`);
+    }
     expect(slots.size).toBe(98_000);
-    expect(slots.bytes).toBe(2 ** 17 * 17);
+    // 1,024 slots grown by half again eleven times (2^17 = 131,072 by doubling would not hold 98,000 at 3/4).
+    expect(slots.bytes).toBe(132_861 * 17);
+    for (let i = 0; i < 98_000; i++) if (slots.locate(guid(i), false) === undefined) throw new Error(`lost ${guid(i)}`);
+  });
+
+  it('marks its ids in place: eight marks each, only on ids it holds, GUIDs without case', () => {
+    const set = new GuidSet();
+    for (let i = 0; i < 3_000; i++) set.add(guid(i));
+    set.add('ztd-SN-1');
+    const even = set.marks(0);
+    const third = set.marks(7);
+    for (let i = 0; i < 6_000; i += 2) even.add(guid(i).toUpperCase());
+    for (let i = 0; i < 3_000; i += 3) third.add(guid(i));
+    third.add('ztd-SN-1');
+    even.add('ztd-sn-1');
+    for (let i = 0; i < 6_000; i++) {
+      expect(even.has(guid(i))).toBe(i < 3_000 && i % 2 === 0);
+      expect(third.has(guid(i))).toBe(i < 3_000 && i % 3 === 0);
+      expect(set.marks(3).has(guid(i))).toBe(false);
+    }
+    expect([third.has('ztd-SN-1'), even.has('ztd-SN-1'), even.has('ztd-sn-1')]).toEqual([true, false, false]);
+    // Marking never adds: the walks that mark filter on this very set.
+    expect(set.size).toBe(3_001);
+    expect(() => set.marks(8)).toThrow(RangeError);
   });
 });
 
@@ -78,6 +105,24 @@ describe('RegistrationTable', () => {
     // Asked in upper case, a GUID entry answers with the id as asked.
     expect(table.get(guid(1).toUpperCase())).toMatchObject({ id: guid(1).toUpperCase(), deploymentProfileAssignmentStatus: 'pending' });
     expect(new Map([...table.values()].map((r) => [r.id, r]))).toEqual(expected);
+  });
+
+  it('marks the registrations a walk finds, and only those it holds', () => {
+    const table = new RegistrationTable();
+    for (let i = 0; i < 2_000; i++) table.set(guid(i), guid(1_000_000 + i), 'assignedInSync');
+    table.set('ztd-SN-1', undefined, undefined);
+    const marked = table.marked();
+    for (let i = 0; i < 4_000; i += 4) marked.add(guid(i));
+    marked.add('ztd-SN-1');
+    marked.add('ztd-SN-2');
+    for (let i = 0; i < 4_000; i++) expect(marked.has(guid(i))).toBe(i < 2_000 && i % 4 === 0);
+    expect([marked.has('ztd-SN-1'), marked.has('ztd-SN-2'), table.size]).toEqual([true, false, 2_001]);
+    // The mark does not change what the table gives back.
+    expect(table.get(guid(4))).toEqual({
+      id: guid(4),
+      azureAdDeviceId: guid(1_000_004),
+      deploymentProfileAssignmentStatus: 'assignedInSync',
+    });
   });
 
   it('keeps statuses beyond the 254 it can index beside the table', () => {

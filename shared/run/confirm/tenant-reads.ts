@@ -7,9 +7,9 @@ import type { StepInput } from '../../contracts/index';
 import { entraDeviceIdOf, readEsps, readGroupDeviceIds, readProfileDeviceIds, type RegistrationFacts } from '../../graph/autopilot-api';
 import { GraphPermissionError } from '../../graph/errors';
 import type { GraphGateway, IdSet } from '../../graph/gateway';
-import { GuidSet } from '../../graph/guid-table';
+import { GuidSet, MARKS, type IdCollector } from '../../graph/guid-table';
 import { checkDeviceMemberships } from '../../graph/membership-checks';
-import type { RegistrationLookup } from '../../graph/registration-table';
+import { RegistrationTable, type RegistrationLookup } from '../../graph/registration-table';
 import { espGroupIds, resolveEsp, type EspResolution } from './esp';
 import type { DeviceState } from '../model';
 import type { GroupFacts } from './stages';
@@ -50,27 +50,29 @@ export function tenantReads(graph: GraphGateway, input: StepInput, s: RunDevices
   const { settings } = input;
   const expectedGroups = settings.expected.groupIds;
   // Member lists keep only the run's devices: those in flight, and those registered by this step
-  // (the ones the survey did not know: all of them at a large run's first step), without copying
-  // the survey's set (100,000 ids at most).
-  const registered = new GuidSet();
+  // (the ones the survey did not know: all of them at a large run's first step), added to the
+  // survey's set rather than kept in a second one (100,000 ids at most).
   for (const records of [found.byId.values(), found.byLine.values()])
     for (const device of records) {
       const aad = entraDeviceIdOf(device)?.toLowerCase();
-      if (aad && !s.aadIds.has(aad)) registered.add(aad);
+      if (aad) s.aadIds.add(aad);
     }
-  const runAadIds: IdSet = { has: (id) => s.aadIds.has(id) || registered.has(id) };
+  // A walked group's members are marks on that set, not a set of their own (eight groups; more
+  // groups, which an ESP's assignments may bring, get their own set).
+  let marksTaken = 0;
+  const membersInto = (): IdCollector => (marksTaken < MARKS ? s.aadIds.marks(marksTaken++) : new GuidSet());
   const groupCache = new Map<string, Promise<IdSet | undefined>>();
-  const perDevice = s.aadIds.size + registered.size <= MEMBERSHIP_CHECK_THRESHOLD;
+  const perDevice = s.aadIds.size <= MEMBERSHIP_CHECK_THRESHOLD;
   // Each group is read at most once per step, though the group and ESP stages may both need it.
   // Asked per device, the groups a stage needs are asked together (one check per device).
   const ask = (groupIds: readonly string[]) => {
     const todo = groupIds.filter((g) => !groupCache.has(g));
     if (todo.length === 0) return;
     if (!perDevice) {
-      for (const g of todo) groupCache.set(g, readMembers(graph, g, runAadIds));
+      for (const g of todo) groupCache.set(g, readMembers(graph, g, s.aadIds, membersInto()));
       return;
     }
-    const checked = checkDeviceMemberships(graph, [...s.aadIds.items(), ...registered.items()], todo);
+    const checked = checkDeviceMemberships(graph, s.aadIds.items(), todo);
     for (const g of todo) {
       const one = checked.then((all) => all.get(g));
       // Awaited by whichever stage needs the group first; the others may never be awaited once one
@@ -92,8 +94,20 @@ export function tenantReads(graph: GraphGateway, input: StepInput, s: RunDevices
   // In bulk mode the Autopilot list carries no $expand: the expected profile's assignedDevices
   // tells which devices got it (filtered on every record found: only those are asked about).
   const profileDevices = once(() => {
-    const foundByLine = new Set([...found.byLine.values()].map((device) => device.id));
-    return readProfileDeviceIds(graph, settings.expected.profileId!, { has: (id) => found.byId.has(id) || foundByLine.has(id) });
+    // Marked on the registrations found (bulk mode holds them in a RegistrationTable), not copied.
+    const inTable: IdCollector = found.byId instanceof RegistrationTable ? found.byId.marked() : new GuidSet();
+    const byLine = new GuidSet();
+    for (const device of found.byLine.values()) byLine.add(device.id);
+    const onLines = byLine.marks(0);
+    const wanted: IdSet = { has: (id) => found.byId.has(id) || byLine.has(id) };
+    const into: IdCollector = {
+      add: (id) => {
+        inTable.add(id);
+        onLines.add(id);
+      },
+      has: (id) => inTable.has(id) || onLines.has(id),
+    };
+    return readProfileDeviceIds(graph, settings.expected.profileId!, wanted, into);
   });
   // ESP: one list of enrollment configurations, one member read per group an ESP targets — none for
   // an expected group every device that can reach this stage was confirmed in.
@@ -124,8 +138,8 @@ export function tenantReads(graph: GraphGateway, input: StepInput, s: RunDevices
   };
 }
 
-async function readMembers(graph: GraphGateway, groupId: string, wanted: IdSet): Promise<IdSet | undefined> {
-  const read = await readGroupDeviceIds(graph, groupId, wanted);
+async function readMembers(graph: GraphGateway, groupId: string, wanted: IdSet, into: IdCollector): Promise<IdSet | undefined> {
+  const read = await readGroupDeviceIds(graph, groupId, wanted, into);
   if (read && read.withoutDeviceId > 0) {
     // Device members without a deviceId are the service's "limited information" answer to an app
     // that cannot read devices: no device could ever be confirmed in this group.
