@@ -22,6 +22,13 @@ export function workerNodeArgs(env: Record<string, string>): string[] {
   return (env.languageWorkers__node__arguments ?? '').split(/\s+/).filter((a) => a.length > 0);
 }
 
+/**
+ * glibc allocator settings infra gives the Node worker along with its heap limit
+ * (infra/modules/function-app.bicep): two malloc arenas instead of one per thread, and a fixed 128 KB
+ * mmap threshold, so freed buffers go back to the system instead of staying in the heap.
+ */
+export const MALLOC_SETTINGS = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' } as const;
+
 export function spawnHost(
   repoRoot: string,
   port: number,

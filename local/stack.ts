@@ -15,7 +15,7 @@ import { CONTAINERS } from '../shared/storage/object-store';
 import { ADMIN_APPLY_SCOPES, delegatedToken } from './admin-token';
 import { appToken, grantedAppRoles } from './app-token';
 import { startAzurite, type AzuriteInstance } from './azurite';
-import { spawnHost, stopHost, type HostChild } from './host-child';
+import { MALLOC_SETTINGS, spawnHost, stopHost, type HostChild } from './host-child';
 import { startGraphEmulator, type EmulatorOptions, type GraphEmulator, type Seed } from './graph-emulator';
 import { TUTORIAL_TENANT } from './graph-emulator/seeds/tutorial-tenant';
 import { Teardown } from './teardown';
@@ -113,6 +113,10 @@ export function stackAppSettings(connectionString: string, graphUrl: string, bas
     // As in Azure (infra/modules/function-app.bicep): the worker's heap is bounded, so a large file
     // does not let garbage pile up to several times what the run holds.
     languageWorkers__node__arguments: '--max-old-space-size=256',
+    // As in Azure with a heap limit: glibc's allocator kept from growing with the run (two arenas,
+    // not one per thread; blocks of 128 KB and more mapped and returned on free, where the default
+    // moves that threshold up to 32 MB and leaves freed buffers in the heap). docs/PERFORMANCE.md.
+    ...MALLOC_SETTINGS,
   };
 }
 

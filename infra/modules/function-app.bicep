@@ -195,7 +195,17 @@ var durableSettings = {
 }
 
 // Arguments of the Node worker process (Linux: '__' for ':'), only when a heap limit is asked for.
-var workerSettings = nodeMaxOldSpaceMb > 0 ? { languageWorkers__node__arguments: '--max-old-space-size=${nodeMaxOldSpaceMb}' } : {}
+// With them, glibc's allocator is kept from growing with a run (two arenas, a fixed 128 KB mmap
+// threshold: docs/PERFORMANCE.md, "glibc's allocator"). Read when a process starts, so they only
+// reach a worker started with the app's settings — which worker arguments already mean (no prewarmed
+// worker). Same values as the local stack (local/host-child.ts MALLOC_SETTINGS).
+var workerSettings = nodeMaxOldSpaceMb > 0
+  ? {
+      languageWorkers__node__arguments: '--max-old-space-size=${nodeMaxOldSpaceMb}'
+      MALLOC_ARENA_MAX: '2'
+      MALLOC_MMAP_THRESHOLD_: '131072'
+    }
+  : {}
 
 var deadlineSettings = toObject(filter(items(deadlineMinutes), d => d.value > 0), d => d.key, d => string(d.value))
 

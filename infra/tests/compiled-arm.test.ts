@@ -10,6 +10,7 @@ import { ArmFail, type ArmValue, evaluate } from '../lib/arm-expression';
 import { type ArmTemplate, instances, loadCompiled, resourcesOfType, scopeFor } from '../lib/arm-template';
 import { INFRA_DIR } from '../lib/bicep-ast';
 import { describeCompiled } from './compiled-gate';
+import { MALLOC_SETTINGS } from '../../local/host-child';
 import {
   broadRoleGuids,
   compiledAppSettings,
@@ -145,9 +146,12 @@ describeCompiled('compiled ARM JSON (Bicep compiler output)', () => {
     expect(compiledAppSettingsPolicy(settings)).toEqual([]);
     expect(settings.AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval).toBe('00:00:10');
     expect(settings).not.toHaveProperty('languageWorkers__node__arguments');
-    expect(compiledAppSettings(t('modules/function-app'), { ...siteParams, nodeMaxOldSpaceMb: 256 }).languageWorkers__node__arguments).toBe(
-      '--max-old-space-size=256',
-    );
+    expect(settings).not.toHaveProperty('MALLOC_ARENA_MAX');
+    // With a heap limit, the allocator settings the local stack runs with (local/host-child.ts).
+    expect(compiledAppSettings(t('modules/function-app'), { ...siteParams, nodeMaxOldSpaceMb: 256 })).toMatchObject({
+      languageWorkers__node__arguments: '--max-old-space-size=256',
+      ...MALLOC_SETTINGS,
+    });
     expect(
       compiledAppSettings(t('modules/function-app'), {
         ...siteParams,

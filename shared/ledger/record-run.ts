@@ -13,9 +13,11 @@ import type { Ledger } from './ledger';
 /**
  * Entries handed to the ledger at once. The Table ledger spreads them over 256 partitions and sends
  * one transaction (≤ 100 rows) per partition: a thousand entries made transactions of ~4 rows, and
- * 100,000 devices ~25,000 of them; ten thousand make them ~40 rows (~10 MB held, whatever the run).
+ * 100,000 devices ~25,000 of them. 2,500 make them ~10 rows and hold ~2.5 MB; 10,000 held ~10 MB,
+ * and at 100,000 devices the worker's heap carried one batch's garbage into the next: the ledger
+ * step was the run's peak, 17 MB of old space above a 10,000-device run's (issue 16).
  */
-const WRITE_BATCH = 10_000;
+const WRITE_BATCH = 2_500;
 
 export interface RunFacts {
   /** container/path of the archived source, when the run archived it. */

@@ -78,10 +78,13 @@ describe('local stack: a dropped CSV becomes verified Autopilot devices', () => 
     expect(syncs.every((e) => e.requestBody === undefined)).toBe(true);
   });
 
-  it('runs the worker (the host process) with the heap limit Azure gives the Node worker', () => {
+  it('runs the worker (the host process) with the heap limit and allocator settings Azure gives the Node worker', () => {
     // stackAppSettings sets languageWorkers__node__arguments, as infra does in Azure.
     const cmdline = readFileSync(`/proc/${stack.host.child.pid}/cmdline`, 'utf8').split('\0');
     expect(cmdline).toContain('--max-old-space-size=256');
+    // …and the allocator settings infra gives it with that limit (read by glibc at process start).
+    const environ = readFileSync(`/proc/${stack.host.child.pid}/environ`, 'utf8').split('\0');
+    expect(environ).toEqual(expect.arrayContaining(['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=131072']));
   });
 
   it('npm run drop uploads a sample, follows its run and prints the summary once the report is written', async () => {
