@@ -166,8 +166,11 @@ export function calledName(call: SyntaxNode): string {
   return fn.type === 'member_expression' ? (fn.childForFieldName('property')?.text ?? '') : fn.text;
 }
 
-/** Settings the Functions platform (host, worker launcher), not the app, consumes; exempt from the app-reads-it check. */
-export const PLATFORM_SETTING = /^(AzureWebJobsStorage__|APPLICATIONINSIGHTS_|languageWorkers__|AzureFunctionsJobHost__)/;
+/**
+ * Settings the Functions platform (host, worker launcher) or what runs beneath it (glibc's allocator:
+ * MALLOC_*), not the app, consumes; exempt from the app-reads-it check.
+ */
+export const PLATFORM_SETTING = /^(AzureWebJobsStorage__|APPLICATIONINSIGHTS_|languageWorkers__|AzureFunctionsJobHost__|MALLOC_)/;
 
 export const REQUIRED_SETTINGS: Record<string, string | null> = {
   // Identity-based host storage (Functions host, Durable Azure Storage provider, blob trigger).
