@@ -379,6 +379,8 @@ export interface GroupDevices {
  * Which of the `wanted` Entra deviceIds (lower case) are transitive members of a group; undefined
  * when the group does not exist. Read page by page (groups are as large as the tenant), keeping only
  * the wanted ids. The cast to microsoft.graph.device makes it an advanced query (catalog flag).
+ * `into` gets the members found: a set of their own by default; the confirm step marks them on the
+ * set it filters on (guid-table.ts) instead of copying up to 100,000 ids.
  */
 export async function readGroupDeviceIds(
   graph: GraphGateway,
@@ -408,7 +410,10 @@ export async function readGroupDeviceIds(
   });
 }
 
-/** Which of the `wanted` Autopilot ids the deployment profile is assigned to; undefined when the profile does not exist. */
+/**
+ * Which of the `wanted` Autopilot ids the deployment profile is assigned to, collected `into` a set of
+ * their own unless the caller marks them elsewhere; undefined when the profile does not exist.
+ */
 export async function readProfileDeviceIds(
   graph: GraphGateway,
   profileId: string,
