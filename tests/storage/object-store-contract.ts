@@ -168,6 +168,23 @@ export function objectStoreContract(name: string, open: () => ObjectStore): void
       expect(sameEtag(got?.etag ?? '', etag)).toBe(true);
     });
 
+    it('putStream keeps characters whole across block boundaries, and writes an empty blob from no pieces', async () => {
+      const store = open();
+      const c = freshContainer();
+      // 'é' is 2 bytes, '𝄞' 4: with an odd run of ASCII before them they straddle each 1 MiB boundary.
+      const piece = `${'a'.repeat(1024 * 1024 - 3)}é𝄞${'b'.repeat(700 * 1024)}é`;
+      async function* pieces(): AsyncIterable<string | Uint8Array> {
+        yield piece;
+        yield Buffer.from(piece);
+        yield piece;
+      }
+      await store.putStream(c, 'wide.json', pieces());
+      expect((await store.get(c, 'wide.json'))?.data.toString('utf8') === piece.repeat(3)).toBe(true);
+      async function* none(): AsyncIterable<string> {}
+      await store.putStream(c, 'empty.json', none());
+      expect((await store.get(c, 'empty.json'))?.data.length).toBe(0);
+    });
+
     it('five concurrent runs at the tenant-wide sync gate make one sync call', async () => {
       const store = open();
       // The gate lives at a fixed name: this is the only case that writes it.
